@@ -1,0 +1,3 @@
+"""obslint: a policy and config linter for GitOps monitoring repositories."""
+
+__version__ = "0.1.0"

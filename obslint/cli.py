@@ -1,0 +1,62 @@
+"""Command line: argument parsing only. Each subcommand lives in obslint/commands/<name>.py
+and exposes HELP, add_arguments(parser) and run(args) -> exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pkgutil
+import sys
+from importlib import import_module
+
+from obslint import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="obslint",
+        description="Policy and config linter for GitOps monitoring repositories.",
+    )
+    parser.add_argument("--version", action="version", version=f"obslint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import obslint.commands as commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = import_module(f"obslint.commands.{info.name}")
+        name = getattr(module, "NAME", info.name)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from obslint.runner import UsageError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except UsageError as exc:
+        print(f"obslint: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if os.environ.get("OBSLINT_DEBUG"):
+            raise
+        print(
+            f"obslint: internal error: {type(exc).__name__}: {exc} (set OBSLINT_DEBUG=1 for details)", file=sys.stderr
+        )
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

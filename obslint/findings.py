@@ -1,0 +1,57 @@
+"""Severities, source locations and findings: the data every layer shares."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, value: str | Severity) -> Severity:
+        if isinstance(value, Severity):
+            return value
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {value!r} (use error, warning or info)") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Loc:
+    """A position in a file of the checked tree: path relative to the root, 1-based line and column."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule reports. Rules fill loc, message and hint; the runner stamps the rule fields."""
+
+    loc: Loc
+    message: str
+    hint: str = ""
+    rule: str = ""
+    name: str = ""
+    severity: Severity = Severity.ERROR
+    # Extra structured facts for machine consumers (never secret values).
+    data: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def stamped(self, rule: str, name: str, severity: Severity) -> Finding:
+        return replace(self, rule=rule, name=name, severity=severity)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.loc.path, self.loc.line, self.loc.col, self.rule, self.message)

@@ -1,0 +1,79 @@
+"""Keep secret values out of every output.
+
+The index registers what it knows to be secret (values of Secret objects, decoded and
+encoded); rule families add more (`index.redactor.add(value)`, e.g. a plaintext credential
+in HelmRelease values). Reporters pass every message, hint and source excerpt through
+`redact`, and excerpt lines through `mask_line`, which also hides the value of any
+credential-like key, so a finding never prints a secret even when no rule registered it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from typing import Any
+
+MIN_LEN = 4
+
+_CRED_KEY = re.compile(
+    r"""^(?P<lead>\s*(?:-\s+)?["']?[\w.-]*?(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|"""
+    r"""credential|auth[_-]?key|access[_-]?key|routing[_-]?key|service[_-]?key|user[_-]?key|webhook[_-]?url|"""
+    r"""client[_-]?secret|bearer)[\w.-]*["']?\s*[:=]\s*)(?P<value>.+?)\s*$""",
+    re.IGNORECASE,
+)
+_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/\s:@]*):(?P<pw>[^/\s@]+)@", re.IGNORECASE)
+_SAFE_VALUE = re.compile(
+    r"""^(?:["']?(?:ENC\[.*|\$\{[^}]*\}|\{\{.*\}\}|null|~|""|''|true|false|[|>][+-]?\d*)["']?|/\S*)$"""
+)
+
+
+def fingerprint(value: str) -> str:
+    """A stable, non-reversible tag for a secret value, safe to print."""
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+class Redactor:
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, value: Any) -> None:
+        if not isinstance(value, str) or value.startswith("ENC[") or len(value) < MIN_LEN:
+            return
+        forms = {value, base64.b64encode(value.encode()).decode()}
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+            forms.add(decoded)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            pass
+        for form in forms:
+            for part in [form, *form.splitlines()]:
+                if len(part.strip()) >= MIN_LEN:
+                    self._values.add(part.strip())
+        self._pattern = None
+
+    def add_secret_object(self, data: dict) -> None:
+        for key in ("data", "stringData"):
+            values = data.get(key)
+            if isinstance(values, dict):
+                for v in values.values():
+                    self.add(v)
+
+    def redact(self, text: str) -> str:
+        if not self._values or not text:
+            return text
+        if self._pattern is None:
+            alternatives = sorted(self._values, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(v) for v in alternatives))
+        return self._pattern.sub(lambda m: f"<redacted {fingerprint(m.group(0))}>", text)
+
+    def mask_line(self, line: str) -> str:
+        """A source line safe to show: known secrets redacted, credential-like values masked."""
+        line = self.redact(line)
+        line = _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:***@", line)
+        m = _CRED_KEY.match(line)
+        if m and not _SAFE_VALUE.match(m["value"]) and "redacted" not in m["value"]:
+            return m["lead"] + "***"
+        return line

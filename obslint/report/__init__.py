@@ -1,0 +1,51 @@
+"""Reporters: render a run's findings. Every string passes through the run's redactor."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from obslint.runner import RunResult
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def render(result: RunResult, fmt: str, out: TextIO, color: bool = False) -> None:
+    if fmt == "text":
+        from obslint.report.text import render_text
+
+        render_text(result, out, color)
+    elif fmt == "json":
+        from obslint.report.json import render_json
+
+        render_json(result, out)
+    elif fmt == "sarif":
+        from obslint.report.sarif import render_sarif
+
+        render_sarif(result, out)
+    elif fmt == "github":
+        from obslint.report.github import render_github
+
+        render_github(result, out)
+    else:  # pragma: no cover - argparse restricts choices
+        raise ValueError(fmt)
+
+
+def redactor(result: RunResult):
+    from obslint.redact import Redactor
+
+    return result.index.redactor if result.index is not None else Redactor()
+
+
+def summary(result: RunResult) -> dict:
+    by_sev: dict[str, int] = {"error": 0, "warning": 0, "info": 0}
+    by_rule: dict[str, int] = {}
+    for f in result.findings:
+        by_sev[str(f.severity)] += 1
+        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+    return {
+        "files": result.files,
+        "findings": len(result.findings),
+        "by_severity": by_sev,
+        "by_rule": dict(sorted(by_rule.items())),
+        "rules_run": len(result.rules),
+    }

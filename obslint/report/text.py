@@ -1,0 +1,58 @@
+"""Human output: `path:line:col: RULE name message`, the hint, a source excerpt, a summary."""
+
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+from obslint.findings import Severity
+from obslint.report import redactor, summary
+from obslint.runner import RunResult
+
+_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def render_text(result: RunResult, out: TextIO, color: bool) -> None:
+    red = redactor(result)
+
+    def c(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    for f in result.findings:
+        sev = c(_COLORS[f.severity], str(f.severity))
+        out.write(f"{c(_BOLD, str(f.loc))}: {sev} {c(_BOLD, f.rule)} {f.name} {red.redact(f.message)}\n")
+        if f.hint:
+            out.write(f"  {c(_DIM, 'hint:')} {red.redact(f.hint)}\n")
+        excerpt = _excerpt(result, f.loc.path, f.loc.line)
+        if excerpt is not None:
+            shown = red.mask_line(excerpt.rstrip())
+            out.write(f"  {c(_DIM, f'{f.loc.line:>4} |')} {shown}\n")
+            if shown == excerpt.rstrip() and 0 < f.loc.col <= len(shown) + 1:
+                out.write(f"  {c(_DIM, '     |')} {' ' * (f.loc.col - 1)}{c(_COLORS[f.severity], '^')}\n")
+    s = summary(result)
+    parts = [f"{n} {k}{'s' if n != 1 and k != 'info' else ''}" for k, n in s["by_severity"].items() if n]
+    detail = f" ({', '.join(parts)})" if parts else ""
+    noun = "finding" if s["findings"] == 1 else "findings"
+    out.write(f"{s['findings']} {noun}{detail} in {s['files']} files, {s['rules_run']} rules\n")
+
+
+def _excerpt(result: RunResult, rel: str, line: int) -> str | None:
+    if result.index is None:
+        return None
+    sf = result.index.file(rel)
+    if sf is None or not sf.text:
+        return None
+    lines = sf.lines
+    if 0 < line <= len(lines):
+        text = lines[line - 1]
+        return text if len(text) <= 300 else text[:300] + "…"
+    return None
+
+
+def use_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()

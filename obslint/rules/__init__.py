@@ -1,0 +1,203 @@
+"""Rule declaration and the registry.
+
+A rule is a function `check(ctx) -> Iterable[Finding]` declared with `@rule(...)`:
+
+```python
+@rule("FLUX002", "missing-depends-on", "error",
+      "A Kustomization or HelmRelease uses what another creates without depending on it",
+      why="...", failing=EXAMPLE_FAIL, passing=EXAMPLE_PASS, fix="...")
+def missing_depends_on(ctx: RuleContext) -> Iterator[Finding]:
+    for obj in ctx.index.of_kind("Kustomization"):
+        yield Finding(obj.loc("spec"), "message", hint="how to fix")
+```
+
+Examples are small repositories in a txtar-like form: `-- path/to/file.yaml --` lines start
+each file; text before any marker is `example.yaml`. The test suite runs every rule's
+failing example (it must fire) and passing example (it must not).
+
+Rules reach the registry when their module is imported. Modules are listed in the
+`obslint.rules` entry point group, so a third-party package adds rules by declaring
+`[project.entry-points."obslint.rules"] mine = "my_pkg.obslint_rules"`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import import_module, metadata
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from obslint.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from obslint.config import Config
+    from obslint.index import Index
+
+ENTRY_POINT_GROUP = "obslint.rules"
+ID_RE = re.compile(r"^[A-Z]+[0-9]{3}$")
+NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+BUILTIN_MODULES = ("obslint.rules.core",)  # fallback when running from a source tree without metadata
+
+CheckFn = Callable[["RuleContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    why: str
+    failing: str
+    passing: str
+    fix: str
+    check: CheckFn
+    options: type[BaseModel] | None = None
+    module: str = ""
+
+    @property
+    def family(self) -> str:
+        return re.sub(r"[0-9]+$", "", self.id)
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.id} {self.name}>"
+
+
+@dataclass
+class RuleContext:
+    """What a rule sees: the index, its validated options and the configuration."""
+
+    index: Index
+    rule: Rule
+    options: Any
+    config: Config
+
+    def finding(self, loc: Any, message: str, hint: str = "", **data: Any) -> Finding:
+        return Finding(loc, message, hint, data=data)
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._by_id: dict[str, Rule] = {}
+        self._by_name: dict[str, Rule] = {}
+
+    def add(self, rule: Rule) -> None:
+        if not ID_RE.match(rule.id):
+            raise ValueError(f"rule id {rule.id!r} must be a family prefix and three digits, e.g. FLUX002")
+        if not NAME_RE.match(rule.name):
+            raise ValueError(f"rule name {rule.name!r} must be kebab-case")
+        for table, key in ((self._by_id, rule.id), (self._by_name, rule.name)):
+            other = table.get(key)
+            if other is not None and other.module != rule.module:
+                raise ValueError(f"rule {key} declared twice ({other.module} and {rule.module})")
+            table[key] = rule
+
+    def lookup(self, key: str) -> Rule | None:
+        return self._by_id.get(key.strip().upper()) or self._by_name.get(key.strip().lower())
+
+    def all(self) -> list[Rule]:
+        return sorted(self._by_id.values(), key=lambda r: (r.family, r.id))
+
+    def families(self) -> set[str]:
+        return {r.family for r in self._by_id.values()}
+
+    def resolve(self, keys: Iterable[str]) -> tuple[set[str], list[str]]:
+        """Rule ids for ids, names or family prefixes; and the keys that named nothing."""
+        ids: set[str] = set()
+        unknown: list[str] = []
+        families = self.families()
+        for key in keys:
+            key = key.strip()
+            if not key:
+                continue
+            found = self.lookup(key)
+            if found:
+                ids.add(found.id)
+            elif key.upper() in families:
+                ids.update(r.id for r in self._by_id.values() if r.family == key.upper())
+            else:
+                unknown.append(key)
+        return ids, unknown
+
+
+REGISTRY = Registry()
+_loaded = False
+
+
+def rule(
+    id: str,
+    name: str,
+    severity: str,
+    summary: str,
+    *,
+    why: str,
+    failing: str,
+    passing: str,
+    fix: str,
+    options: type[BaseModel] | None = None,
+) -> Callable[[CheckFn], CheckFn]:
+    """Declare and register a rule."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        REGISTRY.add(
+            Rule(
+                id=id,
+                name=name,
+                severity=Severity.parse(severity),
+                summary=summary.strip(),
+                why=_dedent(why),
+                failing=_dedent(failing),
+                passing=_dedent(passing),
+                fix=_dedent(fix),
+                check=fn,
+                options=options,
+                module=fn.__module__,
+            )
+        )
+        return fn
+
+    return register
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(text).strip("\n") + "\n"
+
+
+def load_rules() -> Registry:
+    """Import every rule module named in the `obslint.rules` entry point group (once)."""
+    global _loaded
+    if _loaded:
+        return REGISTRY
+    modules: list[str] = []
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        modules.append(ep.value.split(":")[0])
+    if not any(m.startswith("obslint.") for m in modules):
+        modules.extend(BUILTIN_MODULES)
+    for module in dict.fromkeys(modules):
+        import_module(module)
+    _loaded = True
+    return REGISTRY
+
+
+def example_files(text: str, default_name: str = "example.yaml") -> dict[str, str]:
+    """Split an explain example into {path: content} (txtar-like `-- path --` markers)."""
+    files: dict[str, str] = {}
+    current = default_name
+    buf: list[str] = []
+    marker = re.compile(r"^-- (\S.*?) --$")
+    for line in text.splitlines(keepends=True):
+        m = marker.match(line.rstrip("\n"))
+        if m:
+            if buf and "".join(buf).strip():
+                files[current] = "".join(buf)
+            current, buf = m.group(1), []
+        else:
+            buf.append(line)
+    if buf and "".join(buf).strip():
+        files[current] = "".join(buf)
+    return files

@@ -1,0 +1,162 @@
+"""One run: load the tree, build the index, run the selected rules, apply suppressions."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from obslint import suppress
+from obslint.config import Config, ConfigError, load_config
+from obslint.findings import Finding, Loc, Severity
+from obslint.index import Index
+from obslint.load import load_tree
+from obslint.rules import REGISTRY, Rule, RuleContext, load_rules
+
+UNUSED_SUPPRESSION = "CORE003"
+
+
+class UsageError(Exception):
+    """Bad arguments or configuration: exit code 2 with a one-line message."""
+
+
+@dataclass
+class RunResult:
+    root: str
+    findings: list[Finding]
+    notices: list[str]
+    errors: list[str]  # internal errors (a rule crashed): exit code 2
+    files: int
+    rules: list[Rule]
+    config: Config
+    index: Index | None = field(default=None, repr=False)
+
+    def failed(self, fail_on: Severity) -> bool:
+        return any(f.severity >= fail_on for f in self.findings)
+
+
+def select_rules(config: Config, select: list[str] | None, ignore: list[str] | None) -> list[Rule]:
+    registry = load_rules()
+    chosen = {r.id for r in registry.all()}
+    for keys, source in ((config.select, "config select"), (select, "--select")):
+        if keys:
+            ids, unknown = registry.resolve(keys)
+            if unknown:
+                raise UsageError(f"{source}: unknown rule(s): {', '.join(unknown)}")
+            chosen &= ids
+    for keys, source in ((config.disable, "config disable"), (ignore, "--ignore")):
+        if keys:
+            ids, unknown = registry.resolve(keys)
+            if unknown:
+                raise UsageError(f"{source}: unknown rule(s): {', '.join(unknown)}")
+            chosen -= ids
+    return [r for r in registry.all() if r.id in chosen]
+
+
+def _severities(config: Config) -> dict[str, Severity]:
+    out: dict[str, Severity] = {}
+    for key, level in config.severity.items():
+        found = REGISTRY.lookup(key)
+        if not found:
+            raise UsageError(f"{config.source or 'config'}: severity: unknown rule {key!r}")
+        out[found.id] = Severity.parse(level)
+    return out
+
+
+def _options(rule: Rule, config: Config) -> object:
+    raw: dict = {}
+    for key in (rule.id, rule.name):
+        raw.update(config.options.get(key, {}) or {})
+    if rule.options is None:
+        if raw:
+            raise UsageError(f"{config.source or 'config'}: options: rule {rule.id} {rule.name} takes no options")
+        return None
+    try:
+        return rule.options.model_validate(raw)
+    except ValidationError as exc:
+        errs = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise UsageError(f"{config.source or 'config'}: options for {rule.name}: {errs}") from None
+
+
+def resolve_root(paths: list[str]) -> str:
+    if not paths:
+        paths = ["."]
+    for p in paths:
+        if not os.path.exists(p):
+            raise UsageError(f"{p}: no such file or directory")
+    if len(paths) == 1:
+        return paths[0]
+    return os.path.commonpath([os.path.abspath(p) for p in paths])
+
+
+def run_check(
+    paths: list[str] | None = None,
+    *,
+    config: Config | None = None,
+    config_path: str | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+) -> RunResult:
+    root = resolve_root(paths or ["."])
+    if config is None:
+        try:
+            config = load_config(root, config_path)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+    rules = select_rules(config, select, ignore)
+    severities = _severities(config)
+    options = {r.id: _options(r, config) for r in rules}
+    for key in config.options:
+        if not REGISTRY.lookup(key):
+            raise UsageError(f"{config.source or 'config'}: options: unknown rule {key!r}")
+
+    tree = load_tree(root, config.exclude, config.max_file_size)
+    index = Index.build(tree, config)
+    findings: list[Finding] = []
+    errors: list[str] = []
+    for rule in rules:
+        ctx = RuleContext(index, rule, options[rule.id], config)
+        severity = severities.get(rule.id, rule.severity)
+        try:
+            for f in rule.check(ctx):
+                findings.append(f.stamped(rule.id, rule.name, severity))
+        except Exception as exc:  # a rule bug must not hide the other rules' findings
+            detail = traceback.format_exc() if os.environ.get("OBSLINT_DEBUG") else f"{type(exc).__name__}: {exc}"
+            errors.append(f"internal error in rule {rule.id} {rule.name}: {index.redactor.redact(detail)}")
+
+    findings = _suppress(findings, index, rules, severities)
+    findings = sorted(set(findings), key=lambda f: f.sort_key)
+    return RunResult(root, findings, index.notices, errors, len(tree.files), rules, config, index)
+
+
+def _suppress(
+    findings: list[Finding], index: Index, rules: list[Rule], severities: dict[str, Severity]
+) -> list[Finding]:
+    directives = [d for sf in index.files if sf.text for d in suppress.directives_of(sf)]
+    if not directives:
+        return findings
+    aliases: dict[str, str] = {}
+    for r in REGISTRY.all():
+        aliases[r.id.upper()] = r.id
+        aliases[r.name.lower()] = r.id
+    kept = suppress.apply(findings, directives, aliases)
+    selected = {r.id for r in rules}
+    if UNUSED_SUPPRESSION not in selected:
+        return kept
+    unused_rule = REGISTRY.lookup(UNUSED_SUPPRESSION)
+    assert unused_rule is not None
+    severity = severities.get(unused_rule.id, unused_rule.severity)
+    for d in directives:
+        for r in d.rules:
+            rid = aliases.get(r.upper(), aliases.get(r.lower()))
+            if rid is None:
+                message = f"suppression names unknown rule {r!r}"
+            elif r in d.used or rid not in selected:
+                continue
+            else:
+                message = f"suppression of {r} suppresses nothing here"
+            finding = Finding(Loc(d.path, d.line, d.col), message, "remove it, or fix the rule name")
+            kept.append(finding.stamped(unused_rule.id, unused_rule.name, severity))
+    return kept

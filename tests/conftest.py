@@ -1,0 +1,69 @@
+"""Shared test helpers: temporary repositories, running checks, external tools."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from obslint.findings import Finding
+from obslint.rules import example_files, load_rules
+from obslint.runner import RunResult, run_check
+from obslint.tools import find_tool
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_STACK = ROOT / "reference-stack"
+SHARED = ROOT.parent / "shared"
+
+
+def write_repo(root: Path, files: dict[str, str] | str) -> Path:
+    """Write {path: content} (or a txtar-like string) under root; contents are dedented."""
+    if isinstance(files, str):
+        files = example_files(textwrap.dedent(files))
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
+def check(path: Path | str, **kwargs) -> RunResult:
+    load_rules()
+    return run_check([str(path)], **kwargs)
+
+
+def rule_ids(findings: list[Finding]) -> list[str]:
+    return sorted({f.rule for f in findings})
+
+
+@pytest.fixture
+def repo(tmp_path: Path):
+    """repo(files) writes a repository into a fresh temporary directory and returns its path."""
+    counter = {"n": 0}
+
+    def make(files: dict[str, str] | str) -> Path:
+        counter["n"] += 1
+        return write_repo(tmp_path / f"repo{counter['n']}", files)
+
+    return make
+
+
+def require_tool(name: str) -> str:
+    """The tool's path; skip without it on a laptop, fail without it in CI."""
+    path = find_tool(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is required in CI but was not found (run scripts/install.sh)")
+        pytest.skip(f"{name} not installed")
+    return path
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not SHARED.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("../shared is required in CI")
+        pytest.skip("../shared not present")
+    return SHARED

@@ -1,0 +1,160 @@
+"""Hostile or broken input: a finding with file and line, never a traceback or a hang."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from obslint.cli import main
+from tests.conftest import check
+
+GOOD_SECRETLESS = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n"
+
+
+def _only(result, rule):
+    return [f for f in result.findings if f.rule == rule]
+
+
+def _write(root, name, content):
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tree(tmp_path):
+    _write(tmp_path, "ok/namespace.yaml", GOOD_SECRETLESS)
+    return tmp_path
+
+
+def test_alias_bomb(tree):
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 12):
+        refs = ",".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    _write(tree, "bomb.yaml", "\n".join(lines) + "\n")
+    start = time.monotonic()
+    result = check(tree)
+    assert time.monotonic() - start < 10
+    (f,) = _only(result, "CORE001")
+    assert f.loc.path == "bomb.yaml" and "alias" in f.message
+    assert result.index.of_kind("Namespace"), "other files are still linted"
+
+
+def test_recursive_alias(tree):
+    _write(tree, "rec.yaml", "a: &a\n  b: *a\n")
+    (f,) = _only(check(tree), "CORE001")
+    assert "recursive" in f.message
+
+
+@pytest.mark.parametrize("depth", [5000, 60000])
+def test_deep_nesting(tree, depth):
+    _write(tree, "deep.yaml", "[" * depth + "]" * depth + "\n")
+    _write(tree, "deepblock.yaml", "".join(" " * i + "k:\n" for i in range(depth // 10)) + "\n")
+    result = check(tree)
+    paths = {f.loc.path for f in _only(result, "CORE001")}
+    assert "deep.yaml" in paths
+    assert result.index.of_kind("Namespace")
+
+
+def test_tabs_give_line_and_column(tree):
+    _write(tree, "tabs.yaml", "a:\n  b: 1\n\tc: 2\n")
+    (f,) = _only(check(tree), "CORE001")
+    assert (f.loc.path, f.loc.line) == ("tabs.yaml", 3)
+
+
+def test_duplicate_keys(tree):
+    _write(tree, "dup.yaml", "a: 1\nb: 2\na: 3\n")
+    (f,) = _only(check(tree), "CORE002")
+    assert (f.loc.line, f.loc.col) == (3, 1)
+
+
+def test_invalid_utf8(tree):
+    _write(tree, "bad.yaml", b"a: 1\nb: \xff\xfe\n")
+    (f,) = _only(check(tree), "CORE001")
+    assert (f.loc.path, f.loc.line, f.loc.col) == ("bad.yaml", 2, 4)
+    assert "UTF-8" in f.message
+
+
+def test_binary_file(tree):
+    _write(tree, "blob.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (f,) = _only(check(tree), "CORE005")
+    assert f.loc.path == "blob.yaml"
+
+
+def test_helm_template(tree):
+    _write(
+        tree,
+        "chart/templates/svc.yaml",
+        "metadata:\n  name: {{ .Release.Name }}\n  {{- if .Values.x }}\n  a: b\n{{- end }}\n",
+    )
+    result = check(tree)
+    assert [f.loc.path for f in _only(result, "CORE004")] == ["chart/templates/svc.yaml"]
+    assert not _only(result, "CORE001")
+
+
+def test_template_braces_in_valid_yaml_are_fine(tree):
+    _write(tree, "am.yaml", "text: '{{ template \"slack.text\" . }}'\n")
+    result = check(tree)
+    assert not result.findings
+
+
+def test_ten_megabyte_file(tree):
+    _write(tree, "big.yaml", "x: " + "a" * (10 * 1024 * 1024) + "\n")
+    start = time.monotonic()
+    result = check(tree)
+    assert time.monotonic() - start < 10
+    (f,) = _only(result, "CORE005")
+    assert f.loc.path == "big.yaml" and "MB" in f.message
+
+
+def test_symlink_loop_and_escape(tree, tmp_path_factory):
+    os.symlink(tree, tree / "ok" / "loop")
+    outside = tmp_path_factory.mktemp("outside")
+    _write(outside, "secret.yaml", GOOD_SECRETLESS)
+    os.symlink(outside, tree / "escape")
+    os.symlink(tree / "missing", tree / "dangling.yaml")
+    result = check(tree)
+    assert [o.file.rel for o in result.index.of_kind("Namespace")] == ["ok/namespace.yaml"]
+    assert any("outside" in n for n in result.notices)
+
+
+def test_documents_before_an_error_are_kept(tree):
+    _write(
+        tree, "multi.yaml", GOOD_SECRETLESS + "---\n" + GOOD_SECRETLESS.replace("monitoring", "loki") + "---\na: [\n"
+    )
+    result = check(tree)
+    assert len(result.index.of_kind("Namespace")) == 3
+    (f,) = _only(result, "CORE001")
+    assert f.loc.path == "multi.yaml"
+
+
+def test_cli_never_tracebacks(tree, capsys):
+    _write(tree, "bad.yaml", b"\xff")
+    _write(tree, "bomb.yaml", "a: &a [*a]\n")
+    assert main(["check", str(tree)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert "bad.yaml:1:1" in out
+
+
+def test_positions_of_values(tree):
+    _write(
+        tree,
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  key: |\n    line one\n    line two\n",
+    )
+    result = check(tree)
+    (cm,) = result.index.of_kind("ConfigMap")
+    assert cm.loc("data", "key").line == 6
+    assert cm.loc("data", "missing") == cm.loc("data")
+    from obslint.load import EmbeddedSource
+
+    src = EmbeddedSource.from_value(cm.data["data"], "key")
+    assert src.loc(2, 6) == src.file.loc(8, 10)
