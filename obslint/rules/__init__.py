@@ -39,7 +39,15 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "obslint.rules"
 ID_RE = re.compile(r"^[A-Z]+[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-BUILTIN_MODULES = ("obslint.rules.core",)  # fallback when running from a source tree without metadata
+BUILTIN_MODULES = (
+    "obslint.rules.core",
+    "obslint.rules.flux",
+    "obslint.rules.secrets",
+    "obslint.rules.alertmanager",
+    "obslint.rules.prometheus",
+    "obslint.rules.storage",
+    "obslint.rules.alloy",
+)  # fallback when running from a source tree without metadata
 
 CheckFn = Callable[["RuleContext"], Iterable[Finding]]
 

@@ -1,0 +1,1 @@
+"""AM: Alertmanager route trees, receivers, inhibit rules."""

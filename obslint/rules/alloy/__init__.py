@@ -1,0 +1,1 @@
+"""ALLOY: River configs - syntax, component graph, pipelines, endpoints."""

@@ -1,0 +1,1 @@
+"""FLUX: the Flux tree - dependency graph, references, kustomize paths, schemas."""

@@ -1,0 +1,1 @@
+"""PROM: Prometheus rules and their selection."""

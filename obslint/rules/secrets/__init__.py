@@ -1,0 +1,1 @@
+"""SEC: secrets - encryption, SOPS coverage, plaintext credentials, secret references."""

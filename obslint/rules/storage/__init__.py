@@ -1,0 +1,1 @@
+"""STOR, LOKI, GRAF: retention and volumes, Loki limits, endpoints, Grafana datasources."""
