@@ -6,30 +6,30 @@ from tests.mutations import StackCopy, mutation
 @mutation("broken-yaml-file", {"CORE001"})
 def broken_yaml(stack: StackCopy) -> None:
     """A stray unbalanced bracket in a new manifest."""
-    stack.write("infrastructure/monitoring/broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: [\n")
+    stack.write("notes/broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: [\n")
 
 
 @mutation("duplicated-key", {"CORE002"})
 def duplicated_key(stack: StackCopy) -> None:
-    """A `.sops.yaml`-independent file with a repeated key."""
-    stack.write("infrastructure/monitoring/notes.yaml", "# scratch notes\nowner: platform\nowner: sre\n")
+    """A scratch YAML file (outside every Flux path) with a repeated key."""
+    stack.write("notes/notes.yaml", "# scratch notes\nowner: platform\nowner: sre\n")
 
 
 @mutation("stale-suppression", {"CORE003"})
 def stale_suppression(stack: StackCopy) -> None:
     """A suppression comment for a rule that does not fire there."""
-    stack.write("infrastructure/monitoring/notes.yaml", "owner: platform  # obslint: disable=duplicate-key\n")
+    stack.write("notes/notes.yaml", "owner: platform  # obslint: disable=duplicate-key\n")
 
 
 @mutation("helm-template-dropped-in", {"CORE004"})
 def helm_template(stack: StackCopy) -> None:
     """A chart template copied into the tree unrendered."""
     stack.write(
-        "charts/extra/templates/cm.yaml", "metadata:\n  name: {{ .Release.Name }}\n  {{- if .Values.x }}\n{{- end }}\n"
+        "notes/chart/templates/cm.yaml", "metadata:\n  name: {{ .Release.Name }}\n  {{- if .Values.x }}\n{{- end }}\n"
     )
 
 
 @mutation("binary-yaml", {"CORE005"})
 def binary_yaml(stack: StackCopy) -> None:
     """A binary file saved with a .yaml name."""
-    stack.write("infrastructure/monitoring/logo.yaml", b"\x89PNG\r\n\x1a\n\x00\x00")
+    stack.write("notes/logo.yaml", b"\x89PNG\r\n\x1a\n\x00\x00")
