@@ -1,13 +1,14 @@
 """YAML documents with a position for every node, parsed safely.
 
-libyaml (through PyYAML's C composer) builds the node graph at C speed with line and column
-on every node; we then build plain dict/list trees (`YMap`, `YSeq`) that remember where each
+libyaml (through PyYAML's C parser) produces events at C speed with line and column on
+every node; we build plain dict/list trees (`YMap`, `YSeq`) that remember where each
 key and value stood. YAML 1.1 scalar resolution matches the Go yaml.v2 decoders that
 Kubernetes, Prometheus and Alertmanager use (`yes`/`on` are booleans there too).
 
-Hostile input is refused before it can hurt: nesting deeper than MAX_DEPTH (libyaml's
-composer recurses in C and would crash the interpreter), alias graphs that expand past
-MAX_EXPANDED nodes (billion laughs) or that are recursive. Nothing is ever executed: only
+Hostile input is refused before it can hurt: nesting deeper than MAX_DEPTH, alias graphs
+that expand past MAX_EXPANDED nodes (billion laughs) or that are recursive. The trees are
+built from libyaml's event stream without recursion (its composer recurses in C and
+crashes the interpreter on deep input). Nothing is ever executed: only
 the safe loader's standard tags are interpreted, any other tag keeps its plain value.
 """
 
@@ -91,16 +92,20 @@ class YSeq(list):
         return self.src.loc(line, col)
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    tag = node.tag
+_RESOLVER = yaml.resolver.Resolver()
+_MERGE = _TAG + "merge"
+
+
+def _scalar(tag: str, value: str) -> Any:
     if not tag.startswith(_TAG):
-        return node.value
+        return value
     kind = tag[len(_TAG) :]
+    if kind == "str":
+        return value
+    if kind == "null":
+        return None
     try:
-        if kind == "str":
-            return node.value
-        if kind == "null":
-            return None
+        node = yaml.ScalarNode(tag, value)
         if kind == "bool":
             return _SC.construct_yaml_bool(node)
         if kind == "int":
@@ -109,159 +114,125 @@ def _scalar(node: yaml.ScalarNode) -> Any:
             return _SC.construct_yaml_float(node)
     except (ValueError, yaml.YAMLError):
         pass
-    return node.value  # timestamps, binary and odd values keep their text
+    return value  # timestamps, binary and odd values keep their text
 
 
-def _style(node: yaml.Node) -> str:
-    return getattr(node, "style", None) or ""
+def _mark(mark: yaml.Mark) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
 
 
-def _pos(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+class _Frame:
+    __slots__ = ("anchor", "explicit", "key", "merge_next", "merges", "obj", "size")
 
-
-def _key(node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        value = _scalar(node)
-        return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
-    return f"<complex key at line {node.start_mark.line + 1}>"
-
-
-def _check_expansion(root: yaml.Node) -> None:
-    """Refuse recursive aliases and alias graphs that expand past MAX_EXPANDED nodes."""
-    size: dict[int, int] = {}
-    on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        nid = id(node)
-        if done:
-            on_path.discard(nid)
-            if isinstance(node, yaml.MappingNode):
-                total = 1 + sum(size[id(k)] + size[id(v)] for k, v in node.value)
-            else:
-                total = 1 + sum(size[id(c)] for c in node.value)
-            size[nid] = total
-            if total > MAX_EXPANDED:
-                line, col = _pos(node)
-                raise YAMLLoadError(
-                    f"YAML aliases expand to more than {MAX_EXPANDED:,} nodes (alias bomb); not loaded", line, col
-                )
-            continue
-        if nid in size:
-            continue
-        if nid in on_path:
-            line, col = _pos(node)
-            raise YAMLLoadError("recursive YAML alias; not loaded", line, col)
-        if isinstance(node, yaml.ScalarNode):
-            size[nid] = 1
-            continue
-        on_path.add(nid)
-        stack.append((node, True))
-        children = [c for kv in node.value for c in kv] if isinstance(node, yaml.MappingNode) else node.value
-        stack.extend((c, False) for c in children)
+    def __init__(self, obj: YMap | YSeq, anchor: str | None):
+        self.obj = obj
+        self.anchor = anchor
+        self.size = 1
+        self.key: tuple[Any, int, int] | None = None  # pending mapping key (value, line, col)
+        self.merge_next = False
+        self.merges: list[Any] = []
+        self.explicit: set = set()
 
 
 class _Builder:
-    """Turns one composed node graph into YMap/YSeq/scalars without recursion."""
+    """Builds YMap/YSeq/scalars straight from libyaml's event stream.
+
+    Working from events (not PyYAML's composer) keeps everything iterative, allows an anchor
+    to be redefined (YAML 1.2 and Go's yaml.v3 accept it; home-ops repos reuse `&host`),
+    and lets us count the expanded size of aliases as we go.
+    """
 
     def __init__(self, src: Source, problems: list[tuple[str, int, int, str]]):
         self.src = src
         self.problems = problems
-        self.aliased = False
+        self.docs: list[tuple[Any, int, int]] = []
 
-    def build(self, root: yaml.Node) -> Any:
-        if isinstance(root, yaml.ScalarNode):
-            return _scalar(root)
-        memo: dict[int, Any] = {}
-        merges: list[tuple[YMap, list[yaml.Node], set]] = []
-        top = self._container(root, memo)
-        stack: list[yaml.Node] = [root]
-        while stack:
-            node = stack.pop()
-            obj = memo[id(node)]
-            if isinstance(node, yaml.MappingNode):
-                explicit: set = set()
-                merge_sources: list[yaml.Node] = []
-                for knode, vnode in node.value:
-                    if knode.tag == _TAG + "merge":
-                        merge_sources.extend(vnode.value if isinstance(vnode, yaml.SequenceNode) else [vnode])
-                        stack.extend(self._pending(n, memo) for n in merge_sources if id(n) not in memo)
-                        continue
-                    key = _key(knode)
-                    if key in explicit:
-                        kl, kc = _pos(knode)
-                        self.problems.append(("duplicate-key", kl, kc, f"duplicate key {key!r}"))
-                    explicit.add(key)
-                    obj[key] = self._child(vnode, memo, stack)
-                    kl, kc = _pos(knode)
-                    vl, vc = _pos(vnode)
-                    obj._kpos[key] = (kl, kc, vl, vc, _style(vnode))
-                if merge_sources:
-                    merges.append((obj, merge_sources, explicit))
-            else:
-                for item in node.value:
-                    obj.append(self._child(item, memo, stack))
-                    vl, vc = _pos(item)
-                    obj._ipos.append((vl, vc, _style(item)))
-        for target, sources, explicit in reversed(merges):
-            for snode in sources:
-                source = memo.get(id(snode))
-                if not isinstance(source, YMap):
-                    line, col = _pos(snode)
-                    self.problems.append(("unparseable-file", line, col, "merge key `<<` needs a mapping"))
-                    continue
-                for key, value in source.items():
-                    if key not in explicit and key not in target:
-                        target[key] = value
-                        target._kpos[key] = source._kpos[key]
-        return top
+    def run(self, text: str) -> None:
+        stack: list[_Frame] = []
+        anchors: dict[str, tuple[Any, int]] = {}
+        for event in yaml.parse(text, Loader=_Loader):
+            cls = type(event)
+            if cls is yaml.ScalarEvent:
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+                value = _scalar(tag, event.value)
+                if event.anchor:
+                    anchors[event.anchor] = (value, 1)
+                self._add(stack, value, _mark(event.start_mark), event.style or "", 1, merge=tag == _MERGE)
+            elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                if len(stack) >= MAX_DEPTH:
+                    line, col = _mark(event.start_mark)
+                    raise YAMLLoadError(f"nesting deeper than {MAX_DEPTH} levels; not loaded", line, col)
+                line, col = _mark(event.start_mark)
+                obj = YMap(self.src, line, col) if cls is yaml.MappingStartEvent else YSeq(self.src, line, col)
+                stack.append(_Frame(obj, event.anchor))
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                frame = stack.pop()
+                if frame.merges:
+                    self._merge(frame)
+                if frame.anchor:
+                    anchors[frame.anchor] = (frame.obj, frame.size)
+                obj = frame.obj
+                self._add(stack, obj, (obj.line, obj.col), "", frame.size)
+            elif cls is yaml.AliasEvent:
+                line, col = _mark(event.start_mark)
+                if event.anchor not in anchors:
+                    if any(f.anchor == event.anchor for f in stack):
+                        raise YAMLLoadError("recursive YAML alias; not loaded", line, col)
+                    raise YAMLLoadError(f"undefined YAML alias {event.anchor!r}", line, col)
+                value, size = anchors[event.anchor]
+                self._add(stack, value, (line, col), "", size)
+            elif cls is yaml.DocumentStartEvent:
+                anchors.clear()
+            elif cls is yaml.DocumentEndEvent:
+                pass
 
-    def _container(self, node: yaml.Node, memo: dict[int, Any]) -> Any:
-        line, col = _pos(node)
-        obj = YMap(self.src, line, col) if isinstance(node, yaml.MappingNode) else YSeq(self.src, line, col)
-        memo[id(node)] = obj
-        return obj
+    def _add(self, stack: list[_Frame], value: Any, pos: tuple[int, int], style: str, size: int, merge: bool = False):
+        if not stack:
+            self.docs.append((value, pos[0], pos[1]))
+            return
+        frame = stack[-1]
+        frame.size += size
+        if frame.size > MAX_EXPANDED:
+            raise YAMLLoadError(
+                f"YAML aliases expand to more than {MAX_EXPANDED:,} nodes (alias bomb); not loaded", *pos
+            )
+        obj = frame.obj
+        if isinstance(obj, YSeq):
+            obj.append(value)
+            obj._ipos.append((pos[0], pos[1], style))
+            return
+        if frame.key is None and not frame.merge_next:
+            if merge:
+                frame.merge_next = True
+                return
+            if isinstance(value, (YMap, YSeq)):
+                value = f"<complex key at line {pos[0]}>"
+            frame.key = (value, pos[0], pos[1])
+            return
+        if frame.merge_next:
+            frame.merge_next = False
+            frame.merges.extend(value if isinstance(value, YSeq) else [value])
+            return
+        key, kline, kcol = frame.key  # type: ignore[misc]
+        frame.key = None
+        if key in frame.explicit:
+            self.problems.append(("duplicate-key", kline, kcol, f"duplicate key {key!r}"))
+        frame.explicit.add(key)
+        obj[key] = value
+        obj._kpos[key] = (kline, kcol, pos[0], pos[1], style)
 
-    def _pending(self, node: yaml.Node, memo: dict[int, Any]) -> yaml.Node:
-        self._container(node, memo)
-        return node
-
-    def _child(self, node: yaml.Node, memo: dict[int, Any], stack: list[yaml.Node]) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
-        nid = id(node)
-        if nid in memo:
-            self.aliased = True
-            return memo[nid]
-        obj = self._container(node, memo)
-        stack.append(node)
-        return obj
-
-
-def _nesting_bound(text: str) -> int:
-    """A cheap upper bound of the nesting depth; the exact depth is only computed above it."""
-    flow = text.count("[") + text.count("{")
-    lead = 0
-    for line in text.splitlines():
-        n = len(line) - len(line.lstrip(" -?:"))
-        if n > lead:
-            lead = n
-    return flow + lead + 2
-
-
-def _check_depth(text: str) -> None:
-    if _nesting_bound(text) <= MAX_DEPTH:
-        return
-    depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                m = event.start_mark
-                raise YAMLLoadError(f"nesting deeper than {MAX_DEPTH} levels; not loaded", m.line + 1, m.column + 1)
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
+    def _merge(self, frame: _Frame) -> None:
+        target = frame.obj
+        for source in frame.merges:
+            if not isinstance(source, YMap):
+                self.problems.append(("unparseable-file", target.line, target.col, "merge key `<<` needs a mapping"))
+                continue
+            for key, value in source.items():
+                if key not in frame.explicit and key not in target:
+                    target[key] = value
+                    target._kpos[key] = source._kpos[key]
 
 
 def _error(exc: yaml.YAMLError) -> YAMLLoadError:
@@ -283,24 +254,10 @@ def parse_yaml(
     kept; the error is one problem ("unparseable-file", line, col, message).
     """
     text = src.text if text is None else text
-    docs: list[tuple[Any, int, int]] = []
     problems: list[tuple[str, int, int, str]] = []
+    builder = _Builder(src, problems)
     try:
-        _check_depth(text)
-        loader = _Loader(text)
-        try:
-            while loader.check_node():
-                node = loader.get_node()
-                if node is None:
-                    continue
-                builder = _Builder(src, problems)
-                data = builder.build(node)
-                if builder.aliased:
-                    _check_expansion(node)
-                line, col = _pos(node)
-                docs.append((data, line, col))
-        finally:
-            loader.dispose()
+        builder.run(text)
     except YAMLLoadError as exc:
         problems.append(("unparseable-file", exc.line, exc.col, exc.message))
     except yaml.YAMLError as exc:
@@ -308,7 +265,7 @@ def parse_yaml(
         problems.append(("unparseable-file", err.line, err.col, err.message))
     except RecursionError:
         problems.append(("unparseable-file", 1, 1, "YAML nested too deeply to load"))
-    return docs, problems
+    return builder.docs, problems
 
 
 def is_sops_document(data: Any) -> bool:

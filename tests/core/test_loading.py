@@ -158,3 +158,25 @@ def test_positions_of_values(tree):
 
     src = EmbeddedSource.from_value(cm.data["data"], "key")
     assert src.loc(2, 6) == src.file.loc(8, 10)
+
+
+def test_redefined_anchor_and_merge_keys(tree):
+    # YAML 1.2 and Go's yaml.v3 accept a redefined anchor; the later definition wins.
+    _write(
+        tree,
+        "anchors.yaml",
+        'a: &host "x"\nb: *host\nc: &host "y"\nd: *host\nbase: &b {k: 1, j: 2}\nm:\n  <<: *b\n  j: 3\n',
+    )
+    result = check(tree)
+    assert not result.findings
+    (sf,) = [f for f in result.index.files if f.rel == "anchors.yaml"]
+    data = sf.documents[0].data
+    assert (data["b"], data["d"], data["m"]) == ("x", "y", {"j": 3, "k": 1})
+    assert data["m"].loc("j").line == 8
+
+
+def test_yaml_1_1_scalars_like_go_yaml_v2(tree):
+    _write(tree, "scalars.yaml", "a: yes\nb: 010\nc: 1_000\nd: ~\ne: '5'\nf: 1.5\ng: 2026-01-01\n")
+    result = check(tree)
+    data = result.index.file("scalars.yaml").documents[0].data
+    assert data == {"a": True, "b": 8, "c": 1000, "d": None, "e": "5", "f": 1.5, "g": "2026-01-01"}
