@@ -1,0 +1,379 @@
+"""Loki configurations the repository deploys, with positions: provider `"loki.configs"`.
+
+Origins:
+
+* HelmReleases of the `loki` chart (5.x/6.x): the config the chart renders from values
+  (`loki.auth_enabled`, `loki.limits_config`, `loki.compactor`, `loki.schemaConfig`,
+  `loki.commonConfig`, `loki.storage_config`, `loki.rulerConfig`), overridden by
+  `loki.structuredConfig` (merged over the rendered config), with chart 6.46.0 defaults for what
+  is not written (../shared/oracles/charts/KEYS.md: auth_enabled true, limits_config without
+  retention_period, compactor `{}`, storage type s3, deploymentMode SimpleScalable,
+  singleBinary.persistence enabled 10Gi, ruler.enabled true).
+  `loki-stack` (values `loki.config` as a mapping, `loki.persistence`) and `loki-simple-scalable` /
+  `loki-distributed` (values `loki.structuredConfig`, `loki.config` as YAML text) are read the same
+  way.
+* Plain Loki config files: a YAML document with top-level Loki sections (`schema_config`,
+  `limits_config`, `compactor`, `storage_config`, `common`...), as a file or as a `*.yaml` key of a
+  ConfigMap/Secret.
+
+`LokiConfig.get(section, key, ...)` answers with the effective value and where it is written
+(`Setting`), searching the layers in precedence order: structuredConfig, values, chart defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from obslint.findings import Loc
+from obslint.index import Index, K8sObject, dig, loc_of, provider
+from obslint.load import SourceFile, YMap, YSeq
+from obslint.model.helm import HelmReleaseView, releases_of_chart
+from obslint.model.storage import Volume
+from obslint.units import try_duration, try_quantity_bytes
+
+LOKI_CHARTS = ("loki", "loki-stack", "loki-simple-scalable", "loki-distributed")
+LOKI_SECTIONS = frozenset(
+    {
+        "auth_enabled", "schema_config", "limits_config", "compactor", "storage_config", "common", "ingester",
+        "server", "ruler", "querier", "query_range", "distributor", "memberlist", "table_manager", "frontend",
+        "chunk_store_config", "query_scheduler", "runtime_config", "analytics", "ingester_client",
+    }
+)  # fmt: skip
+# A document is a Loki config when it has one of these, plus another Loki section.
+LOKI_ANCHORS = frozenset({"schema_config", "storage_config", "limits_config", "compactor"})
+OBJECT_STORES = ("s3", "gcs", "azure", "swift", "alibabacloud", "cos", "bos")
+
+# Chart 6.46.0 values (../shared/oracles/charts/loki-6.46.0/values.yaml), as Loki config sections.
+CHART_DEFAULTS: dict[str, Any] = {
+    "auth_enabled": True,
+    "limits_config": {
+        "reject_old_samples": True,
+        "reject_old_samples_max_age": "168h",
+        "max_cache_freshness_per_query": "10m",
+        "split_queries_by_interval": "15m",
+        "query_timeout": "300s",
+        "volume_enabled": True,
+    },
+    "common": {"path_prefix": "/var/loki", "replication_factor": 3},
+    "ruler": {"wal": {"dir": "/var/loki/ruler-wal"}},
+}
+# Loki-side defaults (../shared/oracles/loki/RETENTION.md; configuration reference v3.5.7).
+LOKI_DEFAULT_AUTH_ENABLED = True  # `auth_enabled` defaults to true in Loki itself
+LOKI_DEFAULT_SM_ALLOWED_V3 = True  # limits_config.allow_structured_metadata, Loki 3.x
+
+
+@dataclass
+class Setting:
+    value: Any
+    loc: Loc
+    declared: bool  # written in the repo (False: a chart/Loki default)
+    layer: str = ""  # "structuredConfig", "values", "file", "default"
+
+
+@dataclass
+class _Layer:
+    name: str
+    root: Any  # YMap / dict
+    paths: dict[str, tuple] | None  # Loki top-level key -> path in root (None: identity)
+
+    def path_of(self, top: str) -> tuple | None:
+        if self.paths is None:
+            return (top,)
+        return self.paths.get(top)
+
+
+@dataclass(eq=False)
+class LokiConfig:
+    name: str
+    namespace: str | None
+    origin: K8sObject | SourceFile
+    via: str  # "helm" | "file" | "configmap"
+    loc: Loc  # the values / the document
+    layers: list[_Layer] = field(default_factory=list)
+    helm: HelmReleaseView | None = None
+    chart: str = ""
+    loki_major: int = 3  # Loki major version (chart 6.x -> 3; 5.x and older charts -> 2)
+    deployment_mode: str = "SingleBinary"
+    deployment_mode_loc: Loc | None = None
+    storage_type: str | None = None  # "filesystem", "s3", ... (None: unknown)
+    storage_type_loc: Loc | None = None
+    single_binary_replicas: int | None = None
+    single_binary_replicas_loc: Loc | None = None
+    volume: Volume | None = None  # where chunks live when storage is the filesystem
+
+    # --- lookups -----------------------------------------------------------------------
+    def get(self, *path: str) -> Setting | None:
+        """The effective value at a Loki config path (`"limits_config", "retention_period"`)."""
+        for layer in self.layers:
+            base = layer.path_of(path[0])
+            if base is None:
+                continue
+            full = (*base, *path[1:])
+            value = dig(layer.root, *full, default=_MISSING)
+            if value is _MISSING:
+                continue
+            if layer.name == "default":
+                return Setting(value, self.loc, False, "default")
+            return Setting(
+                value, loc_of(layer.root, *full) if isinstance(layer.root, dict) else self.loc, True, layer.name
+            )
+        return None
+
+    def value(self, *path: str, default: Any = None) -> Any:
+        s = self.get(*path)
+        return default if s is None else s.value
+
+    def where(self, *path: str) -> Loc:
+        """Where a setting is written, else where it belongs (the deepest existing section)."""
+        s = self.get(*path)
+        if s is not None and s.declared:
+            return s.loc
+        for i in range(len(path) - 1, 0, -1):
+            s = self.get(*path[:i])
+            if s is not None and s.declared:
+                return s.loc
+        return self.loc
+
+    def ref(self) -> str:
+        if self.via == "helm":
+            ns = f"{self.namespace}/" if self.namespace else ""
+            return f"Loki (HelmRelease {ns}{self.name})"
+        return f"Loki config {self.name}"
+
+    # --- derived facts -----------------------------------------------------------------
+    @property
+    def auth_enabled(self) -> bool:
+        return _bool(self.value("auth_enabled"), LOKI_DEFAULT_AUTH_ENABLED)
+
+    def retention_period(self) -> tuple[float | None, Setting | None]:
+        s = self.get("limits_config", "retention_period")
+        if s is None:
+            return None, None
+        return try_duration(s.value), s
+
+    def retention_streams(self) -> list[tuple[float | None, Any, Loc]]:
+        """(period seconds, selector, loc) of each `limits_config.retention_stream` entry."""
+        s = self.get("limits_config", "retention_stream")
+        if s is None or not isinstance(s.value, list):
+            return []
+        out = []
+        for entry in s.value:
+            if isinstance(entry, dict):
+                loc = loc_of(entry, "period") if isinstance(entry, YMap) else s.loc
+                out.append((try_duration(entry.get("period")), entry.get("selector"), loc))
+        return out
+
+    def max_retention(self) -> float | None:
+        """The longest retention any stream gets (None: nothing configured = kept forever)."""
+        period, _ = self.retention_period()
+        values = [p for p in (period, *[p for p, _, _ in self.retention_streams()]) if p]
+        return max(values) if values else None
+
+    @property
+    def retention_enabled(self) -> bool:
+        return _bool(self.value("compactor", "retention_enabled"), False)
+
+    def schema_configs(self) -> list[tuple[dict, Loc]]:
+        s = self.get("schema_config", "configs")
+        if s is None or not isinstance(s.value, list):
+            return []
+        out = []
+        for i, entry in enumerate(s.value):
+            if isinstance(entry, dict):
+                out.append((entry, s.value.loc(i) if isinstance(s.value, YSeq) else s.loc))
+        return out
+
+    @property
+    def structured_metadata_allowed(self) -> bool:
+        return _bool(self.value("limits_config", "allow_structured_metadata"), self.loki_major >= 3)
+
+
+_MISSING = object()
+
+
+def _bool(value: Any, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return default
+
+
+def _major(text: Any) -> int | None:
+    m = re.match(r"\s*[v^~>=<]*\s*(\d+)", str(text)) if text is not None else None
+    return int(m.group(1)) if m else None
+
+
+# --- HelmRelease -----------------------------------------------------------------------
+
+_VALUES_PATHS = {
+    "auth_enabled": ("loki", "auth_enabled"),
+    "limits_config": ("loki", "limits_config"),
+    "compactor": ("loki", "compactor"),
+    "schema_config": ("loki", "schemaConfig"),
+    "common": ("loki", "commonConfig"),
+    "storage_config": ("loki", "storage_config"),
+    "ruler": ("loki", "rulerConfig"),
+    "server": ("loki", "server"),
+    "ingester": ("loki", "ingester"),
+    "querier": ("loki", "querier"),
+    "query_range": ("loki", "query_range"),
+    "distributor": ("loki", "distributor"),
+}
+
+
+def _from_helm(index: Index, hr: HelmReleaseView) -> LokiConfig | None:
+    values = hr.values if isinstance(hr.values, dict) else {}
+    loki = values.get("loki")
+    loki = loki if isinstance(loki, dict) else {}
+    base_loc = hr.obj.loc("spec", "values") if "values" in hr.obj.spec else hr.obj.loc("spec")
+    cfg = LokiConfig(hr.obj.name, hr.namespace, hr.obj, "helm", base_loc, helm=hr, chart=hr.chart)
+    version_major = _major(hr.version)
+    image_major = _major(dig(loki, "image", "tag"))
+    if image_major is not None:
+        cfg.loki_major = image_major
+    elif hr.chart == "loki" and version_major is not None:
+        cfg.loki_major = 3 if version_major >= 6 else 2
+    elif hr.chart != "loki":
+        cfg.loki_major = 2
+    layers: list[_Layer] = []
+    sc = loki.get("structuredConfig")
+    if isinstance(sc, dict) and sc:
+        layers.append(_Layer("structuredConfig", values, {k: ("loki", "structuredConfig", k) for k in sc}))
+    if hr.chart == "loki-stack":
+        conf = loki.get("config")
+        if isinstance(conf, dict):
+            layers.append(_Layer("values", values, {k: ("loki", "config", k) for k in conf}))
+    else:
+        conf = loki.get("config")
+        if isinstance(conf, str) and "{{" not in conf and isinstance(loki, YMap):
+            emb = index.embedded_yaml(loki, "config")
+            if emb is not None and isinstance(emb.data, dict):
+                layers.append(_Layer("values", emb.data, None))
+        if hr.chart == "loki":
+            paths = dict(_VALUES_PATHS)
+            if _bool(dig(loki, "useTestSchema"), False) and not isinstance(dig(loki, "schemaConfig"), dict):
+                paths["schema_config"] = ("loki", "testSchemaConfig")
+            layers.append(_Layer("values", values, paths))
+            # The ruler block is only rendered when ruler.enabled (default true).
+            if not _bool(dig(values, "ruler", "enabled"), True):
+                for layer in layers:
+                    if layer.paths is not None and "ruler" in layer.paths and layer.name == "values":
+                        layer.paths.pop("ruler")
+            defaults = dict(CHART_DEFAULTS)
+            if _bool(dig(loki, "useTestSchema"), False):
+                defaults["schema_config"] = {
+                    "configs": [{"from": "2024-04-01", "store": "tsdb", "schema": "v13", "index": {"period": "24h"}}]
+                }
+            layers.append(_Layer("default", defaults, None))
+    cfg.layers = layers
+
+    if hr.chart == "loki":
+        mode = dig(values, "deploymentMode")
+        cfg.deployment_mode = str(mode) if isinstance(mode, str) else "SimpleScalable"
+        cfg.deployment_mode_loc = hr.loc("deploymentMode") if mode is not None else None
+        st = dig(loki, "storage", "type")
+        cfg.storage_type = str(st) if isinstance(st, str) else "s3"
+        cfg.storage_type_loc = hr.loc("loki", "storage", "type") if st is not None else base_loc
+        rep = dig(values, "singleBinary", "replicas")
+        cfg.single_binary_replicas = rep if isinstance(rep, int) and not isinstance(rep, bool) else 0
+        cfg.single_binary_replicas_loc = hr.loc("singleBinary", "replicas") if rep is not None else None
+        cfg.volume = _chart_volume(
+            hr, ("singleBinary",) if cfg.deployment_mode.startswith("SingleBinary") else ("write",)
+        )
+    elif hr.chart == "loki-stack":
+        cfg.deployment_mode = "SingleBinary"
+        cfg.volume = _chart_volume(hr, ("loki",), default_enabled=False)
+    else:
+        cfg.deployment_mode = "SimpleScalable" if hr.chart == "loki-simple-scalable" else "Distributed"
+    # Storage given in the config itself wins over the chart's storage.type.
+    own = _config_storage_type(cfg)
+    if own is not None:
+        cfg.storage_type, cfg.storage_type_loc = own
+    return cfg
+
+
+def _chart_volume(hr: HelmReleaseView, component: tuple, default_enabled: bool = True) -> Volume:
+    enabled = hr.value(*component, "persistence", "enabled")
+    on = _bool(enabled, default_enabled)
+    where = hr.loc(*component, "persistence")
+    if not on:
+        return Volume("emptyDir", hr.loc(*component, "persistence", "enabled") if enabled is not None else where,
+                      declared=enabled is not None)  # fmt: skip
+    raw = hr.value(*component, "persistence", "size")
+    vol = Volume("pvc", where, declared=enabled is not None or raw is not None)
+    vol.size_text = str(raw) if raw is not None else "10Gi"
+    vol.size = try_quantity_bytes(vol.size_text)
+    vol.size_loc = hr.loc(*component, "persistence", "size") if raw is not None else where
+    return vol
+
+
+def _config_storage_type(cfg: LokiConfig) -> tuple[str, Loc] | None:
+    for section in (("common", "storage"), ("storage_config",)):
+        s = cfg.get(*section)
+        if s is None or not s.declared or not isinstance(s.value, dict):
+            continue
+        for key in ("filesystem", *OBJECT_STORES):
+            if isinstance(s.value.get(key), dict) or (key in s.value and key != "filesystem"):
+                return key, loc_of(s.value, key) if isinstance(s.value, YMap) else s.loc
+    stores = [e.get("object_store") for e, _ in cfg.schema_configs()]
+    if stores and isinstance(stores[-1], str):
+        return stores[-1], cfg.schema_configs()[-1][1]
+    return None
+
+
+# --- plain files -----------------------------------------------------------------------
+
+
+def _is_loki_doc(data: Any) -> bool:
+    if not isinstance(data, dict) or "apiVersion" in data or "kind" in data:
+        return False
+    keys = set(data)
+    return bool(keys & LOKI_ANCHORS) and len(keys & LOKI_SECTIONS) >= 2
+
+
+def _from_doc(data: YMap, name: str, origin: K8sObject | SourceFile, via: str, ns: str | None, loc: Loc) -> LokiConfig:
+    cfg = LokiConfig(name, ns, origin, via, loc)
+    cfg.layers = [_Layer("file", data, None)]
+    if dig(data, "compactor", "shared_store") is not None:
+        cfg.loki_major = 2  # shared_store was removed in Loki 3.0
+    cfg.deployment_mode = "SingleBinary"
+    own = _config_storage_type(cfg)
+    if own is not None:
+        cfg.storage_type, cfg.storage_type_loc = own
+    return cfg
+
+
+@provider("loki.configs")
+def loki_configs(index: Index) -> list[LokiConfig]:
+    out: list[LokiConfig] = []
+    for hr in releases_of_chart(index, *LOKI_CHARTS):
+        cfg = _from_helm(index, hr)
+        if cfg is not None:
+            out.append(cfg)
+    for sf in index.files:
+        if sf.kind != "yaml" or sf.sops or ("limits_config" not in sf.text and "schema_config" not in sf.text):
+            continue
+        for doc in sf.documents:
+            if _is_loki_doc(doc.data):
+                out.append(_from_doc(doc.data, sf.rel, sf, "file", None, sf.loc(doc.line, doc.col)))
+    for obj in index.of_kind("ConfigMap", "Secret"):
+        if obj.sops:
+            continue
+        for section in ("data", "stringData"):
+            data = obj.get(section)
+            if not isinstance(data, YMap):
+                continue
+            for key, text in data.items():
+                if not isinstance(text, str) or not str(key).endswith((".yaml", ".yml")):
+                    continue
+                if "limits_config" not in text and "schema_config" not in text:
+                    continue
+                emb = index.embedded_yaml(data, key)
+                if emb is not None and _is_loki_doc(emb.data):
+                    out.append(
+                        _from_doc(emb.data, f"{obj.ref()} key {key}", obj, "configmap", obj.namespace, data.loc(key))
+                    )
+    return out

@@ -1,0 +1,198 @@
+"""Storage views of Prometheus and Alertmanager: retention, retentionSize and the volume behind them.
+
+Two origins, one shape (`TSDBStore`):
+
+* kube-prometheus-stack HelmRelease values: `prometheus.prometheusSpec.{retention,retentionSize,
+  storageSpec}` and `alertmanager.alertmanagerSpec.{retention,storage}`. Chart defaults are applied
+  when a key is absent (kube-prometheus-stack 80.6.0, ../shared/oracles/charts/KEYS.md): Prometheus
+  retention `10d`, retentionSize `""` (none), storageSpec `{}` (emptyDir, data lost on restart);
+  Alertmanager retention `120h`, storage `{}`. `prometheus.enabled` / `alertmanager.enabled` default
+  true; `prometheus.agentMode` renders no retention.
+* prometheus-operator objects (monitoring.coreos.com/v1 `Prometheus`, `Alertmanager`): `spec.retention`,
+  `spec.retentionSize`, `spec.storage`. Operator defaults: Prometheus retention `24h` when both
+  retention and retentionSize are empty, Alertmanager retention `120h`
+  (https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PrometheusSpec).
+
+A storage spec (`StorageSpec`) is `volumeClaimTemplate` (a PVC per replica, size from
+`spec.resources.requests.storage`), `emptyDir` (optional `sizeLimit`) or `ephemeral.volumeClaimTemplate`
+(a PVC that lives and dies with the pod: sized, but not persistent). No storage spec = emptyDir.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from obslint.findings import Loc
+from obslint.index import Index, K8sObject, dig, loc_of, provider
+from obslint.model.helm import HelmReleaseView, releases_of_chart
+from obslint.units import try_duration, try_prom_bytes, try_quantity_bytes
+
+KPS_CHART = "kube-prometheus-stack"
+KPS_DEFAULT_PROMETHEUS_RETENTION = "10d"  # kube-prometheus-stack 80.6.0 values.yaml
+KPS_DEFAULT_ALERTMANAGER_RETENTION = "120h"  # kube-prometheus-stack 80.6.0 values.yaml
+OPERATOR_DEFAULT_PROMETHEUS_RETENTION = "24h"  # prometheus-operator PrometheusSpec.retention
+OPERATOR_DEFAULT_ALERTMANAGER_RETENTION = "120h"  # prometheus-operator AlertmanagerSpec.retention
+
+
+_REQUEST = ("spec", "resources", "requests", "storage")
+
+
+@dataclass
+class Volume:
+    """The volume a component keeps its data on."""
+
+    kind: str  # "pvc" | "emptyDir" | "ephemeral" | "unknown"
+    loc: Loc  # where it is declared (or where the missing declaration belongs)
+    size: int | None = None  # bytes, when known
+    size_text: str | None = None
+    size_loc: Loc | None = None
+    declared: bool = True  # False when the chart/operator default applies (nothing written)
+
+    @property
+    def persistent(self) -> bool:
+        return self.kind == "pvc"
+
+
+@dataclass
+class TSDBStore:
+    """A Prometheus or an Alertmanager and how long/how much it keeps."""
+
+    component: str  # "prometheus" | "alertmanager"
+    name: str
+    namespace: str | None
+    origin: K8sObject  # the HelmRelease or the CR
+    via: str  # "helm" | "crd"
+    loc: Loc  # the spec mapping (prometheusSpec / alertmanagerSpec / CR spec)
+    retention: float | None  # seconds (None: not parseable or disabled)
+    retention_text: str | None
+    retention_loc: Loc
+    retention_declared: bool
+    retention_size: int | None = None  # bytes
+    retention_size_text: str | None = None
+    retention_size_loc: Loc | None = None
+    volume: Volume = field(default_factory=lambda: Volume("unknown", Loc("", 1, 1)))
+    helm: HelmReleaseView | None = None
+
+    def ref(self) -> str:
+        title = "Prometheus" if self.component == "prometheus" else "Alertmanager"
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{title} {where}{self.name}"
+
+
+def volume_from_storage_spec(storage: Any, container: Any, key: Any, fallback: Loc) -> Volume:
+    """A prometheus-operator StorageSpec (`storageSpec` / `storage`) as a Volume."""
+    if not isinstance(storage, dict) or not storage:
+        loc = container.loc(key) if isinstance(container, dict) and key in container else fallback
+        return Volume("emptyDir", loc, declared=isinstance(container, dict) and key in container)
+    base = container.loc(key)
+    vct = storage.get("volumeClaimTemplate")
+    if isinstance(vct, dict):
+        return _sized(
+            Volume("pvc", loc_of(storage, "volumeClaimTemplate")), vct, ("spec", "resources", "requests", "storage")
+        )
+    eph = dig(storage, "ephemeral", "volumeClaimTemplate")
+    if isinstance(eph, dict):
+        return _sized(
+            Volume("ephemeral", loc_of(storage, "ephemeral")), eph, ("spec", "resources", "requests", "storage")
+        )
+    ed = storage.get("emptyDir")
+    if isinstance(ed, dict) or "emptyDir" in storage:
+        vol = Volume("emptyDir", loc_of(storage, "emptyDir"))
+        return _sized(vol, ed, ("sizeLimit",)) if isinstance(ed, dict) else vol
+    # Neither a claim template nor an ephemeral volume: the operator mounts an emptyDir.
+    return Volume("emptyDir", base)
+
+
+def _sized(vol: Volume, node: Any, path: tuple) -> Volume:
+    raw = dig(node, *path)
+    if raw is not None:
+        vol.size_text = str(raw)
+        vol.size = try_quantity_bytes(raw)
+        vol.size_loc = loc_of(node, *path) if isinstance(node, dict) else vol.loc
+    return vol
+
+
+def _truthy(value: Any, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return default
+
+
+def _retention(spec: Any, spec_loc: Loc, default: str) -> tuple[float | None, str | None, Loc, bool]:
+    raw = dig(spec, "retention")
+    if raw is None or raw == "":
+        return try_duration(default, strict_prometheus=True), default, spec_loc, False
+    return try_duration(raw, strict_prometheus=True), str(raw), loc_of(spec, "retention"), True
+
+
+def _size(store: TSDBStore, spec: Any) -> None:
+    raw = dig(spec, "retentionSize")
+    if raw is None or raw == "":
+        return
+    store.retention_size_text = str(raw)
+    store.retention_size = try_prom_bytes(raw)
+    store.retention_size_loc = loc_of(spec, "retentionSize")
+
+
+def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
+    out: list[TSDBStore] = []
+    values = hr.values
+    spec_fallback = hr.obj.loc("spec", "values") if "values" in hr.obj.spec else hr.obj.loc("spec")
+    prom = values.get("prometheus") if isinstance(values, dict) else None
+    if _truthy(dig(prom, "enabled"), True) and not _truthy(dig(prom, "agentMode"), False):
+        spec = dig(prom, "prometheusSpec")
+        spec = spec if isinstance(spec, dict) else {}
+        spec_loc = hr.loc("prometheus", "prometheusSpec") if spec else spec_fallback
+        retention, text, rloc, declared = _retention(spec, spec_loc, KPS_DEFAULT_PROMETHEUS_RETENTION)
+        store = TSDBStore(
+            "prometheus", hr.release_name, hr.namespace, hr.obj, "helm", spec_loc,
+            retention, text, rloc, declared, helm=hr,
+        )  # fmt: skip
+        _size(store, spec)
+        store.volume = volume_from_storage_spec(spec.get("storageSpec"), spec, "storageSpec", spec_loc)
+        out.append(store)
+    am = values.get("alertmanager") if isinstance(values, dict) else None
+    if _truthy(dig(am, "enabled"), True):
+        spec = dig(am, "alertmanagerSpec")
+        spec = spec if isinstance(spec, dict) else {}
+        spec_loc = hr.loc("alertmanager", "alertmanagerSpec") if spec else spec_fallback
+        retention, text, rloc, declared = _retention(spec, spec_loc, KPS_DEFAULT_ALERTMANAGER_RETENTION)
+        store = TSDBStore(
+            "alertmanager", hr.release_name, hr.namespace, hr.obj, "helm", spec_loc,
+            retention, text, rloc, declared, helm=hr,
+        )  # fmt: skip
+        store.volume = volume_from_storage_spec(spec.get("storage"), spec, "storage", spec_loc)
+        out.append(store)
+    return out
+
+
+def _from_crd(obj: K8sObject, component: str) -> TSDBStore:
+    spec = obj.spec
+    spec_loc = obj.loc("spec")
+    default = (
+        OPERATOR_DEFAULT_PROMETHEUS_RETENTION if component == "prometheus" else OPERATOR_DEFAULT_ALERTMANAGER_RETENTION
+    )
+    retention, text, rloc, declared = _retention(spec, spec_loc, default)
+    store = TSDBStore(component, obj.name, obj.namespace, obj, "crd", spec_loc, retention, text, rloc, declared)
+    if component == "prometheus":
+        _size(store, spec)
+        if not declared and store.retention_size is not None:
+            store.retention, store.retention_text = None, None  # only size-based retention
+    store.volume = volume_from_storage_spec(spec.get("storage"), spec, "storage", spec_loc)
+    return store
+
+
+@provider("storage.tsdb")
+def tsdb_stores(index: Index) -> list[TSDBStore]:
+    """Every Prometheus and Alertmanager the repo deploys, with retention and volume."""
+    out: list[TSDBStore] = []
+    for hr in releases_of_chart(index, KPS_CHART):
+        out.extend(_from_kps(hr))
+    for obj in index.of_kind("Prometheus", group="monitoring.coreos.com"):
+        out.append(_from_crd(obj, "prometheus"))
+    for obj in index.of_kind("Alertmanager", group="monitoring.coreos.com"):
+        out.append(_from_crd(obj, "alertmanager"))
+    return out
