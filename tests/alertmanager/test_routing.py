@@ -1,0 +1,313 @@
+"""The routing engine against Alertmanager's own cases and against amtool on random trees."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import yaml
+
+from obslint.routing import (
+    Matcher,
+    MatcherError,
+    UnsupportedRegex,
+    build_route,
+    compile_regex,
+    format_duration,
+    implies,
+    load_config,
+    parse_duration,
+    parse_matcher,
+    parse_matchers,
+    scalar_str,
+    unsatisfiable,
+)
+from obslint.tools import run_tool
+from tests.conftest import SHARED, require_tool
+
+CASES = SHARED / "oracles" / "alertmanager" / "routes_cases.yaml"
+
+
+def _oracle() -> dict:
+    if not CASES.is_file():
+        pytest.skip("../shared oracles not present")
+    return yaml.safe_load(CASES.read_text())
+
+
+def _version_ok(case: dict) -> bool:
+    # The engine follows Alertmanager 0.25-0.30 (amtool 0.25 is the oracle; kube-prometheus-stack
+    # 80.x deploys 0.30); cases for later features are out of scope.
+    return "min_alertmanager_version" not in case
+
+
+def test_routes_cases_receivers_options_and_keys():
+    data = _oracle()
+    checked = 0
+    for case in data["cases"]:
+        if not _version_ok(case):
+            continue
+        root = build_route(case["config"])
+        labels = {k: scalar_str(v) for k, v in case["labels"].items()}
+        got = root.match(labels)
+        assert [r.receiver for r in got] == case["expected_receivers"], case["id"]
+        for route, exp in zip(got, case.get("expected_routes", []), strict=False):
+            have = {
+                "group_by": sorted(route.group_by),
+                "group_by_all": route.group_by_all,
+                "group_wait": format_duration(route.group_wait),
+                "group_interval": format_duration(route.group_interval),
+                "repeat_interval": format_duration(route.repeat_interval),
+                "receiver": route.receiver,
+            }
+            assert {k: have[k] for k in have if k in exp} == {k: exp[k] for k in have if k in exp}, case["id"]
+        for route, key in zip(got, case.get("expected_route_keys") or [], strict=False):
+            assert route.key() == key, case["id"]
+        checked += 1
+    assert checked >= 40
+
+
+def test_walk_case():
+    for case in _oracle()["walk_cases"]:
+        root = build_route(case["config"])
+        assert [r.receiver for r in root.walk()] == case["expected_walk_receivers"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('foo="bar"', ("foo", "=", "bar")),
+        ("foo=bar", ("foo", "=", "bar")),
+        ('  foo  !=  "b a r"  ', ("foo", "!=", "b a r")),
+        ('foo=~"a|b"', ("foo", "=~", "a|b")),
+        ('foo!~"x.*"', ("foo", "!~", "x.*")),
+        (r'foo="a\"b"', ("foo", "=", 'a"b')),
+        (r'foo="a\\b"', ("foo", "=", "a\\b")),
+        (r'foo="a\nb"', ("foo", "=", "a\nb")),
+        (r'foo="a\qb"', ("foo", "=", "a\\qb")),
+        ("foo=", ("foo", "=", "")),
+        ('foo=""', ("foo", "=", "")),
+        ("foo:bar=baz", ("foo:bar", "=", "baz")),
+    ],
+)
+def test_parse_matcher(text, expected):
+    m = parse_matcher(text)
+    assert (m.name, m.op, m.value) == expected
+
+
+@pytest.mark.parametrize("text", ["foo", '{foo="bar"}x', 'foo="bar', 'foo=b"ar', "1foo=bar", 'foo=~"(a"', 'foo="a"b"'])
+def test_parse_matcher_errors(text):
+    with pytest.raises(MatcherError):
+        parse_matcher(text)
+
+
+def test_parse_matchers_list_braces_and_quoted_commas():
+    ms = parse_matchers('{a="x,y", b=~"1|2",c!="z"}')
+    assert [(m.name, m.op, m.value) for m in ms] == [("a", "=", "x,y"), ("b", "=~", "1|2"), ("c", "!=", "z")]
+    assert parse_matchers("") == []
+    with pytest.raises(MatcherError):
+        parse_matchers("a=b,,c=d")
+
+
+@pytest.mark.parametrize(
+    ("regex", "yes", "no"),
+    [
+        ("abc", ["abc"], ["abcd", "xabc", "abc\n"]),
+        ("a$", ["a"], ["a\n"]),
+        ("(?i)ab", ["AB", "aB"], ["abc"]),
+        ("a{,2}", ["a{,2}"], ["a", "aa"]),
+        ("[[:digit:]]+", ["123"], ["12a"]),
+        (r"\Qa.b\E", ["a.b"], ["axb"]),
+        (r"\d+", ["42"], ["٤٢"]),
+        (r"\w+", ["a_1"], ["é"]),
+        (r"\s", [" ", "\t"], ["\v"]),
+        (r"x\z", ["x"], ["x\n"]),
+        ("a|b", ["a", "b"], ["ab"]),
+        ("a.c", ["abc"], ["a\nc"]),
+        ("(?s)a.c", ["a\nc"], []),
+        ("[^a]", ["b", "\n"], ["a"]),
+        (r"\x41\x{42}", ["AB"], []),
+        ("a*?b", ["aab"], []),
+        ("[]a]+", ["]a"], ["b"]),
+        ("[a-]+", ["a-"], ["b"]),
+        (".*", ["", "anything"], []),
+    ],
+)
+def test_go_regex_semantics(regex, yes, no):
+    m = Matcher.make("l", "=~", regex)
+    for v in yes:
+        assert m.matches_value(v), (regex, v)
+    for v in no:
+        assert not m.matches_value(v), (regex, v)
+
+
+@pytest.mark.parametrize(
+    "regex",
+    [
+        "(?=a)",
+        "(?!a)",
+        "(?<=a)b",
+        r"(a)\1",
+        "a**",
+        "a*+",
+        "(?>a)",
+        "(?#c)",
+        "a{2}{3}",
+        "a{1001}",
+        r"\Z",
+        "(",
+        "a)",
+        "*a",
+        "[a",
+    ],
+)
+def test_regex_go_rejects(regex):
+    with pytest.raises(MatcherError):
+        compile_regex(regex)
+
+
+def test_regex_unsupported_is_distinct():
+    with pytest.raises(UnsupportedRegex):
+        compile_regex(r"\p{Greek}")
+
+
+def test_durations():
+    assert parse_duration("1h30m") == 5_400_000
+    assert format_duration(parse_duration("90m")) == "1h30m"
+    assert parse_duration("0") == 0
+    assert parse_duration("5 m") is None
+    assert parse_duration(None) is None
+
+
+def test_load_config_errors_match_alertmanager_texts():
+    cfg = load_config(
+        {
+            "route": {
+                "receiver": "a",
+                "continue": True,
+                "routes": [{"receiver": "nope", "mute_time_intervals": ["bh"], "group_by": ["x", "x"]}],
+            },
+            "receivers": [{"name": "a"}, {"name": "a"}],
+        }
+    )
+    messages = {p.message for p in cfg.problems}
+    assert 'undefined receiver "nope" used in route' in messages
+    assert 'undefined time interval "bh" used in route' in messages
+    assert "cannot have continue in root route" in messages
+    assert 'notification config name "a" is not unique' in messages
+    assert 'duplicated label "x" in group_by' in messages
+    assert {p.message for p in load_config({"receivers": []}).problems} == {"no routes provided"}
+    assert "root route must specify a default receiver" in {p.message for p in load_config({"route": {}}).problems}
+
+
+def test_implies_is_sound_on_examples():
+    def ms(text):
+        return parse_matchers(text)
+
+    assert implies(ms('severity="critical",team="a"'), ms('severity="critical"'))
+    assert implies(ms('severity="critical"'), ms('severity=~"critical|warning"'))
+    assert implies(ms('severity=~"critical|warning"'), ms('severity!="info"'))
+    assert implies(ms('x="1"'), ms('y=~".*"'))
+    assert not implies(ms('severity="critical"'), ms('team="a"'))
+    assert not implies(ms('severity=~"crit.*"'), ms('severity="critical"'))
+    assert not implies(ms('severity!="info"'), ms('severity="critical"'))
+    assert not implies([], ms('severity!="info"'))
+    assert unsatisfiable(ms('severity="critical",severity="warning"'))
+    assert unsatisfiable(ms('severity=~"critical|warning",severity="info"'))
+    assert unsatisfiable(ms('severity="critical",severity!="critical"'))
+    assert not unsatisfiable(ms('severity=~"critical|warning",severity!="warning"'))
+    assert not unsatisfiable(ms('severity=~"crit.*",severity!="critical"'))
+
+
+# --- differential test against amtool ------------------------------------------------------
+NAMES = ["severity", "team", "env", "alertname"]
+VALUES = ["critical", "warning", "a", "b", "A", "", "1", "x y", 'q"t', "a.b", "10"]
+REGEXES = [
+    "crit.*",
+    "critical|warning",
+    "a|b",
+    "(?i)a",
+    "[0-9]+",
+    "[[:alpha:]]+",
+    ".*",
+    ".+",
+    "a$",
+    r"\d",
+    r"\w+",
+    "a{,2}",
+    "x y",
+    r"a\.b",
+    r"\Qa.b\E",
+    "warn(ing)?",
+    "",
+    "1|10",
+]
+
+
+def _quote(v: str) -> str:
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _random_matchers(rng: random.Random) -> dict:
+    out: dict = {}
+    style = rng.random()
+    k = rng.choice([0, 1, 1, 1, 2])
+    if style < 0.6:
+        lines = []
+        for _ in range(k):
+            op = rng.choice(["=", "!=", "=~", "!~"])
+            value = rng.choice(REGEXES if "~" in op else VALUES)
+            lines.append(f"{rng.choice(NAMES)}{op}{_quote(value)}")
+        if lines:
+            out["matchers"] = lines
+    else:
+        for _ in range(k):
+            if rng.random() < 0.5:
+                out.setdefault("match", {})[rng.choice(NAMES)] = rng.choice([v for v in VALUES if v])
+            else:
+                out.setdefault("match_re", {})[rng.choice(NAMES)] = rng.choice([r for r in REGEXES if r])
+    return out
+
+
+def _random_route(rng: random.Random, depth: int, receivers: list[str]) -> dict:
+    node = _random_matchers(rng)
+    if rng.random() < 0.6:
+        node["receiver"] = rng.choice(receivers)
+    if rng.random() < 0.3:
+        node["continue"] = True
+    if depth < 3 and rng.random() < 0.7:
+        node["routes"] = [_random_route(rng, depth + 1, receivers) for _ in range(rng.randint(1, 3))]
+    return node
+
+
+def _random_labels(rng: random.Random) -> dict[str, str]:
+    return {n: rng.choice([v for v in VALUES if v]) for n in NAMES if rng.random() < 0.6}
+
+
+def test_random_trees_agree_with_amtool(tmp_path: Path):
+    amtool = require_tool("amtool")
+    rng = random.Random(20240611)
+    receivers = [f"r{i}" for i in range(5)]
+    jobs = []
+    for t in range(150):
+        root = {"receiver": "default", "routes": [_random_route(rng, 1, receivers) for _ in range(rng.randint(1, 4))]}
+        config = {"route": root, "receivers": [{"name": n} for n in ["default", *receivers]]}
+        path = tmp_path / f"am{t}.yml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        loaded = load_config(config)
+        assert not loaded.problems, loaded.problems
+        for _ in range(4):
+            labels = _random_labels(rng)
+            args = [f"{k}={_quote(v)}" for k, v in labels.items()]
+            jobs.append((path, loaded, labels, [amtool, "config", "routes", "test", f"--config.file={path}", *args]))
+
+    def run(job):
+        return run_tool(job[3], timeout=30)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(run, jobs))
+    for (path, loaded, labels, _), res in zip(jobs, results, strict=True):
+        assert res.returncode == 0, (path, res.stderr)
+        expected = res.stdout.strip()
+        assert ",".join(loaded.routes_to(labels)) == expected, (path.read_text(), labels)
