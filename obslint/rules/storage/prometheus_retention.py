@@ -1,0 +1,277 @@
+"""STOR: Prometheus and Alertmanager retention against the volume that holds the data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from obslint.findings import Finding
+from obslint.model.storage import TSDBStore
+from obslint.rules import RuleContext, rule
+from obslint.units import DAY, UnitError, format_bytes, format_duration, parse_bytes_any
+
+
+def _stores(ctx: RuleContext) -> list[TSDBStore]:
+    return ctx.index.get("storage.tsdb")
+
+
+def _where_values(store: TSDBStore) -> str:
+    if store.via == "helm":
+        key = "prometheus.prometheusSpec" if store.component == "prometheus" else "alertmanager.alertmanagerSpec"
+        return f"`{key}` of HelmRelease {store.origin.name}"
+    return store.ref()
+
+
+KPS_HEAD = """
+-- monitoring/kube-prometheus-stack.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kube-prometheus-stack
+  namespace: monitoring
+spec:
+  interval: 30m
+  chart:
+    spec:
+      chart: kube-prometheus-stack
+      version: 80.6.0
+      sourceRef: {kind: HelmRepository, name: prometheus-community}
+  values:
+    alertmanager:
+      alertmanagerSpec:
+        storage:
+          volumeClaimTemplate:
+            spec:
+              resources: {requests: {storage: 1Gi}}
+    prometheus:
+      prometheusSpec:
+"""
+
+
+def _kps(spec: str) -> str:
+    body = "\n".join("        " + line if line.strip() else line for line in spec.strip("\n").splitlines())
+    return KPS_HEAD.strip("\n") + "\n" + body + "\n"
+
+
+PVC_20 = """
+retention: 15d
+storageSpec:
+  volumeClaimTemplate:
+    spec:
+      resources:
+        requests:
+          storage: 20Gi
+"""
+
+
+@rule(
+    "STOR001",
+    "retention-without-size",
+    "warning",
+    "Prometheus keeps data for a time on a volume, with no retentionSize to stop it filling the disk",
+    why="""
+        Time-based retention (`retention`, 10d by default in kube-prometheus-stack) deletes blocks
+        by age only. When series or scrape targets grow, the volume fills before the oldest block
+        expires; Prometheus then fails to write its WAL, crash-loops, and every alert goes silent.
+        `retentionSize` (`--storage.tsdb.retention.size`) deletes the oldest blocks once the size
+        is reached, whatever their age.
+    """,
+    failing=_kps(PVC_20),
+    passing=_kps(PVC_20 + "retentionSize: 16GiB\n"),
+    fix="""
+        Set `retentionSize` a little below the volume (about 80-85%, leaving room for the WAL and
+        compaction), e.g. `retentionSize: 16GiB` on a 20Gi volume.
+    """,
+)
+def retention_without_size(ctx: RuleContext) -> Iterator[Finding]:
+    for store in _stores(ctx):
+        if store.component != "prometheus" or not store.volume.persistent or store.retention_size is not None:
+            continue
+        if store.retention_size_text:  # set but unparseable: a schema problem, not this one
+            continue
+        size = f" ({store.volume.size_text})" if store.volume.size_text else ""
+        retention = store.retention_text or "the default"
+        yield ctx.finding(
+            store.retention_loc,
+            f"{store.ref()} keeps {retention} of data on its volume{size} but sets no retentionSize: "
+            "if the data outgrows the volume, Prometheus fails with a full disk",
+            hint=f"add retentionSize (about 85% of the volume) in {_where_values(store)}",
+        )
+
+
+class ShareOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    max_share: float = Field(
+        default=0.85,
+        alias="max-share",
+        gt=0,
+        le=1,
+        description="largest share of the volume retentionSize may take (the rest is for the WAL and compaction)",
+    )
+
+
+@rule(
+    "STOR002",
+    "retention-size-exceeds-volume",
+    "error",
+    "retentionSize is larger than the volume, or leaves too little room for the WAL and compaction",
+    why="""
+        retentionSize only counts persisted blocks (and, since 2.x, the WAL), and compaction writes
+        a new block before deleting the ones it replaces. A retentionSize equal to or above the
+        volume size never triggers before the disk is full: Prometheus stops ingesting and
+        crash-loops. The Prometheus storage docs advise leaving headroom for the WAL and one
+        block being compacted; by default obslint wants retentionSize at most 85% of the volume
+        (option `max-share`).
+    """,
+    failing=_kps(PVC_20 + "retentionSize: 20GiB\n"),
+    passing=_kps(PVC_20 + "retentionSize: 16GiB\n"),
+    fix="Lower retentionSize to at most the configured share of the volume, or grow the volume.",
+    options=ShareOptions,
+)
+def retention_size_exceeds_volume(ctx: RuleContext) -> Iterator[Finding]:
+    share = ctx.options.max_share if ctx.options else 0.85
+    for store in _stores(ctx):
+        vol = store.volume
+        if store.retention_size is None or not vol.size or store.retention_size_loc is None:
+            continue
+        limit = vol.size * share
+        if store.retention_size <= limit:
+            continue
+        what = "larger than" if store.retention_size > vol.size else f"above {share:.0%} of"
+        yield ctx.finding(
+            store.retention_size_loc,
+            f"{store.ref()}: retentionSize {store.retention_size_text} is {what} its volume ({vol.size_text}); "
+            "the disk fills before size-based retention deletes anything",
+            hint=f"set retentionSize to at most {format_bytes(limit)} or grow the volume",
+        )
+
+
+@rule(
+    "STOR003",
+    "retention-without-persistence",
+    "warning",
+    "Prometheus, Alertmanager or Loki keeps data on an emptyDir: a restart loses the retention window",
+    why="""
+        Without a volumeClaimTemplate, prometheus-operator mounts an emptyDir (the
+        kube-prometheus-stack default): a pod restart, node drain or upgrade deletes every sample,
+        so the retention you configured is never reached and dashboards go blank after each
+        rollout. Alertmanager keeps silences and the notification log there (a restart re-sends
+        notifications and forgets silences). Loki on filesystem storage keeps chunks and index on
+        its volume: without persistence, logs vanish with the pod.
+    """,
+    failing=_kps("retention: 15d\nretentionSize: 8GiB\n"),
+    passing=_kps(PVC_20 + "retentionSize: 16GiB\n"),
+    fix="""
+        Give the component a PersistentVolumeClaim: `prometheusSpec.storageSpec.volumeClaimTemplate`,
+        `alertmanagerSpec.storage.volumeClaimTemplate`, or `singleBinary.persistence.enabled: true`
+        for Loki. If losing the data on restart is intended, suppress the finding with a reason.
+    """,
+)
+def retention_without_persistence(ctx: RuleContext) -> Iterator[Finding]:
+    for store in _stores(ctx):
+        vol = store.volume
+        if vol.kind not in ("emptyDir", "ephemeral"):
+            continue
+        what = "an emptyDir" if vol.kind == "emptyDir" else "an ephemeral volume"
+        keeps = "alerts state (silences, notification log)" if store.component == "alertmanager" else "samples"
+        key = "storageSpec" if store.via == "helm" and store.component == "prometheus" else "storage"
+        yield ctx.finding(
+            vol.loc,
+            f"{store.ref()} keeps {keeps} for {store.retention_text or 'its retention'} on {what}"
+            f"{'' if vol.declared else ' (no ' + key + ' set)'}: a restart loses them",
+            hint=f"set {key}.volumeClaimTemplate with a storage request in {_where_values(store)}",
+        )
+    for cfg in ctx.index.get("loki.configs"):
+        vol = cfg.volume
+        if vol is None or cfg.storage_type != "filesystem" or vol.kind != "emptyDir":
+            continue
+        period = cfg.max_retention()
+        keeps = f"{format_duration(period)} of logs" if period else "its logs"
+        yield ctx.finding(
+            vol.loc,
+            f"{cfg.ref()} keeps {keeps} on filesystem storage without a persistent volume: a restart loses them",
+            hint="enable persistence (singleBinary.persistence.enabled: true with a size) or use object storage",
+        )
+
+
+def _rate(raw: str | int | None, field: str) -> int | None:
+    if raw is None:
+        return None
+    try:
+        value = parse_bytes_any(raw)
+    except UnitError as exc:
+        raise ValueError(f"{field}: {exc}") from None
+    if value <= 0:
+        raise ValueError(f"{field}: must be positive")
+    return value
+
+
+class CapacityOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    ingest_per_day: str | int | None = Field(
+        default=None,
+        alias="ingest-per-day",
+        description="bytes of TSDB blocks Prometheus writes per day (e.g. 2GB, 1.5Gi); the rule is off until set",
+    )
+
+    @field_validator("ingest_per_day")
+    @classmethod
+    def _valid(cls, v: str | int | None) -> str | int | None:
+        _rate(v, "ingest-per-day")
+        return v
+
+    @property
+    def per_day(self) -> int | None:
+        return _rate(self.ingest_per_day, "ingest-per-day")
+
+
+CAPACITY_CONFIG = """
+-- .obslint.yaml --
+options:
+  retention-capacity: {ingest-per-day: 2GB}
+"""
+
+
+@rule(
+    "STOR004",
+    "retention-capacity",
+    "warning",
+    "Retention times the configured ingest per day does not fit on the volume (off until the rate is set)",
+    why="""
+        A retention window is a promise: data from N days ago is still there. At a known ingest
+        rate, N days need N x rate bytes. When that is more than the volume (or than
+        retentionSize), either the disk fills or size-based retention silently shortens the window,
+        and the long-range dashboards and SLO alerts that rely on it lose their history.
+        Set the option `ingest-per-day` (measure it with
+        `rate(prometheus_tsdb_compaction_chunk_size_bytes_sum[1d]) * 86400`) to enable the check.
+    """,
+    failing=_kps("retention: 30d\n" + PVC_20.split("\n", 2)[2] + "retentionSize: 16GiB\n") + CAPACITY_CONFIG,
+    passing=_kps(PVC_20.replace("15d", "7d") + "retentionSize: 16GiB\n") + CAPACITY_CONFIG,
+    fix="Shorten the retention, grow the volume (and retentionSize), or reduce the ingested series.",
+    options=CapacityOptions,
+)
+def retention_capacity(ctx: RuleContext) -> Iterator[Finding]:
+    per_day = ctx.options.per_day if ctx.options else None
+    if not per_day:
+        return
+    for store in _stores(ctx):
+        if store.component != "prometheus" or not store.retention or not store.volume.size:
+            continue
+        need = store.retention / DAY * per_day
+        room = store.volume.size
+        limit_what = f"its volume ({store.volume.size_text})"
+        if store.retention_size is not None and store.retention_size < room:
+            room, limit_what = store.retention_size, f"its retentionSize ({store.retention_size_text})"
+        if need <= room:
+            continue
+        days = room / per_day
+        yield ctx.finding(
+            store.retention_loc,
+            f"{store.ref()} retention {store.retention_text} at {format_bytes(per_day)}/day needs about "
+            f"{format_bytes(need)}, more than {limit_what}: only about {days:.1f} days fit",
+            hint=f"shorten retention to {format_duration(int(days) * DAY) if days >= 1 else 'under a day'} "
+            f"or provide at least {format_bytes(need / 0.85)} of volume",
+        )
