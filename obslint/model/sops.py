@@ -1,0 +1,602 @@
+"""SOPS: which files are encrypted, what their metadata says, and the `.sops.yaml` creation rules.
+
+Facts used here (getsops/sops `config/config.go`, v3.11):
+- `.sops.yaml` holds `creation_rules`, tried in order; the first rule whose `path_regex` matches
+  wins, and a rule without `path_regex` matches everything.
+- `path_regex` is a Go RE2 regular expression, matched with `MatchString` (a search, not a full
+  match) against the file path relative to the directory of the `.sops.yaml`.
+- Recipients: `age`, `pgp`, `kms`, `gcp_kms`, `azure_keyvault`, `hc_vault_transit_uri`, `hckms`
+  (each a comma-separated string or a list), `plugins`, or `key_groups` of those.
+- At most one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex,
+  encrypted_comment_regex, unencrypted_comment_regex per rule; without any, every value is
+  encrypted except keys ending in `_unencrypted`.
+
+Go regexps are translated to Python `re` by `go_regex`; syntax that Python cannot express the
+same way (Unicode classes, ungreedy mode) or that may backtrack badly is refused with a reason
+instead of being guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from obslint.index import Index, dig, provider
+from obslint.load import SourceFile, YMap
+
+SOPS_CONFIG_NAMES = (".sops.yaml",)
+RECIPIENT_KEYS = (
+    "age",
+    "pgp",
+    "kms",
+    "gcp_kms",
+    "azure_keyvault",
+    "hc_vault_transit_uri",
+    "hc_vault",
+    "hckms",
+    "plugins",
+)
+# Keys of the `sops` metadata block of an encrypted file that name recipients.
+META_RECIPIENT_KEYS = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms", "key_groups")
+CRYPT_KEYS = (
+    "encrypted_suffix",
+    "unencrypted_suffix",
+    "encrypted_regex",
+    "unencrypted_regex",
+    "encrypted_comment_regex",
+    "unencrypted_comment_regex",
+)
+META_KEYS = {"mac", "lastmodified", "version", *META_RECIPIENT_KEYS, *CRYPT_KEYS, "mac_only_encrypted"}
+ENC_RE = re.compile(r"^ENC\[[A-Z0-9_]+,data:")
+MAX_OTHER_FILE = 1024 * 1024
+
+
+def is_enc(value: Any) -> bool:
+    return isinstance(value, str) and bool(ENC_RE.match(value))
+
+
+# --- Go RE2 -> Python re ------------------------------------------------------------------------
+
+_POSIX = {
+    "alnum": "0-9A-Za-z",
+    "alpha": "A-Za-z",
+    "ascii": "\\x00-\\x7f",
+    "blank": "\\t ",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": "\\t\\n\\v\\f\\r ",
+    "upper": "A-Z",
+    "word": "0-9A-Za-z_",
+    "xdigit": "0-9A-Fa-f",
+}
+
+
+class GoRegexError(ValueError):
+    """The pattern is not valid RE2 (`invalid`: sops itself refuses it), or is valid RE2 that
+    cannot be evaluated the same way in Python (`invalid` False)."""
+
+    def __init__(self, message: str, invalid: bool = True):
+        super().__init__(message)
+        self.invalid = invalid
+
+
+def _translate(pattern: str) -> str:
+    out: list[str] = []
+    # One frame per open group: how many scoped-flag groups we opened inside it, and their text.
+    frames: list[list[str]] = [[]]
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            if i + 1 >= n:
+                raise GoRegexError("trailing backslash")
+            d = pattern[i + 1]
+            if d == "Q":
+                end = pattern.find("\\E", i + 2)
+                lit = pattern[i + 2 :] if end < 0 else pattern[i + 2 : end]
+                out.append(re.escape(lit) if not in_class else "".join("\\" + ch for ch in lit))
+                i = n if end < 0 else end + 2
+                continue
+            if d in "pP":
+                raise GoRegexError("Unicode character classes (\\p) are not supported", invalid=False)
+            if d.isdigit() and d != "0":
+                raise GoRegexError("backreferences are not valid RE2")
+            if d == "z":
+                out.append("\\Z")
+            elif d == "Z":
+                raise GoRegexError("\\Z is not valid RE2 (use \\z)")
+            elif d == "x" and i + 2 < n and pattern[i + 2] == "{":
+                end = pattern.find("}", i + 3)
+                if end < 0:
+                    raise GoRegexError("unterminated \\x{...}")
+                try:
+                    out.append(re.escape(chr(int(pattern[i + 3 : end], 16))))
+                except ValueError:
+                    raise GoRegexError("invalid \\x{...} escape") from None
+                i = end + 1
+                continue
+            else:
+                out.append(c + d)
+            i += 2
+            continue
+        if in_class:
+            if c == "[" and pattern.startswith("[:", i):
+                end = pattern.find(":]", i + 2)
+                name = pattern[i + 2 : end] if end > 0 else ""
+                neg = name.startswith("^")
+                body = _POSIX.get(name.lstrip("^"))
+                if body is None:
+                    raise GoRegexError(f"unknown character class [:{name}:]")
+                if neg:
+                    raise GoRegexError("negated POSIX classes are not supported", invalid=False)
+                out.append(body)
+                i = end + 2
+                continue
+            if c == "]":
+                in_class = False
+            elif c in "[&~|":
+                out.append("\\" + c)
+                i += 1
+                continue
+            out.append(c)
+            i += 1
+            continue
+        if c == "[":
+            in_class = True
+            out.append(c)
+            i += 1
+            if i < n and pattern[i] == "^":
+                out.append("^")
+                i += 1
+            if i < n and pattern[i] == "]":  # a leading ] is literal
+                out.append("\\]")
+                i += 1
+            continue
+        if c == "(":
+            if pattern.startswith("(?", i):
+                m = re.match(r"\(\?([imsU-]*)(\)|:)", pattern[i:])
+                if m:
+                    flags, kind = m.group(1), m.group(2)
+                    if "U" in flags:
+                        raise GoRegexError("ungreedy mode (?U) is not supported", invalid=False)
+                    if not flags.replace("-", "") or flags.endswith("-"):
+                        raise GoRegexError(f"invalid flag group {m.group(0)}")
+                    if kind == ":":
+                        out.append(f"(?{flags}:")
+                        frames.append([])
+                    else:  # (?flags): applies to the rest of the current group
+                        opener = f"(?{flags}:"
+                        out.append(opener)
+                        frames[-1].append(opener)
+                    i += m.end()
+                    continue
+                m = re.match(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>", pattern[i:])
+                if m:
+                    out.append(f"(?P<{m.group(1)}>")
+                    frames.append([])
+                    i += m.end()
+                    continue
+                raise GoRegexError("lookarounds and other (?...) groups are not valid RE2")
+            out.append("(")
+            frames.append([])
+            i += 1
+            continue
+        if c == ")":
+            if len(frames) <= 1:
+                raise GoRegexError("unbalanced parenthesis")
+            out.append(")" * len(frames.pop()))
+            out.append(")")
+            i += 1
+            continue
+        if c == "|":
+            openers = frames[-1]
+            out.append(")" * len(openers) + "|" + "".join(openers))
+            i += 1
+            continue
+        if c in "*+?}" and i + 1 < n and pattern[i + 1] == "+":
+            raise GoRegexError("possessive quantifiers are not valid RE2")
+        out.append(c)
+        i += 1
+    if in_class:
+        raise GoRegexError("unterminated character class")
+    if len(frames) != 1:
+        raise GoRegexError("missing closing parenthesis")
+    out.append(")" * len(frames[0]))
+    return "".join(out)
+
+
+_NESTED_QUANT = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)[*+{]")
+
+
+def go_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a Go RE2 pattern as an equivalent Python pattern, or raise GoRegexError."""
+    if not isinstance(pattern, str):
+        raise GoRegexError("not a string")
+    translated = _translate(pattern)
+    # RE2 runs in linear time; Python backtracks. Refuse a quantified group that itself holds
+    # an unbounded quantifier (`(a+)+`), the classic catastrophic shape.
+    if _NESTED_QUANT.search(translated):
+        raise GoRegexError("nested repetition may backtrack exponentially in Python; not evaluated", invalid=False)
+    try:
+        return re.compile(translated)
+    except re.error as exc:
+        raise GoRegexError(f"invalid regular expression: {exc}") from None
+
+
+# --- .sops.yaml -----------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class CreationRule:
+    config: SopsConfig
+    position: int  # 0-based position in creation_rules
+    data: YMap
+    path_regex: str | None
+    pattern: re.Pattern[str] | None
+    regex_problem: GoRegexError | None
+    has_recipients: bool
+
+    def matches(self, rel_to_config: str) -> bool | None:
+        """Whether this rule's path_regex matches (None: cannot tell)."""
+        if self.path_regex in (None, ""):
+            return True
+        if self.pattern is None:
+            return None
+        return self.pattern.search(rel_to_config) is not None
+
+    def crypt(self, key: str) -> Any:
+        return self.data.get(key)
+
+    def loc(self):
+        return self.data.loc("path_regex") if "path_regex" in self.data else self.data.loc()
+
+    @property
+    def label(self) -> str:
+        if self.path_regex:
+            return f"creation rule #{self.position + 1} (path_regex {self.path_regex!r})"
+        return f"creation rule #{self.position + 1} (no path_regex)"
+
+
+@dataclass(eq=False)
+class SopsConfig:
+    file: SourceFile
+    dir: str  # directory of the config, relative to the root ("" for the root)
+    rules: list[CreationRule] = field(default_factory=list)
+
+    def relative(self, rel: str) -> str | None:
+        """rel as seen from this config's directory, or None when outside it."""
+        if not self.dir:
+            return rel
+        prefix = self.dir + "/"
+        return rel[len(prefix) :] if rel.startswith(prefix) else None
+
+    def rule_for(self, rel: str) -> CreationRule | bool | None:
+        """The first matching creation rule; None when none matches; False when undecidable."""
+        inner = self.relative(rel)
+        if inner is None:
+            return None
+        for r in self.rules:
+            m = r.matches(inner)
+            if m is None:
+                return False
+            if m:
+                return r
+        return None
+
+
+def _has_recipients(data: dict) -> bool:
+    def nonempty(v: Any) -> bool:
+        if isinstance(v, str):
+            return any(part.strip() for part in v.split(","))
+        if isinstance(v, list):
+            return any(nonempty(x) if not isinstance(x, dict) else bool(x) for x in v)
+        return bool(v)
+
+    if any(nonempty(data.get(k)) for k in RECIPIENT_KEYS):
+        return True
+    groups = data.get("key_groups")
+    if isinstance(groups, list):
+        for g in groups:
+            if isinstance(g, dict) and (_has_recipients(g) or nonempty(g.get("merge"))):
+                return True
+    return False
+
+
+@provider("sops.configs")
+def sops_configs(index: Index) -> list[SopsConfig]:
+    out: list[SopsConfig] = []
+    for sf in index.files:
+        if posixpath.basename(sf.rel) not in SOPS_CONFIG_NAMES or not sf.documents:
+            continue
+        data = sf.documents[0].data
+        cfg = SopsConfig(sf, posixpath.dirname(sf.rel))
+        rules = data.get("creation_rules") if isinstance(data, dict) else None
+        if isinstance(rules, list):
+            for pos, r in enumerate(rules):
+                if not isinstance(r, YMap):
+                    continue
+                regex = r.get("path_regex")
+                pattern, problem = None, None
+                if regex not in (None, ""):
+                    try:
+                        pattern = go_regex(str(regex))
+                    except GoRegexError as exc:
+                        problem = exc
+                cfg.rules.append(
+                    CreationRule(
+                        cfg,
+                        pos,
+                        r,
+                        None if regex is None else str(regex),
+                        pattern,
+                        problem,
+                        _has_recipients(r),
+                    )
+                )
+        out.append(cfg)
+    return out
+
+
+def config_for(index: Index, rel: str) -> SopsConfig | None:
+    """The `.sops.yaml` nearest above rel (the one sops finds when run from the file's directory)."""
+    by_dir = {c.dir: c for c in index.get("sops.configs")}
+    d = posixpath.dirname(rel)
+    while True:
+        if d in by_dir:
+            return by_dir[d]
+        if not d:
+            return None
+        d = posixpath.dirname(d)
+
+
+# --- encrypted files ------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class SopsFile:
+    """A file (or YAML document) carrying SOPS metadata."""
+
+    rel: str
+    format: str  # yaml | json | dotenv | ini
+    meta: dict  # the sops metadata block (flattened for dotenv/ini)
+    data: Any = None  # the YAML document (with its `sops` key) when format is yaml
+    source: SourceFile | None = None
+    line: int = 1
+
+    @property
+    def recipients(self) -> list[str]:
+        """age recipients listed in the metadata."""
+        out: list[str] = []
+        groups = [self.meta]
+        kg = self.meta.get("key_groups")
+        if isinstance(kg, list):
+            groups.extend(g for g in kg if isinstance(g, dict))
+        for g in groups:
+            for entry in g.get("age") or []:
+                if isinstance(entry, dict) and isinstance(entry.get("recipient"), str):
+                    out.append(entry["recipient"])
+        return out
+
+    def has_recipients(self) -> bool:
+        groups = [self.meta]
+        kg = self.meta.get("key_groups")
+        if isinstance(kg, list):
+            groups.extend(g for g in kg if isinstance(g, dict))
+        kinds = [k for k in META_RECIPIENT_KEYS if k != "key_groups"]
+        return any(isinstance(g.get(k), list) and bool(g.get(k)) for g in groups for k in kinds)
+
+
+def sops_block(data: Any) -> dict | None:
+    """The `sops` metadata mapping of a YAML/JSON document, if it looks like one."""
+    meta = data.get("sops") if isinstance(data, dict) else None
+    if isinstance(meta, dict) and META_KEYS & set(meta.keys()):
+        return meta
+    return None
+
+
+def read_other(index: Index, rel: str) -> str | None:
+    """Text of a file the loader listed but did not read (dotenv, json...), read at most once."""
+    cache = index._cache.setdefault("sops.other-text", {})
+    if rel in cache:
+        return cache[rel]
+    sf = index.file(rel)
+    if sf is not None:
+        cache[rel] = sf.text
+        return sf.text
+    text: str | None = None
+    if rel in index.tree.paths:
+        path = os.path.join(index.root, rel)
+        try:
+            if os.path.getsize(path) <= MAX_OTHER_FILE:
+                with open(path, "rb") as fh:
+                    raw = fh.read(MAX_OTHER_FILE + 1)
+                if b"\0" not in raw:
+                    text = raw.decode("utf-8-sig", errors="replace")
+        except OSError:
+            text = None
+    cache[rel] = text
+    return text
+
+
+def parse_other(rel: str, text: str) -> SopsFile | None:
+    """SOPS metadata of a dotenv / ini / json file, if it has some."""
+    lower = rel.lower()
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        meta = sops_block(data)
+        return SopsFile(rel, "json", meta, data) if meta is not None else None
+    if lower.endswith(".ini") or re.search(r"^\[sops\]\s*$", text, re.M):
+        m = re.search(r"^\[sops\]\s*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
+        if not m:
+            return None
+        meta: dict[str, Any] = {}
+        for line in m.group(1).splitlines():
+            k, sep, v = line.partition("=")
+            if sep:
+                meta[k.strip()] = v.strip()
+        return SopsFile(rel, "ini", _unflatten(meta)) if "mac" in meta else None
+    meta = {}
+    for line in text.splitlines():
+        if line.startswith("sops_"):
+            k, sep, v = line.partition("=")
+            if sep:
+                meta[k[5:].strip()] = v.strip()
+    if "mac" in meta or "version" in meta:
+        return SopsFile(rel, "dotenv", _unflatten(meta))
+    return None
+
+
+def _unflatten(flat: dict[str, str]) -> dict:
+    """sops_age__list_0__map_recipient=... -> {"age": [{"recipient": ...}]} (enough to count recipients)."""
+    out: dict[str, Any] = {}
+    for k, v in flat.items():
+        parts = k.split("__")
+        if len(parts) >= 3 and parts[1].startswith("list_"):
+            entries = out.setdefault(parts[0], [])
+            if not isinstance(entries, list):
+                continue
+            idx = int(parts[1][5:]) if parts[1][5:].isdigit() else 0
+            while len(entries) <= idx:
+                entries.append({})
+            entries[idx][parts[2].removeprefix("map_")] = v
+        else:
+            out[k] = v
+    return out
+
+
+def kustomization_files(index: Index) -> list[tuple[SourceFile, dict]]:
+    """kustomize kustomization files (with or without apiVersion/kind) and their data."""
+    out = []
+    for sf in index.files:
+        if posixpath.basename(sf.rel) in ("kustomization.yaml", "kustomization.yml") and sf.documents:
+            data = sf.documents[0].data
+            if (
+                isinstance(data, dict)
+                and data.get("kind", "Kustomization") == "Kustomization"
+                and "kustomize.toolkit.fluxcd.io" not in str(data.get("apiVersion", ""))
+            ):
+                out.append((sf, data))
+    return out
+
+
+def generator_sources(entry: dict) -> list[tuple[str, Any, Any, str]]:
+    """(kind, container, key, file path or literal) for every source of a secretGenerator entry."""
+    out = []
+    for kind in ("literals", "envs", "files"):
+        items = entry.get(kind)
+        if isinstance(items, list):
+            out.extend((kind, items, i, v) for i, v in enumerate(items) if isinstance(v, str))
+    env = entry.get("env")
+    if isinstance(env, str):
+        out.append(("envs", entry, "env", env))
+    return out
+
+
+def generator_file(value: str) -> str:
+    """`key=path` or `path` -> path."""
+    return value.split("=", 1)[1] if "=" in value else value
+
+
+def file_is_sops(index: Index, rel: str) -> bool | None:
+    """Whether the file at rel (relative to the root) is SOPS-encrypted; None when unreadable/absent."""
+    sf = index.file(rel)
+    if sf is not None and sf.kind == "yaml":
+        if not sf.text:
+            return None
+        return sf.sops or any(sops_block(d.data) is not None for d in sf.documents)
+    text = read_other(index, rel)
+    if text is None:
+        return None
+    return parse_other(rel, text) is not None
+
+
+@provider("sops.files")
+def sops_files(index: Index) -> list[SopsFile]:
+    """Every SOPS-encrypted YAML document in the tree, and the non-YAML SOPS files a
+    secretGenerator references or whose name says sops/enc."""
+    out: list[SopsFile] = []
+    for sf in index.files:
+        if sf.kind != "yaml":
+            continue
+        for doc in sf.documents:
+            meta = sops_block(doc.data)
+            if meta is not None:
+                out.append(SopsFile(sf.rel, "yaml", meta, doc.data, sf, doc.line))
+    candidates: set[str] = set()
+    for sf, data in kustomization_files(index):
+        base = posixpath.dirname(sf.rel)
+        gens = data.get("secretGenerator")
+        for entry in gens if isinstance(gens, list) else []:
+            if isinstance(entry, dict):
+                for kind, _c, _k, v in generator_sources(entry):
+                    if kind != "literals":
+                        candidates.add(posixpath.normpath(posixpath.join(base, generator_file(v))))
+    for rel in index.tree.paths:
+        name = posixpath.basename(rel).lower()
+        if (".sops." in name or ".enc." in name or name.endswith((".sops", ".enc"))) and index.file(rel) is None:
+            candidates.add(rel)
+    for rel in sorted(candidates):
+        if index.file(rel) is not None and index.file(rel).kind == "yaml":
+            continue
+        text = read_other(index, rel)
+        if text:
+            found = parse_other(rel, text)
+            if found is not None:
+                out.append(found)
+    return out
+
+
+def flux_kustomization_for(index: Index, rel: str):
+    """The Flux Kustomization that applies the file at rel, or None (unknown / not applied)."""
+    try:
+        from obslint.model import flux  # registers "flux.graph"
+    except ImportError:
+        flux = None
+    graph = None
+    if flux is not None:
+        try:
+            graph = index.get("flux.graph")
+        except KeyError:
+            graph = None
+    if graph is not None:
+        for attr in ("kustomization_of_file", "applier_of_file", "kustomizations_of_file"):
+            fn = getattr(graph, attr, None)
+            if callable(fn):
+                found = fn(rel)
+                if isinstance(found, (list, tuple, set)):
+                    found = next(iter(found), None)
+                return found
+    return _by_path(index, rel)
+
+
+def _by_path(index: Index, rel: str):
+    """Fallback: the Flux Kustomization whose spec.path is the deepest directory above rel."""
+    table = index._cache.get("sops.ks-by-path")
+    if table is None:
+        table = {}
+        for ks in index.of_kind("Kustomization", group="kustomize.toolkit.fluxcd.io"):
+            path = dig(ks.spec, "path")
+            if isinstance(path, str):
+                norm = posixpath.normpath(path.strip().lstrip("./").strip("/") or ".")
+                table.setdefault("" if norm == "." else norm, ks)
+        index._cache["sops.ks-by-path"] = table
+    d = posixpath.dirname(rel)
+    while True:
+        if d in table:
+            return table[d]
+        if not d:
+            return None
+        d = posixpath.dirname(d)

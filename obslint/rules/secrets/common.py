@@ -1,0 +1,178 @@
+"""Shared judgements of the SEC family: what is a literal credential, what is a reference."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from obslint.model.sops import is_enc
+
+# Key names (normalised: lower case, `_`, `-` and `.` removed) whose value is a credential.
+CRED_SUFFIXES = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "secretaccesskey",
+    "accesskeyid",
+    "clientsecret",
+    "privatekey",
+    "routingkey",
+    "servicekey",
+    "userkey",
+    "credentials",
+    "apisecret",
+    "authsecret",
+)
+# ... unless the name says it refers to one (a file, a Secret's name or key, a path, a URL to fetch one).
+REF_SUFFIXES = (
+    "file",
+    "path",
+    "ref",
+    "name",
+    "existingsecret",
+    "secretkey",
+    "passwordkey",
+    "tokenkey",
+    "url",
+    "endpoint",
+    "enabled",
+    "policy",
+    "type",
+    "mode",
+    "ttl",
+)
+REF_CONTAINER_KEYS = {
+    "existingsecret",
+    "existingsecretname",
+    "secretname",
+    "secretref",
+    "secretkeyref",
+    "valuefrom",
+    "valuesfrom",
+    "envfrom",
+}
+SKIP_SUBTREES = {"annotations", "labels", "sops", "valuefrom", "secretkeyref", "envfrom", "valuesfrom"}
+# Keys holding URLs that are themselves credentials (a webhook URL is a bearer token).
+URL_KEYS = {"apiurl", "webhookurl", "url", "slackapiurl", "address", "webhook"}
+
+_PLACEHOLDER = re.compile(
+    r"^(?:<[^<>]*>|[xX*.]{3,}|(?i:replace[-_ ]?me|redacted|placeholder|your[-_ ].*|example|dummy|none|null))$"
+)
+_ENV_ONLY = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*$")
+
+_WEBHOOK_HOSTS = (
+    re.compile(r"^hooks\.slack\.com$"),
+    re.compile(r"^(?:canary\.|ptb\.)?discord(?:app)?\.com$"),
+    re.compile(r"\.webhook\.office\.com$"),
+    re.compile(r"^outlook\.office(?:365)?\.com$"),
+    re.compile(r"^api\.telegram\.org$"),
+    re.compile(r"^chat\.googleapis\.com$"),
+    re.compile(r"\.logic\.azure\.com$"),
+)
+_TOKEN_PATH = re.compile(r"/(?:services|workflows|api/webhooks|webhookb2|webhook|bot[0-9]+:)[^?#]*", re.I)
+_SENSITIVE_QUERY = re.compile(r"^(?:token|access_token|api_?key|key|secret|sig|signature|password|auth|code)$", re.I)
+
+
+def norm_key(key: Any) -> str:
+    return re.sub(r"[-_.\s]", "", str(key)).lower()
+
+
+def is_credential_key(key: Any) -> bool:
+    if not isinstance(key, str) or "/" in key:
+        return False
+    k = norm_key(key)
+    if k == "pass":
+        return True
+    if not k or any(k.endswith(s) for s in REF_SUFFIXES):
+        return False
+    return any(k.endswith(s) for s in CRED_SUFFIXES)
+
+
+def is_literal_value(value: Any) -> bool:
+    """A value written in clear (not empty, not a reference, not encrypted, not a template)."""
+    if not isinstance(value, str):
+        return False
+    v = value.strip()
+    if not v or is_enc(v):
+        return False
+    if "${" in v or "$(" in v or "{{" in v or "$__" in v or _ENV_ONLY.match(v):
+        return False
+    if v.startswith("/") and " " not in v:
+        return False  # a file path
+    return not _PLACEHOLDER.match(v)
+
+
+def url_secret(value: Any) -> str | None:
+    """The secret part of a URL that embeds one (userinfo password, webhook token, token query),
+    or None."""
+    if not isinstance(value, str) or "://" not in value or not is_literal_value(value):
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        host = (parts.hostname or "").lower()
+        password = parts.password
+    except ValueError:
+        return None
+    if password and is_literal_value(password):
+        return password
+    if any(p.search(host) for p in _WEBHOOK_HOSTS):
+        m = _TOKEN_PATH.search(parts.path)
+        if (m and len(m.group(0).strip("/").split("/")) >= 2) or (host == "api.telegram.org" and "/bot" in parts.path):
+            return parts.path
+    for k, v in parse_qsl(parts.query, keep_blank_values=False):
+        if _SENSITIVE_QUERY.match(k) and is_literal_value(v) and len(v) >= 6:
+            return v
+    return None
+
+
+def path_str(path: tuple) -> str:
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            s = str(p)
+            out += ("." if out else "") + (s if re.match(r"^[\w-]+$", s) else repr(s))
+    return out or "(root)"
+
+
+def find_credentials(node: Any, path: tuple = ()):
+    """Yield (path, container, key, value, secret, kind) for each literal credential below node.
+
+    kind is "key" (a credential-like key with a literal value) or "url" (a URL embedding a token).
+    `secret` is the part to redact (the value, or the token part of a URL).
+    """
+    stack: list[tuple[Any, tuple]] = [(node, path)]
+    while stack:
+        current, p = stack.pop()
+        if isinstance(current, dict):
+            keys = {norm_key(k) for k in current}
+            refs_here = bool(keys & REF_CONTAINER_KEYS) or ({"name", "key"} <= keys and len(keys) <= 3)
+            items = list(current.items())
+        elif isinstance(current, list):
+            refs_here = False
+            items = list(enumerate(current))
+        else:
+            continue
+        for key, value in items:
+            nk = norm_key(key) if isinstance(key, str) else ""
+            if isinstance(value, (dict, list)):
+                if nk not in SKIP_SUBTREES:
+                    stack.append((value, (*p, key)))
+                continue
+            if not isinstance(value, str):
+                continue
+            secret = url_secret(value)
+            if secret is not None:
+                yield (*p, key), current, key, value, secret, "url"
+                continue
+            if refs_here or not isinstance(key, str) or not is_credential_key(key):
+                continue
+            if not is_literal_value(value):
+                continue
+            if nk == "secret" and re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", value) and len(value) <= 63:
+                continue  # `secret: <name of a Secret>`
+            yield (*p, key), current, key, value, value, "key"

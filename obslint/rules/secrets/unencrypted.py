@@ -1,0 +1,172 @@
+"""SEC001 unencrypted-secret: Secret manifests and secretGenerators that hold values in clear."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from obslint.findings import Finding
+from obslint.model.sops import (
+    config_for,
+    file_is_sops,
+    generator_file,
+    generator_sources,
+    is_enc,
+    kustomization_files,
+    read_other,
+    sops_block,
+)
+from obslint.rules import RuleContext, rule
+from obslint.rules.secrets.common import is_literal_value
+
+
+def clear_values(obj_data: dict) -> list[tuple[dict, str]]:
+    """(container, key) of every data/stringData value of a Secret written in clear."""
+    out = []
+    for section in ("stringData", "data"):
+        values = obj_data.get(section)
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            if value is None or is_enc(value):
+                continue
+            if isinstance(value, str) and (not value.strip() or (not is_literal_value(value) and "${" in value)):
+                continue  # empty placeholder, or filled in by Flux post-build substitution
+            out.append((values, key))
+    return out
+
+
+def uncovered_hint(ctx: RuleContext, rel: str) -> str:
+    cfg = config_for(ctx.index, rel)
+    if cfg is None:
+        return " (there is no .sops.yaml above this file: add creation rules first)"
+    found = cfg.rule_for(rel)
+    if found is None:
+        return f" (no creation rule of {cfg.file.rel} matches this path: rename the file or add a rule)"
+    return ""
+
+
+FAILING = """
+-- apps/monitoring/secret.yaml --
+apiVersion: v1
+kind: Secret
+metadata:
+  name: grafana-admin
+  namespace: monitoring
+stringData:
+  admin-password: hunter2-but-longer
+"""
+
+PASSING = """
+-- apps/monitoring/secret.yaml --
+apiVersion: v1
+kind: Secret
+metadata:
+  name: grafana-admin
+  namespace: monitoring
+stringData:
+  admin-password: ENC[AES256_GCM,data:3Ck2PfT0OQ==,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
+sops:
+  age:
+    - recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
+      enc: |
+        -----BEGIN AGE ENCRYPTED FILE-----
+        YWdlLWVuY3J5cHRpb24ub3JnL3YxCg==
+        -----END AGE ENCRYPTED FILE-----
+  lastmodified: "2024-01-01T00:00:00Z"
+  mac: ENC[AES256_GCM,data:bWFjbWFjbWFj,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
+  encrypted_regex: ^(data|stringData)$
+  version: 3.9.0
+-- .sops.yaml --
+creation_rules:
+  - path_regex: .*secret.*\\.ya?ml$
+    encrypted_regex: ^(data|stringData)$
+    age: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
+"""
+
+
+@rule(
+    "SEC001",
+    "unencrypted-secret",
+    "error",
+    "A Secret manifest or kustomize secretGenerator holds values that are not SOPS-encrypted",
+    why="""
+        A `kind: Secret` committed with clear `data`/`stringData` (base64 is an encoding, not
+        encryption) publishes the credential to everyone who can read the repository and its
+        history. The same holds for a kustomize `secretGenerator` fed by `literals` or by
+        `envs`/`files` that are not SOPS-encrypted. Flux decrypts SOPS files at apply time, so
+        nothing needs to be committed in clear; SealedSecrets and ExternalSecrets are fine too.
+    """,
+    failing=FAILING,
+    passing=PASSING,
+    fix="""
+        Encrypt the file with SOPS (`sops --encrypt --in-place secret.yaml`, with a
+        `.sops.yaml` creation rule using `encrypted_regex: ^(data|stringData)$`) and give the
+        Flux Kustomization that applies it `spec.decryption.provider: sops`; or replace it with
+        a SealedSecret / ExternalSecret. Rotate the credential: it is in the Git history.
+    """,
+)
+def unencrypted_secret(ctx: RuleContext) -> Iterator[Finding]:
+    index = ctx.index
+    for obj in index.of_kind("Secret"):
+        if obj.group != "":
+            continue
+        if sops_block(obj.data) is not None and any(
+            is_enc(v)
+            for section in ("data", "stringData")
+            if isinstance(obj.get(section), dict)
+            for v in obj.get(section).values()
+        ):
+            continue  # a SOPS document with some encrypted values: sops-file-broken judges the rest
+        clear = clear_values(obj.data)
+        if not clear:
+            continue
+        for container, key in clear:
+            index.redactor.add(container[key])
+        container, key = clear[0]
+        keys = ", ".join(str(k) for _, k in clear[:5]) + (", ..." if len(clear) > 5 else "")
+        yield Finding(
+            container.loc(key),
+            f"{obj.ref()} holds {len(clear)} value(s) in clear ({keys}): not SOPS-encrypted",
+            "encrypt it with sops (encrypted_regex ^(data|stringData)$) or use a SealedSecret/ExternalSecret"
+            + uncovered_hint(ctx, obj.file.rel),
+        )
+    for sf, data in kustomization_files(index):
+        gens = data.get("secretGenerator")
+        if not isinstance(gens, list):
+            continue
+        base = posixpath.dirname(sf.rel)
+        for entry in gens:
+            if not isinstance(entry, dict):
+                continue
+            name = entry.get("name", "?")
+            for kind, container, key, value in generator_sources(entry):
+                if kind == "literals":
+                    _, sep, literal = value.partition("=")
+                    if sep and is_literal_value(literal) and not is_enc(literal):
+                        index.redactor.add(literal)
+                        yield Finding(
+                            container.loc(key),
+                            f"secretGenerator {name!r} has a literal value in clear (key {value.partition('=')[0]!r})",
+                            "move the value to a SOPS-encrypted env file (envs: [secret.sops.env]) or a SOPS "
+                            "Secret manifest",
+                        )
+                    continue
+                rel = posixpath.normpath(posixpath.join(base, generator_file(value)))
+                encrypted = file_is_sops(index, rel)
+                if encrypted is None or encrypted:
+                    continue  # missing/unreadable (another rule's business) or encrypted
+                text = read_other(index, rel) or ""
+                if not text.strip():
+                    continue
+                index.redactor.add(text)
+                for line in text.splitlines():
+                    _, sep, v = line.partition("=")
+                    if sep and kind == "envs":
+                        index.redactor.add(v.strip())
+                yield Finding(
+                    container.loc(key),
+                    f"secretGenerator {name!r} reads {rel} ({kind}), which is not SOPS-encrypted",
+                    f"encrypt it in place: sops --encrypt --in-place {posixpath.basename(rel)}"
+                    + uncovered_hint(ctx, rel),
+                )
