@@ -165,8 +165,13 @@ def _expr_loc(rule: YMap) -> Loc:
     return rule.loc("expr")
 
 
+GROUP_KEYS = frozenset({"name", "interval", "limit", "rules", "query_offset", "labels", "partial_response_strategy"})
+
+
 def looks_like_rule_file(node: Any) -> bool:
-    """A mapping with `groups:` whose groups hold rules with `expr` (Prometheus/Loki rule format)."""
+    """A mapping with `groups:` in the Prometheus/Loki rule format: groups hold rules with
+    `expr`/`alert`/`record`, or (for rules-less files) the mapping has only `groups` and each
+    group only rule-group keys."""
     if not isinstance(node, dict):
         return False
     groups = node.get("groups")
@@ -184,7 +189,9 @@ def looks_like_rule_file(node: Any) -> bool:
                 if "uid" in r or "grafana_alert" in r or "datasourceUid" in r:  # Grafana alerting
                     return False
                 seen_rule = True
-    return seen_rule
+    if seen_rule:
+        return True
+    return set(node) == {"groups"} and all(isinstance(g, dict) and "name" in g and set(g) <= GROUP_KEYS for g in groups)
 
 
 def _build_set(rs: RuleSet) -> RuleSet:

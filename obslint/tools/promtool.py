@@ -1,0 +1,341 @@
+"""`promtool check rules`, once per run, over every PromQL rule set the repository defines.
+
+Each RuleSet (a PrometheusRule, a values entry, a ConfigMap key, a rule file) is written as one
+temporary file `NNNN.yaml` (NNNN = the set's id) in a private directory; promtool is invoked once
+with all of them. The files are emitted by us, one key per line with JSON-encoded (= YAML flow)
+values, so every line of a temporary file maps back to exactly one key of the original YAML:
+promtool's `line:col`, `line N:` and `group "g", rule N, "name"` references all resolve to
+the original file and line. Errors inside an expression (`could not parse expression: 1:6: ...`)
+resolve to the character of the expression in the original file.
+
+Without promtool the same checks fall back to the PromQL parser (promql-parser) plus the
+structural checks of Prometheus's rulefmt, with a notice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from obslint.findings import Loc
+from obslint.index import Index, provider
+from obslint.load import EmbeddedSource, YMap
+from obslint.model.rulegroups import RuleEntry, RuleSet
+from obslint.tools import find_tool, run_tool, scratch_dir
+from obslint.units import UnitError, parse_prom_duration
+
+# Keys promtool 2.x does not know but current Prometheus (v3.x, kube-prometheus-stack 80.6.0 ships
+# v3.8.1) and prometheus-operator accept: stripped before checking so an older promtool does not
+# reject valid groups. query_offset: Prometheus 2.53; group labels: Prometheus 3.x;
+# partial_response_strategy: Thanos (prometheus-operator CRD field, ignored by Prometheus).
+NEWER_GROUP_KEYS = frozenset({"query_offset", "labels", "partial_response_strategy"})
+
+
+@dataclass
+class RuleProblem:
+    loc: Loc
+    message: str
+    entry: RuleEntry | None
+    ruleset: RuleSet
+    tool: str  # "promtool" | "promql-parser" | "structure"
+
+    @property
+    def legacy_name_only(self) -> bool:
+        """An invalid label/annotation name under the legacy name scheme (promtool 2.x) that is valid
+        under UTF-8 name validation, the default of Prometheus 3 (rulefmt: only `__name__` and
+        empty names are invalid rule labels there)."""
+        m = _NAME_PROBLEM_RE.search(self.message)
+        return bool(m and m.group(2) not in ("", "__name__"))
+
+
+@dataclass
+class _Line:
+    node: Any  # YMap of the original group/rule, or None for the file header
+    key: Any  # key in node (None: the node itself)
+    entry: RuleEntry | None
+    ruleset: RuleSet
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value != value:  # NaN
+        return str(value)
+    return value
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(_plain(value), ensure_ascii=False, default=str)
+
+
+def render(rs: RuleSet) -> tuple[str, list[_Line]]:
+    """The rule set as promtool input, with the original node of every line (index 0 = line 1)."""
+    lines: list[str] = ["groups:"]
+    table: list[_Line] = [_Line(rs.node, "groups", None, rs)]
+    for group in rs.groups:
+        g = group.data
+        keys = [k for k in g if k != "rules" and k not in NEWER_GROUP_KEYS]
+        first = True
+        for k in keys:
+            lines.append(("- " if first else "  ") + f"{_dump(str(k))}: {_dump(g[k])}")
+            table.append(_Line(g, k, None, rs))
+            first = False
+        if "rules" not in g:
+            if first:
+                lines.append("- {}")
+                table.append(_Line(g, None, None, rs))
+            continue
+        lines.append(("- " if first else "  ") + "rules:")
+        table.append(_Line(g, "rules", None, rs))
+        if not group.rules:
+            lines[-1] += " " + _dump(g.get("rules"))
+            continue
+        emitted = 0
+        for entry in group.rules:
+            r = entry.data
+            if any(isinstance(v, str) and "${" in v for v in (r.get("expr"), r.get("alert"), r.get("record"))):
+                continue  # Flux postBuild substitution happens before Prometheus sees the rule
+            emitted += 1
+            rfirst = True
+            for k in r:
+                lines.append(("  - " if rfirst else "    ") + f"{_dump(str(k))}: {_dump(r[k])}")
+                table.append(_Line(r, k, entry, rs))
+                rfirst = False
+            if rfirst:
+                lines.append("  - {}")
+                table.append(_Line(r, None, entry, rs))
+        if not emitted:
+            lines[-1] = lines[-1] + " []" if lines[-1].endswith("rules:") else lines[-1]
+    return "\n".join(lines) + "\n", table
+
+
+_FILE_RE = re.compile(r"^(\d{4,})\.yaml: (.*)$")
+_POS_RE = re.compile(r"^(\d+):(\d+): ")
+_YAML_LINE_RE = re.compile(r"\bline (\d+)\b")
+_GROUP_RULE_RE = re.compile(r'group "((?:[^"\\]|\\.)*)", rule (\d+), "((?:[^"\\]|\\.)*)": ')
+_EXPR_POS_RE = re.compile(r"could not parse expression: (\d+):(\d+): ")
+_NAME_PROBLEM_RE = re.compile(r"invalid (label|annotation) name: (.*)$")
+_FIELD_RE = re.compile(r"invalid field '([^']+)'")
+_QUOTED_RE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def _expr_loc(entry: RuleEntry, line: int, col: int) -> Loc:
+    r = entry.data
+    if isinstance(r.get("expr"), str):
+        src = EmbeddedSource.from_value(r, "expr")
+        if src is not None:
+            return src.loc(line, col)
+    return entry.expr_loc
+
+
+def _line_loc(info: _Line) -> Loc:
+    node = info.node
+    if isinstance(node, YMap) and info.key is not None and info.key in node:
+        return node.key_loc(info.key)
+    if isinstance(node, YMap):
+        return node.loc()
+    return info.ruleset.loc
+
+
+def _map_error(msg: str, rs: RuleSet, table: list[_Line]) -> RuleProblem:
+    """Turn one promtool error line (file prefix removed) into a problem at the original position."""
+    text = msg
+    line: int | None = None
+    while True:
+        m = _POS_RE.match(text)
+        if not m:
+            break
+        if line is None:
+            line = int(m.group(1))
+        text = text[m.end() :]
+    gr = _GROUP_RULE_RE.search(text)
+    detail = text[gr.end() :] if gr else text
+    entry: RuleEntry | None = None
+    info: _Line | None = None
+    if line is None:
+        ym = _YAML_LINE_RE.search(text)
+        if ym:
+            line = int(ym.group(1))
+            detail = re.sub(r"^yaml: (unmarshal errors:\s*)?", "", text).strip()
+            detail = _YAML_LINE_RE.sub("", detail, count=1).lstrip(": ").strip()
+    if line is not None and 1 <= line <= len(table):
+        info = table[line - 1]
+        entry = info.entry
+    if gr and entry is None:
+        gname, rnum, rname = gr.group(1), int(gr.group(2)), gr.group(3)
+        for group in rs.groups:
+            if group.name != gname:
+                continue
+            emitted = [e for e in group.rules if "${" not in e.expr]
+            if 0 < rnum <= len(emitted) and emitted[rnum - 1].name == rname:
+                entry = emitted[rnum - 1]
+                break
+    if info is None and entry is None:
+        # e.g. `not a valid duration string: "1x"`: find the line whose value is the quoted text
+        for q in _QUOTED_RE.findall(detail):
+            for cand in table[1:]:
+                if isinstance(cand.node, YMap) and cand.key in cand.node and str(cand.node[cand.key]) == q:
+                    info, entry = cand, cand.entry
+                    break
+            if info is not None:
+                break
+    em = _EXPR_POS_RE.search(detail)
+    fm = _FIELD_RE.search(detail)
+    if entry is not None and fm and fm.group(1) in entry.data:
+        loc = entry.data.key_loc(fm.group(1))
+    elif entry is not None and em:
+        loc = _expr_loc(entry, int(em.group(1)), int(em.group(2)))
+    elif entry is not None and "label" in detail and "labels" in entry.data and info is None:
+        loc = entry.loc_of("labels")
+    elif entry is not None and "annotation" in detail and "annotations" in entry.data and info is None:
+        loc = entry.loc_of("annotations")
+    elif info is not None:
+        loc = _line_loc(info)
+    elif entry is not None:
+        loc = entry.loc
+    else:
+        loc = rs.loc
+    return RuleProblem(loc, detail.strip(), entry, rs, "promtool")
+
+
+def run_promtool(index: Index, sets: list[RuleSet], path: str) -> list[RuleProblem]:
+    problems: list[RuleProblem] = []
+    tables: dict[str, tuple[RuleSet, list[_Line]]] = {}
+    with scratch_dir("promtool") as tmp:
+        names: list[str] = []
+        for rs in sets:
+            text, table = render(rs)
+            name = f"{rs.id:04d}.yaml"
+            with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
+                fh.write(text)
+            names.append(name)
+            tables[name] = (rs, table)
+        result = run_tool([path, "check", "rules", "--lint=none", *names], cwd=tmp)
+    if result.timed_out or (result.returncode not in (0, 1) and not result.stderr.strip()):
+        index.notice(
+            f"promtool check rules failed ({result.stderr.strip()[:200]}); rules checked with the PromQL parser"
+        )
+        return fallback(index, sets)
+    seen: set[str] = set()
+    for raw in result.stderr.splitlines():
+        m = _FILE_RE.match(raw.strip())
+        if not m or raw in seen:
+            continue
+        seen.add(raw)
+        rs, table = tables.get(f"{m.group(1)}.yaml", (None, None))
+        if rs is None or table is None:
+            continue
+        msg = m.group(2)
+        if msg.strip() in ("yaml: unmarshal errors:",):
+            continue
+        problems.append(_map_error(msg, rs, table))
+    # "yaml: unmarshal errors:" puts the details on the following lines
+    _attach_unmarshal_details(result.stderr, tables, problems)
+    return problems
+
+
+def _attach_unmarshal_details(stderr: str, tables: dict, problems: list[RuleProblem]) -> None:
+    current: str | None = None
+    for raw in stderr.splitlines():
+        m = _FILE_RE.match(raw.strip())
+        if m:
+            current = f"{m.group(1)}.yaml" if m.group(2).strip() == "yaml: unmarshal errors:" else None
+            continue
+        if current and raw.startswith("  line "):
+            rs, table = tables[current]
+            problems.append(_map_error(raw.strip(), rs, table))
+        elif not raw.startswith("  "):
+            current = None
+
+
+# --- fallback: rulefmt structure + promql-parser ------------------------------------------------
+
+_RECORD_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")  # model.IsValidMetricName (legacy scheme)
+_LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_RULE_KEYS = frozenset({"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"})
+
+
+def structure_problems(rs: RuleSet, *, with_expr: bool) -> list[RuleProblem]:
+    """rulefmt's validation (prometheus model/rulefmt/rulefmt.go) of one rule set, natively."""
+    out: list[RuleProblem] = []
+    tool = "structure"
+
+    def add(loc: Loc, msg: str, entry: RuleEntry | None = None) -> None:
+        out.append(RuleProblem(loc, msg, entry, rs, tool))
+
+    def duration(node: YMap, key: str, where: str, entry: RuleEntry | None = None) -> None:
+        if key in node and node[key] is not None:
+            try:
+                parse_prom_duration(node[key])
+            except UnitError:
+                add(node.loc(key), where + f'not a valid duration string: "{node[key]}"', entry)
+
+    names: set[str] = set()
+    for group in rs.groups:
+        duration(group.data, "interval", "")
+        if not group.name:
+            add(group.loc, "Groupname must not be empty")
+        elif group.name in names:
+            add(group.loc, f'groupname: "{group.name}" is repeated in the same file')
+        names.add(group.name)
+        for entry in group.rules:
+            r = entry.data
+            where = f'group "{group.name}", rule {entry.index + 1}, "{entry.name}": '
+            for k in r:
+                if k not in _RULE_KEYS and rs.origin != "prometheusrule":
+                    add(r.key_loc(k), f"field {k} not found in rule", entry)
+            duration(r, "for", where, entry)
+            duration(r, "keep_firing_for", where, entry)
+            has_alert, has_record = bool(r.get("alert")), bool(r.get("record"))
+            if has_alert and has_record:
+                add(entry.loc, where + "only one of 'record' and 'alert' must be set", entry)
+            elif not has_alert and not has_record:
+                add(entry.loc, where + "one of 'record' or 'alert' must be set", entry)
+            if not entry.expr.strip():
+                add(entry.loc, where + "field 'expr' must be set in rule", entry)
+            elif with_expr and entry.parse_error:
+                add(entry.expr_loc, where + f"could not parse expression: {entry.parse_error}", entry)
+            if has_record:
+                for k in ("annotations", "for", "keep_firing_for"):
+                    if k in r:
+                        add(r.key_loc(k), where + f"invalid field '{k}' in recording rule", entry)
+                if rs.engine == "promql" and not _RECORD_NAME_RE.match(entry.name) and "${" not in entry.name:
+                    add(entry.loc, where + f"invalid recording rule name: {entry.name}", entry)
+            for what, mapping in (("label", entry.labels), ("annotation", entry.annotations)):
+                for k in mapping:
+                    if (what == "label" and str(k) == "__name__") or not _LABEL_NAME_RE.match(str(k)):
+                        add(entry.loc_of(what + "s", k), where + f"invalid {what} name: {k}", entry)
+    return out
+
+
+def fallback(index: Index, sets: list[RuleSet]) -> list[RuleProblem]:
+    out: list[RuleProblem] = []
+    for rs in sets:
+        for p in structure_problems(rs, with_expr=True):
+            p.tool = "promql-parser"
+            out.append(p)
+    return out
+
+
+@provider("promtool.rules")
+def promtool_rules(index: Index) -> list[RuleProblem]:
+    """Problems promtool (or the fallback) reports for every rule set, mapped to original positions."""
+    sets = index.get("rules.sets")
+    promql = [rs for rs in sets if rs.engine == "promql" and rs.groups]
+    logql = [rs for rs in sets if rs.engine == "logql"]
+    problems: list[RuleProblem] = []
+    if promql:
+        path = find_tool("promtool")
+        if path is None:
+            index.notice("promtool not found: PromQL rules checked with the built-in parser instead")
+            problems.extend(fallback(index, promql))
+        else:
+            problems.extend(run_promtool(index, promql, path))
+    for rs in logql:  # LogQL: structure only, never fed to promtool
+        problems.extend(structure_problems(rs, with_expr=False))
+    return problems

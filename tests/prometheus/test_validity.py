@@ -1,0 +1,195 @@
+"""PROM001 rule-invalid: promtool in one batch, mapped back to the original lines; parser fallback."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from obslint.config import Config
+from tests.conftest import check, require_tool
+
+ORACLE = "oracles/prometheus"
+
+
+def _findings(root, monkeypatch=None, promtool=True, **cfg):
+    if not promtool:
+        monkeypatch.setenv("OBSLINT_PROMTOOL", "/nonexistent/promtool")
+    config = Config.model_validate(cfg) if cfg else Config()
+    result = check(root, select=["PROM001"], config=config)
+    assert not result.errors, result.errors
+    return result
+
+
+MODES = ["promtool", "fallback"]
+
+
+def _mode(request, monkeypatch):
+    if request.param == "promtool":
+        require_tool("promtool")
+        return {"promtool": True}
+    return {"promtool": False, "monkeypatch": monkeypatch}
+
+
+@pytest.fixture(params=MODES)
+def mode(request, monkeypatch):
+    return _mode(request, monkeypatch)
+
+
+def test_bad_expression_in_prometheusrule_points_at_expression(repo, mode):
+    root = repo(
+        {
+            "rules.yaml": """\
+            apiVersion: monitoring.coreos.com/v1
+            kind: PrometheusRule
+            metadata: {name: r, namespace: monitoring}
+            spec:
+              groups:
+                - name: g
+                  rules:
+                    - alert: Good
+                      expr: up == 0
+                    - alert: Bad
+                      expr: |
+                        sum(rate(foo[5m])) by (job
+                          > 1
+            """
+        }
+    )
+    result = _findings(root, **mode)
+    assert len(result.findings) == 1
+    f = result.findings[0]
+    assert f.rule == "PROM001"
+    assert "'Bad'" in f.message
+    assert f.loc.path == "rules.yaml"
+    assert f.loc.line in (12, 13)
+
+
+def test_embedded_configmap_rules_map_to_configmap_lines(repo, mode):
+    root = repo(
+        {
+            "cm.yaml": """\
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: prom-rules, namespace: monitoring}
+            data:
+              alerts.yaml: |
+                groups:
+                  - name: g
+                    rules:
+                      - record: job:up:sum
+                        expr: sum by (job) (up)
+                        for: 5m
+            """
+        }
+    )
+    result = _findings(root, **mode)
+    assert [(f.loc.line, "invalid field 'for'" in f.message) for f in result.findings] == [(11, True)]
+
+
+def test_helm_values_rules_are_checked(repo, mode):
+    root = repo(
+        {
+            "hr.yaml": """\
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: kube-prometheus-stack, namespace: monitoring}
+            spec:
+              chart: {spec: {chart: kube-prometheus-stack, version: 80.6.0}}
+              values:
+                additionalPrometheusRulesMap:
+                  custom:
+                    groups:
+                      - name: custom
+                        rules:
+                          - alert: X
+                            expr: up = 0
+            """
+        }
+    )
+    result = _findings(root, **mode)
+    assert [f.loc.line for f in result.findings] == [13]
+
+
+def test_logql_groups_get_structure_checks_only(repo, mode):
+    root = repo(
+        {
+            "cm.yaml": """\
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: loki-rules, namespace: monitoring, labels: {loki_rule: "1"}}
+            data:
+              rules.yaml: |
+                groups:
+                  - name: logs
+                    rules:
+                      - alert: Errors
+                        expr: sum(count_over_time({app="x"} |= "error" [5m])) > 0
+                      - alert: NoExpr
+            """
+        }
+    )
+    result = _findings(root, **mode)
+    assert [(f.loc.line, "expr" in f.message) for f in result.findings] == [(11, True)]
+
+
+def test_flux_substitution_is_not_reported(repo, mode):
+    root = repo(
+        {
+            "r.yaml": """\
+            groups:
+              - name: g
+                rules:
+                  - alert: X
+                    expr: up{cluster="${CLUSTER}"} == 0 and on() vector(${ENABLED})
+            """
+        }
+    )
+    assert _findings(root, **mode).findings == []
+
+
+def _oracle_cases(shared):
+    expected = yaml.safe_load((shared / ORACLE / "rulefmt_expected.yaml").read_text())
+    return expected
+
+
+def test_rulefmt_fixtures(shared, repo, mode, tmp_path):
+    """Every upstream rulefmt fixture: invalid ones rejected, valid ones accepted (UTF-8 names)."""
+    expected = _oracle_cases(shared)
+    data = shared / ORACLE / "rulefmt-testdata"
+    for name, spec in expected["valid"].items():
+        scheme = spec.get("scheme", "utf8")
+        root = tmp_path / f"valid-{mode['promtool']}-{name}"
+        root.mkdir()
+        shutil.copy(data / name, root / name)
+        result = _findings(root, **mode, options={"PROM001": {"name_validation": scheme}})
+        assert result.findings == [], (name, result.findings)
+    for name, spec in expected["invalid"].items():
+        scheme = spec.get("scheme", "utf8")
+        root = tmp_path / f"invalid-{mode['promtool']}-{name}"
+        root.mkdir()
+        shutil.copy(data / name, root / name)
+        result = _findings(root, **mode, options={"PROM001": {"name_validation": scheme}})
+        assert result.findings, name
+        assert all(f.loc.path == name and f.loc.line > 1 for f in result.findings), result.findings
+
+
+def test_promtool_fixtures(shared, repo, tmp_path):
+    require_tool("promtool")
+    data = shared / ORACLE / "promtool-testdata"
+    for name, exit_code in (("rules.yml", 0), ("rules-bad.yml", 1), ("rules_duplicates.yml", 0)):
+        root = tmp_path / name
+        root.mkdir()
+        shutil.copy(data / name, root / name)
+        result = _findings(root)
+        assert bool(result.findings) == bool(exit_code), (name, result.findings)
+    bad = [f for f in _findings(tmp_path / "rules-bad.yml").findings]
+    assert any("$label" in f.message for f in bad)
+
+
+def test_missing_promtool_leaves_a_notice(repo, monkeypatch):
+    root = repo({"r.yaml": "groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: up ==== 0\n"})
+    result = _findings(root, monkeypatch=monkeypatch, promtool=False)
+    assert len(result.findings) == 1
+    assert any("promtool" in n for n in result.notices)
