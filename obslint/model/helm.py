@@ -9,10 +9,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from obslint.findings import Loc
 from obslint.index import Index, K8sObject, dig, provider
 from obslint.load import YMap
 
 HELMRELEASE_GROUP = "helm.toolkit.fluxcd.io"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference from one object to another (dependsOn, sourceRef, valuesFrom...)."""
+
+    kind: str
+    name: str
+    namespace: str | None  # None: the referring object's namespace
+    loc: Loc
+    optional: bool = False
+    field: str = ""  # e.g. "spec.valuesFrom[0]"
+
+
+def refs_of(obj: K8sObject, *path: str, kind: str) -> list[Ref]:
+    """References listed at `path` (dependsOn, healthChecks, valuesFrom ...): each entry a mapping
+    with `name` (and maybe `kind`, `namespace`); `kind` is the default kind."""
+    seq = obj.get(*path)
+    out: list[Ref] = []
+    if not isinstance(seq, list):
+        return out
+    for i, item in enumerate(seq):
+        if not isinstance(item, dict):
+            continue
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            continue
+        k = item.get("kind") if isinstance(item.get("kind"), str) else kind
+        ns = item.get("namespace") if isinstance(item.get("namespace"), str) and item.get("namespace") else None
+        loc = item.loc("name") if isinstance(item, YMap) else obj.loc(*path)
+        out.append(Ref(k, name, ns, loc, item.get("optional") is True, f"{'.'.join(path)}[{i}]"))
+    return out
 
 
 @dataclass(eq=False)
@@ -34,6 +67,37 @@ class HelmReleaseView:
 
             return loc_of(self.values, *path)
         return self.obj.loc("spec", "values")
+
+    # --- references (Flux helm-controller v2, v2beta1, v2beta2) ---
+    @property
+    def depends_on(self) -> list[Ref]:
+        return refs_of(self.obj, "spec", "dependsOn", kind="HelmRelease")
+
+    @property
+    def values_from(self) -> list[Ref]:
+        return refs_of(self.obj, "spec", "valuesFrom", kind="ConfigMap")
+
+    @property
+    def source_ref(self) -> Ref | None:
+        """The chart's source: `chart.spec.sourceRef` (HelmRepository/GitRepository/Bucket) or
+        `chartRef` (OCIRepository/HelmChart)."""
+        for path, default in ((("spec", "chart", "spec"), "HelmRepository"), (("spec",), "OCIRepository")):
+            key = "sourceRef" if default == "HelmRepository" else "chartRef"
+            node = self.obj.get(*path, key)
+            if isinstance(node, dict) and isinstance(node.get("name"), str) and node.get("name"):
+                kind = node.get("kind") if isinstance(node.get("kind"), str) else default
+                ns = node.get("namespace") if isinstance(node.get("namespace"), str) and node.get("namespace") else None
+                loc = node.loc("name") if isinstance(node, YMap) else self.obj.loc(*path, key)
+                return Ref(kind, node["name"], ns, loc, field=".".join((*path, key)))
+        return None
+
+    @property
+    def version_loc(self):
+        return (
+            self.obj.loc("spec", "chart", "spec", "version")
+            if self.version is not None
+            else self.obj.loc("spec", "chart", "spec")
+        )
 
 
 def _view(obj: K8sObject) -> HelmReleaseView:

@@ -1,0 +1,563 @@
+"""The Flux tree: sources, Kustomizations, kustomize files, placement and the dependsOn graph.
+
+Provider ``"flux.graph"`` -> `FluxGraph`:
+
+- every Flux `Kustomization` (kustomize.toolkit.fluxcd.io v1/v1beta2) as `FluxKustomization`;
+- every plain kustomize file (`kustomization.yaml`) as `KustomizeFile`;
+- placement: which Flux Kustomization applies each manifest. A Kustomization whose source is
+  this repository applies its `path`: through `kustomization.yaml` resources/components
+  recursively, or, when the directory has none, every manifest below it (what Flux's generated
+  kustomization does: a sub-directory with its own kustomization.yaml is taken as a whole);
+- the effective namespace of each object: Flux `targetNamespace`, else the outermost
+  kustomization.yaml `namespace:` on the include path, else `metadata.namespace`;
+- clusters: a repo with several `clusters/<name>/` trees has one self-applying root
+  Kustomization per cluster (flux-system applies its own path); names are resolved only
+  within the clusters an object belongs to, so same-named Kustomizations of two clusters are
+  never merged;
+- dependsOn edges between Kustomizations and between HelmReleases, with their closures.
+
+Joins are dict lookups keyed by (kind, namespace, name); nothing compares all pairs.
+"""
+
+from __future__ import annotations
+
+import bisect
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from obslint.findings import Loc
+from obslint.index import Index, K8sObject, dig, provider
+from obslint.load import SourceFile, YMap
+from obslint.model.helm import HELMRELEASE_GROUP, Ref, refs_of
+
+KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
+SOURCE_GROUP = "source.toolkit.fluxcd.io"
+NOTIFICATION_GROUP = "notification.toolkit.fluxcd.io"
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+BOOTSTRAP_NAMESPACE = "flux-system"
+
+# Kinds without a namespace (kustomize and Flux leave them alone).
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "CustomResourceDefinition",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "StorageClass",
+        "PriorityClass",
+        "PersistentVolume",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "APIService",
+        "ClusterIssuer",
+        "ClusterSecretStore",
+        "ClusterExternalSecret",
+        "IngressClass",
+        "GatewayClass",
+        "RuntimeClass",
+        "CSIDriver",
+        "VolumeSnapshotClass",
+        "Node",
+    }
+)
+
+REMOTE_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|\?ref=|//", re.I)
+
+
+def is_remote(entry: str) -> bool:
+    return bool(REMOTE_RE.search(entry))
+
+
+def norm_path(path: str) -> str:
+    """A Flux/kustomize path relative to the repo root, normalised ('' for the root)."""
+    p = posixpath.normpath(path.strip().lstrip("/") or ".")
+    return "" if p == "." else p
+
+
+# --- kustomize files ----------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Entry:
+    """One path-like entry of a kustomization.yaml (resource, component, patch, generator file)."""
+
+    field: str  # "resources", "components", "patches", "secretGenerator", ...
+    value: str
+    loc: Loc
+    target: str  # resolved path relative to the repo root
+
+
+@dataclass(eq=False)
+class KustomizeFile:
+    file: SourceFile
+    dir: str
+    data: YMap
+    namespace: str | None
+    resources: list[Entry] = field(default_factory=list)  # resources, bases, components
+    files: list[Entry] = field(default_factory=list)  # patches, generator inputs, crds, configurations
+    # (kind, name, hashed, loc, namespace given on the generator)
+    generators: list[tuple[str, str, bool, Loc, str | None]] = field(default_factory=list)
+
+    @property
+    def rel(self) -> str:
+        return self.file.rel
+
+
+def _kustomize_file(sf: SourceFile) -> KustomizeFile | None:
+    if not sf.documents or not isinstance(sf.documents[0].data, YMap):
+        return None
+    data = sf.documents[0].data
+    d = posixpath.dirname(sf.rel)
+    ns = data.get("namespace")
+    kf = KustomizeFile(sf, d, data, ns if isinstance(ns, str) and ns else None)
+
+    def add(bucket: list[Entry], fld: str, container: Any, key: Any, value: Any) -> None:
+        if not isinstance(value, str) or not value.strip():
+            return
+        value = value.strip()
+        loc = container.loc(key) if hasattr(container, "loc") else data.loc(fld)
+        target = "" if is_remote(value) else norm_path(posixpath.join(d, value))
+        bucket.append(Entry(fld, value, loc, target))
+
+    for fld in ("resources", "bases", "components"):
+        seq = data.get(fld)
+        if isinstance(seq, list):
+            for i, v in enumerate(seq):
+                add(kf.resources, fld, seq, i, v)
+    for fld in ("patchesStrategicMerge", "crds", "configurations", "transformers", "generators", "validators"):
+        seq = data.get(fld)
+        if isinstance(seq, list):
+            for i, v in enumerate(seq):
+                if isinstance(v, str) and "\n" not in v and v.strip().endswith((".yaml", ".yml", ".json")):
+                    add(kf.files, fld, seq, i, v)
+    for fld in ("patches", "patchesJson6902"):
+        seq = data.get(fld)
+        if isinstance(seq, list):
+            for item in seq:
+                if isinstance(item, dict) and isinstance(item.get("path"), str):
+                    add(kf.files, fld, item, "path", item["path"])
+    options = data.get("generatorOptions")
+    default_hash = not (isinstance(options, dict) and options.get("disableNameSuffixHash") is True)
+    for fld, kind in (("secretGenerator", "Secret"), ("configMapGenerator", "ConfigMap")):
+        seq = data.get(fld)
+        if not isinstance(seq, list):
+            continue
+        for gen in seq:
+            if not isinstance(gen, dict):
+                continue
+            name = gen.get("name")
+            if isinstance(name, str) and name:
+                opts = gen.get("options")
+                hashed = default_hash
+                if isinstance(opts, dict) and isinstance(opts.get("disableNameSuffixHash"), bool):
+                    hashed = not opts["disableNameSuffixHash"]
+                gen_ns = gen.get("namespace")
+                kf.generators.append((kind, name, hashed, gen.loc("name"), gen_ns if isinstance(gen_ns, str) else None))
+            for src_key in ("files", "envs", "env"):
+                items = gen.get(src_key)
+                items = [items] if isinstance(items, str) else items
+                if not isinstance(items, list):
+                    continue
+                for i, v in enumerate(items):
+                    if isinstance(v, str):
+                        path = v.split("=", 1)[1] if "=" in v else v
+                        container = gen.get(src_key) if isinstance(gen.get(src_key), list) else gen
+                        key = i if isinstance(gen.get(src_key), list) else src_key
+                        add(kf.files, fld, container, key, path)
+    return kf
+
+
+# --- Flux Kustomizations --------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class FluxKustomization:
+    obj: K8sObject
+    name: str
+    namespace: str  # effective namespace (bootstrap namespace when unset)
+    path: str | None  # normalised, relative to the repo root
+    source: Ref | None
+    local: bool  # the source is this repository
+    target_namespace: str | None
+    wait: bool
+    health_checks: list[Ref]
+    depends_on: list[Ref]
+    decryption_secret: Ref | None
+    applies: list[K8sObject] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return f"Kustomization {self.namespace}/{self.name}"
+
+    def checks_health_of(self, kind: str, name: str, namespace: str | None) -> bool:
+        return any(
+            h.kind == kind and h.name == name and (h.namespace or self.namespace) == (namespace or self.namespace)
+            for h in self.health_checks
+        )
+
+
+def _bool(v: Any) -> bool:
+    return v is True or (isinstance(v, str) and v.lower() == "true")
+
+
+# --- the graph ----------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class FluxGraph:
+    index: Index
+    kustomizations: list[FluxKustomization] = field(default_factory=list)
+    kustomize_files: dict[str, KustomizeFile] = field(default_factory=dict)  # by directory
+    applied_by: dict[K8sObject, list[FluxKustomization]] = field(default_factory=lambda: defaultdict(list))
+    missing_resources: list[tuple[KustomizeFile, Entry, str]] = field(default_factory=list)
+    referenced_files: set[str] = field(default_factory=set)  # files some kustomization.yaml names
+    applied_files: set[str] = field(default_factory=set)
+    generated: list[Any] = field(default_factory=list)  # services.Produced from generators and remote CRDs
+    opaque_namespaces: set[str | None] = field(default_factory=set)
+    _ns: dict[K8sObject, str | None] = field(default_factory=dict)
+    _by_obj: dict[K8sObject, FluxKustomization] = field(default_factory=dict)
+    _flux: dict[tuple[str, str, str], list[K8sObject]] = field(default_factory=lambda: defaultdict(list))
+    _clusters: dict[K8sObject, frozenset] = field(default_factory=dict)
+    _kclosure: dict[FluxKustomization, set[FluxKustomization]] = field(default_factory=dict)
+    _hclosure: dict[K8sObject, set[K8sObject]] = field(default_factory=dict)
+    _objects_by_file: dict[str, list[K8sObject]] = field(default_factory=lambda: defaultdict(list))
+    # kustomization.yaml directories each Flux Kustomization walks through (for kustomize builds)
+    walked: dict[FluxKustomization, list[tuple[str, str | None]]] = field(default_factory=dict)
+    sorted_kdirs: list[str] = field(default_factory=list)
+    sorted_yaml: list[str] = field(default_factory=list)
+    _anc: dict[K8sObject, set[FluxKustomization]] = field(default_factory=dict)
+
+    # --- lookups ---
+    def namespace_of(self, obj: K8sObject) -> str | None:
+        if obj.kind in CLUSTER_SCOPED:
+            return None
+        return self._ns.get(obj, obj.namespace)
+
+    def kustomization(self, obj: K8sObject) -> FluxKustomization | None:
+        return self._by_obj.get(obj)
+
+    def appliers(self, obj: K8sObject) -> list[FluxKustomization]:
+        return self.applied_by.get(obj, [])
+
+    def clusters_of(self, obj: K8sObject) -> frozenset:
+        got = self._clusters.get(obj)
+        if got is not None:
+            return got
+        out: set = set()
+        for k in self.appliers(obj):
+            out |= self._clusters.get(k.obj, frozenset({""}))
+        result = frozenset(out) or frozenset({""})
+        self._clusters[obj] = result
+        return result
+
+    def resolve(self, kind: str, name: str, namespace: str | None, scope: K8sObject | None = None) -> list[K8sObject]:
+        """Flux objects of this kind and name in this namespace, within the clusters of `scope`."""
+        found = self._flux.get((kind, namespace or "", name), []) + (
+            self._flux.get((kind, "", name), []) if namespace else []
+        )
+        if scope is None or not found:
+            return found
+        mine = self.clusters_of(scope)
+        return [o for o in found if "" in mine or (self.clusters_of(o) & mine) or "" in self.clusters_of(o)]
+
+    def depends_on_targets(self, k: FluxKustomization) -> list[tuple[Ref, list[FluxKustomization]]]:
+        out = []
+        for ref in k.depends_on:
+            ns = ref.namespace or k.namespace
+            targets = [self._by_obj[o] for o in self.resolve("Kustomization", ref.name, ns, k.obj) if o in self._by_obj]
+            out.append((ref, targets))
+        return out
+
+    def kdeps(self, k: FluxKustomization) -> set[FluxKustomization]:
+        """Kustomizations `k` depends on, transitively (not including itself unless in a cycle)."""
+        got = self._kclosure.get(k)
+        if got is not None:
+            return got
+        seen: set[FluxKustomization] = set()
+        stack = [t for _, ts in self.depends_on_targets(k) for t in ts]
+        while stack:
+            cur = stack.pop()
+            if cur in seen:
+                continue
+            seen.add(cur)
+            cached = self._kclosure.get(cur)
+            if cached is not None:
+                seen |= cached
+                continue
+            stack.extend(t for _, ts in self.depends_on_targets(cur) for t in ts)
+        self._kclosure[k] = seen
+        return seen
+
+    def helm_depends_on(self, hr: K8sObject) -> list[tuple[Ref, list[K8sObject]]]:
+        ns = self.namespace_of(hr)
+        out = []
+        for ref in refs_of(hr, "spec", "dependsOn", kind="HelmRelease"):
+            out.append((ref, self.resolve("HelmRelease", ref.name, ref.namespace or ns, hr)))
+        return out
+
+    def hdeps(self, hr: K8sObject) -> set[K8sObject]:
+        got = self._hclosure.get(hr)
+        if got is not None:
+            return got
+        seen: set[K8sObject] = set()
+        stack = [t for _, ts in self.helm_depends_on(hr) for t in ts]
+        while stack:
+            cur = stack.pop()
+            if cur in seen:
+                continue
+            seen.add(cur)
+            stack.extend(t for _, ts in self.helm_depends_on(cur) for t in ts)
+        self._hclosure[hr] = seen
+        return seen
+
+    def ancestors(self, obj: K8sObject) -> set[FluxKustomization]:
+        """Kustomizations that apply `obj`, directly or by applying its applier."""
+        got = self._anc.get(obj)
+        if got is not None:
+            return got
+        seen: set[FluxKustomization] = set()
+        stack = list(self.appliers(obj))
+        while stack:
+            k = stack.pop()
+            if k in seen:
+                continue
+            seen.add(k)
+            stack.extend(self.appliers(k.obj))
+        self._anc[obj] = seen
+        return seen
+
+    def objects_in(self, rel: str) -> list[K8sObject]:
+        return self._objects_by_file.get(rel, [])
+
+
+def _ref(container: Any, key: str, kind_default: str) -> Ref | None:
+    node = container.get(key) if isinstance(container, dict) else None
+    if not isinstance(node, dict):
+        return None
+    name = node.get("name")
+    if not isinstance(name, str) or not name:
+        return None
+    kind = node.get("kind") if isinstance(node.get("kind"), str) else kind_default
+    ns = node.get("namespace") if isinstance(node.get("namespace"), str) else None
+    return Ref(kind, name, ns, node.loc("name") if isinstance(node, YMap) else container.loc(key))
+
+
+def _flux_kustomization(obj: K8sObject) -> FluxKustomization:
+    spec = obj.spec
+    path = spec.get("path")
+    health = refs_of(obj, "spec", "healthChecks", kind="")
+    decryption = spec.get("decryption")
+    secret = _ref(decryption, "secretRef", "Secret") if isinstance(decryption, dict) else None
+    target = spec.get("targetNamespace")
+    return FluxKustomization(
+        obj=obj,
+        name=obj.name,
+        namespace=obj.namespace or BOOTSTRAP_NAMESPACE,
+        path=norm_path(path) if isinstance(path, str) else ("" if path is None else None),
+        source=_ref(spec, "sourceRef", "GitRepository"),
+        local=False,
+        target_namespace=target if isinstance(target, str) and target else None,
+        wait=_bool(spec.get("wait")),
+        health_checks=health,
+        depends_on=refs_of(obj, "spec", "dependsOn", kind="Kustomization"),
+        decryption_secret=secret,
+    )
+
+
+def _local_sources(index: Index) -> set[tuple[str, str]] | None:
+    """(namespace, name) of GitRepositories that are this repository; None = any unknown one."""
+    repos = index.of_kind("GitRepository", group=SOURCE_GROUP)
+    own_urls = {
+        str(o.get("spec", "url"))
+        for o in repos
+        if o.name == BOOTSTRAP_NAMESPACE and (o.namespace or BOOTSTRAP_NAMESPACE) == BOOTSTRAP_NAMESPACE
+    }
+    local = set()
+    for o in repos:
+        ns = o.namespace or BOOTSTRAP_NAMESPACE
+        if o.name == BOOTSTRAP_NAMESPACE or str(o.get("spec", "url")) in own_urls:
+            local.add((ns, o.name))
+    return local
+
+
+@provider("flux.graph")
+def flux_graph(index: Index) -> FluxGraph:
+    from obslint.model.services import Produced  # local import: services imports this module lazily
+
+    g = FluxGraph(index)
+    for obj in index.objects:
+        g._objects_by_file[obj.file.rel].append(obj)
+    for sf in index.files:
+        if posixpath.basename(sf.rel) in KUSTOMIZATION_FILES and sf.kind in ("yaml", "other"):
+            kf = _kustomize_file(sf)
+            if kf is not None and kf.dir not in g.kustomize_files:
+                g.kustomize_files[kf.dir] = kf
+    g.sorted_kdirs = sorted(g.kustomize_files)
+    g.sorted_yaml = sorted(sf.rel for sf in index.files if sf.kind == "yaml")
+    for kf in g.kustomize_files.values():
+        for e in kf.resources + kf.files:
+            if e.target:
+                g.referenced_files.add(e.target)
+    local = _local_sources(index)
+    defined_repos = {
+        (o.namespace or BOOTSTRAP_NAMESPACE, o.name) for o in index.of_kind("GitRepository", group=SOURCE_GROUP)
+    }
+    for obj in index.of_kind("Kustomization", group=KUSTOMIZE_GROUP):
+        k = _flux_kustomization(obj)
+        src = k.source
+        if src is not None and src.kind == "GitRepository":
+            key = (src.namespace or k.namespace, src.name)
+            k.local = key in (local or set()) or key not in defined_repos
+        g.kustomizations.append(k)
+        g._by_obj[obj] = k
+
+    # placement
+    for k in g.kustomizations:
+        if not k.local or k.path is None:
+            if not k.local and k.target_namespace:
+                g.opaque_namespaces.add(k.target_namespace)
+            continue
+        if not index.exists(k.path) or not index.is_dir(k.path):
+            continue
+        _place(g, k)
+
+    # effective namespaces of Flux objects, then the by-name table
+    for k in g.kustomizations:
+        k.namespace = g.namespace_of(k.obj) or BOOTSTRAP_NAMESPACE
+    for group in (KUSTOMIZE_GROUP, SOURCE_GROUP, HELMRELEASE_GROUP, NOTIFICATION_GROUP):
+        for obj in index.objects:
+            if obj.group == group:
+                g._flux[(obj.kind, g.namespace_of(obj) or "", obj.name)].append(obj)
+
+    # clusters: self-applying roots name a cluster; everything else inherits from its appliers
+    for k in g.kustomizations:
+        anc = g.ancestors(k.obj)
+        roots = {a.obj for a in anc | {k} if a in g.ancestors(a.obj)}
+        g._clusters[k.obj] = frozenset(roots) or frozenset({""})
+
+    # generated Secrets/ConfigMaps and remote CRDs, namespaced by the Kustomizations that walk them
+    from obslint.model.services import REMOTE_CRD_PATTERNS
+
+    for k, dirs in g.walked.items():
+        for d, ns in dirs:
+            kf = g.kustomize_files.get(d)
+            if kf is None:
+                continue
+            for kind, name, hashed, loc, gen_ns in kf.generators:
+                where = k.target_namespace or ns or gen_ns
+                g.generated.append(Produced((kind, where or "", name), k.obj, "generator", loc, hashed))
+            for e in kf.resources:
+                if not e.target:
+                    for pattern, kinds in REMOTE_CRD_PATTERNS:
+                        if pattern.search(e.value):
+                            g.generated.extend(Produced(("Kind", *gk), k.obj, "remote", e.loc) for gk in kinds)
+                    g.opaque_namespaces.add(ns)
+    # generators of kustomize files no Flux Kustomization reaches (e.g. no Flux objects at all)
+    walked_dirs = {d for dirs in g.walked.values() for d, _ in dirs}
+    for d, kf in g.kustomize_files.items():
+        if d not in walked_dirs:
+            owner = _owner(g, kf)
+            for kind, name, hashed, loc, gen_ns in kf.generators if owner is not None else ():
+                where = kf.namespace or gen_ns
+                g.generated.append(Produced((kind, where or "", name), owner, "generator", loc, hashed))
+    return g
+
+
+def _owner(g: FluxGraph, kf: KustomizeFile) -> K8sObject | None:
+    """Some object of a kustomize file's own resources, to stand for it as a producer."""
+    for e in kf.resources:
+        for obj in g.objects_in(e.target):
+            return obj
+    return None
+
+
+def _place(g: FluxGraph, k: FluxKustomization) -> None:
+    index = g.index
+    visited: set[str] = set()
+    walked: list[tuple[str, str | None]] = []
+    target = k.target_namespace
+
+    def assign(obj: K8sObject, ns: str | None) -> None:
+        g.applied_by[obj].append(k)
+        k.applies.append(obj)
+        if obj not in g._ns:
+            if obj.kind in CLUSTER_SCOPED:
+                g._ns[obj] = None
+            else:
+                g._ns[obj] = target or ns or obj.namespace
+
+    def apply_file(rel: str, ns: str | None) -> None:
+        g.applied_files.add(rel)
+        for obj in g.objects_in(rel):
+            assign(obj, ns)
+
+    def visit_kustomize(d: str, outer_ns: str | None) -> None:
+        kf = g.kustomize_files[d]
+        ns = outer_ns or kf.namespace
+        key = f"{d}\0{ns}"
+        if key in visited:
+            return
+        visited.add(key)
+        walked.append((d, ns))
+        g.applied_files.add(kf.rel)
+        for e in kf.resources:
+            if not e.target:
+                continue
+            if index.is_dir(e.target):
+                if e.target in g.kustomize_files:
+                    visit_kustomize(e.target, ns)
+                else:
+                    g.missing_resources.append((kf, e, "directory has no kustomization.yaml"))
+            elif index.exists(e.target):
+                apply_file(e.target, ns)
+            else:
+                g.missing_resources.append((kf, e, "does not exist"))
+        for e in kf.files:
+            if e.target and not index.exists(e.target):
+                g.missing_resources.append((kf, e, "does not exist"))
+
+    def visit_dir(d: str) -> None:
+        if d in g.kustomize_files:
+            visit_kustomize(d, None)
+            return
+        # Flux's generated kustomization: every manifest below, the topmost sub-directories with
+        # their own kustomization.yaml taken as a whole.
+        prefix = f"{d}/" if d else ""
+        subs = [x for x in _below(g.sorted_kdirs, prefix) if x != d]
+        taken: list[str] = []
+        for sub in subs:  # sorted, so a nested directory follows its parent
+            if taken and sub.startswith(taken[-1] + "/"):
+                continue
+            taken.append(sub)
+            visit_kustomize(sub, None)
+        covered = tuple(f"{x}/" for x in taken)
+        for rel in _below(g.sorted_yaml, prefix):
+            if not covered or not rel.startswith(covered):
+                apply_file(rel, None)
+
+    visit_dir(k.path or "")
+    g.walked[k] = walked
+
+
+def _below(sorted_items: list[str], prefix: str) -> list[str]:
+    """Items of a sorted list that start with prefix (bisect, not a scan)."""
+    if not prefix:
+        return sorted_items
+    i = bisect.bisect_left(sorted_items, prefix)
+    out = []
+    while i < len(sorted_items) and sorted_items[i].startswith(prefix):
+        out.append(sorted_items[i])
+        i += 1
+    return out
+
+
+__all__ = [
+    "FluxGraph",
+    "FluxKustomization",
+    "KustomizeFile",
+    "Ref",
+    "dig",
+]

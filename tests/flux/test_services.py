@@ -1,0 +1,259 @@
+"""The catalogue of Services, namespaces, kinds and configs, and the URL check."""
+
+from __future__ import annotations
+
+import pytest
+
+from obslint.model.services import check_url, helm_fullname, parse_cluster_host
+from tests.flux.helpers import index_of
+
+STACK = """
+-- clusters/home/infra.yaml --
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: monitoring, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./monitoring
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+-- monitoring/kustomization.yaml --
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: monitoring
+resources: [namespace.yaml, kps.yaml, loki.yaml, alloy.yaml, svc.yaml]
+secretGenerator:
+  - name: grafana-admin
+    literals: [user=admin]
+configMapGenerator:
+  - name: dashboards
+    options: {disableNameSuffixHash: true}
+    literals: [a=b]
+-- monitoring/namespace.yaml --
+apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring}
+-- monitoring/svc.yaml --
+apiVersion: v1
+kind: Service
+metadata: {name: uptime-kuma}
+spec:
+  ports: [{port: 3001}]
+-- monitoring/kps.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: kube-prometheus-stack}
+spec:
+  chart:
+    spec: {chart: kube-prometheus-stack, version: 80.6.0, sourceRef: {kind: HelmRepository, name: prometheus-community}}
+  values:
+    grafana: {service: {port: 3000}}
+-- monitoring/loki.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: loki}
+spec:
+  chart:
+    spec: {chart: loki, version: 6.46.0, sourceRef: {kind: HelmRepository, name: grafana}}
+  values:
+    deploymentMode: SingleBinary
+-- monitoring/alloy.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: alloy}
+spec:
+  chart:
+    spec: {chart: alloy, version: 1.5.1, sourceRef: {kind: HelmRepository, name: grafana}}
+  values:
+    fullnameOverride: shipper
+"""
+
+
+@pytest.fixture
+def stack(repo):
+    return index_of(repo(STACK))
+
+
+def names(index, ns="monitoring"):
+    return sorted({e.name for e in index.get("flux.services").in_namespace(ns)})
+
+
+def test_catalogue_has_chart_and_manifest_services(stack):
+    got = names(stack)
+    for expected in (
+        "kube-prometheus-stack-alertmanager",
+        "kube-prometheus-stack-prometheus",
+        "alertmanager-operated",
+        "prometheus-operated",
+        "kube-prometheus-stack-grafana",
+        "kube-prometheus-stack-kube-state-metrics",
+        "kube-prometheus-stack-prometheus-node-exporter",
+        "loki",
+        "loki-gateway",
+        "loki-headless",
+        "loki-memberlist",
+        "shipper",
+        "uptime-kuma",
+    ):
+        assert expected in got
+    # namespace comes from kustomization.yaml, not from metadata
+    svc = stack.get("flux.services").lookup("uptime-kuma")[0]
+    assert svc.namespace == "monitoring" and svc.ports == (3001,)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://loki-gateway.monitoring.svc.cluster.local/loki/api/v1/push",
+        "http://loki-gateway.monitoring.svc.cluster.local./loki/api/v1/push",
+        "http://loki-gateway.monitoring.svc/loki/api/v1/push",
+        "http://loki-gateway.monitoring/loki/api/v1/push",
+        "http://loki.monitoring:3100",
+        "http://kube-prometheus-stack-alertmanager.monitoring:9093/api/v2/alerts",
+        "http://alertmanager-operated.monitoring.svc:9093",
+        "http://alertmanager-main-0.alertmanager-operated.monitoring.svc:9094",
+        "http://kube-prometheus-stack-grafana.monitoring.svc:3000",
+        "shipper.monitoring.svc:12345",
+        "https://hooks.slack.com/services/T000/B000/XXX",
+        "http://10.0.0.5:9093",
+        "http://${LOKI_HOST}/loki/api/v1/push",
+        "http://{{ .Release.Name }}-loki:3100",
+        "http://grafana.com",
+        "not a url at all",
+        "",
+    ],
+)
+def test_urls_that_are_fine(stack, url):
+    assert check_url(stack, url) is None
+
+
+def test_short_name_resolves_in_from_namespace(stack):
+    assert check_url(stack, "http://loki-gateway/loki/api/v1/push", from_namespace="monitoring") is None
+    problem = check_url(stack, "http://loki-gatewy/loki/api/v1/push", from_namespace="monitoring")
+    assert problem is not None and "no Service loki-gatewy in namespace monitoring" in problem.message
+
+
+def test_missing_service(stack):
+    problem = check_url(stack, "http://loki-gateway.logging.svc.cluster.local/loki/api/v1/push")
+    assert problem is None  # namespace unknown to the repo: may be managed elsewhere
+    problem = check_url(stack, "http://loki-write.monitoring.svc.cluster.local:3100/loki/api/v1/push")
+    assert problem is not None
+    assert problem.message.startswith("no Service loki-write in namespace monitoring")
+    assert "loki" in problem.hint
+
+
+def test_wrong_port(stack):
+    problem = check_url(stack, "http://loki-gateway.monitoring.svc:3100/loki/api/v1/push")
+    assert problem is not None
+    assert "Service loki-gateway in namespace monitoring has no port 3100 (ports: 80" in problem.message
+    default = check_url(stack, "http://loki.monitoring.svc/loki/api/v1/push")
+    assert default is not None and "port 80 (the default for http://)" in default.message
+
+
+def test_service_in_another_namespace_suggested(stack):
+    problem = check_url(stack, "http://uptime-kuma.default.svc:3001")
+    assert problem is not None and "uptime-kuma.monitoring.svc" in problem.hint
+
+
+def test_credentials_never_echoed(stack):
+    problem = check_url(stack, "http://user:s3cr3t@loki-write.monitoring.svc:3100/push?token=abc")
+    assert problem is not None
+    assert "s3cr3t" not in problem.message and "abc" not in problem.message
+
+
+def test_unknown_chart_makes_namespace_opaque(repo):
+    index = index_of(
+        repo(
+            """
+            -- apps.yaml --
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: thing, namespace: apps}
+            spec:
+              chart: {spec: {chart: some-chart, sourceRef: {kind: HelmRepository, name: x}}}
+            -- svc.yaml --
+            apiVersion: v1
+            kind: Service
+            metadata: {name: known, namespace: apps}
+            spec: {ports: [{port: 80}]}
+            """
+        )
+    )
+    assert check_url(index, "http://whatever.apps.svc:8080") is None
+    assert check_url(index, "http://known.apps.svc:81") is not None
+
+
+def test_fullname_rules():
+    assert helm_fullname("loki", "loki", {}) == "loki"
+    assert helm_fullname("my-loki", "loki", {}) == "my-loki"
+    assert helm_fullname("logs", "loki", {}) == "logs-loki"
+    assert helm_fullname("logs", "loki", {"nameOverride": "lk"}) == "logs-lk"
+    assert helm_fullname("logs", "loki", {"fullnameOverride": "x" * 70}) == "x" * 63
+    assert helm_fullname("a" * 30, "kube-prometheus-stack", {}, limit=26) == "a" * 26
+
+
+def test_kps_fullname_truncated_to_26(repo):
+    index = index_of(
+        repo(
+            """
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: monitoring-stack-production, namespace: mon}
+            spec:
+              chart: {spec: {chart: kube-prometheus-stack, version: 80.6.0}}
+            """
+        )
+    )
+    got = {e.name for e in index.get("flux.services").services}
+    assert "monitoring-stack-productio-alertmanager" in got  # "<release>-kube-prometheus-stack"[:26]
+
+
+def test_parse_cluster_host():
+    assert parse_cluster_host("a.b.svc.cluster.local.") == ("a", "b")
+    assert parse_cluster_host("a.b.svc") == ("a", "b")
+    assert parse_cluster_host("a.b", {"b"}) == ("a", "b")
+    assert parse_cluster_host("a.b", {"c"}) is None
+    assert parse_cluster_host("a") == ("a", None)
+    assert parse_cluster_host("localhost") is None
+    assert parse_cluster_host("example.com") is None
+
+
+def test_catalogue_namespaces_kinds_configs(stack):
+    cat = stack.get("flux.catalogue")
+    assert cat.namespace("monitoring")
+    assert cat.kind("monitoring.coreos.com", "PrometheusRule")
+    assert cat.kind("monitoring.grafana.com", "PodLogs")
+    assert cat.kind_known("", "ConfigMap") and cat.kind_known("helm.toolkit.fluxcd.io", "HelmRelease")
+    assert not cat.kind_known("cert-manager.io", "Certificate")
+    secret = cat.config("Secret", "monitoring", "grafana-admin")
+    assert secret and secret[0].hashed
+    cm = cat.config("ConfigMap", "monitoring", "dashboards")
+    assert cm and not cm[0].hashed
+
+
+def test_cert_manager_crds_follow_values(repo):
+    index = index_of(
+        repo(
+            """
+            -- a.yaml --
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: cert-manager, namespace: cert-manager}
+            spec:
+              chart: {spec: {chart: cert-manager, version: 1.16.0}}
+              install: {createNamespace: true}
+              values: {crds: {enabled: true}}
+            -- b.yaml --
+            apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata: {name: kps, namespace: mon}
+            spec:
+              chart: {spec: {chart: kube-prometheus-stack, version: 80.6.0}}
+              install: {crds: Skip}
+            """
+        )
+    )
+    cat = index.get("flux.catalogue")
+    assert cat.kind("cert-manager.io", "ClusterIssuer")
+    assert cat.namespace("cert-manager")
+    assert not cat.kind("monitoring.coreos.com", "ServiceMonitor")
