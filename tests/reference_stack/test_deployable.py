@@ -96,7 +96,9 @@ def test_sops_creation_rule_matches_the_secret_files():
 
 # Alertmanager fields that kube-prometheus-stack 80.6.0's Alertmanager (v0.30.0) reads but an older
 # amtool cannot parse, with the version that added them. Pushover `user_key_file`/`token_file` came
-# with Alertmanager v0.26.0 (docs/configuration.md, <pushover_config>); Debian's amtool is 0.25.0.
+# with Alertmanager v0.26.0 (https://github.com/prometheus/alertmanager/pull/3200, released in 0.26;
+# prometheus-operator gates them on >= 0.26 too: prometheus-operator/prometheus-operator#5886).
+# Debian's amtool is 0.25.0 and fails with "field user_key_file not found in type config.plain".
 # For such an amtool they are swapped for their inline twin with a dummy value in the copy that
 # amtool checks; what the *_file fields point at is proven separately below.
 NEWER_FILE_FIELDS = {
@@ -141,6 +143,21 @@ def test_alertmanager_config_passes_amtool(tmp_path):
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     result = run_tool([amtool, "check-config", str(path)])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_amtool_only_objects_to_the_newer_fields(tmp_path):
+    """Unmodified, the config passes an amtool >= 0.26; an older amtool rejects it for exactly the
+    fields listed in NEWER_FILE_FIELDS and nothing else."""
+    amtool = require_tool("amtool")
+    path = tmp_path / "alertmanager.yaml"
+    path.write_text(yaml.safe_dump(_rendered_alertmanager_config(), sort_keys=False), encoding="utf-8")
+    result = run_tool([amtool, "check-config", str(path)])
+    if _amtool_version(amtool) >= (0, 26):
+        assert result.returncode == 0, result.stdout + result.stderr
+        return
+    assert result.returncode != 0
+    complaints = set(re.findall(r"field (\w+) not found", result.stdout + result.stderr))
+    assert complaints == {field for _, field in NEWER_FILE_FIELDS}, result.stdout + result.stderr
 
 
 def test_alertmanager_config_fails_amtool_when_broken(tmp_path):
