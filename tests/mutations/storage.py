@@ -1,0 +1,80 @@
+"""Mutations for the STOR, LOKI and GRAF families (retention, volumes, Loki, datasources)."""
+
+from tests.mutations import StackCopy, mutation
+
+KPS = "infrastructure/monitoring/kube-prometheus-stack/helmrelease.yaml"
+LOKI = "infrastructure/monitoring/loki/helmrelease.yaml"
+DATASOURCE = "infrastructure/monitoring/loki/grafana-datasource.yaml"
+RULES = "infrastructure/monitoring/loki/ruler-rules.yaml"
+
+
+@mutation("prometheus-retention-size-dropped", {"STOR001"})
+def retention_size_dropped(stack: StackCopy) -> None:
+    """retentionSize removed: 7d of samples on a 20Gi PVC with nothing to stop it filling."""
+    stack.replace(KPS, "        retentionSize: 16GiB\n", "")
+
+
+@mutation("prometheus-retention-size-equals-volume", {"STOR002"})
+def retention_size_equals_volume(stack: StackCopy) -> None:
+    """retentionSize raised to the size of the volume (20GB = 20GiB in Prometheus units)."""
+    stack.replace(KPS, "retentionSize: 16GiB", "retentionSize: 20GB")
+
+
+@mutation("alertmanager-storage-removed", {"STOR003"})
+def alertmanager_storage_removed(stack: StackCopy) -> None:
+    """Alertmanager's volumeClaimTemplate removed: silences and notification log on an emptyDir."""
+    stack.replace(
+        KPS,
+        "        storage:\n          volumeClaimTemplate:\n            spec:\n"
+        "              accessModes: [ReadWriteOnce]\n"
+        "              resources:\n                requests:\n                  storage: 2Gi\n",
+        "",
+    )
+
+
+@mutation("prometheus-retention-outgrows-ingest", {"STOR004"})
+def retention_outgrows_ingest(stack: StackCopy) -> None:
+    """A measured ingest of 3GB/day: 7d needs 21GiB, more than the 16GiB retentionSize."""
+    stack.write(".obslint.yaml", "options:\n  retention-capacity: {ingest-per-day: 3GB}\n")
+
+
+@mutation("loki-compactor-retention-disabled", {"LOKI001"})
+def loki_compactor_retention_disabled(stack: StackCopy) -> None:
+    """retention_enabled turned off: the 168h retention_period is never applied."""
+    stack.replace(LOKI, "retention_enabled: true", "retention_enabled: false")
+
+
+@mutation("loki-delete-request-store-removed", {"LOKI001"})
+def loki_delete_request_store_removed(stack: StackCopy) -> None:
+    """delete_request_store removed while retention is enabled: Loki 3 refuses to start."""
+    stack.replace(LOKI, "        delete_request_store: filesystem\n", "")
+
+
+@mutation("loki-logs-outgrow-volume", {"LOKI002"})
+def loki_logs_outgrow_volume(stack: StackCopy) -> None:
+    """A measured 4GB/day of chunks: 7 days need 28GiB on a 20Gi volume."""
+    stack.write(".obslint.yaml", "options:\n  loki-retention-volume: {ingest-per-day: 4GB}\n")
+
+
+@mutation("loki-lookback-beyond-retention", {"LOKI003"})
+def loki_lookback_beyond_retention(stack: StackCopy) -> None:
+    """max_query_lookback of 30 days over 7 days of retention."""
+    stack.replace(LOKI, "retention_period: 168h\n", "retention_period: 168h\n        max_query_lookback: 720h\n")
+
+
+@mutation("loki-alert-range-beyond-retention", {"LOKI003"})
+def loki_alert_range_beyond_retention(stack: StackCopy) -> None:
+    """A log alert counting over 14 days while Loki keeps 7."""
+    stack.replace(RULES, "[5m]", "[14d]")
+
+
+@mutation("loki-schema-v12", {"LOKI004"})
+def loki_schema_v12(stack: StackCopy) -> None:
+    """The schema period downgraded to v12 while Loki 3 allows structured metadata."""
+    stack.replace(LOKI, "schema: v13", "schema: v12")
+
+
+@mutation("loki-single-binary-scaled-on-filesystem", {"LOKI004"})
+def loki_single_binary_scaled(stack: StackCopy) -> None:
+    """Two single-binary replicas on a filesystem: the chart refuses to render."""
+    stack.replace(LOKI, "    singleBinary:\n      replicas: 1\n", "    singleBinary:\n      replicas: 2\n")

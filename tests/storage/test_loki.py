@@ -1,0 +1,283 @@
+"""LOKI001-LOKI004 and the loki.configs provider."""
+
+from __future__ import annotations
+
+from obslint.rules.storage.loki import logql_lookbacks
+from obslint.units import DAY
+from tests.conftest import check
+
+
+def loki_hr(values: str, version: str = "6.46.0", chart: str = "loki") -> dict[str, str]:
+    head = f"""\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: loki
+  namespace: monitoring
+spec:
+  chart:
+    spec:
+      chart: {chart}
+      version: {version}
+  values:
+"""
+    body = "\n".join("    " + line for line in values.strip("\n").splitlines())
+    return {"monitoring/loki.yaml": head + body + "\n"}
+
+
+BASE = """
+deploymentMode: SingleBinary
+singleBinary:
+  replicas: 1
+  persistence: {enabled: true, size: 20Gi}
+loki:
+  storage: {type: filesystem}
+  schemaConfig:
+    configs:
+      - from: "2024-04-01"
+        store: tsdb
+        object_store: filesystem
+        schema: v13
+        index: {prefix: index_, period: 24h}
+"""
+
+
+def with_loki(extra: str, base: str = BASE) -> str:
+    return base + "\n".join("  " + line for line in extra.strip("\n").splitlines()) + "\n"
+
+
+ENFORCED = """
+limits_config:
+  retention_period: 168h
+compactor:
+  retention_enabled: true
+  delete_request_store: filesystem
+"""
+
+
+def run(root, *ids):
+    result = check(root, select=list(ids))
+    assert not result.errors, result.errors
+    return result.findings
+
+
+def provider(root):
+    import obslint.model.loki  # noqa: F401
+    from obslint.config import Config
+    from obslint.index import Index
+    from obslint.load import load_tree
+
+    return Index.build(load_tree(str(root), [], 8 << 20), Config()).get("loki.configs")
+
+
+# --- LOKI001 -------------------------------------------------------------------------------
+
+
+def test_retention_not_enforced_without_compactor(repo):
+    (f,) = run(repo(loki_hr(with_loki("limits_config:\n  retention_period: 168h"))), "LOKI001")
+    assert "retention_period 168h" in f.message
+    assert (f.loc.line, f.loc.col) == (26, 27)  # the retention_period value
+
+
+def test_retention_enforced(repo):
+    assert not run(repo(loki_hr(with_loki(ENFORCED))), "LOKI001")
+
+
+def test_retention_enabled_false_is_reported_there(repo):
+    extra = ENFORCED.replace("retention_enabled: true", "retention_enabled: false")
+    (f,) = run(repo(loki_hr(with_loki(extra))), "LOKI001")
+    assert f.loc.line == 28
+
+
+def test_retention_stream_counts(repo):
+    extra = "limits_config:\n  retention_stream:\n    - selector: '{ns=\"dev\"}'\n      priority: 1\n      period: 24h"
+    (f,) = run(repo(loki_hr(with_loki(extra))), "LOKI001")
+    assert "retention_stream" in f.message
+
+
+def test_missing_delete_request_store_loki3_only(repo):
+    extra = ENFORCED.replace("  delete_request_store: filesystem\n", "")
+    (f,) = run(repo(loki_hr(with_loki(extra))), "LOKI001")
+    assert "delete_request_store" in f.message
+    # chart 5.x runs Loki 2.9: shared_store, no delete_request_store needed
+    assert not run(repo(loki_hr(with_loki(extra), version="5.41.5")), "LOKI001")
+
+
+def test_structured_config_overrides_values(repo):
+    extra = (
+        "limits_config:\n  retention_period: 168h\nstructuredConfig:\n  compactor:\n"
+        "    retention_enabled: true\n    delete_request_store: filesystem"
+    )
+    assert not run(repo(loki_hr(with_loki(extra))), "LOKI001")
+    extra = ENFORCED + "structuredConfig:\n  compactor:\n    retention_enabled: false"
+    (f,) = run(repo(loki_hr(with_loki(extra))), "LOKI001")
+    assert f.loc.line == 32  # the structuredConfig value wins over loki.compactor
+
+
+def test_plain_loki_config_file(repo):
+    cfg = """\
+auth_enabled: false
+schema_config:
+  configs:
+    - from: 2024-04-01
+      store: tsdb
+      object_store: s3
+      schema: v13
+      index: {prefix: index_, period: 24h}
+limits_config:
+  retention_period: 30d
+compactor:
+  working_directory: /loki/compactor
+"""
+    (f,) = run(repo({"loki/config.yaml": cfg}), "LOKI001")
+    assert f.loc.path == "loki/config.yaml" and f.loc.line == 10
+
+
+def test_loki_config_in_configmap(repo):
+    cm = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: loki, namespace: logs}
+data:
+  loki.yaml: |
+    schema_config:
+      configs:
+        - {from: 2024-04-01, store: tsdb, object_store: s3, schema: v13, index: {period: 24h}}
+    limits_config:
+      retention_period: 30d
+"""
+    (f,) = run(repo({"cm.yaml": cm}), "LOKI001")
+    assert (f.loc.path, f.loc.line) == ("cm.yaml", 10)
+
+
+def test_non_loki_yaml_is_ignored(repo):
+    assert not provider(repo({"x.yaml": "limits_config: {a: 1}\nfoo: bar\n", "k.yaml": "kind: X\n"}))
+
+
+# --- LOKI002 -------------------------------------------------------------------------------
+
+
+def test_volume_off_without_option(repo):
+    assert not run(repo(loki_hr(with_loki(ENFORCED.replace("168h", "9000h")))), "LOKI002")
+
+
+def test_volume_with_option(repo):
+    files = loki_hr(with_loki(ENFORCED.replace("168h", "30d")))
+    files[".obslint.yaml"] = "options:\n  loki-retention-volume: {ingest-per-day: 1Gi}\n"
+    (f,) = run(repo(files), "LOKI002")
+    assert "30d" in f.message or "4w2d" in f.message
+    files[".obslint.yaml"] = "options:\n  LOKI002: {ingest-per-day: 500Mi}\n"
+    assert not run(repo(files), "LOKI002")
+
+
+def test_volume_without_retention_fills(repo):
+    files = loki_hr(BASE)
+    files[".obslint.yaml"] = "options:\n  loki-retention-volume: {ingest-per-day: 1Gi}\n"
+    (f,) = run(repo(files), "LOKI002")
+    assert "deletes nothing" in f.message and "20.0 days" in f.message
+
+
+def test_volume_ignores_object_storage(repo):
+    files = loki_hr(with_loki(ENFORCED.replace("168h", "30d")).replace("filesystem", "s3"))
+    files[".obslint.yaml"] = "options:\n  loki-retention-volume: {ingest-per-day: 1Gi}\n"
+    assert not run(repo(files), "LOKI002")
+
+
+# --- LOKI003 -------------------------------------------------------------------------------
+
+
+def test_logql_lookbacks():
+    assert logql_lookbacks('count_over_time({a="b"}[5m])') == [(300.0, "[5m]")]
+    assert logql_lookbacks('rate({a="[30d]"} |= `[9d]` [1h])') == [(3600.0, "[1h]")]
+    ((secs, text),) = logql_lookbacks('sum(rate({a="b"}[1d] offset 7d))')
+    assert secs == 8 * DAY and "offset 1w" in text
+    assert logql_lookbacks('{a="b"} |= "x"') == []
+    assert logql_lookbacks('rate({a="b \\" [2d]"}[1m])') == [(60.0, "[1m]")]
+
+
+def test_max_query_lookback_beyond(repo):
+    extra = ENFORCED.replace("retention_period: 168h", "retention_period: 168h\n  max_query_lookback: 30d")
+    (f,) = run(repo(loki_hr(with_loki(extra))), "LOKI003")
+    assert "max_query_lookback 30d" in f.message
+    ok = ENFORCED.replace("retention_period: 168h", "retention_period: 168h\n  max_query_lookback: 7d")
+    assert not run(repo(loki_hr(with_loki(ok))), "LOKI003")
+
+
+def test_ruler_range_beyond_retention(repo):
+    files = loki_hr(with_loki(ENFORCED))
+    files["monitoring/rules.yaml"] = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: loki-rules
+  namespace: monitoring
+  labels: {loki_rule: "true"}
+data:
+  rules.yaml: |
+    groups:
+      - name: logs
+        rules:
+          - alert: TooManyErrors
+            expr: sum(count_over_time({app="x"} |= "error" [30d])) > 10
+          - alert: Fine
+            expr: sum(count_over_time({app="x"} |= "error" [5m])) > 10
+"""
+    (f,) = run(repo(files), "LOKI003")
+    assert "TooManyErrors" in f.message and f.loc.path == "monitoring/rules.yaml" and f.loc.line == 13
+
+
+def test_no_retention_no_query_findings(repo):
+    extra = "limits_config:\n  max_query_lookback: 9000h"
+    assert not run(repo(loki_hr(with_loki(extra))), "LOKI003")
+
+
+# --- LOKI004 -------------------------------------------------------------------------------
+
+
+def test_schema_pre_v13(repo):
+    (f,) = run(repo(loki_hr(with_loki(ENFORCED, BASE.replace("v13", "v12")))), "LOKI004")
+    assert "schema v12" in f.message and f.loc.line == 20
+
+
+def test_schema_boltdb_and_later_tsdb_period(repo):
+    base = BASE.replace("store: tsdb", "store: boltdb-shipper").replace("v13", "v11")
+    (f,) = run(repo(loki_hr(with_loki(ENFORCED, base))), "LOKI004")
+    assert "boltdb-shipper" in f.message
+    migrated = base + (
+        '      - from: "2025-01-01"\n        store: tsdb\n        object_store: filesystem\n'
+        "        schema: v13\n        index: {prefix: index_, period: 24h}\n"
+    )
+    assert not run(repo(loki_hr(with_loki(ENFORCED, migrated))), "LOKI004")
+
+
+def test_schema_structured_metadata_disabled_or_loki2(repo):
+    extra = ENFORCED.replace("retention_period: 168h", "retention_period: 168h\n  allow_structured_metadata: false")
+    assert not run(repo(loki_hr(with_loki(extra, BASE.replace("v13", "v12")))), "LOKI004")
+    assert not run(repo(loki_hr(with_loki(ENFORCED, BASE.replace("v13", "v12")), version="5.41.5")), "LOKI004")
+
+
+def test_single_binary_replicas_on_filesystem(repo):
+    (f,) = run(repo(loki_hr(with_loki(ENFORCED, BASE.replace("replicas: 1", "replicas: 3")))), "LOKI004")
+    assert "3 single-binary replicas" in f.message and f.loc.line == 14
+    s3 = BASE.replace("replicas: 1", "replicas: 3").replace("filesystem", "s3")
+    assert not run(repo(loki_hr(with_loki(ENFORCED, s3))), "LOKI004")
+
+
+def test_no_schema(repo):
+    base = BASE.split("  schemaConfig")[0]
+    (f,) = run(repo(loki_hr(with_loki(ENFORCED, base))), "LOKI004")
+    assert "no schema" in f.message
+
+
+def test_bad_types_do_not_crash(repo):
+    values = "loki: [1]\nsingleBinary: 4\ndeploymentMode: 7\n"
+    assert not check(repo(loki_hr(values)), select=["LOKI", "STOR"]).errors
+    values = "loki:\n  limits_config: 5\n  compactor: [x]\n  schemaConfig: {configs: [1, {schema: 13}]}\n"
+    assert not check(repo(loki_hr(values)), select=["LOKI", "STOR"]).errors
+
+
+def test_provider_reads_chart_defaults(repo):
+    (cfg,) = provider(repo(loki_hr("loki:\n  schemaConfig: {configs: []}\n")))
+    assert cfg.auth_enabled is True and cfg.deployment_mode == "SimpleScalable" and cfg.storage_type == "s3"
+    assert cfg.value("limits_config", "reject_old_samples_max_age") == "168h"
+    assert cfg.get("limits_config", "reject_old_samples").declared is False
