@@ -1,0 +1,277 @@
+"""Schema validation of Kubernetes objects: CRDs with `schemas/`, core kinds with kubernetes-validate.
+
+* CRD kinds (Flux, prometheus-operator) are checked against the JSON Schemas written in this
+  project under `schemas/crds/<group>/<Kind>_<version>.json` (subsets of the upstream CRDs:
+  required fields, types, enums, patterns, and `additionalProperties: false` where the API server
+  is strict, so typos are caught). A kind without a schema file is not checked.
+* Core kinds (apps/v1 Deployment, v1 Service, networking.k8s.io/v1 Ingress, RBAC, ...) are checked
+  against the strict JSON Schemas that the `kubernetes-validate` package ships for each Kubernetes
+  minor version. `kubernetes_validate.validate()` re-reads its 1.5 MB definitions file on every call,
+  so we load the same schema files once and compile one validator per (version, kind).
+
+Schemas are loaded lazily (only for the kinds present) and validators are compiled once per process.
+
+Where the schemas live: `schemas/` at the repository top level is the source; the package
+reaches it as `obslint/schemas` (a symlink in the source tree, real files in a built wheel
+through `[tool.setuptools.package-data]`), with a fallback to `<repo>/schemas` for a checkout
+where the symlink is not materialised.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from referencing import Registry, Resource
+
+from obslint.index import K8sObject
+
+DEFAULT_KUBERNETES_VERSION = "1.33"
+
+
+def schemas_dir() -> Path:
+    here = Path(__file__).resolve().parent.parent  # the obslint package
+    packaged = here / "schemas"
+    if (packaged / "crds").is_dir():
+        return packaged
+    return here.parent / "schemas"
+
+
+# --- types: YAML gives dates and timestamps where Kubernetes sees strings ------------------------
+def _is_string(_checker: Any, instance: Any) -> bool:
+    return isinstance(instance, (str, _dt.date, _dt.datetime))
+
+
+_TYPE_CHECKER = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("string", _is_string)
+Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=_TYPE_CHECKER)
+
+
+# --- CRD schemas (ours) --------------------------------------------------------------------------
+@cache
+def _crd_registry() -> Registry:
+    defs = json.loads((schemas_dir() / "crds" / "_defs.json").read_text(encoding="utf-8"))
+    return Registry().with_resource("_defs.json", Resource.from_contents(defs))
+
+
+def crd_schema_path(group: str, kind: str, version: str) -> Path:
+    return schemas_dir() / "crds" / group / f"{kind}_{version}.json"
+
+
+@cache
+def crd_validator(group: str, kind: str, version: str) -> Any | None:
+    """The compiled validator of our schema for this CRD kind, or None when we have none."""
+    if not group or "/" in group or ".." in group or "/" in kind or "/" in version:
+        return None
+    path = crd_schema_path(group, kind, version)
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    return Validator(schema, registry=_crd_registry())
+
+
+# --- core kinds (kubernetes-validate's schemas) ---------------------------------------------------
+_NOT_BUILTIN = {"gateway.networking.k8s.io", "snapshot.storage.k8s.io", "metrics.k8s.io"}
+
+
+def is_core_group(group: str) -> bool:
+    """Groups built into Kubernetes: '' (core/v1), dot-less groups (apps, batch, policy, ...; a CRD
+    group always has a dot) and *.k8s.io groups, except those served by CRDs (Gateway API, ...)."""
+    return "." not in group or (group.endswith(".k8s.io") and group not in _NOT_BUILTIN)
+
+
+def _kv_base() -> Path | None:
+    try:
+        import kubernetes_validate
+    except ImportError:  # pragma: no cover - declared dependency
+        return None
+    return Path(kubernetes_validate.__file__).resolve().parent / "kubernetes-json-schema"
+
+
+@cache
+def kubernetes_schema_dir(version: str) -> Path | None:
+    """kubernetes-validate's strict schema directory for the newest release not newer than `version`."""
+    base = _kv_base()
+    if base is None or not base.is_dir():
+        return None
+    want = _minor(version)
+    best: tuple[tuple[int, int], Path] | None = None
+    for d in base.iterdir():
+        m = re.match(r"^v(\d+)\.(\d+)\.\d+-local-strict$", d.name)
+        if m:
+            v = (int(m.group(1)), int(m.group(2)))
+            if (want is None or v <= want) and (best is None or v > best[0]):
+                best = (v, d)
+    return best[1] if best else None
+
+
+def _minor(version: str) -> tuple[int, int] | None:
+    m = re.match(r"^v?(\d+)\.(\d+)", str(version).strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+@cache
+def _kubernetes_registry(schema_dir: Path) -> Registry:
+    defs = json.loads((schema_dir / "_definitions.json").read_text(encoding="utf-8"))
+    return Registry().with_resource("_definitions.json", Resource.from_contents(defs))
+
+
+@cache
+def core_validator(version: str, api_version: str, kind: str) -> Any | None:
+    schema_dir = kubernetes_schema_dir(version)
+    if schema_dir is None:
+        return None
+    # kubernetes-validate's file naming: rbac.authorization.k8s.io/v1 -> rbac-v1, apps/v1 -> apps-v1, v1 -> v1
+    suffix = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    if "/" in suffix or not re.match(r"^[A-Za-z0-9]+$", kind):
+        return None
+    path = schema_dir / f"{kind.lower()}-{suffix}.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    return Validator(schema, registry=_kubernetes_registry(schema_dir))
+
+
+# --- validation ----------------------------------------------------------------------------------
+@dataclass
+class SchemaProblem:
+    path: tuple  # path of the offending value below the object (keys and list indexes)
+    message: str
+    source: str  # "obslint schema <file>" or "Kubernetes <version> (kubernetes-validate)"
+    known: tuple[str, ...] = ()  # for an unknown field: the field names allowed there
+    unknown_key: bool = False  # path ends with the unknown key itself
+
+
+_SUBST = re.compile(r"\$\{[^}]*\}")
+
+
+def _has_substitution(value: Any) -> bool:
+    """True when value is, or contains, a Flux post-build `${VAR}` (resolved only at apply time)
+    or a Helm/Go template expression."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if ("${" in v and _SUBST.search(v)) or "{{" in v:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+def _is_sops_value(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("ENC[") and value.endswith("]")
+
+
+def format_path(path: Any) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    v = error.validator
+    path = format_path(error.absolute_path) or "(object)"
+    if v == "additionalProperties":
+        extra = (
+            sorted(str(k) for k in error.instance if k not in (error.schema.get("properties") or {}))
+            if isinstance(error.instance, dict)
+            else []
+        )
+        return f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(repr(e) for e in extra)} in {path}"
+    if v == "required":
+        return f"{path}: {error.message}"
+    if v == "enum":
+        allowed = ", ".join(repr(x) for x in error.validator_value[:12])
+        return f"{path}: {error.instance!r} is not one of {allowed}"
+    if v in ("type", "pattern", "const", "minLength", "maxLength", "minimum", "maximum"):
+        shown = (
+            error.instance if isinstance(error.instance, (str, int, float, bool)) or error.instance is None else None
+        )
+        what = f"{shown!r} " if shown is not None and len(repr(shown)) < 80 else ""
+        if v == "type":
+            return f"{path}: {what}is not of type {error.validator_value!r}".replace("  ", " ")
+        if v == "pattern":
+            return f"{path}: {what}does not match {error.validator_value!r}"
+        return f"{path}: {error.message}"
+    return f"{path}: {error.message}"
+
+
+def _deepest(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """For oneOf/anyOf, report the errors of the best-matching branch instead of the combinator."""
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        if (
+            best is not None
+            and best.validator not in ("required",)
+            and len(best.absolute_path) > len(error.absolute_path)
+        ):
+            return _deepest(best)
+    return [error]
+
+
+def _offending_path(error: jsonschema.ValidationError) -> tuple:
+    """Where to point: the first unknown key for additionalProperties, else the value's path."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        props = error.schema.get("properties") or {}
+        for key in error.instance:
+            if key not in props:
+                return (*path, key)
+    return path
+
+
+def _prepare(data: dict) -> dict:
+    """Drop what is not part of the object as the API server sees it (the SOPS metadata block)."""
+    if "sops" in data and isinstance(data.get("sops"), dict):
+        return {k: v for k, v in data.items() if k != "sops"}
+    return data
+
+
+def validate_object(obj: K8sObject, kubernetes_version: str = DEFAULT_KUBERNETES_VERSION) -> Iterator[SchemaProblem]:
+    """Schema problems of one object; nothing when no schema is known for its kind."""
+    group, version, kind = obj.group, obj.version, obj.kind
+    validator = None
+    source = ""
+    if is_core_group(group):
+        validator = core_validator(kubernetes_version, obj.api_version, kind)
+        schema_dir = kubernetes_schema_dir(kubernetes_version)
+        minor = schema_dir.name.split("-")[0].lstrip("v").rsplit(".", 1)[0] if schema_dir else kubernetes_version
+        source = f"Kubernetes {minor} schema (kubernetes-validate)"
+    else:
+        validator = crd_validator(group, kind, version)
+        source = f"schemas/crds/{group}/{kind}_{version}.json"
+    if validator is None:
+        return
+    data = _prepare(obj.data)
+    try:
+        errors = list(validator.iter_errors(data))
+    except (TypeError, re.error, RecursionError):  # e.g. non-string keys where a pattern applies
+        return
+    seen: set[tuple] = set()
+    for top in errors:
+        for error in _deepest(top):
+            instance = error.instance
+            if _is_sops_value(instance) or (obj.sops and error.validator in ("type", "pattern", "enum", "format")):
+                continue  # encrypted values: the plaintext is checked by nobody but the API server
+            if _has_substitution(instance) and error.validator != "additionalProperties":
+                continue  # `${VAR}` resolved by Flux post-build substitution before apply
+            path = _offending_path(error)
+            key = (path, error.validator)
+            if key in seen:
+                continue
+            seen.add(key)
+            known: tuple[str, ...] = ()
+            if error.validator == "additionalProperties":
+                known = tuple(str(k) for k in (error.schema.get("properties") or {}))
+            yield SchemaProblem(path, _describe(error), source, known, len(path) > len(error.absolute_path))
