@@ -1,0 +1,690 @@
+"""Every Alertmanager configuration of the repository, with positions, and the alert universe.
+
+Provider `"alertmanager.configs"` -> list[AMSource]. Sources:
+
+* kube-prometheus-stack HelmRelease values `alertmanager.config`, deep-merged over the chart's
+  default config the way Helm merges values (maps merge, lists replace, a null value deletes the
+  default key); `alertmanager.stringConfig` when `tplConfig` is set; skipped when
+  `alertmanager.enabled: false` or when `alertmanagerSpec.useExistingSecret` points elsewhere;
+* Alertmanager objects (monitoring.coreos.com/v1) with the Secret holding their config
+  (`spec.configSecret`, else `alertmanager-<name>`), when that Secret is in the repo and not
+  encrypted;
+* Secrets and ConfigMaps holding `alertmanager.yaml`/`alertmanager.yml` as text (not encrypted);
+* plain YAML files whose top level has `route:` and `receivers:`.
+
+AlertmanagerConfig objects (monitoring.coreos.com/v1alpha1) are merged into the Alertmanager that
+selects them, as the prometheus-operator does: selected by `alertmanagerConfigSelector` (labels)
+and `alertmanagerConfigNamespaceSelector` (namespace labels; nil = the Alertmanager's own
+namespace, `{}` = all); their top route gets `continue: true` and, unless the matcher strategy is
+`None`, a `namespace="<ns>"` matcher, and is inserted before the base config's child routes;
+receiver and time interval names become `<namespace>/<name>/<receiver>`.
+References: https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1alpha1.Route
+(continue "will always be overridden to true for the first-level route"),
+#monitoring.coreos.com/v1.AlertmanagerConfigMatcherStrategy, and the kube-prometheus-stack
+template templates/alertmanager/alertmanager.yaml (`alertmanagerConfigSelector: {}` when unset).
+
+Provider `"alerts.universe"` -> list[KnownAlert]: alerts the repository can produce with the
+labels known statically (alertname, rule labels without templates, Prometheus external labels):
+every alerting rule the PROM family's `"rules.groups"` finds (PromQL and Loki ruler LogQL), and
+the kube-prometheus-stack default alerts its values enable (package data derived from the chart's
+rule templates).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from obslint.findings import Loc
+from obslint.index import Index, K8sObject, dig, provider
+from obslint.load import SourceFile, YMap, YSeq
+from obslint.model.helm import HelmReleaseView, releases_of_chart
+from obslint.routing import AMConfig, Receiver, Route, build_route, load_config, scalar_str
+
+OPERATOR_GROUP = "monitoring.coreos.com"
+KPS = "kube-prometheus-stack"
+CONFIG_KEYS = ("alertmanager.yaml", "alertmanager.yml")
+
+# kube-prometheus-stack 80.6.0 values.yaml `alertmanager.config` (the chart default Helm merges under
+# the user's values).
+KPS_DEFAULT_CONFIG: dict = {
+    "global": {"resolve_timeout": "5m"},
+    "inhibit_rules": [
+        {
+            "source_matchers": ["severity = critical"],
+            "target_matchers": ["severity =~ warning|info"],
+            "equal": ["namespace", "alertname"],
+        },
+        {
+            "source_matchers": ["severity = warning"],
+            "target_matchers": ["severity = info"],
+            "equal": ["namespace", "alertname"],
+        },
+        {
+            "source_matchers": ["alertname = InfoInhibitor"],
+            "target_matchers": ["severity = info"],
+            "equal": ["namespace"],
+        },
+        {"target_matchers": ["alertname = InfoInhibitor"]},
+    ],
+    "route": {
+        "group_by": ["namespace"],
+        "group_wait": "30s",
+        "group_interval": "5m",
+        "repeat_interval": "12h",
+        "receiver": "null",
+        "routes": [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}],
+    },
+    "receivers": [{"name": "null"}],
+    "templates": ["/etc/alertmanager/config/*.tmpl"],
+}
+
+
+@dataclass(eq=False)
+class AMConfigObject:
+    """An AlertmanagerConfig object merged into an Alertmanager."""
+
+    obj: K8sObject
+    namespace: str | None
+    route: Route | None  # its top route inside the merged tree
+    receivers: dict[str, str]  # namespaced name -> name as written
+    problems: list[tuple[str, Loc]] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class AMSource:
+    """One Alertmanager configuration as Alertmanager would load it."""
+
+    name: str  # identifies it for `--alertmanager`: "<namespace>/<name>" or the file path
+    origin: str  # helm-values | alertmanager-secret | secret | configmap | file
+    description: str
+    data: Mapping  # the config mapping as loaded (chart defaults merged in for helm values)
+    raw: Mapping | None  # the mapping as written in the repo (None when only defaults apply)
+    config: AMConfig  # routes, receivers, inhibit rules (AlertmanagerConfig objects merged in)
+    file: SourceFile
+    anchor: Loc  # where the config starts (for findings about it as a whole)
+    namespace: str | None = None
+    obj: K8sObject | None = None
+    release: HelmReleaseView | None = None
+    amconfigs: list[AMConfigObject] = field(default_factory=list)
+    defaults_only: bool = False  # the config is entirely the chart's default
+
+    @property
+    def route(self) -> Route | None:
+        return self.config.route
+
+    def __repr__(self) -> str:
+        return f"<AMSource {self.description} at {self.anchor}>"
+
+
+# --- positions for merged data -------------------------------------------------------------
+def node_loc(node: Any, key: Any = None, fallback: Loc | None = None) -> Loc:
+    """Where node[key] (or node) stands; `fallback` when the node came from chart defaults."""
+    if isinstance(node, (YMap, YSeq)):
+        if key is None:
+            return node.loc()
+        if isinstance(node, YMap) and key in node:
+            return node.loc(key)
+        if isinstance(node, YSeq) and isinstance(key, int):
+            return node.loc(key)
+        return node.loc()
+    return fallback or Loc("", 1, 1)
+
+
+def key_loc(node: Any, key: Any, fallback: Loc | None = None) -> Loc:
+    if isinstance(node, YMap) and key in node:
+        return node.key_loc(key)
+    return node_loc(node, None, fallback)
+
+
+def _copy_map(user: YMap) -> YMap:
+    out = YMap(user.src, user.line, user.col)
+    out._kpos = dict(user._kpos)
+    return out
+
+
+def _anchored(value: Any, anchor: YMap | YSeq) -> Any:
+    """Chart-default data as YMap/YSeq positioned at `anchor` (so findings point somewhere real)."""
+    if isinstance(value, Mapping):
+        m = YMap(anchor.src, anchor.line, anchor.col)
+        for k, v in value.items():
+            m[k] = _anchored(v, anchor)
+        return m
+    if isinstance(value, list):
+        s = YSeq(anchor.src, anchor.line, anchor.col)
+        s.extend(_anchored(v, anchor) for v in value)
+        return s
+    return value
+
+
+def helm_merge(default: Any, user: Any, anchor: YMap | YSeq) -> Any:
+    """Helm's coalescing of user values over chart defaults: maps merge, a user null deletes."""
+    if isinstance(user, YMap) and isinstance(default, Mapping):
+        out = _copy_map(user)
+        for k, v in default.items():
+            if k in user:
+                if user[k] is None:
+                    continue
+                out[k] = helm_merge(v, user[k], user)
+            else:
+                out[k] = _anchored(v, user)
+        for k, v in user.items():
+            if k not in out and v is not None:
+                out[k] = v
+        return out
+    if user is None:
+        return _anchored(default, anchor)
+    return user
+
+
+# --- label selectors -----------------------------------------------------------------------
+def selector_matches(selector: Any, labels: Mapping) -> bool | None:
+    """Kubernetes LabelSelector semantics; None when the selector is not understood."""
+    if selector is None:
+        return None
+    if not isinstance(selector, Mapping):
+        return None
+    labels = {str(k): scalar_str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+    ml = selector.get("matchLabels") or {}
+    if not isinstance(ml, Mapping):
+        return None
+    for k, v in ml.items():
+        if labels.get(str(k)) != scalar_str(v):
+            return False
+    exprs = selector.get("matchExpressions") or []
+    if not isinstance(exprs, list):
+        return None
+    for e in exprs:
+        if not isinstance(e, Mapping):
+            return None
+        key, op = str(e.get("key", "")), e.get("operator")
+        values = [scalar_str(v) for v in e.get("values") or []] if isinstance(e.get("values"), list) else []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+        if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
+            return None
+    return True
+
+
+def _namespace_of(index: Index, obj: K8sObject) -> str | None:
+    try:
+        from obslint.model.services import namespace_of
+
+        return namespace_of(index, obj)
+    except Exception:  # the Flux model is another family's; fall back to metadata
+        return obj.namespace
+
+
+def _namespace_labels(index: Index, ns: str | None) -> dict | None:
+    if ns is None:
+        return None
+    for obj in index.find("Namespace", ns):
+        labels = dict(obj.labels)
+        labels.setdefault("kubernetes.io/metadata.name", ns)
+        return labels
+    return {"kubernetes.io/metadata.name": ns}
+
+
+# --- AlertmanagerConfig conversion ---------------------------------------------------------
+_ROUTE_KEYS = {
+    "groupBy": "group_by",
+    "groupWait": "group_wait",
+    "groupInterval": "group_interval",
+    "repeatInterval": "repeat_interval",
+    "muteTimeIntervals": "mute_time_intervals",
+    "activeTimeIntervals": "active_time_intervals",
+    "continue": "continue",
+}
+
+
+def _quote(v: str) -> str:
+    return '"' + v.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"') + '"'
+
+
+def _amc_matchers(raw: Any, like: YMap) -> YSeq:
+    out = YSeq(like.src, like.line, like.col)
+    if isinstance(raw, YSeq):
+        out.line, out.col = raw.line, raw.col
+    for k, m in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(m, Mapping):
+            continue
+        op = m.get("matchType")
+        if op not in ("=", "!=", "=~", "!~"):
+            op = "=~" if m.get("regex") is True else "="
+        out.append(f"{scalar_str(m.get('name'))}{op}{_quote(scalar_str(m.get('value')))}")
+        if isinstance(raw, YSeq):
+            out._ipos.append(raw.value_pos(k))
+    return out
+
+
+def _convert_amc_route(node: Mapping, prefix: str, top: bool, ns_matcher: str | None) -> YMap | None:
+    if not isinstance(node, YMap):
+        return None
+    out = _copy_map(node)
+    for k, v in node.items():
+        if k == "receiver":
+            out["receiver"] = f"{prefix}{scalar_str(v)}" if v not in (None, "") else v
+            if k in node._kpos:
+                out._kpos["receiver"] = node._kpos[k]
+        elif k == "matchers":
+            out["matchers"] = _amc_matchers(v, node)
+        elif k in _ROUTE_KEYS:
+            new = _ROUTE_KEYS[k]
+            if new in ("mute_time_intervals", "active_time_intervals") and isinstance(v, list):
+                v = [f"{prefix}{scalar_str(x)}" for x in v]
+            out[new] = v
+            out._kpos[new] = node._kpos.get(k, (node.line, node.col, node.line, node.col, ""))
+        elif k == "routes" and isinstance(v, list):
+            seq = YSeq(v.src, v.line, v.col) if isinstance(v, YSeq) else []
+            for child in v:
+                conv = _convert_amc_route(child, prefix, False, None)
+                if conv is not None:
+                    seq.append(conv)
+            out["routes"] = seq
+    for k in list(out):
+        if k not in ("receiver", "matchers", "routes", *_ROUTE_KEYS.values()):
+            del out[k]
+    if top:
+        out["continue"] = True
+        if ns_matcher:
+            ms = out.get("matchers")
+            if not isinstance(ms, YSeq):
+                ms = YSeq(node.src, node.line, node.col)
+            ms.append(ns_matcher)
+            ms._ipos.append((node.line, node.col, ""))
+            out["matchers"] = ms
+    return out
+
+
+def _merge_amconfigs(index: Index, src: AMSource, am_spec: Mapping, am_ns: str | None, base: Mapping) -> None:
+    """Add the AlertmanagerConfig objects this Alertmanager selects to its config (operator semantics)."""
+    amcs = index.of_kind("AlertmanagerConfig", group=OPERATOR_GROUP)
+    if not amcs or src.config.route is None:
+        return
+    selector = am_spec.get("alertmanagerConfigSelector")
+    ns_selector = am_spec.get("alertmanagerConfigNamespaceSelector", None)
+    strategy = dig(am_spec, "alertmanagerConfigMatcherStrategy", "type", default="OnNamespace")
+    selected: list[tuple[str, str, K8sObject]] = []
+    for obj in amcs:
+        ns = _namespace_of(index, obj) or am_ns
+        if selector_matches(selector, obj.labels) is not True:
+            continue
+        if ns_selector is None:
+            if ns != am_ns:
+                continue
+        elif selector_matches(ns_selector, _namespace_labels(index, ns) or {}) is False:
+            continue
+        selected.append((ns or "", obj.name, obj))
+    selected.sort(key=lambda t: (t[0], t[1]))
+    root = src.config.route
+    new_children: list[Route] = []
+    for ns, name, obj in selected:
+        prefix = f"{ns}/{name}/"
+        view = AMConfigObject(obj, ns or None, None, {})
+        receivers = obj.spec.get("receivers")
+        for r in receivers if isinstance(receivers, list) else []:
+            if isinstance(r, Mapping) and r.get("name"):
+                full = prefix + scalar_str(r["name"])
+                view.receivers[full] = scalar_str(r["name"])
+                conv = _copy_map(r) if isinstance(r, YMap) else {}
+                conv.update(r)
+                for key in list(conv):
+                    if isinstance(key, str) and key.endswith("Configs"):
+                        new = key[: -len("Configs")].lower() + "_configs"
+                        conv[new] = conv.pop(key)
+                        if isinstance(conv, YMap) and key in conv._kpos:
+                            conv._kpos[new] = conv._kpos[key]
+                src.config.receivers[full] = Receiver(full, conv, -1)
+        intervals = obj.spec.get("muteTimeIntervals")
+        for t in intervals if isinstance(intervals, list) else []:
+            if isinstance(t, Mapping) and t.get("name"):
+                src.config.time_intervals[prefix + scalar_str(t["name"])] = t
+        route = obj.spec.get("route")
+        if isinstance(route, YMap):
+            add_ns = strategy != "None" and not (
+                strategy == "OnNamespaceExceptForAlertmanagerNamespace" and ns == am_ns
+            )
+            conv = _convert_amc_route(route, prefix, True, f'namespace="{ns}"' if add_ns and ns else None)
+            if conv is not None:
+                child = build_route(conv, root, 0)
+                view.route = child
+                new_children.append(child)
+        src.amconfigs.append(view)
+    if new_children:
+        root.routes[:0] = new_children
+        for k, child in enumerate(root.routes):
+            child.index = k
+
+
+# --- sources -------------------------------------------------------------------------------
+def _from_helm(index: Index, rel: HelmReleaseView) -> AMSource | None:
+    am = rel.value("alertmanager")
+    am = am if isinstance(am, Mapping) else {}
+    if am.get("enabled") is False:
+        return None
+    spec = am.get("alertmanagerSpec") if isinstance(am.get("alertmanagerSpec"), Mapping) else {}
+    if spec.get("useExistingSecret") is True:
+        return None  # the config lives in a Secret (picked up through the Alertmanager's configSecret)
+    user = am.get("config")
+    anchor = user if isinstance(user, YMap) else (am if isinstance(am, YMap) else rel.obj.data)
+    raw: Mapping | None = user if isinstance(user, Mapping) else None
+    if am.get("tplConfig") is True and isinstance(am.get("stringConfig"), str) and am.get("stringConfig").strip():
+        emb = index.embedded_yaml(am, "stringConfig")
+        if emb is None or not isinstance(emb.data, YMap):
+            return None
+        raw = emb.data
+        data: Mapping = emb.data
+    else:
+        data = helm_merge(KPS_DEFAULT_CONFIG, user if isinstance(user, YMap) else None, anchor)
+    ns = None
+    try:
+        from obslint.model.services import release_namespace
+
+        ns = release_namespace(index, rel)
+    except Exception:
+        ns = rel.namespace
+    src = AMSource(
+        name=f"{ns + '/' if ns else ''}{rel.obj.name}",
+        origin="helm-values",
+        description=f"HelmRelease {rel.obj.namespace + '/' if rel.obj.namespace else ''}{rel.obj.name} values alertmanager.config",
+        data=data,
+        raw=raw,
+        config=load_config(data),
+        file=rel.obj.file,
+        anchor=anchor.loc() if isinstance(anchor, (YMap, YSeq)) else rel.obj.loc(),
+        namespace=ns,
+        obj=rel.obj,
+        release=rel,
+        defaults_only=raw is None,
+    )
+    chart_spec = dict(spec)
+    if not spec.get("alertmanagerConfigSelector"):
+        chart_spec["alertmanagerConfigSelector"] = {}  # the chart renders `{}` (all) when unset
+    if "alertmanagerConfigNamespaceSelector" not in spec:
+        chart_spec["alertmanagerConfigNamespaceSelector"] = {}  # chart default value `{}`
+    _merge_amconfigs(index, src, chart_spec, ns, data)
+    return src
+
+
+def _text_config(index: Index, obj: K8sObject) -> tuple[Any, Any, str] | None:
+    """(container, key, text-key) of an alertmanager.yaml text value in a Secret/ConfigMap."""
+    for section in ("stringData", "data"):
+        container = obj.data.get(section)
+        if not isinstance(container, YMap):
+            continue
+        for key in CONFIG_KEYS:
+            if isinstance(container.get(key), str):
+                if obj.kind == "Secret" and section == "data":
+                    return None  # base64: not read
+                return container, key, key
+    return None
+
+
+def _from_text(index: Index, obj: K8sObject, origin: str, name: str) -> AMSource | None:
+    if obj.sops:
+        return None
+    found = _text_config(index, obj)
+    if found is None:
+        return None
+    container, key, _ = found
+    emb = index.embedded_yaml(container, key)
+    if emb is None or not isinstance(emb.data, YMap):
+        return None
+    data = emb.data
+    if "route" not in data and "receivers" not in data:
+        return None
+    return AMSource(
+        name=name,
+        origin=origin,
+        description=f"{obj.ref()} key {key}",
+        data=data,
+        raw=data,
+        config=load_config(data),
+        file=obj.file,
+        anchor=container.loc(key),
+        namespace=_namespace_of(index, obj),
+        obj=obj,
+    )
+
+
+def _looks_like_am_config(node: Any) -> bool:
+    return (
+        isinstance(node, YMap)
+        and "apiVersion" not in node
+        and "kind" not in node
+        and isinstance(node.get("route"), Mapping)
+        and isinstance(node.get("receivers"), list)
+    )
+
+
+@provider("alertmanager.configs")
+def alertmanager_configs(index: Index) -> list[AMSource]:
+    out: list[AMSource] = []
+    used_secrets: set[int] = set()
+    for rel in releases_of_chart(index, KPS):
+        src = _from_helm(index, rel)
+        if src is not None:
+            out.append(src)
+    for am in index.of_kind("Alertmanager", group=OPERATOR_GROUP):
+        ns = _namespace_of(index, am)
+        secret_name = am.spec.get("configSecret") or f"alertmanager-{am.name}"
+        for sec in index.find("Secret", str(secret_name), ns):
+            used_secrets.add(id(sec))
+            src = _from_text(index, sec, "alertmanager-secret", f"{ns + '/' if ns else ''}{am.name}")
+            if src is not None:
+                src.description = f"{am.ref()} config from {src.description}"
+                _merge_amconfigs(index, src, am.spec, ns, src.data)
+                out.append(src)
+    for obj in index.of_kind("Secret", "ConfigMap", group=""):
+        if id(obj) in used_secrets:
+            continue
+        src = _from_text(index, obj, obj.kind.lower(), f"{obj.namespace + '/' if obj.namespace else ''}{obj.name}")
+        if src is not None:
+            out.append(src)
+    for sf in index.files:
+        if sf.kind != "yaml":
+            continue
+        for doc in sf.documents:
+            if _looks_like_am_config(doc.data):
+                out.append(
+                    AMSource(
+                        name=sf.rel,
+                        origin="file",
+                        description=f"file {sf.rel}",
+                        data=doc.data,
+                        raw=doc.data,
+                        config=load_config(doc.data),
+                        file=sf,
+                        anchor=doc.data.loc(),
+                    )
+                )
+                break
+    return out
+
+
+# --- alert universe ------------------------------------------------------------------------
+@dataclass(eq=False)
+class KnownAlert:
+    name: str
+    labels: dict[str, str]  # fixed label values (alertname included)
+    dynamic: frozenset[str]  # labels set from templates: present, value unknown
+    origin: str  # "rule" | "kps-default"
+    loc: Loc | None  # the rule's position (None for chart-default alerts)
+    release: HelmReleaseView | None = None
+    engine: str = "promql"
+
+    def __repr__(self) -> str:
+        return f"<KnownAlert {self.name} {self.labels}>"
+
+
+def _kps_data() -> dict:
+    text = resources.files("obslint").joinpath("data", "alertmanager", "kps_default_alerts.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _truthy(value: Any, default: Any) -> bool:
+    if value is None:
+        return bool(default)
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def external_labels(rel: HelmReleaseView) -> tuple[dict[str, str], set[str]]:
+    """(fixed, dynamic) labels Prometheus of this release adds to its alerts."""
+    fixed: dict[str, str] = {}
+    dynamic: set[str] = set()
+    ext = rel.value("prometheus", "prometheusSpec", "externalLabels")
+    if isinstance(ext, Mapping):
+        for k, v in ext.items():
+            v = scalar_str(v)
+            if "$(" in v or "${" in v or "{{" in v:
+                dynamic.add(str(k))
+            else:
+                fixed[str(k)] = v
+    # The operator adds `prometheus="<ns>/<name>"` unless cleared; prometheus_replica is dropped
+    # from alerts by the operator's alert relabelling.
+    name = rel.value("prometheus", "prometheusSpec", "prometheusExternalLabelName")
+    clear = rel.value("prometheus", "prometheusSpec", "prometheusExternalLabelNameClear")
+    if clear is not True:
+        dynamic.add(scalar_str(name) if isinstance(name, str) and name else "prometheus")
+    return fixed, dynamic
+
+
+def _kps_alerts(rel: HelmReleaseView, data: dict) -> Iterator[KnownAlert]:
+    values = rel.values
+    defaults = data["value_defaults"]
+    disabled = rel.value("defaultRules", "disabled")
+    disabled = disabled if isinstance(disabled, Mapping) else {}
+    custom = rel.value("customRules")
+    custom = custom if isinstance(custom, Mapping) else {}
+    extra = rel.value("defaultRules", "additionalRuleLabels")
+    extra = {str(k): scalar_str(v) for k, v in extra.items()} if isinstance(extra, Mapping) else {}
+    fixed_ext, dyn_ext = external_labels(rel)
+    for f in data["files"]:
+        if not all(_truthy(dig(values, *path.split(".")), defaults.get(path, True)) for path in f["enabled_by"]):
+            continue
+        for a in f["alerts"]:
+            if disabled.get(a["alert"]) is True:
+                continue
+            labels = {**fixed_ext, **extra, "alertname": a["alert"]}
+            sev = dig(custom, a["alert"], "severity", default=a.get("severity"))
+            if sev is not None:
+                labels["severity"] = scalar_str(sev)
+            yield KnownAlert(a["alert"], labels, frozenset(dyn_ext - set(labels)), "kps-default", None, rel)
+
+
+def _rule_entries(index: Index) -> Iterator[Any]:
+    from obslint.model import rulegroups  # noqa: F401  (registers "rules.groups")
+
+    for group in index.get("rules.groups"):
+        for entry in group.rules:
+            if entry.kind == "alert" and entry.name:
+                yield entry
+
+
+@provider("alerts.universe")
+def alert_universe(index: Index) -> list[KnownAlert]:
+    out: list[KnownAlert] = []
+    releases = releases_of_chart(index, KPS)
+    fixed_ext: dict[str, str] = {}
+    dyn_ext: set[str] = set()
+    if len(releases) == 1:
+        fixed_ext, dyn_ext = external_labels(releases[0])
+    elif releases:
+        for rel in releases:
+            f, d = external_labels(rel)
+            dyn_ext |= set(f) | d
+    for entry in _rule_entries(index):
+        labels: dict[str, str] = {}
+        dynamic: set[str] = set()
+        if entry.engine == "promql":
+            labels.update(fixed_ext)
+            dynamic |= dyn_ext
+        raw = entry.labels if isinstance(entry.labels, Mapping) else {}
+        for k, v in raw.items():
+            v = scalar_str(v)
+            if "{{" in v or "$labels" in v:
+                dynamic.add(str(k))
+                labels.pop(str(k), None)
+            else:
+                labels[str(k)] = v
+                dynamic.discard(str(k))
+        labels["alertname"] = entry.name
+        out.append(KnownAlert(entry.name, labels, frozenset(dynamic), "rule", entry.loc, engine=entry.engine))
+    data = _kps_data()
+    for rel in releases:
+        if _truthy(rel.value("defaultRules", "create"), True):
+            out.extend(_kps_alerts(rel, data))
+    return out
+
+
+# --- reasoning over partially known alerts -------------------------------------------------
+def matcher_verdict(m: Any, alert: KnownAlert) -> bool | None:
+    """True/False when the matcher's outcome is certain for every instance of the alert."""
+    if m.name in alert.labels:
+        return m.matches_value(alert.labels[m.name])
+    from obslint.routing import _matches_all
+
+    if _matches_all(m):
+        return True
+    return None
+
+
+def matchers_verdict(ms: list, alert: KnownAlert) -> bool | None:
+    result: bool | None = True
+    for m in ms:
+        v = matcher_verdict(m, alert)
+        if v is False:
+            return False
+        if v is None:
+            result = None
+    return result
+
+
+def possible_routes(root: Route, alert: KnownAlert) -> list[Route]:
+    """Routes the alert may be dispatched to, over every value its unknown labels may take
+    (an over-approximation of Route.match)."""
+    out: list[Route] = []
+    stack: list[Route] = [root]
+    while stack:
+        node = stack.pop()
+        if node.unsupported:
+            out.append(node)  # cannot judge below: treat the node as reachable
+            continue
+        v = matchers_verdict(node.matchers, alert)
+        if v is False:
+            continue
+        definite_child = False
+        pending: list[Route] = []
+        for child in node.routes:
+            cv = matchers_verdict(child.matchers, alert)
+            if cv is False and not child.unsupported:
+                continue
+            pending.append(child)
+            if cv is True and not child.unsupported and not child.continue_:
+                definite_child = True
+                break
+            if cv is True and not child.unsupported:
+                definite_child = True
+        if not definite_child:
+            out.append(node)
+        stack.extend(reversed(pending))
+    return out
+
+
+def can_reach(route: Route, alert: KnownAlert) -> bool:
+    """False only when the alert certainly fails a matcher on the way to `route`."""
+    node: Route | None = route
+    while node is not None:
+        if matchers_verdict(node.matchers, alert) is False and not node.unsupported:
+            return False
+        node = node.parent
+    return True
