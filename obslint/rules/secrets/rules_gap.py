@@ -148,7 +148,7 @@ def sops_rules_gap(ctx: RuleContext) -> Iterator[Finding]:
             data = cfg.file.documents[0].data if cfg.file.documents else None
             loc = data.loc("creation_rules") if hasattr(data, "loc") else cfg.file.loc(1)
             if any(config_for(index, rel) is cfg for rel in sops_by_rel):
-                yield Finding(loc, f"{cfg.file.rel} has no creation rules", "add creation_rules with path_regex and age")
+                yield Finding(loc, f"{cfg.file.rel} has no creation rules", "add creation_rules (path_regex, age)")
             continue
         scoped = {rel: sections for rel, sections in files.items() if cfg.relative(rel) is not None}
         first_match: dict[int, list[str]] = {}

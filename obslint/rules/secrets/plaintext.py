@@ -1,0 +1,236 @@
+"""SEC005 plaintext-credential: a credential written in clear where a secret reference exists.
+
+Places searched, each with one general walker (`find_credentials`):
+- HelmRelease `spec.values` (any chart: grafana.adminPassword, Loki S3 keys, the
+  Alertmanager config under `alertmanager.config`, Promtail clients, ...);
+- plain YAML config files (alertmanager.yml, promtail/loki/prometheus configs);
+- ConfigMaps and non-encrypted Secrets holding such a config under a `*.yaml` key;
+- AlertmanagerConfig objects and Flux notification Providers (`spec.address` with a token);
+- Alloy configs (`alloy.configs` provider): literal `password`, `bearer_token`, ... attributes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from obslint.findings import Finding, Loc
+from obslint.index import Index, K8sObject
+from obslint.model.helm import releases_of_chart  # noqa: F401  (registers "helm.releases")
+from obslint.model.sops import is_enc, sops_block
+from obslint.redact import fingerprint
+from obslint.rules import RuleContext, rule
+from obslint.rules.secrets.common import (
+    find_credentials,
+    is_credential_key,
+    is_literal_value,
+    norm_key,
+    path_str,
+    url_secret,
+)
+
+CONFIG_TOP_KEYS = {
+    "route",
+    "receivers",
+    "clients",
+    "scrape_configs",
+    "storage_config",
+    "schema_config",
+    "remote_write",
+    "ruler",
+    "common",
+    "global",
+}
+AM_URL_KEYS = {"api_url", "webhook_url", "url", "slack_api_url", "webex_api_url"}
+
+
+def _hint(path: tuple, key: Any, kind: str, context: str) -> str:
+    names = [str(p).lower() for p in path if isinstance(p, str)]
+    k = str(key)
+    if context == "provider":
+        return "put the address in a Secret (key `address`) and reference it with spec.secretRef"
+    if "receivers" in names or context == "alertmanager" or ("global" in names and "config" in names):
+        return (
+            f"use `{k}_file` with a Secret mounted through alertmanagerSpec.secrets "
+            "(/etc/alertmanager/secrets/<secret>/<key>), or a secretKeyRef in an AlertmanagerConfig"
+        )
+    if context == "config":
+        return f"use `{k}_file` (a mounted Secret) or an environment variable expanded with -config.expand-env"
+    if context == "alertmanagerconfig":
+        return "use the SecretKeySelector form (name/key of a Secret) instead of a literal"
+    return (
+        "move it to a Secret: the chart's existingSecret/secretKeyRef setting, or `valuesFrom` a "
+        "SOPS-encrypted Secret (targetPath) on the HelmRelease"
+    )
+
+
+def _finding(index: Index, loc: Loc, what: str, path: tuple, key: Any, kind: str, value: str, secret: str, hint: str):
+    index.redactor.add(value)
+    index.redactor.add(secret)
+    label = "URL with an embedded token" if kind == "url" else "credential"
+    return Finding(
+        loc,
+        f"plaintext {label} at {what} `{path_str(path)}` ({fingerprint(secret)})",
+        hint,
+    )
+
+
+def _walk(index: Index, node: Any, what: str, context: str, base: tuple = ()) -> Iterator[Finding]:
+    for path, container, key, value, secret, kind in find_credentials(node, base):
+        loc = container.loc(key) if hasattr(container, "loc") else Loc("?", 1, 1)
+        yield _finding(index, loc, what, path, key, kind, value, secret, _hint(path, key, kind, context))
+
+
+def _is_config(data: Any) -> bool:
+    return isinstance(data, dict) and "apiVersion" not in data and bool(CONFIG_TOP_KEYS & set(data))
+
+
+def _embedded_configs(index: Index, obj: K8sObject) -> Iterator[Finding]:
+    for section in ("data", "stringData"):
+        values = obj.get(section)
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            if not isinstance(value, str) or not str(key).endswith((".yaml", ".yml")) or is_enc(value):
+                continue
+            what = f"{obj.ref()} {section}[{key}]"
+            if section == "data" and obj.kind == "Secret":
+                try:
+                    text = base64.b64decode(value, validate=True).decode("utf-8")
+                    data = yaml.safe_load(text)
+                except (binascii.Error, UnicodeDecodeError, ValueError, yaml.YAMLError):
+                    continue
+                if not _is_config(data):
+                    continue
+                for path, _c, ckey, cvalue, secret, kind in find_credentials(data):
+                    hint = _hint(path, ckey, kind, "alertmanager" if "receivers" in data else "config")
+                    yield _finding(index, values.loc(key), what, path, ckey, kind, cvalue, secret, hint)
+                continue
+            emb = index.embedded_yaml(values, key)
+            if emb is None or not _is_config(emb.data):
+                continue
+            context = "alertmanager" if "receivers" in emb.data or "route" in emb.data else "config"
+            yield from _walk(index, emb.data, what, context)
+
+
+def _alloy(index: Index) -> Iterator[Finding]:
+    try:
+        from obslint.alloy import Field, Literal, iter_attributes, walk_exprs
+        from obslint.alloy import configs as _alloy_configs  # noqa: F401  (registers "alloy.configs")
+
+        configs = index.get("alloy.configs")
+    except (ImportError, KeyError):
+        return
+    hint = 'read it at run time: sys.env("VAR") from a secretKeyRef env, or remote.kubernetes.secret'
+    for cfg in configs:
+        for blocks, attr in iter_attributes(cfg.ast.body):
+            pairs: list[tuple[str, Any]] = [(attr.name, attr.value)]
+            for expr in walk_exprs(attr.value):
+                fields = getattr(expr, "fields", None)
+                if fields:
+                    pairs.extend((f.name, f.value) for f in fields if isinstance(f, Field))
+            for name, expr in pairs:
+                if not isinstance(expr, Literal) or expr.kind != "string" or not isinstance(expr.value, str):
+                    continue
+                value = expr.value
+                secret = url_secret(value)
+                kind = "url"
+                if secret is None:
+                    credential = is_credential_key(name) or norm_key(name) == "authorization"
+                    if not credential or not is_literal_value(value):
+                        continue
+                    secret, kind = value, "key"
+                path = (*[b.id for b in blocks], name)
+                what = f"Alloy config {cfg.describe()}"
+                yield _finding(index, cfg.loc(expr), what, path, name, kind, value, secret, hint)
+
+
+@rule(
+    "SEC005",
+    "plaintext-credential",
+    "error",
+    "A credential is written in clear in chart values, an Alertmanager/Loki/Promtail/Alloy config or a Flux Provider",
+    why="""
+        Monitoring configs are full of credentials: Grafana's admin password, Loki's S3 keys,
+        Alertmanager receivers (Slack/Discord/Teams webhook URLs are bearer tokens, Pushover
+        and PagerDuty keys, SMTP passwords), Promtail/Alloy basic_auth. Written in HelmRelease
+        values or a config file they are committed in clear, even when the Secret manifests
+        next to them are SOPS-encrypted. Every one of these places has a reference form.
+        Values that are `${VAR}` post-build substitutions, `ENC[...]`, file paths, Helm
+        template expressions, empty, or `<placeholders>` are not reported.
+    """,
+    failing="""
+        -- monitoring/kube-prometheus-stack.yaml --
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata:
+          name: kube-prometheus-stack
+          namespace: monitoring
+        spec:
+          interval: 30m
+          chart:
+            spec:
+              chart: kube-prometheus-stack
+              version: 80.6.0
+              sourceRef:
+                kind: HelmRepository
+                name: prometheus-community
+          values:
+            grafana:
+              adminPassword: correct-horse-battery
+    """,
+    passing="""
+        -- monitoring/kube-prometheus-stack.yaml --
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata:
+          name: kube-prometheus-stack
+          namespace: monitoring
+        spec:
+          interval: 30m
+          chart:
+            spec:
+              chart: kube-prometheus-stack
+              version: 80.6.0
+              sourceRef:
+                kind: HelmRepository
+                name: prometheus-community
+          values:
+            grafana:
+              admin:
+                existingSecret: grafana-admin
+                userKey: admin-user
+                passwordKey: admin-password
+    """,
+    fix="""
+        Keep the value in a SOPS-encrypted Secret and reference it: the chart's
+        `existingSecret`/`secretKeyRef` settings or `valuesFrom` (HelmRelease), `*_file` fields
+        with `alertmanagerSpec.secrets` (Alertmanager), `password_file` / env expansion
+        (Promtail, Loki), `sys.env` / `remote.kubernetes.secret` (Alloy), `spec.secretRef`
+        (Flux Provider). Then rotate the credential: it is in the Git history.
+    """,
+)
+def plaintext_credential(ctx: RuleContext) -> Iterator[Finding]:
+    index = ctx.index
+    for hr in index.get("helm.releases"):
+        if isinstance(hr.values, dict) and hr.values:
+            yield from _walk(index, hr.values, f"{hr.obj.ref()} values", "helm")
+    for sf in index.files:
+        if sf.kind != "yaml":
+            continue
+        for doc in sf.documents:
+            if _is_config(doc.data) and sops_block(doc.data) is None:
+                context = "alertmanager" if "receivers" in doc.data or "route" in doc.data else "config"
+                yield from _walk(index, doc.data, "config", context)
+    for obj in index.of_kind("ConfigMap", "Secret"):
+        if obj.group == "" and sops_block(obj.data) is None:
+            yield from _embedded_configs(index, obj)
+    for obj in index.of_kind("AlertmanagerConfig"):
+        yield from _walk(index, obj.spec, obj.ref(), "alertmanagerconfig", ("spec",))
+    for obj in index.of_kind("Provider", group="notification.toolkit.fluxcd.io"):
+        yield from _walk(index, obj.spec, obj.ref(), "provider", ("spec",))
+    yield from _alloy(index)
