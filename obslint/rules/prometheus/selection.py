@@ -1,0 +1,132 @@
+"""PROM002 rule-not-selected: PrometheusRules and monitors that no Prometheus of the repo loads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from obslint.findings import Finding
+from obslint.model.prometheus import (
+    OPERATOR_GROUP,
+    SELECTED_KINDS,
+    PrometheusInstance,
+    effective_namespace,
+    namespace_labels,
+)
+from obslint.rules import RuleContext, rule
+
+FAILING = """\
+-- monitoring/helmrelease.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kube-prometheus-stack
+  namespace: monitoring
+spec:
+  interval: 30m
+  chart:
+    spec:
+      chart: kube-prometheus-stack
+      version: 80.6.0
+      sourceRef: {kind: HelmRepository, name: prometheus-community}
+  values:
+    prometheus:
+      prometheusSpec:
+        retention: 7d
+-- monitoring/rules.yaml --
+# no `release: kube-prometheus-stack` label: the chart's Prometheus never loads this rule
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: app
+  namespace: monitoring
+  labels:
+    app: my-app
+spec:
+  groups:
+    - name: app
+      rules:
+        - alert: AppDown
+          expr: up{job="my-app"} == 0
+          for: 5m
+          labels:
+            severity: critical
+          annotations:
+            summary: my-app is down
+            description: "{{ $labels.instance }} of my-app has not been scraped for 5 minutes."
+"""
+
+PASSING = FAILING.replace("    app: my-app\n", "    app: my-app\n    release: kube-prometheus-stack\n").replace(
+    "# no `release: kube-prometheus-stack` label: the chart's Prometheus never loads this rule\n", ""
+)
+
+
+def _why_not(inst: PrometheusInstance, kind: str, labels: dict, ns: str | None, ns_labels: dict | None) -> str:
+    sel = inst.selections[kind]
+    if sel.objects.matches(labels) is False:
+        return f"{inst.ref()} selects {kind}s with labels {sel.objects.describe()} ({sel.how})"
+    nsel = sel.namespaces
+    if nsel.nil:
+        return f"{inst.ref()} only selects {kind}s in its own namespace {inst.namespace}"
+    return f"{inst.ref()} selects {kind}s only in namespaces with labels {nsel.describe()}; {ns} does not match"
+
+
+def _hint(inst: PrometheusInstance, kind: str, labels: dict) -> str:
+    sel = inst.selections[kind]
+    if sel.objects.matches(labels) is False and sel.objects.match_labels:
+        missing = {k: v for k, v in sel.objects.match_labels.items() if str(labels.get(k, "")) != v}
+        if missing:
+            wanted = ", ".join(f"{k}: {v}" for k, v in missing.items())
+            return f"add the label(s) {wanted} to metadata.labels, or widen the Prometheus selector"
+    return "make the object's labels and namespace match a Prometheus selector, or widen the selector"
+
+
+@rule(
+    "PROM002",
+    "rule-not-selected",
+    "error",
+    "A PrometheusRule, ServiceMonitor, PodMonitor or Probe that no Prometheus of the repo selects",
+    why="""
+    prometheus-operator only loads the PrometheusRules (and ServiceMonitors, PodMonitors, Probes)
+    whose labels match the Prometheus's `ruleSelector` (`serviceMonitorSelector`, ...) and whose
+    namespace matches the matching namespace selector. kube-prometheus-stack renders those selectors
+    as `release: <helm release name>` unless told otherwise (`ruleSelectorNilUsesHelmValues: true`,
+    the default), so a PrometheusRule without that label is accepted by the API server, shows up in
+    `kubectl get prometheusrules` and is never evaluated: its alerts can never fire. This is the most
+    common silent failure reported against kube-prometheus-stack. obslint computes the selectors of
+    every Prometheus in the repository (chart values and Prometheus objects, matchLabels and
+    matchExpressions, namespace selectors) and reports objects none of them selects. It only runs when
+    the repository deploys at least one Prometheus; selectors it cannot see (valuesFrom) count as
+    matching.
+    """,
+    failing=FAILING,
+    passing=PASSING,
+    fix="""
+    Add the label the selector wants (for kube-prometheus-stack: `release: <release name>`), or set
+    `prometheus.prometheusSpec.ruleSelectorNilUsesHelmValues: false` (and the ServiceMonitor, PodMonitor,
+    Probe equivalents) so the chart's Prometheus selects every object.
+    """,
+)
+def rule_not_selected(ctx: RuleContext) -> Iterator[Finding]:
+    instances: list[PrometheusInstance] = ctx.index.get("prometheus.instances")
+    if not instances:
+        return
+    for kind in SELECTED_KINDS:
+        for obj in ctx.index.of_kind(kind, group=OPERATOR_GROUP):
+            if obj.sops:
+                continue
+            candidates = [i for i in instances if not (kind == "PrometheusRule" and i.agent)]
+            if not candidates:
+                continue
+            ns = effective_namespace(ctx.index, obj)
+            ns_labels = namespace_labels(ctx.index, ns)
+            labels = obj.labels
+            results = [i.selects(kind, labels, ns, ns_labels) for i in candidates]
+            if any(r is not False for r in results):
+                continue
+            reasons = "; ".join(_why_not(i, kind, labels, ns, ns_labels) for i in candidates)
+            loc = obj.loc("metadata", "labels") if "labels" in (obj.get("metadata") or {}) else obj.loc("metadata")
+            yield Finding(
+                loc,
+                f"{obj.ref()} is not selected by any Prometheus, so it is never loaded: {reasons}",
+                hint=_hint(candidates[0], kind, labels),
+            )
