@@ -377,3 +377,217 @@ def loki_configs(index: Index) -> list[LokiConfig]:
                         _from_doc(emb.data, f"{obj.ref()} key {key}", obj, "configmap", obj.namespace, data.loc(key))
                     )
     return out
+
+
+# --- log writers (who pushes to Loki) ----------------------------------------------------------
+
+
+@dataclass(eq=False)
+class LogWriter:
+    """A client pushing logs to Loki: an Alloy `loki.write` endpoint, a Promtail client, a Vector sink."""
+
+    kind: str  # "alloy" | "promtail" | "vector"
+    description: str  # "Alloy loki.write.default in alloy/config.alloy", ...
+    url: str | None
+    url_loc: Loc
+    tenant: str | None  # the static tenant; None when no tenant is sent
+    tenant_loc: Loc | None  # where the tenant is set
+    tenant_dynamic: bool = False  # set by an expression / pipeline stage: cannot be judged
+    namespace: str | None = None
+    origin: Any = None
+    extra: dict = field(default_factory=dict)  # e.g. vector `path`
+
+
+def _header_tenant(headers: Any) -> Any:
+    if isinstance(headers, dict):
+        for k, v in headers.items():
+            if str(k).lower() == "x-scope-orgid":
+                return v
+    return None
+
+
+def _promtail_clients(doc: Any, describe: str, ns: str | None, origin: Any, fallback: Loc) -> list[LogWriter]:
+    out: list[LogWriter] = []
+    clients = doc.get("clients") if isinstance(doc, dict) else None
+    stage_tenant = _promtail_has_tenant_stage(doc)
+    if isinstance(clients, list):
+        for i, client in enumerate(clients):
+            if not isinstance(client, dict):
+                continue
+            url = client.get("url")
+            tenant = client.get("tenant_id")
+            key = "tenant_id"
+            if tenant is None and _header_tenant(client.get("headers")) is not None:
+                tenant, key = _header_tenant(client.get("headers")), "headers"
+            url_loc = loc_of(client, "url") if isinstance(client, YMap) else fallback
+            out.append(
+                LogWriter(
+                    "promtail", f"Promtail client {i + 1} in {describe}", url if isinstance(url, str) else None,
+                    url_loc, str(tenant) if tenant is not None else None,
+                    loc_of(client, key) if tenant is not None and isinstance(client, YMap) else None,
+                    tenant_dynamic=stage_tenant, namespace=ns, origin=origin,
+                )
+            )  # fmt: skip
+    return out
+
+
+def _promtail_has_tenant_stage(doc: Any) -> bool:
+    for sc in doc.get("scrape_configs") or [] if isinstance(doc, dict) else []:
+        stages = sc.get("pipeline_stages") if isinstance(sc, dict) else None
+        if isinstance(stages, list) and any(isinstance(s, dict) and "tenant" in s for s in stages):
+            return True
+    return False
+
+
+def _vector_sinks(sinks: Any, describe: str, ns: str | None, origin: Any, fallback: Loc) -> list[LogWriter]:
+    out: list[LogWriter] = []
+    if not isinstance(sinks, dict):
+        return out
+    for name, sink in sinks.items():
+        if not isinstance(sink, dict) or sink.get("type") != "loki":
+            continue
+        url = sink.get("endpoint")
+        tenant = sink.get("tenant_id")
+        key = "tenant_id"
+        headers = dig(sink, "request", "headers")
+        if tenant is None and _header_tenant(headers) is not None:
+            tenant, key = _header_tenant(headers), "request"
+        out.append(
+            LogWriter(
+                "vector", f"Vector sink {name} in {describe}", url if isinstance(url, str) else None,
+                loc_of(sink, "endpoint") if isinstance(sink, YMap) else fallback,
+                str(tenant) if tenant is not None else None,
+                loc_of(sink, key) if tenant is not None and isinstance(sink, YMap) else None,
+                tenant_dynamic=isinstance(tenant, str) and "{{" in tenant, namespace=ns, origin=origin,
+                extra={"path": sink.get("path", "/loki/api/v1/push")},
+            )
+        )  # fmt: skip
+    return out
+
+
+def _alloy_writers(index: Index) -> list[LogWriter]:
+    try:
+        from obslint.alloy.ast import UNKNOWN, iter_blocks, static_value
+    except ImportError:  # pragma: no cover
+        return []
+    try:
+        configs = index.get("alloy.configs")
+    except KeyError:
+        return []
+    out: list[LogWriter] = []
+    for cfg in configs:
+        blocks = list(iter_blocks(cfg.ast.body))
+        # A `stage.tenant` in any loki.process sets the tenant per entry: not judged statically.
+        dynamic = any(b.name == "stage.tenant" for _, b in blocks)
+        for _, block in blocks:
+            if block.name != "loki.write":
+                continue
+            for endpoint in block.blocks("endpoint"):
+                url_attr = endpoint.attr("url")
+                url = static_value(url_attr.value) if url_attr is not None else None
+                tenant_attr = endpoint.attr("tenant_id")
+                tenant = static_value(tenant_attr.value) if tenant_attr is not None else None
+                tenant_node = tenant_attr
+                headers_attr = endpoint.attr("headers")
+                if tenant_attr is None and headers_attr is not None:
+                    hv = static_value(headers_attr.value)
+                    if hv is UNKNOWN or _header_tenant(hv) is not None:
+                        tenant, tenant_node = (UNKNOWN if hv is UNKNOWN else _header_tenant(hv)), headers_attr
+                out.append(
+                    LogWriter(
+                        "alloy", f"Alloy {block.id} in {cfg.describe()}", url if isinstance(url, str) else None,
+                        cfg.loc(url_attr or endpoint), tenant if isinstance(tenant, str) else None,
+                        cfg.loc(tenant_node) if tenant_node is not None else None,
+                        tenant_dynamic=dynamic or (tenant_node is not None and not isinstance(tenant, str)),
+                        namespace=cfg.namespace, origin=cfg,
+                    )
+                )  # fmt: skip
+    return out
+
+
+def _is_promtail_doc(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("clients"), list)
+        and ("scrape_configs" in data or "positions" in data or "server" in data)
+    )
+
+
+def _is_vector_doc(data: Any) -> bool:
+    return (
+        isinstance(data, dict) and isinstance(data.get("sinks"), dict) and ("sources" in data or "transforms" in data)
+    )
+
+
+@provider("loki.writers")
+def log_writers(index: Index) -> list[LogWriter]:
+    """Every Alloy loki.write endpoint, Promtail client and Vector loki sink in the repo."""
+    out = _alloy_writers(index)
+    for hr in releases_of_chart(index, "promtail"):
+        conf = hr.value("config")
+        if isinstance(conf, dict):
+            desc = f"HelmRelease {hr.obj.name} values config.clients"
+            out.extend(_promtail_clients(conf, desc, hr.namespace, hr.obj, hr.loc("config")))
+    for hr in releases_of_chart(index, "vector", "vector-agent", "vector-aggregator"):
+        desc = f"HelmRelease {hr.obj.name} values customConfig.sinks"
+        out.extend(_vector_sinks(hr.value("customConfig", "sinks"), desc, hr.namespace, hr.obj, hr.loc("customConfig")))
+    for sf in index.files:
+        if sf.kind != "yaml" or sf.sops or ("clients" not in sf.text and "sinks" not in sf.text):
+            continue
+        for doc in sf.documents:
+            fallback = sf.loc(doc.line, doc.col)
+            if _is_promtail_doc(doc.data):
+                out.extend(_promtail_clients(doc.data, sf.rel, None, sf, fallback))
+            elif _is_vector_doc(doc.data):
+                out.extend(_vector_sinks(doc.data.get("sinks"), sf.rel, None, sf, fallback))
+    for obj in index.of_kind("ConfigMap", "Secret"):
+        if obj.sops:
+            continue
+        for section in ("data", "stringData"):
+            data = obj.get(section)
+            if not isinstance(data, YMap):
+                continue
+            for key, text in data.items():
+                if not isinstance(text, str) or not str(key).endswith((".yaml", ".yml")):
+                    continue
+                if "clients" not in text and "sinks" not in text:
+                    continue
+                emb = index.embedded_yaml(data, key)
+                if emb is None:
+                    continue
+                desc = f"{obj.ref()} key {key}"
+                if _is_promtail_doc(emb.data):
+                    out.extend(_promtail_clients(emb.data, desc, obj.namespace, obj, data.loc(key)))
+                elif _is_vector_doc(emb.data):
+                    out.extend(_vector_sinks(emb.data.get("sinks"), desc, obj.namespace, obj, data.loc(key)))
+    return out
+
+
+def loki_for_url(index: Index, url: str | None, from_namespace: str | None) -> LokiConfig | None:
+    """The Loki configuration a push/query URL reaches, when the repo deploys it."""
+    if not isinstance(url, str):
+        return None
+    configs: list[LokiConfig] = index.get("loki.configs")
+    if not configs:
+        return None
+    try:
+        from obslint.model.services import _split_host, parse_cluster_host
+    except ImportError:  # pragma: no cover
+        return None
+    split = _split_host(url)
+    if split is not None:
+        try:
+            cat = index.get("flux.services")
+        except KeyError:
+            cat = None
+        if cat is not None:
+            parsed = parse_cluster_host(split[1], cat.managed_namespaces)
+            if parsed is not None:
+                name, ns = parsed
+                for entry in cat.lookup(name, ns or from_namespace):
+                    for cfg in configs:
+                        if cfg.helm is not None and cfg.helm.obj is entry.obj:
+                            return cfg
+    if len(configs) == 1 and ("loki" in url.lower()):
+        return configs[0]
+    return None

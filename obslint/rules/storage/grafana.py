@@ -1,0 +1,292 @@
+"""GRAF: Grafana datasources — where they are declared and whether Grafana ever loads them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from obslint.findings import Finding, Loc
+from obslint.index import Index, K8sObject, loc_of
+from obslint.load import YMap, YSeq
+from obslint.model.helm import HelmReleaseView, releases_of_chart
+from obslint.rules import RuleContext, rule
+
+# Datasource sidecar defaults. kube-prometheus-stack 80.6.0 values: grafana.sidecar.datasources
+# {enabled: true, label: grafana_datasource, labelValue: "1"}; no searchNamespace, so the grafana
+# subchart default applies: null = only the namespace Grafana runs in (grafana chart README,
+# `sidecar.datasources.searchNamespace`; the NAMESPACE env of the sidecar is set only when given).
+# The standalone grafana chart: sidecar.datasources.enabled false, labelValue "" (any value).
+KPS_SIDECAR = {"enabled": True, "label": "grafana_datasource", "labelValue": "1"}
+GRAFANA_SIDECAR = {"enabled": False, "label": "grafana_datasource", "labelValue": ""}
+
+
+@dataclass
+class Sidecar:
+    release: HelmReleaseView
+    label: str
+    label_value: str  # "" = any value
+    namespaces: set[str] | None  # None = all
+    label_loc: Loc
+    mounted: set[str] = field(default_factory=set)  # ConfigMaps mounted directly (extraConfigmapMounts)
+
+    def describe(self) -> str:
+        want = f"{self.label}={self.label_value}" if self.label_value else self.label
+        return f"the Grafana datasource sidecar of HelmRelease {self.release.obj.name} (label {want})"
+
+
+def _bool(value: Any, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return default
+
+
+def _grafana_values(hr: HelmReleaseView) -> tuple[Any, tuple]:
+    if hr.chart == "kube-prometheus-stack":
+        g = hr.value("grafana")
+        return (g if isinstance(g, dict) else {}), ("grafana",)
+    return hr.values, ()
+
+
+def grafana_sidecars(index: Index) -> list[Sidecar]:
+    """The datasource sidecars of every Grafana the repo deploys (kube-prometheus-stack, grafana chart)."""
+    try:
+        from obslint.model.services import release_namespace
+    except ImportError:  # pragma: no cover
+
+        def release_namespace(_index: Index, rel: HelmReleaseView) -> str | None:
+            return rel.namespace
+
+    out: list[Sidecar] = []
+    for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
+        values, prefix = _grafana_values(hr)
+        defaults = KPS_SIDECAR if hr.chart == "kube-prometheus-stack" else GRAFANA_SIDECAR
+        if hr.chart == "kube-prometheus-stack" and not _bool(values.get("enabled"), True):
+            continue
+        ds = values.get("sidecar", {}).get("datasources") if isinstance(values.get("sidecar"), dict) else None
+        ds = ds if isinstance(ds, dict) else {}
+        if not _bool(ds.get("enabled"), defaults["enabled"]):
+            continue
+        label = ds.get("label", defaults["label"])
+        value = ds.get("labelValue", defaults["labelValue"])
+        search = ds.get("searchNamespace")
+        namespaces: set[str] | None
+        if search is None or search == "":
+            ns = release_namespace(index, hr)
+            namespaces = {ns} if ns else None
+        elif isinstance(search, str) and search.strip().upper() == "ALL":
+            namespaces = None
+        elif isinstance(search, str):
+            namespaces = {s.strip() for s in search.split(",") if s.strip()}
+        elif isinstance(search, list):
+            namespaces = {str(s) for s in search}
+        else:
+            namespaces = None
+        if namespaces is not None and any("{{" in n for n in namespaces):
+            namespaces = None
+        mounts = values.get("extraConfigmapMounts")
+        mounted = {
+            m["configMap"]
+            for m in (mounts if isinstance(mounts, list) else [])
+            if isinstance(m, dict) and isinstance(m.get("configMap"), str)
+        }
+        label_loc = hr.loc(*prefix, "sidecar", "datasources", "label")
+        out.append(Sidecar(hr, str(label), "" if value is None else str(value), namespaces, label_loc, mounted))
+    return out
+
+
+@dataclass
+class DatasourceEntry:
+    type: str
+    url: str | None
+    url_loc: Loc
+    loc: Loc
+    description: str
+    namespace: str | None  # where Grafana resolves it from, when known
+    holder: K8sObject | None = None  # the ConfigMap/Secret holding it (sidecar provisioning)
+
+
+def _entries_from_list(items: Any, describe: str, ns: str | None, holder: K8sObject | None, fallback: Loc):
+    if not isinstance(items, list):
+        return
+    for i, ds in enumerate(items):
+        if not isinstance(ds, dict):
+            continue
+        name = ds.get("name", f"#{i + 1}")
+        loc = items.loc(i) if isinstance(items, YSeq) else fallback
+        url = ds.get("url")
+        yield DatasourceEntry(
+            str(ds.get("type", "")).lower(),
+            url if isinstance(url, str) else None,
+            loc_of(ds, "url") if isinstance(ds, YMap) and "url" in ds else loc,
+            loc,
+            f"datasource {name!r} in {describe}",
+            ns,
+            holder,
+        )
+
+
+def provisioning_holders(index: Index) -> Iterator[tuple[K8sObject, Any, YMap]]:
+    """(ConfigMap/Secret, parsed provisioning YAML, data mapping) of each datasource file in an object."""
+    for obj in index.of_kind("ConfigMap", "Secret"):
+        if obj.sops or obj.group:
+            continue
+        sections = ("data",) if obj.kind == "ConfigMap" else ("stringData",)
+        for section in sections:
+            data = obj.get(section)
+            if not isinstance(data, YMap):
+                continue
+            for key, text in data.items():
+                if not isinstance(text, str) or "datasources" not in text:
+                    continue
+                if not str(key).endswith((".yaml", ".yml", ".json")):
+                    continue
+                emb = index.embedded_yaml(data, key)
+                doc = emb.data if emb is not None else None
+                if isinstance(doc, dict) and isinstance(doc.get("datasources"), list):
+                    yield obj, doc, data
+
+
+def datasource_entries(index: Index, sidecars: list[Sidecar] | None = None) -> list[DatasourceEntry]:
+    """Every Grafana datasource with a URL: sidecar provisioning files, GrafanaDatasource objects,
+    kube-prometheus-stack `grafana.additionalDataSources`, grafana chart `datasources`."""
+    sidecars = grafana_sidecars(index) if sidecars is None else sidecars
+    grafana_ns = {s.release.namespace for s in sidecars if s.release.namespace}
+    only_ns = next(iter(grafana_ns)) if len(grafana_ns) == 1 else None
+    out: list[DatasourceEntry] = []
+    for obj, doc, _data in provisioning_holders(index):
+        out.extend(
+            _entries_from_list(doc["datasources"], obj.ref(), only_ns or obj.namespace, obj, obj.loc("metadata"))
+        )
+    for obj in index.of_kind("GrafanaDatasource"):
+        ds = obj.get("spec", "datasource")
+        if isinstance(ds, dict):
+            url = ds.get("url")
+            out.append(
+                DatasourceEntry(
+                    str(ds.get("type", "")).lower(), url if isinstance(url, str) else None,
+                    obj.loc("spec", "datasource", "url"), obj.loc("spec", "datasource"),
+                    f"{obj.ref()}", obj.namespace,
+                )
+            )  # fmt: skip
+    for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
+        values, prefix = _grafana_values(hr)
+        fallback = hr.loc(*prefix)
+        if hr.chart == "kube-prometheus-stack":
+            desc = f"HelmRelease {hr.obj.name} values grafana.additionalDataSources"
+            out.extend(_entries_from_list(values.get("additionalDataSources"), desc, hr.namespace, None, fallback))
+        files = values.get("datasources")
+        if isinstance(files, dict):
+            for key, doc in files.items():
+                if isinstance(doc, dict):
+                    desc = f"HelmRelease {hr.obj.name} values datasources.{key}"
+                    out.extend(_entries_from_list(doc.get("datasources"), desc, hr.namespace, None, fallback))
+    return out
+
+
+EXAMPLE_KPS = """
+-- monitoring/kube-prometheus-stack.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kube-prometheus-stack
+  namespace: monitoring
+spec:
+  chart:
+    spec:
+      chart: kube-prometheus-stack
+      version: 80.6.0
+  values:
+    grafana:
+      sidecar:
+        datasources:
+          label: grafana_datasource
+          labelValue: "1"
+"""
+
+EXAMPLE_CM = """
+-- monitoring/loki-datasource.yaml --
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: loki-datasource
+  namespace: monitoring
+  labels:
+    {label}
+data:
+  loki.yaml: |
+    apiVersion: 1
+    datasources:
+      - name: Loki
+        type: loki
+        url: http://loki.monitoring.svc.cluster.local:3100
+"""
+
+
+@rule(
+    "GRAF001",
+    "datasource-not-discovered",
+    "warning",
+    "A Grafana datasource ConfigMap lacks the label, or sits outside the namespaces, the sidecar watches",
+    why="""
+        kube-prometheus-stack's Grafana loads extra datasources through a sidecar that only reads
+        ConfigMaps and Secrets carrying its label (`grafana.sidecar.datasources.label`, default
+        `grafana_datasource`, with value `labelValue`, default "1") in the namespaces it searches
+        (`searchNamespace`; unset = only Grafana's own namespace). A datasource ConfigMap with
+        another label, value or namespace is applied without error and never shows up in Grafana.
+    """,
+    failing=EXAMPLE_KPS + EXAMPLE_CM.replace("{label}", 'grafana_dashboard: "1"'),
+    passing=EXAMPLE_KPS + EXAMPLE_CM.replace("{label}", 'grafana_datasource: "1"'),
+    fix="""
+        Label the ConfigMap as the sidecar expects (e.g. `grafana_datasource: "1"`) and put it in
+        Grafana's namespace, or set `grafana.sidecar.datasources.searchNamespace: ALL`.
+    """,
+)
+def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
+    sidecars = grafana_sidecars(ctx.index)
+    if not sidecars:
+        return
+    try:
+        from obslint.model.services import namespace_of
+    except ImportError:  # pragma: no cover
+
+        def namespace_of(_index: Index, obj: K8sObject) -> str | None:
+            return obj.namespace
+
+    seen: set[int] = set()
+    for obj, _doc, _data in provisioning_holders(ctx.index):
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if any(obj.name in s.mounted for s in sidecars):
+            continue
+        labels = obj.labels
+        ns = namespace_of(ctx.index, obj)
+        labelled = [
+            s for s in sidecars if s.label in labels and (not s.label_value or str(labels[s.label]) == s.label_value)
+        ]
+        if not labelled:
+            wanted = " or ".join(sorted({f"{s.label}: {s.label_value!r}" if s.label_value else s.label
+                                         for s in sidecars}))  # fmt: skip
+            loc = obj.loc("metadata", "labels") if "labels" in (obj.get("metadata") or {}) else obj.loc("metadata")
+            near = [s for s in sidecars if s.label in labels]
+            detail = f" (it has {near[0].label}: {labels[near[0].label]!r})" if near else ""
+            yield ctx.finding(
+                loc,
+                f"{obj.ref()} holds Grafana datasources but lacks the label {wanted}{detail}: "
+                f"{sidecars[0].describe()} never loads it",
+                hint=f"add the label {wanted} to metadata.labels",
+            )
+            continue
+        if ns is None:
+            continue
+        if not any(s.namespaces is None or ns in s.namespaces for s in labelled):
+            searched = sorted({n for s in labelled for n in (s.namespaces or ())})
+            yield ctx.finding(
+                obj.loc("metadata", "namespace") if obj.namespace else obj.loc("metadata"),
+                f"{obj.ref()} is in namespace {ns}, but {labelled[0].describe()} only searches "
+                f"{', '.join(searched)}: the datasource never shows up",
+                hint="move it to Grafana's namespace or set grafana.sidecar.datasources.searchNamespace: ALL",
+            )
