@@ -395,7 +395,7 @@ def _from_helm(index: Index, rel: HelmReleaseView) -> AMSource | None:
     src = AMSource(
         name=f"{ns + '/' if ns else ''}{rel.obj.name}",
         origin="helm-values",
-        description=f"HelmRelease {rel.obj.namespace + '/' if rel.obj.namespace else ''}{rel.obj.name} values alertmanager.config",
+        description=f"{rel.obj.ref()} values alertmanager.config",
         data=data,
         raw=raw,
         config=load_config(data),
