@@ -61,6 +61,7 @@ URL_KEYS = {"apiurl", "webhookurl", "url", "slackapiurl", "address", "webhook"}
 _PLACEHOLDER = re.compile(
     r"^(?:<[^<>]*>|[xX*.]{3,}|(?i:replace[-_ ]?me|redacted|placeholder|your[-_ ].*|example|dummy|none|null))$"
 )
+_DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _ENV_ONLY = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*$")
 
 _WEBHOOK_HOSTS = (
@@ -102,6 +103,8 @@ def is_literal_value(value: Any) -> bool:
         return False
     if v.startswith("/") and " " not in v:
         return False  # a file path
+    if v.lower() in ("true", "false", "yes", "no", "on", "off"):
+        return False  # a flag written as a string (`USE_REFRESH_TOKEN: "true"`)
     return not _PLACEHOLDER.match(v)
 
 
@@ -173,6 +176,11 @@ def find_credentials(node: Any, path: tuple = ()):
                 continue
             if not is_literal_value(value):
                 continue
-            if nk == "secret" and re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", value) and len(value) <= 63:
-                continue  # `secret: <name of a Secret>`
+            if (
+                nk.endswith("secret")
+                and nk not in ("clientsecret", "apisecret", "authsecret")
+                and _DNS_NAME.match(value)
+                and "-" in value
+            ) or (nk == "secret" and _DNS_NAME.match(value)):
+                continue  # `configSecret: alertmanager-config`: the name of a Secret
             yield (*p, key), current, key, value, value, "key"

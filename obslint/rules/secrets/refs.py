@@ -1,0 +1,379 @@
+"""SEC006 secret-ref-missing: a reference to a Secret that nothing in the repository creates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from obslint.findings import Finding, Loc
+from obslint.index import Index, K8sObject, dig
+from obslint.model.sops import is_enc
+from obslint.rules import RuleContext, rule
+from obslint.rules.secrets.common import norm_key
+
+AM_SECRETS_DIR = re.compile(r"^/etc/alertmanager/secrets/([^/]+)/([^/]+)$")
+POD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"}
+
+
+class RefOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    allow: list[str] = Field(
+        default_factory=lambda: ["flux-system/sops-age"],
+        description="Secrets created out of band, as `namespace/name` or `name` (any namespace)",
+    )
+
+
+@dataclass
+class SecretRef:
+    name: str
+    namespace: str | None
+    loc: Loc
+    what: str  # how it is referenced, for the message
+    hint: str = ""
+
+
+def _namespace_of(index: Index, obj: K8sObject) -> str | None:
+    from obslint.model.services import namespace_of
+
+    return namespace_of(index, obj)
+
+
+def known_secrets(index: Index) -> tuple[dict[str, set[str | None]], bool]:
+    """{name: namespaces (None = unknown)} of every Secret the repo creates; and whether some
+    SOPS file hides its own kind/name (fully encrypted), so that absence proves nothing."""
+    from obslint.model import services  # noqa: F401  (registers "flux.catalogue")
+
+    out: dict[str, set[str | None]] = {}
+    cat = index.get("flux.catalogue")
+    for (kind, ns, name), _producers in cat.configs.items():
+        if kind == "Secret":
+            out.setdefault(name, set()).add(ns)
+
+    def add(name: Any, obj: K8sObject) -> None:
+        if isinstance(name, str) and name:
+            out.setdefault(name, set()).add(_namespace_of(index, obj))
+
+    for obj in index.of_kind("SealedSecret"):
+        add(dig(obj.data, "spec", "template", "metadata", "name") or obj.name, obj)
+    for obj in index.of_kind("ExternalSecret"):
+        add(dig(obj.data, "spec", "target", "name") or obj.name, obj)
+    for obj in index.of_kind("ClusterExternalSecret"):
+        name = dig(obj.data, "spec", "externalSecretSpec", "target", "name") or dig(
+            obj.data, "spec", "externalSecretName"
+        )
+        if isinstance(name, str):
+            out.setdefault(name, set()).add(None)
+    for obj in index.of_kind("Certificate"):
+        add(dig(obj.data, "spec", "secretName"), obj)
+    for obj in index.of_kind("OnePasswordItem", "InfisicalSecret", "BitwardenSecret"):
+        add(obj.name, obj)
+    for obj in index.of_kind("VaultStaticSecret", "VaultDynamicSecret"):
+        add(dig(obj.data, "spec", "destination", "name"), obj)
+    opaque = any(
+        f.format == "yaml" and isinstance(f.data, dict) and is_enc(f.data.get("kind")) for f in index.get("sops.files")
+    )
+    return out, opaque
+
+
+def _walk_selectors(node: Any, base_what: str) -> Iterator[tuple[Any, str, bool]]:
+    """(container holding `name`, description, optional) of secretKeyRef / envFrom.secretRef /
+    volume secret / SecretKeySelector references below node."""
+    stack: list[tuple[Any, str]] = [(node, "")]
+    while stack:
+        cur, parent = stack.pop()
+        if isinstance(cur, dict):
+            for key, value in cur.items():
+                nk = norm_key(key) if isinstance(key, str) else ""
+                if isinstance(value, dict):
+                    if nk in ("secretkeyref", "secretref") and isinstance(value.get("name"), str):
+                        yield value, f"{base_what} {key}", value.get("optional") is True
+                        continue
+                    if nk == "secret" and isinstance(value.get("secretName"), str):
+                        yield value, f"{base_what} volume secret", value.get("optional") is True
+                        continue
+                    stack.append((value, nk))
+                elif isinstance(value, list):
+                    stack.append((value, nk))
+        elif isinstance(cur, list):
+            stack.extend((v, parent) for v in cur if isinstance(v, (dict, list)))
+
+
+def _selector_name(container: dict) -> tuple[str, Loc] | None:
+    key = "name" if isinstance(container.get("name"), str) else "secretName"
+    name = container.get(key)
+    if not isinstance(name, str) or not name or "${" in name or "{{" in name:
+        return None
+    return name, container.loc(key)
+
+
+def _monitoring_selectors(node: Any) -> Iterator[dict]:
+    """prometheus-operator SecretKeySelectors: `{name, key}` mappings not under a configMap key."""
+    stack: list[tuple[Any, str]] = [(node, "")]
+    while stack:
+        cur, parent = stack.pop()
+        if isinstance(cur, dict):
+            keys = set(cur)
+            if {"name", "key"} <= keys <= {"name", "key", "optional"} and parent not in (
+                "configmap",
+                "configmapkeyref",
+            ):
+                if cur.get("optional") is not True:
+                    yield cur
+                continue
+            for key, value in cur.items():
+                if isinstance(value, (dict, list)):
+                    stack.append((value, norm_key(key) if isinstance(key, str) else ""))
+        elif isinstance(cur, list):
+            stack.extend((v, parent) for v in cur if isinstance(v, (dict, list)))
+
+
+def collect_refs(index: Index) -> list[SecretRef]:
+    from obslint.model.services import release_namespace
+
+    refs: list[SecretRef] = []
+
+    def add(container: Any, key: str, ns: str | None, what: str, hint: str = "") -> None:
+        name = container.get(key) if isinstance(container, dict) else None
+        if isinstance(name, str) and name and "${" not in name and "{{" not in name:
+            loc = container.loc(key) if hasattr(container, "loc") else Loc("?", 1, 1)
+            refs.append(SecretRef(name, ns, loc, what, hint))
+
+    # Flux Kustomizations: decryption key, post-build substitutions
+    for obj in index.of_kind("Kustomization", group="kustomize.toolkit.fluxcd.io"):
+        ns = _namespace_of(index, obj) or "flux-system"
+        add(dig(obj.spec, "decryption", "secretRef"), "name", ns, f"{obj.ref()} spec.decryption.secretRef")
+        subs = dig(obj.spec, "postBuild", "substituteFrom")
+        for entry in subs if isinstance(subs, list) else []:
+            if isinstance(entry, dict) and entry.get("kind") == "Secret" and entry.get("optional") is not True:
+                add(entry, "name", ns, f"{obj.ref()} spec.postBuild.substituteFrom")
+    # HelmReleases: valuesFrom, and Secret references inside the values
+    for rel in index.get("helm.releases"):
+        hr_ns = _namespace_of(index, rel.obj)
+        chart_ns = release_namespace(index, rel)
+        vf = rel.obj.spec.get("valuesFrom")
+        for entry in vf if isinstance(vf, list) else []:
+            if isinstance(entry, dict) and entry.get("kind") == "Secret" and entry.get("optional") is not True:
+                add(entry, "name", hr_ns, f"{rel.obj.ref()} spec.valuesFrom")
+        values = rel.values
+        if not isinstance(values, dict):
+            continue
+        stack: list[Any] = [values]
+        while stack:
+            cur = stack.pop()
+            items = cur.items() if isinstance(cur, dict) else enumerate(cur)
+            for key, value in items:
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+                elif isinstance(key, str) and norm_key(key) in ("existingsecret", "existingsecretname"):
+                    add(cur, key, chart_ns, f"{rel.obj.ref()} values {key}")
+        for container, what, optional in _walk_selectors(values, f"{rel.obj.ref()} values"):
+            found = _selector_name(container)
+            if found and not optional:
+                refs.append(SecretRef(found[0], chart_ns, found[1], what))
+        refs.extend(_alertmanager_refs(rel, chart_ns))
+    # Pod templates and monitoring objects
+    for obj in index.objects:
+        if obj.group in ("", "apps", "batch") and obj.kind in POD_KINDS:
+            ns = _namespace_of(index, obj)
+            for container, what, optional in _walk_selectors(obj.spec, obj.ref()):
+                found = _selector_name(container)
+                if found and not optional:
+                    refs.append(SecretRef(found[0], ns, found[1], what))
+        elif obj.group == "monitoring.coreos.com":
+            ns = _namespace_of(index, obj)
+            for sel in _monitoring_selectors(obj.spec):
+                found = _selector_name(sel)
+                if found:
+                    refs.append(SecretRef(found[0], ns, found[1], f"{obj.ref()} secret key selector"))
+    return refs
+
+
+def _alertmanager_refs(rel: Any, ns: str | None) -> list[SecretRef]:
+    """kube-prometheus-stack: alertmanagerSpec.secrets, and `*_file` paths of the Alertmanager
+    config under /etc/alertmanager/secrets/<secret>/<key> (mounted only when listed there)."""
+    refs: list[SecretRef] = []
+    if rel.chart != "kube-prometheus-stack":
+        return refs
+    spec_secrets = rel.value("alertmanager", "alertmanagerSpec", "secrets")
+    listed: set[str] = set()
+    if isinstance(spec_secrets, list):
+        for i, name in enumerate(spec_secrets):
+            if isinstance(name, str) and name:
+                listed.add(name)
+                refs.append(
+                    SecretRef(
+                        name, ns, spec_secrets.loc(i), f"{rel.obj.ref()} values alertmanager.alertmanagerSpec.secrets"
+                    )
+                )
+    config = rel.value("alertmanager", "config")
+    if not isinstance(config, dict):
+        return refs
+    stack: list[Any] = [config]
+    while stack:
+        cur = stack.pop()
+        items = cur.items() if isinstance(cur, dict) else enumerate(cur)
+        for key, value in items:
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+                continue
+            if not (isinstance(key, str) and key.endswith("_file") and isinstance(value, str)):
+                continue
+            m = AM_SECRETS_DIR.match(value.strip())
+            if not m:
+                continue
+            secret = m.group(1)
+            if secret not in listed:
+                refs.append(
+                    SecretRef(
+                        secret,
+                        "<not mounted>",
+                        cur.loc(key),
+                        f"{rel.obj.ref()} alertmanager config {key}",
+                        f"add {secret!r} to alertmanager.alertmanagerSpec.secrets so the operator mounts it at "
+                        f"/etc/alertmanager/secrets/{secret}/",
+                    )
+                )
+    return refs
+
+
+def _allowed(allow: list[str], name: str, ns: str | None) -> bool:
+    for entry in allow:
+        a_ns, sep, a_name = entry.rpartition("/")
+        if not sep and a_name == name:
+            return True
+        if sep and a_name == name and (a_ns in ("*", ns) or ns is None):
+            return True
+    return False
+
+
+@rule(
+    "SEC006",
+    "secret-ref-missing",
+    "error",
+    "A valuesFrom, secretKeyRef, existingSecret, decryption secretRef or `*_file` names a Secret nothing creates",
+    why="""
+        A reference to a Secret that no manifest, secretGenerator, SealedSecret, ExternalSecret
+        or Certificate in the repository creates fails at deploy time: Flux cannot reconcile a
+        HelmRelease whose `valuesFrom` Secret is missing, a Pod with a missing `secretKeyRef`
+        stays in CreateContainerConfigError, and an Alertmanager `*_file` under
+        `/etc/alertmanager/secrets/<secret>/` only exists when `<secret>` is listed in
+        `alertmanagerSpec.secrets`. Secrets created out of band (the `sops-age` key in
+        flux-system) go in the `allow` option.
+    """,
+    failing="""
+        -- monitoring/loki.yaml --
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata:
+          name: loki
+          namespace: monitoring
+        spec:
+          interval: 30m
+          chart:
+            spec:
+              chart: loki
+              version: 6.46.0
+              sourceRef:
+                kind: HelmRepository
+                name: grafana
+          valuesFrom:
+            - kind: Secret
+              name: loki-s3-credentials
+              valuesKey: values.yaml
+    """,
+    passing="""
+        -- monitoring/loki.yaml --
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata:
+          name: loki
+          namespace: monitoring
+        spec:
+          interval: 30m
+          chart:
+            spec:
+              chart: loki
+              version: 6.46.0
+              sourceRef:
+                kind: HelmRepository
+                name: grafana
+          valuesFrom:
+            - kind: Secret
+              name: loki-s3-credentials
+              valuesKey: values.yaml
+        -- monitoring/loki-s3-credentials.sops.yaml --
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: loki-s3-credentials
+          namespace: monitoring
+        stringData:
+          values.yaml: ENC[AES256_GCM,data:3Ck2PfT0OQ==,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
+        sops:
+          age:
+            - recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
+              enc: |
+                -----BEGIN AGE ENCRYPTED FILE-----
+                YWdlLWVuY3J5cHRpb24ub3JnL3YxCg==
+                -----END AGE ENCRYPTED FILE-----
+          lastmodified: "2024-01-01T00:00:00Z"
+          mac: ENC[AES256_GCM,data:bWFjbWFjbWFj,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
+          encrypted_regex: ^(data|stringData)$
+          version: 3.9.0
+    """,
+    fix="""
+        Commit the Secret (SOPS-encrypted), a secretGenerator, a SealedSecret or an
+        ExternalSecret that creates it in the right namespace; fix the name if it is a typo; or,
+        for a Secret created out of band, add `namespace/name` to the rule's `allow` option.
+    """,
+    options=RefOptions,
+)
+def secret_ref_missing(ctx: RuleContext) -> Iterator[Finding]:
+    index = ctx.index
+    opts: RefOptions = ctx.options or RefOptions()
+    refs = collect_refs(index)
+    if not refs:
+        return
+    known, opaque = known_secrets(index)
+    if opaque:
+        index.notice("secret-ref-missing: some SOPS files encrypt their kind and name; Secret references not checked")
+        return
+    from obslint.model import flux  # noqa: F401
+
+    graph = index.get("flux.graph")
+    opaque_ns = getattr(graph, "opaque_namespaces", set())
+    seen: set[tuple] = set()
+    for ref in refs:
+        key = (ref.name, ref.namespace, ref.loc)
+        if key in seen:
+            continue
+        seen.add(key)
+        if ref.namespace == "<not mounted>":
+            if ref.name in known or _allowed(opts.allow, ref.name, None):
+                yield Finding(ref.loc, f"{ref.what} reads Secret {ref.name!r}, which is not mounted", ref.hint)
+                continue
+            yield Finding(
+                ref.loc,
+                f"{ref.what} reads Secret {ref.name!r}, which is neither mounted nor created in the repository",
+                ref.hint,
+            )
+            continue
+        if _allowed(opts.allow, ref.name, ref.namespace) or ref.namespace in opaque_ns:
+            continue
+        namespaces = known.get(ref.name)
+        if namespaces and (ref.namespace is None or ref.namespace in namespaces or None in namespaces):
+            continue
+        where = f" in namespace {ref.namespace}" if ref.namespace else ""
+        elsewhere = f" (it exists in {', '.join(sorted(n for n in namespaces if n))})" if namespaces else ""
+        yield Finding(
+            ref.loc,
+            f"{ref.what} names Secret {ref.name!r}, which nothing in the repository creates{where}{elsewhere}",
+            ref.hint
+            or "commit it (SOPS-encrypted Secret, secretGenerator, SealedSecret or ExternalSecret), fix the name, "
+            "or add it to the rule's `allow` option if it is created out of band",
+        )
