@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ class RefOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     allow: list[str] = Field(
-        default_factory=lambda: ["flux-system/sops-age"],
+        # the age / PGP key Secrets of Flux's SOPS guide, created by hand before bootstrap
+        default_factory=lambda: ["flux-system/sops-age", "flux-system/sops-gpg"],
         description="Secrets created out of band, as `namespace/name` or `name` (any namespace)",
     )
 
@@ -54,9 +56,24 @@ def known_secrets(index: Index) -> tuple[dict[str, set[str | None]], bool]:
         if kind == "Secret":
             out.setdefault(name, set()).add(ns)
 
+    from obslint.model import flux  # noqa: F401  (registers "flux.graph")
+
+    kfiles = getattr(index.get("flux.graph"), "kustomize_files", {})
+
     def add(name: Any, obj: K8sObject) -> None:
         if isinstance(name, str) and name:
-            out.setdefault(name, set()).add(_namespace_of(index, obj))
+            spaces = out.setdefault(name, set())
+            spaces.add(_namespace_of(index, obj))
+            # a kustomization.yaml `namespace:` above the file overrides metadata.namespace
+            d = posixpath.dirname(obj.file.rel)
+            while True:
+                kf = kfiles.get(d)
+                if kf is not None and kf.namespace:
+                    spaces.add(kf.namespace)
+                    break
+                if not d:
+                    break
+                d = posixpath.dirname(d)
 
     for obj in index.of_kind("SealedSecret"):
         add(dig(obj.data, "spec", "template", "metadata", "name") or obj.name, obj)
@@ -68,6 +85,8 @@ def known_secrets(index: Index) -> tuple[dict[str, set[str | None]], bool]:
         )
         if isinstance(name, str):
             out.setdefault(name, set()).add(None)
+    for obj in index.of_kind("ObjectBucketClaim"):  # the bucket provisioner creates a Secret of its name
+        add(obj.name, obj)
     for obj in index.of_kind("Certificate"):
         add(dig(obj.data, "spec", "secretName"), obj)
     for obj in index.of_kind("OnePasswordItem", "InfisicalSecret", "BitwardenSecret"):
@@ -349,7 +368,7 @@ def secret_ref_missing(ctx: RuleContext) -> Iterator[Finding]:
     opaque_ns = getattr(graph, "opaque_namespaces", set())
     seen: set[tuple] = set()
     for ref in refs:
-        key = (ref.name, ref.namespace, ref.loc)
+        key = (ref.name, ref.namespace, ref.what)
         if key in seen:
             continue
         seen.add(key)
