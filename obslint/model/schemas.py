@@ -146,6 +146,7 @@ class SchemaProblem:
     source: str  # "obslint schema <file>" or "Kubernetes <version> (kubernetes-validate)"
     known: tuple[str, ...] = ()  # for an unknown field: the field names allowed there
     unknown_key: bool = False  # path ends with the unknown key itself
+    validator: str = ""  # the JSON Schema keyword that failed (required, type, enum, ...)
 
 
 _SUBST = re.compile(r"\$\{[^}]*\}")
@@ -274,4 +275,6 @@ def validate_object(obj: K8sObject, kubernetes_version: str = DEFAULT_KUBERNETES
             known: tuple[str, ...] = ()
             if error.validator == "additionalProperties":
                 known = tuple(str(k) for k in (error.schema.get("properties") or {}))
-            yield SchemaProblem(path, _describe(error), source, known, len(path) > len(error.absolute_path))
+            yield SchemaProblem(
+                path, _describe(error), source, known, len(path) > len(error.absolute_path), str(error.validator)
+            )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import posixpath
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -12,6 +14,7 @@ from pydantic import BaseModel, Field
 from obslint.findings import Finding
 from obslint.index import Index, dig, loc_of, provider
 from obslint.load import YMap
+from obslint.model import helm as _helm  # noqa: F401  (registers "helm.releases")
 from obslint.rules import RuleContext, rule
 
 # ------------------------------------------------------------------------------------------------
@@ -19,10 +22,40 @@ from obslint.rules import RuleContext, rule
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
-@provider("schema.patch_files")
-def patch_files(index: Index) -> set[str]:
-    """Repo-relative paths of files that a kustomization.yaml uses as patches (partial objects)."""
-    out: set[str] = set()
+@dataclass
+class Patches:
+    files: set[str] = field(default_factory=set)  # files used as patches (partial objects)
+    targets: list[tuple[str | None, str | None]] = field(default_factory=list)  # (kind, name regex) patched
+
+    def targets_object(self, kind: str, name: str) -> bool:
+        for t_kind, t_name in self.targets:
+            if t_kind not in (None, kind):
+                continue
+            if t_name is None:
+                return True
+            try:
+                if re.fullmatch(t_name, name):
+                    return True
+            except re.error:
+                return True
+        return False
+
+
+def _add_target(patches: Patches, target: Any) -> None:
+    if isinstance(target, dict):
+        kind, name = target.get("kind"), target.get("name")
+        patches.targets.append((kind if isinstance(kind, str) else None, name if isinstance(name, str) else None))
+
+
+@provider("schema.patches")
+def patch_info(index: Index) -> Patches:
+    """kustomize patch files (partial objects, not validated) and the kinds/names patches target.
+
+    A field such as a Flux Kustomization's `interval` is often added by a patch in a parent
+    kustomization.yaml (or a Flux Kustomization's spec.patches), so a targeted object may lack
+    required fields as written.
+    """
+    out = Patches()
     for sf in index.files:
         if posixpath.basename(sf.rel) not in KUSTOMIZATION_FILES:
             continue
@@ -35,13 +68,28 @@ def patch_files(index: Index) -> set[str]:
             for key in ("patches", "patchesJson6902"):
                 items = data.get(key)
                 if isinstance(items, list):
-                    refs.extend(i.get("path") for i in items if isinstance(i, dict))
+                    for item in items:
+                        if isinstance(item, dict):
+                            refs.append(item.get("path"))
+                            _add_target(out, item.get("target"))
             psm = data.get("patchesStrategicMerge")
             if isinstance(psm, list):
                 refs.extend(psm)
             for ref in refs:
                 if isinstance(ref, str) and "\n" not in ref:
-                    out.add(posixpath.normpath(posixpath.join(base, ref)))
+                    out.files.add(posixpath.normpath(posixpath.join(base, ref)))
+    for obj in index.of_kind("Kustomization", group="kustomize.toolkit.fluxcd.io"):
+        items = obj.spec.get("patches")
+        if isinstance(items, list):
+            for item in items:
+                if isinstance(item, dict):
+                    _add_target(out, item.get("target") or {})
+    for rel in out.files:  # a patch file without target patches the objects it names
+        sf = index.file(rel)
+        for doc in sf.documents if sf else ():
+            if isinstance(doc.data, dict) and isinstance(doc.data.get("kind"), str):
+                name = dig(doc.data, "metadata", "name")
+                out.targets.append((doc.data["kind"], re.escape(name) if isinstance(name, str) else None))
     return out
 
 
@@ -114,11 +162,17 @@ def schema_invalid(ctx: RuleContext) -> Iterator[Finding]:
 
     opts: SchemaOptions = ctx.options
     skip = set(opts.skip_kinds)
-    patches = ctx.index.get("schema.patch_files")
+    patches: Patches = ctx.index.get("schema.patches")
     for obj in ctx.index.objects:
-        if obj.kind in skip or obj.file.rel in patches:
+        if obj.kind in skip or obj.file.rel in patches.files:
             continue
+        patched = None
         for problem in validate_object(obj, opts.kubernetes_version):
+            if problem.validator == "required":
+                if patched is None:
+                    patched = patches.targets_object(obj.kind, obj.name)
+                if patched:
+                    continue  # a kustomize patch may supply it
             loc = loc_of(obj.data, *problem.path)
             hint = f"checked against {problem.source}"
             if problem.unknown_key:
@@ -129,3 +183,122 @@ def schema_invalid(ctx: RuleContext) -> Iterator[Finding]:
                 if close:
                     hint = f"did you mean {close[0]!r}? ({hint})"
             yield ctx.finding(loc, f"{obj.kind} {obj.name}: {problem.message}", hint)
+
+
+# ------------------------------------------------------------------------------------------------
+# FLUX051: keys of HelmRelease values that the chart (at that version) does not have.
+_FAIL_VALUES = """\
+-- monitoring/kube-prometheus-stack.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kube-prometheus-stack
+  namespace: monitoring
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: kube-prometheus-stack
+      version: 80.6.0
+      sourceRef:
+        kind: HelmRepository
+        name: prometheus-community
+  values:
+    prometheus:
+      prometheusSpec:
+        retention: 7d
+        retentionsize: 45GB     # the chart reads retentionSize: this does nothing
+"""
+
+_PASS_VALUES = _FAIL_VALUES.replace(
+    "retentionsize: 45GB     # the chart reads retentionSize: this does nothing", "retentionSize: 45GB"
+)
+
+
+@rule(
+    "FLUX051",
+    "helm-values-unknown-key",
+    "warning",
+    "HelmRelease values use a key that the chart version's default values do not have",
+    why=(
+        "Helm ignores values the chart templates never read: a misspelt key (`retentionsize`, "
+        "`persistance`) deploys fine and silently keeps the default — often the very setting you meant to "
+        "change (retention, storage, replicas). Known charts and versions: kube-prometheus-stack 80.6.0, "
+        "loki 6.46.0, alloy 1.5.1 (key trees derived from their default values.yaml, under "
+        "`schemas/charts/`). Free-form places (empty default maps such as podAnnotations, lists, "
+        "application config blocks such as `alertmanager.config` or Loki `structuredConfig`, and "
+        "subchart sections such as `grafana`) are not checked, nor are other charts or versions."
+    ),
+    failing=_FAIL_VALUES,
+    passing=_PASS_VALUES,
+    fix="Rename the key to the one the chart documents (see the hint), or remove it.",
+)
+def helm_values_unknown_key(ctx: RuleContext) -> Iterator[Finding]:
+    for release in ctx.index.get("helm.releases"):
+        tree = chart_keys(release.chart, release.version)
+        if tree is None or not isinstance(release.values, YMap):
+            continue
+        yield from _unknown_keys(ctx, release, release.values, tree, ())
+
+
+def _unknown_keys(ctx: RuleContext, release: Any, node: YMap, tree: dict, path: tuple) -> Iterator[Finding]:
+    stack: list[tuple[YMap, dict, tuple]] = [(node, tree, path)]
+    while stack:
+        values, known, p = stack.pop()
+        for key, value in values.items():
+            sub = known.get(str(key)) if isinstance(key, (str, int, float, bool)) else None
+            if sub is None:
+                if isinstance(key, str) and ("${" in key or "{{" in key):
+                    continue
+                shown = ".".join(str(k) for k in (*p, key))
+                close = _did_you_mean(str(key), list(known))
+                hint = (
+                    f"did you mean {'.'.join(str(k) for k in (*p, close))!r}?"
+                    if close
+                    else (
+                        f"keys known at {'.'.join(map(str, p)) or 'the top level'}: {', '.join(sorted(known)[:12])}"
+                        + (" ..." if len(known) > 12 else "")
+                    )
+                )
+                yield ctx.finding(
+                    values.key_loc(key),
+                    f"HelmRelease {release.obj.name}: {release.chart} {release.version} has no value {shown!r}; "
+                    "Helm ignores it",
+                    hint,
+                )
+            elif isinstance(sub, dict) and isinstance(value, YMap):
+                stack.append((value, sub, (*p, key)))
+
+
+def _did_you_mean(key: str, candidates: list[str]) -> str | None:
+    lowered = {c.lower(): c for c in candidates}
+    if key.lower() in lowered:
+        return lowered[key.lower()]
+    close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.75)
+    return lowered[close[0]] if close else None
+
+
+_CHART_KEYS: dict[tuple[str, str], dict | None] = {}
+
+
+def chart_keys(chart: str, version: str | None) -> dict | None:
+    """The key tree of a known chart version (schemas/charts/<chart>-<version>.json), else None."""
+    import json
+    import re
+
+    from obslint.model.schemas import schemas_dir
+
+    if not chart or not version:
+        return None
+    version = version.strip().lstrip("v")
+    if not re.match(r"^[0-9]+\.[0-9]+\.[0-9]+$", version) or not re.match(r"^[a-z0-9-]+$", chart):
+        return None  # ranges and unknown forms: we cannot know which keys apply
+    key = (chart, version)
+    if key not in _CHART_KEYS:
+        path = schemas_dir() / "charts" / f"{chart}-{version}.json"
+        tree = None
+        if path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            tree = data.get("keys") if isinstance(data.get("keys"), dict) else None
+        _CHART_KEYS[key] = tree
+    return _CHART_KEYS[key]
