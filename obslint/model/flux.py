@@ -25,6 +25,7 @@ import bisect
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +121,8 @@ def _kustomize_file(sf: SourceFile) -> KustomizeFile | None:
         value = value.strip()
         loc = container.loc(key) if hasattr(container, "loc") else data.loc(fld)
         target = "" if is_remote(value) else norm_path(posixpath.join(d, value))
+        if target == ".." or target.startswith("../"):
+            target = ""  # outside the checked tree: cannot be judged
         bucket.append(Entry(fld, value, loc, target))
 
     for fld in ("resources", "bases", "components"):
@@ -228,6 +231,7 @@ class FluxGraph:
     walked: dict[FluxKustomization, list[tuple[str, str | None]]] = field(default_factory=dict)
     sorted_kdirs: list[str] = field(default_factory=list)
     sorted_yaml: list[str] = field(default_factory=list)
+    sorted_dirs: list[str] = field(default_factory=list)
     _anc: dict[K8sObject, set[FluxKustomization]] = field(default_factory=dict)
 
     # --- lookups ---
@@ -396,11 +400,18 @@ def flux_graph(index: Index) -> FluxGraph:
             if kf is not None and kf.dir not in g.kustomize_files:
                 g.kustomize_files[kf.dir] = kf
     g.sorted_kdirs = sorted(g.kustomize_files)
+    g.sorted_dirs = sorted(index.tree.dirs)
     g.sorted_yaml = sorted(sf.rel for sf in index.files if sf.kind == "yaml")
     for kf in g.kustomize_files.values():
         for e in kf.resources + kf.files:
-            if e.target:
-                g.referenced_files.add(e.target)
+            if not e.target:
+                continue
+            g.referenced_files.add(e.target)
+            if e in kf.resources and index.is_dir(e.target):
+                if e.target not in g.kustomize_files:
+                    g.missing_resources.append((kf, e, "is a directory without a kustomization.yaml"))
+            elif not index.exists(e.target):
+                g.missing_resources.append((kf, e, "does not exist"))
     local = _local_sources(index)
     defined_repos = {
         (o.namespace or BOOTSTRAP_NAMESPACE, o.name) for o in index.of_kind("GitRepository", group=SOURCE_GROUP)
@@ -506,18 +517,10 @@ def _place(g: FluxGraph, k: FluxKustomization) -> None:
         for e in kf.resources:
             if not e.target:
                 continue
-            if index.is_dir(e.target):
-                if e.target in g.kustomize_files:
-                    visit_kustomize(e.target, ns)
-                else:
-                    g.missing_resources.append((kf, e, "directory has no kustomization.yaml"))
-            elif index.exists(e.target):
+            if e.target in g.kustomize_files:
+                visit_kustomize(e.target, ns)
+            elif index.exists(e.target) and not index.is_dir(e.target):
                 apply_file(e.target, ns)
-            else:
-                g.missing_resources.append((kf, e, "does not exist"))
-        for e in kf.files:
-            if e.target and not index.exists(e.target):
-                g.missing_resources.append((kf, e, "does not exist"))
 
     def visit_dir(d: str) -> None:
         if d in g.kustomize_files:
@@ -561,3 +564,216 @@ __all__ = [
     "Ref",
     "dig",
 ]
+
+
+# --- needs: what each Kustomization / HelmRelease uses that another one creates ----------------
+
+URL_RE = re.compile(r"""(?:[a-z][a-z0-9+.-]*://)[^\s"'`<>{}()\[\],;|\\]+""", re.I)
+
+
+@dataclass(eq=False)
+class Producer:
+    """Who creates a needed thing: a manifest applied by Kustomizations, or a HelmRelease's chart."""
+
+    obj: K8sObject
+    release: K8sObject | None  # set when a chart creates it (asynchronously, after the apply)
+    kustomizations: list[FluxKustomization]  # applying obj (or the release)
+    description: str
+
+
+@dataclass(eq=False)
+class Need:
+    consumer: FluxKustomization | None  # the Kustomization that applies the subject
+    release: K8sObject | None  # the HelmRelease that needs it (None: the apply itself needs it)
+    subject: K8sObject
+    what: str
+    loc: Loc
+    producers: list[Producer]
+    others: int = 0  # more subjects of the same consumer needing the same thing
+
+
+@dataclass(eq=False)
+class Verdict:
+    need: Need
+    ok: bool
+    # when not ok: ("Kustomization", consumer, producer-kustomization) or ("HelmRelease", release, producer-release)
+    fix: tuple[str, Any, Any] | None = None
+    producer: Producer | None = None
+    # when ok only through a Kustomization dependsOn chain onto a HelmRelease's chart: (consumer, KP, release)
+    unwaited: list[tuple[FluxKustomization, FluxKustomization, K8sObject]] = field(default_factory=list)
+
+
+def _producers(g: FluxGraph, produced: Iterable[Any]) -> list[Producer]:
+    out = []
+    for p in produced:
+        if p.via in ("chart", "createNamespace"):
+            out.append(Producer(p.obj, p.obj, g.appliers(p.obj), f"HelmRelease {_nsname(g, p.obj)} ({p.via})"))
+        elif p.via in ("generator", "remote") and p.obj in g._by_obj:
+            k = g._by_obj[p.obj]
+            out.append(Producer(p.obj, None, [k], f"{p.via} in {k.ref}"))
+        else:
+            out.append(Producer(p.obj, None, g.appliers(p.obj), f"{p.obj.kind} {_nsname(g, p.obj)}"))
+    return out
+
+
+def _nsname(g: FluxGraph, obj: K8sObject) -> str:
+    ns = g.namespace_of(obj)
+    return f"{ns}/{obj.name}" if ns else obj.name
+
+
+def _needs(index: Index, g: FluxGraph) -> list[Need]:
+    from obslint.model.services import CLUSTER_NAMESPACES, is_builtin_group, resolve_url
+
+    cat = index.get("flux.catalogue")
+    needs: list[Need] = []
+    seen: dict[tuple, Need] = {}
+
+    def add(consumer, release, subject, what, loc, produced, key=None) -> None:
+        producers = [
+            p for p in _producers(g, produced) if p.obj is not subject and (release is None or p.release is not release)
+        ]
+        if not producers:
+            return
+        if key is not None and key in seen:
+            seen[key].others += 1
+            return
+        need = Need(consumer, release, subject, what, loc, producers)
+        if key is not None:
+            seen[key] = need
+        needs.append(need)
+
+    releases = {r.obj: r for r in index.get("helm.releases")}
+    pairs: list[tuple[FluxKustomization | None, K8sObject]] = [(k, o) for k in g.kustomizations for o in k.applies]
+    pairs.extend((None, r) for r in releases if not g.appliers(r))
+    for k, obj in pairs:
+        group = obj.group
+        if k is not None and not is_builtin_group(group):
+            add(
+                k,
+                None,
+                obj,
+                f"kind {obj.kind} ({group})",
+                obj.loc("kind"),
+                cat.kind(group, obj.kind),
+                key=(k, "kind", group, obj.kind),
+            )
+        ns = g.namespace_of(obj)
+        if k is not None and ns and ns not in CLUSTER_NAMESPACES and obj.kind != "Namespace":
+            add(k, None, obj, f"namespace {ns}", obj.loc("metadata"), cat.namespace(ns), key=(k, "ns", ns))
+        if obj.kind == "Kustomization" and obj in g._by_obj:
+            child = g._by_obj[obj]
+            if child.decryption_secret is not None:
+                name = child.decryption_secret.name
+                produced = [p for p in cat.config("Secret", child.namespace, name) if p.obj not in child.applies]
+                add(
+                    child,
+                    None,
+                    obj,
+                    f"Secret {child.namespace}/{name} (decryption)",
+                    child.decryption_secret.loc,
+                    produced,
+                )
+            if child.source is not None and child.source.kind in ("GitRepository", "OCIRepository", "Bucket"):
+                src = g.resolve(child.source.kind, child.source.name, child.source.namespace or child.namespace, obj)
+                add(
+                    child,
+                    None,
+                    obj,
+                    f"{child.source.kind} {child.source.namespace or child.namespace}/{child.source.name}",
+                    child.source.loc,
+                    [_Manifest(s) for s in src],
+                )
+        rel = releases.get(obj)
+        if rel is None:
+            continue
+        src = rel.source_ref
+        if src is not None:
+            found = g.resolve(src.kind, src.name, src.namespace or ns, obj)
+            add(k, obj, obj, f"{src.kind} {src.namespace or ns}/{src.name}", src.loc, [_Manifest(s) for s in found])
+        for ref in rel.values_from:
+            if ref.kind not in ("Secret", "ConfigMap") or ref.optional:
+                continue
+            add(k, obj, obj, f"{ref.kind} {ns}/{ref.name} (valuesFrom)", ref.loc, cat.config(ref.kind, ns, ref.name))
+        for url, loc in _urls(rel.values):
+            for entry in resolve_url(index, url, from_namespace=ns):
+                if entry.obj is obj:
+                    continue
+                via = "chart" if entry.obj.kind == "HelmRelease" else "manifest"
+                add(
+                    k,
+                    obj,
+                    obj,
+                    f"Service {entry.name}.{entry.namespace} ({url.split('?')[0]})",
+                    loc,
+                    [_Manifest(entry.obj, via)],
+                    key=(obj, "svc", entry.obj),
+                )
+    return needs
+
+
+@dataclass(frozen=True)
+class _Manifest:
+    """A producer record for a Flux source or a Service (same shape as services.Produced)."""
+
+    obj: K8sObject
+    via: str = "manifest"
+
+
+def _urls(values: Any) -> Iterable[tuple[str, Loc]]:
+    from obslint.index import walk_strings
+
+    if not isinstance(values, dict):
+        return
+    for _path, container, key in walk_strings(values):
+        value = container[key]
+        if not isinstance(value, str) or "://" not in value:
+            continue
+        for m in URL_RE.finditer(value):
+            loc = container.loc(key) if hasattr(container, "loc") else None
+            if loc is not None:
+                yield m.group(0), loc
+
+
+def _judge(g: FluxGraph, need: Need) -> Verdict:
+    kc = need.consumer
+    first_fix: tuple[str, Any, Any] | None = None
+    first_producer: Producer | None = None
+    unwaited: list[tuple[FluxKustomization, FluxKustomization, K8sObject]] = []
+    deps = g.kdeps(kc) if kc is not None else set()
+    ancestors = g.ancestors(kc.obj) if kc is not None else set()
+    for p in need.producers:
+        if not p.kustomizations and kc is not None:
+            return Verdict(need, True)  # producer not applied by anything we can see: cannot judge
+        if p.release is not None:
+            if need.release is not None and (p.release is need.release or p.release in g.hdeps(need.release)):
+                return Verdict(need, True)
+            reached = [kp for kp in p.kustomizations if kp in deps]
+            if reached:
+                unwaited.extend(
+                    (kc, kp, p.release)
+                    for kp in reached
+                    if not kp.wait and not kp.checks_health_of("HelmRelease", p.release.name, g.namespace_of(p.release))
+                )
+                return Verdict(need, True, unwaited=unwaited)
+            same = kc in p.kustomizations or (kc is None and not p.kustomizations)
+            if first_fix is None:
+                first_producer = p
+                if same and need.release is not None:
+                    first_fix = ("HelmRelease", need.release, p.release)
+                elif p.kustomizations and kc is not None:
+                    first_fix = ("Kustomization", kc, p.kustomizations[0])
+        else:
+            if kc is None or any(kp is kc or kp in deps or kp in ancestors for kp in p.kustomizations):
+                return Verdict(need, True)
+            if first_fix is None and p.kustomizations:
+                first_producer = p
+                first_fix = ("Kustomization", kc, p.kustomizations[0])
+    if first_fix is None:
+        return Verdict(need, True)
+    return Verdict(need, False, first_fix, first_producer)
+
+
+@provider("flux.needs")
+def flux_needs(index: Index) -> list[Verdict]:
+    g: FluxGraph = index.get("flux.graph")
+    return [_judge(g, n) for n in _needs(index, g)]

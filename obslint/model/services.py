@@ -526,6 +526,25 @@ def check_url(index: Index, url: str, *, from_namespace: str | None = None) -> U
     )
 
 
+def resolve_url(index: Index, url: str, *, from_namespace: str | None = None) -> list[ServiceEntry]:
+    """The catalogue entries an in-cluster URL reaches (name, namespace and port match); [] otherwise."""
+    if not isinstance(url, str) or TEMPLATE_RE.search(url):
+        return []
+    split = _split_host(url)
+    if split is None:
+        return []
+    _scheme, host, port, _given = split
+    cat: ServiceCatalogue = index.get("flux.services")
+    parsed = parse_cluster_host(host, cat.managed_namespaces)
+    if parsed is None:
+        return []
+    name, ns = parsed
+    ns = ns or from_namespace
+    if ns is None:
+        return []
+    return [e for e in cat.lookup(name, ns) if port is None or not e.ports or port in e.ports]
+
+
 def _check_port(
     name: str,
     ns: str | None,
@@ -624,6 +643,17 @@ def catalogue(index: Index) -> Catalogue:
         for obj in index.of_kind(kind, group=""):
             ns = namespace_of(index, obj)
             cat.configs[(kind, ns, obj.name)].append(Produced((kind, ns or "", obj.name), obj, "manifest", obj.loc()))
+    # Operators that write Secrets: external-secrets (spec.target.name, default the object's name)
+    # and sealed-secrets (the SealedSecret's name).
+    for kind, group, path in (
+        ("ExternalSecret", "external-secrets.io", ("spec", "target", "name")),
+        ("SealedSecret", "bitnami.com", ("spec", "template", "metadata", "name")),
+    ):
+        for obj in index.of_kind(kind, group=group):
+            ns = namespace_of(index, obj)
+            name = obj.get(*path)
+            name = name if isinstance(name, str) and name else obj.name
+            cat.configs[("Secret", ns, name)].append(Produced(("Secret", ns or "", name), obj, "manifest", obj.loc()))
     for rel in index.get("helm.releases"):
         crds = CHART_CRDS.get(rel.chart)
         spec = rel.obj.spec

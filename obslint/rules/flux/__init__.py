@@ -2,3 +2,8 @@
 
 from obslint.model import flux as _flux_model  # noqa: F401  (registers "flux.graph")
 from obslint.model import services as _services_model  # noqa: F401  ("flux.services", "flux.catalogue")
+from obslint.rules.flux import charts as _charts  # noqa: F401
+from obslint.rules.flux import deps as _deps  # noqa: F401
+from obslint.rules.flux import paths as _paths  # noqa: F401
+from obslint.rules.flux import refs as _refs  # noqa: F401
+from obslint.rules.flux import schema as _schema  # noqa: F401  (FLUX050-FLUX059)

@@ -1,0 +1,349 @@
+"""Dependency rules: missing dependsOn, dependencies that order nothing, cycles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from obslint.findings import Finding
+from obslint.index import K8sObject
+from obslint.model.flux import FluxGraph, FluxKustomization, Verdict
+from obslint.rules import RuleContext, rule
+
+FLUX_KS = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: {name}
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./{path}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+
+_MISSING_FAIL = """\
+-- clusters/home/infra.yaml --
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: monitoring-stack
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./monitoring/stack
+  prune: true
+  wait: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: monitoring-rules
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./monitoring/rules
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+-- monitoring/stack/helmrelease.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kube-prometheus-stack
+  namespace: flux-system
+spec:
+  interval: 30m
+  chart:
+    spec:
+      chart: kube-prometheus-stack
+      version: 80.6.0
+      sourceRef:
+        kind: HelmRepository
+        name: prometheus-community
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: prometheus-community
+  namespace: flux-system
+spec:
+  interval: 12h
+  url: https://prometheus-community.github.io/helm-charts
+-- monitoring/rules/rules.yaml --
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: node
+  namespace: flux-system
+  labels:
+    release: kube-prometheus-stack
+spec:
+  groups: []
+"""
+
+_MISSING_PASS = _MISSING_FAIL.replace(
+    """  name: monitoring-rules
+  namespace: flux-system
+spec:
+""",
+    """  name: monitoring-rules
+  namespace: flux-system
+spec:
+  dependsOn:
+    - name: monitoring-stack
+""",
+)
+
+
+def _dep_entry(target: Any, from_ns: str | None, target_ns: str | None) -> str:
+    ns = f", namespace: {target_ns}" if target_ns and target_ns != from_ns else ""
+    return f"{{name: {target}{ns}}}"
+
+
+@rule(
+    "FLUX002",
+    "missing-depends-on",
+    "error",
+    "A Kustomization or HelmRelease uses what another one creates without depending on it",
+    why="""
+    Flux reconciles Kustomizations and HelmReleases concurrently unless `dependsOn` orders
+    them. When one applies a PrometheusRule while the CRD comes from a HelmRelease applied by
+    another, or installs a chart whose HelmRepository, namespace or valuesFrom Secret another
+    one creates, or points Alloy at a Loki that another release installs, the first deploy on a
+    fresh cluster fails or races ("no matches for kind", "namespace not found"), and it only
+    works later by luck of retries. Objects of the same Kustomization are applied together
+    (Namespaces and CRDs first), so only what crosses Kustomizations (or HelmReleases of one
+    Kustomization) needs `dependsOn`. Things Flux bootstrap and the cluster create
+    (flux-system, toolkit CRDs, core kinds) are known.
+    """,
+    failing=_MISSING_FAIL,
+    passing=_MISSING_PASS,
+    fix="""
+    Add the dependsOn entry the finding names (to the Kustomization, or to the HelmRelease when
+    both releases are applied by the same Kustomization). When the producer is a HelmRelease,
+    make its Kustomization `wait: true` (or health-check that HelmRelease) so the dependency
+    waits for the chart to be installed.
+    """,
+)
+def missing_depends_on(ctx: RuleContext) -> Iterator[Finding]:
+    g: FluxGraph = ctx.index.get("flux.graph")
+    verdicts: list[Verdict] = ctx.index.get("flux.needs")
+    for v in verdicts:
+        if v.ok or v.fix is None or v.producer is None:
+            continue
+        need = v.need
+        subject = need.subject
+        who = f"{subject.kind} {_nsname(g, subject)}"
+        applied = f" (applied by {need.consumer.ref})" if need.consumer is not None else ""
+        more = f" (and {need.others} more object(s) of it)" if need.others else ""
+        kind, consumer, target = v.fix
+        producer = v.producer
+        if kind == "HelmRelease":
+            entry = _dep_entry(target.name, g.namespace_of(consumer), g.namespace_of(target))
+            yield Finding(
+                need.loc,
+                f"{who}{applied} needs {need.what}{more}, created by {producer.description}, "
+                f"but HelmRelease {_nsname(g, consumer)} does not depend on HelmRelease {_nsname(g, target)}",
+                f"add `dependsOn: [{entry}]` to HelmRelease {_nsname(g, consumer)} ({consumer.file.rel})",
+            )
+        else:
+            kc: FluxKustomization = consumer
+            kp: FluxKustomization = target
+            entry = _dep_entry(kp.name, kc.namespace, kp.namespace)
+            by = f" (applied by {kp.ref})" if producer.release is not None else ""
+            yield Finding(
+                need.loc,
+                f"{who}{applied} needs {need.what}{more}, created by {producer.description}{by}, "
+                f"but {kc.ref} does not depend on {kp.ref}, directly or transitively",
+                f"add `dependsOn: [{entry}]` to {kc.ref} ({kc.obj.file.rel})",
+            )
+
+
+def _nsname(g: FluxGraph, obj: K8sObject) -> str:
+    ns = g.namespace_of(obj)
+    return f"{ns}/{obj.name}" if ns else obj.name
+
+
+_NOWAIT_FAIL = _MISSING_PASS.replace("  wait: true\n", "")
+_NOWAIT_PASS = _MISSING_PASS
+
+
+@rule(
+    "FLUX003",
+    "depends-on-no-wait",
+    "warning",
+    "A dependsOn on a Kustomization that neither waits nor health-checks the HelmRelease it needs",
+    why="""
+    A Kustomization is Ready as soon as its objects are applied. When the thing the dependent
+    needs comes from a HelmRelease (CRDs of a chart, a Service of a release), the HelmRelease
+    object exists right after the apply but the chart is installed later, so a dependency on
+    that Kustomization orders nothing unless it has `wait: true` or lists the HelmRelease in
+    `healthChecks`.
+    """,
+    failing=_NOWAIT_FAIL,
+    passing=_NOWAIT_PASS,
+    fix="""
+    Set `wait: true` on the Kustomization that applies the HelmRelease, or add the HelmRelease
+    to its `spec.healthChecks` (kind: HelmRelease, name, namespace).
+    """,
+)
+def depends_on_no_wait(ctx: RuleContext) -> Iterator[Finding]:
+    g: FluxGraph = ctx.index.get("flux.graph")
+    seen: set[tuple] = set()
+    for v in ctx.index.get("flux.needs"):
+        for kc, kp, release in v.unwaited:
+            key = (kc, kp, release)
+            if key in seen:
+                continue
+            seen.add(key)
+            loc = kc.obj.loc("spec", "dependsOn")
+            for ref, targets in g.depends_on_targets(kc):
+                if kp in targets or any(kp in g.kdeps(t) for t in targets):
+                    loc = ref.loc
+                    break
+            yield Finding(
+                loc,
+                f"{kc.ref} depends on {kp.ref} for {v.need.what} created by HelmRelease "
+                f"{_nsname(g, release)}, but {kp.ref} neither waits nor health-checks that HelmRelease, "
+                "so the dependency does not wait for the chart to be installed",
+                f"set `wait: true` on {kp.ref} ({kp.obj.file.rel}) or add "
+                f"`healthChecks: [{{apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, "
+                f"name: {release.name}, namespace: {g.namespace_of(release)}}}]`",
+            )
+
+
+_CYCLE_FAIL = (
+    "-- clusters/home/apps.yaml --\n"
+    + FLUX_KS.format(name="apps", path="apps").replace("spec:\n", "spec:\n  dependsOn:\n    - name: infra\n", 1)
+    + "---\n"
+    + FLUX_KS.format(name="infra", path="infra").replace("spec:\n", "spec:\n  dependsOn:\n    - name: apps\n", 1)
+    + "-- apps/cm.yaml --\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n"
+    + "-- infra/cm.yaml --\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: default}\n"
+)
+_CYCLE_PASS = _CYCLE_FAIL.replace("  dependsOn:\n    - name: apps\n", "")
+
+
+@rule(
+    "FLUX004",
+    "depends-on-cycle",
+    "error",
+    "Kustomizations or HelmReleases depend on each other in a cycle",
+    why="""
+    Flux waits for every dependency to be Ready before reconciling; in a dependsOn cycle none
+    of the members ever becomes Ready, and nothing in it is deployed.
+    """,
+    failing=_CYCLE_FAIL,
+    passing=_CYCLE_PASS,
+    fix="Remove the dependsOn entry that closes the cycle (the finding prints the cycle).",
+)
+def depends_on_cycle(ctx: RuleContext) -> Iterator[Finding]:
+    g: FluxGraph = ctx.index.get("flux.graph")
+    kgraph = {k.obj: [t.obj for _, ts in g.depends_on_targets(k) for t in ts] for k in g.kustomizations}
+    hgraph = {r.obj: [t for _, ts in g.helm_depends_on(r.obj) for t in ts] for r in ctx.index.get("helm.releases")}
+    for kind, graph in (("Kustomization", kgraph), ("HelmRelease", hgraph)):
+        for cycle in find_cycles(graph):
+            first = cycle[0]
+            nxt = cycle[1] if len(cycle) > 1 else cycle[0]
+            loc = first.loc("spec", "dependsOn")
+            entries = (
+                [r for r, ts in g.depends_on_targets(g.kustomization(first)) if any(t.obj is nxt for t in ts)]
+                if kind == "Kustomization"
+                else [r for r, ts in g.helm_depends_on(first) if nxt in ts]
+            )
+            if entries:
+                loc = entries[0].loc
+            path = " -> ".join(_nsname(g, o) for o in [*cycle, cycle[0]])
+            yield Finding(
+                loc,
+                f"dependsOn cycle between {kind}s: {path}",
+                "remove one dependsOn entry of the cycle",
+            )
+
+
+def find_cycles(graph: dict[Any, list[Any]]) -> list[list[Any]]:
+    """One cycle per strongly connected component with a cycle (iterative Tarjan), in a stable
+    order: the component's first node in `graph` order, then following edges inside it."""
+    order = {node: i for i, node in enumerate(graph)}
+    index: dict[Any, int] = {}
+    low: dict[Any, int] = {}
+    on_stack: set[Any] = set()
+    stack: list[Any] = []
+    components: list[list[Any]] = []
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph.get(root, ())))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, it = work[-1]
+            advanced = False
+            for nxt in it:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(graph.get(nxt, ()))))
+                    advanced = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w is node:
+                        break
+                if len(comp) > 1 or node in graph.get(node, ()):
+                    components.append(comp)
+    cycles = []
+    for comp in components:
+        members = set(comp)
+        start = min(comp, key=lambda n: order.get(n, 0))
+        # shortest path start -> ... -> start inside the component (BFS)
+        parent: dict[Any, Any] = {}
+        queue = [start]
+        found = False
+        while queue and not found:
+            nxt_queue = []
+            for cur in queue:
+                for n in graph.get(cur, ()):
+                    if n not in members:
+                        continue
+                    if n is start:
+                        parent[start] = cur
+                        found = True
+                        break
+                    if n not in parent:
+                        parent[n] = cur
+                        nxt_queue.append(n)
+                if found:
+                    break
+            queue = nxt_queue
+        cycle = [start]
+        cur = parent.get(start)
+        while cur is not None and cur is not start and len(cycle) <= len(comp):
+            cycle.append(cur)
+            cur = parent.get(cur)
+        cycle = [start, *reversed(cycle[1:])]
+        cycles.append(cycle)
+    return sorted(cycles, key=lambda c: order.get(c[0], 0))

@@ -1,0 +1,159 @@
+"""Kustomize paths: Flux paths and kustomization.yaml entries that do not exist, orphan manifests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from obslint.findings import Finding
+from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, _below
+from obslint.rules import RuleContext, rule
+
+_KS = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: monitoring
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: {path}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+
+_CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: default\ndata: {{}}\n"
+
+
+@rule(
+    "FLUX005",
+    "kustomization-path-missing",
+    "error",
+    "A Flux Kustomization's path does not exist in the repository",
+    why="""
+    `spec.path` is resolved in the source artifact (this repository for the bootstrap
+    GitRepository). A path that does not exist makes the Kustomization fail with "no such file
+    or directory" and nothing under it is applied, typically after a directory was renamed.
+    """,
+    failing="-- clusters/home/monitoring.yaml --\n"
+    + _KS.format(path="./infrastructure/monitorin")
+    + "-- infrastructure/monitoring/cm.yaml --\n"
+    + _CM.format(name="a"),
+    passing="-- clusters/home/monitoring.yaml --\n"
+    + _KS.format(path="./infrastructure/monitoring")
+    + "-- infrastructure/monitoring/cm.yaml --\n"
+    + _CM.format(name="a"),
+    fix="Point `spec.path` at the directory (relative to the repository root).",
+)
+def kustomization_path_missing(ctx: RuleContext) -> Iterator[Finding]:
+    g: FluxGraph = ctx.index.get("flux.graph")
+    for k in g.kustomizations:
+        if not k.local or k.path is None:
+            continue
+        if ctx.index.is_dir(k.path):
+            continue
+        what = "is a file, not a directory" if ctx.index.exists(k.path) else "does not exist"
+        parent = k.path.rsplit("/", 1)[0] if "/" in k.path else ""
+        siblings = sorted(
+            d.rsplit("/", 1)[-1]
+            for d in _below(g.sorted_dirs, f"{parent}/" if parent else "")
+            if d.count("/") == parent.count("/") + (1 if parent else 0)
+        )
+        hint = f"directories next to it: {', '.join(siblings[:8])}" if siblings else "fix spec.path"
+        yield Finding(k.obj.loc("spec", "path"), f"{k.ref}: path ./{k.path} {what} in the repository", hint)
+
+
+@rule(
+    "FLUX006",
+    "kustomize-resource-missing",
+    "error",
+    "A kustomization.yaml names a resource, component, patch or generator file that does not exist",
+    why="""
+    kustomize fails the whole build when one entry of `resources`, `components`, `patches`,
+    `secretGenerator`/`configMapGenerator` files, `crds` or `configurations` is missing (or is a
+    directory without its own kustomization.yaml), so Flux applies nothing of that path.
+    """,
+    failing="-- apps/kustomization.yaml --\nresources:\n  - configmap.yaml\n  - service.yaml\n"
+    + "-- apps/configmap.yaml --\n"
+    + _CM.format(name="a"),
+    passing="-- apps/kustomization.yaml --\nresources:\n  - configmap.yaml\n"
+    + "-- apps/configmap.yaml --\n"
+    + _CM.format(name="a"),
+    fix="Fix the entry (paths are relative to the kustomization.yaml) or add the missing file.",
+)
+def kustomize_resource_missing(ctx: RuleContext) -> Iterator[Finding]:
+    g: FluxGraph = ctx.index.get("flux.graph")
+    for kf, entry, problem in g.missing_resources:
+        yield Finding(
+            entry.loc,
+            f"{kf.rel}: {entry.field} entry {entry.value} ({entry.target}) {problem}",
+            "kustomize build fails on this path; fix the entry or add the file",
+        )
+
+
+@rule(
+    "FLUX007",
+    "orphan-manifest",
+    "warning",
+    "A manifest under a Flux path is not included by any kustomization.yaml, so it is never applied",
+    why="""
+    When a directory has a kustomization.yaml, Flux applies exactly what it lists. A manifest
+    added next to it but not listed under `resources` is silently never deployed - a classic
+    "I added the PrometheusRule but it never showed up".
+    """,
+    failing="-- clusters/home/monitoring.yaml --\n"
+    + _KS.format(path="./monitoring")
+    + "-- monitoring/kustomization.yaml --\nresources:\n  - a.yaml\n"
+    + "-- monitoring/a.yaml --\n"
+    + _CM.format(name="a")
+    + "-- monitoring/b.yaml --\n"
+    + _CM.format(name="b"),
+    passing="-- clusters/home/monitoring.yaml --\n"
+    + _KS.format(path="./monitoring")
+    + "-- monitoring/kustomization.yaml --\nresources:\n  - a.yaml\n  - b.yaml\n"
+    + "-- monitoring/a.yaml --\n"
+    + _CM.format(name="a")
+    + "-- monitoring/b.yaml --\n"
+    + _CM.format(name="b"),
+    fix="Add the file to `resources:` of the kustomization.yaml, or delete it if it is obsolete.",
+)
+def orphan_manifest(ctx: RuleContext) -> Iterator[Finding]:
+    g: FluxGraph = ctx.index.get("flux.graph")
+    reported: set[str] = set()
+    for k in g.kustomizations:
+        if not k.local or k.path is None or not ctx.index.is_dir(k.path):
+            continue
+        prefix = f"{k.path}/" if k.path else ""
+        for rel in _below(g.sorted_yaml, prefix):
+            if rel in reported or rel in g.applied_files or rel in g.referenced_files:
+                continue
+            if rel.rsplit("/", 1)[-1] in KUSTOMIZATION_FILES:
+                continue
+            objs = g.objects_in(rel)
+            if not objs or not _governed(g, rel, k.path):
+                continue
+            reported.add(rel)
+            kf = g.kustomize_files.get(_governing_dir(g, rel, k.path))
+            where = kf.rel if kf is not None else "a kustomization.yaml"
+            yield Finding(
+                objs[0].loc(),
+                f"{rel} ({objs[0].ref()}) is under the path of {k.ref} but {where} does not include it, "
+                "so it is never applied",
+                f"add `- {rel.rsplit('/', 1)[-1]}` to `resources:` of {where}, or delete the file",
+            )
+
+
+def _governing_dir(g: FluxGraph, rel: str, root: str) -> str:
+    """The nearest directory at or above rel's (not above root) with a kustomization.yaml."""
+    d = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    while True:
+        if d in g.kustomize_files:
+            return d
+        if d == root or not d:
+            return "\0"
+        d = d.rsplit("/", 1)[0] if "/" in d else ""
+
+
+def _governed(g: FluxGraph, rel: str, root: str) -> bool:
+    return _governing_dir(g, rel, root) != "\0"
