@@ -575,19 +575,22 @@ def loki_for_url(index: Index, url: str | None, from_namespace: str | None) -> L
     except ImportError:  # pragma: no cover
         return None
     split = _split_host(url)
-    if split is not None:
-        try:
-            cat = index.get("flux.services")
-        except KeyError:
-            cat = None
-        if cat is not None:
-            parsed = parse_cluster_host(split[1], cat.managed_namespaces)
-            if parsed is not None:
-                name, ns = parsed
-                for entry in cat.lookup(name, ns or from_namespace):
-                    for cfg in configs:
-                        if cfg.helm is not None and cfg.helm.obj is entry.obj:
-                            return cfg
-    if len(configs) == 1 and ("loki" in url.lower()):
+    if split is None:
+        return None
+    try:
+        cat = index.get("flux.services")
+    except KeyError:
+        cat = None
+    parsed = parse_cluster_host(split[1], cat.managed_namespaces if cat is not None else None)
+    if parsed is None:  # not an in-cluster Service URL
+        return None
+    name, ns = parsed
+    if cat is not None:
+        for entry in cat.lookup(name, ns or from_namespace):
+            for cfg in configs:
+                if cfg.helm is not None and cfg.helm.obj is entry.obj:
+                    return cfg
+    # A single Loki in the repo and a Service named after it (e.g. a plain-manifest Loki).
+    if len(configs) == 1 and "loki" in name:
         return configs[0]
     return None

@@ -78,3 +78,27 @@ def loki_schema_v12(stack: StackCopy) -> None:
 def loki_single_binary_scaled(stack: StackCopy) -> None:
     """Two single-binary replicas on a filesystem: the chart refuses to render."""
     stack.replace(LOKI, "    singleBinary:\n      replicas: 1\n", "    singleBinary:\n      replicas: 2\n")
+
+
+@mutation("loki-multi-tenant-alloy-without-tenant", {"LOKI005"})
+def loki_multi_tenant(stack: StackCopy) -> None:
+    """Loki switched to multi-tenant while Alloy's loki.write sends no tenant_id."""
+    stack.replace(LOKI, "      auth_enabled: false\n", "      auth_enabled: true\n")
+
+
+@mutation("loki-ruler-alertmanager-wrong-port", {"LOKI006"})
+def loki_ruler_wrong_port(stack: StackCopy) -> None:
+    """The ruler's alertmanager_url on port 9094 (the Alertmanager Service listens on 9093)."""
+    stack.replace(LOKI, "monitoring.svc.cluster.local:9093", "monitoring.svc.cluster.local:9094")
+
+
+@mutation("grafana-loki-datasource-push-path", {"LOKI006"})
+def grafana_loki_datasource_push_path(stack: StackCopy) -> None:
+    """The Loki datasource URL given with the push path (Grafana appends the API path itself)."""
+    stack.replace(DATASOURCE, "svc.cluster.local:3100\n", "svc.cluster.local:3100/loki/api/v1/push\n")
+
+
+@mutation("grafana-datasource-label-wrong", {"GRAF001"})
+def grafana_datasource_label_wrong(stack: StackCopy) -> None:
+    """The datasource ConfigMap labelled for the dashboards sidecar instead of the datasources one."""
+    stack.replace(DATASOURCE, '    grafana_datasource: "1"', '    grafana_dashboard: "1"')
