@@ -1,0 +1,64 @@
+"""Mutations for the SEC family (encryption, SOPS coverage, plaintext credentials, references)."""
+
+from tests.mutations import StackCopy, mutation
+
+KPS_DIR = "infrastructure/monitoring/kube-prometheus-stack"
+KPS = f"{KPS_DIR}/helmrelease.yaml"
+GRAFANA_SECRET = f"{KPS_DIR}/grafana-admin.enc.yaml"
+PUSHOVER_SECRET = f"{KPS_DIR}/alertmanager-pushover.enc.yaml"
+FLUX_KS = "clusters/home/monitoring.yaml"
+PLAIN_GRAFANA_SECRET = """\
+# Grafana admin login, committed decrypted by mistake.
+apiVersion: v1
+kind: Secret
+metadata:
+  name: grafana-admin
+  namespace: monitoring
+type: Opaque
+stringData:
+  admin-user: admin
+  admin-password: mutation-canary-Pa55word
+"""
+
+
+@mutation("secret-committed-decrypted", {"SEC001"})
+def secret_committed_decrypted(stack: StackCopy) -> None:
+    """grafana-admin.enc.yaml replaced by its plaintext (e.g. after `sops -d -i` and a commit)."""
+    stack.write(GRAFANA_SECRET, PLAIN_GRAFANA_SECRET)
+
+
+@mutation("sops-encrypted-regex-misses-stringdata", {"SEC002"})
+def encrypted_regex_misses_stringdata(stack: StackCopy) -> None:
+    """The creation rule's encrypted_regex only covers `data`: new Secrets keep stringData in clear."""
+    stack.replace(".sops.yaml", "encrypted_regex: ^(data|stringData)$", "encrypted_regex: ^(data)$")
+
+
+@mutation("sops-value-added-in-clear", {"SEC003"})
+def value_added_in_clear(stack: StackCopy) -> None:
+    """A key added by hand to an encrypted Secret, next to the ENC[...] values."""
+    text = stack.read(PUSHOVER_SECRET)
+    marker = "stringData:\n"
+    assert marker in text
+    stack.write(PUSHOVER_SECRET, text.replace(marker, marker + "    device: mutation-canary-phone\n", 1))
+
+
+@mutation("kustomization-decryption-removed", {"SEC004"})
+def decryption_removed(stack: StackCopy) -> None:
+    """spec.decryption dropped from the Kustomization that applies the SOPS Secrets."""
+    stack.replace(FLUX_KS, "  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n", "")
+
+
+@mutation("grafana-admin-password-in-values", {"SEC005"})
+def admin_password_in_values(stack: StackCopy) -> None:
+    """Grafana's admin password written into the HelmRelease values next to the Secret reference."""
+    stack.replace(
+        KPS,
+        "      admin:\n        existingSecret: grafana-admin\n",
+        "      adminPassword: mutation-canary-Pa55\n      admin:\n        existingSecret: grafana-admin\n",
+    )
+
+
+@mutation("alertmanager-secret-not-mounted", {"SEC006"})
+def secret_not_mounted(stack: StackCopy) -> None:
+    """The Pushover Secret dropped from alertmanagerSpec.secrets: the *_file paths do not exist."""
+    stack.replace(KPS, "        secrets:\n          - alertmanager-pushover\n", "")
