@@ -590,6 +590,33 @@ def _rule_entries(index: Index) -> Iterator[Any]:
                 yield entry
 
 
+def _flux_alerts(index: Index) -> Iterator[KnownAlert]:
+    """Flux notification-controller events sent through a Provider of type `alertmanager`: the
+    event severity becomes the `severity` label (info|error); the alert name and the other labels
+    come from the event (unknown here). https://fluxcd.io/flux/components/notification/providers/#alertmanager"""
+    providers = {
+        (_namespace_of(index, p), p.name)
+        for p in index.of_kind("Provider", group="notification.toolkit.fluxcd.io")
+        if p.spec.get("type") == "alertmanager"
+    }
+    if not providers:
+        return
+    for alert in index.of_kind("Alert", group="notification.toolkit.fluxcd.io"):
+        ns = _namespace_of(index, alert)
+        ref = dig(alert.spec, "providerRef", "name")
+        if (ns, ref) not in providers:
+            continue
+        severities = ["error"] if alert.spec.get("eventSeverity") == "error" else ["info", "error"]
+        for sev in severities:
+            yield KnownAlert(
+                f"Flux events of {alert.ref()}",
+                {"severity": sev},
+                frozenset({"alertname"}),
+                "flux",
+                alert.loc(),
+            )
+
+
 @provider("alerts.universe")
 def alert_universe(index: Index) -> list[KnownAlert]:
     out: list[KnownAlert] = []
@@ -619,6 +646,7 @@ def alert_universe(index: Index) -> list[KnownAlert]:
                 dynamic.discard(str(k))
         labels["alertname"] = entry.name
         out.append(KnownAlert(entry.name, labels, frozenset(dynamic), "rule", entry.loc, engine=entry.engine))
+    out.extend(_flux_alerts(index))
     data = _kps_data()
     for rel in releases:
         if _truthy(rel.value("defaultRules", "create"), True):

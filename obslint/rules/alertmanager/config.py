@@ -1,0 +1,278 @@
+"""Alertmanager configs that Alertmanager (and amtool) would refuse to load, and YAML traps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from obslint.findings import Finding
+from obslint.load import YMap
+from obslint.model.alertmanager import key_loc, node_loc
+from obslint.routing import scalar_str
+from obslint.rules import RuleContext, rule
+from obslint.rules.alertmanager.common import route_loc, sources
+
+_HR = """\
+-- monitoring/kube-prometheus-stack.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kube-prometheus-stack
+  namespace: monitoring
+spec:
+  chart:
+    spec:
+      chart: kube-prometheus-stack
+      version: 80.6.0
+  values:
+    defaultRules:
+      create: false
+    alertmanager:
+      config:
+"""
+
+
+@rule(
+    "AM001",
+    "undefined-receiver",
+    "error",
+    "A route names a receiver that is not defined",
+    why="""
+        Alertmanager refuses to load a config whose route tree names a receiver missing from
+        `receivers:` (`undefined receiver "x" used in route`). The operator or the chart keeps
+        the previous config running, so the change silently never takes effect. In an
+        AlertmanagerConfig the receiver must be one of the object's own receivers.
+    """,
+    failing=_HR
+    + """\
+        route:
+          receiver: team
+          routes:
+            - matchers: [severity="critical"]
+              receiver: pager
+        receivers:
+          - name: team
+            webhook_configs: [{url: "https://example.org/team"}]
+""",
+    passing=_HR
+    + """\
+        route:
+          receiver: team
+          routes:
+            - matchers: [severity="critical"]
+              receiver: pager
+        receivers:
+          - name: team
+            webhook_configs: [{url: "https://example.org/team"}]
+          - name: pager
+            webhook_configs: [{url: "https://example.org/pager"}]
+""",
+    fix="Define the receiver under `receivers:` or fix the name in the route.",
+)
+def undefined_receiver(ctx: RuleContext) -> Iterator[Finding]:
+    for src in sources(ctx.index):
+        if src.route is None:
+            continue
+        known = src.config.receivers
+        for route in src.route.walk():
+            own = route.own_receiver
+            if own is None or own == "":
+                continue
+            name = scalar_str(own)
+            if name in known:
+                continue
+            where = f" ({src.description})"
+            near = [n for n in known if n.lower() == name.lower() or n.rpartition("/")[2] == name.rpartition("/")[2]]
+            hint = f"did you mean {near[0]!r}?" if near else f"defined receivers: {', '.join(sorted(known)) or 'none'}"
+            yield Finding(route_loc(src, route, "receiver"), f'undefined receiver "{name}" used in route{where}', hint)
+
+
+@rule(
+    "AM011",
+    "undefined-time-interval",
+    "error",
+    "A route mutes or activates on a time interval that is not defined",
+    why="""
+        `mute_time_intervals` and `active_time_intervals` name entries of `time_intervals:` (or
+        the older `mute_time_intervals:`). Alertmanager refuses a config naming one that does not
+        exist (`undefined time interval "x" used in route`).
+    """,
+    failing=_HR
+    + """\
+        route:
+          receiver: team
+          routes:
+            - matchers: [severity="warning"]
+              mute_time_intervals: [nights]
+        receivers:
+          - name: team
+            webhook_configs: [{url: "https://example.org/team"}]
+""",
+    passing=_HR
+    + """\
+        route:
+          receiver: team
+          routes:
+            - matchers: [severity="warning"]
+              mute_time_intervals: [nights]
+        time_intervals:
+          - name: nights
+            time_intervals:
+              - times: [{start_time: "22:00", end_time: "24:00"}]
+        receivers:
+          - name: team
+            webhook_configs: [{url: "https://example.org/team"}]
+""",
+    fix="Define the interval under `time_intervals:` or fix its name.",
+)
+def undefined_time_interval(ctx: RuleContext) -> Iterator[Finding]:
+    for src in sources(ctx.index):
+        if src.route is None:
+            continue
+        intervals = src.config.time_intervals
+        for route in src.route.walk():
+            for key in ("mute_time_intervals", "active_time_intervals"):
+                for k, name in enumerate(getattr(route, key)):
+                    if name not in intervals:
+                        node = route.data.get(key) if isinstance(route.data, Mapping) else None
+                        loc = node_loc(node, k, route_loc(src, route, key))
+                        known = ", ".join(sorted(intervals)) or "none"
+                        yield Finding(
+                            loc, f'undefined time interval "{name}" used in route', f"defined intervals: {known}"
+                        )
+
+
+_COVERED = ("undefined receiver", "undefined time interval")
+
+
+@rule(
+    "AM014",
+    "alertmanager-config-invalid",
+    "error",
+    "An Alertmanager config that Alertmanager would refuse to load",
+    why="""
+        Alertmanager validates its whole config on (re)load and keeps the old one when anything
+        is wrong: a root route without a default receiver or with matchers or `continue`,
+        duplicate receiver names, a receiver without a name, matchers that do not parse,
+        invalid regexes, `...` mixed with other labels in `group_by`, zero intervals. The
+        change never takes effect and nothing in the repository says so.
+    """,
+    failing=_HR
+    + """\
+        route:
+          receiver: team
+          routes:
+            - matchers: ['severity=~"(critical"']
+        receivers:
+          - name: team
+            webhook_configs: [{url: "https://example.org/team"}]
+""",
+    passing=_HR
+    + """\
+        route:
+          receiver: team
+          routes:
+            - matchers: ['severity=~"(critical|warning)"']
+        receivers:
+          - name: team
+            webhook_configs: [{url: "https://example.org/team"}]
+""",
+    fix="Correct the config; `obslint routes show` prints the tree Alertmanager would build.",
+)
+def config_invalid(ctx: RuleContext) -> Iterator[Finding]:
+    for src in sources(ctx.index):
+        for p in src.config.problems:
+            if p.message.startswith(_COVERED):
+                continue
+            if src.defaults_only:
+                continue
+            loc = node_loc(p.node, p.key, src.anchor) if p.node is not None else src.anchor
+            yield Finding(loc, f"{p.message} ({src.description})", "Alertmanager keeps the previous config")
+        for amc in src.amconfigs:
+            if amc.route is None:
+                continue
+            for route in amc.route.walk():
+                for p in route.problems:
+                    yield Finding(node_loc(p.node, p.key, amc.obj.loc()), f"{p.message} ({amc.obj.ref()})")
+
+
+def _null_receivers(node: Any, path: str) -> Iterator[tuple[Any, str]]:
+    """(mapping, description) of every route mapping below node with `receiver:` = YAML null."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if not isinstance(cur, Mapping):
+            continue
+        if "receiver" in cur and cur["receiver"] is None:
+            yield cur, path
+        routes = cur.get("routes")
+        if isinstance(routes, list):
+            stack.extend(reversed(routes))
+
+
+@rule(
+    "AM007",
+    "yaml-null-receiver",
+    "error",
+    '`receiver: null` unquoted is YAML null, not the receiver named "null"',
+    why="""
+        The conventional discard receiver is named `"null"`. Written without quotes,
+        `receiver: null` is a YAML null: Alertmanager reads "no receiver", and the route
+        silently inherits its parent's receiver, so the alerts meant to be discarded are
+        notified (or, at the root of chart values, Helm deletes the default receiver). A
+        receiver declared as `- name: null` has no name at all.
+    """,
+    failing=_HR
+    + """\
+        route:
+          receiver: team
+          routes:
+            - matchers: [alertname="Watchdog"]
+              receiver: null
+        receivers:
+          - name: "null"
+          - name: team
+            webhook_configs: [{url: "https://example.org/team"}]
+""",
+    passing=_HR
+    + """\
+        route:
+          receiver: team
+          routes:
+            - matchers: [alertname="Watchdog"]
+              receiver: "null"
+        receivers:
+          - name: "null"
+          - name: team
+            webhook_configs: [{url: "https://example.org/team"}]
+""",
+    fix='Quote it: `receiver: "null"` (and `- name: "null"`).',
+)
+def yaml_null_receiver(ctx: RuleContext) -> Iterator[Finding]:
+    seen: set[tuple] = set()
+    for src in sources(ctx.index):
+        raw = src.raw
+        if not isinstance(raw, Mapping):
+            continue
+        for node, _ in _null_receivers(raw.get("route"), "route"):
+            loc = node.loc("receiver") if isinstance(node, YMap) else src.anchor
+            if (loc.path, loc.line, loc.col) in seen:
+                continue
+            seen.add((loc.path, loc.line, loc.col))
+            yield Finding(
+                loc, "`receiver: null` is YAML null: this route inherits its parent's receiver", 'write "null"'
+            )
+        receivers = raw.get("receivers")
+        for item in receivers if isinstance(receivers, list) else []:
+            if isinstance(item, YMap) and "name" in item and item["name"] is None:
+                loc = item.loc("name")
+                if (loc.path, loc.line, loc.col) not in seen:
+                    seen.add((loc.path, loc.line, loc.col))
+                    yield Finding(loc, "receiver `name: null` is YAML null: the receiver has no name", 'write "null"')
+    for obj in ctx.index.of_kind("AlertmanagerConfig", group="monitoring.coreos.com"):
+        for node, _ in _null_receivers(obj.spec.get("route"), "spec.route"):
+            loc = node.loc("receiver") if isinstance(node, YMap) else obj.loc()
+            yield Finding(loc, f"`receiver: null` is YAML null in {obj.ref()}", 'write "null"')
+
+
+__all__ = ["key_loc"]

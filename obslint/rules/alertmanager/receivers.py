@@ -1,0 +1,116 @@
+"""Receivers and Flux Providers that point at in-cluster Services nothing creates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from obslint.findings import Finding
+from obslint.index import walk_strings
+from obslint.model.alertmanager import node_loc
+from obslint.rules import RuleContext, rule
+from obslint.rules.alertmanager.common import sources
+
+URL_KEYS = {"url", "webhook_url", "api_url", "address", "endpoint", "proxy_url"}
+
+_FAIL = """\
+-- monitoring/kube-prometheus-stack.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kube-prometheus-stack
+  namespace: monitoring
+spec:
+  chart:
+    spec:
+      chart: kube-prometheus-stack
+      version: 80.6.0
+  values:
+    defaultRules:
+      create: false
+    alertmanager:
+      config:
+        route:
+          receiver: discord
+        receivers:
+          - name: discord
+            webhook_configs:
+              - url: http://alertmanager-discord.monitoring.svc:9094
+"""
+
+_PASS = (
+    _FAIL
+    + """\
+-- monitoring/alertmanager-discord.yaml --
+apiVersion: v1
+kind: Service
+metadata:
+  name: alertmanager-discord
+  namespace: monitoring
+spec:
+  selector: {app: alertmanager-discord}
+  ports:
+    - port: 9094
+"""
+)
+
+
+def _urls(node: Any) -> Iterator[tuple[Any, Any, str]]:
+    for _path, container, key in walk_strings(node):
+        value = container[key]
+        if isinstance(key, str) and key in URL_KEYS and isinstance(value, str):
+            yield container, key, value
+
+
+@rule(
+    "AM008",
+    "receiver-endpoint-missing",
+    "error",
+    "A receiver or Flux Provider sends to an in-cluster Service that nothing in the repository creates",
+    why="""
+        Webhook receivers often point at an in-cluster bridge (a Discord or Signal proxy,
+        Robusta, a ticketing relay), and Flux notification Providers at Alertmanager. When the
+        Service in that URL is not created by any manifest or chart of the repository (a typo,
+        a renamed release, a component that was removed), every notification fails at delivery
+        time, only visible in Alertmanager's logs.
+    """,
+    failing=_FAIL,
+    passing=_PASS,
+    fix="Point the URL at a Service the repository creates (name, namespace, port), or deploy the missing component.",
+)
+def receiver_endpoint_missing(ctx: RuleContext) -> Iterator[Finding]:
+    try:
+        from obslint.model.services import check_url
+    except ImportError:  # pragma: no cover - the Flux model ships with the package
+        return
+    seen: set = set()
+    for src in sources(ctx.index):
+        for rec in src.config.receivers.values():
+            namespace = src.namespace
+            for amc in src.amconfigs:
+                if rec.name in amc.receivers:
+                    namespace = amc.namespace
+            for container, key, url in _urls(rec.data):
+                problem = check_url(ctx.index, url, from_namespace=namespace)
+                if problem is None:
+                    continue
+                loc = node_loc(container, key, src.anchor)
+                if (loc, url) in seen:
+                    continue
+                seen.add((loc, url))
+                yield Finding(loc, f'receiver "{rec.name}": {problem.message}', problem.hint)
+    for provider in ctx.index.of_kind("Provider", group="notification.toolkit.fluxcd.io"):
+        address = provider.spec.get("address")
+        if not isinstance(address, str):
+            continue
+        try:
+            from obslint.model.services import namespace_of
+
+            ns = namespace_of(ctx.index, provider)
+        except Exception:
+            ns = provider.namespace
+        problem = check_url(ctx.index, address, from_namespace=ns)
+        if problem is not None:
+            spec = provider.get("spec")
+            loc = spec.loc("address") if isinstance(spec, Mapping) and hasattr(spec, "loc") else provider.loc()
+            yield Finding(loc, f"{provider.ref()}: {problem.message}", problem.hint)
