@@ -230,7 +230,7 @@ def _from_helm(index: Index, hr: HelmReleaseView) -> LokiConfig | None:
     loki = loki if isinstance(loki, dict) else {}
     base_loc = hr.obj.loc("spec", "values") if "values" in hr.obj.spec else hr.obj.loc("spec")
     cfg = LokiConfig(hr.obj.name, hr.namespace, hr.obj, "helm", base_loc, helm=hr, chart=hr.chart)
-    version_major = _major(hr.version)
+    version_major = _major(hr.version if hr.version is not None else _chart_ref_version(index, hr))
     image_major = _major(dig(loki, "image", "tag"))
     if image_major is not None:
         cfg.loki_major = image_major
@@ -269,6 +269,8 @@ def _from_helm(index: Index, hr: HelmReleaseView) -> LokiConfig | None:
                 }
             layers.append(_Layer("default", defaults, None))
     cfg.layers = layers
+    if version_major is None and image_major is None and cfg.get("compactor", "shared_store") is not None:
+        cfg.loki_major = 2  # version unknown; compactor.shared_store was removed in Loki 3.0
 
     if hr.chart == "loki":
         mode = dig(values, "deploymentMode")
@@ -293,6 +295,19 @@ def _from_helm(index: Index, hr: HelmReleaseView) -> LokiConfig | None:
     if own is not None:
         cfg.storage_type, cfg.storage_type_loc = own
     return cfg
+
+
+def _chart_ref_version(index: Index, hr: HelmReleaseView) -> str | None:
+    """The chart version of a `chartRef` to an OCIRepository (its `spec.ref.tag` or `semver`)."""
+    ref = hr.obj.spec.get("chartRef")
+    if not isinstance(ref, dict) or ref.get("kind") != "OCIRepository" or not isinstance(ref.get("name"), str):
+        return None
+    ns = ref.get("namespace") or hr.obj.namespace
+    for repo in index.find("OCIRepository", ref["name"], ns if isinstance(ns, str) else None):
+        tag = dig(repo.spec, "ref", "tag") or dig(repo.spec, "ref", "semver")
+        if tag is not None:
+            return str(tag)
+    return None
 
 
 def _chart_volume(hr: HelmReleaseView, component: tuple, default_enabled: bool = True) -> Volume:

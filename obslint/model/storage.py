@@ -25,6 +25,7 @@ from typing import Any
 
 from obslint.findings import Loc
 from obslint.index import Index, K8sObject, dig, loc_of, provider
+from obslint.load import YMap
 from obslint.model.helm import HelmReleaseView, releases_of_chart
 from obslint.units import try_duration, try_prom_bytes, try_quantity_bytes
 
@@ -137,6 +138,13 @@ def _size(store: TSDBStore, spec: Any) -> None:
     store.retention_size_loc = loc_of(spec, "retentionSize")
 
 
+def _key_loc(parent: Any, key: str, fallback: Loc) -> Loc:
+    """Where `key:` itself is written (not its value)."""
+    if isinstance(parent, YMap) and key in parent:
+        return parent.key_loc(key)
+    return fallback
+
+
 def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
     out: list[TSDBStore] = []
     values = hr.values
@@ -145,7 +153,7 @@ def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
     if _truthy(dig(prom, "enabled"), True) and not _truthy(dig(prom, "agentMode"), False):
         spec = dig(prom, "prometheusSpec")
         spec = spec if isinstance(spec, dict) else {}
-        spec_loc = hr.loc("prometheus", "prometheusSpec") if spec else spec_fallback
+        spec_loc = _key_loc(prom, "prometheusSpec", spec_fallback) if spec else spec_fallback
         retention, text, rloc, declared = _retention(spec, spec_loc, KPS_DEFAULT_PROMETHEUS_RETENTION)
         store = TSDBStore(
             "prometheus", hr.release_name, hr.namespace, hr.obj, "helm", spec_loc,
@@ -158,7 +166,7 @@ def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
     if _truthy(dig(am, "enabled"), True):
         spec = dig(am, "alertmanagerSpec")
         spec = spec if isinstance(spec, dict) else {}
-        spec_loc = hr.loc("alertmanager", "alertmanagerSpec") if spec else spec_fallback
+        spec_loc = _key_loc(am, "alertmanagerSpec", spec_fallback) if spec else spec_fallback
         retention, text, rloc, declared = _retention(spec, spec_loc, KPS_DEFAULT_ALERTMANAGER_RETENTION)
         store = TSDBStore(
             "alertmanager", hr.release_name, hr.namespace, hr.obj, "helm", spec_loc,

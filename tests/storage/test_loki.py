@@ -281,3 +281,27 @@ def test_provider_reads_chart_defaults(repo):
     assert cfg.auth_enabled is True and cfg.deployment_mode == "SimpleScalable" and cfg.storage_type == "s3"
     assert cfg.value("limits_config", "reject_old_samples_max_age") == "168h"
     assert cfg.get("limits_config", "reject_old_samples").declared is False
+
+
+def test_chart_ref_version_and_shared_store(repo):
+    extra = "limits_config:\n  retention_period: 14d\ncompactor:\n  shared_store: filesystem\n  retention_enabled: true"
+    files = loki_hr(with_loki(extra))
+    text = files["monitoring/loki.yaml"].replace(
+        "  chart:\n    spec:\n      chart: loki\n      version: 6.46.0\n",
+        "  chartRef:\n    kind: OCIRepository\n    name: loki\n",
+    )
+    files["monitoring/loki.yaml"] = text
+    # version unknown: shared_store (removed in Loki 3.0) marks Loki 2, which needs no delete_request_store
+    assert not run(repo(files), "LOKI001")
+    files["monitoring/oci.yaml"] = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: loki, namespace: monitoring}
+spec:
+  url: oci://ghcr.io/example/loki
+  ref: {tag: 6.30.0}
+"""
+    (cfg,) = provider(repo(files))
+    assert cfg.loki_major == 3
+    (f,) = run(repo(files), "LOKI001")
+    assert "delete_request_store" in f.message

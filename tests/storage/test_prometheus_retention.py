@@ -76,6 +76,8 @@ def test_retention_without_size_uses_chart_default_retention(repo):
 def test_size_exceeds_volume(repo):
     (f,) = findings(repo(kps(prom(PVC + "retentionSize: 25GB"))), "STOR002")
     assert "larger than" in f.message and f.loc.line == 26
+    (f,) = findings(repo(kps(prom(PVC + "retentionSize: 20GB"))), "STOR002")
+    assert "as large as" in f.message
     (f,) = findings(repo(kps(prom(PVC + "retentionSize: 18GiB"))), "STOR002")
     assert "above 85%" in f.message
     assert not findings(repo(kps(prom(PVC + "retentionSize: 17GiB"))), "STOR002")

@@ -139,7 +139,12 @@ def retention_size_exceeds_volume(ctx: RuleContext) -> Iterator[Finding]:
         limit = vol.size * share
         if store.retention_size <= limit:
             continue
-        what = "larger than" if store.retention_size > vol.size else f"above {share:.0%} of"
+        if store.retention_size > vol.size:
+            what = "larger than"
+        elif store.retention_size == vol.size:
+            what = "as large as"
+        else:
+            what = f"above {share:.0%} of"
         yield ctx.finding(
             store.retention_size_loc,
             f"{store.ref()}: retentionSize {store.retention_size_text} is {what} its volume ({vol.size_text}); "
