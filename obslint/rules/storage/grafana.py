@@ -50,15 +50,24 @@ def _grafana_values(hr: HelmReleaseView) -> tuple[Any, tuple]:
     return hr.values, ()
 
 
-def grafana_sidecars(index: Index) -> list[Sidecar]:
-    """The datasource sidecars of every Grafana the repo deploys (kube-prometheus-stack, grafana chart)."""
+def _namespace_helpers():
+    """(namespace_of(index, obj), release_namespace(index, hr)) from the Flux model, with fallbacks."""
     try:
-        from obslint.model.services import release_namespace
+        from obslint.model.services import namespace_of, release_namespace
     except ImportError:  # pragma: no cover
+
+        def namespace_of(_index: Index, obj: K8sObject) -> str | None:
+            return obj.namespace
 
         def release_namespace(_index: Index, rel: HelmReleaseView) -> str | None:
             return rel.namespace
 
+    return namespace_of, release_namespace
+
+
+def grafana_sidecars(index: Index) -> list[Sidecar]:
+    """The datasource sidecars of every Grafana the repo deploys (kube-prometheus-stack, grafana chart)."""
+    _, release_namespace = _namespace_helpers()
     out: list[Sidecar] = []
     for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
         values, prefix = _grafana_values(hr)
@@ -152,14 +161,16 @@ def provisioning_holders(index: Index) -> Iterator[tuple[K8sObject, Any, YMap]]:
 def datasource_entries(index: Index, sidecars: list[Sidecar] | None = None) -> list[DatasourceEntry]:
     """Every Grafana datasource with a URL: sidecar provisioning files, GrafanaDatasource objects,
     kube-prometheus-stack `grafana.additionalDataSources`, grafana chart `datasources`."""
+    namespace_of, release_namespace = _namespace_helpers()
     sidecars = grafana_sidecars(index) if sidecars is None else sidecars
-    grafana_ns = {s.release.namespace for s in sidecars if s.release.namespace}
+    # Grafana resolves a datasource URL from its own namespace: for sidecar-loaded files that is
+    # the namespace of the (single) Grafana with a sidecar, else the ConfigMap's.
+    grafana_ns = {release_namespace(index, s.release) for s in sidecars} - {None}
     only_ns = next(iter(grafana_ns)) if len(grafana_ns) == 1 else None
     out: list[DatasourceEntry] = []
     for obj, doc, _data in provisioning_holders(index):
-        out.extend(
-            _entries_from_list(doc["datasources"], obj.ref(), only_ns or obj.namespace, obj, obj.loc("metadata"))
-        )
+        ns = only_ns or namespace_of(index, obj)
+        out.extend(_entries_from_list(doc["datasources"], obj.ref(), ns, obj, obj.loc("metadata")))
     for obj in index.of_kind("GrafanaDatasource"):
         ds = obj.get("spec", "datasource")
         if isinstance(ds, dict):
@@ -168,21 +179,22 @@ def datasource_entries(index: Index, sidecars: list[Sidecar] | None = None) -> l
                 DatasourceEntry(
                     str(ds.get("type", "")).lower(), url if isinstance(url, str) else None,
                     obj.loc("spec", "datasource", "url"), obj.loc("spec", "datasource"),
-                    f"{obj.ref()}", obj.namespace,
+                    f"{obj.ref()}", namespace_of(index, obj),
                 )
             )  # fmt: skip
     for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
         values, prefix = _grafana_values(hr)
         fallback = hr.loc(*prefix)
+        hr_ns = release_namespace(index, hr)
         if hr.chart == "kube-prometheus-stack":
             desc = f"HelmRelease {hr.obj.name} values grafana.additionalDataSources"
-            out.extend(_entries_from_list(values.get("additionalDataSources"), desc, hr.namespace, None, fallback))
+            out.extend(_entries_from_list(values.get("additionalDataSources"), desc, hr_ns, None, fallback))
         files = values.get("datasources")
         if isinstance(files, dict):
             for key, doc in files.items():
                 if isinstance(doc, dict):
                     desc = f"HelmRelease {hr.obj.name} values datasources.{key}"
-                    out.extend(_entries_from_list(doc.get("datasources"), desc, hr.namespace, None, fallback))
+                    out.extend(_entries_from_list(doc.get("datasources"), desc, hr_ns, None, fallback))
     return out
 
 
@@ -248,13 +260,7 @@ def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
     sidecars = grafana_sidecars(ctx.index)
     if not sidecars:
         return
-    try:
-        from obslint.model.services import namespace_of
-    except ImportError:  # pragma: no cover
-
-        def namespace_of(_index: Index, obj: K8sObject) -> str | None:
-            return obj.namespace
-
+    namespace_of, _ = _namespace_helpers()
     seen: set[int] = set()
     for obj, _doc, _data in provisioning_holders(ctx.index):
         if id(obj) in seen:
