@@ -131,6 +131,13 @@ def url_secret(value: Any) -> str | None:
     return None
 
 
+def worth_registering(value: str) -> bool:
+    """Whether to add a value to the redactor. Short lower-case words ("loki", "admin") would be
+    blanked out of every message and path in the report; their own line is masked anyway by
+    the credential-key masking of excerpts."""
+    return not (len(value) < 8 and re.fullmatch(r"[a-z0-9-]+", value))
+
+
 def path_str(path: tuple) -> str:
     out = ""
     for p in path:
@@ -174,6 +181,8 @@ def find_credentials(node: Any, path: tuple = ()):
                 continue
             if refs_here or not isinstance(key, str) or not is_credential_key(key):
                 continue
+            if nk == "routingkey" and "victorops_configs" in p:
+                continue  # VictorOps' routing_key names a route; its api_key is the secret
             if not is_literal_value(value):
                 continue
             if (

@@ -31,6 +31,7 @@ from obslint.rules.secrets.common import (
     norm_key,
     path_str,
     url_secret,
+    worth_registering,
 )
 
 CONFIG_TOP_KEYS = {
@@ -69,8 +70,9 @@ def _hint(path: tuple, key: Any, kind: str, context: str) -> str:
 
 
 def _finding(index: Index, loc: Loc, what: str, path: tuple, key: Any, kind: str, value: str, secret: str, hint: str):
-    index.redactor.add(value)
-    index.redactor.add(secret)
+    for v in (value, secret):
+        if worth_registering(v):
+            index.redactor.add(v)
     label = "URL with an embedded token" if kind == "url" else "credential"
     return Finding(
         loc,
