@@ -215,11 +215,11 @@ def test_every_place_is_reported(capsys, planted):
 
 
 def test_short_value_not_registered_is_still_masked(capsys, repo):
-    # "hunter2" is too plain to add to the redactor (it would blank the word everywhere); the
+    # "pw4graf" is too plain to add to the redactor (it would blank the word everywhere); the
     # excerpt of its own line must still hide it.
-    root = repo({"monitoring/grafana.yaml": helmrelease("grafana", "adminPassword: hunter2\n")})
+    root = repo({"monitoring/grafana.yaml": helmrelease("grafana", "adminPassword: pw4graf\n")})
     for fmt in FORMATS:
         code = main(["check", str(root), "--select", "SEC005", "--format", fmt])
         out = capsys.readouterr()
         assert code == 1
-        assert "hunter2" not in out.out + out.err
+        assert "pw4graf" not in out.out + out.err
