@@ -166,10 +166,9 @@ def _is_scalar(node: Any) -> bool:
 def has_filter(node: Any) -> bool:
     """Whether the result vector is filtered by a condition, so the alert does not fire always.
 
-    Filters: a comparison without `bool` (anywhere on the output path), `absent()`-style functions,
-    `and`/`unless` set operators, topk/bottomk/limitk (keep a subset), and comparisons inside
-    aggregations or function arguments whose result is returned (e.g. `count(x > 1)`... still
-    yields a series; so only the output path counts)."""
+    Filters: a comparison without `bool` on the output path (also below aggregations and functions
+    that pass series through: `sum(x > 1)` is empty when nothing exceeds 1), `absent()`-style
+    functions and the `and`/`unless` set operators. Arguments that are scalars do not count."""
     stack = [node]
     while stack:
         n = stack.pop()
@@ -189,16 +188,29 @@ def has_filter(node: Any) -> bool:
             # functions that pass series through keep the filter of their vector argument
             stack.extend(a for a in n.args if not _is_scalar(a))
         elif isinstance(n, pp.AggregateExpr):
-            if op_name(n) in ("topk", "bottomk", "limitk", "limit_ratio"):
-                return True
             # an aggregation of a filtered vector is empty when nothing passes the filter
             # (except count_values/quantile on a scalar param); sum(x > 1) is empty when no x > 1
             stack.append(n.expr)
         elif isinstance(n, pp.SubqueryExpr):
             stack.append(n.expr)
-        elif isinstance(n, pp.MatrixSelector):
-            continue
+        elif isinstance(n, pp.VectorSelector) and _state_selector(n):
+            return True
     return False
+
+
+# Labels whose value is a state: an instant selector matching on them returns series only while the
+# state holds (`kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}`,
+# `gotk_resource_info{ready="False"}`), which filters like a comparison does.
+STATE_LABELS = frozenset(
+    {"ready", "status", "state", "phase", "condition", "reason", "alertstate", "health", "suspended", "result"}
+)
+STATE_METRICS = frozenset({"ALERTS", "ALERTS_FOR_STATE"})
+
+
+def _state_selector(sel: Any) -> bool:
+    if sel.name in STATE_METRICS:
+        return True
+    return any(m.name in STATE_LABELS for m in sel.matchers.matchers)
 
 
 # --- output label sets -------------------------------------------------------------------------
@@ -304,9 +316,9 @@ def output_labels(node: Any) -> Labels:
             extra = frozenset(mod.group_labels or ())
             return Labels(side.known | extra, side.open, side.dropped - extra)
         # one-to-one: the result has the lhs labels (comparison) or the matched label set
+        # one-to-one (Prometheus engine resultMetric, also for filtering comparisons): `on` keeps
+        # only the matching labels, `ignoring` drops them, otherwise the lhs labels stay.
         matching = mod.matching if mod is not None else None
-        if op in COMPARISON_OPS and not (mod is not None and mod.return_bool):
-            return side
         if matching is not None and str(matching.type).endswith("Include"):
             names = frozenset(matching.labels)
             return Labels(frozenset(n for n in names if side.has(n) is not False), False)

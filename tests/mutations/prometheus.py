@@ -23,3 +23,48 @@ def missing_release_label(stack: StackCopy) -> None:
         "  name: cert-manager\n  namespace: monitoring\n  labels:\n    release: kube-prometheus-stack\n",
         "  name: cert-manager\n  namespace: monitoring\n  labels:\n    app: cert-manager\n",
     )
+
+
+@mutation("alert-without-severity", {"PROM004"})
+def alert_without_severity(stack: StackCopy) -> None:
+    """CertificateExpiringSoon loses its severity label."""
+    stack.replace(
+        RULES,
+        "          for: 1h\n          labels:\n            severity: warning\n          annotations:\n"
+        "            summary: Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than 14 days\n",
+        "          for: 1h\n          labels:\n            team: platform\n          annotations:\n"
+        "            summary: Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than 14 days\n",
+    )
+
+
+@mutation("alert-without-annotations", {"PROM005"})
+def alert_without_annotations(stack: StackCopy) -> None:
+    """LokiNoLogsReceived loses its summary and description."""
+    stack.replace(
+        RULES,
+        "          annotations:\n            summary: Loki has received no log lines for 30 minutes\n"
+        "            description: >-\n"
+        "              Loki is up but no log lines arrived in the last 30 minutes; the Alloy DaemonSet is probably\n"
+        "              not shipping logs (check the alloy pods in the monitoring namespace).\n",
+        "",
+    )
+
+
+@mutation("alert-without-threshold", {"PROM007"})
+def alert_without_threshold(stack: StackCopy) -> None:
+    """CertificateExpiringSoon loses its comparison: it fires for every certificate."""
+    stack.replace(
+        RULES,
+        "certmanager_certificate_expiration_timestamp_seconds - time() < 14 * 24 * 3600",
+        "certmanager_certificate_expiration_timestamp_seconds - time()",
+    )
+
+
+@mutation("flappy-alert-short-for", {"PROM010"})
+def flappy_alert_short_for(stack: StackCopy) -> None:
+    """LokiDown (absent of up == 1) waits only one minute."""
+    stack.replace(
+        RULES,
+        "          for: 10m\n          labels:\n            severity: critical\n            namespace: monitoring\n",
+        "          for: 1m\n          labels:\n            severity: critical\n            namespace: monitoring\n",
+    )
