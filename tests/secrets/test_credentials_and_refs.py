@@ -1,0 +1,145 @@
+"""SEC005 plaintext-credential and SEC006 secret-ref-missing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import check
+from tests.secrets.helpers import encrypted_secret, flux_ks, helmrelease, secret
+
+
+def fired(root, rule_id, **kwargs):
+    return [f for f in check(root, select=["SEC"], **kwargs).findings if f.rule == rule_id]
+
+
+# --- SEC005 plaintext-credential ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        "adminPassword: ${GRAFANA_ADMIN_PASSWORD}",  # Flux post-build substitution
+        "adminPassword: ''",
+        "adminPassword: <your-password>",  # placeholder
+        "adminPassword: ENC[AES256_GCM,data:abc=,iv:x=,tag:y=,type:str]",
+        "adminPassword: '{{ .Values.password }}'",
+        "admin:\n  existingSecret: grafana-admin\n  userKey: admin-user\n  passwordKey: admin-password",
+        "env:\n  GF_AUTH_GENERIC_OAUTH_USE_REFRESH_TOKEN: 'true'",
+        "alertmanager:\n  alertmanagerSpec:\n    configSecret: alertmanager-config",
+        "grafana.ini:\n  auth.generic_oauth:\n    client_secret: $__file{/etc/secrets/oauth/secret}",
+        "extraEnv:\n  - name: PASSWORD\n    valueFrom:\n      secretKeyRef:\n"
+        "        name: creds\n        key: password",
+        "ingress:\n  annotations:\n    nginx.ingress.kubernetes.io/auth-secret: basic-auth",
+        "config:\n  receivers:\n    - name: p\n      pushover_configs:\n"
+        "        - user_key_file: /etc/alertmanager/secrets/p/user\n"
+        "          token_file: /etc/alertmanager/secrets/p/t",
+        "config:\n  receivers:\n    - name: w\n      webhook_configs:\n        - url: http://robusta-runner.robusta:80/api/alerts",
+    ],
+)
+def test_references_and_placeholders_are_quiet(repo, values):
+    root = repo({"monitoring/hr.yaml": helmrelease("kube-prometheus-stack", values)})
+    assert not fired(root, "SEC005")
+
+
+def test_grafana_admin_password_fires_with_path_and_fingerprint(repo):
+    root = repo({"monitoring/hr.yaml": helmrelease("kube-prometheus-stack", "grafana:\n  adminPassword: s3cr3t-Adm1n")})
+    (f,) = fired(root, "SEC005")
+    assert "grafana.adminPassword" in f.message and "sha256:" in f.message and "s3cr3t" not in f.message
+    assert (f.loc.path, f.loc.line, f.loc.col) == ("monitoring/hr.yaml", 16, 22)
+    assert "existingSecret" in f.hint
+
+
+def test_alertmanager_receiver_hint_names_file_form(repo):
+    values = "alertmanager:\n  config:\n    receivers:\n      - name: pd\n        pagerduty_configs:\n"
+    values += "          - routing_key: R0ut1ngKeyValue42\n"
+    root = repo({"monitoring/hr.yaml": helmrelease("kube-prometheus-stack", values)})
+    (f,) = fired(root, "SEC005")
+    assert "routing_key_file" in f.hint and "alertmanagerSpec.secrets" in f.hint
+
+
+def test_flux_provider_address_token(repo):
+    provider = (
+        "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata:\n  name: discord\n"
+        "  namespace: flux-system\nspec:\n  type: discord\n  address: https://discord.com/api/webhooks/1/Tok3nValue99\n"
+    )
+    (f,) = fired(repo({"p.yaml": provider}), "SEC005")
+    assert "spec.address" in f.message and "secretRef" in f.hint
+    ok = provider.replace("  address: https://discord.com/api/webhooks/1/Tok3nValue99\n", "  secretRef:\n    name: d\n")
+    assert not fired(repo({"p.yaml": ok}), "SEC005")
+
+
+def test_alloy_literal_vs_sys_env(repo):
+    bad = 'prometheus.remote_write "x" {\n  endpoint {\n    url = "https://m.example/api/v1/push"\n'
+    bad += '    basic_auth {\n      username = "u"\n      password = "Alloy-Pa55word"\n    }\n  }\n}\n'
+    (f,) = fired(repo({"alloy/config.alloy": bad}), "SEC005")
+    assert f.loc.line == 6 and "sys.env" in f.hint
+    good = bad.replace('"Alloy-Pa55word"', 'sys.env("REMOTE_WRITE_PASSWORD")')
+    assert not fired(repo({"alloy/config.alloy": good}), "SEC005")
+
+
+# --- SEC006 secret-ref-missing --------------------------------------------------------------
+
+
+def test_values_from_missing_and_present(repo):
+    extra = "  valuesFrom:\n    - kind: Secret\n      name: loki-s3\n"
+    files = {"monitoring/loki.yaml": helmrelease("loki", "deploymentMode: SingleBinary", extra=extra)}
+    (f,) = fired(repo(files), "SEC006")
+    assert "'loki-s3'" in f.message and "namespace monitoring" in f.message
+    files["monitoring/loki-s3.sops.yaml"] = encrypted_secret("loki-s3")
+    assert not fired(repo(files), "SEC006")
+
+
+def test_optional_values_from_and_generator_and_external_secret(repo):
+    extra = "  valuesFrom:\n    - kind: Secret\n      name: opt\n      optional: true\n"
+    extra += "    - kind: Secret\n      name: generated\n    - kind: Secret\n      name: external\n"
+    files = {
+        "clusters/home/apps.yaml": flux_ks("apps", "./monitoring"),
+        "monitoring/kustomization.yaml": "namespace: monitoring\nresources:\n  - loki.yaml\n  - es.yaml\n"
+        "secretGenerator:\n  - name: generated\n    envs:\n      - x.sops.env\ngeneratorOptions:\n"
+        "  disableNameSuffixHash: true\n",
+        "monitoring/loki.yaml": helmrelease("loki", "deploymentMode: SingleBinary", extra=extra),
+        "monitoring/es.yaml": "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: ext\n"
+        "spec:\n  target:\n    name: external\n",
+    }
+    assert not fired(repo(files), "SEC006")
+
+
+def test_decryption_secret_allow_list(repo):
+    files = {"clusters/home/apps.yaml": flux_ks("apps", "./apps")}
+    assert not fired(repo(files), "SEC006")  # flux-system/sops-age is allowed by default
+    files["clusters/home/apps.yaml"] = files["clusters/home/apps.yaml"].replace("sops-age", "age-key")
+    root = repo(files)
+    (f,) = fired(root, "SEC006")
+    assert "spec.decryption.secretRef" in f.message
+    (root / ".obslint.yaml").write_text("options:\n  secret-ref-missing:\n    allow: [flux-system/age-key]\n")
+    assert not fired(root, "SEC006")
+
+
+def test_alertmanager_file_needs_mounted_secret(repo):
+    values = (
+        "alertmanager:\n  alertmanagerSpec:\n    secrets: [am-pushover]\n  config:\n    receivers:\n"
+        "      - name: p\n        pushover_configs:\n"
+        "          - user_key_file: /etc/alertmanager/secrets/am-pushover/user\n"
+        "            token_file: /etc/alertmanager/secrets/other/token\n"
+    )
+    files = {
+        "monitoring/kps.yaml": helmrelease("kube-prometheus-stack", values),
+        "monitoring/am.sops.yaml": encrypted_secret("am-pushover"),
+    }
+    (f,) = fired(repo(files), "SEC006")
+    assert "'other'" in f.message and "token_file" in f.message and "alertmanagerSpec.secrets" in f.hint
+
+
+def test_secret_key_ref_in_deployment(repo):
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: kuma\n  namespace: monitoring\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - name: c\n          env:\n            - name: P\n"
+        "              valueFrom:\n                secretKeyRef:\n                  name: kuma-db\n"
+        "                  key: password\n"
+    )
+    (f,) = fired(repo({"d.yaml": deploy}), "SEC006")
+    assert f.loc.line == 15
+    assert not fired(repo({"d.yaml": deploy, "s.sops.yaml": encrypted_secret("kuma-db")}), "SEC006")
+    assert not fired(
+        repo({"d.yaml": deploy, "s.yaml": secret("kuma-db", body="stringData:\n  password: x\n")}), "SEC006"
+    )
