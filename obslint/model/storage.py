@@ -81,6 +81,26 @@ class TSDBStore:
         return f"{title} {where}{self.name}"
 
 
+def values_hidden(hr: HelmReleaseView | None, *prefixes: str) -> bool:
+    """True when `valuesFrom` may supply values under one of these dotted prefixes (a whole
+    ConfigMap/Secret without targetPath, or a targetPath below a prefix): an absent key cannot
+    be judged then."""
+    if hr is None:
+        return False
+    refs = hr.obj.spec.get("valuesFrom")
+    if not isinstance(refs, list):
+        return False
+    for ref in refs:
+        if not isinstance(ref, dict):
+            continue
+        target = ref.get("targetPath")
+        if not isinstance(target, str) or not target:
+            return True
+        if any(target == p or target.startswith(p + ".") or p.startswith(target + ".") for p in prefixes):
+            return True
+    return False
+
+
 def volume_from_storage_spec(storage: Any, container: Any, key: Any, fallback: Loc) -> Volume:
     """A prometheus-operator StorageSpec (`storageSpec` / `storage`) as a Volume."""
     if not isinstance(storage, dict) or not storage:
@@ -179,7 +199,7 @@ def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
 
 def _from_crd(obj: K8sObject, component: str) -> TSDBStore:
     spec = obj.spec
-    spec_loc = obj.loc("spec")
+    spec_loc = _key_loc(obj.data, "spec", obj.loc())
     default = (
         OPERATOR_DEFAULT_PROMETHEUS_RETENTION if component == "prometheus" else OPERATOR_DEFAULT_ALERTMANAGER_RETENTION
     )

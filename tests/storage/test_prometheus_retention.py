@@ -191,3 +191,40 @@ def test_model_values(repo):
     assert prom_store.retention == 15 * DAY and prom_store.retention_size == 16 * 1024**3
     assert prom_store.volume.kind == "pvc" and prom_store.volume.size == 20 * 1024**3
     assert am.component == "alertmanager" and am.retention == 5 * DAY and am.volume.size == 1024**3
+
+
+def test_values_from_may_hold_the_missing_key(repo):
+    files = kps(prom(PVC))
+    files["monitoring/kps.yaml"] = files["monitoring/kps.yaml"].replace(
+        "  values:\n", "  valuesFrom:\n    - {kind: ConfigMap, name: kps-values}\n  values:\n"
+    )
+    assert not findings(repo(files), "STOR001")
+    files["monitoring/kps.yaml"] = files["monitoring/kps.yaml"].replace(
+        "name: kps-values}", "name: kps-values, targetPath: grafana.adminPassword}"
+    )
+    assert findings(repo(files), "STOR001")
+
+
+def test_alertmanager_crd_and_loki_without_persistence(repo):
+    files = {
+        "am.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: m}\n"
+        "spec:\n  replicas: 1\n",
+        "loki.yaml": """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: loki, namespace: m}
+spec:
+  chart: {spec: {chart: loki, version: 6.46.0}}
+  values:
+    deploymentMode: SingleBinary
+    singleBinary:
+      persistence:
+        enabled: false
+    loki:
+      storage: {type: filesystem}
+      limits_config: {retention_period: 7d}
+""",
+    }
+    found = findings(repo(files), "STOR003")
+    assert sorted((f.loc.path, f.loc.line) for f in found) == [("am.yaml", 4), ("loki.yaml", 10)]
+    assert "120h" in found[0].message and "1w of logs" in found[1].message

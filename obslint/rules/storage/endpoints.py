@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from obslint.findings import Finding, Loc
 from obslint.index import Index
 from obslint.model.loki import LogWriter, LokiConfig, loki_for_url
+from obslint.model.storage import values_hidden
 from obslint.rules import RuleContext, rule
 from obslint.rules.storage.grafana import datasource_entries
 from obslint.rules.storage.loki import SCHEMA_V13, loki_example
@@ -81,6 +82,11 @@ def loki_tenant_mismatch(ctx: RuleContext) -> Iterator[Finding]:
             continue
         cfg = loki_for_url(ctx.index, w.url, w.namespace)
         if cfg is None:
+            continue
+        auth = cfg.get("auth_enabled")
+        if (auth is None or not auth.declared) and values_hidden(
+            cfg.helm, "loki.auth_enabled", "loki.structuredConfig"
+        ):
             continue
         if cfg.auth_enabled and w.tenant is None and not _gateway_auth(cfg):
             yield ctx.finding(

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from obslint.findings import Finding
 from obslint.model.loki import LokiConfig
+from obslint.model.storage import values_hidden
 from obslint.rules import RuleContext, rule
 from obslint.rules.storage.prometheus_retention import _rate
 from obslint.units import DAY, format_bytes, format_duration, try_duration
@@ -94,6 +95,8 @@ def loki_retention_not_enforced(ctx: RuleContext) -> Iterator[Finding]:
         has_retention = bool(period) or bool(streams)
         if has_retention and not cfg.retention_enabled:
             enabled = cfg.get("compactor", "retention_enabled")
+            if enabled is None and values_hidden(cfg.helm, "loki.compactor", "loki.structuredConfig.compactor"):
+                continue
             loc = enabled.loc if enabled is not None and enabled.declared else None
             if loc is None:
                 loc = setting.loc if setting is not None and setting.declared else cfg.where("limits_config")
@@ -107,6 +110,8 @@ def loki_retention_not_enforced(ctx: RuleContext) -> Iterator[Finding]:
         elif cfg.retention_enabled and cfg.loki_major >= 3:
             store = cfg.value("compactor", "delete_request_store")
             if isinstance(store, str) and store.strip():
+                continue
+            if values_hidden(cfg.helm, "loki.compactor", "loki.structuredConfig.compactor"):
                 continue
             yield ctx.finding(
                 cfg.where("compactor", "retention_enabled"),

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from obslint.findings import Finding
-from obslint.model.storage import TSDBStore
+from obslint.model.storage import TSDBStore, values_hidden
 from obslint.rules import RuleContext, rule
 from obslint.units import DAY, UnitError, format_bytes, format_duration, parse_bytes_any
 
@@ -89,6 +89,8 @@ def retention_without_size(ctx: RuleContext) -> Iterator[Finding]:
         if store.component != "prometheus" or not store.volume.persistent or store.retention_size is not None:
             continue
         if store.retention_size_text:  # set but unparseable: a schema problem, not this one
+            continue
+        if values_hidden(store.helm, "prometheus.prometheusSpec.retentionSize"):
             continue
         size = f" ({store.volume.size_text})" if store.volume.size_text else ""
         retention = store.retention_text or "the default"
@@ -178,6 +180,13 @@ def retention_without_persistence(ctx: RuleContext) -> Iterator[Finding]:
     for store in _stores(ctx):
         vol = store.volume
         if vol.kind not in ("emptyDir", "ephemeral"):
+            continue
+        spec_key = (
+            "prometheus.prometheusSpec.storageSpec"
+            if store.component == "prometheus"
+            else ("alertmanager.alertmanagerSpec.storage")
+        )
+        if not vol.declared and values_hidden(store.helm, spec_key):
             continue
         what = "an emptyDir" if vol.kind == "emptyDir" else "an ephemeral volume"
         keeps = "alerts state (silences, notification log)" if store.component == "alertmanager" else "samples"
