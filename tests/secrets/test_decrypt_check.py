@@ -1,0 +1,77 @@
+"""sops-file-broken's decrypt check with the real sops and the throwaway test key."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+from obslint.cli import main
+from obslint.report import FORMATS
+from tests.conftest import REFERENCE_STACK, ROOT, check, require_tool
+
+KEY = ROOT / "tests" / "keys" / "age-test-key.txt"
+KPS = REFERENCE_STACK / "infrastructure" / "monitoring" / "kube-prometheus-stack"
+
+
+def _copy(tmp_path):
+    root = tmp_path / "repo"
+    (root / "apps").mkdir(parents=True)
+    for f in KPS.glob("*.enc.yaml"):
+        shutil.copy(f, root / "apps" / f.name)
+    (root / ".obslint.yaml").write_text(f"options:\n  sops-file-broken:\n    key-file: {KEY}\n")
+    return root
+
+
+def _tamper(path):
+    text = path.read_text()
+    m = re.search(r"admin-password: ENC\[AES256_GCM,data:(\w)", text)
+    assert m
+    new = "A" if m.group(1) != "A" else "B"
+    path.write_text(text[: m.start(1)] + new + text[m.end(1) :])
+
+
+def test_intact_files_decrypt(tmp_path):
+    require_tool("sops")
+    root = _copy(tmp_path)
+    result = check(root, select=["SEC003"])
+    assert not result.errors and result.findings == []
+    assert not any("decrypt check skipped" in n for n in result.notices)
+
+
+def test_tampered_file_is_reported_and_plaintext_never_printed(tmp_path, capsys, monkeypatch):
+    sops = require_tool("sops")
+    root = _copy(tmp_path)
+    target = root / "apps" / "grafana-admin.enc.yaml"
+    other = root / "apps" / "alertmanager-pushover.enc.yaml"
+    # the plaintext of the intact file, to prove it never reaches the output
+    clear = subprocess.run(
+        [sops, "--decrypt", str(other)],
+        capture_output=True,
+        text=True,
+        env={"SOPS_AGE_KEY_FILE": str(KEY), "PATH": ""},
+        check=True,
+    ).stdout
+    values = [v.strip() for v in re.findall(r"^\s+(?:user-key|token): (.+)$", clear, re.M)]
+    assert values
+    _tamper(target)
+    result = check(root, select=["SEC003"])
+    (f,) = result.findings
+    assert f.loc.path == "apps/grafana-admin.enc.yaml" and "cannot decrypt" in f.message
+    monkeypatch.delenv("SOPS_AGE_KEY_FILE", raising=False)
+    for fmt in FORMATS:
+        main(["check", str(root), "--format", fmt])
+        out = capsys.readouterr()
+        assert not any(v in out.out + out.err for v in values), fmt
+    # nothing decrypted was left behind next to the files
+    assert sorted(p.name for p in (root / "apps").iterdir()) == sorted(
+        ["grafana-admin.enc.yaml", "alertmanager-pushover.enc.yaml"]
+    )
+
+
+def test_decrypt_disabled_by_option(tmp_path):
+    require_tool("sops")
+    root = _copy(tmp_path)
+    _tamper(root / "apps" / "grafana-admin.enc.yaml")
+    (root / ".obslint.yaml").write_text("options:\n  sops-file-broken:\n    decrypt: false\n")
+    assert check(root, select=["SEC003"]).findings == []
