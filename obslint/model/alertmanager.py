@@ -521,6 +521,7 @@ class KnownAlert:
     loc: Loc | None  # the rule's position (None for chart-default alerts)
     release: HelmReleaseView | None = None
     engine: str = "promql"
+    prefixes: dict[str, str] = field(default_factory=dict)  # label -> known prefix of its value
 
     def __repr__(self) -> str:
         return f"<KnownAlert {self.name} {self.labels}>"
@@ -591,9 +592,14 @@ def _rule_entries(index: Index) -> Iterator[Any]:
 
 
 def _flux_alerts(index: Index) -> Iterator[KnownAlert]:
-    """Flux notification-controller events sent through a Provider of type `alertmanager`: the
-    event severity becomes the `severity` label (info|error); the alert name and the other labels
-    come from the event (unknown here). https://fluxcd.io/flux/components/notification/providers/#alertmanager"""
+    """Flux notification-controller events sent through a Provider of type `alertmanager`.
+
+    The provider (fluxcd/notification-controller internal/notifier/alertmanager.go) posts labels:
+    the Alert's `eventMetadata` (minus `summary`), then `alertname` = "Flux" + involved kind +
+    Title(reason), `severity` = event severity (info|error), `reason`, `kind`, `name`,
+    `namespace`, `reportingcontroller`. Kind comes from the Alert's eventSources; the reason,
+    object name and namespace are unknown here.
+    """
     providers = {
         (_namespace_of(index, p), p.name)
         for p in index.of_kind("Provider", group="notification.toolkit.fluxcd.io")
@@ -606,15 +612,28 @@ def _flux_alerts(index: Index) -> Iterator[KnownAlert]:
         ref = dig(alert.spec, "providerRef", "name")
         if (ns, ref) not in providers:
             continue
+        meta = alert.spec.get("eventMetadata")
+        fixed = {str(k): scalar_str(v) for k, v in meta.items() if k != "summary"} if isinstance(meta, Mapping) else {}
+        sources = alert.spec.get("eventSources")
+        kinds = sorted(
+            {scalar_str(s.get("kind")) for s in sources if isinstance(s, Mapping) and s.get("kind")}
+            if isinstance(sources, list)
+            else set()
+        )
         severities = ["error"] if alert.spec.get("eventSeverity") == "error" else ["info", "error"]
-        for sev in severities:
-            yield KnownAlert(
-                f"Flux events of {alert.ref()}",
-                {"severity": sev},
-                frozenset({"alertname"}),
-                "flux",
-                alert.loc(),
-            )
+        for kind in kinds or [""]:
+            for sev in severities:
+                labels = {**fixed, "severity": sev}
+                if kind:
+                    labels["kind"] = kind
+                yield KnownAlert(
+                    f"Flux {kind or 'events'} events of {alert.ref()}",
+                    labels,
+                    frozenset({"alertname", "reason", "name", "namespace", "reportingcontroller"}),
+                    "flux",
+                    alert.loc(),
+                    prefixes={"alertname": "Flux" + kind},
+                )
 
 
 @provider("alerts.universe")
@@ -659,10 +678,15 @@ def matcher_verdict(m: Any, alert: KnownAlert) -> bool | None:
     """True/False when the matcher's outcome is certain for every instance of the alert."""
     if m.name in alert.labels:
         return m.matches_value(alert.labels[m.name])
-    from obslint.routing import _matches_all
+    from obslint.routing import _matches_all, finite_values
 
     if _matches_all(m):
         return True
+    prefix = alert.prefixes.get(m.name)
+    if prefix and m.op in ("=", "=~"):
+        values = finite_values(m)
+        if values is not None and not any(v.startswith(prefix) for v in values):
+            return False
     return None
 
 

@@ -1,0 +1,138 @@
+"""Mutations for the AM family (Alertmanager routes, receivers, inhibit rules)."""
+
+from tests.mutations import StackCopy, mutation
+
+HR = "infrastructure/monitoring/kube-prometheus-stack/helmrelease.yaml"
+FLUX = "infrastructure/monitoring/config/flux-notifications.yaml"
+
+LAST_ROUTE = '                - severity =~ "warning|info"\n        inhibit_rules:\n'
+CRITICAL_ROUTE = (
+    '            - receiver: pushover-critical\n              matchers:\n                - severity = "critical"\n'
+)
+
+
+def _append_route(stack: StackCopy, route: str) -> None:
+    stack.replace(HR, LAST_ROUTE, '                - severity =~ "warning|info"\n' + route + "        inhibit_rules:\n")
+
+
+@mutation("route-to-undefined-receiver", {"AM001"})
+def undefined_receiver(stack: StackCopy) -> None:
+    """A new team route names a receiver nobody defined."""
+    _append_route(
+        stack, '            - receiver: pushover-oncall\n              matchers:\n                - team = "db"\n'
+    )
+
+
+@mutation("receiver-without-route", {"AM002"})
+def unused_receiver(stack: StackCopy) -> None:
+    """A receiver is added but no route leads to it."""
+    stack.replace(HR, '          - name: "null"\n', '          - name: "null"\n          - name: blackhole\n')
+
+
+@mutation("alert-routed-to-null", {"AM003"})
+def alert_dropped(stack: StackCopy) -> None:
+    """The Watchdog route's matcher grows to catch a real alert and sends it to "null"."""
+    stack.replace(HR, '- alertname = "Watchdog"', '- alertname =~ "Watchdog|KubePodCrashLooping"')
+
+
+@mutation("route-below-catch-all", {"AM004"})
+def shadowed_route(stack: StackCopy) -> None:
+    """A broader severity route inserted above the critical one takes all critical alerts."""
+    stack.replace(
+        HR,
+        CRITICAL_ROUTE,
+        "            - receiver: pushover-warning\n              matchers:\n"
+        + '                - severity =~ "critical|warning"\n'
+        + CRITICAL_ROUTE,
+    )
+
+
+@mutation("child-route-contradicts-parent", {"AM005"})
+def contradictory_route(stack: StackCopy) -> None:
+    """A warning child under the critical route: no alert can be both."""
+    stack.replace(
+        HR,
+        CRITICAL_ROUTE,
+        CRITICAL_ROUTE
+        + "              routes:\n                - receiver: pushover-warning\n"
+        + '                  matchers:\n                    - severity = "warning"\n',
+    )
+
+
+@mutation("route-severity-typo", {"AM006"})
+def route_no_known_alert(stack: StackCopy) -> None:
+    """A route for a misspelled severity."""
+    _append_route(
+        stack,
+        '            - receiver: pushover-critical\n              matchers:\n                - severity = "critcal"\n',
+    )
+
+
+@mutation("unquoted-null-receiver", {"AM007"})
+def yaml_null_receiver(stack: StackCopy) -> None:
+    """`receiver: null` without quotes on the Watchdog route."""
+    stack.replace(
+        HR,
+        '            - receiver: "null"\n              matchers:\n                - alertname = "Watchdog"\n',
+        '            - receiver: null\n              matchers:\n                - alertname = "Watchdog"\n',
+    )
+
+
+@mutation("flux-provider-address-typo", {"AM008"})
+def endpoint_missing(stack: StackCopy) -> None:
+    """The Flux Provider posts to a misspelled Alertmanager Service."""
+    stack.replace(FLUX, "kube-prometheus-stack-alertmanager.monitoring", "kube-prometheus-stack-alertmanagr.monitoring")
+
+
+@mutation("inhibit-rule-overlap-without-equal", {"AM009"})
+def inhibit_overlap(stack: StackCopy) -> None:
+    """The warning->info inhibit rule loses `equal` and its source also matches info alerts."""
+    stack.replace(
+        HR,
+        '              - severity = "warning"\n            target_matchers:\n              - severity = "info"\n'
+        "            equal: [namespace, alertname]\n",
+        '              - severity =~ "warning|info"\n            target_matchers:\n              - severity = "info"\n',
+    )
+
+
+@mutation("inhibit-rule-alertname-typo", {"AM010"})
+def inhibit_no_known_alert(stack: StackCopy) -> None:
+    """The InfoInhibitor inhibit rule names a misspelled alert."""
+    stack.replace(
+        HR,
+        '          - source_matchers:\n              - alertname = "InfoInhibitor"\n',
+        '          - source_matchers:\n              - alertname = "InfoInhibtor"\n',
+    )
+
+
+@mutation("route-mutes-undefined-interval", {"AM011"})
+def undefined_time_interval(stack: StackCopy) -> None:
+    """The warning route mutes during an interval that is not defined."""
+    stack.replace(
+        HR,
+        LAST_ROUTE,
+        '                - severity =~ "warning|info"\n'
+        + "              mute_time_intervals: [nights]\n        inhibit_rules:\n",
+    )
+
+
+@mutation("group-by-all-labels", {"AM012"})
+def group_by_all(stack: StackCopy) -> None:
+    """The root route groups by every label."""
+    stack.replace(HR, "          group_by: [alertname, namespace]\n", "          group_by: ['...']\n")
+
+
+@mutation("group-by-namespace-only", {"AM013"})
+def missing_alertname(stack: StackCopy) -> None:
+    """The root route groups by namespace only (the chart default)."""
+    stack.replace(HR, "          group_by: [alertname, namespace]\n", "          group_by: [namespace]\n")
+
+
+@mutation("root-route-continue", {"AM014"})
+def config_invalid(stack: StackCopy) -> None:
+    """`continue: true` on the root route: Alertmanager refuses the config."""
+    stack.replace(
+        HR,
+        "          receiver: pushover-warning\n          group_by:",
+        "          receiver: pushover-warning\n          continue: true\n          group_by:",
+    )
