@@ -57,7 +57,7 @@ Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_c
 @cache
 def _crd_registry() -> Registry:
     defs = json.loads((schemas_dir() / "crds" / "_defs.json").read_text(encoding="utf-8"))
-    return Registry().with_resource("_defs.json", Resource.from_contents(defs))
+    return Registry().with_resource("_defs.json", Resource.from_contents(defs)).crawl()
 
 
 def crd_schema_path(group: str, kind: str, version: str) -> Path:
@@ -119,7 +119,7 @@ def _minor(version: str) -> tuple[int, int] | None:
 @cache
 def _kubernetes_registry(schema_dir: Path) -> Registry:
     defs = json.loads((schema_dir / "_definitions.json").read_text(encoding="utf-8"))
-    return Registry().with_resource("_definitions.json", Resource.from_contents(defs))
+    return Registry().with_resource("_definitions.json", Resource.from_contents(defs)).crawl()  # once, not per lookup
 
 
 @cache
