@@ -68,3 +68,13 @@ def flappy_alert_short_for(stack: StackCopy) -> None:
         "          for: 10m\n          labels:\n            severity: critical\n            namespace: monitoring\n",
         "          for: 1m\n          labels:\n            severity: critical\n            namespace: monitoring\n",
     )
+
+
+@mutation("rule-range-beyond-retention", {"PROM003"})
+def rule_range_beyond_retention(stack: StackCopy) -> None:
+    """LokiNoLogsReceived looks at 8 days of data; the Prometheus keeps 7."""
+    stack.replace(
+        RULES,
+        'sum(rate(loki_distributor_lines_received_total{namespace="monitoring"}[15m])) == 0',
+        'sum(rate(loki_distributor_lines_received_total{namespace="monitoring"}[8d])) == 0',
+    )
