@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from obslint.index import Index, dig, provider
+from obslint.index import Index, provider
 from obslint.load import SourceFile, YMap
 
 SOPS_CONFIG_NAMES = (".sops.yaml",)
@@ -557,46 +557,3 @@ def sops_files(index: Index) -> list[SopsFile]:
             if found is not None:
                 out.append(found)
     return out
-
-
-def flux_kustomization_for(index: Index, rel: str):
-    """The Flux Kustomization that applies the file at rel, or None (unknown / not applied)."""
-    try:
-        from obslint.model import flux  # registers "flux.graph"
-    except ImportError:
-        flux = None
-    graph = None
-    if flux is not None:
-        try:
-            graph = index.get("flux.graph")
-        except KeyError:
-            graph = None
-    if graph is not None:
-        for attr in ("kustomization_of_file", "applier_of_file", "kustomizations_of_file"):
-            fn = getattr(graph, attr, None)
-            if callable(fn):
-                found = fn(rel)
-                if isinstance(found, (list, tuple, set)):
-                    found = next(iter(found), None)
-                return found
-    return _by_path(index, rel)
-
-
-def _by_path(index: Index, rel: str):
-    """Fallback: the Flux Kustomization whose spec.path is the deepest directory above rel."""
-    table = index._cache.get("sops.ks-by-path")
-    if table is None:
-        table = {}
-        for ks in index.of_kind("Kustomization", group="kustomize.toolkit.fluxcd.io"):
-            path = dig(ks.spec, "path")
-            if isinstance(path, str):
-                norm = posixpath.normpath(path.strip().lstrip("./").strip("/") or ".")
-                table.setdefault("" if norm == "." else norm, ks)
-        index._cache["sops.ks-by-path"] = table
-    d = posixpath.dirname(rel)
-    while True:
-        if d in table:
-            return table[d]
-        if not d:
-            return None
-        d = posixpath.dirname(d)
