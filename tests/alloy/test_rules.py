@@ -402,6 +402,14 @@ def test_remote_write_to_loki_path(repo) -> None:
 def test_computed_urls_are_not_judged(repo) -> None:
     text = 'loki.write "d" {\n  endpoint {\n    url = sys.env("LOKI_URL")\n  }\n}\n'
     assert run(repo, {"alloy/config.alloy": text}, "ALLOY007") == []
+    text = 'loki.write "d" {\n  endpoint {\n    url = env("LOKI_URL") + "/loki/api/v1/push"\n  }\n}\n'
+    assert run(repo, {"alloy/config.alloy": text}, "ALLOY007") == []
+
+
+def test_computed_url_with_wrong_literal_path(repo) -> None:
+    text = 'loki.write "d" {\n  endpoint {\n    url = env("LOKI_URL") + "/api/prom/push"\n  }\n}\n'
+    findings = run(repo, {"alloy/config.alloy": text}, "ALLOY007")
+    assert len(findings) == 1 and "legacy" in findings[0].message
 
 
 # --- whole-repo --------------------------------------------------------------------------

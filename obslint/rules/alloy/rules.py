@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from obslint.alloy.ast import Array, Attribute, Block, iter_blocks, static_value
+from obslint.alloy.ast import Array, Attribute, Binary, Block, iter_blocks, static_value
 from obslint.alloy.components import BlockSpec, did_you_mean, knowledge_base
 from obslint.alloy.configs import AlloyConfig
 from obslint.alloy.graph import Component, UnitGraph, strongly_connected
@@ -512,6 +512,14 @@ def _path_problem(component: str, url: str) -> tuple[str, str] | None:
     return None
 
 
+def _literal_suffix(expr) -> str | None:
+    """The constant string that ends a `+` concatenation, if any."""
+    if isinstance(expr, Binary) and expr.op == "+":
+        right = static_value(expr.right)
+        return right if isinstance(right, str) else None
+    return None
+
+
 @rule(
     "ALLOY007",
     "alloy-endpoint-unreachable",
@@ -589,8 +597,16 @@ def alloy_endpoint_unreachable(ctx: RuleContext) -> Iterator[Finding]:
                 if block.name != "endpoint":
                     continue
                 attr = block.attr("url")
-                url = static_value(attr.value) if attr is not None else None
+                if attr is None:
+                    continue
+                url = static_value(attr.value)
                 if not isinstance(url, str) or not url.strip():
+                    # `env("LOKI_URL") + "/loki/api/v1/push"`: the path is still known
+                    suffix = _literal_suffix(attr.value)
+                    if suffix and suffix.startswith("/"):
+                        problem = _path_problem(comp.name, "http://host" + suffix)
+                        if problem:
+                            yield Finding(comp.config.loc(attr.value), problem[0], problem[1])
                     continue
                 problem = _path_problem(comp.name, url)
                 if problem:
