@@ -232,6 +232,9 @@ class FluxGraph:
     sorted_kdirs: list[str] = field(default_factory=list)
     sorted_yaml: list[str] = field(default_factory=list)
     sorted_dirs: list[str] = field(default_factory=list)
+    preinstalled_groups: set[str] = field(default_factory=set)
+    has_roots: bool = False  # some Kustomization applies itself (a bootstrapped cluster root)
+    _local_paths: set[str] | None = None
     _anc: dict[K8sObject, set[FluxKustomization]] = field(default_factory=dict)
 
     # --- lookups ---
@@ -294,6 +297,31 @@ class FluxGraph:
             stack.extend(t for _, ts in self.depends_on_targets(cur) for t in ts)
         self._kclosure[k] = seen
         return seen
+
+    def active(self, k: FluxKustomization) -> bool:
+        """False for a Kustomization that nothing applies although its file lies under the path
+        of a Kustomization of this repository (e.g. its ks.yaml is commented out of the parent's
+        kustomization.yaml): it is never created, so it needs nothing."""
+        if self.appliers(k.obj):
+            return True
+        paths = self._local_paths
+        if paths is None:
+            paths = self._local_paths = {x.path for x in self.kustomizations if x.local and x.path is not None}
+        d = k.obj.file.rel
+        while "/" in d:
+            d = d.rsplit("/", 1)[0]
+            if d in paths:
+                return False
+        return "" not in paths
+
+    def effective_deps(self, k: FluxKustomization) -> set[FluxKustomization]:
+        """What is Ready before `k` reconciles: its own dependsOn closure, and that of every
+        Kustomization applying it (a child object is only created once its parent runs)."""
+        out = set(self.kdeps(k))
+        for a in self.ancestors(k.obj):
+            if a is not k:
+                out |= self.kdeps(a)
+        return out
 
     def helm_depends_on(self, hr: K8sObject) -> list[tuple[Ref, list[K8sObject]]]:
         ns = self.namespace_of(hr)
@@ -447,6 +475,7 @@ def flux_graph(index: Index) -> FluxGraph:
     for k in g.kustomizations:
         anc = g.ancestors(k.obj)
         roots = {a.obj for a in anc | {k} if a in g.ancestors(a.obj)}
+        g.has_roots = g.has_roots or bool(roots)
         g._clusters[k.obj] = frozenset(roots) or frozenset({""})
 
     # generated Secrets/ConfigMaps and remote CRDs, namespaced by the Kustomizations that walk them
@@ -568,6 +597,10 @@ __all__ = [
 
 # --- needs: what each Kustomization / HelmRelease uses that another one creates ----------------
 
+# Endpoints that ship data (logs, metrics, traces): a shipper started before its sink drops data.
+PUSH_PATH_RE = re.compile(
+    r"/(?:loki/api/v1/push|api/v1/push|api/v1/write|api/v1/otlp|otlp|v1/(?:logs|metrics|traces))\b"
+)
 URL_RE = re.compile(r"""(?:[a-z][a-z0-9+.-]*://)[^\s"'`<>{}()\[\],;|\\]+""", re.I)
 
 
@@ -590,6 +623,7 @@ class Need:
     loc: Loc
     producers: list[Producer]
     others: int = 0  # more subjects of the same consumer needing the same thing
+    key: tuple = ()  # ("kind", group, kind) | ("ns", namespace) | ()
 
 
 @dataclass(eq=False)
@@ -637,13 +671,15 @@ def _needs(index: Index, g: FluxGraph) -> list[Need]:
         if key is not None and key in seen:
             seen[key].others += 1
             return
-        need = Need(consumer, release, subject, what, loc, producers)
+        need = Need(consumer, release, subject, what, loc, producers, key=key[1:] if key else ())
         if key is not None:
             seen[key] = need
         needs.append(need)
 
     releases = {r.obj: r for r in index.get("helm.releases")}
-    pairs: list[tuple[FluxKustomization | None, K8sObject]] = [(k, o) for k in g.kustomizations for o in k.applies]
+    pairs: list[tuple[FluxKustomization | None, K8sObject]] = [
+        (k, o) for k in g.kustomizations if g.active(k) for o in k.applies
+    ]
     pairs.extend((None, r) for r in releases if not g.appliers(r))
     for k, obj in pairs:
         group = obj.group
@@ -695,6 +731,8 @@ def _needs(index: Index, g: FluxGraph) -> list[Need]:
                 continue
             add(k, obj, obj, f"{ref.kind} {ns}/{ref.name} (valuesFrom)", ref.loc, cat.config(ref.kind, ns, ref.name))
         for url, loc in _urls(rel.values):
+            if not PUSH_PATH_RE.search(url):
+                continue  # a UI or query endpoint used later is not a deploy-order dependency
             for entry in resolve_url(index, url, from_namespace=ns):
                 if entry.obj is obj:
                     continue
@@ -739,11 +777,15 @@ def _judge(g: FluxGraph, need: Need) -> Verdict:
     first_fix: tuple[str, Any, Any] | None = None
     first_producer: Producer | None = None
     unwaited: list[tuple[FluxKustomization, FluxKustomization, K8sObject]] = []
-    deps = g.kdeps(kc) if kc is not None else set()
+    deps = g.effective_deps(kc) if kc is not None else set()
     ancestors = g.ancestors(kc.obj) if kc is not None else set()
     for p in need.producers:
         if not p.kustomizations and kc is not None:
             return Verdict(need, True)  # producer not applied by anything we can see: cannot judge
+        if need.key and need.key[0] == "ns" and kc is not None and kc.namespace == need.key[1]:
+            return Verdict(need, True)  # the Kustomization object itself lives there: it exists
+        if need.key and need.key[0] == "kind" and need.key[1] in g.preinstalled_groups:
+            return Verdict(need, True)
         if p.release is not None:
             if need.release is not None and (p.release is need.release or p.release in g.hdeps(need.release)):
                 return Verdict(need, True)
@@ -776,4 +818,33 @@ def _judge(g: FluxGraph, need: Need) -> Verdict:
 @provider("flux.needs")
 def flux_needs(index: Index) -> list[Verdict]:
     g: FluxGraph = index.get("flux.graph")
+    _detect_preinstalled(index, g)
     return [_judge(g, n) for n in _needs(index, g)]
+
+
+def _detect_preinstalled(index: Index, g: FluxGraph) -> None:
+    """API groups whose CRDs the repository must install before Flux runs.
+
+    A Kustomization that applies a chart's HelmRelease together with custom resources of the
+    kinds that chart installs can only succeed when those CRDs already exist (the dry-run of the
+    apply rejects unknown kinds), so a repository that does this - and deploys - installs them out
+    of band (a bootstrap script, a CRD-only chart run by hand). Kinds of those groups are then
+    not dependencies to order."""
+    cat = index.get("flux.catalogue")
+    chart_groups: dict[K8sObject, set[str]] = defaultdict(set)
+    for (group, _kind), prods in cat.kinds.items():
+        for p in prods:
+            if p.via == "chart":
+                chart_groups[p.obj].add(group)
+    if not chart_groups:
+        return
+    for k in g.kustomizations:
+        here = {o.group for o in k.applies}
+        for o in k.applies:
+            for group in sorted(chart_groups.get(o, set()) & here):
+                if group not in g.preinstalled_groups:
+                    g.preinstalled_groups.add(group)
+                    index.notice(
+                        f"{k.ref} applies HelmRelease {o.name} together with {group} resources, so the {group} "
+                        "CRDs are taken as installed before Flux runs (missing-depends-on does not order them)"
+                    )

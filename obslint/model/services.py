@@ -654,6 +654,11 @@ def catalogue(index: Index) -> Catalogue:
             name = obj.get(*path)
             name = name if isinstance(name, str) and name else obj.name
             cat.configs[("Secret", ns, name)].append(Produced(("Secret", ns or "", name), obj, "manifest", obj.loc()))
+    # rook-ceph / lib-bucket-provisioner: an ObjectBucketClaim gets a ConfigMap and a Secret of its name.
+    for obj in index.of_kind("ObjectBucketClaim", group="objectbucket.io"):
+        ns = namespace_of(index, obj)
+        for kind in ("ConfigMap", "Secret"):
+            cat.configs[(kind, ns, obj.name)].append(Produced((kind, ns or "", obj.name), obj, "manifest", obj.loc()))
     for rel in index.get("helm.releases"):
         crds = CHART_CRDS.get(rel.chart)
         spec = rel.obj.spec
