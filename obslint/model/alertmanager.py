@@ -305,7 +305,90 @@ def _convert_amc_route(node: Mapping, prefix: str, top: bool, ns_matcher: str | 
     return out
 
 
-def _merge_amconfigs(index: Index, src: AMSource, am_spec: Mapping, am_ns: str | None, base: Mapping) -> None:
+def _amc_receivers(obj: K8sObject, prefix: str) -> list[tuple[str, str, Mapping]]:
+    """(namespaced name, name, receiver mapping in alertmanager.yml shape) of an AlertmanagerConfig."""
+    out = []
+    receivers = obj.spec.get("receivers")
+    for r in receivers if isinstance(receivers, list) else []:
+        if not isinstance(r, Mapping) or not r.get("name"):
+            continue
+        full = prefix + scalar_str(r["name"])
+        conv: dict = _copy_map(r) if isinstance(r, YMap) else {}
+        conv.update(r)
+        conv["name"] = full
+        for key in list(conv):
+            if isinstance(key, str) and key.endswith("Configs"):
+                new = key[: -len("Configs")].lower() + "_configs"
+                conv[new] = conv.pop(key)
+                if isinstance(conv, YMap) and key in conv._kpos:
+                    conv._kpos[new] = conv._kpos[key]
+        out.append((full, scalar_str(r["name"]), conv))
+    return out
+
+
+def _amc_inhibit_rules(obj: K8sObject, ns_matcher: str | None) -> list[Mapping]:
+    out = []
+    rules = obj.spec.get("inhibitRules")
+    for r in rules if isinstance(rules, list) else []:
+        if not isinstance(r, YMap):
+            continue
+        conv = _copy_map(r)
+        for side in ("source", "target"):
+            ms = _amc_matchers(r.get(f"{side}Match"), r)
+            if ns_matcher:
+                ms.append(ns_matcher)
+                ms._ipos.append((r.line, r.col, ""))
+            conv[f"{side}_matchers"] = ms
+            if f"{side}Match" in r._kpos:
+                conv._kpos[f"{side}_matchers"] = r._kpos[f"{side}Match"]
+        if isinstance(r.get("equal"), list):
+            conv["equal"] = r["equal"]
+        out.append(conv)
+    return out
+
+
+def _amc_time_intervals(obj: K8sObject, prefix: str) -> dict[str, Any]:
+    out = {}
+    intervals = obj.spec.get("muteTimeIntervals")
+    for t in intervals if isinstance(intervals, list) else []:
+        if isinstance(t, Mapping) and t.get("name"):
+            out[prefix + scalar_str(t["name"])] = t
+    return out
+
+
+def _global_amc(index: Index, am_spec: Mapping, am_ns: str | None) -> tuple[K8sObject, YMap] | None:
+    """`alertmanagerConfiguration.name`: the AlertmanagerConfig (in the Alertmanager's namespace)
+    the operator turns into the whole config: its route is the root (no namespace matcher), names
+    still prefixed `<ns>/<name>/`. None when unset or not in the repository."""
+    name = dig(am_spec, "alertmanagerConfiguration", "name")
+    if not isinstance(name, str) or not name:
+        return None
+    for obj in index.find("AlertmanagerConfig", name, group=OPERATOR_GROUP):
+        ns = _namespace_of(index, obj) or am_ns
+        if am_ns is not None and ns != am_ns:
+            continue
+        route = obj.spec.get("route")
+        if not isinstance(route, YMap):
+            continue
+        prefix = f"{ns}/{obj.name}/" if ns else f"{obj.name}/"
+        data = YMap(obj.data.src, obj.data.line, obj.data.col)
+        spec = obj.get("spec")
+        if isinstance(spec, YMap):
+            data._kpos = dict(spec._kpos)
+            data._kpos["route"] = spec._kpos.get("route", (spec.line, spec.col, spec.line, spec.col, ""))
+        data["route"] = _convert_amc_route(route, prefix, False, None)
+        recs = YSeq(route.src, route.line, route.col)
+        recs.extend(conv for _, _, conv in _amc_receivers(obj, prefix))
+        data["receivers"] = recs
+        data["inhibit_rules"] = _amc_inhibit_rules(obj, None)
+        data["time_intervals"] = [{"name": n} for n in _amc_time_intervals(obj, prefix)]
+        return obj, data
+    return None
+
+
+def _merge_amconfigs(
+    index: Index, src: AMSource, am_spec: Mapping, am_ns: str | None, exclude: K8sObject | None = None
+) -> None:
     """Add the AlertmanagerConfig objects this Alertmanager selects to its config (operator semantics)."""
     amcs = index.of_kind("AlertmanagerConfig", group=OPERATOR_GROUP)
     if not amcs or src.config.route is None:
@@ -315,6 +398,8 @@ def _merge_amconfigs(index: Index, src: AMSource, am_spec: Mapping, am_ns: str |
     strategy = dig(am_spec, "alertmanagerConfigMatcherStrategy", "type", default="OnNamespace")
     selected: list[tuple[str, str, K8sObject]] = []
     for obj in amcs:
+        if obj is exclude:
+            continue
         ns = _namespace_of(index, obj) or am_ns
         if selector_matches(selector, obj.labels) is not True:
             continue
@@ -330,30 +415,19 @@ def _merge_amconfigs(index: Index, src: AMSource, am_spec: Mapping, am_ns: str |
     for ns, name, obj in selected:
         prefix = f"{ns}/{name}/"
         view = AMConfigObject(obj, ns or None, None, {})
-        receivers = obj.spec.get("receivers")
-        for r in receivers if isinstance(receivers, list) else []:
-            if isinstance(r, Mapping) and r.get("name"):
-                full = prefix + scalar_str(r["name"])
-                view.receivers[full] = scalar_str(r["name"])
-                conv = _copy_map(r) if isinstance(r, YMap) else {}
-                conv.update(r)
-                for key in list(conv):
-                    if isinstance(key, str) and key.endswith("Configs"):
-                        new = key[: -len("Configs")].lower() + "_configs"
-                        conv[new] = conv.pop(key)
-                        if isinstance(conv, YMap) and key in conv._kpos:
-                            conv._kpos[new] = conv._kpos[key]
-                src.config.receivers[full] = Receiver(full, conv, -1)
-        intervals = obj.spec.get("muteTimeIntervals")
-        for t in intervals if isinstance(intervals, list) else []:
-            if isinstance(t, Mapping) and t.get("name"):
-                src.config.time_intervals[prefix + scalar_str(t["name"])] = t
+        for full, short, conv in _amc_receivers(obj, prefix):
+            view.receivers[full] = short
+            src.config.receivers[full] = Receiver(full, conv, -1)
+        src.config.time_intervals.update(_amc_time_intervals(obj, prefix))
+        add_ns = strategy != "None" and not (strategy == "OnNamespaceExceptForAlertmanagerNamespace" and ns == am_ns)
+        ns_matcher = f'namespace="{ns}"' if add_ns and ns else None
+        inhibit = _amc_inhibit_rules(obj, ns_matcher)
+        if inhibit:
+            extra = load_config({"route": {"receiver": "x"}, "receivers": [{"name": "x"}], "inhibit_rules": inhibit})
+            src.config.inhibit_rules.extend(extra.inhibit_rules)
         route = obj.spec.get("route")
         if isinstance(route, YMap):
-            add_ns = strategy != "None" and not (
-                strategy == "OnNamespaceExceptForAlertmanagerNamespace" and ns == am_ns
-            )
-            conv = _convert_amc_route(route, prefix, True, f'namespace="{ns}"' if add_ns and ns else None)
+            conv = _convert_amc_route(route, prefix, True, ns_matcher)
             if conv is not None:
                 child = build_route(conv, root, 0)
                 view.route = child
@@ -376,6 +450,38 @@ def _from_helm(index: Index, rel: HelmReleaseView) -> AMSource | None:
         return None  # the config lives in a Secret (picked up through the Alertmanager's configSecret)
     user = am.get("config")
     anchor = user if isinstance(user, YMap) else (am if isinstance(am, YMap) else rel.obj.data)
+    ns = None
+    try:
+        from obslint.model.services import release_namespace
+
+        ns = release_namespace(index, rel)
+    except Exception:
+        ns = rel.namespace
+    chart_spec = dict(spec)
+    if not spec.get("alertmanagerConfigSelector"):
+        chart_spec["alertmanagerConfigSelector"] = {}  # the chart renders `{}` (all) when unset
+    if "alertmanagerConfigNamespaceSelector" not in spec:
+        chart_spec["alertmanagerConfigNamespaceSelector"] = {}  # chart default value `{}`
+    if dig(spec, "alertmanagerConfiguration", "name"):
+        found = _global_amc(index, spec, ns)
+        if found is None:
+            return None  # the whole config comes from an AlertmanagerConfig outside the repository
+        obj, data = found
+        src = AMSource(
+            name=f"{ns + '/' if ns else ''}{rel.obj.name}",
+            origin="helm-values",
+            description=f"{obj.ref()} (alertmanagerConfiguration of {rel.obj.ref()})",
+            data=data,
+            raw=None,
+            config=load_config(data),
+            file=obj.file,
+            anchor=obj.loc("spec"),
+            namespace=ns,
+            obj=obj,
+            release=rel,
+        )
+        _merge_amconfigs(index, src, chart_spec, ns, exclude=obj)
+        return src
     raw: Mapping | None = user if isinstance(user, Mapping) else None
     if am.get("tplConfig") is True and isinstance(am.get("stringConfig"), str) and am.get("stringConfig").strip():
         emb = index.embedded_yaml(am, "stringConfig")
@@ -385,13 +491,6 @@ def _from_helm(index: Index, rel: HelmReleaseView) -> AMSource | None:
         data: Mapping = emb.data
     else:
         data = helm_merge(KPS_DEFAULT_CONFIG, user if isinstance(user, YMap) else None, anchor)
-    ns = None
-    try:
-        from obslint.model.services import release_namespace
-
-        ns = release_namespace(index, rel)
-    except Exception:
-        ns = rel.namespace
     src = AMSource(
         name=f"{ns + '/' if ns else ''}{rel.obj.name}",
         origin="helm-values",
@@ -406,12 +505,7 @@ def _from_helm(index: Index, rel: HelmReleaseView) -> AMSource | None:
         release=rel,
         defaults_only=raw is None,
     )
-    chart_spec = dict(spec)
-    if not spec.get("alertmanagerConfigSelector"):
-        chart_spec["alertmanagerConfigSelector"] = {}  # the chart renders `{}` (all) when unset
-    if "alertmanagerConfigNamespaceSelector" not in spec:
-        chart_spec["alertmanagerConfigNamespaceSelector"] = {}  # chart default value `{}`
-    _merge_amconfigs(index, src, chart_spec, ns, data)
+    _merge_amconfigs(index, src, chart_spec, ns)
     return src
 
 
@@ -476,13 +570,31 @@ def alertmanager_configs(index: Index) -> list[AMSource]:
             out.append(src)
     for am in index.of_kind("Alertmanager", group=OPERATOR_GROUP):
         ns = _namespace_of(index, am)
+        found = _global_amc(index, am.spec, ns)
+        if found is not None:
+            amc, data = found
+            src = AMSource(
+                name=f"{ns + '/' if ns else ''}{am.name}",
+                origin="alertmanager-secret",
+                description=f"{amc.ref()} (alertmanagerConfiguration of {am.ref()})",
+                data=data,
+                raw=None,
+                config=load_config(data),
+                file=amc.file,
+                anchor=amc.loc("spec"),
+                namespace=ns,
+                obj=amc,
+            )
+            _merge_amconfigs(index, src, am.spec, ns, exclude=amc)
+            out.append(src)
+            continue
         secret_name = am.spec.get("configSecret") or f"alertmanager-{am.name}"
         for sec in index.find("Secret", str(secret_name), ns):
             used_secrets.add(id(sec))
             src = _from_text(index, sec, "alertmanager-secret", f"{ns + '/' if ns else ''}{am.name}")
             if src is not None:
                 src.description = f"{am.ref()} config from {src.description}"
-                _merge_amconfigs(index, src, am.spec, ns, src.data)
+                _merge_amconfigs(index, src, am.spec, ns)
                 out.append(src)
     for obj in index.of_kind("Secret", "ConfigMap", group=""):
         if id(obj) in used_secrets:

@@ -10,7 +10,7 @@ from obslint.routing import unsatisfiable
 from obslint.rules import RuleContext, rule
 from obslint.rules.alertmanager.common import alerts_for, routed_sources, sources
 from obslint.rules.alertmanager.config import _HR
-from obslint.rules.alertmanager.routes import _RULE, NoKnownAlertOptions
+from obslint.rules.alertmanager.routes import _RULE, NoKnownAlertOptions, unknown_alertname_is_typo
 
 _RECEIVERS = """\
         receivers:
@@ -122,6 +122,10 @@ def inhibit_no_known_alert(ctx: RuleContext) -> Iterator[Finding]:
                 if not ms or unsatisfiable(ms) is not None:
                     continue
                 if all(matchers_verdict(ms, a) is False for a in alerts):
+                    others = [m for m in ms if m.name != "alertname"]
+                    by_labels = all(matchers_verdict(others, a) is False for a in alerts)
+                    if not by_labels and unknown_alertname_is_typo(ms, alerts) is not True:
+                        continue
                     text = ",".join(str(m) for m in ms)
                     key = f"{side}_matchers" if f"{side}_matchers" in rule_.data else f"{side}_match"
                     yield Finding(
