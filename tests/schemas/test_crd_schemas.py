@@ -87,9 +87,9 @@ def _walk(ours: dict, ups: list[dict], path: str, problems: list[str]) -> None:
     up_t = set().union(*(_upstream_type(u) for u in ups))
     if our_t is not None and not (our_t & up_t):
         problems.append(f"{path}: type {sorted(our_t)} but upstream {sorted(up_t)}")
-    if our_t is not None and "integer" in up_t and "string" in up_t and not {"integer", "string"} <= our_t:
-        if any(u.get("x-kubernetes-int-or-string") for u in ups):
-            problems.append(f"{path}: upstream is int-or-string, ours {sorted(our_t)}")
+    int_or_string = any(u.get("x-kubernetes-int-or-string") for u in ups)
+    if our_t is not None and int_or_string and not {"integer", "string"} <= our_t:
+        problems.append(f"{path}: upstream is int-or-string, ours {sorted(our_t)}")
     if "enum" in ours:
         for u in ups:
             if "enum" in u and not set(u["enum"]) <= set(ours["enum"]):
@@ -113,7 +113,8 @@ def _walk(ours: dict, ups: list[dict], path: str, problems: list[str]) -> None:
             if missing:
                 problems.append(f"{path}: strict but does not declare upstream fields {sorted(missing)}")
     elif isinstance(ours.get("additionalProperties"), dict):
-        _walk(ours["additionalProperties"], [u.get("additionalProperties") for u in ups if isinstance(u.get("additionalProperties"), dict)] or [{}], f"{path}.*", problems)
+        up_values = [u["additionalProperties"] for u in ups if isinstance(u.get("additionalProperties"), dict)]
+        _walk(ours["additionalProperties"], up_values or [{}], f"{path}.*", problems)
     if "items" in ours:
         _walk(ours["items"], [u.get("items") for u in ups], f"{path}[]", problems)
 
@@ -221,7 +222,12 @@ def test_hand_written_malformed_objects_are_rejected():
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
         "kind": "Kustomization",
         "metadata": {"name": "apps", "namespace": "flux-system"},
-        "spec": {"interval": "10m", "prune": True, "path": "./apps", "sourceRef": {"kind": "GitRepository", "name": "x"}},
+        "spec": {
+            "interval": "10m",
+            "prune": True,
+            "path": "./apps",
+            "sourceRef": {"kind": "GitRepository", "name": "x"},
+        },
     }
     assert _errors(key, good) == []
     assert _errors(key, _set(good, ("spec", "interval"), "1d"))  # Flux durations have no days

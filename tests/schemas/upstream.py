@@ -72,8 +72,19 @@ def resolve(schema: dict) -> dict:
 
 # --- instances built from an upstream schema --------------------------------------------------------
 _CANDIDATES = [
-    "5m", "30s", "10GiB", "https://example.com/x", "oci://ghcr.io/example/chart", "ssh://git@example.com/x",
-    "http://proxy.example.com:3128", "warn", "values.yaml", "a.b", "1.1", "x", "1",
+    "5m",
+    "30s",
+    "10GiB",
+    "https://example.com/x",
+    "oci://ghcr.io/example/chart",
+    "ssh://git@example.com/x",
+    "http://proxy.example.com:3128",
+    "warn",
+    "values.yaml",
+    "a.b",
+    "1.1",
+    "x",
+    "1",
 ]
 
 

@@ -1,0 +1,381 @@
+"""FLUX050 schema-invalid and FLUX051 helm-values-unknown-key."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+import yaml
+
+from obslint.rules.flux.schema import chart_keys
+from tests.conftest import ROOT, SHARED, check
+
+KS = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: {interval}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  path: ./apps
+"""
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: apps
+  annotations:
+    deployed: 2024-01-01
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - containerPort: {port}
+"""
+
+
+def findings(repo, files, rule="FLUX050", **kw):
+    return [f for f in check(repo(files), select=[rule], **kw).findings if f.rule == rule]
+
+
+# --- FLUX050 -------------------------------------------------------------------------------------------------
+def test_valid_objects_pass(repo):
+    assert findings(repo, {"ks.yaml": KS.format(interval="10m"), "d.yaml": DEPLOY.format(replicas=2, port=80)}) == []
+
+
+def test_flux_duration_with_days_fires_at_the_value(repo):
+    (f,) = findings(repo, {"ks.yaml": KS.format(interval="1d")})
+    assert (f.loc.line, f.loc.col) == (7, 13)
+    assert "spec.interval" in f.message and "'1d'" in f.message
+
+
+def test_unknown_field_points_at_the_key_with_a_suggestion(repo):
+    text = KS.format(interval="10m") + "  dependson:\n    - name: infra\n"
+    (f,) = findings(repo, {"ks.yaml": text})
+    assert (f.loc.line, f.loc.col) == (13, 3)
+    assert "unknown field 'dependson'" in f.message
+    assert "dependsOn" in f.hint
+
+
+def test_core_kind_wrong_type_and_unknown_field(repo):
+    text = DEPLOY.format(replicas=2, port='"80"').replace("          image:", "          imagee: x\n          image:")
+    found = findings(repo, {"d.yaml": text})
+    messages = sorted(f.message for f in found)
+    assert len(found) == 2, messages
+    assert any("containerPort" in m and "integer" in m for m in messages)
+    assert any("unknown field 'imagee'" in m for m in messages)
+
+
+def test_missing_required_field(repo):
+    text = KS.format(interval="10m").replace("  prune: true\n", "")
+    (f,) = findings(repo, {"ks.yaml": text})
+    assert "'prune' is a required property" in f.message
+
+
+def test_prometheus_rule_duration_and_enum(repo):
+    text = """\
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: r
+spec:
+  groups:
+    - name: g
+      rules:
+        - alert: Down
+          expr: up == 0
+          for: 5 minutes
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata:
+  name: am
+spec:
+  type: alertmanger
+  address: http://alertmanager:9093/api/v2/alerts/
+"""
+    found = findings(repo, {"r.yaml": text})
+    assert sorted(f.loc.line for f in found) == [11, 18]
+
+
+def test_flux_substitution_is_not_a_type_error(repo):
+    assert findings(repo, {"d.yaml": DEPLOY.format(replicas="${REPLICAS}", port="${PORT:=80}")}) == []
+    assert findings(repo, {"ks.yaml": KS.format(interval="${INTERVAL}")}) == []
+
+
+def test_sops_encrypted_secret_is_not_flagged(repo):
+    text = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+  namespace: monitoring
+type: Opaque
+stringData:
+  token: ENC[AES256_GCM,data:abc=,iv:def=,tag:ghi=,type:str]
+sops:
+  age:
+    - recipient: age1xyz
+      enc: |
+        -----BEGIN AGE ENCRYPTED FILE-----
+        -----END AGE ENCRYPTED FILE-----
+  lastmodified: "2024-01-01T00:00:00Z"
+  mac: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]
+  version: 3.9.0
+"""
+    assert findings(repo, {"secret.enc.yaml": text}) == []
+
+
+def test_kustomize_patch_files_and_patched_objects_are_not_full_manifests(repo):
+    files = {
+        "apps/kustomization.yaml": """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [ks.yaml]
+patches:
+  - path: patch-replicas.yaml
+  - target: {kind: Kustomization, group: kustomize.toolkit.fluxcd.io}
+    patch: |
+      - op: add
+        path: /spec/interval
+        value: 10m
+""",
+        "apps/patch-replicas.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+        "spec: {replicas: 3}\n",
+        "apps/ks.yaml": KS.format(interval="10m").replace("  interval: 10m\n", ""),
+    }
+    assert findings(repo, files) == []
+
+
+def test_unknown_kinds_are_not_checked(repo):
+    text = """\
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: c
+spec:
+  whatever: [1, 2]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: r
+spec:
+  bogus: true
+"""
+    assert findings(repo, {"x.yaml": text}) == []
+
+
+def test_kubernetes_version_option(repo, tmp_path):
+    root = repo({"d.yaml": DEPLOY.format(replicas=1, port=80)})
+    (root / ".obslint.yaml").write_text("options:\n  FLUX050:\n    kubernetes_version: '1.29'\n")
+    result = check(root, select=["FLUX050"])
+    assert not result.errors and result.findings == []
+
+
+# --- FLUX051 -------------------------------------------------------------------------------------------------
+HR = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: {name}
+  namespace: monitoring
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: {chart}
+      version: "{version}"
+      sourceRef:
+        kind: HelmRepository
+        name: charts
+  values:
+{values}
+"""
+
+
+def hr(values: str, chart="kube-prometheus-stack", version="80.6.0", name="kps") -> str:
+    return HR.format(name=name, chart=chart, version=version, values=values)
+
+
+def test_values_typo_fires_with_did_you_mean(repo):
+    values = "    prometheus:\n      prometheusSpec:\n        retention: 7d\n        retentionsize: 45GB\n"
+    (f,) = findings(repo, {"hr.yaml": hr(values)}, rule="FLUX051")
+    assert (f.loc.line, f.loc.col) == (19, 9)
+    assert "prometheus.prometheusSpec.retentionsize" in f.message
+    assert "'prometheus.prometheusSpec.retentionSize'" in f.hint
+
+
+def test_values_known_keys_and_free_form_places_pass(repo):
+    values = """\
+    prometheus:
+      prometheusSpec:
+        retentionSize: 45GB
+        podMetadata: {labels: {a: b}}
+        storageSpec:
+          volumeClaimTemplate:
+            spec: {resources: {requests: {storage: 50Gi}}}
+    alertmanager:
+      config:
+        route: {receiver: pushover, routes: [{matchers: ["severity=critical"]}]}
+        receivers: [{name: pushover}]
+      alertmanagerSpec:
+        podMetadata: {annotations: {x: y}}
+    grafana:
+      sidecar: {datasources: {searchNamespace: ALL, madeUpSubchartKey: true}}
+      admin: {existingSecret: grafana-admin}
+    kube-state-metrics:
+      anythingGoes: 1
+    additionalPrometheusRulesMap:
+      my-rules: {groups: []}
+    commonLabels: {team: sre}
+"""
+    assert findings(repo, {"hr.yaml": hr(values)}, rule="FLUX051") == []
+
+
+def test_loki_and_alloy(repo):
+    loki = """\
+    deploymentMode: SingleBinary
+    loki:
+      structuredConfig: {anything: {goes: here}}
+      limits_config: {retention_period: 168h, max_query_series: 10}
+      commonConfig: {replication_factor: 1}
+      storage: {type: filesystem}
+    singleBinary:
+      replicas: 1
+      persistance: {size: 20Gi}
+"""
+    alloy = """\
+    alloy:
+      configMap: {content: "logging {}"}
+      mounts: {varlog: true}
+    controller:
+      type: daemonset
+      tolerations: [{operator: Exists}]
+    agent:
+      clustering: {enabled: false}
+"""
+    found = findings(
+        repo,
+        {"loki.yaml": hr(loki, "loki", "6.46.0", "loki"), "alloy.yaml": hr(alloy, "alloy", "1.5.1", "alloy")},
+        rule="FLUX051",
+    )
+    assert [f.message.split(": ", 1)[1] for f in found] == [
+        "loki 6.46.0 has no value 'singleBinary.persistance'; Helm ignores it"
+    ]
+    assert "'singleBinary.persistence'" in found[0].hint
+
+
+@pytest.mark.parametrize("version", ["80.5.0", ">=80.0.0", "*", ""])
+def test_unknown_versions_and_charts_are_not_checked(repo, version):
+    values = "    prometheus:\n      prometheusSpec:\n        retentionsize: 45GB\n"
+    assert findings(repo, {"hr.yaml": hr(values, version=version)}, rule="FLUX051") == []
+    assert findings(repo, {"hr.yaml": hr(values, chart="podinfo", version="6.0.0")}, rule="FLUX051") == []
+
+
+def _unknown(values, tree, path=()):
+    out = []
+    for k, v in values.items():
+        sub = tree.get(str(k))
+        if sub is None:
+            out.append(".".join(map(str, (*path, k))))
+        elif isinstance(sub, dict) and isinstance(v, dict):
+            out.extend(_unknown(v, sub, (*path, k)))
+    return out
+
+
+CHARTS = SHARED / "oracles" / "charts"
+
+
+@pytest.mark.usefixtures("shared")
+@pytest.mark.parametrize(
+    ("chart", "version", "pattern"),
+    [
+        ("kube-prometheus-stack", "80.6.0", "ci/*.yaml"),
+        ("alloy", "1.5.1", "ci/*.yaml"),
+        ("loki", "6.46.0", "**/*.yaml"),
+    ],
+)
+def test_chart_ci_values_use_known_keys(chart, version, pattern):
+    """The charts' own CI value files: only the keys the chart really dropped are reported."""
+    tree = chart_keys(chart, version)
+    assert tree
+    # Loki 6 keeps CI files with keys removed from values.yaml (legacy `monitoring.*`, `bloomCompactor`,
+    # `memcached.replicas`, `write.persistence.enabled` - the key is volumeClaimsEnabled): real dead keys.
+    dead = {
+        "bloomCompactor",
+        "monitoring.enabled",
+        "monitoring.lokiCanary",
+        "memcached.replicas",
+        "storage",
+        "write.persistence.enabled",
+        "backend.persistence.enabled",
+    }
+    reported = set()
+    files = [
+        p
+        for p in (CHARTS / f"{chart}-{version}").glob(pattern)
+        if p.name not in ("values.yaml", "Chart.yaml", "Chart.lock")
+    ]
+    assert files
+    for path in files:
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if isinstance(doc, dict):
+                reported.update(_unknown(doc, tree))
+    assert reported <= (dead if chart == "loki" else set()), sorted(reported)
+
+
+@pytest.mark.usefixtures("shared")
+def test_key_trees_are_generated_from_the_oracles(tmp_path):
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_chart_keys.py"), str(CHARTS), str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    shipped = sorted((ROOT / "schemas" / "charts").glob("*.json"))
+    assert [p.name for p in shipped] == sorted(p.name for p in tmp_path.glob("*.json"))
+    for p in shipped:
+        assert json.loads(p.read_text()) == json.loads((tmp_path / p.name).read_text()), p.name
+
+
+# --- packaging -----------------------------------------------------------------------------------------------
+def test_schemas_ship_in_the_wheel(tmp_path):
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
+    (wheel,) = tmp_path.glob("obslint-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "obslint/schemas/crds/_defs.json" in names
+    assert "obslint/schemas/crds/helm.toolkit.fluxcd.io/HelmRelease_v2.json" in names
+    assert "obslint/schemas/charts/kube-prometheus-stack-80.6.0.json" in names
