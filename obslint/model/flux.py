@@ -235,6 +235,8 @@ class FluxGraph:
     preinstalled_groups: set[str] = field(default_factory=set)
     has_roots: bool = False  # some Kustomization applies itself (a bootstrapped cluster root)
     _local_paths: set[str] | None = None
+    # kustomization.yaml directories kustomize builds as a whole for each Kustomization
+    build_roots: dict[FluxKustomization, list[str]] = field(default_factory=dict)
     _anc: dict[K8sObject, set[FluxKustomization]] = field(default_factory=dict)
 
     # --- lookups ---
@@ -553,6 +555,7 @@ def _place(g: FluxGraph, k: FluxKustomization) -> None:
 
     def visit_dir(d: str) -> None:
         if d in g.kustomize_files:
+            roots.append(d)
             visit_kustomize(d, None)
             return
         # Flux's generated kustomization: every manifest below, the topmost sub-directories with
@@ -564,14 +567,17 @@ def _place(g: FluxGraph, k: FluxKustomization) -> None:
             if taken and sub.startswith(taken[-1] + "/"):
                 continue
             taken.append(sub)
+            roots.append(sub)
             visit_kustomize(sub, None)
         covered = tuple(f"{x}/" for x in taken)
         for rel in _below(g.sorted_yaml, prefix):
             if not covered or not rel.startswith(covered):
                 apply_file(rel, None)
 
+    roots: list[str] = []
     visit_dir(k.path or "")
     g.walked[k] = walked
+    g.build_roots[k] = roots
 
 
 def _below(sorted_items: list[str], prefix: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from obslint.model import flux as _flux_model  # noqa: F401  (registers "flux.graph")
 from obslint.model import services as _services_model  # noqa: F401  ("flux.services", "flux.catalogue")
+from obslint.rules.flux import build as _build  # noqa: F401
 from obslint.rules.flux import charts as _charts  # noqa: F401
 from obslint.rules.flux import deps as _deps  # noqa: F401
 from obslint.rules.flux import paths as _paths  # noqa: F401

@@ -1,0 +1,98 @@
+"""kustomize-build-fails: `kubectl kustomize` on every path Flux builds from this repository."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from obslint.findings import Finding
+from obslint.model.flux import FluxGraph, FluxKustomization
+from obslint.rules import RuleContext, rule
+
+_FAIL = """\
+-- clusters/home/apps.yaml --
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+-- apps/kustomization.yaml --
+resources:
+  - configmap.yaml
+  - configmap.yaml
+-- apps/configmap.yaml --
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: default
+data:
+  mode: fast
+"""
+
+_PASS = _FAIL.replace("  - configmap.yaml\n  - configmap.yaml\n", "  - configmap.yaml\n")
+
+
+@rule(
+    "FLUX009",
+    "kustomize-build-fails",
+    "error",
+    "kustomize cannot build a path that a Flux Kustomization applies",
+    why="""
+    Flux runs kustomize on every Kustomization path before applying anything. A duplicate
+    resource, a patch that does not apply, a namespace conflict or an invalid kustomization.yaml
+    makes the build fail and the whole path stays undeployed. obslint runs the real
+    `kubectl kustomize` (on a temporary copy of the repository, without plugins or Helm) on each
+    path, so what it reports is what Flux would report.
+    """,
+    failing=_FAIL,
+    passing=_PASS,
+    fix="Run `kubectl kustomize <path>` and fix the error it prints.",
+)
+def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
+    from obslint.tools.kubectl import kustomize_build
+
+    index = ctx.index
+    g: FluxGraph = index.get("flux.graph")
+    broken = {kf.dir for kf, _e, _p in g.missing_resources}  # already kustomize-resource-missing
+    owners: dict[str, FluxKustomization] = {}
+    remote: list[str] = []
+    for k in g.kustomizations:
+        if not k.local or not g.active(k) or k not in g.walked:
+            continue
+        walked = [d for d, _ns in g.walked[k]]
+        if any(d in broken for d in walked):
+            continue
+        if any(not e.target and e.value for d in walked for e in g.kustomize_files[d].resources):
+            remote.append(k.ref)
+            continue
+        for d in g.build_roots.get(k, ()):
+            owners.setdefault(d, k)
+    if remote:
+        index.notice(
+            f"kustomize-build-fails: skipped {len(remote)} path(s) with remote or out-of-tree resources "
+            f"(no network access): {', '.join(sorted(remote)[:5])}"
+        )
+    if not owners:
+        return
+    results = kustomize_build(index, sorted(owners))
+    if results is None:
+        index.notice("kustomize-build-fails: kubectl not found; kustomize builds were not checked")
+        return
+    for res in results:
+        if res.ok:
+            continue
+        k = owners[res.path]
+        kf = g.kustomize_files.get(res.path)
+        loc = kf.data.loc() if kf is not None else k.obj.loc("spec", "path")
+        yield Finding(
+            loc,
+            f"kustomize build of {res.path or '.'} (applied by {k.ref}) fails: {res.error}",
+            f"run `kubectl kustomize {res.path or '.'}` and fix the error",
+        )
