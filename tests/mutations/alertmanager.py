@@ -29,10 +29,14 @@ def unused_receiver(stack: StackCopy) -> None:
     stack.replace(HR, '          - name: "null"\n', '          - name: "null"\n          - name: blackhole\n')
 
 
-@mutation("alert-routed-to-null", {"AM003"})
+@mutation("default-receiver-null", {"AM003"})
 def alert_dropped(stack: StackCopy) -> None:
-    """The Watchdog route's matcher grows to catch a real alert and sends it to "null"."""
-    stack.replace(HR, '- alertname = "Watchdog"', '- alertname =~ "Watchdog|KubePodCrashLooping"')
+    """The default receiver becomes "null": Flux events (severity=error) match no route and are dropped."""
+    stack.replace(
+        HR,
+        "          receiver: pushover-warning\n          group_by:",
+        '          receiver: "null"\n          group_by:',
+    )
 
 
 @mutation("route-below-catch-all", {"AM004"})
