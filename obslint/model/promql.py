@@ -226,11 +226,14 @@ class Labels:
     known: frozenset[str] = frozenset()
     open: bool = True
     dropped: frozenset[str] = frozenset()
+    maybe: frozenset[str] = frozenset()  # present on some result series only (`a or b`)
 
     def has(self, name: str) -> bool | None:
         """True: certainly present; False: certainly absent; None: unknown (depends on the data)."""
         if name in self.known:
             return True
+        if name in self.maybe:
+            return None
         if name in self.dropped or not self.open:
             return False
         return None
@@ -241,7 +244,7 @@ NONE = Labels(frozenset(), False)
 
 
 def _without(lbls: Labels, names: set[str]) -> Labels:
-    return Labels(lbls.known - names, lbls.open, lbls.dropped | names)
+    return Labels(lbls.known - names, lbls.open, lbls.dropped | names, lbls.maybe - names)
 
 
 # functions that keep their vector argument's labels (apart from __name__); most do
@@ -271,11 +274,15 @@ def output_labels(node: Any) -> Labels:
             base = NONE
         elif str(mod.type).endswith("By"):
             names = frozenset(mod.labels)
-            base = Labels(names & inner.known | frozenset(n for n in names if inner.has(n) is not False), False)
+            base = Labels(
+                names & inner.known,
+                False,
+                maybe=frozenset(n for n in names if inner.has(n) is None),
+            )
         else:  # without
             base = _without(inner, set(mod.labels))
         if op == "count_values" and isinstance(node.param, pp.StringLiteral):
-            base = Labels(base.known | {node.param.val}, base.open, base.dropped - {node.param.val})
+            base = Labels(base.known | {node.param.val}, base.open, base.dropped - {node.param.val}, base.maybe)
         return base
     if isinstance(node, pp.Call):
         name = func_name(node)
@@ -293,7 +300,7 @@ def output_labels(node: Any) -> Labels:
         base = output_labels(vec_args[0]) if vec_args else NONE
         if name in _LABEL_REPLACE and len(node.args) >= 2 and isinstance(node.args[1], pp.StringLiteral):
             dst = node.args[1].val
-            base = Labels(base.known | {dst}, base.open, base.dropped - {dst})
+            base = Labels(base.known | {dst}, base.open, base.dropped - {dst}, base.maybe)
         return base
     if isinstance(node, pp.BinaryExpr):
         lhs, rhs = output_labels(node.lhs), output_labels(node.rhs)
@@ -306,7 +313,8 @@ def output_labels(node: Any) -> Labels:
             return lhs
         op = op_name(node)
         if op == "or":
-            return Labels(lhs.known & rhs.known, lhs.open or rhs.open, lhs.dropped & rhs.dropped)
+            maybe = (lhs.known | rhs.known | lhs.maybe | rhs.maybe) - (lhs.known & rhs.known)
+            return Labels(lhs.known & rhs.known, lhs.open or rhs.open, lhs.dropped & rhs.dropped, maybe)
         if op in ("and", "unless"):
             return lhs
         mod = node.modifier
@@ -314,14 +322,14 @@ def output_labels(node: Any) -> Labels:
         side = rhs if card.endswith("OneToMany") else lhs  # group_right: the right side's labels
         if card.endswith("ManyToOne") or card.endswith("OneToMany"):
             extra = frozenset(mod.group_labels or ())
-            return Labels(side.known | extra, side.open, side.dropped - extra)
+            return Labels(side.known | extra, side.open, side.dropped - extra, side.maybe)
         # one-to-one: the result has the lhs labels (comparison) or the matched label set
         # one-to-one (Prometheus engine resultMetric, also for filtering comparisons): `on` keeps
         # only the matching labels, `ignoring` drops them, otherwise the lhs labels stay.
         matching = mod.matching if mod is not None else None
         if matching is not None and str(matching.type).endswith("Include"):
             names = frozenset(matching.labels)
-            return Labels(frozenset(n for n in names if side.has(n) is not False), False)
+            return Labels(names & side.known, False, maybe=frozenset(n for n in names if side.has(n) is None))
         if matching is not None:
             return _without(side, set(matching.labels))
         return side

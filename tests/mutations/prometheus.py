@@ -78,3 +78,19 @@ def rule_range_beyond_retention(stack: StackCopy) -> None:
         'sum(rate(loki_distributor_lines_received_total{namespace="monitoring"}[15m])) == 0',
         'sum(rate(loki_distributor_lines_received_total{namespace="monitoring"}[8d])) == 0',
     )
+
+
+@mutation("alert-annotation-label-aggregated-away", {"PROM006"})
+def annotation_label_aggregated_away(stack: StackCopy) -> None:
+    """FluxReconciliationFailure aggregates customresource_kind away; its summary still names it."""
+    stack.replace(
+        RULES,
+        "max by (exported_namespace, name, customresource_kind) (\n"
+        '              gotk_resource_info{ready="False", suspended!="true"}\n'
+        "            ) > 0\n"
+        "          for: 15m\n",
+        "max by (exported_namespace, name) (\n"
+        '              gotk_resource_info{ready="False", suspended!="true"}\n'
+        "            ) > 0\n"
+        "          for: 15m\n",
+    )

@@ -1,0 +1,257 @@
+"""PROM006 label-aggregated-away: an alert uses a label its expression no longer returns."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from obslint.findings import Finding
+from obslint.index import Index
+from obslint.model.promql import Labels, output_labels
+from obslint.model.rulegroups import RuleEntry, all_rules
+from obslint.rules import RuleContext, rule
+
+# --- Go template label references ---------------------------------------------------------------
+
+_ACTION_RE = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+_REF_RE = re.compile(
+    r"""(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)"""  # $labels.x / .Labels.x
+    r"""|index\s+(?:\$labels|\.Labels)\s+(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`)"""  # index $labels "x"
+)
+_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
+
+
+@dataclass
+class LabelRef:
+    name: str
+    offset: int  # character offset in the template text
+    guarded: bool  # inside (or the condition of) an `if`/`with` on that label
+
+
+def template_label_refs(text: str) -> list[LabelRef]:
+    """Every `$labels.x` / `.Labels.x` / `index $labels "x"` in a Go template, with if/with guards."""
+    refs: list[LabelRef] = []
+    scopes: list[set[str]] = []
+    for m in _ACTION_RE.finditer(text):
+        body = m.group(1)
+        stripped = body.strip()
+        keyword = stripped.split(None, 1)[0] if stripped else ""
+        if keyword == "end":
+            if scopes:
+                scopes.pop()
+            continue
+        names: list[tuple[str, int]] = []
+        for r in _REF_RE.finditer(body):
+            name = r.group(1) or r.group(2) or r.group(3) or ""
+            names.append((name, m.start(1) + r.start()))
+        if keyword in ("if", "with", "range"):
+            scopes.append({n for n, _ in names})
+            continue  # the condition itself tests the label: not a use
+        if keyword == "else":
+            if scopes:
+                scopes[-1] |= {n for n, _ in names}
+            continue
+        guarded = set().union(*scopes) if scopes else set()
+        for name, off in names:
+            refs.append(LabelRef(name, off, name in guarded))
+    return refs
+
+
+# --- the rule -------------------------------------------------------------------------------------
+
+FAILING = """\
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: app
+  namespace: monitoring
+  labels: {release: kube-prometheus-stack}
+spec:
+  groups:
+    - name: app
+      rules:
+        # sum by (job) keeps only `job`: the summary names an empty namespace and pod
+        - alert: AppErrors
+          expr: sum by (job) (rate(http_requests_total{code=~"5.."}[5m])) > 1
+          for: 10m
+          labels:
+            severity: warning
+          annotations:
+            summary: Errors in {{ $labels.namespace }}/{{ $labels.pod }}
+            description: "{{ $labels.job }} answers with more than 1 error per second."
+"""
+
+PASSING = FAILING.replace("sum by (job)", "sum by (job, namespace, pod)").replace(
+    "        # sum by (job) keeps only `job`: the summary names an empty namespace and pod\n", ""
+)
+
+
+def _alertmanager_routes(index: Index) -> list[Any]:
+    try:
+        from obslint.model import alertmanager  # noqa: F401  (registers "alertmanager.configs")
+
+        configs = index.get("alertmanager.configs")
+    except (ImportError, KeyError):
+        return []
+    routes = []
+    for src in configs:
+        root = getattr(src, "route", None)
+        if root is not None:
+            routes.extend(root.walk())
+    return routes
+
+
+def _external_labels(index: Index) -> set[str]:
+    """Labels a Prometheus of the repo may add to every alert (external labels)."""
+    try:
+        from obslint.model.alertmanager import external_labels
+        from obslint.model.helm import releases_of_chart
+    except ImportError:
+        return set()
+    out: set[str] = set()
+    for rel in releases_of_chart(index, "kube-prometheus-stack"):
+        fixed, dynamic = external_labels(rel)
+        out |= set(fixed) | set(dynamic)
+    for obj in index.of_kind("Prometheus", group="monitoring.coreos.com"):
+        ext = obj.spec.get("externalLabels")
+        if isinstance(ext, dict):
+            out |= {str(k) for k in ext}
+        out.add("prometheus")
+    return out
+
+
+def _value_for(name: str, out: Labels, static: dict, external: set[str]) -> str | None:
+    """The alert's value of a label when certain ('' = certainly absent), else None."""
+    if name in static:
+        value = static[name]
+        return None if "{{" in str(value) else str(value)
+    if name in external or name == "alertname":
+        return None
+    return "" if out.has(name) is False else None
+
+
+def _rule_namespace(index: Index, entry: RuleEntry) -> str | None:
+    from obslint.index import K8sObject
+    from obslint.model.prometheus import effective_namespace
+
+    rs = entry.group.ruleset
+    if isinstance(rs.source, K8sObject) and rs.origin == "prometheusrule":
+        return effective_namespace(index, rs.source)
+    return rs.namespace
+
+
+def _missed_route(
+    entry: RuleEntry, out: Labels, external: set[str], routes: list[Any], namespace: str | None
+) -> tuple[str, Any] | None:
+    """(label, route) for a route the alert was written for but cannot take.
+
+    Only `namespace` has an intended value we can know: the namespace of the PrometheusRule that
+    defines the alert. A route whose namespace matcher accepts that namespace (often the matcher
+    prometheus-operator injects into AlertmanagerConfig routes), whose other matchers accept the
+    alert, is a route written for this alert; when the expression aggregates `namespace` away, the
+    alert can never take it."""
+    if namespace is None or out.has("namespace") is not False:
+        return None
+    static = {**{str(k): v for k, v in entry.labels.items()}, "alertname": entry.name}
+    if "namespace" in static or "namespace" in external:
+        return None
+    for route in routes:
+        if getattr(route, "unsupported", False):
+            continue
+        path = route.path_matchers()
+        ns_matchers = [m for m in path if m.name == "namespace"]
+        if not ns_matchers or any(m.matches_value("") for m in ns_matchers):
+            continue
+        if not all(m.matches_value(namespace) for m in ns_matchers):
+            continue
+        possible = True
+        for m in path:
+            if m.name == "namespace":
+                continue
+            value = _value_for(m.name, out, static, external)
+            if value is not None and not m.matches_value(value):
+                possible = False
+                break
+        if possible:
+            return "namespace", route
+    return None
+
+
+@rule(
+    "PROM006",
+    "label-aggregated-away",
+    "warning",
+    "An alert whose expression drops a label that its annotations or the Alertmanager routes use",
+    why="""
+    Aggregations keep only the labels they group by: `sum by (job) (...)` returns series with a `job`
+    label and nothing else, `on(...)` keeps the matching labels, `absent()` keeps only its equality
+    matchers. An annotation that says `{{ $labels.namespace }}` then renders empty, and an
+    Alertmanager route written for the alert (`severity="critical", namespace="prod"`) can never
+    match it, so it goes to the default receiver. obslint computes the label set the expression
+    returns from the PromQL AST (aggregations with by/without, vector matching with
+    on/ignoring/group_left/group_right, label_replace, absent, count_values) and compares it with the
+    labels the annotation and label templates use (`$labels.x`, `.Labels.x`, `index $labels "x"`,
+    except under an `if`/`with` on that label) and with the Alertmanager routes written for the
+    alert: a route whose `namespace` matcher accepts the namespace of the PrometheusRule (as the
+    matcher prometheus-operator adds to AlertmanagerConfig routes does) is never taken by an alert
+    whose expression drops `namespace`. External labels and the rule's own static labels count for
+    routing, not for `$labels` (Prometheus expands templates with the series labels only).
+    """,
+    failing=FAILING,
+    passing=PASSING,
+    fix="""
+    Keep the label in the aggregation (`sum by (job, namespace) (...)`), or stop using it in the
+    template/route; a constant can go into the rule's `labels:` instead.
+    """,
+)
+def label_aggregated_away(ctx: RuleContext) -> Iterator[Finding]:
+    routes: list[Any] | None = None
+    external: set[str] | None = None
+    for entry in all_rules(ctx.index):
+        if entry.kind != "alert" or entry.ast is None:
+            continue
+        out = output_labels(entry.ast)
+        if out.open and not out.dropped:
+            continue  # a plain selector keeps every label: nothing certainly dropped
+        reported: set[str] = set()
+        for section in ("annotations", "labels"):
+            mapping = entry.data.get(section)
+            if not isinstance(mapping, dict):
+                continue
+            for key, text in mapping.items():
+                if not isinstance(text, str) or "{{" not in text:
+                    continue
+                for ref in template_label_refs(text):
+                    if ref.guarded or ref.name in reported or out.has(ref.name) is not False:
+                        continue
+                    reported.add(ref.name)
+                    yield Finding(
+                        mapping.loc(key),
+                        f"{section[:-1]} {key!r} of alert {entry.name!r} uses $labels.{ref.name}, but the "
+                        f"expression does not return a {ref.name!r} label ({_keeps(out)}): it renders empty",
+                        hint=f"keep {ref.name!r} in the aggregation (by/on/group_left), or drop it from the template",
+                    )
+        if routes is None:
+            routes = _alertmanager_routes(ctx.index)
+            external = _external_labels(ctx.index)
+        if not routes:
+            continue
+        missed = _missed_route(entry, out, external or set(), routes, _rule_namespace(ctx.index, entry))
+        if missed is not None and missed[0] not in reported:
+            label, route = missed
+            yield Finding(
+                entry.expr_loc,
+                f"alert {entry.name!r} can never take the Alertmanager {route.describe()}: it matches on "
+                f"{label!r}, which the expression does not return ({_keeps(out)})",
+                hint=f"keep {label!r} in the aggregation, or set it as a static label of the alert",
+            )
+
+
+def _keeps(out: Labels) -> str:
+    if out.open:
+        return f"it drops {', '.join(sorted(out.dropped))}"
+    if not out.known:
+        return "it returns no labels"
+    return f"it keeps only {', '.join(sorted(out.known))}"
