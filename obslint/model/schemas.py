@@ -77,7 +77,14 @@ def crd_validator(group: str, kind: str, version: str) -> Any | None:
 
 
 # --- core kinds (kubernetes-validate's schemas) ---------------------------------------------------
-_NOT_BUILTIN = {"gateway.networking.k8s.io", "snapshot.storage.k8s.io", "metrics.k8s.io"}
+# *.k8s.io groups that are CRDs or not API objects at all (kustomization.yaml is kustomize.config.k8s.io).
+_NOT_BUILTIN = {
+    "gateway.networking.k8s.io",
+    "snapshot.storage.k8s.io",
+    "metrics.k8s.io",
+    "kustomize.config.k8s.io",
+    "cluster.x-k8s.io",
+}
 
 
 def is_core_group(group: str) -> bool:
@@ -240,12 +247,29 @@ def _prepare(data: dict) -> dict:
 
 
 def validate_object(obj: K8sObject, kubernetes_version: str = DEFAULT_KUBERNETES_VERSION) -> Iterator[SchemaProblem]:
-    """Schema problems of one object; nothing when no schema is known for its kind."""
-    group, version, kind = obj.group, obj.version, obj.kind
+    """Schema problems of one object of the index; nothing when no schema is known for its kind."""
+    return validate_data(obj.data, kubernetes_version, sops=obj.sops)
+
+
+def has_schema(api_version: str, kind: str, kubernetes_version: str = DEFAULT_KUBERNETES_VERSION) -> bool:
+    group, _, version = api_version.rpartition("/")
+    if is_core_group(group):
+        return core_validator(kubernetes_version, api_version, kind) is not None
+    return crd_validator(group, kind, version) is not None
+
+
+def validate_data(
+    data: dict, kubernetes_version: str = DEFAULT_KUBERNETES_VERSION, *, sops: bool = False
+) -> Iterator[SchemaProblem]:
+    """Schema problems of one object given as a mapping (apiVersion and kind read from it)."""
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return
+    group, _, version = api_version.rpartition("/")
     validator = None
     source = ""
     if is_core_group(group):
-        validator = core_validator(kubernetes_version, obj.api_version, kind)
+        validator = core_validator(kubernetes_version, api_version, kind)
         schema_dir = kubernetes_schema_dir(kubernetes_version)
         minor = schema_dir.name.split("-")[0].lstrip("v").rsplit(".", 1)[0] if schema_dir else kubernetes_version
         source = f"Kubernetes {minor} schema (kubernetes-validate)"
@@ -254,7 +278,8 @@ def validate_object(obj: K8sObject, kubernetes_version: str = DEFAULT_KUBERNETES
         source = f"schemas/crds/{group}/{kind}_{version}.json"
     if validator is None:
         return
-    data = _prepare(obj.data)
+    sops = sops or isinstance(data.get("sops"), dict)
+    data = _prepare(data)
     try:
         errors = list(validator.iter_errors(data))
     except (TypeError, re.error, RecursionError):  # e.g. non-string keys where a pattern applies
@@ -263,7 +288,7 @@ def validate_object(obj: K8sObject, kubernetes_version: str = DEFAULT_KUBERNETES
     for top in errors:
         for error in _deepest(top):
             instance = error.instance
-            if _is_sops_value(instance) or (obj.sops and error.validator in ("type", "pattern", "enum", "format")):
+            if _is_sops_value(instance) or (sops and error.validator in ("type", "pattern", "enum", "format")):
                 continue  # encrypted values: the plaintext is checked by nobody but the API server
             if _has_substitution(instance) and error.validator != "additionalProperties":
                 continue  # `${VAR}` resolved by Flux post-build substitution before apply
