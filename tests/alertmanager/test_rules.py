@@ -1,0 +1,366 @@
+"""AM rules: each fires on a broken config and stays quiet on the corrected one."""
+
+from __future__ import annotations
+
+import textwrap
+
+from obslint.config import Config
+from obslint.index import Index
+from obslint.load import load_tree
+from tests.conftest import check, rule_ids
+
+HR_HEAD = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: kube-prometheus-stack, namespace: monitoring}
+spec:
+  chart: {spec: {chart: kube-prometheus-stack, version: 80.6.0}}
+  values:
+"""
+
+
+def hr(values: str) -> str:
+    return HR_HEAD + textwrap.indent(textwrap.dedent(values), "    ")
+
+
+def am(config: str, extra: str = "defaultRules: {create: false}\n") -> str:
+    return hr(extra + "alertmanager:\n  config:\n" + textwrap.indent(textwrap.dedent(config), "    "))
+
+
+RULES = """\
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: app, namespace: monitoring, labels: {release: kube-prometheus-stack}}
+spec:
+  groups:
+    - name: app
+      rules:
+        - alert: AppDown
+          expr: up{job="app"} == 0
+          labels: {severity: critical}
+        - alert: AppSlow
+          expr: app_latency > 1
+          labels: {severity: warning, team: web}
+"""
+
+RECEIVERS = """\
+receivers:
+  - name: "null"
+  - name: team
+    webhook_configs: [{url: "https://example.org/team"}]
+  - name: pager
+    webhook_configs: [{url: "https://example.org/pager"}]
+"""
+
+
+def run(repo, files: dict[str, str], rule: str):
+    return check(repo(files), select=[rule]).findings
+
+
+def index_of(repo, files: dict[str, str]) -> Index:
+    import obslint.rules.alertmanager  # noqa: F401
+
+    return Index.build(load_tree(str(repo(files))), Config())
+
+
+# --- AM001 / AM011 / AM014 / AM007 ----------------------------------------------------------
+def test_undefined_receiver_points_at_the_route_line(repo):
+    cfg = 'route:\n  receiver: team\n  routes:\n    - matchers: [x="1"]\n      receiver: oncall\n' + RECEIVERS
+    findings = run(repo, {"am/alertmanager.yml": cfg}, "AM001")
+    assert [(f.loc.path, f.loc.line) for f in findings] == [("am/alertmanager.yml", 5)]
+    assert 'undefined receiver "oncall"' in findings[0].message
+    fixed = cfg.replace("receiver: oncall", "receiver: pager")
+    assert run(repo, {"am/alertmanager.yml": fixed}, "AM001") == []
+
+
+def test_undefined_receiver_in_alertmanagerconfig(repo):
+    amc = """\
+apiVersion: monitoring.coreos.com/v1alpha1
+kind: AlertmanagerConfig
+metadata: {name: web, namespace: shop}
+spec:
+  route: {receiver: shop-tam}
+  receivers:
+    - name: shop-team
+      webhookConfigs: [{url: "https://example.org/shop"}]
+"""
+    base = am("route: {receiver: team}\n" + RECEIVERS)
+    findings = run(repo, {"hr.yaml": base, "amc.yaml": amc}, "AM001")
+    assert len(findings) == 1 and "shop/web/shop-tam" in findings[0].message
+    assert findings[0].loc.path == "amc.yaml"
+    assert run(repo, {"hr.yaml": base, "amc.yaml": amc.replace("shop-tam", "shop-team")}, "AM001") == []
+
+
+def test_undefined_time_interval_and_invalid_config(repo):
+    cfg = (
+        'route:\n  receiver: team\n  routes:\n    - matchers: [x="1"]\n      active_time_intervals: [office]\n'
+        + RECEIVERS
+    )
+    assert rule_ids(check(repo({"alertmanager.yml": cfg}), select=["AM011", "AM014"]).findings) == ["AM011"]
+    bad = "route:\n  receiver: team\n  continue: true\n" + RECEIVERS
+    f = run(repo, {"alertmanager.yml": bad}, "AM014")
+    assert len(f) == 1 and "cannot have continue in root route" in f[0].message and f[0].loc.line == 3
+
+
+def test_helm_null_deletes_default_receiver(repo):
+    # Helm: a null value deletes the chart default key -> the root route has no receiver
+    values = am("route:\n  receiver: null\n" + RECEIVERS)
+    ids = rule_ids(check(repo({"hr.yaml": values}), select=["AM007", "AM014"]).findings)
+    assert ids == ["AM007", "AM014"]
+
+
+def test_yaml_null_receiver_child_and_receiver_name(repo):
+    cfg = (
+        'route:\n  receiver: team\n  routes:\n    - matchers: [alertname="Watchdog"]\n      receiver: null\n'
+        "receivers:\n  - name: null\n  - name: team\n    webhook_configs: [{url: 'https://example.org'}]\n"
+    )
+    findings = run(repo, {"alertmanager.yml": cfg}, "AM007")
+    assert sorted(f.loc.line for f in findings) == [5, 7]
+    fixed = cfg.replace("receiver: null", 'receiver: "null"').replace("name: null", 'name: "null"')
+    assert run(repo, {"alertmanager.yml": fixed}, "AM007") == []
+
+
+# --- AM002 ----------------------------------------------------------------------------------
+def test_unused_receiver(repo):
+    cfg = 'route:\n  receiver: team\n  routes:\n    - matchers: [severity="critical"]\n      receiver: pager\n'
+    findings = run(repo, {"alertmanager.yml": cfg + RECEIVERS}, "AM002")
+    assert [f.message for f in findings] == ['receiver "null" is not used by any route']
+
+
+# --- AM003 ----------------------------------------------------------------------------------
+def test_alert_dropped_rule_alert_and_option(repo):
+    cfg = am(
+        'route:\n  receiver: "null"\n  routes:\n    - matchers: [severity="critical"]\n      receiver: pager\n'
+        + RECEIVERS
+    )
+    files = {"hr.yaml": cfg, "rules.yaml": RULES}
+    findings = run(repo, files, "AM003")
+    assert len(findings) == 1
+    assert findings[0].loc.path == "rules.yaml" and "AppSlow" in findings[0].message
+    # a route on a label the alert may carry from its series: it may be delivered -> not reported
+    maybe = cfg.replace('severity="critical"', 'namespace="prod"')
+    assert run(repo, {"hr.yaml": maybe, "rules.yaml": RULES}, "AM003") == []
+    # routed to "null" by its name: deliberate
+    named = am(
+        'route:\n  receiver: team\n  routes:\n    - matchers: [alertname="AppSlow"]\n      receiver: "null"\n'
+        + RECEIVERS
+    )
+    assert run(repo, {"hr.yaml": named, "rules.yaml": RULES}, "AM003") == []
+    cfgfile = repo({**files, ".obslint.yaml": "options:\n  alert-dropped:\n    allow: [AppSlow]\n"})
+    assert check(cfgfile, select=["AM003"]).findings == []
+
+
+def test_alert_dropped_chart_default_alerts_by_severity(repo):
+    cfg = am(
+        'route:\n  receiver: "null"\n  routes:\n    - matchers: [severity=~"critical|warning"]\n      receiver: pager\n'
+        + RECEIVERS,
+        extra="",
+    )
+    findings = run(repo, {"hr.yaml": cfg}, "AM003")
+    assert len(findings) == 1
+    assert "kube-prometheus-stack default alerts" in findings[0].message and "severity=info" in findings[0].message
+    assert "Watchdog" not in findings[0].message
+
+
+# --- AM004 / AM005 / AM006 ------------------------------------------------------------------
+def test_shadowed_route_names_the_sibling(repo):
+    cfg = (
+        "route:\n  receiver: team\n  routes:\n"
+        '    - matchers: [severity=~"critical|warning"]\n      receiver: team\n'
+        '    - matchers: [severity="critical"]\n      receiver: pager\n' + RECEIVERS
+    )
+    findings = run(repo, {"alertmanager.yml": cfg}, "AM004")
+    assert len(findings) == 1 and findings[0].loc.line == 6 and "line 4" in findings[0].message
+    with_continue = cfg.replace(
+        'receiver: team\n    - matchers: [severity="critical"]',
+        'receiver: team\n      continue: true\n    - matchers: [severity="critical"]',
+    )
+    assert run(repo, {"alertmanager.yml": with_continue}, "AM004") == []
+    narrower = cfg.replace('severity=~"critical|warning"', 'severity=~"warning|info"')
+    assert run(repo, {"alertmanager.yml": narrower}, "AM004") == []
+
+
+def test_contradictory_route_and_alertmanagerconfig_namespace(repo):
+    amc = """\
+apiVersion: monitoring.coreos.com/v1alpha1
+kind: AlertmanagerConfig
+metadata: {name: web, namespace: shop}
+spec:
+  route:
+    receiver: shop
+    routes:
+      - receiver: shop
+        matchers: [{name: namespace, value: other}]
+  receivers:
+    - name: shop
+      webhookConfigs: [{url: "https://example.org/shop"}]
+"""
+    base = am("route: {receiver: team}\n" + RECEIVERS)
+    findings = run(repo, {"hr.yaml": base, "amc.yaml": amc}, "AM005")
+    assert len(findings) == 1 and 'namespace="other"' in findings[0].message and findings[0].loc.path == "amc.yaml"
+    none = base.replace(
+        "    alertmanager:\n      config:\n",
+        "    alertmanager:\n      alertmanagerSpec:\n"
+        "        alertmanagerConfigMatcherStrategy: {type: None}\n      config:\n",
+    )
+    assert none != base
+    assert run(repo, {"hr.yaml": none, "amc.yaml": amc}, "AM005") == []
+
+
+def test_route_matches_no_known_alert(repo):
+    cfg = am(
+        'route:\n  receiver: team\n  routes:\n    - matchers: [severity="critcal"]\n      receiver: pager\n' + RECEIVERS
+    )
+    findings = run(repo, {"hr.yaml": cfg, "rules.yaml": RULES}, "AM006")
+    assert len(findings) == 1 and "known values of severity: critical, warning" in findings[0].hint
+    # an alert name nobody here defines (e.g. from another chart's rules): not reported ...
+    other = cfg.replace('severity="critcal"', 'alertname="CephOSDDown"')
+    assert run(repo, {"hr.yaml": other, "rules.yaml": RULES}, "AM006") == []
+    # ... but a near miss of a known one is
+    typo = cfg.replace('severity="critcal"', 'alertname="AppDwn"')
+    assert len(run(repo, {"hr.yaml": typo, "rules.yaml": RULES}, "AM006")) == 1
+    optout = repo(
+        {"hr.yaml": cfg, "rules.yaml": RULES, ".obslint.yaml": "options:\n  AM006: {external_alerts: true}\n"}
+    )
+    assert check(optout, select=["AM006"]).findings == []
+
+
+# --- AM008 ----------------------------------------------------------------------------------
+def test_receiver_endpoint_missing_and_flux_provider(repo):
+    cfg = am(
+        "route: {receiver: bridge}\nreceivers:\n  - name: bridge\n    webhook_configs:\n"
+        "      - url: http://signal-bridge.monitoring.svc:8080/alert\n"
+    )
+    provider = """\
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata: {name: am, namespace: flux-system}
+spec:
+  type: alertmanager
+  address: http://alertmanager-main.monitoring.svc:9093/api/v2/alerts
+"""
+    findings = run(repo, {"hr.yaml": cfg, "provider.yaml": provider}, "AM008")
+    assert sorted(f.loc.path for f in findings) == ["hr.yaml", "provider.yaml"]
+    service = """\
+apiVersion: v1
+kind: Service
+metadata: {name: signal-bridge, namespace: monitoring}
+spec: {ports: [{port: 8080}]}
+"""
+    fixed = provider.replace("alertmanager-main", "kube-prometheus-stack-alertmanager")
+    assert run(repo, {"hr.yaml": cfg, "provider.yaml": fixed, "svc.yaml": service}, "AM008") == []
+
+
+# --- AM009 / AM010 --------------------------------------------------------------------------
+def test_inhibit_rules(repo):
+    inhibit = (
+        'inhibit_rules:\n  - source_matchers: [severity="critical"]\n'
+        '    target_matchers: [severity=~"critical|warning"]\n'
+    )
+    cfg = am("route: {receiver: team}\n" + inhibit + RECEIVERS)
+    assert len(run(repo, {"hr.yaml": cfg, "rules.yaml": RULES}, "AM009")) == 1
+    with_equal = cfg.replace('critical|warning"]\n', 'critical|warning"]\n            equal: [alertname]\n')
+    assert run(repo, {"hr.yaml": with_equal, "rules.yaml": RULES}, "AM009") == []
+    unknown = cfg.replace('source_matchers: [severity="critical"]', 'source_matchers: [severity="page"]')
+    f = run(repo, {"hr.yaml": unknown, "rules.yaml": RULES}, "AM010")
+    assert len(f) == 1 and "source" in f[0].message
+
+
+# --- AM012 / AM013 --------------------------------------------------------------------------
+def test_grouping(repo):
+    cfg = "route:\n  receiver: team\n  group_by: ['...']\n" + RECEIVERS
+    assert rule_ids(check(repo({"alertmanager.yml": cfg}), select=["AM012", "AM013"]).findings) == ["AM012"]
+    to_null = cfg.replace("receiver: team", 'receiver: "null"')
+    assert check(repo({"alertmanager.yml": to_null}), select=["AM012", "AM013"]).findings == []
+    ns_only = cfg.replace("['...']", "[namespace]")
+    f = check(repo({"alertmanager.yml": ns_only}), select=["AM012", "AM013"]).findings
+    assert rule_ids(f) == ["AM013"] and f[0].loc.line == 3
+
+
+# --- model ----------------------------------------------------------------------------------
+def test_chart_defaults_merge_and_universe(repo):
+    values = """\
+defaultRules:
+  rules: {etcd: false}
+  disabled: {TargetDown: true}
+customRules:
+  KubePodCrashLooping: {severity: critical}
+prometheus:
+  prometheusSpec:
+    externalLabels: {cluster: home}
+alertmanager:
+  config:
+    receivers:
+      - name: "null"
+      - name: team
+        webhook_configs: [{url: "https://example.org/team"}]
+"""
+    idx = index_of(repo, {"hr.yaml": hr(values), "rules.yaml": RULES})
+    [src] = idx.get("alertmanager.configs")
+    root = src.route
+    # the chart's default route and inhibit rules are merged under the user's receivers
+    assert root.receiver == "null" and [r.slug() for r in root.routes] == ['{alertname="Watchdog"}']
+    assert len(src.config.inhibit_rules) == 4
+    alerts = {a.name: a for a in idx.get("alerts.universe")}
+    assert "etcdNoLeader" not in alerts and "TargetDown" not in alerts
+    assert alerts["KubePodCrashLooping"].labels["severity"] == "critical"
+    assert alerts["AppDown"].labels == {"cluster": "home", "severity": "critical", "alertname": "AppDown"}
+    assert "prometheus" in alerts["AppDown"].dynamic
+
+
+def test_secret_file_and_global_alertmanagerconfig_sources(repo):
+    secret = """\
+apiVersion: v1
+kind: Secret
+metadata: {name: alertmanager-main, namespace: monitoring}
+stringData:
+  alertmanager.yaml: |
+    route:
+      receiver: team
+    receivers:
+      - name: team
+"""
+    global_amc = """\
+apiVersion: monitoring.coreos.com/v1alpha1
+kind: AlertmanagerConfig
+metadata: {name: global, namespace: monitoring}
+spec:
+  route:
+    receiver: team
+    routes:
+      - receiver: pager
+        matchers: [{name: severity, value: critical}]
+  receivers:
+    - name: team
+    - name: pager
+"""
+    values = "alertmanager:\n  alertmanagerSpec:\n    alertmanagerConfiguration: {name: global}\n"
+    idx = index_of(repo, {"secret.yaml": secret, "amc.yaml": global_amc, "hr.yaml": hr(values)})
+    srcs = {s.origin: s for s in idx.get("alertmanager.configs")}
+    assert set(srcs) == {"secret", "helm-values"}
+    assert srcs["secret"].config.routes_to({}) == ["team"]
+    g = srcs["helm-values"]
+    assert g.config.routes_to({"severity": "critical"}) == ["monitoring/global/pager"]
+    assert g.route.matchers == [] and g.route.routes[0].continue_ is False
+    # a SOPS-encrypted Secret is never read
+    enc = secret + "sops:\n  version: 3.9.0\n  age: []\n"
+    idx2 = index_of(repo, {"secret.yaml": enc})
+    assert idx2.get("alertmanager.configs") == []
+
+
+def test_alertmanagerconfig_selection(repo):
+    amc = """\
+apiVersion: monitoring.coreos.com/v1alpha1
+kind: AlertmanagerConfig
+metadata: {name: web, namespace: shop, labels: {team: shop}}
+spec:
+  route: {receiver: r}
+  receivers: [{name: r}]
+"""
+    sel = "alertmanager:\n  alertmanagerSpec:\n    alertmanagerConfigSelector: {matchLabels: {team: payments}}\n"
+    idx = index_of(repo, {"hr.yaml": hr(sel), "amc.yaml": amc})
+    [src] = idx.get("alertmanager.configs")
+    assert src.amconfigs == []
+    idx = index_of(repo, {"hr.yaml": hr(sel.replace("payments", "shop")), "amc.yaml": amc})
+    [src] = idx.get("alertmanager.configs")
+    assert [a.obj.name for a in src.amconfigs] == ["web"]
