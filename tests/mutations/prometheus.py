@@ -94,3 +94,19 @@ def annotation_label_aggregated_away(stack: StackCopy) -> None:
         "            ) > 0\n"
         "          for: 15m\n",
     )
+
+
+@mutation("alert-on-removed-flux-metric", {"PROM008"})
+def alert_on_removed_flux_metric(stack: StackCopy) -> None:
+    """FluxReconciliationFailureLong goes back to the removed gotk_reconcile_condition metric."""
+    stack.replace(
+        RULES,
+        "max by (exported_namespace, name, customresource_kind) (\n"
+        '              gotk_resource_info{ready="False", suspended!="true"}\n'
+        "            ) > 0\n"
+        "          for: 2h\n",
+        "max by (exported_namespace, name, customresource_kind) (\n"
+        '              gotk_reconcile_condition{type="Ready", status="False"}\n'
+        "            ) > 0\n"
+        "          for: 2h\n",
+    )

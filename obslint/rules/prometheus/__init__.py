@@ -4,6 +4,7 @@ from obslint.model import rulegroups as _rulegroups  # noqa: F401  (registers "r
 from obslint.rules.prometheus import (
     alerts,  # noqa: F401
     labels,  # noqa: F401
+    metrics,  # noqa: F401
     retention,  # noqa: F401
     selection,  # noqa: F401
     validity,  # noqa: F401
