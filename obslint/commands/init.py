@@ -13,6 +13,7 @@ HELP = "write the reference monitoring stack (Flux, kube-prometheus-stack, Loki,
 # What the packaged stack uses, replaced by the options.
 STACK_CLUSTER = "home"
 STACK_DOMAIN = "home.example.org"
+STACK_GIT_URL = "ssh://git@github.com/example/home-ops"
 PLACEHOLDER = "change-me"
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -43,6 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="AGE1...",
         help="encrypt the Secrets with sops for this age recipient (without it they are written in clear)",
     )
+    p.add_argument("--git-url", help="URL of the Git repository Flux syncs from (flux-system GitRepository)")
     p.add_argument("--force", action="store_true", help="write into DIR even when it is not empty")
 
 
@@ -91,12 +93,14 @@ def plaintext_template(text: str) -> str:
     return out.getvalue()
 
 
-def _substitute(text: str, cluster: str, domain: str) -> str:
+def _substitute(text: str, cluster: str, domain: str, git_url: str | None = None) -> str:
     text = text.replace(f"clusters/{STACK_CLUSTER}", f"clusters/{cluster}")
+    if git_url:
+        text = text.replace(STACK_GIT_URL, git_url)
     return text.replace(STACK_DOMAIN, domain)
 
 
-def write_stack(target: Path, *, cluster: str, domain: str) -> list[Path]:
+def write_stack(target: Path, *, cluster: str, domain: str, git_url: str | None = None) -> list[Path]:
     """Copy the stack into target with substitutions; returns the secret files (written in clear)."""
     source = stack_source()
     secrets: list[Path] = []
@@ -113,7 +117,7 @@ def write_stack(target: Path, *, cluster: str, domain: str) -> list[Path]:
         if _is_sops_file(text):
             text = plaintext_template(text)
             secrets.append(dest)
-        dest.write_text(_substitute(text, cluster, domain), encoding="utf-8")
+        dest.write_text(_substitute(text, cluster, domain, git_url), encoding="utf-8")
     return secrets
 
 
@@ -142,13 +146,15 @@ def run(args: argparse.Namespace) -> int:
     recipient = args.age_recipient
     if recipient is not None and not _AGE_RECIPIENT.match(recipient):
         return _fail("--age-recipient must be an age X25519 recipient (age1..., see `age-keygen -y KEYFILE`)")
+    if args.git_url is not None and not re.match(r"^(ssh|https?)://[^\s]+$", args.git_url):
+        return _fail(f"--git-url {args.git_url!r} is not an ssh:// or https:// URL")
     if target.exists() and not target.is_dir():
         return _fail(f"{target} exists and is not a directory")
     if target.is_dir() and any(target.iterdir()) and not args.force:
         return _fail(f"{target} is not empty (use --force to write into it anyway)")
 
     try:
-        secrets = write_stack(target, cluster=args.cluster, domain=domain)
+        secrets = write_stack(target, cluster=args.cluster, domain=domain, git_url=args.git_url)
     except (OSError, FileNotFoundError) as exc:
         return _fail(str(exc))
     (target / ".sops.yaml").write_text(SOPS_CONFIG.format(recipient=recipient or NO_RECIPIENT), encoding="utf-8")
@@ -172,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
         print("  sops --encrypt --in-place <file>")
         print("(or run `obslint init --age-recipient age1...` into an empty directory).")
     print()
-    print(f"Next: set the Git URL in clusters/{args.cluster}/flux-system/gotk-sync.yaml (or run `flux bootstrap`),")
-    print("create the flux-system/sops-age Secret with your age private key, and run `obslint check`.")
+    if not args.git_url:
+        print(f"Next: set the Git URL in clusters/{args.cluster}/flux-system/gotk-sync.yaml (or use --git-url),")
+    print("create the flux-system/sops-age Secret with your age private key (see README.md), and run `obslint check`.")
     return 0

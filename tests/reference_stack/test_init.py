@@ -76,12 +76,15 @@ def test_init_with_recipient_encrypts_and_lints_clean(tmp_path, capsys):
 
 def test_cluster_and_domain_are_substituted_and_the_tree_builds(tmp_path):
     target = tmp_path / "repo"
-    assert main(["init", str(target), "--cluster", "lab", "--domain", "lab.example.net"]) == 0
+    url = "ssh://git@git.example.net/infra/lab"
+    assert main(["init", str(target), "--cluster", "lab", "--domain", "lab.example.net", "--git-url", url]) == 0
     assert (target / "clusters/lab/flux-system/gotk-sync.yaml").is_file()
     assert not (target / "clusters/home").exists()
     texts = "".join(p.read_text(encoding="utf-8") for p in target.rglob("*") if p.is_file())
     assert "home.example.org" not in texts and "clusters/home" not in texts
     assert "grafana.lab.example.net" in texts
+    sync = yaml.safe_load_all((target / "clusters/lab/flux-system/gotk-sync.yaml").read_text(encoding="utf-8"))
+    assert next(d for d in sync if d["kind"] == "GitRepository")["spec"]["url"] == url
     paths = flux_kustomization_paths(target)
     assert "clusters/lab" in paths
     kubectl = require_tool("kubectl")
@@ -104,7 +107,7 @@ def test_init_refuses_a_non_empty_directory_unless_forced(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "option",
-    [["--age-recipient", "age1notakey"], ["--cluster", "Not_A_Name"], ["--domain", "no domain"]],
+    [["--age-recipient", "age1notakey"], ["--cluster", "Not_A_Name"], ["--domain", "no domain"], ["--git-url", "x y"]],
 )
 def test_init_rejects_bad_options(tmp_path, capsys, option):
     assert main(["init", str(tmp_path / "repo"), *option]) == 2
