@@ -31,7 +31,7 @@ from typing import Any
 
 from obslint.findings import Loc
 from obslint.index import Index, K8sObject, dig, provider
-from obslint.load import SourceFile, YMap
+from obslint.load import EmbeddedSource, SourceFile, YMap
 from obslint.model.helm import HELMRELEASE_GROUP, Ref, refs_of
 
 KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
@@ -496,7 +496,7 @@ def flux_graph(index: Index) -> FluxGraph:
                     for pattern, kinds in REMOTE_CRD_PATTERNS:
                         if pattern.search(e.value):
                             g.generated.extend(Produced(("Kind", *gk), k.obj, "remote", e.loc) for gk in kinds)
-                    g.opaque_namespaces.add(ns)
+                    g.opaque_namespaces.add(k.target_namespace or ns)
     # generators of kustomize files no Flux Kustomization reaches (e.g. no Flux objects at all)
     walked_dirs = {d for dirs in g.walked.values() for d, _ in dirs}
     for d, kf in g.kustomize_files.items():
@@ -772,10 +772,17 @@ def _urls(values: Any) -> Iterable[tuple[str, Loc]]:
         value = container[key]
         if not isinstance(value, str) or "://" not in value:
             continue
+        if not hasattr(container, "loc"):
+            continue
+        source = EmbeddedSource.from_value(container, key) if "\n" in value else None
         for m in URL_RE.finditer(value):
-            loc = container.loc(key) if hasattr(container, "loc") else None
-            if loc is not None:
-                yield m.group(0), loc
+            loc = container.loc(key)
+            if source is not None and source.text == value:
+                before = value[: m.start()]
+                line = before.count("\n") + 1
+                col = m.start() - (before.rfind("\n") + 1) + 1
+                loc = source.loc(line, col)
+            yield m.group(0), loc
 
 
 def _judge(g: FluxGraph, need: Need) -> Verdict:

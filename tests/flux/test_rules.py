@@ -1,0 +1,392 @@
+"""Flux rules: each fires on what it is about and stays quiet otherwise."""
+
+from __future__ import annotations
+
+from tests.conftest import check, require_tool, rule_ids
+
+KS = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: {name}
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./{path}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+
+
+def ks(name: str, path: str | None = None, **spec: str) -> str:
+    text = KS.format(name=name, path=path or name)
+    for key, value in spec.items():
+        text += f"  {key}: {value}\n"
+    return text
+
+
+def hr(name: str, ns: str, chart: str, repo: str = "charts", extra: str = "") -> str:
+    return (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        f"metadata:\n  name: {name}\n  namespace: {ns}\n"
+        f"spec:\n  interval: 1h\n  chart:\n    spec:\n      chart: {chart}\n      version: 1.0.0\n"
+        f"      sourceRef:\n        kind: HelmRepository\n        name: {repo}\n{extra}"
+    )
+
+
+HELMREPO = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
+    "metadata:\n  name: charts\n  namespace: {ns}\nspec:\n  interval: 1h\n  url: https://charts.example.com\n"
+)
+NS = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n"
+
+
+def findings(path, rule):
+    return [f for f in check(path, select=[rule]).findings if f.rule == rule]
+
+
+# --- FLUX002 missing-depends-on -------------------------------------------------------------
+
+
+def base_repo(apps_spec: dict | None = None) -> dict[str, str]:
+    return {
+        "clusters/home/ks.yaml": ks("infra", wait="true") + "---\n" + ks("apps", **(apps_spec or {})),
+        "infra/ns.yaml": NS.format(ns="web"),
+        "infra/repo.yaml": HELMREPO.format(ns="web"),
+        "infra/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: app-values, namespace: web}\n"
+        "stringData: {values.yaml: 'a: b'}\n",
+        "apps/hr.yaml": hr("app", "web", "app", extra="  valuesFrom:\n    - kind: Secret\n      name: app-values\n"),
+    }
+
+
+def test_missing_depends_on_for_namespace_repository_and_values(repo):
+    got = findings(repo(base_repo()), "FLUX002")
+    messages = " | ".join(f.message for f in got)
+    assert "needs namespace web" in messages
+    assert "needs HelmRepository web/charts" in messages
+    assert "needs Secret web/app-values (valuesFrom)" in messages
+    assert all("add `dependsOn: [{name: infra}]` to Kustomization flux-system/apps" in f.hint for f in got)
+    assert {f.loc.path for f in got} == {"apps/hr.yaml"}
+
+
+def test_depends_on_satisfies(repo):
+    assert findings(repo(base_repo({"dependsOn": "[{name: infra}]"})), "FLUX002") == []
+
+
+def test_parent_dependency_orders_children(repo):
+    files = base_repo()
+    files["clusters/home/ks.yaml"] = (
+        ks("infra", wait="true") + "---\n" + ks("apps-parent", "apps-ks", dependsOn="[{name: infra}]")
+    )
+    files["apps-ks/apps.yaml"] = ks("apps")
+    assert findings(repo(files), "FLUX002") == []
+
+
+def test_same_kustomization_is_fine(repo):
+    files = base_repo()
+    files["apps/ns.yaml"] = files.pop("infra/ns.yaml")
+    files["apps/repo.yaml"] = files.pop("infra/repo.yaml")
+    files["apps/secret.yaml"] = files.pop("infra/secret.yaml")
+    assert findings(repo(files), "FLUX002") == []
+
+
+def test_crd_kind_from_chart_in_other_kustomization(repo):
+    files = {
+        "clusters/home/ks.yaml": ks("stack", wait="true") + "---\n" + ks("rules"),
+        "stack/hr.yaml": hr("kps", "mon", "kube-prometheus-stack") + "---\n" + HELMREPO.format(ns="mon"),
+        "stack/ns.yaml": NS.format(ns="mon"),
+        "rules/sm.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+        "metadata: {name: sm, namespace: mon}\nspec: {endpoints: []}\n---\n"
+        "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+        "metadata: {name: sm2, namespace: mon}\nspec: {endpoints: []}\n",
+    }
+    got = findings(repo(files), "FLUX002")
+    kinds = [f for f in got if "kind ServiceMonitor" in f.message]
+    assert len(kinds) == 1 and "(and 1 more object(s) of it)" in kinds[0].message
+    assert "created by HelmRelease mon/kps (chart)" in kinds[0].message
+
+
+def test_crs_next_to_their_chart_mean_crds_preinstalled(repo):
+    """A Kustomization applying the chart and its CRs only works with CRDs installed beforehand."""
+    files = {
+        "clusters/home/ks.yaml": ks("stack") + "---\n" + ks("rules"),
+        "stack/hr.yaml": hr("kps", "mon", "kube-prometheus-stack") + "---\n" + HELMREPO.format(ns="mon"),
+        "stack/rule.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n"
+        "metadata: {name: r, namespace: mon}\nspec: {groups: []}\n",
+        "rules/sm.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+        "metadata: {name: sm, namespace: mon}\nspec: {endpoints: []}\n",
+    }
+    result = check(repo(files), select=["FLUX002"])
+    assert not [f for f in result.findings if "kind" in f.message]
+    assert any("taken as installed before Flux" in n for n in result.notices)
+
+
+def test_crd_manifest_in_same_kustomization_is_fine(repo):
+    files = {
+        "clusters/home/ks.yaml": ks("app"),
+        "app/crd.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata: {name: widgets.example.com}\nspec:\n  group: example.com\n"
+        "  names: {kind: Widget, plural: widgets}\n",
+        "app/w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: default}\n",
+    }
+    assert findings(repo(files), "FLUX002") == []
+    files["clusters/home/ks.yaml"] = ks("crds", wait="true") + "---\n" + ks("app")
+    files["crds/crd.yaml"] = files.pop("app/crd.yaml")
+    got = findings(repo(files), "FLUX002")
+    assert len(got) == 1 and "needs kind Widget (example.com)" in got[0].message
+
+
+def test_push_endpoint_between_releases_of_one_kustomization(repo):
+    files = {
+        "clusters/home/ks.yaml": ks("logs"),
+        "logs/repo.yaml": HELMREPO.format(ns="mon"),
+        "logs/loki.yaml": hr("loki", "mon", "loki", extra="  values:\n    deploymentMode: SingleBinary\n"),
+        "logs/alloy.yaml": hr(
+            "alloy",
+            "mon",
+            "alloy",
+            extra="  values:\n    alloy:\n      configMap:\n        content: |\n"
+            '          loki.write "d" {\n            endpoint {\n'
+            '              url = "http://loki-gateway.mon.svc.cluster.local/loki/api/v1/push"\n'
+            "            }\n          }\n",
+        ),
+    }
+    got = findings(repo(files), "FLUX002")
+    assert len(got) == 1
+    assert "needs Service loki-gateway.mon" in got[0].message
+    assert "add `dependsOn: [{name: loki}]` to HelmRelease mon/alloy" in got[0].hint
+    assert got[0].loc.path == "logs/alloy.yaml" and got[0].loc.line == 21
+    fixed = dict(files)
+    fixed["logs/alloy.yaml"] = files["logs/alloy.yaml"].replace("spec:\n", "spec:\n  dependsOn:\n    - name: loki\n", 1)
+    assert findings(repo(fixed), "FLUX002") == []
+
+
+def test_query_endpoints_are_not_dependencies(repo):
+    files = {
+        "clusters/home/ks.yaml": ks("logs"),
+        "logs/repo.yaml": HELMREPO.format(ns="mon"),
+        "logs/loki.yaml": hr("loki", "mon", "loki", extra="  values:\n    deploymentMode: SingleBinary\n"),
+        "logs/grafana.yaml": hr("grafana", "mon", "grafana", extra="  values:\n    url: http://loki-gateway.mon.svc\n"),
+    }
+    assert findings(repo(files), "FLUX002") == []
+
+
+def test_uncommented_kustomization_is_not_checked(repo):
+    files = base_repo()
+    files["clusters/home/ks.yaml"] = ks("infra", wait="true") + "---\n" + ks("all", "clusters/home/apps")
+    files["clusters/home/apps/kustomization.yaml"] = "resources: []\n"
+    files["clusters/home/apps/app.yaml"] = ks("apps")  # not listed: never applied
+    assert findings(repo(files), "FLUX002") == []
+
+
+# --- FLUX003 depends-on-no-wait ---------------------------------------------------------------
+
+
+def stack_files(wait_spec: dict) -> dict[str, str]:
+    return {
+        "clusters/home/ks.yaml": ks("stack", **wait_spec) + "---\n" + ks("rules", dependsOn="[{name: stack}]"),
+        "stack/hr.yaml": hr("kps", "mon", "kube-prometheus-stack") + "---\n" + HELMREPO.format(ns="mon"),
+        "stack/ns.yaml": NS.format(ns="mon"),
+        "rules/sm.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+        "metadata: {name: sm, namespace: mon}\nspec: {endpoints: []}\n",
+    }
+
+
+def test_no_wait_fires_without_wait_or_health_check(repo):
+    got = findings(repo(stack_files({})), "FLUX003")
+    assert len(got) == 1
+    assert got[0].loc.path == "clusters/home/ks.yaml" and got[0].loc.line == 26
+    assert "set `wait: true` on Kustomization flux-system/stack" in got[0].hint
+
+
+def test_no_wait_quiet_with_wait_or_health_check(repo):
+    assert findings(repo(stack_files({"wait": "true"})), "FLUX003") == []
+    health = "[{apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, name: kps, namespace: mon}]"
+    assert findings(repo(stack_files({"healthChecks": health})), "FLUX003") == []
+
+
+# --- FLUX004 depends-on-cycle -----------------------------------------------------------------
+
+
+def test_cycle_printed(repo):
+    files = {
+        "k.yaml": ks("a", dependsOn="[{name: b}]")
+        + "---\n"
+        + ks("b", dependsOn="[{name: c}]")
+        + "---\n"
+        + ks("c", dependsOn="[{name: a}]")
+        + "---\n"
+        + ks("d", dependsOn="[{name: a}]"),
+        "hr.yaml": hr("x", "m", "c", extra="  dependsOn: [{name: x}]\n"),
+    }
+    got = findings(repo(files), "FLUX004")
+    messages = sorted(f.message for f in got)
+    assert messages == [
+        "dependsOn cycle between HelmReleases: m/x -> m/x",
+        "dependsOn cycle between Kustomizations: flux-system/a -> flux-system/b -> flux-system/c -> flux-system/a",
+    ]
+
+
+def test_no_cycle(repo):
+    files = {
+        "k.yaml": ks("a", dependsOn="[{name: b}]") + "---\n" + ks("b") + "---\n" + ks("c", dependsOn="[{name: b}]")
+    }
+    assert findings(repo(files), "FLUX004") == []
+
+
+# --- FLUX001 dangling-reference -----------------------------------------------------------
+
+
+def test_dangling_references(repo):
+    files = {
+        "k.yaml": ks("a", dependsOn="[{name: nope}]", decryption="{provider: sops, secretRef: {name: sops-age}}")
+        + "---\n"
+        + ks("b", decryption="{provider: sops, secretRef: {name: my-key}}"),
+        "hr.yaml": hr(
+            "app",
+            "web",
+            "app",
+            repo="charts",
+            extra="  valuesFrom:\n    - kind: ConfigMap\n      name: missing\n"
+            "    - kind: Secret\n      name: opt\n      optional: true\n"
+            "    - kind: Secret\n      name: generated\n",
+        ),
+        "repo.yaml": HELMREPO.format(ns="other"),
+        "kustomization.yaml": "namespace: web\nresources: [hr.yaml]\nsecretGenerator:\n  - name: generated\n"
+        "    literals: [a=b]\n",
+        "alert.yaml": "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\n"
+        "metadata: {name: al, namespace: flux-system}\n"
+        "spec:\n  providerRef: {name: slack}\n  eventSources:\n    - {kind: Kustomization, name: a}\n"
+        "    - {kind: Kustomization, name: zzz}\n    - {kind: HelmRelease, name: '*', namespace: web}\n",
+    }
+    got = findings(repo(files), "FLUX001")
+    messages = sorted(f.message for f in got)
+    assert messages == [
+        "Alert flux-system/al: eventSources names Kustomization flux-system/zzz, which does not exist",
+        "Alert flux-system/al: providerRef names Provider flux-system/slack, which does not exist",
+        "HelmRelease web/app: chart sourceRef names HelmRepository web/charts, which does not exist",
+        "HelmRelease web/app: valuesFrom names ConfigMap web/missing, which nothing in the repository creates",
+        "Kustomization flux-system/a: dependsOn names Kustomization flux-system/nope, which does not exist",
+        "Kustomization flux-system/b: decryption.secretRef names Secret flux-system/my-key, "
+        "which nothing in the repository creates",
+    ]
+    wrong_ns = next(f for f in got if "HelmRepository" in f.message)
+    assert "exists in namespace(s) other" in wrong_ns.hint
+
+
+def test_external_option(repo):
+    root = repo(
+        {
+            "k.yaml": ks("a", dependsOn="[{name: managed-elsewhere}]"),
+            ".obslint.yaml": "options:\n  dangling-reference:\n    external: [Kustomization/flux-system/managed-*]\n",
+        }
+    )
+    assert findings(root, "FLUX001") == []
+
+
+# --- FLUX005-FLUX007 paths ---------------------------------------------------------------------
+
+
+def test_path_missing_and_present(repo):
+    got = findings(repo({"k.yaml": ks("a", "nowhere"), "somewhere/x.yaml": "a: 1\n"}), "FLUX005")
+    assert len(got) == 1 and "path ./nowhere does not exist" in got[0].message
+    assert findings(repo({"k.yaml": ks("a", "somewhere"), "somewhere/x.yaml": "a: 1\n"}), "FLUX005") == []
+
+
+def test_resource_missing_kinds(repo):
+    files = {
+        "app/kustomization.yaml": "resources:\n  - sub\n  - ../shared\n"
+        "patches:\n  - path: patch.yaml\n"
+        "configMapGenerator:\n  - name: c\n    files: [conf=settings.conf]\n",
+        "app/sub/x.yaml": "a: 1\n",
+    }
+    got = findings(repo(files), "FLUX006")
+    messages = sorted(f.message for f in got)
+    assert messages == [
+        "app/kustomization.yaml: configMapGenerator entry settings.conf (app/settings.conf) does not exist",
+        "app/kustomization.yaml: patches entry patch.yaml (app/patch.yaml) does not exist",
+        "app/kustomization.yaml: resources entry ../shared (shared) does not exist",
+        "app/kustomization.yaml: resources entry sub (app/sub) is a directory without a kustomization.yaml",
+    ]
+
+
+def test_orphans_only_where_kustomization_yaml_governs(repo):
+    files = {
+        "k.yaml": ks("a", "app") + "---\n" + ks("b", "gen"),
+        "app/kustomization.yaml": "resources: [a.yaml]\npatches: [{path: patch.yaml}]\n",
+        "app/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n",
+        "app/patch.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n",
+        "app/notes.yaml": "just: data\n",
+        "app/forgotten.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: f, namespace: default}\n",
+        "gen/any.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: g, namespace: default}\n",
+    }
+    got = findings(repo(files), "FLUX007")
+    assert [f.loc.path for f in got] == ["app/forgotten.yaml"]
+
+
+# --- FLUX008 chart-version-unpinned ----------------------------------------------------------
+
+
+def test_chart_versions(repo):
+    def release(version: str) -> str:
+        return hr("x", "m", "c").replace("version: 1.0.0", version)
+
+    for bad in ("version: '*'", "version: 1.x", "version: ^1.2.0", "version: '>=1.0.0 <2.0.0'", "version: 1.2"):
+        assert len(findings(repo({"hr.yaml": release(bad)}), "FLUX008")) == 1, bad
+    assert len(findings(repo({"hr.yaml": release("interval: 1h")}), "FLUX008")) == 1  # no version
+    for good in ("version: 1.2.3", "version: v1.2.3", "version: 1.2.3-rc.1"):
+        assert findings(repo({"hr.yaml": release(good)}), "FLUX008") == [], good
+
+
+def test_oci_chart_ref(repo):
+    def files(ref: str) -> dict[str, str]:
+        return {
+            "hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: x, namespace: m}\n"
+            "spec:\n  chartRef: {kind: OCIRepository, name: x}\n",
+            "oci.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+            "metadata: {name: x, namespace: m}\n"
+            f"spec:\n  url: oci://ghcr.io/x/charts/x\n  interval: 1h\n{ref}",
+        }
+
+    assert len(findings(repo(files("  ref: {semver: '>=1.0.0'}\n")), "FLUX008")) == 1
+    assert len(findings(repo(files("")), "FLUX008")) == 1
+    assert findings(repo(files("  ref: {tag: 1.2.3}\n")), "FLUX008") == []
+
+
+# --- FLUX009 kustomize-build-fails -------------------------------------------------------------
+
+
+def test_kustomize_build(repo):
+    require_tool("kubectl")
+    files = {
+        "k.yaml": ks("a", "app"),
+        "app/kustomization.yaml": "resources: [cm.yaml]\nnamePrefix: x-\npatches:\n  - path: p.yaml\n",
+        "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n",
+        "app/p.yaml": "apiVersion: v1\nkind: ConfigMap\n"
+        "metadata: {name: not-there, namespace: default}\ndata: {a: b}\n",
+    }
+    got = findings(repo(files), "FLUX009")
+    assert len(got) == 1 and "kustomize build of app (applied by Kustomization flux-system/a) fails" in got[0].message
+    assert "/tmp" not in got[0].message
+    files["app/p.yaml"] = files["app/p.yaml"].replace("not-there", "a")
+    assert findings(repo(files), "FLUX009") == []
+
+
+def test_kustomize_build_not_repeated_for_missing_resources(repo):
+    require_tool("kubectl")
+    files = {"k.yaml": ks("a", "app"), "app/kustomization.yaml": "resources: [gone.yaml]\n"}
+    assert rule_ids(check(repo(files), select=["FLUX006", "FLUX009"]).findings) == ["FLUX006"]
+
+
+def test_kustomize_build_without_kubectl(repo, monkeypatch):
+    monkeypatch.setenv("OBSLINT_KUBECTL", "/nonexistent/kubectl")
+    files = {
+        "k.yaml": ks("a", "app"),
+        "app/kustomization.yaml": "resources: [cm.yaml, cm.yaml]\n",
+        "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n",
+    }
+    result = check(repo(files), select=["FLUX009"])
+    assert result.findings == []
+    assert any("kubectl not found" in n for n in result.notices)
