@@ -146,3 +146,14 @@ def test_build_ships_the_reference_stack(tmp_path):
     _, mismatch, errors = filecmp.cmpfiles(REFERENCE_STACK, packaged, [str(p) for p in source_files], shallow=False)
     assert not mismatch and not errors
     assert (build / "obslint" / "commands" / "init.py").is_file()
+
+
+def test_init_without_sops_leaves_no_clear_secrets_behind(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("OBSLINT_SOPS", str(tmp_path / "no-such-sops"))
+    _, recipient = _new_age_key(tmp_path)
+    target = tmp_path / "repo"
+    assert main(["init", str(target), "--age-recipient", recipient]) == 2
+    assert "sops is not installed" in capsys.readouterr().err
+    for rel in SECRET_FILES:
+        assert not (target / rel).exists()
+    assert (target / "clusters/home/monitoring.yaml").is_file()
