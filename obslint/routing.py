@@ -891,7 +891,11 @@ def load_config(data: Any) -> AMConfig:
             src, u1 = _matchers_of(item, "source_match", "source_match_re", "source_matchers", p)
             tgt, u2 = _matchers_of(item, "target_match", "target_match_re", "target_matchers", p)
             problems.extend(p)
-            inhibit.append(InhibitRule(item, k, src, tgt, tuple(_str_list(item.get("equal"))), u1 or u2))
+            equal = tuple(_str_list(item.get("equal")))
+            for name in equal:
+                if not LABEL_NAME_RE.match(name):
+                    problems.append(Problem(f'invalid label name "{name}" in equal list', item, "equal"))
+            inhibit.append(InhibitRule(item, k, src, tgt, equal, u1 or u2))
     return AMConfig(data, route, receivers, inhibit, intervals, problems)
 
 

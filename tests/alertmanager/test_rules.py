@@ -364,3 +364,33 @@ spec:
     idx = index_of(repo, {"hr.yaml": hr(sel.replace("payments", "shop")), "amc.yaml": amc})
     [src] = idx.get("alertmanager.configs")
     assert [a.obj.name for a in src.amconfigs] == ["web"]
+
+
+def test_hostile_input_never_crashes(repo):
+    weird_configs = [
+        "route: just-a-string\nreceivers: []\n",
+        "route: {receiver: 5, routes: {a: b}}\nreceivers: [{name: 5}]\n",
+        "route: {receiver: a, routes: [1, null, {matchers: 7}, {matchers: [1, 'x=~\"(\"', '{a=\"b\"']}]}\n"
+        "receivers: [a]\n",
+        "route: {receiver: a, group_by: x, group_wait: 5q, routes: [{match: [1], match_re: {a: null}}]}\n"
+        "receivers: [{name: a}]\n",
+        "route: {receiver: a, routes: [{matchers: ['a=~\"\\\\p{Greek}\"'], receiver: a}]}\nreceivers: [{name: a}]\n"
+        "inhibit_rules: [1, {source_matchers: 5, equal: x}, {target_match: {a: [1]}}]\n",
+    ]
+    files = {f"am{k}/alertmanager.yml": text for k, text in enumerate(weird_configs)}
+    files["hr.yaml"] = hr("alertmanager:\n  config: [1, 2]\n  alertmanagerSpec: {alertmanagerConfigSelector: 5}\n")
+    files["hr2.yaml"] = hr("alertmanager: nope\ndefaultRules: {rules: 5, disabled: [1]}\n").replace(
+        "kube-prometheus-stack, namespace", "kps2, namespace"
+    )
+    files["amc.yaml"] = """\
+apiVersion: monitoring.coreos.com/v1alpha1
+kind: AlertmanagerConfig
+metadata: {name: x, namespace: y, labels: [1]}
+spec:
+  route: {receiver: null, matchers: [{name: 1}, 5], routes: [7, {receiver: r, groupBy: 5}]}
+  receivers: [5, {name: r, webhookConfigs: 7}]
+  inhibitRules: [5, {sourceMatch: 3}]
+"""
+    result = check(repo(files), select=["AM"])
+    assert not result.errors, result.errors
+    assert "AM014" in rule_ids(result.findings)
