@@ -165,10 +165,34 @@ class LokiConfig:
                 out.append((try_duration(entry.get("period")), entry.get("selector"), loc))
         return out
 
+    def tenant_retentions(self) -> list[tuple[str, float | None, Loc]]:
+        """(tenant, seconds, loc) of per-tenant `retention_period` / `retention_stream` overrides
+        (chart values `loki.runtimeConfig.overrides`, rendered into the runtime config file)."""
+        if self.helm is None:
+            return []
+        overrides = self.helm.value("loki", "runtimeConfig", "overrides")
+        if not isinstance(overrides, dict):
+            return []
+        out: list[tuple[str, float | None, Loc]] = []
+        for tenant, limits in overrides.items():
+            if not isinstance(limits, dict):
+                continue
+            if "retention_period" in limits:
+                loc = loc_of(limits, "retention_period") if isinstance(limits, YMap) else self.loc
+                out.append((str(tenant), try_duration(limits["retention_period"]), loc))
+            streams = limits.get("retention_stream")
+            for entry in streams if isinstance(streams, list) else []:
+                if isinstance(entry, dict):
+                    loc = loc_of(entry, "period") if isinstance(entry, YMap) else self.loc
+                    out.append((str(tenant), try_duration(entry.get("period")), loc))
+        return out
+
     def max_retention(self) -> float | None:
         """The longest retention any stream gets (None: nothing configured = kept forever)."""
         period, _ = self.retention_period()
-        values = [p for p in (period, *[p for p, _, _ in self.retention_streams()]) if p]
+        streams = [p for p, _, _ in self.retention_streams()]
+        tenants = [p for _, p, _ in self.tenant_retentions()]
+        values = [p for p in (period, *streams, *tenants) if p]
         return max(values) if values else None
 
     @property

@@ -305,3 +305,35 @@ spec:
     assert cfg.loki_major == 3
     (f,) = run(repo(files), "LOKI001")
     assert "delete_request_store" in f.message
+
+
+def test_tenant_override_retention(repo):
+    extra = "runtimeConfig:\n  overrides:\n    team-a:\n      retention_period: 30d"
+    (f,) = run(repo(loki_hr(with_loki(extra))), "LOKI001")
+    assert "tenant 'team-a'" in f.message and f.loc.line == 28
+    extra = ENFORCED.replace("168h", "24h") + "  max_query_lookback: 720h\n" + extra
+    # the tenant keeps 30d, so a 30d lookback is within the longest retention
+    assert not run(repo(loki_hr(with_loki(extra))), "LOKI001", "LOKI003")
+
+
+def test_loki_stack_and_config_text(repo):
+    stack = """\
+loki:
+  persistence: {enabled: false}
+  config:
+    limits_config: {retention_period: 72h}
+    storage_config:
+      filesystem: {directory: /data/loki/chunks}
+    schema_config:
+      configs: [{from: 2020-10-24, store: boltdb-shipper, object_store: filesystem, schema: v11, index: {period: 24h}}]
+"""
+    files = loki_hr(stack, version="2.10.2", chart="loki-stack")
+    found = check(repo(files), select=["LOKI001", "LOKI004", "STOR003"]).findings
+    assert sorted(f.rule for f in found) == ["LOKI001", "STOR003"]  # Loki 2: no structured metadata check
+    text = (
+        "loki:\n  config: |\n    auth_enabled: false\n    limits_config:\n      retention_period: 72h\n"
+        "    schema_config:\n      configs: []\n"
+    )
+    files = loki_hr(text, version="1.8.5", chart="loki-simple-scalable")
+    (f,) = run(repo(files), "LOKI001")
+    assert f.loc.line == 16  # inside the embedded config text

@@ -92,15 +92,25 @@ def loki_retention_not_enforced(ctx: RuleContext) -> Iterator[Finding]:
     for cfg in _configs(ctx):
         period, setting = cfg.retention_period()
         streams = [p for p, _, _ in cfg.retention_streams() if p]
-        has_retention = bool(period) or bool(streams)
+        tenants = [(t, loc) for t, p, loc in cfg.tenant_retentions() if p]
+        has_retention = bool(period) or bool(streams) or bool(tenants)
         if has_retention and not cfg.retention_enabled:
             enabled = cfg.get("compactor", "retention_enabled")
             if enabled is None and values_hidden(cfg.helm, "loki.compactor", "loki.structuredConfig.compactor"):
                 continue
             loc = enabled.loc if enabled is not None and enabled.declared else None
+            if loc is None and period and setting is not None and setting.declared:
+                loc = setting.loc
+            if loc is None and tenants and not streams:
+                loc = tenants[0][1]
             if loc is None:
-                loc = setting.loc if setting is not None and setting.declared else cfg.where("limits_config")
-            what = f"retention_period {setting.value}" if period and setting is not None else "retention_stream"
+                loc = cfg.where("limits_config", "retention_stream")
+            if period and setting is not None:
+                what = f"retention_period {setting.value}"
+            elif streams:
+                what = "retention_stream"
+            else:
+                what = f"a retention override for tenant {tenants[0][0]!r}"
             yield ctx.finding(
                 loc,
                 f"{cfg.ref()} sets {what} but compactor.retention_enabled is not true: nothing is ever deleted",
