@@ -15,7 +15,7 @@ Each is an `AlloyConfig`:
 - ``key``: the ConfigMap key or the values path (``"alloy.configMap.content"``), None for files;
 - ``namespace``: where Alloy runs, when known (for in-cluster URLs without a namespace);
 - ``unit``: configs loaded together share a unit (all ``*.alloy`` files of one directory, as
-  ``alloy run <dir>`` does); each embedded config is a unit of its own.
+  ``alloy run <dir>`` does), and all keys of one ConfigMap; each HelmRelease config is its own.
 
 Walking the AST (see obslint/alloy/ast.py): ``config.ast.body`` holds `Attribute` and `Block`
 statements; `iter_attributes(config.ast.body)` yields ``(block_path, attribute)`` for every
@@ -151,7 +151,7 @@ def alloy_configs(index: Index) -> list[AlloyConfig]:
                     obj,
                     key,
                     _object_namespace(index, obj),
-                    unit=f"{obj.file.rel}#{obj.doc.index}#{key}",
+                    unit=f"{obj.file.rel}#{obj.doc.index}",  # keys of one ConfigMap are mounted (and loaded) together
                 )
             )
     for sf in index.files:

@@ -334,6 +334,27 @@ loki.process "p" {
     assert len(got) == 5
 
 
+def test_declared_component_arguments(repo) -> None:
+    text = """
+declare "pipeline" {
+  argument "forward_to" { }
+  loki.process "inner" {
+    forward_to = argument.forward_to.value
+  }
+}
+pipeline "main" {
+  forward_too = []
+}
+pipeline "ok" {
+  forward_to = []
+}
+"""
+    findings = alloy(repo, text, "ALLOY006")
+    assert [(f.loc.line, f.message, f.hint) for f in findings] == [
+        (9, 'unknown attribute "forward_too" in pipeline.main', "did you mean forward_to?")
+    ]
+
+
 def test_known_attributes_pass(repo) -> None:
     corpus = SHARED / "corpus" / "bjw-s-labs__home-ops" / "kubernetes" / "apps" / "observability" / "alloy"
     path = corpus / "app" / "resources" / "config.alloy"

@@ -455,9 +455,16 @@ def _check_body(config: AlloyConfig, comp_name: str, where: str, body: list, spe
 def alloy_unknown_attribute(ctx: RuleContext) -> Iterator[Finding]:
     for graph in _graphs(ctx):
         for comp in graph.components:
-            if comp.kind != "builtin" or comp.spec is None:
-                continue
-            yield from _check_body(comp.config, comp.name, comp.id, comp.block.body, comp.spec.body)
+            if comp.kind == "builtin" and comp.spec is not None:
+                yield from _check_body(comp.config, comp.name, comp.id, comp.block.body, comp.spec.body)
+            elif comp.kind == "declared":
+                decl = comp.scope.declared_names().get(comp.name)
+                if decl is None:
+                    continue
+                # A custom component takes exactly the arguments its declare block defines.
+                args = frozenset(b.label for b in decl.blocks("argument") if b.label)
+                spec = BlockSpec(args, {})
+                yield from _check_body(comp.config, comp.name, comp.id, comp.block.body, spec)
 
 
 # --- ALLOY007 ------------------------------------------------------------------------------
