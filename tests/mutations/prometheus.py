@@ -110,3 +110,31 @@ def alert_on_removed_flux_metric(stack: StackCopy) -> None:
         "            ) > 0\n"
         "          for: 2h\n",
     )
+
+
+@mutation("alert-defined-twice", {"PROM009"})
+def alert_defined_twice(stack: StackCopy) -> None:
+    """A stale PrometheusRule still defines CertificateExpiryImminent with an older threshold."""
+    stack.append(
+        RULES,
+        "---\n"
+        "apiVersion: monitoring.coreos.com/v1\n"
+        "kind: PrometheusRule\n"
+        "metadata:\n"
+        "  name: cert-manager-old\n"
+        "  namespace: monitoring\n"
+        "  labels:\n"
+        "    release: kube-prometheus-stack\n"
+        "spec:\n"
+        "  groups:\n"
+        "    - name: cert-manager-old\n"
+        "      rules:\n"
+        "        - alert: CertificateExpiryImminent\n"
+        "          expr: certmanager_certificate_expiration_timestamp_seconds - time() < 7 * 24 * 3600\n"
+        "          for: 1h\n"
+        "          labels:\n"
+        "            severity: critical\n"
+        "          annotations:\n"
+        "            summary: Certificate {{ $labels.namespace }}/{{ $labels.name }} expires within a week\n"
+        "            description: cert-manager has not renewed {{ $labels.namespace }}/{{ $labels.name }}.\n",
+    )

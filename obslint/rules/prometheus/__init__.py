@@ -3,6 +3,7 @@
 from obslint.model import rulegroups as _rulegroups  # noqa: F401  (registers "rules.groups")
 from obslint.rules.prometheus import (
     alerts,  # noqa: F401
+    duplicates,  # noqa: F401
     labels,  # noqa: F401
     metrics,  # noqa: F401
     retention,  # noqa: F401

@@ -1,0 +1,80 @@
+"""PROM009 duplicate-rule: identity = kind, name, static labels; grouped by evaluating Prometheus."""
+
+from __future__ import annotations
+
+import textwrap
+
+from tests.conftest import check
+
+HR = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: kps, namespace: monitoring}
+spec:
+  chart: {spec: {chart: kube-prometheus-stack, version: 80.6.0}}
+  values: {}
+"""
+
+
+def _pr(name: str, rules: str, labels: str = "{release: kps}") -> str:
+    return textwrap.dedent(f"""\
+        apiVersion: monitoring.coreos.com/v1
+        kind: PrometheusRule
+        metadata: {{name: {name}, namespace: monitoring, labels: {labels}}}
+        spec:
+          groups:
+            - name: {name}
+              rules:
+        """) + textwrap.indent(textwrap.dedent(rules), " " * 8)
+
+
+def _alert(expr: str, severity: str = "critical", name: str = "AppDown") -> str:
+    return f"- alert: {name}\n  expr: '{expr}'\n  labels: {{severity: {severity}}}\n"
+
+
+def _run(repo, files):
+    result = check(repo(files), select=["PROM009"])
+    assert not result.errors, result.errors
+    return result.findings
+
+
+def test_same_alert_in_two_prometheusrules(repo):
+    files = {"hr.yaml": HR, "a.yaml": _pr("a", _alert("up == 0")), "b.yaml": _pr("b", _alert("avg(up) < 0.5"))}
+    found = _run(repo, files)
+    assert len(found) == 1
+    assert (found[0].loc.path, found[0].loc.line) == ("b.yaml", 8)
+    assert "different expression" in found[0].message and "a.yaml:8" in found[0].message
+
+
+def test_severity_variants_are_fine(repo):
+    rules = _alert("x > 90", "warning") + _alert("x > 95", "critical")
+    assert _run(repo, {"hr.yaml": HR, "a.yaml": _pr("a", rules)}) == []
+
+
+def test_partitioned_variants_are_fine(repo):
+    rules = _alert('x{mount!="/data"} > 90') + _alert('x{mount="/data"} > 99')
+    assert _run(repo, {"hr.yaml": HR, "a.yaml": _pr("a", rules)}) == []
+    # partitioned on a label the aggregation drops: the alerts collide again
+    rules = _alert('sum(x{mount!="/data"}) > 90') + _alert('sum(x{mount="/data"}) > 99')
+    assert len(_run(repo, {"hr.yaml": HR, "a.yaml": _pr("a", rules)})) == 1
+
+
+def test_recording_rule_twice_in_one_file(repo):
+    rules = "- record: job:x:sum\n  expr: sum by (job) (x)\n- record: job:x:sum\n  expr: sum by (job) (x)\n"
+    found = _run(repo, {"r.yaml": "groups:\n  - name: g\n    rules:\n" + textwrap.indent(rules, "      ")})
+    assert len(found) == 1 and "same expression" in found[0].message
+
+
+def test_unselected_copy_is_not_loaded(repo):
+    files = {"hr.yaml": HR, "a.yaml": _pr("a", _alert("up == 0")), "b.yaml": _pr("b", _alert("up == 0"), "{}")}
+    assert _run(repo, files) == []
+
+
+def test_without_any_prometheus_rules_share_one_evaluator(repo):
+    files = {"a.yaml": _pr("a", _alert("up == 0")), "b.yaml": _pr("b", _alert("up == 0"))}
+    assert len(_run(repo, files)) == 1
+
+
+def test_separate_rule_files_are_separate(repo):
+    body = "groups:\n  - name: g\n    rules:\n" + textwrap.indent(_alert("up == 0"), "      ")
+    assert _run(repo, {"a.yaml": body, "b.yaml": body}) == []
