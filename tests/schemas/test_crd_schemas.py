@@ -8,7 +8,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from obslint.model.schemas import crd_validator
+from obslint.model.schemas import crd_validator, fast_validator
 from tests.schemas.upstream import example, key_of, our_schema_files, resolve, upstream_versions
 
 pytestmark = pytest.mark.usefixtures("shared")
@@ -132,7 +132,12 @@ def test_no_drift_from_upstream(path):
 
 # --- upstream examples are accepted -------------------------------------------------------------------------
 def _errors(key, obj) -> list[str]:
-    return [f"{list(e.absolute_path)}: {e.message[:200]}" for e in crd_validator(*key).iter_errors(obj)]
+    """The reporting validator's errors; the fast validator (jsonschema-rs) must agree on validity."""
+    errors = [f"{list(e.absolute_path)}: {e.message[:200]}" for e in crd_validator(*key).iter_errors(obj)]
+    fast = fast_validator(("crd", *key))
+    if fast is not None:
+        assert fast.is_valid(obj) == (not errors), f"jsonschema-rs and jsonschema disagree: {errors}"
+    return errors
 
 
 @pytest.mark.parametrize("full", [True, False], ids=["every-field", "required-only"])
