@@ -87,3 +87,39 @@ def test_grafana_chart_sidecar_defaults(repo):
     # grafana chart: labelValue "" = any value of the label
     assert not run(repo({"g.yaml": gr, "ds.yaml": cm("{grafana_datasource: whatever}")}))
     assert run(repo({"g.yaml": gr, "ds.yaml": cm("{}")}))
+
+
+DS_FILE = "apiVersion: 1\ndatasources:\n  - {name: Loki, type: loki, url: http://loki.monitoring.svc:3100}\n"
+
+
+def test_config_map_generator(repo):
+    kust = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: monitoring
+configMapGenerator:
+  - name: loki-datasource
+    files:
+      - loki.yaml=datasources/loki.yaml
+    options:
+      labels:
+        LABELS
+"""
+    files = {"kps.yaml": kps(), "apps/datasources/loki.yaml": DS_FILE}
+    files["apps/kustomization.yaml"] = kust.replace("LABELS", "app: loki")
+    (f,) = run(repo(files))
+    assert (f.loc.path, f.loc.line) == ("apps/kustomization.yaml", 10)
+    assert "configMapGenerator" in f.message
+    files["apps/kustomization.yaml"] = kust.replace("LABELS", 'grafana_datasource: "1"')
+    assert not run(repo(files))
+    files["apps/kustomization.yaml"] = kust.replace("LABELS", 'grafana_datasource: "1"').replace(
+        "namespace: monitoring", "namespace: logs"
+    )
+    (f,) = run(repo(files))
+    assert "namespace logs" in f.message and f.loc.line == 3
+
+
+def test_generator_of_other_files_is_ignored(repo):
+    kust = "configMapGenerator:\n  - name: cfg\n    files: [app.yaml]\n"
+    files = {"kps.yaml": kps(), "apps/kustomization.yaml": kust, "apps/app.yaml": "a: 1\n"}
+    assert not run(repo(files))
