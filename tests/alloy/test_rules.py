@@ -445,3 +445,18 @@ def test_reference_stack_alloy_config_is_clean() -> None:
 
 def test_parse_is_exposed() -> None:
     assert parse("a = 1\n").ok
+
+
+def test_converter_outputs_have_no_reference_or_schema_findings(tmp_path) -> None:
+    """Real `alloy convert` outputs are valid Alloy: the knowledge base must accept every one."""
+    converted = ORACLE / "converted"
+    if not converted.is_dir():
+        pytest.skip("oracle not present")
+    files = sorted(converted.rglob("*.alloy"))
+    assert len(files) > 100
+    for i, path in enumerate(files):
+        target = tmp_path / f"c{i}" / "config.alloy"
+        target.parent.mkdir()
+        target.write_text(path.read_text())
+    findings = check(tmp_path, select=["ALLOY001", "ALLOY002", "ALLOY004", "ALLOY005", "ALLOY006"]).findings
+    assert [f"{f.loc} {f.rule} {f.message}" for f in findings] == []

@@ -354,8 +354,10 @@ def alloy_unknown_component(ctx: RuleContext) -> Iterator[Finding]:
         for block, config, scope in graph.unknown_blocks:
             declared = scope.declared_names()
             candidates = set(kb.names) | set(kb.config_blocks) | set(declared)
-            suggestion = did_you_mean(block.name, candidates, 0.8)
-            if suggestion is None and block.name.startswith(FAST_GROWING):
+            fast = block.name.startswith(FAST_GROWING)
+            # In fast-growing families only a near-identical known name counts as a typo.
+            suggestion = did_you_mean(block.name, candidates, 0.92 if fast else 0.8)
+            if suggestion is None and fast:
                 continue  # a newer component of a family that grows every release: not judged
             hint = f"did you mean {suggestion}?" if suggestion else "not an Alloy component, nor declared here"
             yield Finding(config.loc(block), f'unknown component "{block.name}"', hint)
