@@ -42,7 +42,7 @@ ALLOY_HEAD = """
 -- monitoring/alloy/config.alloy --
 """
 
-ALLOY_WRITE = """
+ALLOY_WRITE = """\
 loki.write "default" {
   endpoint {
     url = "http://loki.monitoring.svc.cluster.local:3100/loki/api/v1/push"
