@@ -143,3 +143,10 @@ def test_secret_key_ref_in_deployment(repo):
     assert not fired(
         repo({"d.yaml": deploy, "s.yaml": secret("kuma-db", body="stringData:\n  password: x\n")}), "SEC006"
     )
+
+
+def test_alertmanager_string_config(repo):
+    values = "alertmanager:\n  tplConfig: true\n  stringConfig: |\n    route:\n      receiver: o\n    receivers:\n"
+    values += "      - name: o\n        opsgenie_configs:\n          - api_key: 0psG3nieKey-Value\n"
+    (f,) = fired(repo({"monitoring/hr.yaml": helmrelease("kube-prometheus-stack", values)}), "SEC005")
+    assert (f.loc.line, f.loc.col) == (23, 26) and "stringConfig" in f.message and "api_key_file" in f.hint

@@ -20,6 +20,7 @@ import yaml
 
 from obslint.findings import Finding, Loc
 from obslint.index import Index, K8sObject
+from obslint.load import YMap
 from obslint.model.helm import releases_of_chart  # noqa: F401  (registers "helm.releases")
 from obslint.model.sops import is_enc, sops_block
 from obslint.redact import fingerprint
@@ -221,6 +222,13 @@ def plaintext_credential(ctx: RuleContext) -> Iterator[Finding]:
     for hr in index.get("helm.releases"):
         if isinstance(hr.values, dict) and hr.values:
             yield from _walk(index, hr.values, f"{hr.obj.ref()} values", "helm")
+            # kube-prometheus-stack `alertmanager.stringConfig`: the config as YAML text
+            am = hr.values.get("alertmanager")
+            if isinstance(am, YMap) and isinstance(am.get("stringConfig"), str):
+                emb = index.embedded_yaml(am, "stringConfig")
+                if emb is not None and isinstance(emb.data, dict):
+                    what = f"{hr.obj.ref()} values alertmanager.stringConfig"
+                    yield from _walk(index, emb.data, what, "alertmanager")
     for sf in index.files:
         if sf.kind != "yaml":
             continue
