@@ -24,4 +24,4 @@ def test_corpus_known_findings(shared):
     # Prometheus without storageSpec (emptyDir)
     assert ("LOKI001", "monitoring/controllers/loki-stack/release.yaml", 54) in found
     assert ("LOKI005", "monitoring/controllers/loki-stack/promtail-release.yaml", 24) in found
-    assert ("STOR003", "monitoring/controllers/kube-prometheus-stack/release.yaml", 30) in found
+    assert ("STOR003", "monitoring/controllers/kube-prometheus-stack/release.yaml", 30) in found  # valuesFrom read

@@ -228,3 +228,22 @@ spec:
     found = findings(repo(files), "STOR003")
     assert sorted((f.loc.path, f.loc.line) for f in found) == [("am.yaml", 4), ("loki.yaml", 10)]
     assert "120h" in found[0].message and "1w of logs" in found[1].message
+
+
+def test_values_from_configmaps_in_the_repo_are_read(repo):
+    files = kps(prom(PVC))
+    files["monitoring/kps.yaml"] = files["monitoring/kps.yaml"].replace(
+        "  values:\n", "  valuesFrom:\n    - {kind: ConfigMap, name: kps-values}\n  values:\n"
+    )
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kps-values, namespace: monitoring}\ndata:\n  values.yaml: |\n"
+    files["monitoring/cm.yaml"] = cm + "    grafana: {enabled: false}\n"
+    assert findings(repo(files), "STOR001")  # the ConfigMap does not set retentionSize
+    files["monitoring/cm.yaml"] = cm + "    prometheus:\n      prometheusSpec: {retentionSize: 10GiB}\n"
+    assert not findings(repo(files), "STOR001")
+    # a generated ConfigMap (kustomize configMapGenerator) is read from its file
+    del files["monitoring/cm.yaml"]
+    files["monitoring/kustomization.yaml"] = (
+        "configMapGenerator:\n  - name: kps-values\n    files: [values.yaml=extra-values.yaml]\n"
+    )
+    files["monitoring/extra-values.yaml"] = "grafana: {enabled: false}\n"
+    assert findings(repo(files), "STOR001")

@@ -84,9 +84,8 @@ def loki_tenant_mismatch(ctx: RuleContext) -> Iterator[Finding]:
         if cfg is None:
             continue
         auth = cfg.get("auth_enabled")
-        if (auth is None or not auth.declared) and values_hidden(
-            cfg.helm, "loki.auth_enabled", "loki.structuredConfig"
-        ):
+        hidden = values_hidden(cfg.helm, "loki.auth_enabled", "loki.structuredConfig.auth_enabled", index=ctx.index)
+        if (auth is None or not auth.declared) and hidden:
             continue
         if cfg.auth_enabled and w.tenant is None and not _gateway_auth(cfg):
             yield ctx.finding(

@@ -14,6 +14,8 @@ from obslint.rules import RuleContext, rule
 from obslint.rules.storage.prometheus_retention import _rate
 from obslint.units import DAY, format_bytes, format_duration, try_duration
 
+COMPACTOR_VALUES = ("loki.compactor", "loki.structuredConfig.compactor")
+
 
 def _configs(ctx: RuleContext) -> list[LokiConfig]:
     return ctx.index.get("loki.configs")
@@ -96,7 +98,9 @@ def loki_retention_not_enforced(ctx: RuleContext) -> Iterator[Finding]:
         has_retention = bool(period) or bool(streams) or bool(tenants)
         if has_retention and not cfg.retention_enabled:
             enabled = cfg.get("compactor", "retention_enabled")
-            if enabled is None and values_hidden(cfg.helm, "loki.compactor", "loki.structuredConfig.compactor"):
+            if enabled is None and values_hidden(
+                cfg.helm, "loki.compactor", "loki.structuredConfig.compactor", index=ctx.index
+            ):
                 continue
             loc = enabled.loc if enabled is not None and enabled.declared else None
             if loc is None and period and setting is not None and setting.declared:
@@ -121,7 +125,7 @@ def loki_retention_not_enforced(ctx: RuleContext) -> Iterator[Finding]:
             store = cfg.value("compactor", "delete_request_store")
             if isinstance(store, str) and store.strip():
                 continue
-            if values_hidden(cfg.helm, "loki.compactor", "loki.structuredConfig.compactor"):
+            if values_hidden(cfg.helm, *COMPACTOR_VALUES, index=ctx.index):
                 continue
             yield ctx.finding(
                 cfg.where("compactor", "retention_enabled"),

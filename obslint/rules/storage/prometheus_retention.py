@@ -90,7 +90,7 @@ def retention_without_size(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if store.retention_size_text:  # set but unparseable: a schema problem, not this one
             continue
-        if values_hidden(store.helm, "prometheus.prometheusSpec.retentionSize"):
+        if values_hidden(store.helm, "prometheus.prometheusSpec.retentionSize", index=ctx.index):
             continue
         size = f" ({store.volume.size_text})" if store.volume.size_text else ""
         retention = store.retention_text or "the default"
@@ -186,7 +186,7 @@ def retention_without_persistence(ctx: RuleContext) -> Iterator[Finding]:
             if store.component == "prometheus"
             else ("alertmanager.alertmanagerSpec.storage")
         )
-        if not vol.declared and values_hidden(store.helm, spec_key):
+        if not vol.declared and values_hidden(store.helm, spec_key, index=ctx.index):
             continue
         what = "an emptyDir" if vol.kind == "emptyDir" else "an ephemeral volume"
         keeps = "alerts state (silences, notification log)" if store.component == "alertmanager" else "samples"
