@@ -235,7 +235,10 @@ def test_values_from_configmaps_in_the_repo_are_read(repo):
     files["monitoring/kps.yaml"] = files["monitoring/kps.yaml"].replace(
         "  values:\n", "  valuesFrom:\n    - {kind: ConfigMap, name: kps-values}\n  values:\n"
     )
-    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kps-values, namespace: monitoring}\ndata:\n  values.yaml: |\n"
+    cm = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kps-values, namespace: monitoring}\n"
+        "data:\n  values.yaml: |\n"
+    )
     files["monitoring/cm.yaml"] = cm + "    grafana: {enabled: false}\n"
     assert findings(repo(files), "STOR001")  # the ConfigMap does not set retentionSize
     files["monitoring/cm.yaml"] = cm + "    prometheus:\n      prometheusSpec: {retentionSize: 10GiB}\n"
