@@ -54,6 +54,7 @@ class KnowledgeBase:
     consumer_exports: frozenset[str]
     stdlib: frozenset[str]
     namespaces: frozenset[str]
+    config_block_specs: dict[str, BlockSpec] = field(default_factory=dict)
 
     def spec(self, name: str) -> ComponentSpec | None:
         return self.components.get(name)
@@ -100,6 +101,7 @@ def knowledge_base() -> KnowledgeBase:
         frozenset(raw.get("consumer_exports") or ()),
         frozenset(raw.get("stdlib") or ()),
         frozenset(n.split(".", 1)[0] for n in names),
+        {k: spec for k, v in (raw.get("config_block_specs") or {}).items() if (spec := _block_spec(v)) is not None},
     )
 
 

@@ -79,6 +79,43 @@ class Scope:
     arguments: set[str] = field(default_factory=set)
     exports: dict[str, Block] = field(default_factory=dict)
     parent: Scope | None = None
+    transparent: bool = False  # a foreach template: sees the components of the enclosing scope
+
+    def lookup(self, comp_id: str) -> Component | None:
+        s: Scope | None = self
+        while s is not None:
+            found = s.components.get(comp_id)
+            if found is not None or not s.transparent:
+                return found
+            s = s.parent
+        return None
+
+    def visible(self) -> list[Component]:
+        out: list[Component] = []
+        s: Scope | None = self
+        while s is not None:
+            out.extend(s.components.values())
+            if not s.transparent:
+                break
+            s = s.parent
+        return out
+
+    @property
+    def in_template(self) -> bool:
+        s: Scope | None = self
+        while s is not None:
+            if s.transparent:
+                return True
+            s = s.parent
+        return False
+
+    @property
+    def module(self) -> Scope | None:
+        """The nearest enclosing declare scope (None at the top level)."""
+        s: Scope | None = self
+        while s is not None and s.transparent:
+            s = s.parent
+        return s if s is not None and s.parent is not None else None
 
     def declared_names(self) -> dict[str, Block]:
         out: dict[str, Block] = {}
@@ -202,11 +239,9 @@ class _Builder:
                     self._collect(inner, [(config, stmt.body)])
                 elif isinstance(stmt, Block) and stmt.name == "foreach":
                     for tmpl in stmt.blocks("template"):
-                        for inner_stmt in tmpl.body:
-                            if isinstance(inner_stmt, Block):
-                                comp = self._component(scope, config, inner_stmt)
-                                if comp is not None:
-                                    comp.in_template = True
+                        inner = Scope("foreach", parent=scope, transparent=True)
+                        self.g.scopes.append(inner)
+                        self._collect(inner, [(config, tmpl.body)])
         for config, body in bodies:
             for stmt in body:
                 if isinstance(stmt, Block) and stmt.name != "declare":
@@ -238,6 +273,7 @@ class _Builder:
             scope,
             kind,
             self.kb.spec(name) if kind == "builtin" else None,
+            scope.in_template,
         )
         if comp.id not in scope.components:
             scope.components[comp.id] = comp
@@ -250,11 +286,6 @@ class _Builder:
             owner = None
         attrs = list(iter_attributes(block.body, (block,)))
         self._refs_in(scope, config, owner, block, attrs)
-        if block.name == "foreach":
-            for tmpl in block.blocks("template"):
-                for inner in tmpl.blocks():
-                    comp = scope.components.get(inner.id)
-                    self._refs_in(scope, config, comp, inner, list(iter_attributes(inner.body, (inner,))))
 
     def _refs_in(
         self,
@@ -266,7 +297,7 @@ class _Builder:
     ) -> None:
         for path, attr in attrs:
             if block is not None and block.name == "foreach" and any(b.name == "template" for b in path):
-                continue  # handled with the template's components
+                continue  # the template is a scope of its own
             for ref_path, expr in _top_refs(attr.value):
                 ref = Ref(ref_path, expr, config, owner, block, attr.name)
                 self._resolve(scope, ref)
@@ -276,15 +307,16 @@ class _Builder:
         p = ref.path
         head = p[0]
         if head == "argument":
-            if scope.parent is None:
-                ref.external = True  # module arguments of an imported module
+            module = scope.module
+            ref.external = True
+            if module is None:
+                # module arguments of a file imported as a module
                 if not self.g.is_module:
                     ref.problem = f'"{ref.text}": argument blocks only exist inside a module (declare)'
                 return
-            ref.external = True
-            if p[1] not in scope.arguments:
-                ref.problem = f'argument "{p[1]}" is not declared in module "{scope.name}"'
-                suggestion = did_you_mean(p[1], scope.arguments, 0.6)
+            if p[1] not in module.arguments:
+                ref.problem = f'argument "{p[1]}" is not declared in module "{module.name}"'
+                suggestion = did_you_mean(p[1], module.arguments, 0.6)
                 ref.hint = (
                     f"did you mean argument.{suggestion}?" if suggestion else 'declare it with argument "..." { }'
                 )
@@ -293,7 +325,7 @@ class _Builder:
             ref.external = True
             return
         for k in range(len(p), 1, -1):
-            comp = scope.components.get(".".join(p[:k]))
+            comp = scope.lookup(".".join(p[:k]))
             if comp is not None:
                 ref.target = comp
                 ref.export = p[k] if k < len(p) else None
@@ -311,9 +343,10 @@ class _Builder:
         if name_len:
             name = ".".join(p[:name_len])
             label = p[name_len]
-            same = [c.label for c in scope.components.values() if c.name == name]
+            same = [c.label for c in scope.visible() if c.name == name]
+            module = scope.module
             ref.problem = f'component "{name}.{label}" does not exist' + (
-                "" if scope.parent is None else f' in module "{scope.name}"'
+                "" if module is None else f' in module "{module.name}"'
             )
             suggestion = did_you_mean(label, same, 0.5)
             if suggestion:
@@ -326,7 +359,7 @@ class _Builder:
         namespaces = self.kb.namespaces | {n.split(".", 1)[0] for n in declared}
         if head not in namespaces:
             return  # a foreach variable, a stdlib value or something else that is not a component
-        ids = list(scope.components)
+        ids = [c.id for c in scope.visible()]
         ref.problem = f'"{ref.text}" does not name a component'
         guess = did_you_mean(".".join(p[:-1]), ids, 0.6) or did_you_mean(ref.text, ids, 0.6)
         ref.hint = f"did you mean {guess}?" if guess else "check the component name and label"

@@ -410,6 +410,20 @@ def _check_body(config: AlloyConfig, comp_name: str, where: str, body: list, spe
                     stack.append((f"{path}/{stmt.name}", stmt.body, inner))
 
 
+def _scope_blocks(body: list) -> Iterator[Block]:
+    """Blocks at statement level of a config: the top, declare bodies and foreach templates."""
+    stack = [body]
+    while stack:
+        for stmt in stack.pop():
+            if not isinstance(stmt, Block):
+                continue
+            yield stmt
+            if stmt.name == "declare":
+                stack.append(stmt.body)
+            elif stmt.name == "foreach":
+                stack.extend(t.body for t in stmt.blocks("template"))
+
+
 @rule(
     "ALLOY006",
     "alloy-unknown-attribute",
@@ -455,6 +469,12 @@ def _check_body(config: AlloyConfig, comp_name: str, where: str, body: list, spe
     fix="Use the argument and block names from the component's reference page.",
 )
 def alloy_unknown_attribute(ctx: RuleContext) -> Iterator[Finding]:
+    kb = knowledge_base()
+    for config in _configs(ctx):
+        for block in _scope_blocks(config.ast.body):
+            spec = kb.config_block_specs.get(block.name)
+            if spec is not None:
+                yield from _check_body(config, block.name, block.id, block.body, spec)
     for graph in _graphs(ctx):
         for comp in graph.components:
             if comp.kind == "builtin" and comp.spec is not None:
