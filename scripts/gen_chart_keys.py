@@ -15,6 +15,8 @@ A key is open when the chart cannot know what is below it:
   * it is a block of the application's own configuration: the key or one of its default children is
     snake_case (Alertmanager `config`, Loki `limits_config`, `commonConfig`, `storage_config`, ...);
   * it is listed in OPEN below (known pass-through blocks whose defaults happen to look like chart keys).
+Keys that values.yaml documents only as commented-out examples (`# pathType: ImplementationSpecific`,
+`# selector:`) are read by the templates too: they are added as open keys where the comment stands.
 No default values are copied: only key names.
 
 usage: scripts/gen_chart_keys.py [ORACLE_CHARTS_DIR] [OUT_DIR]
@@ -91,6 +93,60 @@ def tree(values: dict, path: str, open_paths: set[str]) -> dict:
     return out
 
 
+_KEY_LINE = re.compile(r"^(\s*)([A-Za-z_][\w.-]*|\"[^\"]+\"):(\s|$)")
+_COMMENTED_KEY = re.compile(r"^(\s*)#( *)([a-z_][\w-]*):(\s|$)")  # lower-case first: not prose ("Note:")
+_LIST_ITEM = re.compile(r"^(\s*)- ")
+
+
+def commented_keys(text: str) -> list[tuple[str, ...]]:
+    """Paths of keys that appear only as commented-out examples, placed by their indentation.
+
+    A comment stands where the key would: `#` at the key's column, nested examples indented after it
+    (`#   volumeClaimTemplate:`). Lines inside list items are skipped (lists are open anyway).
+    """
+    out: list[tuple[str, ...]] = []
+    stack: list[tuple[int, tuple[str, ...] | None]] = []  # (indent, path; None inside a list item)
+    for line in text.splitlines():
+        m = _KEY_LINE.match(line)
+        commented = None
+        if not m:
+            commented = _COMMENTED_KEY.match(line)
+            if commented is None:
+                item = _LIST_ITEM.match(line)
+                if item:
+                    indent = len(item.group(1))
+                    while stack and stack[-1][0] >= indent:
+                        stack.pop()
+                    stack.append((indent, None))
+                continue
+            indent = len(commented.group(1)) + max(0, len(commented.group(2)) - 1)
+            key = commented.group(3)
+        else:
+            indent, key = len(m.group(1)), m.group(2).strip('"')
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1] if stack else ()
+        if parent is None:
+            stack.append((indent, None))
+            continue
+        path = (*parent, key)
+        stack.append((indent, path))
+        if commented:
+            out.append(path)
+    return out
+
+
+def add_commented(keys: dict, paths: list[tuple[str, ...]]) -> None:
+    for path in paths:
+        node = keys
+        for part in path[:-1]:
+            node = node.get(part)
+            if not isinstance(node, dict):
+                break
+        else:
+            node.setdefault(path[-1], 1)
+
+
 def generate(chart_dir: Path) -> dict:
     meta = yaml.safe_load((chart_dir / "Chart.yaml").read_text(encoding="utf-8"))
     values = yaml.safe_load((chart_dir / "values.yaml").read_text(encoding="utf-8")) or {}
@@ -99,6 +155,7 @@ def generate(chart_dir: Path) -> dict:
     for dep in meta.get("dependencies") or []:
         open_paths.add(dep.get("alias") or dep["name"])
     keys = tree(values, "", open_paths)
+    add_commented(keys, commented_keys((chart_dir / "values.yaml").read_text(encoding="utf-8")))
     for sub in open_paths:  # subcharts whose section is absent from the parent's defaults are still known keys
         if "." not in sub:
             keys[sub] = 1

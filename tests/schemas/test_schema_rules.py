@@ -379,3 +379,59 @@ def test_schemas_ship_in_the_wheel(tmp_path):
     assert "obslint/schemas/crds/_defs.json" in names
     assert "obslint/schemas/crds/helm.toolkit.fluxcd.io/HelmRelease_v2.json" in names
     assert "obslint/schemas/charts/kube-prometheus-stack-80.6.0.json" in names
+
+
+def test_chart_ref_to_an_oci_repository_tag(repo):
+    text = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: kube-prometheus-stack
+  namespace: monitoring
+spec:
+  interval: 12h
+  url: oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack
+  ref:
+    tag: 80.6.0
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kps
+  namespace: monitoring
+spec:
+  interval: 1h
+  chartRef:
+    kind: OCIRepository
+    name: kube-prometheus-stack
+  values:
+    alertmanager:
+      ingress:
+        pathType: Prefix
+      enabeld: true
+"""
+    (f,) = findings(repo, {"hr.yaml": text}, rule="FLUX051")
+    assert "kube-prometheus-stack 80.6.0 has no value 'alertmanager.enabeld'" in f.message
+    assert (f.loc.line, f.loc.col) == (26, 7)
+    assert findings(repo, {"hr.yaml": text.replace("tag: 80.6.0", "tag: 88.3.0")}, rule="FLUX051") == []
+
+
+def test_keys_documented_only_in_comments_are_known():
+    """values.yaml documents some keys only as commented-out examples; the templates read them."""
+    from scripts.gen_chart_keys import add_commented, commented_keys
+
+    text = (
+        "prometheus:\n  ingress:\n    enabled: false\n    # pathType: ImplementationSpecific\n"
+        "  spec:\n    # storage:\n    #   volumeClaimTemplate:\n    #     spec: {}\n"
+        "  list:\n    - name: a\n      # hidden: true\n## Note: prose\n"
+    )
+    paths = commented_keys(text)
+    assert ("prometheus", "ingress", "pathType") in paths
+    assert ("prometheus", "spec", "storage", "volumeClaimTemplate") in paths
+    assert not any("hidden" in p or "Note" in p for p in paths)
+    keys = {"prometheus": {"ingress": {"enabled": 1}, "spec": {"x": 1}}}
+    add_commented(keys, paths)
+    assert keys["prometheus"]["ingress"]["pathType"] == 1
+    tree = chart_keys("kube-prometheus-stack", "80.6.0")
+    assert tree["kubeEtcd"]["service"]["selector"] == 1
+    assert tree["alertmanager"]["ingress"]["pathType"] == 1

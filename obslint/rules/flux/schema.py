@@ -224,7 +224,8 @@ _PASS_VALUES = _FAIL_VALUES.replace(
         "Helm ignores values the chart templates never read: a misspelt key (`retentionsize`, "
         "`persistance`) deploys fine and silently keeps the default — often the very setting you meant to "
         "change (retention, storage, replicas). Known charts and versions: kube-prometheus-stack 80.6.0, "
-        "loki 6.46.0, alloy 1.5.1 (key trees derived from their default values.yaml, under "
+        "loki 6.46.0, alloy 1.5.1, named by `spec.chart.spec` or through `chartRef` to an OCIRepository tag or a "
+        "HelmChart (key trees derived from their default values.yaml, under "
         "`schemas/charts/`). Free-form places (empty default maps such as podAnnotations, lists, "
         "application config blocks such as `alertmanager.config` or Loki `structuredConfig`, and "
         "subchart sections such as `grafana`) are not checked, nor are other charts or versions."
@@ -235,14 +236,41 @@ _PASS_VALUES = _FAIL_VALUES.replace(
 )
 def helm_values_unknown_key(ctx: RuleContext) -> Iterator[Finding]:
     for release in ctx.index.get("helm.releases"):
-        tree = chart_keys(release.chart, release.version)
-        if tree is None or not isinstance(release.values, YMap):
+        if not isinstance(release.values, YMap) or not release.values:
             continue
-        yield from _unknown_keys(ctx, release, release.values, tree, ())
+        chart, version = chart_and_version(ctx.index, release)
+        tree = chart_keys(chart, version)
+        if tree is None:
+            continue
+        yield from _unknown_keys(ctx, release, chart, version, release.values, tree)
 
 
-def _unknown_keys(ctx: RuleContext, release: Any, node: YMap, tree: dict, path: tuple) -> Iterator[Finding]:
-    stack: list[tuple[YMap, dict, tuple]] = [(node, tree, path)]
+def chart_and_version(index: Index, release: Any) -> tuple[str, str | None]:
+    """Chart name and version of a release: from spec.chart.spec, or through spec.chartRef to the
+    OCIRepository (last path segment of its URL, `ref.tag`) or HelmChart (`chart`, `version`) it names."""
+    if release.version:
+        return release.chart, release.version
+    ref = release.obj.spec.get("chartRef")
+    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+        return release.chart, None
+    namespace = ref.get("namespace") or release.obj.namespace
+    kind = ref.get("kind")
+    for source in index.find(str(kind), ref["name"], namespace if isinstance(namespace, str) else None):
+        if kind == "OCIRepository":
+            url, tag = source.get("spec", "url"), source.get("spec", "ref", "tag")
+            if isinstance(url, str) and isinstance(tag, str):
+                return url.rstrip("/").rsplit("/", 1)[-1], tag.split("@", 1)[0]
+        elif kind == "HelmChart":
+            chart, version = source.get("spec", "chart"), source.get("spec", "version")
+            if isinstance(chart, str) and isinstance(version, (str, int, float)):
+                return chart.rsplit("/", 1)[-1], str(version)
+    return release.chart, None
+
+
+def _unknown_keys(
+    ctx: RuleContext, release: Any, chart: str, version: str | None, node: YMap, tree: dict
+) -> Iterator[Finding]:
+    stack: list[tuple[YMap, dict, tuple]] = [(node, tree, ())]
     while stack:
         values, known, p = stack.pop()
         for key, value in values.items():
@@ -262,8 +290,7 @@ def _unknown_keys(ctx: RuleContext, release: Any, node: YMap, tree: dict, path: 
                 )
                 yield ctx.finding(
                     values.key_loc(key),
-                    f"HelmRelease {release.obj.name}: {release.chart} {release.version} has no value {shown!r}; "
-                    "Helm ignores it",
+                    f"HelmRelease {release.obj.name}: {chart} {version} has no value {shown!r}; Helm ignores it",
                     hint,
                 )
             elif isinstance(sub, dict) and isinstance(value, YMap):
