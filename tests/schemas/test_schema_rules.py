@@ -189,6 +189,9 @@ def test_kubernetes_version_option(repo, tmp_path):
     (root / ".obslint.yaml").write_text("options:\n  FLUX050:\n    kubernetes_version: '1.29'\n")
     result = check(root, select=["FLUX050"])
     assert not result.errors and result.findings == []
+    (root / ".obslint.yaml").write_text("options:\n  schema-invalid:\n    kubernetes_version: '1.10'\n")
+    result = check(root, select=["FLUX050"])
+    assert any("no schemas for Kubernetes 1.10" in n for n in result.notices), result.notices
 
 
 # --- FLUX051 -------------------------------------------------------------------------------------------------

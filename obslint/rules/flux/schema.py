@@ -158,9 +158,14 @@ spec:
     options=SchemaOptions,
 )
 def schema_invalid(ctx: RuleContext) -> Iterator[Finding]:
-    from obslint.model.schemas import validate_object
+    from obslint.model.schemas import kubernetes_schema_dir, validate_object
 
     opts: SchemaOptions = ctx.options
+    if kubernetes_schema_dir(opts.kubernetes_version) is None:
+        ctx.index.notice(
+            f"schema-invalid: kubernetes-validate has no schemas for Kubernetes {opts.kubernetes_version}; "
+            "core kinds are not schema-checked"
+        )
     skip = set(opts.skip_kinds)
     patches: Patches = ctx.index.get("schema.patches")
     for obj in ctx.index.objects:
