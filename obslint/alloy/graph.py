@@ -37,6 +37,7 @@ class Component:
     kind: str  # builtin | declared | imported | unknown
     spec: ComponentSpec | None = None
     in_template: bool = False
+    duplicate: bool = False  # a second block with the same name and label (reported by ALLOY008)
 
     @property
     def role(self) -> str:
@@ -143,6 +144,8 @@ class UnitGraph:
     components: list[Component] = field(default_factory=list)
     refs: list[Ref] = field(default_factory=list)
     unknown_blocks: list[tuple[Block, AlloyConfig, Scope]] = field(default_factory=list)
+    # (block, its config, the first block with the same name and label, that block's config)
+    duplicates: list[tuple[Block, AlloyConfig, Block, AlloyConfig]] = field(default_factory=list)
     is_module: bool = False  # top-level argument/export blocks: the unit is imported as a module
 
     @property
@@ -211,10 +214,14 @@ class _Builder:
 
     def _collect(self, scope: Scope, bodies: list[tuple[AlloyConfig, list[Stmt]]]) -> None:
         # First the names this scope defines, then the references (order does not matter in Alloy).
-        for _config, body in bodies:
+        seen: dict[str, tuple[Block, AlloyConfig]] = {}
+        for config, body in bodies:
             for stmt in body:
                 if not isinstance(stmt, Block):
                     continue
+                first = seen.setdefault(stmt.id, (stmt, config))
+                if first[0] is not stmt:
+                    self.g.duplicates.append((stmt, config, first[0], first[1]))
                 if stmt.name == "declare" and stmt.label:
                     scope.declared[stmt.label] = stmt
                 elif stmt.name.startswith("import.") and stmt.label:
@@ -277,6 +284,8 @@ class _Builder:
         )
         if comp.id not in scope.components:
             scope.components[comp.id] = comp
+        else:
+            comp.duplicate = True
         self.g.components.append(comp)
         return comp
 

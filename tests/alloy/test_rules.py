@@ -469,6 +469,7 @@ VALIDATOR_CATEGORIES = {
     "unrecognized attribute name": "ALLOY006",
     "cycle detected": "ALLOY004",
     "cannot reference self": "ALLOY004",
+    "already declared at": "ALLOY008",
 }
 SYNTAX_FILES = {"syntax_errors"}
 
@@ -498,8 +499,41 @@ def test_validator_fixtures(case, tmp_path) -> None:
     got: dict[str, set] = {r: set() for r in expected}
     for f in findings:
         got[f.rule].add((f.loc.path, f.loc.line, f.loc.col))
-    for rule_id in ("ALLOY001", "ALLOY002", "ALLOY005", "ALLOY006"):
+    for rule_id in ("ALLOY001", "ALLOY002", "ALLOY005", "ALLOY006", "ALLOY008"):
         assert got[rule_id] == expected[rule_id], rule_id
     # a cycle is reported once, at its first member; Alloy repeats it for every member
     assert got["ALLOY004"] <= expected["ALLOY004"]
     assert bool(got["ALLOY004"]) == bool(expected["ALLOY004"])
+
+
+# --- ALLOY008 -----------------------------------------------------------------------------
+def test_duplicate_blocks_per_scope(repo) -> None:
+    text = """
+logging {
+  level = "info"
+}
+logging {
+  level = "warn"
+}
+declare "m" {
+  local.file "x" {
+    filename = "/a"
+  }
+}
+local.file "x" {
+  filename = "/b"
+}
+local.file "x" {
+  filename = "/c"
+}
+"""
+    findings = alloy(repo, text, "ALLOY008")
+    assert [(f.loc.line, f.message) for f in findings] == [
+        (5, "block logging already declared at alloy/config.alloy:2:1"),
+        (16, "block local.file.x already declared at alloy/config.alloy:13:1"),
+    ]
+
+
+def test_same_label_for_different_components_is_fine(repo) -> None:
+    text = 'local.file "x" {\n  filename = "/a"\n}\nlocal.file_match "x" {\n  path_targets = []\n}\n'
+    assert alloy(repo, text, "ALLOY008") == []

@@ -55,3 +55,13 @@ def writes_to_otlp(stack: StackCopy) -> None:
 def writes_to_wrong_port(stack: StackCopy) -> None:
     """loki.write pushes to a port the Loki Service does not expose."""
     stack.replace(HR, ":3100/loki/api/v1/push", ":9095/loki/api/v1/push")
+
+
+@mutation("alloy-duplicated-component", {"ALLOY008"})
+def duplicated_component(stack: StackCopy) -> None:
+    """A second discovery.kubernetes block with the label of the first."""
+    stack.replace(
+        HR,
+        "          // Labels every log stream carries",
+        '          discovery.kubernetes "pods" {\n            role = "node"\n          }\n\n          // Labels every log stream carries',
+    )

@@ -219,7 +219,7 @@ def alloy_dead_end(ctx: RuleContext) -> Iterator[Finding]:
             continue
         edges = graph.data_edges()
         for comp in graph.components:
-            if comp.kind != "builtin" or comp.in_template:
+            if comp.kind != "builtin" or comp.in_template or comp.duplicate:
                 continue
             role = comp.role
             if role in ("source", "processor"):
@@ -644,3 +644,49 @@ def alloy_endpoint_unreachable(ctx: RuleContext) -> Iterator[Finding]:
                     found = check_url(ctx.index, url, from_namespace=comp.config.namespace)
                     if found is not None:
                         yield Finding(comp.config.loc(attr.value), f"{comp.id}: {found.message}", found.hint)
+
+
+# --- ALLOY008 ------------------------------------------------------------------------------
+
+
+@rule(
+    "ALLOY008",
+    "alloy-duplicate-block",
+    "error",
+    "Two Alloy blocks with the same name and label in one config or module",
+    why="""
+        Component ids (`name.label`) must be unique, and configuration blocks such as `logging`
+        or `http` may appear once: Alloy refuses to load the config ("block ... already
+        declared"). Copy-pasted pipelines hit this when only the body is edited.
+    """,
+    failing="""
+        -- alloy/config.alloy --
+        discovery.kubernetes "pods" {
+          role = "pod"
+        }
+
+        discovery.kubernetes "pods" {
+          role = "node"
+        }
+    """,
+    passing="""
+        -- alloy/config.alloy --
+        discovery.kubernetes "pods" {
+          role = "pod"
+        }
+
+        discovery.kubernetes "nodes" {
+          role = "node"
+        }
+    """,
+    fix="Give each component its own label (and update the references), or merge the two blocks.",
+)
+def alloy_duplicate_block(ctx: RuleContext) -> Iterator[Finding]:
+    for graph in _graphs(ctx):
+        for block, config, first, first_config in graph.duplicates:
+            where = first_config.loc(first)
+            yield Finding(
+                config.loc(block),
+                f"block {block.id} already declared at {where}",
+                "labels must be unique per component name; rename one of them",
+            )
