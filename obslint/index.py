@@ -29,6 +29,16 @@ if TYPE_CHECKING:
 
 ProviderFn = Callable[["Index"], Any]
 PROVIDERS: dict[str, ProviderFn] = {}
+# `fn(index)` run once the index is built, whatever rules are selected: they register sensitive
+# values with the redactor (the SEC family registers every plaintext credential it finds), so
+# no report shows one even when the rules that find them are not selected.
+REDACTION_HOOKS: list[ProviderFn] = []
+
+
+def redaction_hook(fn: ProviderFn) -> ProviderFn:
+    if fn not in REDACTION_HOOKS:
+        REDACTION_HOOKS.append(fn)
+    return fn
 
 
 def provider(name: str) -> Callable[[ProviderFn], ProviderFn]:
@@ -164,6 +174,11 @@ class Index:
             index._by_rel[sf.rel] = sf
             for doc in sf.documents:
                 index._add_document(doc)
+        for hook in REDACTION_HOOKS:
+            try:
+                hook(index)
+            except Exception as exc:  # a hook bug must not stop the run
+                index.notice(f"redaction hook {hook.__qualname__} failed ({type(exc).__name__})")
         return index
 
     def _add_document(self, doc: Document) -> None:

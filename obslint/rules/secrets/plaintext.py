@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from obslint.findings import Finding, Loc
-from obslint.index import Index, K8sObject
+from obslint.index import Index, K8sObject, provider
 from obslint.load import YMap
 from obslint.model.helm import releases_of_chart  # noqa: F401  (registers "helm.releases")
 from obslint.model.sops import is_enc, sops_block
@@ -218,7 +218,16 @@ def _alloy(index: Index) -> Iterator[Finding]:
     """,
 )
 def plaintext_credential(ctx: RuleContext) -> Iterator[Finding]:
-    index = ctx.index
+    yield from ctx.index.get("secrets.plaintext")
+
+
+@provider("secrets.plaintext")
+def plaintext_findings(index: Index) -> list[Finding]:
+    """Every plaintext credential (each value registered with the redactor as it is found)."""
+    return list(_scan(index))
+
+
+def _scan(index: Index) -> Iterator[Finding]:
     for hr in index.get("helm.releases"):
         if isinstance(hr.values, dict) and hr.values:
             yield from _walk(index, hr.values, f"{hr.obj.ref()} values", "helm")

@@ -6,6 +6,7 @@ import posixpath
 from collections.abc import Iterator
 
 from obslint.findings import Finding
+from obslint.index import Index, provider
 from obslint.model.sops import (
     config_for,
     file_is_sops,
@@ -36,8 +37,8 @@ def clear_values(obj_data: dict) -> list[tuple[dict, str]]:
     return out
 
 
-def uncovered_hint(ctx: RuleContext, rel: str) -> str:
-    cfg = config_for(ctx.index, rel)
+def uncovered_hint(index: Index, rel: str) -> str:
+    cfg = config_for(index, rel)
     if cfg is None:
         return " (there is no .sops.yaml above this file: add creation rules first)"
     found = cfg.rule_for(rel)
@@ -129,8 +130,18 @@ def unencrypted_secret(ctx: RuleContext) -> Iterator[Finding]:
             container.loc(key),
             f"{obj.ref()} holds {len(clear)} value(s) in clear ({keys}): not SOPS-encrypted",
             "encrypt it with sops (encrypted_regex ^(data|stringData)$) or use a SealedSecret/ExternalSecret"
-            + uncovered_hint(ctx, obj.file.rel),
+            + uncovered_hint(index, obj.file.rel),
         )
+    yield from index.get("secrets.generators")
+
+
+@provider("secrets.generators")
+def generator_findings(index: Index) -> list[Finding]:
+    """secretGenerator literals and unencrypted env/files (their values registered as found)."""
+    return list(_generators(index))
+
+
+def _generators(index: Index) -> Iterator[Finding]:
     for sf, data in kustomization_files(index):
         gens = data.get("secretGenerator")
         if not isinstance(gens, list):
@@ -168,5 +179,5 @@ def unencrypted_secret(ctx: RuleContext) -> Iterator[Finding]:
                     container.loc(key),
                     f"secretGenerator {name!r} reads {rel} ({kind}), which is not SOPS-encrypted",
                     f"encrypt it in place: sops --encrypt --in-place {posixpath.basename(rel)}"
-                    + uncovered_hint(ctx, rel),
+                    + uncovered_hint(index, rel),
                 )
