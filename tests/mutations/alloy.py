@@ -60,8 +60,6 @@ def writes_to_wrong_port(stack: StackCopy) -> None:
 @mutation("alloy-duplicated-component", {"ALLOY008"})
 def duplicated_component(stack: StackCopy) -> None:
     """A second discovery.kubernetes block with the label of the first."""
-    stack.replace(
-        HR,
-        "          // Labels every log stream carries",
-        '          discovery.kubernetes "pods" {\n            role = "node"\n          }\n\n          // Labels every log stream carries',
-    )
+    marker = "          // Labels every log stream carries"
+    duplicate = '          discovery.kubernetes "pods" {\n            role = "node"\n          }\n\n'
+    stack.replace(HR, marker, duplicate + marker)
