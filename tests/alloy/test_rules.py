@@ -537,3 +537,31 @@ local.file "x" {
 def test_same_label_for_different_components_is_fine(repo) -> None:
     text = 'local.file "x" {\n  filename = "/a"\n}\nlocal.file_match "x" {\n  path_targets = []\n}\n'
     assert alloy(repo, text, "ALLOY008") == []
+
+
+def test_suppression_inside_embedded_config(repo) -> None:
+    hr = """\
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata:
+          name: alloy
+          namespace: monitoring
+        spec:
+          chart:
+            spec:
+              chart: alloy
+          values:
+            alloy:
+              configMap:
+                content: |
+                  loki.write "default" {
+                    endpoint {
+                      // obslint: disable=alloy-endpoint-unreachable pushed through a gateway
+                      url = "http://gateway.example.com/custom/push"
+                    }
+                  }
+    """
+    result = check(repo({"alloy/hr.yaml": hr}), select=["ALLOY007", "CORE003"])
+    assert result.findings == []
+    unsuppressed = check(repo({"alloy/hr.yaml": hr.replace("// obslint:", "// note:")}), select=["ALLOY007"])
+    assert [(f.loc.path, f.loc.line) for f in unsuppressed.findings] == [("alloy/hr.yaml", 17)]
