@@ -245,3 +245,24 @@ def test_no_rule_crashes_on_odd_types(repo):
     )
     result = check(root, select=["SEC"])
     assert not result.errors, result.errors
+
+
+def test_encrypted_env_file_of_a_secret_generator_needs_decryption(repo):
+    files = {
+        "clusters/home/apps.yaml": flux_ks("apps", "./apps", decryption=False),
+        "apps/kustomization.yaml": "secretGenerator:\n  - name: creds\n    envs:\n      - creds.sops.env\n",
+        "apps/creds.sops.env": "TOKEN=ENC[AES256_GCM,data:abc=,iv:x=,tag:y=,type:str]\n"
+        "sops_mac=ENC[AES256_GCM,data:abc=,iv:x=,tag:y=,type:str]\nsops_version=3.9.0\n"
+        "sops_age__list_0__map_recipient=age1abc\n",
+    }
+    (f,) = fired(repo(files), "SEC004")
+    assert f.loc.path == "apps/creds.sops.env"
+    files["clusters/home/apps.yaml"] = flux_ks("apps", "./apps")
+    assert not fired(repo(files), "SEC004")
+
+
+def test_sops_yml_name_is_ignored_by_sops(repo):
+    root = repo({".sops.yml": SOPS_CONFIG, "apps/s.sops.yaml": encrypted_secret()})
+    messages = [f.message for f in fired(root, "SEC002")]
+    assert any("ignores `.sops.yml`" in m for m in messages)
+    assert any("no .sops.yaml in the repository" in m for m in messages)

@@ -3,6 +3,7 @@ clear, have no recipients, or do not cover an encrypted file."""
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
 from obslint.findings import Finding, Loc
@@ -81,7 +82,7 @@ def _rule_loc(r: CreationRule, key: str | None = None) -> Loc:
     why="""
         `.sops.yaml` decides how new and re-keyed files are encrypted: the first creation rule
         whose `path_regex` (a Go regular expression searched in the path relative to the
-        `.sops.yaml` directory) matches is used. A rule whose regex matches no secret file is
+        `.sops.yaml` directory) matches is used (sops ignores a file named `.sops.yml`). A rule whose regex matches no secret file is
         dead (usually a renamed directory), an encrypted file no rule covers cannot be re-keyed
         with `sops updatekeys` or edited into a new file of the same name, an `encrypted_regex`
         that does not match `data`/`stringData` leaves a Secret's values in clear, and a rule
@@ -203,6 +204,13 @@ def sops_rules_gap(ctx: RuleContext) -> Iterator[Finding]:
                 loc,
                 f"no creation rule of {cfg.file.rel} matches this SOPS file (path {cfg.relative(rel)!r})",
                 "add a creation rule whose path_regex matches it, or rename the file to match an existing rule",
+            )
+    for sf in index.files:
+        if posixpath.basename(sf.rel) == ".sops.yml":
+            yield Finding(
+                sf.loc(1),
+                "sops ignores `.sops.yml`: it only reads `.sops.yaml` (and warns about this name)",
+                "rename the file to .sops.yaml",
             )
     if not configs:
         encrypted = sorted(sops_by_rel)
