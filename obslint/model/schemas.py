@@ -216,6 +216,7 @@ class SchemaProblem:
     known: tuple[str, ...] = ()  # for an unknown field: the field names allowed there
     unknown_key: bool = False  # path ends with the unknown key itself
     validator: str = ""  # the JSON Schema keyword that failed (required, type, enum, ...)
+    value: str | None = None  # the offending string (an enum value, an unknown key) for a did-you-mean
 
 
 _SUBST = re.compile(r"\$\{[^}]*\}")
@@ -249,7 +250,30 @@ def format_path(path: Any) -> str:
     return out
 
 
+_SENSITIVE_KEY = re.compile(r"(?i)(address|url|token|password|secret|webhook|credential|auth|apikey|api_key)")
+_SENSITIVE_EXACT = {"data", "stringData", "binaryData", "key", "value"}
+
+
+def _shown(error: jsonschema.ValidationError) -> str:
+    """The offending value for the message, only when short and not possibly sensitive."""
+    value = error.instance
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return f"{value!r} "
+    if isinstance(value, str):
+        keys = [str(p) for p in error.absolute_path if not isinstance(p, int)]
+        sensitive = any(k in _SENSITIVE_EXACT or _SENSITIVE_KEY.search(k) for k in keys)
+        if len(value) <= 40 and "@" not in value and not sensitive:
+            return f"{value!r} "
+        return "the value "
+    if isinstance(value, dict):
+        return "a mapping "
+    if isinstance(value, list):
+        return "a list "
+    return "the value "
+
+
 def _describe(error: jsonschema.ValidationError) -> str:
+    """A one-line message that never echoes a long or possibly sensitive value."""
     v = error.validator
     path = format_path(error.absolute_path) or "(object)"
     if v == "additionalProperties":
@@ -261,20 +285,32 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(repr(e) for e in extra)} in {path}"
     if v == "required":
         return f"{path}: {error.message}"
+    if v in ("oneOf", "anyOf") and error.context and all(e.validator == "required" for e in error.context):
+        names = sorted({str(n) for e in error.context for n in e.validator_value})
+        if v == "oneOf" and isinstance(error.instance, dict) and sum(n in error.instance for n in names) > 1:
+            return f"{path}: only one of {', '.join(names)} may be set"
+        return f"{path}: {'exactly' if v == 'oneOf' else 'at least'} one of {', '.join(names)} is required"
     if v == "enum":
-        allowed = ", ".join(repr(x) for x in error.validator_value[:12])
-        return f"{path}: {error.instance!r} is not one of {allowed}"
-    if v in ("type", "pattern", "const", "minLength", "maxLength", "minimum", "maximum"):
-        shown = (
-            error.instance if isinstance(error.instance, (str, int, float, bool)) or error.instance is None else None
-        )
-        what = f"{shown!r} " if shown is not None and len(repr(shown)) < 80 else ""
-        if v == "type":
-            return f"{path}: {what}is not of type {error.validator_value!r}".replace("  ", " ")
-        if v == "pattern":
-            return f"{path}: {what}does not match {error.validator_value!r}"
-        return f"{path}: {error.message}"
-    return f"{path}: {error.message}"
+        options = list(error.validator_value)
+        allowed = ", ".join(repr(x) for x in options[:12]) + (", ..." if len(options) > 12 else "")
+        return f"{path}: {_shown(error)}is not one of {allowed}"
+    if v == "const":
+        return f"{path}: {_shown(error)}is not {error.validator_value!r}"
+    if v == "type":
+        return f"{path}: {_shown(error)}is not of type {error.validator_value!r}"
+    if v == "pattern":
+        return f"{path}: {_shown(error)}does not match {error.validator_value!r}"
+    words = {
+        "minLength": "is shorter than",
+        "maxLength": "is longer than",
+        "minimum": "is less than",
+        "maximum": "is greater than",
+        "minItems": "has fewer items than",
+        "maxItems": "has more items than",
+    }
+    if v in words:
+        return f"{path}: {_shown(error)}{words[v]} {error.validator_value}"
+    return f"{path}: does not satisfy {v} {str(error.validator_value)[:80]}"
 
 
 def _deepest(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
@@ -368,8 +404,19 @@ def validate_data(
                 continue
             seen.add(key)
             known: tuple[str, ...] = ()
+            value = None
             if error.validator == "additionalProperties":
                 known = tuple(str(k) for k in (error.schema.get("properties") or {}))
+                value = str(path[-1]) if len(path) > len(error.absolute_path) else None
+            elif error.validator == "enum" and isinstance(instance, str):
+                known = tuple(str(k) for k in error.validator_value)
+                value = instance
             yield SchemaProblem(
-                path, _describe(error), source, known, len(path) > len(error.absolute_path), str(error.validator)
+                path,
+                _describe(error),
+                source,
+                known,
+                len(path) > len(error.absolute_path),
+                str(error.validator),
+                value,
             )

@@ -438,3 +438,27 @@ def test_keys_documented_only_in_comments_are_known():
     tree = chart_keys("kube-prometheus-stack", "80.6.0")
     assert tree["kubeEtcd"]["service"]["selector"] == 1
     assert tree["alertmanager"]["ingress"]["pathType"] == 1
+
+
+def test_messages_enum_suggestion_one_of_and_no_sensitive_values(repo):
+    text = """\
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata:
+  name: slack
+spec:
+  type: slackk
+  proxy: socks5://user:hunter2@proxy:1080
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app
+spec:
+  interval: 5m
+"""
+    found = sorted(findings(repo, {"x.yaml": text}), key=lambda f: f.loc.line)
+    assert [f.loc.line for f in found] == [6, 7, 14]
+    assert "did you mean 'slack'?" in found[0].hint
+    assert "hunter2" not in found[1].message and "spec.proxy: the value does not match" in found[1].message
+    assert "spec: exactly one of chart, chartRef is required" in found[2].message

@@ -184,9 +184,10 @@ def schema_invalid(ctx: RuleContext) -> Iterator[Finding]:
                 parent = dig(obj.data, *problem.path[:-1])
                 if isinstance(parent, YMap):
                     loc = parent.key_loc(problem.path[-1])
-                close = difflib.get_close_matches(str(problem.path[-1]), problem.known, n=1, cutoff=0.6)
+            if problem.value is not None and problem.known:
+                close = _did_you_mean(problem.value, list(problem.known), cutoff=0.6)
                 if close:
-                    hint = f"did you mean {close[0]!r}? ({hint})"
+                    hint = f"did you mean {close!r}? ({hint})"
             yield ctx.finding(loc, f"{obj.kind} {obj.name}: {problem.message}", hint)
 
 
@@ -302,11 +303,11 @@ def _unknown_keys(
                 stack.append((value, sub, (*p, key)))
 
 
-def _did_you_mean(key: str, candidates: list[str]) -> str | None:
+def _did_you_mean(key: str, candidates: list[str], cutoff: float = 0.75) -> str | None:
     lowered = {c.lower(): c for c in candidates}
     if key.lower() in lowered:
         return lowered[key.lower()]
-    close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=cutoff)
     return lowered[close[0]] if close else None
 
 
