@@ -82,11 +82,11 @@ def _rule_loc(r: CreationRule, key: str | None = None) -> Loc:
     why="""
         `.sops.yaml` decides how new and re-keyed files are encrypted: the first creation rule
         whose `path_regex` (a Go regular expression searched in the path relative to the
-        `.sops.yaml` directory) matches is used (sops ignores a file named `.sops.yml`). A rule whose regex matches no secret file is
-        dead (usually a renamed directory), an encrypted file no rule covers cannot be re-keyed
-        with `sops updatekeys` or edited into a new file of the same name, an `encrypted_regex`
-        that does not match `data`/`stringData` leaves a Secret's values in clear, and a rule
-        without recipients makes sops fail.
+        `.sops.yaml` directory) matches is used; sops ignores a file named `.sops.yml`. A rule
+        whose regex matches no secret file is dead (usually a renamed directory), an encrypted
+        file no rule covers cannot be re-keyed with `sops updatekeys` or edited into a new file
+        of the same name, an `encrypted_regex` that does not match `data`/`stringData` leaves a
+        Secret's values in clear, and a rule without recipients makes sops fail.
     """,
     failing="""
         -- .sops.yaml --
