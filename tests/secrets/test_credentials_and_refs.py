@@ -150,3 +150,15 @@ def test_alertmanager_string_config(repo):
     values += "      - name: o\n        opsgenie_configs:\n          - api_key: 0psG3nieKey-Value\n"
     (f,) = fired(repo({"monitoring/hr.yaml": helmrelease("kube-prometheus-stack", values)}), "SEC005")
     assert (f.loc.line, f.loc.col) == (23, 26) and "stringConfig" in f.message and "api_key_file" in f.hint
+
+
+def test_operator_mounted_secrets(repo):
+    am = (
+        "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata:\n  name: main\n  namespace: monitoring\n"
+        "spec:\n  secrets:\n    - am-extra\n"
+    )
+    (f,) = fired(repo({"am.yaml": am}), "SEC006")
+    assert "spec.secrets" in f.message and f.loc.line == 8
+    values = "prometheus:\n  prometheusSpec:\n    secrets: [etcd-client-cert]\n"
+    (f,) = fired(repo({"monitoring/kps.yaml": helmrelease("kube-prometheus-stack", values)}), "SEC006")
+    assert "prometheusSpec.secrets" in f.message

@@ -205,6 +205,11 @@ def collect_refs(index: Index) -> list[SecretRef]:
                     refs.append(SecretRef(found[0], ns, found[1], what))
         elif obj.group == "monitoring.coreos.com":
             ns = _namespace_of(index, obj)
+            mounted = obj.spec.get("secrets")
+            if obj.kind in ("Alertmanager", "Prometheus") and isinstance(mounted, list):
+                for i, name in enumerate(mounted):
+                    if isinstance(name, str) and name and "${" not in name:
+                        refs.append(SecretRef(name, ns, mounted.loc(i), f"{obj.ref()} spec.secrets"))
             for sel in _monitoring_selectors(obj.spec):
                 found = _selector_name(sel)
                 if found:
@@ -229,6 +234,12 @@ def _alertmanager_refs(rel: Any, ns: str | None) -> list[SecretRef]:
                         name, ns, spec_secrets.loc(i), f"{rel.obj.ref()} values alertmanager.alertmanagerSpec.secrets"
                     )
                 )
+    prom_secrets = rel.value("prometheus", "prometheusSpec", "secrets")
+    if isinstance(prom_secrets, list):
+        for i, name in enumerate(prom_secrets):
+            if isinstance(name, str) and name:
+                what = f"{rel.obj.ref()} values prometheus.prometheusSpec.secrets"
+                refs.append(SecretRef(name, ns, prom_secrets.loc(i), what))
     config = rel.value("alertmanager", "config")
     if not isinstance(config, dict):
         return refs
