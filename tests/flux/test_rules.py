@@ -390,3 +390,13 @@ def test_kustomize_build_without_kubectl(repo, monkeypatch):
     result = check(repo(files), select=["FLUX009"])
     assert result.findings == []
     assert any("kubectl not found" in n for n in result.notices)
+
+
+def test_commented_out_entry_is_not_an_orphan(repo):
+    files = {
+        "k.yaml": ks("a", "app"),
+        "app/kustomization.yaml": "resources:\n  - a.yaml\n  # - ./route.yaml\n",
+        "app/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n",
+        "app/route.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: r, namespace: default}\n",
+    }
+    assert findings(repo(files), "FLUX007") == []

@@ -116,7 +116,11 @@ def kustomize_resource_missing(ctx: RuleContext) -> Iterator[Finding]:
     + _CM.format(name="a")
     + "-- monitoring/b.yaml --\n"
     + _CM.format(name="b"),
-    fix="Add the file to `resources:` of the kustomization.yaml, or delete it if it is obsolete.",
+    fix="""
+    Add the file to `resources:` of the kustomization.yaml, or delete it if it is obsolete. A file
+    named in a comment of the kustomization.yaml (`# - ./httproute.yaml`) counts as switched off
+    on purpose and is not reported.
+    """,
 )
 def orphan_manifest(ctx: RuleContext) -> Iterator[Finding]:
     g: FluxGraph = ctx.index.get("flux.graph")
@@ -135,6 +139,8 @@ def orphan_manifest(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             reported.add(rel)
             kf = g.kustomize_files.get(_governing_dir(g, rel, k.path))
+            if kf is not None and _commented_out(kf.file.text, rel, kf.dir):
+                continue  # deliberately disabled (`# - ./file.yaml`), not forgotten
             where = kf.rel if kf is not None else "a kustomization.yaml"
             yield Finding(
                 objs[0].loc(),
@@ -157,3 +163,13 @@ def _governing_dir(g: FluxGraph, rel: str, root: str) -> str:
 
 def _governed(g: FluxGraph, rel: str, root: str) -> bool:
     return _governing_dir(g, rel, root) != "\0"
+
+
+def _commented_out(text: str, rel: str, kdir: str) -> bool:
+    """Whether the kustomization.yaml names the file in a comment (an entry switched off)."""
+    name = rel[len(kdir) + 1 :] if kdir and rel.startswith(kdir + "/") else rel
+    for line in text.splitlines():
+        _, hash_, comment = line.partition("#")
+        if hash_ and name in comment.replace("./", ""):
+            return True
+    return False
