@@ -17,7 +17,12 @@ FILES = our_schema_files()
 IDS = [f"{p.parent.name}/{p.stem}" for p in FILES]
 # v2beta1 HelmRelease is no longer served by any release in the oracles: its schema is lenient (no strict
 # objects) and only checked for being a valid JSON Schema.
-NO_UPSTREAM = {("helm.toolkit.fluxcd.io", "HelmRelease", "v2beta1")}
+# HTTPRoute is lenient (strict only for parentRefs/backendRefs) and has no upstream CRD in the oracles.
+NO_UPSTREAM = {
+    ("helm.toolkit.fluxcd.io", "HelmRelease", "v2beta1"),
+    ("gateway.networking.k8s.io", "HTTPRoute", "v1"),
+    ("gateway.networking.k8s.io", "HTTPRoute", "v1beta1"),
+}
 # Fields the API server checks itself (ObjectMeta) or that we require on purpose although upstream's root does not
 # (a Flux object without `spec` is accepted by the API server and then fails in the controller).
 OUR_ROOT_EXTRAS = {"metadata", "spec", "apiVersion", "kind"}
@@ -252,3 +257,28 @@ def test_hand_written_malformed_objects_are_rejected():
     assert _errors(rule_key, _set(rule, ("spec", "groups", 0, "rules", 0, "for"), "5 minutes"))
     assert _errors(rule_key, _delete(rule, ("spec", "groups", 0, "name")))
     assert _errors(rule_key, _set(rule, ("spec", "groups", 0, "rules", 0, "annotation"), {"summary": "x"}))
+
+
+def test_httproute_refs():
+    key = ("gateway.networking.k8s.io", "HTTPRoute", "v1")
+    route = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "grafana", "namespace": "monitoring"},
+        "spec": {
+            "parentRefs": [{"name": "internal", "namespace": "network", "sectionName": "https"}],
+            "hostnames": ["grafana.example.com"],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                    "backendRefs": [{"name": "grafana", "port": 80, "weight": 1}],
+                    "sessionPersistence": {"type": "Cookie"},
+                }
+            ],
+        },
+    }
+    assert _errors(key, route) == []
+    assert _errors(key, _set(route, ("spec", "rules", 0, "backendRefs", 0, "servicePort"), 80))
+    assert _errors(key, _delete(route, ("spec", "parentRefs", 0, "name")))
+    assert _errors(key, _set(route, ("spec", "rules", 0, "backendRefs", 0, "port"), "http"))
+    assert _errors(key, _set(route, ("spec", "hostnames", 0), "Grafana.Example.com"))

@@ -174,8 +174,8 @@ metadata:
 spec:
   whatever: [1, 2]
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
 metadata:
   name: r
 spec:
