@@ -381,7 +381,8 @@ class SopsFile:
         if isinstance(kg, list):
             groups.extend(g for g in kg if isinstance(g, dict))
         for g in groups:
-            for entry in g.get("age") or []:
+            entries = g.get("age")
+            for entry in entries if isinstance(entries, list) else []:
                 if isinstance(entry, dict) and isinstance(entry.get("recipient"), str):
                     out.append(entry["recipient"])
         return out

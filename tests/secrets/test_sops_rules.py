@@ -266,3 +266,17 @@ def test_sops_yml_name_is_ignored_by_sops(repo):
     messages = [f.message for f in fired(root, "SEC002")]
     assert any("ignores `.sops.yml`" in m for m in messages)
     assert any("no .sops.yaml in the repository" in m for m in messages)
+
+
+def test_hostile_sops_metadata_types(repo):
+    docs = {
+        "a.sops.yaml": f"x: {ENC}\nsops:\n  mac: {ENC}\n  age: 5\n  encrypted_suffix: 7\n  version: 1\n",
+        "b.sops.yaml": f"x: {ENC}\nsops:\n  mac: [1]\n  key_groups: [1, {{age: x}}]\n  unencrypted_regex: [a]\n"
+        "  lastmodified: 1\n",
+        "c.sops.yaml": f"- {ENC}\n- sops: 1\n",
+        "d.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: x}\nspec:\n"
+        "  values:\n    1: {2: [password, {password: [1]}]}\n    alertmanager: {stringConfig: 5}\n"
+        "  valuesFrom: [{kind: Secret, name: 5}, 3]\n",
+    }
+    result = check(repo(docs), select=["SEC"])
+    assert not result.errors, result.errors

@@ -27,12 +27,16 @@ class BrokenOptions(BaseModel):
     )
 
 
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 class _Policy:
     """Which keys sops encrypts, from the metadata of an encrypted document."""
 
     def __init__(self, meta: dict):
-        self.enc_suffix = meta.get("encrypted_suffix") or None
-        self.unenc_suffix = meta.get("unencrypted_suffix") or None
+        self.enc_suffix = _str(meta.get("encrypted_suffix"))
+        self.unenc_suffix = _str(meta.get("unencrypted_suffix"))
         self.enc_re = self.unenc_re = None
         self.unknown = False
         for key, attr in (("encrypted_regex", "enc_re"), ("unencrypted_regex", "unenc_re")):
