@@ -252,6 +252,7 @@ def label_aggregated_away(ctx: RuleContext) -> Iterator[Finding]:
 def _keeps(out: Labels) -> str:
     if out.open:
         return f"it drops {', '.join(sorted(out.dropped))}"
-    if not out.known:
+    kept = out.known | out.maybe
+    if not kept:
         return "it returns no labels"
-    return f"it keeps only {', '.join(sorted(out.known))}"
+    return f"it keeps only {', '.join(sorted(kept))}"
