@@ -76,7 +76,8 @@ def _retentions(index: Index, rs: RuleSet) -> list[tuple[str, float, Loc]]:
     for inst in instances:
         for store in stores:
             if store.origin is inst.origin and store.retention:
-                out.append((inst.ref(), store.retention, store.retention_loc))
+                who = inst.ref() + ("" if store.retention_declared else " (default retention)")
+                out.append((who, store.retention, store.retention_loc))
     return out
 
 
