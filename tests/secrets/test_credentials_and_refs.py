@@ -162,3 +162,18 @@ def test_operator_mounted_secrets(repo):
     values = "prometheus:\n  prometheusSpec:\n    secrets: [etcd-client-cert]\n"
     (f,) = fired(repo({"monitoring/kps.yaml": helmrelease("kube-prometheus-stack", values)}), "SEC006")
     assert "prometheusSpec.secrets" in f.message
+
+
+def test_env_literal_in_values_and_pods(repo):
+    values = "extraEnv:\n  - name: GF_DATABASE_PASSWORD\n    value: Db-Pa55word\n"
+    values += "  - name: GF_LOG_LEVEL\n    value: debug\n"
+    (f,) = fired(repo({"monitoring/hr.yaml": helmrelease("grafana", values)}), "SEC005")
+    assert "extraEnv[0].value" in f.message and "secretKeyRef" in f.hint
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: kuma\n  namespace: monitoring\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - name: c\n          env:\n"
+        "            - name: DB_PASSWORD\n              value: Kuma-Pa55word\n            - name: TZ\n"
+        "              value: UTC\n"
+    )
+    (f,) = fired(repo({"d.yaml": deploy}), "SEC005")
+    assert f.loc.line == 13

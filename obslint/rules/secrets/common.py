@@ -167,6 +167,16 @@ def find_credentials(node: Any, path: tuple = ()):
             items = list(enumerate(current))
         else:
             continue
+        if isinstance(current, dict) and not refs_here:
+            # an env entry `{name: X_PASSWORD, value: literal}` (chart extraEnv, Pod templates)
+            env_name, env_value = current.get("name"), current.get("value")
+            if (
+                isinstance(env_name, str)
+                and isinstance(env_value, str)
+                and is_credential_key(env_name)
+                and is_literal_value(env_value)
+            ):
+                yield (*p, "value"), current, "value", env_value, env_value, "env"
         for key, value in items:
             nk = norm_key(key) if isinstance(key, str) else ""
             if isinstance(value, (dict, list)):

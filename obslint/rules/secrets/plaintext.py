@@ -47,12 +47,15 @@ CONFIG_TOP_KEYS = {
     "common",
     "global",
 }
+POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod")
 AM_URL_KEYS = {"api_url", "webhook_url", "url", "slack_api_url", "webex_api_url"}
 
 
 def _hint(path: tuple, key: Any, kind: str, context: str) -> str:
     names = [str(p).lower() for p in path if isinstance(p, str)]
     k = str(key)
+    if kind == "env":
+        return "use valueFrom.secretKeyRef (a SOPS-encrypted Secret) instead of a literal value"
     if context == "provider":
         return "put the address in a Secret (key `address`) and reference it with spec.secretRef"
     if "receivers" in names or context == "alertmanager" or ("global" in names and "config" in names):
@@ -248,6 +251,9 @@ def _scan(index: Index) -> Iterator[Finding]:
     for obj in index.of_kind("ConfigMap", "Secret"):
         if obj.group == "" and sops_block(obj.data) is None:
             yield from _embedded_configs(index, obj)
+    for obj in index.of_kind(*POD_KINDS):
+        if obj.group in ("", "apps", "batch"):
+            yield from _walk(index, obj.spec, obj.ref(), "pod", ("spec",))
     for obj in index.of_kind("AlertmanagerConfig"):
         yield from _walk(index, obj.spec, obj.ref(), "alertmanagerconfig", ("spec",))
     for obj in index.of_kind("Provider", group="notification.toolkit.fluxcd.io"):
