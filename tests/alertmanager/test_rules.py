@@ -394,3 +394,37 @@ spec:
     result = check(repo(files), select=["AM"])
     assert not result.errors, result.errors
     assert "AM014" in rule_ids(result.findings)
+
+
+def test_amtool_validates_receiver_settings_once(repo):
+    from tests.conftest import require_tool
+
+    require_tool("amtool")
+    slack = "route: {receiver: s}\nreceivers:\n  - name: s\n    slack_configs: [{channel: '#x'}]\n"
+    newer = (
+        "route: {receiver: p}\nreceivers:\n  - name: p\n    pushover_configs:\n"
+        "      - {user_key_file: /etc/secrets/user, token_file: /etc/secrets/token}\n"
+    )
+    substituted = (
+        "route: {receiver: s}\nreceivers:\n  - name: s\n    slack_configs: [{channel: '#x', api_url: '${SLACK}'}]\n"
+    )
+    findings = check(
+        repo({"a/alertmanager.yml": slack, "b/alertmanager.yml": newer, "c/alertmanager.yml": substituted}),
+        select=["AM014"],
+    ).findings
+    assert [(f.loc.path, "Slack API URL" in f.message) for f in findings] == [("a/alertmanager.yml", True)]
+
+
+def test_amtool_output_parsing():
+    from obslint.tools.amtool import _parse, relevant
+
+    out = (
+        "Checking '/tmp/x/alertmanager-0.yml'  FAILED: yaml: unmarshal errors:\n"
+        "  line 6: field user_key_file not found in type config.plain\n\n"
+        "Checking '/tmp/x/alertmanager-1.yml'  SUCCESS\nFound:\n - route\n\n"
+        "Checking '/tmp/x/alertmanager-2.yml'  FAILED: no global Slack API URL set either inline or in a file\n\n"
+    )
+    parsed = _parse(out)
+    assert set(parsed) == {"alertmanager-0.yml", "alertmanager-2.yml"}
+    assert relevant(parsed["alertmanager-0.yml"]) is None
+    assert relevant(parsed["alertmanager-2.yml"]) == "no global Slack API URL set either inline or in a file"

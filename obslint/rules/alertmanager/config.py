@@ -145,6 +145,36 @@ def undefined_time_interval(ctx: RuleContext) -> Iterator[Finding]:
 _COVERED = ("undefined receiver", "undefined time interval")
 
 
+def _amtool_can_judge(src: Any) -> bool:
+    """Configs amtool sees as Alertmanager will: not built from AlertmanagerConfig objects, not
+    completed at deploy time (HelmRelease valuesFrom, Flux `${VAR}` substitution), and free of the
+    errors obslint reports itself."""
+    if src.config.problems or src.defaults_only or src.raw is None:
+        return False
+    if src.release is not None and src.release.obj.spec.get("valuesFrom"):
+        return False
+    # `${VAR}`: Flux substitution; `{{ ... }}` in a URL: rendered by another tool (ExternalSecret
+    # templates) or a templated URL, which only Alertmanager 0.31+ accepts
+    return not any(
+        isinstance(v, str) and ("${" in v or ("{{" in v and "url" in str(k).lower())) for k, v in _strings(src.data)
+    )
+
+
+def _strings(node: Any) -> Iterator[tuple[Any, Any]]:
+    """(key, value) of every scalar below node (list items get their list's key)."""
+    stack: list[tuple[Any, Any]] = [(None, node)]
+    while stack:
+        parent_key, cur = stack.pop()
+        items = (
+            cur.items() if isinstance(cur, Mapping) else ((parent_key, v) for v in cur) if isinstance(cur, list) else ()
+        )
+        for k, v in items:
+            if isinstance(v, (Mapping, list)):
+                stack.append((k, v))
+            else:
+                yield k, v
+
+
 @rule(
     "AM014",
     "alertmanager-config-invalid",
@@ -154,8 +184,10 @@ _COVERED = ("undefined receiver", "undefined time interval")
         Alertmanager validates its whole config on (re)load and keeps the old one when anything
         is wrong: a root route without a default receiver or with matchers or `continue`,
         duplicate receiver names, a receiver without a name, matchers that do not parse,
-        invalid regexes, `...` mixed with other labels in `group_by`, zero intervals. The
-        change never takes effect and nothing in the repository says so.
+        invalid regexes, `...` mixed with other labels in `group_by`, zero intervals, and
+        receiver settings (checked with `amtool check-config` when amtool is installed, once
+        per run; errors about fields amtool is too old to know are ignored). The change never
+        takes effect and nothing in the repository says so.
     """,
     failing=_HR
     + """\
@@ -180,7 +212,21 @@ _COVERED = ("undefined receiver", "undefined time interval")
     fix="Correct the config; `obslint routes show` prints the tree Alertmanager would build.",
 )
 def config_invalid(ctx: RuleContext) -> Iterator[Finding]:
-    for src in sources(ctx.index):
+    from obslint.tools.amtool import check_configs
+
+    all_sources = sources(ctx.index)
+    # receiver integration settings: amtool, once over every config without errors of our own
+    clean = [s for s in all_sources if _amtool_can_judge(s)]
+    rejected = check_configs(ctx.index, [s.data for s in clean]) or {}
+    for k, error in sorted(rejected.items()):
+        src = clean[k]
+        first, _, rest = error.partition("\n")
+        yield Finding(
+            src.anchor,
+            f"amtool check-config rejects {src.description}: {first}",
+            rest.strip() or "Alertmanager keeps the previous config",
+        )
+    for src in all_sources:
         for p in src.config.problems:
             if p.message.startswith(_COVERED):
                 continue

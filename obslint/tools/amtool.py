@@ -1,0 +1,119 @@
+"""`amtool check-config`, once per run over every Alertmanager config obslint extracted.
+
+The configs are written as plain YAML into a private scratch directory (never the repository)
+and checked in one invocation. amtool validates what obslint's own loader does not model: the
+integration settings of receivers (a Slack receiver without an API URL, both a password and a
+password file, ...).
+
+amtool is often older than the Alertmanager a chart deploys (Debian ships 0.25;
+kube-prometheus-stack 80.x runs 0.30), so errors about fields amtool does not know
+(`field x not found in type ...`, strict unmarshalling) are dropped: they usually mean a newer
+field such as pushover `user_key_file` (0.26), not a mistake.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from obslint.index import Index
+from obslint.tools import find_tool, run_tool, scratch_dir
+
+_CHECKING = re.compile(r"^Checking '(?P<file>[^']+)'\s+(?P<status>SUCCESS|FAILED: ?(?P<msg>.*))$")
+_UNKNOWN_FIELD = re.compile(r"^\s*line \d+: field \S+ not found in type \S+$")
+_SENSITIVE_KEY = re.compile(r"url|key|token|password|secret|routing|auth", re.I)
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, Mapping):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _register_secrets(index: Index, node: Any) -> None:
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        items = cur.items() if isinstance(cur, Mapping) else enumerate(cur) if isinstance(cur, list) else ()
+        for k, v in items:
+            if isinstance(v, (Mapping, list)):
+                stack.append(v)
+            elif isinstance(v, str) and isinstance(k, str) and _SENSITIVE_KEY.search(k) and len(v) >= 6:
+                index.redactor.add(v)
+
+
+def _parse(output: str) -> dict[str, str]:
+    """file name -> error text for each FAILED file of `amtool check-config` output."""
+    errors: dict[str, str] = {}
+    current: str | None = None
+    lines: list[str] = []
+
+    def flush() -> None:
+        if current is not None and lines:
+            errors[current] = "\n".join(lines).strip()
+
+    for line in output.splitlines():
+        m = _CHECKING.match(line)
+        if m:
+            flush()
+            current, lines = None, []
+            if m.group("status").startswith("FAILED"):
+                current = os.path.basename(m.group("file"))
+                lines = [m.group("msg") or ""]
+            continue
+        if current is not None:
+            if not line.strip():
+                flush()
+                current, lines = None, []
+            else:
+                lines.append(line)
+    flush()
+    return errors
+
+
+def relevant(error: str) -> str | None:
+    """The error without version-dependent unknown-field complaints (None when nothing is left)."""
+    kept = [ln for ln in error.splitlines() if not _UNKNOWN_FIELD.match(ln)]
+    text = "\n".join(kept).strip()
+    if not text or text in ("yaml: unmarshal errors:",):
+        return None
+    return text
+
+
+def check_configs(index: Index, configs: list[Mapping]) -> dict[int, str] | None:
+    """{position in `configs`: amtool's error} for the configs amtool rejects; None without amtool."""
+    if not configs:
+        return {}
+    tool = find_tool("amtool")
+    if tool is None:
+        index.notice(
+            "amtool not found: Alertmanager receiver settings are not validated (install prometheus-alertmanager)"
+        )
+        return None
+    with scratch_dir("amtool") as tmp:
+        names = []
+        for k, data in enumerate(configs):
+            _register_secrets(index, data)
+            path = os.path.join(tmp, f"alertmanager-{k}.yml")
+            with open(path, "w", encoding="utf-8") as fh:
+                yaml.safe_dump(_plain(data), fh, sort_keys=False)
+            names.append(path)
+        res = run_tool([tool, "check-config", *names], cwd=tmp, timeout=60)
+    if res.timed_out:
+        index.notice("amtool check-config timed out; Alertmanager receiver settings are not validated")
+        return None
+    by_file = _parse(res.stdout)
+    out: dict[int, str] = {}
+    for k in range(len(configs)):
+        err = by_file.get(f"alertmanager-{k}.yml")
+        if err:
+            text = relevant(err)
+            if text:
+                out[k] = text
+    return out
