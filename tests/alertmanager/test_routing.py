@@ -339,3 +339,44 @@ def test_upstream_fixtures_valid_ones_load_clean_route_errors_found():
                 assert any(ours[path.name] in m for m in problems), (path, problems)
             seen += 1
     assert seen > 50
+
+
+def test_possible_routes_exact_when_labels_known_and_sound_when_not():
+    """The linter's reasoning over partially known alerts agrees with the engine."""
+    from obslint.model.alertmanager import KnownAlert, can_reach, possible_routes
+
+    rng = random.Random(99)
+    for _ in range(300):
+        root = build_route({"receiver": "d", "routes": [_random_route(rng, 1, ["a", "b"]) for _ in range(3)]})
+        full = {n: rng.choice(VALUES) for n in NAMES}
+        matched = root.match(full)
+        exact = KnownAlert("x", dict(full), frozenset(), "rule", None)
+        assert {id(r) for r in possible_routes(root, exact)} == {id(r) for r in matched}
+        for r in matched:
+            assert can_reach(r, exact)
+        known = {k: v for k, v in full.items() if rng.random() < 0.5}
+        partial = KnownAlert("x", known, frozenset(), "rule", None)
+        possible = {id(r) for r in possible_routes(root, partial)}
+        assert {id(r) for r in matched} <= possible
+        assert all(can_reach(r, partial) for r in matched)
+
+
+def test_implies_and_unsatisfiable_are_sound_on_random_sets():
+    rng = random.Random(5)
+    label_sets = [{n: rng.choice(VALUES) for n in NAMES if rng.random() < 0.7} for _ in range(400)]
+    label_sets += [{"severity": v} for v in VALUES] + [{}]
+    claimed_implies = claimed_unsat = 0
+    for _ in range(1500):
+        a = _random_matchers(rng)
+        b = _random_matchers(rng)
+        ma = build_route({"receiver": "x", **a}).matchers
+        mb = build_route({"receiver": "x", **b}).matchers
+        if implies(mb, ma):
+            claimed_implies += 1
+            for ls in label_sets:
+                if all(m.matches(ls) for m in mb):
+                    assert all(m.matches(ls) for m in ma), (mb, ma, ls)
+        if unsatisfiable(ma + mb):
+            claimed_unsat += 1
+            assert not any(all(m.matches(ls) for m in ma + mb) for ls in label_sets), (ma, mb)
+    assert claimed_implies > 50 and claimed_unsat > 10
