@@ -428,3 +428,10 @@ def test_amtool_output_parsing():
     assert set(parsed) == {"alertmanager-0.yml", "alertmanager-2.yml"}
     assert relevant(parsed["alertmanager-0.yml"]) is None
     assert relevant(parsed["alertmanager-2.yml"]) == "no global Slack API URL set either inline or in a file"
+
+
+def test_chart_default_receiver_undefined_is_explained(repo):
+    values = am("route:\n  group_by: [alertname]\nreceivers:\n  - name: team\n", extra="")
+    findings = run(repo, {"hr.yaml": values}, "AM001")
+    assert len(findings) == 1 and 'undefined receiver "null"' in findings[0].message
+    assert "chart's default" in findings[0].hint and findings[0].loc.path == "hr.yaml"

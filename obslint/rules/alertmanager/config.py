@@ -84,6 +84,11 @@ def undefined_receiver(ctx: RuleContext) -> Iterator[Finding]:
             where = f" ({src.description})"
             near = [n for n in known if n.lower() == name.lower() or n.rpartition("/")[2] == name.rpartition("/")[2]]
             hint = f"did you mean {near[0]!r}?" if near else f"defined receivers: {', '.join(sorted(known)) or 'none'}"
+            if isinstance(route.data, YMap) and "receiver" not in route.data._kpos:
+                hint = (
+                    f"the route sets no receiver, so the chart's default `receiver: {name!r}` applies; "
+                    "set one or define that receiver"
+                )
             yield Finding(route_loc(src, route, "receiver"), f'undefined receiver "{name}" used in route{where}', hint)
 
 
