@@ -78,3 +78,19 @@ def test_without_any_prometheus_rules_share_one_evaluator(repo):
 def test_separate_rule_files_are_separate(repo):
     body = "groups:\n  - name: g\n    rules:\n" + textwrap.indent(_alert("up == 0"), "      ")
     assert _run(repo, {"a.yaml": body, "b.yaml": body}) == []
+
+
+def test_copy_of_a_chart_default_alert(repo):
+    rule = _alert(
+        'max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}[5m]) >= 1',
+        "warning",
+        "KubePodCrashLooping",
+    )
+    files = {"hr.yaml": HR, "a.yaml": _pr("a", rule)}
+    found = _run(repo, files)
+    assert len(found) == 1 and "defaultRules.disabled.KubePodCrashLooping" in found[0].hint
+    files["hr.yaml"] = HR.replace("values: {}", "values: {defaultRules: {disabled: {KubePodCrashLooping: true}}}")
+    assert _run(repo, files) == []
+    files["hr.yaml"] = HR
+    files["a.yaml"] = _pr("a", rule.replace("severity: warning", "severity: critical"))
+    assert _run(repo, files) == []

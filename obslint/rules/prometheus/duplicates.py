@@ -140,7 +140,9 @@ def _normal(expr: str) -> str:
     alert/record name with identical static labels that is defined more than once. The same alert
     name with different labels (a warning and a critical threshold) is the usual pattern and is fine,
     and so are variants whose selectors partition the series on a label they keep
-    (`mountpoint!="/data"` in one, `mountpoint="/data"` in the other).
+    (`mountpoint!="/data"` in one, `mountpoint="/data"` in the other). A custom alert with the name
+    and severity of a kube-prometheus-stack default alert that the release still creates (a copy
+    made to tune it, with the default left on) is reported too.
     """,
     failing=FAILING,
     passing=PASSING,
@@ -173,3 +175,39 @@ def duplicate_rule(ctx: RuleContext) -> Iterator[Finding]:
                 f"{entry.kind} {entry.name!r} is defined twice for the same Prometheus {how}; first at {where}",
                 hint="remove one copy, or rename/relabel the variant",
             )
+    yield from _chart_default_duplicates(ctx.index)
+
+
+def _chart_default_duplicates(index: Index) -> Iterator[Finding]:
+    """Alerts that repeat a kube-prometheus-stack default alert the release still creates."""
+    try:
+        from obslint.model import alertmanager  # noqa: F401  (registers "alerts.universe")
+
+        universe = index.get("alerts.universe")
+    except (ImportError, KeyError):
+        return
+    defaults: dict[tuple[int, str, str], Any] = {}
+    for known in universe:
+        if known.origin == "kps-default" and known.release is not None:
+            defaults[(id(known.release.obj), known.name, known.labels.get("severity", ""))] = known
+    if not defaults:
+        return
+    for rs in index.get("rules.sets"):
+        if rs.engine != "promql":
+            continue
+        instances = rule_selected_by(index, rs) or []
+        for entry in rs.rules:
+            if entry.kind != "alert" or not entry.name:
+                continue
+            severity = str(entry.labels.get("severity", ""))
+            for inst in instances:
+                known = defaults.get((id(inst.origin), entry.name, severity))
+                if known is None:
+                    continue
+                yield Finding(
+                    entry.loc,
+                    f"alert {entry.name!r} (severity {severity or 'none'}) duplicates the kube-prometheus-stack "
+                    f"default alert that {inst.origin.ref()} still creates (defaultRules): both fire",
+                    hint=f"disable the default with defaultRules.disabled.{entry.name}: true, or rename this alert",
+                )
+                break
