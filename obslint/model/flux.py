@@ -221,6 +221,8 @@ class FluxGraph:
     generated: list[Any] = field(default_factory=list)  # services.Produced from generators and remote CRDs
     opaque_namespaces: set[str | None] = field(default_factory=set)
     _ns: dict[K8sObject, str | None] = field(default_factory=dict)
+    _more_ns: dict[K8sObject, set[str]] = field(default_factory=lambda: defaultdict(set))
+    missing_components: list[tuple[FluxKustomization, str, Loc]] = field(default_factory=list)
     _by_obj: dict[K8sObject, FluxKustomization] = field(default_factory=dict)
     _flux: dict[tuple[str, str, str], list[K8sObject]] = field(default_factory=lambda: defaultdict(list))
     _clusters: dict[K8sObject, frozenset] = field(default_factory=dict)
@@ -244,6 +246,13 @@ class FluxGraph:
         if obj.kind in CLUSTER_SCOPED:
             return None
         return self._ns.get(obj, obj.namespace)
+
+    def namespaces_of(self, obj: K8sObject) -> list[str | None]:
+        """Every namespace the object is applied in (a reused component or base can put the same
+        file into several); the first is `namespace_of`."""
+        first = self.namespace_of(obj)
+        more = self._more_ns.get(obj)
+        return [first, *sorted(more - {first})] if more and first is not None else [first]
 
     def kustomization(self, obj: K8sObject) -> FluxKustomization | None:
         return self._by_obj.get(obj)
@@ -471,7 +480,8 @@ def flux_graph(index: Index) -> FluxGraph:
     for group in (KUSTOMIZE_GROUP, SOURCE_GROUP, HELMRELEASE_GROUP, NOTIFICATION_GROUP):
         for obj in index.objects:
             if obj.group == group:
-                g._flux[(obj.kind, g.namespace_of(obj) or "", obj.name)].append(obj)
+                for ns in g.namespaces_of(obj):
+                    g._flux[(obj.kind, ns or "", obj.name)].append(obj)
 
     # clusters: self-applying roots name a cluster; everything else inherits from its appliers
     for k in g.kustomizations:
@@ -525,11 +535,12 @@ def _place(g: FluxGraph, k: FluxKustomization) -> None:
     def assign(obj: K8sObject, ns: str | None) -> None:
         g.applied_by[obj].append(k)
         k.applies.append(obj)
+        eff = None if obj.kind in CLUSTER_SCOPED else (target or ns or obj.namespace)
         if obj not in g._ns:
-            if obj.kind in CLUSTER_SCOPED:
-                g._ns[obj] = None
-            else:
-                g._ns[obj] = target or ns or obj.namespace
+            g._ns[obj] = eff
+        elif eff != g._ns[obj] and eff is not None:
+            # the same file reached again with another namespace (a component or base reused)
+            g._more_ns[obj].add(eff)
 
     def apply_file(rel: str, ns: str | None) -> None:
         g.applied_files.add(rel)
@@ -576,6 +587,16 @@ def _place(g: FluxGraph, k: FluxKustomization) -> None:
 
     roots: list[str] = []
     visit_dir(k.path or "")
+    # spec.components: kustomize components relative to spec.path, added to the generated build
+    comps = k.obj.spec.get("components")
+    for i, entry in enumerate(comps if isinstance(comps, list) else ()):
+        if not isinstance(entry, str) or is_remote(entry):
+            continue
+        d = norm_path(posixpath.join(k.path or "", entry))
+        if d in g.kustomize_files:
+            visit_kustomize(d, None)
+        elif not d.startswith(".."):
+            g.missing_components.append((k, entry, comps.loc(i) if hasattr(comps, "loc") else k.obj.loc("spec")))
     g.walked[k] = walked
     g.build_roots[k] = roots
 

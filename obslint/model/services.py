@@ -357,6 +357,14 @@ def namespace_of(index: Index, obj: K8sObject) -> str | None:
     return obj.namespace
 
 
+def namespaces_of(index: Index, obj: K8sObject) -> list[str | None]:
+    """Every namespace the object is applied in (first: `namespace_of`)."""
+    graph = _graph(index)
+    if graph is not None:
+        return graph.namespaces_of(obj)
+    return [obj.namespace]
+
+
 def release_namespace(index: Index, rel: HelmReleaseView) -> str | None:
     target = rel.obj.spec.get("targetNamespace")
     if isinstance(target, str) and target:
@@ -376,14 +384,14 @@ def _graph(index: Index) -> Any:
 def service_catalogue(index: Index) -> ServiceCatalogue:
     cat = ServiceCatalogue()
     for obj in index.of_kind("Service", group=""):
-        ns = namespace_of(index, obj)
         ports = []
         raw = obj.get("spec", "ports")
         for p in raw if isinstance(raw, list) else ():
             port = _port(p, "port", default=0)
             if port:
                 ports.append(port)
-        cat.add(ServiceEntry(obj.name, ns, tuple(ports), "Service manifest", obj))
+        for ns in namespaces_of(index, obj):
+            cat.add(ServiceEntry(obj.name, ns, tuple(ports), "Service manifest", obj))
     # The operator creates `<kind>-operated` governing Services for each Alertmanager/Prometheus CR.
     for kind, svc, ports in (
         ("Alertmanager", "alertmanager-operated", (9093, 9094)),
@@ -419,9 +427,9 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
             else:
                 cat.opaque_namespaces.add(ns)
     for obj in index.objects:
-        ns = namespace_of(index, obj)
-        if ns:
-            cat.managed_namespaces.add(ns)
+        for ns in namespaces_of(index, obj):
+            if ns:
+                cat.managed_namespaces.add(ns)
     for obj in index.of_kind("Namespace", group=""):
         cat.managed_namespaces.add(obj.name)
     return cat
@@ -641,8 +649,10 @@ def catalogue(index: Index) -> Catalogue:
             cat.kinds[(group, kind)].append(Produced(("Kind", group, kind), obj, "manifest", obj.loc()))
     for kind in ("Secret", "ConfigMap"):
         for obj in index.of_kind(kind, group=""):
-            ns = namespace_of(index, obj)
-            cat.configs[(kind, ns, obj.name)].append(Produced((kind, ns or "", obj.name), obj, "manifest", obj.loc()))
+            for ns in namespaces_of(index, obj):
+                cat.configs[(kind, ns, obj.name)].append(
+                    Produced((kind, ns or "", obj.name), obj, "manifest", obj.loc())
+                )
     # Operators that write Secrets: external-secrets (spec.target.name, default the object's name)
     # and sealed-secrets (the SealedSecret's name).
     for kind, group, path in (

@@ -400,3 +400,22 @@ def test_commented_out_entry_is_not_an_orphan(repo):
         "app/route.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: r, namespace: default}\n",
     }
     assert findings(repo(files), "FLUX007") == []
+
+
+def test_flux_components_are_applied_and_checked(repo):
+    files = {
+        "k.yaml": ks(
+            "a", "apps/a", targetNamespace="web", components="[../../components/repos, ../../components/nope]"
+        ),
+        "apps/a/kustomization.yaml": "resources: [hr.yaml]\n",
+        "apps/a/hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: x}\n"
+        "spec:\n  chartRef: {kind: OCIRepository, name: app-template}\n",
+        "components/repos/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "resources: [oci.yaml]\n",
+        "components/repos/oci.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+        "metadata: {name: app-template}\nspec: {url: oci://ghcr.io/x/app-template, interval: 1h, ref: {tag: 4.0.0}}\n",
+    }
+    root = repo(files)
+    assert findings(root, "FLUX001") == []
+    got = findings(root, "FLUX005")
+    assert len(got) == 1 and "component ../../components/nope" in got[0].message

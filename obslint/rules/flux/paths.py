@@ -30,7 +30,7 @@ _CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: 
     "FLUX005",
     "kustomization-path-missing",
     "error",
-    "A Flux Kustomization's path does not exist in the repository",
+    "A Flux Kustomization's path (or one of its spec.components) does not exist in the repository",
     why="""
     `spec.path` is resolved in the source artifact (this repository for the bootstrap
     GitRepository). A path that does not exist makes the Kustomization fail with "no such file
@@ -62,6 +62,12 @@ def kustomization_path_missing(ctx: RuleContext) -> Iterator[Finding]:
         )
         hint = f"directories next to it: {', '.join(siblings[:8])}" if siblings else "fix spec.path"
         yield Finding(k.obj.loc("spec", "path"), f"{k.ref}: path ./{k.path} {what} in the repository", hint)
+    for k, entry, loc in g.missing_components:
+        yield Finding(
+            loc,
+            f"{k.ref}: component {entry} (relative to ./{k.path}) is not a directory with a kustomization.yaml",
+            "fix the entry of spec.components (paths are relative to spec.path)",
+        )
 
 
 @rule(

@@ -139,7 +139,8 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
         obj = k.obj
         for ref in k.depends_on:
             yield from flux_ref(obj, ref, "Kustomization", "dependsOn")
-        if k.source is not None:
+        if k.source is not None and k.source.kind in ("GitRepository", "OCIRepository", "Bucket"):
+            # (an ExternalArtifact is produced by an ArtifactGenerator at run time: not checked)
             yield from flux_ref(obj, k.source, "GitRepository", "sourceRef")
         secret = k.decryption_secret
         if secret is not None and secret.name not in opts.out_of_band_secrets:
