@@ -140,6 +140,11 @@ def key_loc(node: Any, key: Any, fallback: Loc | None = None) -> Loc:
     return node_loc(node, None, fallback)
 
 
+def from_chart_default(node: Any) -> bool:
+    """Was this mapping supplied by the chart's default values (not written in the repository)?"""
+    return isinstance(node, YMap) and bool(node) and not node._kpos
+
+
 def _copy_map(user: YMap) -> YMap:
     out = YMap(user.src, user.line, user.col)
     out._kpos = dict(user._kpos)

@@ -435,3 +435,11 @@ def test_chart_default_receiver_undefined_is_explained(repo):
     findings = run(repo, {"hr.yaml": values}, "AM001")
     assert len(findings) == 1 and 'undefined receiver "null"' in findings[0].message
     assert "chart's default" in findings[0].hint and findings[0].loc.path == "hr.yaml"
+
+
+def test_chart_default_inhibit_rules_are_not_reported(repo):
+    # the user writes no inhibit_rules: the chart's defaults apply; with default rules off, no
+    # alert has severity=info, but the user did not write those rules
+    values = am("route: {receiver: team}\n" + RECEIVERS)
+    result = check(repo({"hr.yaml": values, "rules.yaml": RULES}), select=["AM009", "AM010"])
+    assert result.findings == []

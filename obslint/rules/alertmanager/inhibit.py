@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obslint.findings import Finding
-from obslint.model.alertmanager import matchers_verdict, node_loc
+from obslint.model.alertmanager import from_chart_default, matchers_verdict, node_loc
 from obslint.routing import unsatisfiable
 from obslint.rules import RuleContext, rule
 from obslint.rules.alertmanager.common import alerts_for, routed_sources, sources
@@ -60,6 +60,8 @@ def inhibit_overlap(ctx: RuleContext) -> Iterator[Finding]:
             continue
         for rule_ in src.config.inhibit_rules:
             if rule_.equal or not rule_.source or not rule_.target or rule_.unsupported:
+                continue
+            if from_chart_default(rule_.data):
                 continue
             if unsatisfiable(rule_.source + rule_.target) is not None:
                 continue
@@ -116,7 +118,7 @@ def inhibit_no_known_alert(ctx: RuleContext) -> Iterator[Finding]:
         if not alerts:
             continue
         for rule_ in src.config.inhibit_rules:
-            if rule_.unsupported:
+            if rule_.unsupported or from_chart_default(rule_.data):
                 continue
             for side, ms in (("source", rule_.source), ("target", rule_.target)):
                 if not ms or unsatisfiable(ms) is not None:
