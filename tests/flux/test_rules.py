@@ -419,3 +419,30 @@ def test_flux_components_are_applied_and_checked(repo):
     assert findings(root, "FLUX001") == []
     got = findings(root, "FLUX005")
     assert len(got) == 1 and "component ../../components/nope" in got[0].message
+
+
+def test_odd_values_never_crash(repo):
+    files = {
+        "k.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k}\n"
+        "spec: {path: [x], dependsOn: [1, {name: 2}, {x: y}], sourceRef: [], healthChecks: x, wait: yes,\n"
+        "  decryption: {secretRef: 3}, components: 4, postBuild: {substituteFrom: [{kind: 1}]}}\n"
+        "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k2}\n"
+        "spec: {path: ./a, components: [1, null], dependsOn: {name: k}}\n",
+        "hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: h}\n"
+        "spec: {chart: {spec: {chart: [1], version: {a: 1}, sourceRef: {name: 5}}}, values: [1, 2],\n"
+        "  valuesFrom: {a: b}, dependsOn: x, install: {crds: 1, createNamespace: 'yes'}}\n"
+        "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: h2}\n"
+        "spec: {chartRef: {kind: OCIRepository, name: o}, values: {fullnameOverride: 1, service: {port: x}}}\n",
+        "o.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: o}\nspec: {ref: 1}\n",
+        "a/kustomization.yaml": "resources: {a: b}\nsecretGenerator: [1, {name: [x], files: 3}]\n"
+        "patches: [x, {path: 1}]\nnamespace: [x]\ngeneratorOptions: 1\n",
+        "alert.yaml": "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: a}\n"
+        "spec: {providerRef: x, eventSources: [1, {kind: 2, name: 3}]}\n---\n"
+        "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: p}\n"
+        "spec: {secretRef: {name: [1]}, address: 5}\n",
+        "svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [1, {port: x}, {port: '80'}]}\n",
+    }
+    result = check(
+        repo(files), select=["FLUX001", "FLUX002", "FLUX003", "FLUX004", "FLUX005", "FLUX006", "FLUX007", "FLUX008"]
+    )
+    assert not result.errors, result.errors
