@@ -565,3 +565,14 @@ def test_suppression_inside_embedded_config(repo) -> None:
     assert result.findings == []
     unsuppressed = check(repo({"alloy/hr.yaml": hr.replace("// obslint:", "// note:")}), select=["ALLOY007"])
     assert [(f.loc.path, f.loc.line) for f in unsuppressed.findings] == [("alloy/hr.yaml", 17)]
+
+
+def test_otlp_exporter_endpoint_service(repo) -> None:
+    text = (
+        'otelcol.exporter.otlphttp "loki" {\n  client {\n'
+        '    endpoint = "http://loki.monitoring.svc:3200/otlp"\n  }\n}\n'
+    )
+    findings = run(repo, {"loki/service.yaml": SERVICE, "alloy/config.alloy": text}, "ALLOY007")
+    assert len(findings) == 1 and "no port 3200" in findings[0].message
+    fine = text.replace("3200", "3100")
+    assert run(repo, {"loki/service.yaml": SERVICE, "alloy/config.alloy": fine}, "ALLOY007") == []

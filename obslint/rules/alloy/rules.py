@@ -541,6 +541,16 @@ def _path_problem(component: str, url: str) -> tuple[str, str] | None:
     return None
 
 
+# Where each writer keeps its destination: (block, attribute).
+# https://grafana.com/docs/alloy/latest/reference/components/otelcol/otelcol.exporter.otlp/ (client > endpoint)
+ENDPOINT_ATTRS = {
+    "loki.write": ("endpoint", "url"),
+    "prometheus.remote_write": ("endpoint", "url"),
+    "otelcol.exporter.otlp": ("client", "endpoint"),
+    "otelcol.exporter.otlphttp": ("client", "endpoint"),
+}
+
+
 def _literal_suffix(expr) -> str | None:
     """The constant string that ends a `+` concatenation, if any."""
     if isinstance(expr, Binary) and expr.op == "+":
@@ -553,7 +563,8 @@ def _literal_suffix(expr) -> str | None:
     "ALLOY007",
     "alloy-endpoint-unreachable",
     "error",
-    "A loki.write / prometheus.remote_write endpoint points at a missing Service, wrong port or wrong API path",
+    "A loki.write / prometheus.remote_write / OTLP exporter endpoint points at a missing Service, wrong port or "
+    "wrong API path",
     why="""
         Alloy accepts any URL and only logs failed pushes: if the Service does not exist, listens
         on another port, or the path is not the push API (`/loki/api/v1/push` for Loki,
@@ -620,12 +631,14 @@ def alloy_endpoint_unreachable(ctx: RuleContext) -> Iterator[Finding]:
         ctx.index.notice("alloy: Service catalogue unavailable; endpoint URLs checked for their path only")
     for graph in _graphs(ctx):
         for comp in graph.components:
-            if comp.name not in ("loki.write", "prometheus.remote_write"):
+            key = ENDPOINT_ATTRS.get(comp.name)
+            if key is None:
                 continue
+            block_name, attr_name = key
             for _path, block in iter_blocks(comp.block.body):
-                if block.name != "endpoint":
+                if block.name != block_name:
                     continue
-                attr = block.attr("url")
+                attr = block.attr(attr_name)
                 if attr is None:
                     continue
                 url = static_value(attr.value)
