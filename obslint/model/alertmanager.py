@@ -354,10 +354,11 @@ def _amc_inhibit_rules(obj: K8sObject, ns_matcher: str | None) -> list[Mapping]:
 
 def _amc_time_intervals(obj: K8sObject, prefix: str) -> dict[str, Any]:
     out = {}
-    intervals = obj.spec.get("muteTimeIntervals")
-    for t in intervals if isinstance(intervals, list) else []:
-        if isinstance(t, Mapping) and t.get("name"):
-            out[prefix + scalar_str(t["name"])] = t
+    for key in ("muteTimeIntervals", "timeIntervals"):  # v1alpha1, v1beta1
+        intervals = obj.spec.get(key)
+        for t in intervals if isinstance(intervals, list) else []:
+            if isinstance(t, Mapping) and t.get("name"):
+                out[prefix + scalar_str(t["name"])] = t
     return out
 
 

@@ -443,3 +443,25 @@ def test_chart_default_inhibit_rules_are_not_reported(repo):
     values = am("route: {receiver: team}\n" + RECEIVERS)
     result = check(repo({"hr.yaml": values, "rules.yaml": RULES}), select=["AM009", "AM010"])
     assert result.findings == []
+
+
+def test_alertmanagerconfig_time_intervals_are_namespaced(repo):
+    amc = """\
+apiVersion: monitoring.coreos.com/v1beta1
+kind: AlertmanagerConfig
+metadata: {name: web, namespace: shop}
+spec:
+  route:
+    receiver: r
+    routes:
+      - {receiver: r, muteTimeIntervals: [nights], matchers: [{name: team, value: shop}]}
+  receivers: [{name: r, webhookConfigs: [{url: "https://example.org/r"}]}]
+  timeIntervals:
+    - name: nights
+      timeIntervals: [{times: [{startTime: "22:00", endTime: "24:00"}]}]
+"""
+    base = am("route: {receiver: team}\n" + RECEIVERS)
+    assert run(repo, {"hr.yaml": base, "amc.yaml": amc}, "AM011") == []
+    broken = amc.replace("muteTimeIntervals: [nights]", "muteTimeIntervals: [night]")
+    f = run(repo, {"hr.yaml": base, "amc.yaml": broken}, "AM011")
+    assert len(f) == 1 and "shop/web/night" in f[0].message and f[0].loc.path == "amc.yaml"
