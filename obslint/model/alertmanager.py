@@ -515,18 +515,30 @@ def _from_helm(index: Index, rel: HelmReleaseView) -> AMSource | None:
     return src
 
 
-def _text_config(index: Index, obj: K8sObject) -> tuple[Any, Any, str] | None:
-    """(container, key, text-key) of an alertmanager.yaml text value in a Secret/ConfigMap."""
+def _text_config(index: Index, obj: K8sObject) -> tuple[Any, Any, bool] | None:
+    """(container, key, base64?) of an alertmanager.yaml value in a Secret/ConfigMap."""
     for section in ("stringData", "data"):
         container = obj.data.get(section)
         if not isinstance(container, YMap):
             continue
         for key in CONFIG_KEYS:
             if isinstance(container.get(key), str):
-                if obj.kind == "Secret" and section == "data":
-                    return None  # base64: not read
-                return container, key, key
+                return container, key, obj.kind == "Secret" and section == "data"
     return None
+
+
+def _decode(text: str) -> Any:
+    """A base64 Secret value parsed as YAML (positions are not kept: findings point at the key)."""
+    import base64
+    import binascii
+
+    import yaml
+
+    try:
+        raw = base64.b64decode("".join(text.split()), validate=True).decode("utf-8")
+        return yaml.safe_load(raw)
+    except (binascii.Error, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
+        return None
 
 
 def _from_text(index: Index, obj: K8sObject, origin: str, name: str) -> AMSource | None:
@@ -535,11 +547,16 @@ def _from_text(index: Index, obj: K8sObject, origin: str, name: str) -> AMSource
     found = _text_config(index, obj)
     if found is None:
         return None
-    container, key, _ = found
-    emb = index.embedded_yaml(container, key)
-    if emb is None or not isinstance(emb.data, YMap):
-        return None
-    data = emb.data
+    container, key, encoded = found
+    if encoded:
+        data = _decode(container[key])
+        if not isinstance(data, Mapping):
+            return None
+    else:
+        emb = index.embedded_yaml(container, key)
+        if emb is None or not isinstance(emb.data, YMap):
+            return None
+        data = emb.data
     if "route" not in data and "receivers" not in data:
         return None
     return AMSource(
@@ -547,7 +564,7 @@ def _from_text(index: Index, obj: K8sObject, origin: str, name: str) -> AMSource
         origin=origin,
         description=f"{obj.ref()} key {key}",
         data=data,
-        raw=data,
+        raw=data if not encoded else None,
         config=load_config(data),
         file=obj.file,
         anchor=container.loc(key),

@@ -465,3 +465,18 @@ spec:
     broken = amc.replace("muteTimeIntervals: [nights]", "muteTimeIntervals: [night]")
     f = run(repo, {"hr.yaml": base, "amc.yaml": broken}, "AM011")
     assert len(f) == 1 and "shop/web/night" in f[0].message and f[0].loc.path == "amc.yaml"
+
+
+def test_base64_secret_config_is_read(repo):
+    import base64
+
+    text = (
+        'route:\n  receiver: team\n  routes:\n    - {matchers: [x="1"], receiver: pager}\nreceivers:\n  - name: team\n'
+    )
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: alertmanager-main, namespace: monitoring}\ndata:\n"
+        f"  alertmanager.yaml: {base64.b64encode(text.encode()).decode()}\n"
+    )
+    findings = run(repo, {"secret.yaml": secret}, "AM001")
+    assert [(f.loc.path, f.loc.line) for f in findings] == [("secret.yaml", 5)]
+    assert 'undefined receiver "pager"' in findings[0].message

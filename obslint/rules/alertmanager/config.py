@@ -154,7 +154,7 @@ def _amtool_can_judge(src: Any) -> bool:
     """Configs amtool sees as Alertmanager will: not built from AlertmanagerConfig objects, not
     completed at deploy time (HelmRelease valuesFrom, Flux `${VAR}` substitution), and free of the
     errors obslint reports itself."""
-    if src.config.problems or src.defaults_only or src.raw is None:
+    if src.config.problems or src.defaults_only or (src.obj is not None and src.obj.kind == "AlertmanagerConfig"):
         return False
     if src.release is not None and src.release.obj.spec.get("valuesFrom"):
         return False
