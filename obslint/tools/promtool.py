@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import promql_parser as pp
+
 from obslint.findings import Loc
 from obslint.index import Index, provider
 from obslint.load import EmbeddedSource, YMap
@@ -41,6 +43,12 @@ class RuleProblem:
     entry: RuleEntry | None
     ruleset: RuleSet
     tool: str  # "promtool" | "promql-parser" | "structure"
+    # Syntax disagreements between an older promtool (2.x) and the PromQL of Prometheus 3 (the
+    # version kube-prometheus-stack 80.6.0 ships, and the dialect promql-parser implements):
+    # "newer-syntax": promtool cannot parse an expression Prometheus 3 accepts (UTF-8 quoted names,
+    # info(), limitk(), double_exponential_smoothing()); "removed-syntax": promtool accepts an
+    # expression Prometheus 3 rejects (holt_winters() without the experimental flag).
+    dialect: str = ""
 
     @property
     def legacy_name_only(self) -> bool:
@@ -319,7 +327,68 @@ def fallback(index: Index, sets: list[RuleSet]) -> list[RuleProblem]:
         for p in structure_problems(rs, with_expr=True):
             p.tool = "promql-parser"
             out.append(p)
+        for entry in rs.rules:
+            if entry.ast is not None and uses_experimental(entry.ast) and not experimental_enabled(index, entry):
+                msg = (
+                    "uses an experimental PromQL function: Prometheus 3 needs "
+                    "enableFeatures: [promql-experimental-functions]"
+                )
+                out.append(RuleProblem(entry.expr_loc, msg, entry, rs, "promql-parser"))
     return out
+
+
+EXPERIMENTAL_AGGREGATIONS = frozenset({"limitk", "limit_ratio"})
+
+
+def uses_experimental(ast: Any) -> bool:
+    """Functions and aggregations Prometheus 3 only enables with promql-experimental-functions."""
+    from obslint.model.promql import op_name, walk
+
+    for node in walk(ast):
+        if isinstance(node, pp.Call) and getattr(node.func, "experimental", False):
+            return True
+        if isinstance(node, pp.AggregateExpr) and op_name(node) in EXPERIMENTAL_AGGREGATIONS:
+            return True
+    return False
+
+
+def experimental_enabled(index: Index, entry: RuleEntry) -> bool:
+    """Whether every Prometheus that loads the rule enables promql-experimental-functions."""
+    from obslint.model.prometheus import rule_selected_by
+
+    rs = entry.group.ruleset
+    instances = rule_selected_by(index, rs) or []
+    if not instances:
+        return False
+    for inst in instances:
+        spec = inst.helm.value("prometheus", "prometheusSpec") if inst.helm else inst.origin.spec
+        features = spec.get("enableFeatures") if isinstance(spec, dict) else None
+        if not isinstance(features, list) or "promql-experimental-functions" not in features:
+            return False
+    return True
+
+
+def _dialect(index: Index, problems: list[RuleProblem], sets: list[RuleSet]) -> list[RuleProblem]:
+    """Mark promtool's verdicts that depend on the PromQL version (see RuleProblem.dialect)."""
+    reported: set[int] = set()
+    for p in problems:
+        if p.entry is None:
+            continue
+        reported.add(id(p.entry))
+        if "could not parse expression" not in p.message or p.entry.ast is None:
+            continue
+        if not uses_experimental(p.entry.ast) or experimental_enabled(index, p.entry):
+            p.dialect = "newer-syntax"
+        else:
+            p.message += (
+                " (an experimental function in Prometheus 3: it needs enableFeatures: [promql-experimental-functions])"
+            )
+    for rs in sets:
+        for entry in rs.rules:
+            if id(entry) not in reported and entry.parse_error and entry.expr.strip():
+                msg = f"could not parse expression (Prometheus 3): {entry.parse_error}"
+                problems.append(RuleProblem(entry.expr_loc, msg, entry, rs, "promql-parser", "removed-syntax"))
+    return problems
 
 
 @provider("promtool.rules")
@@ -335,7 +404,7 @@ def promtool_rules(index: Index) -> list[RuleProblem]:
             index.notice("promtool not found: PromQL rules checked with the built-in parser instead")
             problems.extend(fallback(index, promql))
         else:
-            problems.extend(run_promtool(index, promql, path))
+            problems.extend(_dialect(index, run_promtool(index, promql, path), promql))
     for rs in logql:  # LogQL: structure only, never fed to promtool
         problems.extend(structure_problems(rs, with_expr=False))
     return problems

@@ -193,3 +193,33 @@ def test_missing_promtool_leaves_a_notice(repo, monkeypatch):
     result = _findings(root, monkeypatch=monkeypatch, promtool=False)
     assert len(result.findings) == 1
     assert any("promtool" in n for n in result.notices)
+
+
+def _dialect_repo(repo, exprs: list[str], values: str = "{}") -> object:
+    rules = "".join(f"        - record: r{i}\n          expr: '{e}'\n" for i, e in enumerate(exprs))
+    return repo(
+        {
+            "hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+            "metadata: {name: kps, namespace: monitoring}\nspec:\n"
+            "  chart: {spec: {chart: kube-prometheus-stack, version: 80.6.0}}\n"
+            f"  values:\n    prometheus: {{prometheusSpec: {values}}}\n",
+            "pr.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n"
+            "metadata: {name: r, namespace: monitoring, labels: {release: kps}}\n"
+            "spec:\n  groups:\n    - name: g\n      rules:\n" + rules,
+        }
+    )
+
+
+def test_prometheus3_dialect(repo, mode):
+    root = _dialect_repo(repo, ['{"my.metric", job="x"}', "holt_winters(x[5m], 0.5, 0.5)", "info(up)"])
+    lines = sorted(f.loc.line for f in _findings(root, **mode).findings)
+    assert lines == [11, 13]  # holt_winters (removed) and info() (experimental, not enabled)
+    root = _dialect_repo(repo, ["info(up)"], "{enableFeatures: [promql-experimental-functions]}")
+    assert _findings(root, **mode).findings == []
+
+
+def test_prometheus2_dialect_option(repo):
+    require_tool("promtool")
+    root = _dialect_repo(repo, ['{"my.metric", job="x"}', "holt_winters(x[5m], 0.5, 0.5)"])
+    result = _findings(root, options={"PROM001": {"promql": "prometheus2"}})
+    assert [f.loc.line for f in result.findings] == [9]  # the quoted UTF-8 name

@@ -16,6 +16,9 @@ class Options(BaseModel):
     # Prometheus 3 validates label and annotation names as UTF-8 (any non-empty name except
     # `__name__`); Prometheus 2 and promtool 2.x only accept [a-zA-Z_][a-zA-Z0-9_]*.
     name_validation: Literal["utf8", "legacy"] = "utf8"
+    # PromQL dialect of the Prometheus that loads the rules: "prometheus3" (kube-prometheus-stack
+    # 80.6.0 ships Prometheus v3.8.1) or "prometheus2" (what promtool 2.x checks).
+    promql: Literal["prometheus3", "prometheus2"] = "prometheus3"
 
 
 FAILING = """\
@@ -89,6 +92,11 @@ def rule_invalid(ctx: RuleContext) -> Iterator[Finding]:
     seen: set[tuple] = set()
     for p in problems:
         if not legacy and p.legacy_name_only:
+            continue
+        dialect = ctx.options.promql if ctx.options else "prometheus3"
+        if (p.dialect == "newer-syntax" and dialect == "prometheus3") or (
+            p.dialect == "removed-syntax" and dialect == "prometheus2"
+        ):
             continue
         key = (p.loc, p.message)
         if key in seen:
