@@ -177,3 +177,14 @@ def test_env_literal_in_values_and_pods(repo):
     )
     (f,) = fired(repo({"d.yaml": deploy}), "SEC005")
     assert f.loc.line == 13
+
+
+def test_operator_created_secrets_count(repo):
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  namespace: db\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: c\n          envFrom:\n            - secretRef:\n"
+        "                name: pg-app\n"
+    )
+    assert fired(repo({"d.yaml": deploy}), "SEC006")
+    cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\n  namespace: db\nspec: {}\n"
+    assert not fired(repo({"d.yaml": deploy, "c.yaml": cluster}), "SEC006")

@@ -87,6 +87,11 @@ def known_secrets(index: Index) -> tuple[dict[str, set[str | None]], bool]:
             out.setdefault(name, set()).add(None)
     for obj in index.of_kind("ObjectBucketClaim"):  # the bucket provisioner creates a Secret of its name
         add(obj.name, obj)
+    for obj in index.of_kind("Cluster", group="postgresql.cnpg.io"):
+        # CloudNativePG creates <cluster>-app, -superuser, -ca, -server, -replication
+        # (https://cloudnative-pg.io/documentation/current/applications/#secrets)
+        for suffix in ("app", "superuser", "ca", "server", "replication"):
+            add(f"{obj.name}-{suffix}", obj)
     for obj in index.of_kind("Certificate"):
         add(dig(obj.data, "spec", "secretName"), obj)
     for obj in index.of_kind("OnePasswordItem", "InfisicalSecret", "BitwardenSecret"):
