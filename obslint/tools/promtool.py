@@ -54,9 +54,12 @@ class RuleProblem:
     def legacy_name_only(self) -> bool:
         """An invalid label/annotation name under the legacy name scheme (promtool 2.x) that is valid
         under UTF-8 name validation, the default of Prometheus 3 (rulefmt: only `__name__` and
-        empty names are invalid rule labels there)."""
+        empty names are invalid rule labels there; any UTF-8 recording rule name without braces is valid)."""
         m = _NAME_PROBLEM_RE.search(self.message)
-        return bool(m and m.group(2) not in ("", "__name__"))
+        if m:
+            return m.group(2) not in ("", "__name__")
+        m = _RECORD_NAME_PROBLEM_RE.search(self.message)
+        return bool(m and m.group(1) and "{" not in m.group(1))
 
 
 @dataclass
@@ -128,6 +131,7 @@ _YAML_LINE_RE = re.compile(r"\bline (\d+)\b")
 _GROUP_RULE_RE = re.compile(r'group "((?:[^"\\]|\\.)*)", rule (\d+), "((?:[^"\\]|\\.)*)": ')
 _EXPR_POS_RE = re.compile(r"could not parse expression: (\d+):(\d+): ")
 _NAME_PROBLEM_RE = re.compile(r"invalid (label|annotation) name: (.*)$")
+_RECORD_NAME_PROBLEM_RE = re.compile(r"invalid recording rule name: (.*)$")
 _FIELD_RE = re.compile(r"invalid field '([^']+)'")
 _QUOTED_RE = re.compile(r'"((?:[^"\\]|\\.)*)"')
 

@@ -223,3 +223,25 @@ def test_prometheus2_dialect_option(repo):
     root = _dialect_repo(repo, ['{"my.metric", job="x"}', "holt_winters(x[5m], 0.5, 0.5)"])
     result = _findings(root, options={"PROM001": {"promql": "prometheus2"}})
     assert [f.loc.line for f in result.findings] == [9]  # the quoted UTF-8 name
+
+
+def test_more_promtool_fixtures(shared, tmp_path):
+    """promtool_expected.yaml: syntax errors and unknown group fields rejected, duplicates linted."""
+    require_tool("promtool")
+    data = shared / ORACLE / "promtool-testdata"
+    expected = {
+        "bad-rules-syntax.yml": {"PROM001"},  # expr 'test +' does not parse
+        "rules_extrafields.yml": {"PROM001"},  # extra group keys without --ignore-unknown-fields
+        "prometheus-rules.lint.yml": {"PROM009"},  # two identical HighRequestLatency rules
+        "rules_duplicates.yml": {"PROM009"},  # job:test:count_over_time1m three times
+        "rules.yml": set(),
+    }
+    for name, rules in expected.items():
+        root = tmp_path / name.replace(".", "_")
+        root.mkdir()
+        shutil.copy(data / name, root / name)
+        result = check(root, select=["PROM001", "PROM009"])
+        assert not result.errors
+        assert {f.rule for f in result.findings} == rules, (name, result.findings)
+    dup = check(tmp_path / "rules_duplicates_yml", select=["PROM009"]).findings
+    assert {f.message.split("'")[1] for f in dup} == {"job:test:count_over_time1m"}
