@@ -178,3 +178,11 @@ def test_bytes_any_and_format():
     assert format_bytes(1.5 * GI) == "1.5Gi"
     assert format_bytes(512 * 1024**2) == "512Mi"
     assert format_bytes(100) == "100"
+
+
+def test_quantity_exponent_versus_exa_suffix():
+    assert parse_quantity("1E") == Fraction(10**18)
+    assert parse_quantity("1E3") == Fraction(1000)
+    assert parse_quantity("1e0") == Fraction(1)
+    with pytest.raises(UnitError):
+        parse_quantity("1e")
