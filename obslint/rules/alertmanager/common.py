@@ -66,3 +66,46 @@ def non_root_routes(src: AMSource) -> Iterator[Route]:
 
 def describe(route: Route) -> str:
     return f"route {route.slug()}"
+
+
+# --- explain examples ---------------------------------------------------------------------
+HR_EXAMPLE = """\
+-- monitoring/kube-prometheus-stack.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kube-prometheus-stack
+  namespace: monitoring
+spec:
+  chart:
+    spec:
+      chart: kube-prometheus-stack
+      version: 80.6.0
+  values:
+    defaultRules:
+      create: false
+    alertmanager:
+      config:
+"""
+
+RULE_EXAMPLE = """\
+-- monitoring/rules.yaml --
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: app
+  namespace: monitoring
+  labels: {release: kube-prometheus-stack}
+spec:
+  groups:
+    - name: app
+      rules:
+        - alert: AppDown
+          expr: up{job="app"} == 0
+          labels:
+            severity: critical
+        - alert: AppSlow
+          expr: rate(app_latency_seconds_sum[5m]) > 1
+          labels:
+            severity: warning
+"""

@@ -7,29 +7,10 @@ from typing import Any
 
 from obslint.findings import Finding
 from obslint.load import YMap
-from obslint.model.alertmanager import key_loc, node_loc
+from obslint.model.alertmanager import node_loc
 from obslint.routing import scalar_str
 from obslint.rules import RuleContext, rule
-from obslint.rules.alertmanager.common import route_loc, sources
-
-_HR = """\
--- monitoring/kube-prometheus-stack.yaml --
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: kube-prometheus-stack
-  namespace: monitoring
-spec:
-  chart:
-    spec:
-      chart: kube-prometheus-stack
-      version: 80.6.0
-  values:
-    defaultRules:
-      create: false
-    alertmanager:
-      config:
-"""
+from obslint.rules.alertmanager.common import HR_EXAMPLE, route_loc, sources
 
 
 @rule(
@@ -43,7 +24,7 @@ spec:
         the previous config running, so the change silently never takes effect. In an
         AlertmanagerConfig the receiver must be one of the object's own receivers.
     """,
-    failing=_HR
+    failing=HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -54,7 +35,7 @@ spec:
           - name: team
             webhook_configs: [{url: "https://example.org/team"}]
 """,
-    passing=_HR
+    passing=HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -102,7 +83,7 @@ def undefined_receiver(ctx: RuleContext) -> Iterator[Finding]:
         the older `mute_time_intervals:`). Alertmanager refuses a config naming one that does not
         exist (`undefined time interval "x" used in route`).
     """,
-    failing=_HR
+    failing=HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -113,7 +94,7 @@ def undefined_receiver(ctx: RuleContext) -> Iterator[Finding]:
           - name: team
             webhook_configs: [{url: "https://example.org/team"}]
 """,
-    passing=_HR
+    passing=HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -194,7 +175,7 @@ def _strings(node: Any) -> Iterator[tuple[Any, Any]]:
         per run; errors about fields amtool is too old to know are ignored). The change never
         takes effect and nothing in the repository says so.
     """,
-    failing=_HR
+    failing=HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -204,7 +185,7 @@ def _strings(node: Any) -> Iterator[tuple[Any, Any]]:
           - name: team
             webhook_configs: [{url: "https://example.org/team"}]
 """,
-    passing=_HR
+    passing=HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -273,7 +254,7 @@ def _null_receivers(node: Any, path: str) -> Iterator[tuple[Any, str]]:
         notified (or, at the root of chart values, Helm deletes the default receiver). A
         receiver declared as `- name: null` has no name at all.
     """,
-    failing=_HR
+    failing=HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -285,7 +266,7 @@ def _null_receivers(node: Any, path: str) -> Iterator[tuple[Any, str]]:
           - name: team
             webhook_configs: [{url: "https://example.org/team"}]
 """,
-    passing=_HR
+    passing=HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -324,6 +305,3 @@ def yaml_null_receiver(ctx: RuleContext) -> Iterator[Finding]:
         for node, _ in _null_receivers(obj.spec.get("route"), "spec.route"):
             loc = node.loc("receiver") if isinstance(node, YMap) else obj.loc()
             yield Finding(loc, f"`receiver: null` is YAML null in {obj.ref()}", 'write "null"')
-
-
-__all__ = ["key_loc"]

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 from obslint.findings import Finding
 from obslint.rules import RuleContext, rule
-from obslint.rules.alertmanager.common import describe, is_null, route_loc, sources
-from obslint.rules.alertmanager.config import _HR
+from obslint.rules.alertmanager.common import HR_EXAMPLE, describe, is_null, route_loc, sources
 
 _RECEIVERS = """\
         receivers:
@@ -27,14 +26,14 @@ _RECEIVERS = """\
         pages, and a noisy alert can exhaust a paging quota. It is fine for a receiver that
         discards, or for a receiver that deduplicates itself.
     """,
-    failing=_HR
+    failing=HR_EXAMPLE
     + """\
         route:
           receiver: team
           group_by: ["..."]
 """
     + _RECEIVERS,
-    passing=_HR
+    passing=HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -74,14 +73,14 @@ def group_by_all(ctx: RuleContext) -> Iterator[Finding]:
         `group_interval`. Grouping by `alertname` (plus `namespace` or `cluster`) keeps one
         notification per problem.
     """,
-    failing=_HR
+    failing=HR_EXAMPLE
     + """\
         route:
           receiver: team
           group_by: [namespace]
 """
     + _RECEIVERS,
-    passing=_HR
+    passing=HR_EXAMPLE
     + """\
         route:
           receiver: team

@@ -8,9 +8,8 @@ from obslint.findings import Finding
 from obslint.model.alertmanager import from_chart_default, matchers_verdict, node_loc
 from obslint.routing import unsatisfiable
 from obslint.rules import RuleContext, rule
-from obslint.rules.alertmanager.common import alerts_for, routed_sources, sources
-from obslint.rules.alertmanager.config import _HR
-from obslint.rules.alertmanager.routes import _RULE, NoKnownAlertOptions, unknown_alertname_is_typo
+from obslint.rules.alertmanager.common import HR_EXAMPLE, RULE_EXAMPLE, alerts_for, routed_sources, sources
+from obslint.rules.alertmanager.routes import NoKnownAlertOptions, unknown_alertname_is_typo
 
 _RECEIVERS = """\
         receivers:
@@ -33,7 +32,7 @@ _RECEIVERS = """\
         `equal: [alertname, namespace]` or disjoint severities were meant. A rule without
         source matchers (the chart's InfoInhibitor rule) is deliberate and not reported.
     """,
-    failing=_HR
+    failing=HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -42,7 +41,7 @@ _RECEIVERS = """\
             target_matchers: [severity="warning"]
 """
     + _RECEIVERS,
-    passing=_HR
+    passing=HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -85,8 +84,8 @@ def inhibit_overlap(ctx: RuleContext) -> Iterator[Finding]:
         to suppress keeps paging. Turn on `external_alerts` when alerts also come from outside
         the repository.
     """,
-    failing=_RULE
-    + _HR
+    failing=RULE_EXAMPLE
+    + HR_EXAMPLE
     + """\
         route:
           receiver: team
@@ -96,8 +95,8 @@ def inhibit_overlap(ctx: RuleContext) -> Iterator[Finding]:
             equal: [namespace]
 """
     + _RECEIVERS,
-    passing=_RULE
-    + _HR
+    passing=RULE_EXAMPLE
+    + HR_EXAMPLE
     + """\
         route:
           receiver: team
