@@ -480,3 +480,44 @@ def test_base64_secret_config_is_read(repo):
     findings = run(repo, {"secret.yaml": secret}, "AM001")
     assert [(f.loc.path, f.loc.line) for f in findings] == [("secret.yaml", 5)]
     assert 'undefined receiver "pager"' in findings[0].message
+
+
+def test_universe_has_loki_ruler_and_flux_alerts(repo):
+    loki_rules = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: loki-rules, namespace: monitoring, labels: {loki_rule: "1"}}
+data:
+  rules.yaml: |
+    groups:
+      - name: logs
+        rules:
+          - alert: TooManyErrors
+            expr: sum(rate({app="web"} |= "error" [5m])) > 10
+            labels: {severity: warning, team: "{{ $labels.app }}"}
+"""
+    flux = """\
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata: {name: am, namespace: flux-system}
+spec: {type: alertmanager, address: "http://am.example.org/api/v2/alerts"}
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata: {name: all, namespace: flux-system}
+spec:
+  providerRef: {name: am}
+  eventSeverity: error
+  eventMetadata: {cluster: home}
+  eventSources: [{kind: Kustomization, name: "*"}]
+"""
+    values = "prometheus:\n  prometheusSpec:\n    externalLabels: {cluster: home}\ndefaultRules: {create: false}\n"
+    idx = index_of(repo, {"loki.yaml": loki_rules, "flux.yaml": flux, "hr.yaml": hr(values)})
+    alerts = idx.get("alerts.universe")
+    loki = [a for a in alerts if a.name == "TooManyErrors"]
+    assert len(loki) == 1 and loki[0].engine == "logql"
+    assert loki[0].labels == {"severity": "warning", "alertname": "TooManyErrors"}  # no Prometheus labels
+    assert "team" in loki[0].dynamic
+    [fx] = [a for a in alerts if a.origin == "flux"]
+    assert fx.labels == {"cluster": "home", "severity": "error", "kind": "Kustomization"}
+    assert fx.prefixes == {"alertname": "FluxKustomization"}
