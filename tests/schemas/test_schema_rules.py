@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import zipfile
 
 import pytest
 import yaml
@@ -361,27 +360,23 @@ def test_key_trees_are_generated_from_the_oracles(tmp_path):
 
 # --- packaging -----------------------------------------------------------------------------------------------
 def test_schemas_ship_in_the_wheel(tmp_path):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            str(ROOT),
-            "--no-deps",
-            "-q",
-            "-w",
-            str(tmp_path),
-        ],
-        check=True,
+    """The package build (build_py, which `pip wheel` runs) carries schemas/ as obslint/schemas."""
+    build = tmp_path / "build"
+    proc = subprocess.run(
+        [sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(build)],
+        cwd=ROOT,
         capture_output=True,
-        cwd=tmp_path,
+        text=True,
+        check=False,
     )
-    (wheel,) = tmp_path.glob("obslint-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    assert "obslint/schemas/crds/_defs.json" in names
-    assert "obslint/schemas/crds/helm.toolkit.fluxcd.io/HelmRelease_v2.json" in names
-    assert "obslint/schemas/charts/kube-prometheus-stack-80.6.0.json" in names
+    assert proc.returncode == 0, proc.stderr
+    packaged = build / "obslint" / "schemas"
+    assert not packaged.is_symlink()
+    shipped = sorted(p.relative_to(packaged) for p in packaged.rglob("*.json"))
+    source = sorted(p.relative_to(ROOT / "schemas") for p in (ROOT / "schemas").rglob("*.json"))
+    assert shipped == source
+    assert (packaged / "crds" / "_defs.json").is_file()
+    assert (packaged / "charts" / "kube-prometheus-stack-80.6.0.json").is_file()
 
 
 def test_chart_ref_to_an_oci_repository_tag(repo):
