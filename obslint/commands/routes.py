@@ -120,8 +120,11 @@ def _load(path: str, name: str | None) -> AMConfig:
             for problem in sf.problems:
                 raise _Fail(f"{sf.rel}:{problem[1]}:{problem[2]}: {problem[3]}", 1)
             data = sf.documents[0].data if sf.documents else None
-            return _checked(load_config(data), sf.rel)
-        raise _Fail(f"{path}: not a YAML file", 1)
+            if not (isinstance(data, dict) and ("kind" in data or "apiVersion" in data)):
+                return _checked(load_config(data), sf.rel)
+            break  # a Kubernetes manifest (HelmRelease, Secret, ...): find the config inside it
+        else:
+            raise _Fail(f"{path}: not a YAML file", 1)
     import obslint.model.alertmanager  # noqa: F401  (registers the provider)
 
     sources = index.get("alertmanager.configs")

@@ -129,3 +129,9 @@ def test_repository_mode_with_alertmanagerconfig(repo, capsys):
     assert code == 0
     assert '{namespace="shop",team="shop"}  continue: true  receiver: shop/web/shop-team' in out
     assert _obslint(capsys, "routes", "test", str(root), "--alertmanager", "other/alertmanager.yml") == (0, "x\n")
+
+
+def test_single_manifest_file(repo, capsys):
+    root = repo(KPS_REPO)
+    code, out = _obslint(capsys, "routes", "test", str(root / "monitoring" / "hr.yaml"), "severity=critical")
+    assert (code, out) == (0, "pager\n")
