@@ -16,6 +16,11 @@ A self-contained engine other families can use:
   alertmanager.yml mapping, with the validation errors Alertmanager reports (same texts);
 * matcher-set reasoning used by the linter: `implies` (sound subsumption) and `satisfiable`.
 
+Version: matchers are parsed as Alertmanager 0.25's classic parser does (amtool 0.25 is the
+oracle the tests compare with). Alertmanager 0.27+ tries a stricter UTF-8 parser first and falls
+back to the classic one, so configs valid for both behave the same; later features (route
+`labels`, explicit empty `group_by: []`) are not modelled.
+
 Nodes keep a reference to the mapping they came from (`Route.data`), so callers holding YAML
 with positions (obslint.load.YMap) can point at the right line.
 """
