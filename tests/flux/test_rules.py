@@ -255,7 +255,7 @@ def test_dangling_references(repo):
         ),
         "repo.yaml": HELMREPO.format(ns="other"),
         "kustomization.yaml": "namespace: web\nresources: [hr.yaml]\nsecretGenerator:\n  - name: generated\n"
-        "    literals: [a=b]\n",
+        "    literals: [a=b]\n    options: {disableNameSuffixHash: true}\n",
         "alert.yaml": "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\n"
         "metadata: {name: al, namespace: flux-system}\n"
         "spec:\n  providerRef: {name: slack}\n  eventSources:\n    - {kind: Kustomization, name: a}\n"
@@ -446,3 +446,25 @@ def test_odd_values_never_crash(repo):
         repo(files), select=["FLUX001", "FLUX002", "FLUX003", "FLUX004", "FLUX005", "FLUX006", "FLUX007", "FLUX008"]
     )
     assert not result.errors, result.errors
+
+
+def test_values_from_hashed_generator(repo):
+    files = {
+        "k.yaml": ks("app"),
+        "app/kustomization.yaml": "namespace: web\nresources: [hr.yaml]\n"
+        "configMapGenerator:\n  - name: app-values\n    files: [values.yaml]\n",
+        "app/values.yaml": "replicas: 2\n",
+        "app/hr.yaml": hr("app", "web", "app", extra="  valuesFrom:\n    - kind: ConfigMap\n      name: app-values\n"),
+        "app/repo.yaml": HELMREPO.format(ns="web"),
+    }
+    files["app/kustomization.yaml"] = files["app/kustomization.yaml"].replace("[hr.yaml]", "[hr.yaml, repo.yaml]")
+    got = findings(repo(files), "FLUX001")
+    assert len(got) == 1 and "appends a content hash" in got[0].message
+    assert "disableNameSuffixHash" in got[0].hint
+    configured = dict(files)
+    configured["app/kustomization.yaml"] += "configurations: [kustomizeconfig.yaml]\n"
+    configured["app/kustomizeconfig.yaml"] = (
+        "nameReference:\n  - kind: ConfigMap\n    version: v1\n    fieldSpecs:\n"
+        "      - path: spec/valuesFrom/name\n        kind: HelmRelease\n"
+    )
+    assert findings(repo(configured), "FLUX001") == []

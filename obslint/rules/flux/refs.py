@@ -125,7 +125,22 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
         if ref.optional or ref.kind not in ("Secret", "ConfigMap"):
             return
         ns = ns or g.namespace_of(obj) or BOOTSTRAP_NAMESPACE
-        if external(ref.kind, ns, ref.name) or cat.config(ref.kind, ns, ref.name):
+        if external(ref.kind, ns, ref.name):
+            return
+        found = cat.config(ref.kind, ns, ref.name)
+        if found:
+            if all(p.via == "generator" and p.hashed for p in found) and not any(
+                _renamed_in_build(g, p.obj, obj) for p in found
+            ):
+                gen = "secretGenerator" if ref.kind == "Secret" else "configMapGenerator"
+                yield Finding(
+                    ref.loc,
+                    f"{obj.kind} {_nsname(g, obj)}: {what} names {ref.kind} {ns}/{ref.name}, but the kustomize "
+                    f"{gen} ({found[0].loc.path}:{found[0].loc.line}) appends a content hash to that name, and "
+                    f"kustomize does not rewrite {what} of a {obj.kind}",
+                    "set `options: {disableNameSuffixHash: true}` on the generator (or generatorOptions), or add a "
+                    "`configurations:` nameReference for the field to the kustomization.yaml",
+                )
             return
         yield Finding(
             ref.loc,
@@ -177,3 +192,16 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
 def _nsname(g: FluxGraph, obj: K8sObject) -> str:
     ns = g.namespace_of(obj)
     return f"{ns}/{obj.name}" if ns else obj.name
+
+
+def _renamed_in_build(g: FluxGraph, producer: K8sObject, consumer: K8sObject) -> bool:
+    """Whether kustomize can rewrite the consumer's reference to a hashed generated name: both in
+    the build of the same Flux Kustomization, which declares `configurations:` (nameReference)."""
+    k = g.kustomization(producer)
+    if k is None or not any(a is k for a in g.appliers(consumer)):
+        return False
+    return any(
+        isinstance(g.kustomize_files[d].data.get("configurations"), list)
+        for d, _ns in g.walked.get(k, ())
+        if d in g.kustomize_files
+    )
