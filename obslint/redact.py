@@ -29,6 +29,32 @@ _SAFE_VALUE = re.compile(
 )
 
 
+_KEY_LINE = re.compile(r"""^\s*(?:-\s+)?["']?[\w.-]+["']?\s*[:=]\s*(?P<value>.*?)\s*$""")
+
+
+def _secret_lines(text: str) -> set[str]:
+    """The parts of a multi-line secret (a config file, a PEM key) that are secret material.
+
+    Registering every line would blank structural words (`receivers:`) from the whole report;
+    only credential-keyed values and long bare tokens (key bodies, tokens) are kept.
+    """
+    out: set[str] = set()
+    for line in text.splitlines():
+        stripped = line.strip()
+        cred = _CRED_KEY.match(line)
+        if cred:
+            value = cred["value"].strip().strip("'\"")
+            if len(value) >= MIN_LEN and not _SAFE_VALUE.match(value):
+                out.add(value)
+        elif (key_line := _KEY_LINE.match(line)) is not None:
+            value = key_line["value"].strip("'\"")
+            if "://" in value and len(value) >= 24:  # webhook URLs in a Secret carry their token
+                out.add(value)
+        elif " " not in stripped and len(stripped) >= 16:
+            out.add(stripped)
+    return out
+
+
 def fingerprint(value: str) -> str:
     """A stable, non-reversible tag for a secret value, safe to print."""
     return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
@@ -49,9 +75,10 @@ class Redactor:
         except (binascii.Error, UnicodeDecodeError, ValueError):
             pass
         for form in forms:
-            for part in [form, *form.splitlines()]:
-                if len(part.strip()) >= MIN_LEN:
-                    self._values.add(part.strip())
+            if len(form.strip()) >= MIN_LEN:
+                self._values.add(form.strip())
+            if "\n" in form.strip():
+                self._values.update(_secret_lines(form))
         self._pattern = None
 
     def add_secret_object(self, data: dict) -> None:

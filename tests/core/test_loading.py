@@ -180,3 +180,18 @@ def test_yaml_1_1_scalars_like_go_yaml_v2(tree):
     result = check(tree)
     data = result.index.file("scalars.yaml").documents[0].data
     assert data == {"a": True, "b": 8, "c": 1000, "d": None, "e": "5", "f": 1.5, "g": "2026-01-01"}
+
+
+def test_multiline_secret_redaction_keeps_structure():
+    from obslint.redact import Redactor
+
+    r = Redactor()
+    r.add(
+        "receivers:\n- name: default\n  slack_api_url: https://hooks.example/services/T0/B0/SECRETPART\n"
+        "  token: abcdef123456\n-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
+    )
+    out = r.redact(
+        "receivers default abcdef123456 https://hooks.example/services/T0/B0/SECRETPART MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
+    )
+    assert out.startswith("receivers default <redacted")
+    assert "abcdef123456" not in out and "SECRETPART" not in out and "MIIEvQ" not in out
