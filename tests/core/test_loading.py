@@ -191,7 +191,8 @@ def test_multiline_secret_redaction_keeps_structure():
         "  token: abcdef123456\n-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
     )
     out = r.redact(
-        "receivers default abcdef123456 https://hooks.example/services/T0/B0/SECRETPART MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
+        "receivers default abcdef123456 https://hooks.example/services/T0/B0/SECRETPART "
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
     )
     assert out.startswith("receivers default <redacted")
     assert "abcdef123456" not in out and "SECRETPART" not in out and "MIIEvQ" not in out
