@@ -122,3 +122,21 @@ def test_explain_unknown_suggests(capsys):
 def test_console_script_runs():
     proc = subprocess.run([sys.executable, "-m", "obslint", "--version"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and __version__ in proc.stdout
+
+
+def test_plain_secret_and_broken_yaml_are_both_reported(repo, capsys):
+    root = repo(
+        {
+            "apps/secret.yaml": (
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: apps\n"
+                "stringData:\n  password: hunter2-canary-value\n"
+            ),
+            "apps/broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [\n",
+        }
+    )
+    code, out, err = run(["check", str(root), "--format", "json"], capsys)
+    assert code == 1
+    found = {(f["rule"], f["path"], f["line"]) for f in json.loads(out)["findings"]}
+    assert ("CORE001", "apps/broken.yaml", 4) in found
+    assert ("SEC001", "apps/secret.yaml", 7) in found
+    assert "hunter2-canary-value" not in out + err
