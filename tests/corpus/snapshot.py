@@ -1,0 +1,107 @@
+"""Whole-run snapshots of `obslint check` over the real repositories in ../shared/corpus.
+
+Each repository has tests/corpus/snapshots/<repo>.yaml: one entry per finding (rule, path, line)
+with a reviewed verdict and a one-line reason. Regenerate with scripts/update_corpus_snapshots.py,
+which keeps the verdicts of findings that are still there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from obslint.cli import main
+
+HERE = Path(__file__).resolve().parent
+SNAPSHOTS = HERE / "snapshots"
+CORPUS = HERE.parent.parent.parent / "shared" / "corpus"
+
+# true-problem: a real mistake in the repository; accepted: reported correctly but a deliberate or
+# harmless choice; false-positive: obslint is wrong (to be fixed in the rule); corpus-artifact: the
+# corpus holds only the monitoring part of the repository and the finding is about a file left out.
+VERDICTS = ("true-problem", "accepted", "false-positive", "corpus-artifact")
+UNREVIEWED = "unreviewed"
+
+Key = tuple[str, str, int]
+
+
+@dataclass
+class Run:
+    code: int
+    stderr: str
+    findings: list[dict]
+
+
+def repositories() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.iterdir() if p.is_dir())
+
+
+def run_repo(root: Path) -> Run:
+    """`obslint check --format json` through the command line entry point, all rules, default config."""
+    err = io.StringIO()
+    with tempfile.TemporaryDirectory(prefix="obslint-corpus-") as tmp:
+        out = Path(tmp) / "report.json"
+        with contextlib.redirect_stderr(err):
+            code = main(["check", "--format", "json", "--output", str(out), str(root)])
+        report = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"findings": []}
+    return Run(code, err.getvalue(), report.get("findings", []))
+
+
+def key(entry: dict) -> Key:
+    return (str(entry["rule"]), str(entry["path"]), int(entry["line"]))
+
+
+def snapshot_path(name: str) -> Path:
+    return SNAPSHOTS / f"{name}.yaml"
+
+
+def load_snapshot(name: str) -> list[dict]:
+    path = snapshot_path(name)
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return list(data.get("findings") or [])
+
+
+def diff(snapshot: list[dict], findings: list[dict]) -> tuple[list[Key], list[Key]]:
+    """(appeared, disappeared) as sorted (rule, path, line) lists; duplicates count."""
+    want = Counter(key(e) for e in snapshot)
+    got = Counter(key(f) for f in findings)
+    return sorted((got - want).elements()), sorted((want - got).elements())
+
+
+def merge(snapshot: list[dict], findings: list[dict]) -> list[dict]:
+    """New snapshot entries for `findings`, keeping the verdict and reason of each finding already reviewed."""
+    reviewed: dict[Key, list[dict]] = {}
+    for entry in snapshot:
+        reviewed.setdefault(key(entry), []).append(entry)
+    merged = []
+    for f in sorted(findings, key=lambda f: (key(f), f.get("message", ""))):
+        old = reviewed.get(key(f))
+        prev = old.pop(0) if old else {}
+        merged.append(
+            {
+                "rule": f["rule"],
+                "path": f["path"],
+                "line": int(f["line"]),
+                "message": f.get("message", ""),
+                "verdict": prev.get("verdict", UNREVIEWED),
+                "reason": prev.get("reason", ""),
+            }
+        )
+    return merged
+
+
+def save_snapshot(name: str, entries: list[dict]) -> None:
+    SNAPSHOTS.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump({"repository": name, "findings": entries}, sort_keys=False, width=200, allow_unicode=True)
+    snapshot_path(name).write_text(text, encoding="utf-8")
