@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from obslint.findings import Finding, Loc, Severity
 from obslint.index import Index
 from obslint.load import load_tree
 from obslint.rules import REGISTRY, Rule, RuleContext, load_rules
+from obslint.tools import PREFETCH
 
 UNUSED_SUPPRESSION = "CORE003"
 
@@ -114,9 +116,17 @@ def run_check(
 
     tree = load_tree(root, config.exclude, config.max_file_size)
     index = Index.build(tree, config)
+    # Start the selected rules' external tool batches now, so they run while the other rules do.
+    for rule in rules:
+        for name in PREFETCH.get(rule.id, ()):
+            # An error is not memoised: the rule recomputes the provider and reports it itself.
+            with contextlib.suppress(Exception):
+                index.get(name)
     findings: list[Finding] = []
     errors: list[str] = []
-    for rule in rules:
+    # Rules that collect a background batch run last, so the batch overlaps with all the others
+    # (the findings are sorted below, so the order rules run in does not show).
+    for rule in sorted(rules, key=lambda r: r.id in PREFETCH):
         ctx = RuleContext(index, rule, options[rule.id], config)
         severity = severities.get(rule.id, rule.severity)
         try:

@@ -12,8 +12,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_TIMEOUT = 60
 
@@ -69,3 +71,39 @@ def run_tool(
 def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
     """A private temporary directory for a batch of extracted files."""
     return tempfile.TemporaryDirectory(prefix=f"obslint-{prefix}-")
+
+
+class Background:
+    """A tool batch started in a daemon thread; `result()` waits for it (and re-raises its error).
+
+    External tools spend their time in a subprocess, outside the interpreter lock, so a batch
+    started before the Python rules run overlaps with them instead of adding to the wall time
+    (`kubectl kustomize` alone was ~0.4 s of a ~1.5 s run on the reference stack).
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True, name="obslint-tool")
+        self._thread.start()
+
+    def _run(self, fn: Callable[..., Any], args: tuple) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as exc:  # handed to the rule that collects the result
+            self._error = exc
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+# rule id -> providers the runner computes right after indexing when that rule is selected; such a
+# provider returns a `Background` so its tool batch runs while the other rules do.
+PREFETCH: dict[str, list[str]] = {}
+
+
+def prefetch(rule_id: str, provider_name: str) -> None:
+    PREFETCH.setdefault(rule_id, []).append(provider_name)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obslint.findings import Finding
+from obslint.index import Index, provider
 from obslint.model.flux import FluxGraph, FluxKustomization
 from obslint.rules import RuleContext, rule
+from obslint.tools import Background, prefetch
 
 _FAIL = """\
 -- clusters/home/apps.yaml --
@@ -39,6 +41,39 @@ data:
 _PASS = _FAIL.replace("  - configmap.yaml\n  - configmap.yaml\n", "  - configmap.yaml\n")
 
 
+def _build_plan(g: FluxGraph) -> tuple[dict[str, FluxKustomization], list[str]]:
+    """(build root -> the Kustomization that applies it, refs skipped for remote resources)."""
+    broken = {kf.dir for kf, _e, _p in g.missing_resources}  # already kustomize-resource-missing
+    owners: dict[str, FluxKustomization] = {}
+    remote: list[str] = []
+    for k in g.kustomizations:
+        if not k.local or not g.active(k) or k not in g.walked:
+            continue
+        walked = [d for d, _ns in g.walked[k]]
+        if any(d in broken for d in walked):
+            continue
+        if any(not e.target and e.value for d in walked for e in g.kustomize_files[d].resources):
+            remote.append(k.ref)
+            continue
+        for d in g.build_roots.get(k, ()):
+            owners.setdefault(d, k)
+    return owners, remote
+
+
+@provider("flux.kustomize_builds")
+def _kustomize_builds(index: Index) -> Background | None:
+    """The `kubectl kustomize` batch, started in the background (see obslint.tools.PREFETCH)."""
+    from obslint.tools.kubectl import kustomize_build
+
+    owners, _remote = _build_plan(index.get("flux.graph"))
+    if not owners:
+        return None
+    return Background(kustomize_build, index, sorted(owners))
+
+
+prefetch("FLUX009", "flux.kustomize_builds")
+
+
 @rule(
     "FLUX009",
     "kustomize-build-fails",
@@ -56,24 +91,9 @@ _PASS = _FAIL.replace("  - configmap.yaml\n  - configmap.yaml\n", "  - configmap
     fix="Run `kubectl kustomize <path>` and fix the error it prints.",
 )
 def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
-    from obslint.tools.kubectl import kustomize_build
-
     index = ctx.index
     g: FluxGraph = index.get("flux.graph")
-    broken = {kf.dir for kf, _e, _p in g.missing_resources}  # already kustomize-resource-missing
-    owners: dict[str, FluxKustomization] = {}
-    remote: list[str] = []
-    for k in g.kustomizations:
-        if not k.local or not g.active(k) or k not in g.walked:
-            continue
-        walked = [d for d, _ns in g.walked[k]]
-        if any(d in broken for d in walked):
-            continue
-        if any(not e.target and e.value for d in walked for e in g.kustomize_files[d].resources):
-            remote.append(k.ref)
-            continue
-        for d in g.build_roots.get(k, ()):
-            owners.setdefault(d, k)
+    owners, remote = _build_plan(g)
     if remote:
         index.notice(
             f"kustomize-build-fails: skipped {len(remote)} path(s) with remote or out-of-tree resources "
@@ -81,7 +101,8 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
         )
     if not owners:
         return
-    results = kustomize_build(index, sorted(owners))
+    batch: Background = index.get("flux.kustomize_builds")
+    results = batch.result()
     if results is None:
         index.notice("kustomize-build-fails: kubectl not found; kustomize builds were not checked")
         return
