@@ -91,6 +91,54 @@ class Entry:
     target: str  # resolved path relative to the repo root
 
 
+@dataclass(frozen=True)
+class NameRef:
+    """One fieldSpec of a kustomize `nameReference` transformer configuration: the name of a
+    `kind` object (e.g. a generated ConfigMap) is also rewritten at `path` of `field_kind` objects."""
+
+    kind: str
+    field_kind: str | None  # None: any kind
+    field_group: str | None  # None: any group
+    path: str  # "spec/valuesFrom/name"
+
+    def matches(self, kind: str, obj_kind: str, obj_group: str, path: str) -> bool:
+        return (
+            self.kind == kind
+            and self.field_kind in (None, obj_kind)
+            and self.field_group in (None, obj_group)
+            and self.path == path
+        )
+
+
+def _name_refs(data: Any) -> list[NameRef]:
+    """nameReference entries of a kustomize transformer configuration file (`configurations:`).
+
+    Format (kustomize api/konfig/builtinpluginconsts/namereference.go and the
+    examples/transformerconfigs docs): `nameReference: [{kind, version?, group?, fieldSpecs:
+    [{kind?, group?, version?, path}]}]`. Sequences on a path are traversed implicitly, so
+    `spec/valuesFrom/name` covers every valuesFrom entry."""
+    out: list[NameRef] = []
+    refs = data.get("nameReference") if isinstance(data, dict) else None
+    for ref in refs if isinstance(refs, list) else ():
+        if not isinstance(ref, dict) or not isinstance(ref.get("kind"), str):
+            continue
+        specs = ref.get("fieldSpecs")
+        for spec in specs if isinstance(specs, list) else ():
+            if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+                continue
+            kind, group = spec.get("kind"), spec.get("group")
+            path = "/".join(p.removesuffix("[]") for p in spec["path"].strip("/").split("/"))
+            out.append(
+                NameRef(
+                    ref["kind"],
+                    kind if isinstance(kind, str) and kind else None,
+                    group if isinstance(group, str) and group else None,
+                    path,
+                )
+            )
+    return out
+
+
 @dataclass(eq=False)
 class KustomizeFile:
     file: SourceFile
@@ -101,6 +149,8 @@ class KustomizeFile:
     files: list[Entry] = field(default_factory=list)  # patches, generator inputs, crds, configurations
     # (kind, name, hashed, loc, namespace given on the generator)
     generators: list[tuple[str, str, bool, Loc, str | None]] = field(default_factory=list)
+    # nameReference entries of its `configurations:` files (filled in by the graph, which has the index)
+    name_refs: list[NameRef] = field(default_factory=list)
 
     @property
     def rel(self) -> str:
@@ -210,6 +260,20 @@ def _bool(v: Any) -> bool:
 
 
 @dataclass(eq=False)
+class KBuild:
+    """One kustomize build: what a Flux Kustomization builds (its path, through Flux's generated
+    kustomization when there is no kustomization.yaml, plus spec.components), or - for a tree of
+    kustomization.yaml files no Flux Kustomization of the repository reaches - its topmost
+    kustomization.yaml. kustomize merges the `configurations:` of every kustomization.yaml of a
+    build into the top level and fixes name references over all of its resources."""
+
+    owner: FluxKustomization | None
+    root: str
+    dirs: list[tuple[str, str | None]]  # kustomization.yaml directories walked, with their namespace
+    objects: set[K8sObject] = field(default_factory=set)
+
+
+@dataclass(eq=False)
 class FluxGraph:
     index: Index
     kustomizations: list[FluxKustomization] = field(default_factory=list)
@@ -240,8 +304,30 @@ class FluxGraph:
     # kustomization.yaml directories kustomize builds as a whole for each Kustomization
     build_roots: dict[FluxKustomization, list[str]] = field(default_factory=dict)
     _anc: dict[K8sObject, set[FluxKustomization]] = field(default_factory=dict)
+    builds: list[KBuild] = field(default_factory=list)
+    _builds_by_dir: dict[str, list[KBuild]] = field(default_factory=lambda: defaultdict(list))
 
     # --- lookups ---
+    def rewrites_name(self, gen_dir: str, kind: str, consumer: K8sObject, path: str) -> bool:
+        """Whether kustomize rewrites the hashed name of a `kind` generated in `gen_dir` at `path`
+        ("spec/valuesFrom/name") of `consumer`: both are in one build, and a `configurations:` file of
+        that build declares the nameReference. kustomize merges the configurations of every level
+        upwards (checked with `kubectl kustomize`: a configuration next to the generator, next to
+        the consumer or in a parent all apply)."""
+        for b in self._builds_by_dir.get(gen_dir, ()):
+            if consumer not in b.objects:
+                continue
+            for d, _ns in b.dirs:
+                kf = self.kustomize_files.get(d)
+                if kf is not None and any(r.matches(kind, consumer.kind, consumer.group, path) for r in kf.name_refs):
+                    return True
+        return False
+
+    def _add_build(self, build: KBuild) -> None:
+        self.builds.append(build)
+        for d in {d for d, _ns in build.dirs}:
+            self._builds_by_dir[d].append(build)
+
     def namespace_of(self, obj: K8sObject) -> str | None:
         if obj.kind in CLUSTER_SCOPED:
             return None
@@ -438,6 +524,12 @@ def flux_graph(index: Index) -> FluxGraph:
             kf = _kustomize_file(sf)
             if kf is not None and kf.dir not in g.kustomize_files:
                 g.kustomize_files[kf.dir] = kf
+    for kf in g.kustomize_files.values():
+        for e in kf.files:
+            if e.field == "configurations" and e.target:
+                conf = index.file(e.target)
+                for doc in conf.documents if conf is not None else ():
+                    kf.name_refs.extend(_name_refs(doc.data))
     g.sorted_kdirs = sorted(g.kustomize_files)
     g.sorted_dirs = sorted(index.tree.dirs)
     g.sorted_yaml = sorted(sf.rel for sf in index.files if sf.kind == "yaml")
@@ -473,6 +565,8 @@ def flux_graph(index: Index) -> FluxGraph:
         if not index.exists(k.path) or not index.is_dir(k.path):
             continue
         _place(g, k)
+        g._add_build(KBuild(k, k.path, g.walked[k], set(k.applies)))
+    _place_unreached(g)
 
     # effective namespaces of Flux objects, then the by-name table
     for k in g.kustomizations:
@@ -507,15 +601,64 @@ def flux_graph(index: Index) -> FluxGraph:
                         if pattern.search(e.value):
                             g.generated.extend(Produced(("Kind", *gk), k.obj, "remote", e.loc) for gk in kinds)
                     g.opaque_namespaces.add(k.target_namespace or ns)
-    # generators of kustomize files no Flux Kustomization reaches (e.g. no Flux objects at all)
+    # generators of kustomize files no Flux Kustomization reaches (e.g. no Flux objects at all),
+    # namespaced by the kustomization.yaml tree they are built in
     walked_dirs = {d for dirs in g.walked.values() for d, _ in dirs}
-    for d, kf in g.kustomize_files.items():
-        if d not in walked_dirs:
-            owner = _owner(g, kf)
-            for kind, name, hashed, loc, gen_ns in kf.generators if owner is not None else ():
-                where = kf.namespace or gen_ns
-                g.generated.append(Produced((kind, where or "", name), owner, "generator", loc, hashed))
+    unreached: list[tuple[str, str | None]] = [
+        x for b in g.builds if b.owner is None for x in b.dirs if x[0] not in walked_dirs
+    ]
+    seen_dirs = {d for d, _ in unreached}
+    unreached += [(d, kf.namespace) for d, kf in g.kustomize_files.items() if d not in walked_dirs | seen_dirs]
+    for d, ns in unreached:
+        kf = g.kustomize_files[d]
+        owner = _owner(g, kf)
+        for kind, name, hashed, loc, gen_ns in kf.generators if owner is not None else ():
+            where = ns or gen_ns
+            g.generated.append(Produced((kind, where or "", name), owner, "generator", loc, hashed))
     return g
+
+
+def _place_unreached(g: FluxGraph) -> None:
+    """Namespaces of objects no Flux Kustomization places, from the kustomization.yaml tree they
+    are built in: kustomize sets the `namespace:` of the outermost kustomization.yaml on every
+    resource (e.g. a Flux Kustomization whose source is not this repository, or one left out of
+    the checked tree, still applies a directory whose kustomization.yaml says `namespace: x`).
+
+    Each topmost kustomization.yaml that no Flux Kustomization walks and no other kustomization.yaml
+    includes is one build; objects already placed by Flux keep their placement."""
+    walked_dirs = {d for dirs in g.walked.values() for d, _ in dirs}
+    included = {e.target for kf in g.kustomize_files.values() for e in kf.resources if e.target}
+    for root in g.sorted_kdirs:
+        if root in walked_dirs or root in included:
+            continue
+        build = KBuild(None, root, [])
+        visited: set[str] = set()
+
+        def visit(d: str, outer_ns: str | None, build: KBuild = build, visited: set[str] = visited) -> None:
+            kf = g.kustomize_files[d]
+            ns = outer_ns or kf.namespace
+            if f"{d}\0{ns}" in visited:
+                return
+            visited.add(f"{d}\0{ns}")
+            build.dirs.append((d, ns))
+            for e in kf.resources:
+                if not e.target:
+                    continue
+                if e.target in g.kustomize_files:
+                    visit(e.target, ns)
+                    continue
+                for obj in g.objects_in(e.target):
+                    build.objects.add(obj)
+                    if obj in g.applied_by:
+                        continue  # placed by a Flux Kustomization
+                    eff = None if obj.kind in CLUSTER_SCOPED else (ns or obj.namespace)
+                    if obj not in g._ns:
+                        g._ns[obj] = eff
+                    elif eff != g._ns[obj] and eff is not None:
+                        g._more_ns[obj].add(eff)
+
+        visit(root, None)
+        g._add_build(build)
 
 
 def _owner(g: FluxGraph, kf: KustomizeFile) -> K8sObject | None:

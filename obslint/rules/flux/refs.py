@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -129,8 +130,9 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
             return
         found = cat.config(ref.kind, ns, ref.name)
         if found:
+            field_path = "spec/" + what.replace(".", "/") + "/name"  # valuesFrom -> spec/valuesFrom/name
             if all(p.via == "generator" and p.hashed for p in found) and not any(
-                _renamed_in_build(g, p.obj, obj) for p in found
+                g.rewrites_name(posixpath.dirname(p.loc.path), ref.kind, obj, field_path) for p in found
             ):
                 gen = "secretGenerator" if ref.kind == "Secret" else "configMapGenerator"
                 yield Finding(
@@ -192,16 +194,3 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
 def _nsname(g: FluxGraph, obj: K8sObject) -> str:
     ns = g.namespace_of(obj)
     return f"{ns}/{obj.name}" if ns else obj.name
-
-
-def _renamed_in_build(g: FluxGraph, producer: K8sObject, consumer: K8sObject) -> bool:
-    """Whether kustomize can rewrite the consumer's reference to a hashed generated name: both in
-    the build of the same Flux Kustomization, which declares `configurations:` (nameReference)."""
-    k = g.kustomization(producer)
-    if k is None or not any(a is k for a in g.appliers(consumer)):
-        return False
-    return any(
-        isinstance(g.kustomize_files[d].data.get("configurations"), list)
-        for d, _ns in g.walked.get(k, ())
-        if d in g.kustomize_files
-    )
