@@ -39,6 +39,14 @@ SOURCE_GROUP = "source.toolkit.fluxcd.io"
 NOTIFICATION_GROUP = "notification.toolkit.fluxcd.io"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 BOOTSTRAP_NAMESPACE = "flux-system"
+ARTIFACT_GROUP = "source.extensions.fluxcd.io"  # ArtifactGenerator (Flux 2.7 source-watcher)
+# The source kinds a Flux Kustomization accepts: the enum of `.spec.sourceRef.kind` in the
+# kustomize-controller CRD (v1.9.4, config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml,
+# mirrored in ../shared/oracles/flux/crds/): GitRepository, OCIRepository, Bucket, ExternalArtifact.
+# GitRepository and OCIRepository can be this repository (bootstrapped, or pushed with `flux push
+# artifact`); an ExternalArtifact is written at run time by an ArtifactGenerator from such sources.
+# A Bucket, or a kind outside the enum (schema-invalid reports it), is taken as foreign content.
+KUSTOMIZATION_SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
 
 # Kinds without a namespace (kustomize and Flux leave them alone).
 CLUSTER_SCOPED = frozenset(
@@ -240,6 +248,9 @@ class FluxKustomization:
     depends_on: list[Ref]
     decryption_secret: Ref | None
     applies: list[K8sObject] = field(default_factory=list)
+    # directory of this repository that is the root of the source artifact, when it is not the
+    # repository root (an OCIRepository pushed from `./kubernetes`, an ExternalArtifact copying it)
+    source_root: str = ""
 
     @property
     def ref(self) -> str:
@@ -555,6 +566,7 @@ def flux_graph(index: Index) -> FluxGraph:
             k.local = key in (local or set()) or key not in defined_repos
         g.kustomizations.append(k)
         g._by_obj[obj] = k
+    _resolve_artifact_sources(index, g, local or set(), defined_repos)
 
     # placement
     for k in g.kustomizations:
@@ -616,6 +628,121 @@ def flux_graph(index: Index) -> FluxGraph:
             where = ns or gen_ns
             g.generated.append(Produced((kind, where or "", name), owner, "generator", loc, hashed))
     return g
+
+
+def _resolve_artifact_sources(
+    index: Index, g: FluxGraph, local_git: set[tuple[str, str]], defined_git: set[tuple[str, str]]
+) -> None:
+    """Kustomizations whose source may be this repository packaged as an artifact: an
+    OCIRepository that is the bootstrap one (named flux-system, its URL, or not defined in the
+    repository), or an ExternalArtifact that an ArtifactGenerator copies from such a source (or
+    that no ArtifactGenerator of the repository defines). Their `spec.path` is relative to the
+    artifact, whose root may be a sub-directory of the repository (`flux push artifact
+    --path=./kubernetes`): the path is placed when it is a directory of the repository, or the end
+    of exactly one (ties broken by the root the other Kustomizations of the same source use).
+    One that does not resolve stays unplaced, as for a foreign source (nothing is reported missing)."""
+    oci = {(o.namespace or BOOTSTRAP_NAMESPACE, o.name): o for o in index.of_kind("OCIRepository", group=SOURCE_GROUP)}
+    own_urls = {str(o.get("spec", "url")) for (ns, name), o in oci.items() if (ns, name) == ("flux-system",) * 2}
+
+    def this_repo(kind: Any, ns: str, name: str) -> bool:
+        if kind == "GitRepository":
+            return (ns, name) in local_git or (ns, name) not in defined_git
+        if kind == "OCIRepository":
+            o = oci.get((ns, name))
+            return o is None or name == BOOTSTRAP_NAMESPACE or str(o.get("spec", "url")) in own_urls
+        return False
+
+    artifacts: dict[tuple[str, str], tuple[K8sObject, YMap]] = {}
+    for gen in index.of_kind("ArtifactGenerator", group=ARTIFACT_GROUP):
+        items = gen.spec.get("artifacts")
+        for a in items if isinstance(items, list) else ():
+            if isinstance(a, YMap) and isinstance(a.get("name"), str):
+                artifacts.setdefault((gen.namespace or BOOTSTRAP_NAMESPACE, a["name"]), (gen, a))
+
+    pending: list[tuple[FluxKustomization, str, tuple]] = []
+    for k in g.kustomizations:
+        src = k.source
+        if src is None or k.local or k.path is None:
+            continue
+        ns = src.namespace or k.namespace
+        if src.kind == "OCIRepository" and this_repo(src.kind, ns, src.name):
+            pending.append((k, k.path, (src.kind, ns, src.name)))
+        elif src.kind == "ExternalArtifact":
+            made = artifacts.get((ns, src.name))
+            if made is None:
+                pending.append((k, k.path, (src.kind, ns, src.name)))
+                continue
+            mapped = _through_generator(made[0], made[1], k.path)
+            if mapped is not None and this_repo(*mapped[1]):
+                pending.append((k, mapped[0], mapped[1]))
+    pending = [p for p in pending if p[1]]  # an artifact root ("./") cannot be told apart
+    if not pending:
+        return
+    wanted = {path for _, path, _ in pending}
+    prefixes: dict[str, list[str]] = defaultdict(list)  # path -> repository prefixes it is under
+    for d in sorted(index.tree.dirs):
+        parts = d.split("/")
+        for i in range(len(parts)):
+            tail = "/".join(parts[i:])
+            if tail in wanted:
+                prefixes[tail].append("/".join(parts[:i]))
+    votes: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for _k, path, key in pending:
+        if len(prefixes.get(path, ())) == 1:
+            votes[key][prefixes[path][0]] += 1
+    for k, path, key in pending:
+        found = prefixes.get(path, [])
+        if "" in found:
+            root = ""
+        elif len(found) == 1:
+            root = found[0]
+        else:
+            ranked = sorted(found, key=lambda p: -votes[key].get(p, 0))
+            if (
+                not ranked
+                or not votes[key].get(ranked[0])
+                or (len(ranked) > 1 and votes[key].get(ranked[0]) == votes[key].get(ranked[1]))
+            ):
+                continue
+            root = ranked[0]
+        k.local = True
+        k.source_root = root
+        k.path = f"{root}/{path}" if root else path
+
+
+def _through_generator(gen: K8sObject, artifact: YMap, path: str) -> tuple[str, tuple] | None:
+    """(path in the source, (kind, namespace, name) of the source) for `path` of an ArtifactGenerator
+    artifact, from a directory `copy` entry (`from: "@alias/dir/"` or `"@alias/dir/**"` to
+    `"@artifact/dest/"`). Globs on file names, and single-file copies, are not followed."""
+    sources: dict[str, tuple] = {}
+    items = gen.spec.get("sources")
+    for src in items if isinstance(items, list) else ():
+        if isinstance(src, dict) and isinstance(src.get("alias"), str) and isinstance(src.get("name"), str):
+            ns = src.get("namespace") if isinstance(src.get("namespace"), str) else None
+            sources[src["alias"]] = (src.get("kind"), ns or gen.namespace or BOOTSTRAP_NAMESPACE, src["name"])
+    copies = artifact.get("copy")
+    for c in copies if isinstance(copies, list) else ():
+        if not isinstance(c, dict) or not isinstance(c.get("from"), str) or not isinstance(c.get("to"), str):
+            continue
+        frm, to = c["from"].strip(), c["to"].strip()
+        if not frm.startswith("@") or not to.startswith("@artifact"):
+            continue
+        alias, _, inner = frm[1:].partition("/")
+        if alias not in sources:
+            continue
+        if inner.endswith("/**"):
+            inner = inner[:-3]
+        elif not inner.endswith("/") and inner:
+            continue  # a file or a glob: not a directory copy
+        if any(ch in inner for ch in "*?["):
+            continue
+        src_dir = norm_path(inner)
+        dest = norm_path(to[len("@artifact") :])
+        if dest and path != dest and not path.startswith(dest + "/"):
+            continue
+        rest = path[len(dest) :].lstrip("/") if dest else path
+        return norm_path(posixpath.join(src_dir, rest)) if src_dir or rest else "", sources[alias]
+    return None
 
 
 def _place_unreached(g: FluxGraph) -> None:

@@ -195,3 +195,150 @@ def test_name_reference_within_a_flux_build(repo):
     hr_obj = by_name(index, "HelmRelease", "app")
     assert g.rewrites_name("app", "ConfigMap", hr_obj, "spec/valuesFrom/name")
     assert not g.rewrites_name("app", "Secret", hr_obj, "spec/valuesFrom/name")
+
+
+# --- 3. sources other than GitRepository: OCIRepository, ExternalArtifact, Bucket, unknown kinds ---
+
+
+def ks_from(name: str, path: str, kind: str, source: str, target: str | None = "observability") -> str:
+    text = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata: {{name: {name}, namespace: flux-system}}\n"
+        f"spec:\n  interval: 1h\n  path: {path}\n  prune: true\n"
+        f"  sourceRef: {{kind: {kind}, name: {source}, namespace: flux-system}}\n"
+    )
+    return text + (f"  targetNamespace: {target}\n" if target else "")
+
+
+GENERATOR = """\
+apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata: {{name: gen, namespace: flux-system}}
+spec:
+  sources:
+    - {{alias: repo, kind: {kind}, name: {source}}}
+  artifacts:
+    - name: app
+      copy:
+        - from: "@repo/{frm}"
+          to: "@artifact/{to}"
+"""
+
+
+def artifact_repo(ks_path: str = "./apps/app", frm: str = "apps/app/", to: str = "apps/app/", **gen) -> dict:
+    """The repository's manifests live under kubernetes/; the bootstrap source is an OCI artifact of
+    that directory, and an ArtifactGenerator copies one app out of it into an ExternalArtifact."""
+    files = {
+        "kubernetes/flux/repo.yaml": HELMREPO,
+        "kubernetes/flux/generator.yaml": GENERATOR.format(
+            kind=gen.get("kind", "OCIRepository"), source=gen.get("source", "flux-system"), frm=frm, to=to
+        ),
+        "kubernetes/apps/app/ks.yaml": ks_from("app", ks_path, "ExternalArtifact", "app"),
+        "kubernetes/apps/app/app/kustomization.yaml": "resources: [helmrelease.yaml]\n"
+        "configMapGenerator:\n  - name: app-values\n    namespace: observability\n    files: [values.yaml]\n"
+        "configurations: [kustomizeconfig.yaml]\n",
+        "kubernetes/apps/app/app/kustomizeconfig.yaml": NAME_REFERENCE.format(
+            path="spec/valuesFrom/name", kind="HelmRelease"
+        ),
+        "kubernetes/apps/app/app/values.yaml": "replicas: 1\n",
+        "kubernetes/apps/app/app/helmrelease.yaml": hr(),
+    }
+    return files
+
+
+def test_external_artifact_from_the_bootstrap_oci_source_is_placed(repo):
+    index = index_of(repo(artifact_repo(ks_path="./apps/app/app", frm="apps/app/app/", to="apps/app/app/")))
+    g = index.get("flux.graph")
+    k = g.kustomization(by_name(index, "Kustomization", "app"))
+    assert k.local and k.path == "kubernetes/apps/app/app" and k.source_root == "kubernetes"
+    assert g.namespace_of(by_name(index, "HelmRelease", "app")) == "observability"
+    assert "observability" not in g.opaque_namespaces
+
+
+def test_external_artifact_copy_to_another_directory_is_followed(repo):
+    files = artifact_repo(ks_path="./deploy/", frm="apps/app/app/**", to="deploy/")
+    index = index_of(repo(files))
+    k = index.get("flux.graph").kustomization(by_name(index, "Kustomization", "app"))
+    assert k.local and k.path == "kubernetes/apps/app/app"
+    assert flux001(repo(files)) == []
+    # without the placement the HelmRelease would be in flux-system, where no values ConfigMap is
+    files["kubernetes/flux/generator.yaml"] = files["kubernetes/flux/generator.yaml"].replace("app/app/**", "x/**")
+    [f] = flux001(repo(files))
+    assert "ConfigMap flux-system/app-values" in f.message
+
+
+def test_external_artifact_of_a_foreign_source_is_not_placed(repo):
+    files = artifact_repo(ks_path="./apps/app/app", frm="apps/app/app/", to="apps/app/app/", kind="GitRepository")
+    files["kubernetes/flux/generator.yaml"] = files["kubernetes/flux/generator.yaml"].replace(
+        "name: flux-system}", "name: upstream}"
+    )
+    files["kubernetes/flux/upstream.yaml"] = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+        "metadata: {name: upstream, namespace: flux-system}\n"
+        "spec: {interval: 1h, url: https://github.com/example/upstream}\n"
+    )
+    index = index_of(repo(files))
+    g = index.get("flux.graph")
+    k = g.kustomization(by_name(index, "Kustomization", "app"))
+    assert not k.local and "observability" in g.opaque_namespaces
+
+
+def test_undefined_external_artifact_is_resolved_under_the_source_root(repo):
+    files = artifact_repo(ks_path="./apps/app/app")
+    del files["kubernetes/flux/generator.yaml"]
+    index = index_of(repo(files))
+    k = index.get("flux.graph").kustomization(by_name(index, "Kustomization", "app"))
+    assert k.local and k.path == "kubernetes/apps/app/app"
+
+
+def test_oci_sources(repo):
+    oci = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+        "metadata: {{name: {name}, namespace: flux-system}}\nspec: {{interval: 1h, url: {url}}}\n"
+    )
+    files = {
+        "deploy/clusters/home/podinfo.yaml": oci.format(name="podinfo", url="oci://ghcr.io/example/podinfo"),
+        "deploy/clusters/home/own.yaml": oci.format(name="flux-system", url="oci://ghcr.io/example/home"),
+        "deploy/clusters/home/apps.yaml": ks_from("apps", "./apps", "OCIRepository", "flux-system")
+        + "---\n"
+        + ks_from("podinfo", "./apps", "OCIRepository", "podinfo", target="podinfo")
+        + "---\n"
+        + ks_from("root", "./", "OCIRepository", "flux-system", target="everything")
+        + "---\n"
+        + ks_from("bucket", "./apps", "Bucket", "configs", target="bucket")
+        + "---\n"
+        + ks_from("odd", "./apps", "SomethingElse", "x", target="odd"),
+        "deploy/apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+    }
+    index = index_of(repo(files))
+    g = index.get("flux.graph")
+    ks = {k.name: k for k in g.kustomizations}
+    assert ks["apps"].local and ks["apps"].path == "deploy/apps"
+    assert g.namespace_of(by_name(index, "ConfigMap", "cm")) == "observability"
+    # another OCI artifact, the artifact root (cannot be located), a Bucket, an unknown kind
+    for name in ("podinfo", "root", "bucket", "odd"):
+        assert not ks[name].local, name
+    assert {"podinfo", "everything", "bucket", "odd"} <= g.opaque_namespaces
+
+
+def test_ambiguous_artifact_path_follows_the_root_of_the_same_source(repo):
+    files = {
+        "kubernetes/flux/ks.yaml": ks_from("a", "./apps/a", "OCIRepository", "flux-system")
+        + "---\n"
+        + ks_from("b", "./apps/b", "OCIRepository", "flux-system", target="web"),
+        "kubernetes/apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+        "kubernetes/apps/b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n",
+        "old/apps/b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old}\n",
+    }
+    index = index_of(repo(files))
+    g = index.get("flux.graph")
+    ks = {k.name: k for k in g.kustomizations}
+    assert ks["b"].path == "kubernetes/apps/b"
+    assert g.namespace_of(by_name(index, "ConfigMap", "b")) == "web"
+    assert g.namespace_of(by_name(index, "ConfigMap", "old")) is None
+    # with nothing to break the tie, the path is left unplaced
+    del files["kubernetes/apps/a/cm.yaml"]
+    files["kubernetes/flux/ks.yaml"] = ks_from("b", "./apps/b", "OCIRepository", "flux-system", target="web")
+    index = index_of(repo(files))
+    [k] = index.get("flux.graph").kustomizations
+    assert not k.local
