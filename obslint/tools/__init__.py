@@ -100,6 +100,33 @@ class Background:
         return self._value
 
 
+def start_tool(
+    prefix: str, files: dict[str, str], argv: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT
+) -> Background:
+    """Write `files` ({name: text}) into a fresh scratch directory and run `argv` there in the
+    background; `result()` gives the ToolResult. argv names the files by their relative names.
+
+    The files are written here, in the calling thread (that part is Python work, which a thread
+    would not speed up); only the wait for the tool overlaps with the rules that run meanwhile.
+    """
+    tmp = scratch_dir(prefix)
+    try:
+        for name, text in files.items():
+            with open(os.path.join(tmp.name, name), "w", encoding="utf-8") as fh:
+                fh.write(text)
+    except BaseException:
+        tmp.cleanup()
+        raise
+
+    def run() -> ToolResult:
+        try:
+            return run_tool(argv, cwd=tmp.name, timeout=timeout)
+        finally:
+            tmp.cleanup()
+
+    return Background(run)
+
+
 # rule id -> providers the runner computes right after indexing when that rule is selected; such a
 # provider returns a `Background` so its tool batch runs while the other rules do.
 PREFETCH: dict[str, list[str]] = {}

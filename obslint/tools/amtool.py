@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from obslint.index import Index
-from obslint.tools import find_tool, run_tool, scratch_dir
+from obslint.tools import Background, ToolResult, find_tool, start_tool
 
 _CHECKING = re.compile(r"^Checking '(?P<file>[^']+)'\s+(?P<status>SUCCESS|FAILED: ?(?P<msg>.*))$")
 _UNKNOWN_FIELD = re.compile(r"^\s*line \d+: field \S+ not found in type \S+$")
@@ -86,31 +86,30 @@ def relevant(error: str) -> str | None:
     return text
 
 
-def check_configs(index: Index, configs: list[Mapping]) -> dict[int, str] | None:
-    """{position in `configs`: amtool's error} for the configs amtool rejects; None without amtool."""
-    if not configs:
-        return {}
+def start_check(index: Index, configs: list[Mapping]) -> Background | None:
+    """Start `amtool check-config` on the configs in the background (see `collect`); None without amtool."""
     tool = find_tool("amtool")
     if tool is None:
         index.notice(
             "amtool not found: Alertmanager receiver settings are not validated (install prometheus-alertmanager)"
         )
         return None
-    with scratch_dir("amtool") as tmp:
-        names = []
-        for k, data in enumerate(configs):
-            _register_secrets(index, data)
-            path = os.path.join(tmp, f"alertmanager-{k}.yml")
-            with open(path, "w", encoding="utf-8") as fh:
-                yaml.safe_dump(_plain(data), fh, sort_keys=False)
-            names.append(path)
-        res = run_tool([tool, "check-config", *names], cwd=tmp, timeout=60)
+    files: dict[str, str] = {}
+    for k, data in enumerate(configs):
+        _register_secrets(index, data)
+        files[f"alertmanager-{k}.yml"] = yaml.safe_dump(_plain(data), sort_keys=False)
+    return start_tool("amtool", files, [tool, "check-config", *files], timeout=60)
+
+
+def collect(index: Index, batch: Background, count: int) -> dict[int, str] | None:
+    """{position in the configs given to `start_check`: amtool's error} for the configs it rejects."""
+    res: ToolResult = batch.result()
     if res.timed_out:
         index.notice("amtool check-config timed out; Alertmanager receiver settings are not validated")
         return None
     by_file = _parse(res.stdout)
     out: dict[int, str] = {}
-    for k in range(len(configs)):
+    for k in range(count):
         err = by_file.get(f"alertmanager-{k}.yml")
         if err:
             text = relevant(err)

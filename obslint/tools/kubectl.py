@@ -18,6 +18,10 @@ from obslint.index import Index
 from obslint.tools import find_tool, run_tool, scratch_dir
 
 MAX_PARALLEL = 2
+# Each build is a short-lived process that allocates ~50 MB: the Go collector's work is wasted
+# there (about a third of kubectl's CPU time per build). GOGC=off turns it off and GOMEMLIMIT
+# turns it back on only if a build grows past the limit, so a huge build stays bounded.
+_SHORT_RUN_GC = {"GOGC": "off", "GOMEMLIMIT": "256MiB"}
 TIMEOUT = 60
 
 
@@ -65,7 +69,7 @@ def kustomize_build(index: Index, dirs: list[str]) -> list[BuildResult] | None:
         os.makedirs(tree)
         os.makedirs(plugins)
         _copy_tree(index, tree)
-        env = {"KUSTOMIZE_PLUGIN_HOME": plugins, "HOME": tmp, "KUBECONFIG": os.devnull}
+        env = {"KUSTOMIZE_PLUGIN_HOME": plugins, "HOME": tmp, "KUBECONFIG": os.devnull, **_SHORT_RUN_GC}
 
         def build(rel: str) -> BuildResult:
             res = run_tool(

@@ -15,7 +15,6 @@ structural checks of Prometheus's rulefmt, with a notice.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,7 @@ from obslint.findings import Loc
 from obslint.index import Index, provider
 from obslint.load import EmbeddedSource, YMap
 from obslint.model.rulegroups import RuleEntry, RuleSet
-from obslint.tools import find_tool, run_tool, scratch_dir
+from obslint.tools import Background, ToolResult, find_tool, prefetch, start_tool
 from obslint.units import UnitError, parse_prom_duration
 
 # Keys promtool 2.x does not know but current Prometheus (v3.x, kube-prometheus-stack 80.6.0 ships
@@ -80,8 +79,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 def _dump(value: Any) -> str:
-    return json.dumps(_plain(value), ensure_ascii=False, default=str)
+    # Most values are plain strings: skip the copy (and json.dumps's per-call encoder set-up).
+    return _ENCODE(value if isinstance(value, str) else _plain(value))
 
 
 def render(rs: RuleSet) -> tuple[str, list[_Line]]:
@@ -215,24 +218,44 @@ def _map_error(msg: str, rs: RuleSet, table: list[_Line]) -> RuleProblem:
     return RuleProblem(loc, detail.strip(), entry, rs, "promtool")
 
 
-def run_promtool(index: Index, sets: list[RuleSet], path: str) -> list[RuleProblem]:
-    problems: list[RuleProblem] = []
+@dataclass
+class PromtoolBatch:
+    """One `promtool check rules` run over every PromQL rule set, started in the background."""
+
+    sets: list[RuleSet]
+    tables: dict[str, tuple[RuleSet, list[_Line]]]  # temporary file name -> its set and line table
+    run: Background
+
+
+@provider("promtool.batch")
+def promtool_batch(index: Index) -> PromtoolBatch | None:
+    """Render every PromQL rule set and start promtool on them (None: nothing to check, or no promtool)."""
+    sets = [rs for rs in index.get("rules.sets") if rs.engine == "promql" and rs.groups]
+    path = find_tool("promtool")
+    if not sets or path is None:
+        return None
+    files: dict[str, str] = {}
     tables: dict[str, tuple[RuleSet, list[_Line]]] = {}
-    with scratch_dir("promtool") as tmp:
-        names: list[str] = []
-        for rs in sets:
-            text, table = render(rs)
-            name = f"{rs.id:04d}.yaml"
-            with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
-                fh.write(text)
-            names.append(name)
-            tables[name] = (rs, table)
-        result = run_tool([path, "check", "rules", "--lint=none", *names], cwd=tmp)
+    for rs in sets:
+        name = f"{rs.id:04d}.yaml"
+        files[name], table = render(rs)
+        tables[name] = (rs, table)
+    return PromtoolBatch(sets, tables, start_tool("promtool", files, [path, "check", "rules", "--lint=none", *files]))
+
+
+prefetch("PROM001", "promtool.batch")
+
+
+def run_promtool(index: Index, batch: PromtoolBatch) -> list[RuleProblem]:
+    """promtool's errors, mapped back to the original files (its PromQL-parser fallback on failure)."""
+    problems: list[RuleProblem] = []
+    tables = batch.tables
+    result: ToolResult = batch.run.result()
     if result.timed_out or (result.returncode not in (0, 1) and not result.stderr.strip()):
         index.notice(
             f"promtool check rules failed ({result.stderr.strip()[:200]}); rules checked with the PromQL parser"
         )
-        return fallback(index, sets)
+        return fallback(index, batch.sets)
     seen: set[str] = set()
     for raw in result.stderr.splitlines():
         m = _FILE_RE.match(raw.strip())
@@ -403,12 +426,12 @@ def promtool_rules(index: Index) -> list[RuleProblem]:
     logql = [rs for rs in sets if rs.engine == "logql"]
     problems: list[RuleProblem] = []
     if promql:
-        path = find_tool("promtool")
-        if path is None:
+        batch: PromtoolBatch | None = index.get("promtool.batch")
+        if batch is None:
             index.notice("promtool not found: PromQL rules checked with the built-in parser instead")
             problems.extend(fallback(index, promql))
         else:
-            problems.extend(_dialect(index, run_promtool(index, promql, path), promql))
+            problems.extend(_dialect(index, run_promtool(index, batch), promql))
     for rs in logql:  # LogQL: structure only, never fed to promtool
         problems.extend(structure_problems(rs, with_expr=False))
     return problems

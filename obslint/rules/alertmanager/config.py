@@ -6,11 +6,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from obslint.findings import Finding
+from obslint.index import Index, provider
 from obslint.load import YMap
 from obslint.model.alertmanager import node_loc
 from obslint.routing import scalar_str
 from obslint.rules import RuleContext, rule
 from obslint.rules.alertmanager.common import HR_EXAMPLE, route_loc, sources
+from obslint.tools import Background, prefetch
+from obslint.tools.amtool import collect, start_check
 
 
 @rule(
@@ -161,6 +164,17 @@ def _strings(node: Any) -> Iterator[tuple[Any, Any]]:
                 yield k, v
 
 
+@provider("alertmanager.amtool_batch")
+def _amtool_batch(index: Index) -> tuple[list[Any], Background | None]:
+    """Receiver integration settings: amtool, once over every config without errors of our own,
+    started in the background (see obslint.tools.PREFETCH)."""
+    clean = [s for s in sources(index) if _amtool_can_judge(s)]
+    return clean, (start_check(index, [s.data for s in clean]) if clean else None)
+
+
+prefetch("AM014", "alertmanager.amtool_batch")
+
+
 @rule(
     "AM014",
     "alertmanager-config-invalid",
@@ -198,12 +212,9 @@ def _strings(node: Any) -> Iterator[tuple[Any, Any]]:
     fix="Correct the config; `obslint routes show` prints the tree Alertmanager would build.",
 )
 def config_invalid(ctx: RuleContext) -> Iterator[Finding]:
-    from obslint.tools.amtool import check_configs
-
     all_sources = sources(ctx.index)
-    # receiver integration settings: amtool, once over every config without errors of our own
-    clean = [s for s in all_sources if _amtool_can_judge(s)]
-    rejected = check_configs(ctx.index, [s.data for s in clean]) or {}
+    clean, batch = ctx.index.get("alertmanager.amtool_batch")
+    rejected = (collect(ctx.index, batch, len(clean)) if batch is not None else None) or {}
     for k, error in sorted(rejected.items()):
         src = clean[k]
         first, _, rest = error.partition("\n")
