@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from obslint.runner import UsageError
+    from obslint.errors import UsageError
 
     parser = build_parser()
     args = parser.parse_args(argv)

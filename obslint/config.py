@@ -31,7 +31,8 @@ class ConfigError(Exception):
 
 
 class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # defer_build: without a configuration file the validator is never needed (see load_config)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     exclude: list[str] = Field(default_factory=list)
     select: list[str] | None = None
@@ -100,7 +101,7 @@ def load_config(root: str, explicit: str | None = None) -> Config:
         section = data.get("tool", {}).get("obslint")
         if section is not None:
             return parse_config(section, f"{pyproject} [tool.obslint]")
-    return Config()
+    return Config.model_construct()  # the defaults, without building the validator
 
 
 def _load_file(path: str) -> Config:

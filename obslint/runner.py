@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from obslint import suppress
 from obslint.config import Config, ConfigError, load_config
+from obslint.errors import UsageError
 from obslint.findings import Finding, Loc, Severity
 from obslint.index import Index
 from obslint.load import load_tree
@@ -19,9 +20,6 @@ from obslint.tools import PREFETCH
 
 UNUSED_SUPPRESSION = "CORE003"
 
-
-class UsageError(Exception):
-    """Bad arguments or configuration: exit code 2 with a one-line message."""
 
 
 @dataclass
@@ -75,6 +73,8 @@ def _options(rule: Rule, config: Config) -> object:
         if raw:
             raise UsageError(f"{config.source or 'config'}: options: rule {rule.id} {rule.name} takes no options")
         return None
+    if not raw:  # the defaults: no validation needed, so the model's validator is never built
+        return rule.options.model_construct()
     try:
         return rule.options.model_validate(raw)
     except ValidationError as exc:

@@ -14,8 +14,8 @@ def _indent(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from obslint.errors import UsageError
     from obslint.rules import load_rules
-    from obslint.runner import UsageError
 
     registry = load_rules()
     rule = registry.lookup(args.rule)

@@ -26,12 +26,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from obslint.index import K8sObject
+
+if TYPE_CHECKING:
+    import jsonschema
+    from referencing import Registry
 
 DEFAULT_KUBERNETES_VERSION = "1.33"
 
@@ -44,13 +45,20 @@ def schemas_dir() -> Path:
     return here.parent / "schemas"
 
 
-# --- types: YAML gives dates and timestamps where Kubernetes sees strings ------------------------
+# --- the reporting validator ----------------------------------------------------------------------
+# jsonschema (~0.1 s to import) is only needed when jsonschema-rs finds an object invalid (or is
+# missing), so it is imported on first use, not with this module.
 def _is_string(_checker: Any, instance: Any) -> bool:
+    # YAML gives dates and timestamps where Kubernetes sees strings
     return isinstance(instance, (str, _dt.date, _dt.datetime))
 
 
-_TYPE_CHECKER = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("string", _is_string)
-Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=_TYPE_CHECKER)
+@cache
+def _validator_class() -> Any:
+    import jsonschema
+
+    checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("string", _is_string)
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=checker)
 
 
 # --- CRD schemas (ours) --------------------------------------------------------------------------
@@ -61,6 +69,8 @@ def _crd_defs() -> dict:
 
 @cache
 def _crd_registry() -> Registry:
+    from referencing import Registry, Resource
+
     defs = _crd_defs()
     return Registry().with_resource("_defs.json", Resource.from_contents(defs)).crawl()
 
@@ -84,7 +94,7 @@ def crd_schema(group: str, kind: str, version: str) -> dict | None:
 def crd_validator(group: str, kind: str, version: str) -> Any | None:
     """The compiled (reporting) validator of our schema for this CRD kind, or None when we have none."""
     schema = crd_schema(group, kind, version)
-    return None if schema is None else Validator(schema, registry=_crd_registry())
+    return None if schema is None else _validator_class()(schema, registry=_crd_registry())
 
 
 # --- core kinds (kubernetes-validate's schemas) ---------------------------------------------------
@@ -105,11 +115,13 @@ def is_core_group(group: str) -> bool:
 
 
 def _kv_base() -> Path | None:
-    try:
-        import kubernetes_validate
-    except ImportError:  # pragma: no cover - declared dependency
+    # Only the package's data is used: locate it without importing it (its import costs ~0.1 s).
+    from importlib.util import find_spec
+
+    spec = find_spec("kubernetes_validate")
+    if spec is None or not spec.origin:  # pragma: no cover - declared dependency
         return None
-    return Path(kubernetes_validate.__file__).resolve().parent / "kubernetes-json-schema"
+    return Path(spec.origin).resolve().parent / "kubernetes-json-schema"
 
 
 @cache
@@ -141,6 +153,8 @@ def _kubernetes_definitions(schema_dir: Path) -> dict:
 
 @cache
 def _kubernetes_registry(schema_dir: Path) -> Registry:
+    from referencing import Registry, Resource
+
     defs = _kubernetes_definitions(schema_dir)
     return Registry().with_resource("_definitions.json", Resource.from_contents(defs)).crawl()  # once, not per lookup
 
@@ -167,7 +181,7 @@ def core_validator(version: str, api_version: str, kind: str) -> Any | None:
     if found is None:
         return None
     schema, schema_dir = found
-    return Validator(schema, registry=_kubernetes_registry(schema_dir))
+    return _validator_class()(schema, registry=_kubernetes_registry(schema_dir))
 
 
 # --- fast path: jsonschema-rs answers "valid?" ~50x faster; jsonschema reports the errors -------------------
@@ -316,7 +330,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
 def _deepest(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
     """For oneOf/anyOf, report the errors of the best-matching branch instead of the combinator."""
     if error.validator in ("oneOf", "anyOf") and error.context:
-        best = jsonschema.exceptions.best_match(error.context)
+        from jsonschema.exceptions import best_match
+
+        best = best_match(error.context)
         if (
             best is not None
             and best.validator not in ("required",)

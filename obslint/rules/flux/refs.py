@@ -6,14 +6,14 @@ import fnmatch
 import posixpath
 from collections.abc import Iterator
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from obslint.findings import Finding
 from obslint.index import K8sObject
 from obslint.model.flux import BOOTSTRAP_NAMESPACE, NOTIFICATION_GROUP, FluxGraph
 from obslint.model.helm import Ref, refs_of
 from obslint.model.services import Catalogue
-from obslint.rules import RuleContext, rule
+from obslint.rules import RuleContext, RuleOptions, rule
 
 # Created by `flux bootstrap`, not by files of the repository.
 BOOTSTRAP_OBJECTS = frozenset(
@@ -26,9 +26,7 @@ BOOTSTRAP_OBJECTS = frozenset(
 )
 
 
-class DanglingOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DanglingOptions(RuleOptions):
     external: list[str] = Field(
         default_factory=list,
         description="objects managed outside the repository, as Kind/namespace/name (shell patterns), "

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from obslint.findings import Finding
 from obslint.index import Index, dig, loc_of, provider
 from obslint.load import YMap
 from obslint.model import helm as _helm  # noqa: F401  (registers "helm.releases")
-from obslint.rules import RuleContext, rule
+from obslint.rules import RuleContext, RuleOptions, rule
 
 # ------------------------------------------------------------------------------------------------
 # Partial manifests: kustomize patch files are not objects and must not be validated as such.
@@ -93,7 +93,7 @@ def patch_info(index: Index) -> Patches:
     return out
 
 
-class SchemaOptions(BaseModel):
+class SchemaOptions(RuleOptions):
     kubernetes_version: str = Field(
         "1.33",
         description="Kubernetes minor version whose core-kind schemas (kubernetes-validate) are used",

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import promql_parser as pp
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from obslint.findings import Finding
 from obslint.model.promql import func_name, has_filter, metric_names, selectors, walk
 from obslint.model.rulegroups import RuleEntry, all_rules
-from obslint.rules import RuleContext, rule
+from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.units import try_duration
 
 
@@ -33,7 +33,7 @@ def _group_labels(entry: RuleEntry) -> dict:
 # --- PROM004 alert-missing-severity ---------------------------------------------------------------
 
 
-class SeverityOptions(BaseModel):
+class SeverityOptions(RuleOptions):
     label: str = "severity"
     # When set, the label's value must be one of these (what the Alertmanager routes expect).
     allowed: list[str] | None = None
@@ -103,7 +103,7 @@ def alert_missing_severity(ctx: RuleContext) -> Iterator[Finding]:
 # --- PROM005 alert-missing-annotations ------------------------------------------------------------
 
 
-class AnnotationOptions(BaseModel):
+class AnnotationOptions(RuleOptions):
     # Each entry names an annotation that must be present; `a|b` accepts either. The default asks for
     # a human-readable text under any of the usual names (kube-prometheus' older `message` included);
     # `required: [summary, description]` asks for both.
@@ -174,7 +174,7 @@ def alert_missing_annotations(ctx: RuleContext) -> Iterator[Finding]:
 # --- PROM007 always-firing ------------------------------------------------------------------------
 
 
-class AlwaysFiringOptions(BaseModel):
+class AlwaysFiringOptions(RuleOptions):
     # Alerts that fire all the time on purpose (dead man's switch, inhibitor helpers).
     allow: list[str] = Field(default_factory=lambda: ["Watchdog", "DeadMansSwitch", "InfoInhibitor"])
 
@@ -264,7 +264,7 @@ FLAPPY_FUNCTIONS = frozenset({"changes", "resets"})
 COUNTER_FUNCTIONS = frozenset({"increase", "rate", "irate", "delta", "idelta", "changes", "resets"})
 
 
-class ForOptions(BaseModel):
+class ForOptions(RuleOptions):
     min_for: str = "5m"
 
 

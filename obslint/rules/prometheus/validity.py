@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import BaseModel
-
 from obslint.findings import Finding
-from obslint.rules import RuleContext, rule
+from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.tools.promtool import RuleProblem
 
 
-class Options(BaseModel):
+class Options(RuleOptions):
     # Prometheus 3 validates label and annotation names as UTF-8 (any non-empty name except
     # `__name__`); Prometheus 2 and promtool 2.x only accept [a-zA-Z_][a-zA-Z0-9_]*.
     name_validation: Literal["utf8", "legacy"] = "utf8"

@@ -7,18 +7,16 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from obslint.findings import Finding
 from obslint.index import Index
 from obslint.model.sops import GoRegexError, SopsFile, go_regex, is_enc, sops_block
-from obslint.rules import RuleContext, rule
+from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.rules.secrets.common import path_str
 
 
-class BrokenOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
+class BrokenOptions(RuleOptions):
     decrypt: bool = Field(default=True, description="decrypt each SOPS file with sops when an age key is available")
     key_file: str | None = Field(
         default=None,

@@ -8,21 +8,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from obslint.findings import Finding, Loc
 from obslint.index import Index, K8sObject, dig
 from obslint.model.sops import is_enc
-from obslint.rules import RuleContext, rule
+from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.rules.secrets.common import norm_key
 
 AM_SECRETS_DIR = re.compile(r"^/etc/alertmanager/secrets/([^/]+)/([^/]+)$")
 POD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"}
 
 
-class RefOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RefOptions(RuleOptions):
     allow: list[str] = Field(
         # the age / PGP key Secrets of Flux's SOPS guide, created by hand before bootstrap
         default_factory=lambda: ["flux-system/sops-age", "flux-system/sops-gpg"],

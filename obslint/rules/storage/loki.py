@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from obslint.findings import Finding
 from obslint.model.loki import LokiConfig
 from obslint.model.storage import values_hidden
-from obslint.rules import RuleContext, rule
+from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.rules.storage.prometheus_retention import _rate
 from obslint.units import DAY, format_bytes, format_duration, try_duration
 
@@ -135,9 +135,7 @@ def loki_retention_not_enforced(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-class LokiRateOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
+class LokiRateOptions(RuleOptions):
     ingest_per_day: str | int | None = Field(
         default=None,
         alias="ingest-per-day",

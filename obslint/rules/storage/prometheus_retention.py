@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from obslint.findings import Finding
 from obslint.model.storage import TSDBStore, values_hidden
-from obslint.rules import RuleContext, rule
+from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.units import DAY, UnitError, format_bytes, format_duration, parse_bytes_any
 
 
@@ -102,9 +102,7 @@ def retention_without_size(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-class ShareOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
+class ShareOptions(RuleOptions):
     max_share: float = Field(
         default=0.85,
         alias="max-share",
@@ -222,9 +220,7 @@ def _rate(raw: str | int | None, field: str) -> int | None:
     return value
 
 
-class CapacityOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
+class CapacityOptions(RuleOptions):
     ingest_per_day: str | int | None = Field(
         default=None,
         alias="ingest-per-day",
