@@ -66,3 +66,24 @@ def test_select_by_family_and_ignore(repo):
     root = repo({"dup.yaml": DUP, "bad.yaml": "a: [\n"})
     assert rule_ids(check(root, select=["CORE"]).findings) == ["CORE001", "CORE002"]
     assert rule_ids(check(root, ignore=["unparseable-file"]).findings) == ["CORE002"]
+
+
+def _rules_with_options() -> list:
+    from obslint.rules import load_rules
+
+    return [r for r in load_rules().all() if r.options is not None]
+
+
+@pytest.mark.parametrize("rule", _rules_with_options(), ids=lambda r: r.id)
+def test_misspelt_rule_option_is_an_error(repo, capsys, rule):
+    """Every options model rejects a key it does not know (a typo must not be ignored silently)."""
+    root = repo({".obslint.yaml": f"options: {{{rule.name}: {{no_such_option_x: 1}}}}\n", "dup.yaml": DUP})
+    assert main(["check", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "no_such_option_x" in err and rule.name in err
+
+
+@pytest.mark.parametrize("rule", _rules_with_options(), ids=lambda r: r.id)
+def test_rule_option_defaults_equal_validated_defaults(rule):
+    """Without options the runner skips validation (model_construct): it must give the same values."""
+    assert rule.options.model_construct().model_dump() == rule.options.model_validate({}).model_dump()
