@@ -4,8 +4,8 @@ A self-contained engine other families can use:
 
 * matchers: the `matchers:` syntax (`name op "value"`, `{a="b",c=~"d"}`, quoting and escapes
   exactly as Alertmanager's classic parser, pkg/labels/parse.go), the legacy `match` /
-  `match_re` maps, and regexes with Go RE2 semantics, translated to Python `re` and anchored
-  as Alertmanager anchors them (`^(?:re)$`, matched against the whole value);
+  `match_re` maps, and regexes with Go RE2 semantics (obslint.goregex), anchored as
+  Alertmanager anchors them (`^(?:re)$`, matched against the whole value);
 * the route tree: receiver, group_by (incl. `...`), group_wait/group_interval/repeat_interval
   and time intervals inherited from the parent; `continue`; the default route;
 * `Route.match(labels)`: Alertmanager's dispatch/route.go `Match`: a route matches when all
@@ -28,10 +28,11 @@ with positions (obslint.load.YMap) can point at the right line.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from obslint.goregex import InvalidGoRegex, UnsupportedGoRegex, compile_go
 
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
@@ -44,320 +45,16 @@ class MatcherError(ValueError):
     pass
 
 
-class UnsupportedRegex(ValueError):
-    """A valid Go regex this translator cannot express faithfully in Python (e.g. \\p{Greek})."""
+def compile_regex(value: str) -> re.Pattern:
+    """A matcher's Go regex as Alertmanager compiles it (`^(?:value)$`, see obslint.goregex).
 
-
-# --- Go RE2 -> Python re ------------------------------------------------------------------
-_POSIX = {
-    "alnum": "0-9A-Za-z",
-    "alpha": "A-Za-z",
-    "ascii": "\\x00-\\x7f",
-    "blank": "\\t ",
-    "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9",
-    "graph": "!-~",
-    "lower": "a-z",
-    "print": " -~",
-    "punct": "!-/:-@\\[-`{-~",
-    "space": "\\t\\n\\v\\f\\r ",
-    "upper": "A-Z",
-    "word": "0-9A-Za-z_",
-    "xdigit": "0-9A-Fa-f",
-}
-# Perl classes in Go are ASCII-only; \s is [\t\n\f\r ] (no \v).
-_PERL_OUT = {
-    "d": "[0-9]",
-    "D": "[^0-9]",
-    "w": "[0-9A-Za-z_]",
-    "W": "[^0-9A-Za-z_]",
-    "s": "[\\t\\n\\f\\r ]",
-    "S": "[^\\t\\n\\f\\r ]",
-}
-_PERL_IN = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
-_SIMPLE_ESC = {"a": "\\x07", "f": "\\f", "t": "\\t", "n": "\\n", "r": "\\r", "v": "\\v"}
-_REPEAT_RE = re.compile(r"\{(\d+)(,(\d*))?\}")
-_FLAGS_RE = re.compile(r"\(\?([imsU]*)(?:-([imsU]*))?(\)|:)")
-
-
-def translate_regex(go: str) -> str:
-    """Translate a Go (RE2) regular expression to an equivalent Python one.
-
-    Raises MatcherError where Go rejects the regex (Python-only constructs such as lookaround
-    and backreferences included) and UnsupportedRegex for valid Go the translation cannot
-    render (Unicode classes, ungreedy mode).
-    Reference: https://pkg.go.dev/regexp/syntax
-    """
-    out: list[str] = []
-    i, n = 0, len(go)
-    multiline = "m" in "".join(m.group(1) for m in _FLAGS_RE.finditer(go))
-    # per open group: number of extra ')' to emit when it closes (flag groups we opened)
-    depth: list[int] = [0]
-    at_group_start = True
-    last_quantifiable = False  # may a quantifier follow here?
-    after_quantifier = lazy = False
-    while i < n:
-        c = go[i]
-        starting = at_group_start
-        at_group_start = False
-        if c == "\\":
-            if i + 1 >= n:
-                raise MatcherError("trailing backslash at end of expression")
-            e = go[i + 1]
-            i += 2
-            if e == "Q":
-                end = go.find("\\E", i)
-                lit = go[i:] if end < 0 else go[i:end]
-                i = n if end < 0 else end + 2
-                out.append("(?:" + re.escape(lit) + ")" if lit else "")
-                last_quantifiable, after_quantifier = bool(lit), False
-                continue
-            if e in _PERL_OUT:
-                out.append(_PERL_OUT[e])
-            elif e in _SIMPLE_ESC:
-                out.append(_SIMPLE_ESC[e])
-            elif e == "z":
-                out.append("\\Z")
-            elif e in "Ab" or e == "B":
-                out.append("\\" + e)
-            elif e == "x":
-                out.append(_hex_escape(go, i))
-                i = _hex_end(go, i)
-            elif e in "01234567":
-                if e != "0" and (i >= n or go[i] not in "01234567"):
-                    raise MatcherError(f"invalid escape sequence: \\{e}")
-                j = i
-                while j < n and j - i < 2 and go[j] in "01234567":
-                    j += 1
-                out.append(f"\\x{int(e + go[i:j], 8):02x}" if int(e + go[i:j], 8) < 256 else "")
-                i = j
-            elif e in "pP":
-                raise UnsupportedRegex("Unicode character classes (\\p) are not supported")
-            elif e.isalnum() or e == "_":
-                raise MatcherError(f"invalid escape sequence: \\{e}")
-            else:
-                out.append(re.escape(e))
-            last_quantifiable, after_quantifier = e not in "AbBz", False
-            continue
-        if c == "[":
-            cls, i = _translate_class(go, i)
-            out.append(cls)
-            last_quantifiable, after_quantifier = True, False
-            continue
-        if c == "(":
-            if go.startswith("(?", i):
-                m = _FLAGS_RE.match(go, i)
-                if go.startswith("(?P<", i):
-                    end = go.find(">", i)
-                    if end < 0 or not re.fullmatch(r"[A-Za-z0-9_]+", go[i + 4 : end]):
-                        raise MatcherError("invalid named capture")
-                    out.append(go[i : end + 1])
-                    i = end + 1
-                    depth.append(0)
-                    at_group_start = True
-                    last_quantifiable = after_quantifier = False
-                    continue
-                if not m or (not m.group(1) and not m.group(2) and m.group(3) == ")"):
-                    raise MatcherError(f"invalid or unsupported Perl syntax: {go[i : i + 3]}")
-                if "U" in (m.group(1) or "") + (m.group(2) or ""):
-                    raise UnsupportedRegex("ungreedy mode (?U) is not supported")
-                flags = m.group(1) + (("-" + m.group(2)) if m.group(2) else "")
-                if m.group(3) == ":":
-                    out.append(f"(?{flags}:" if flags.strip("-") else "(?:")
-                    depth.append(0)
-                    at_group_start = True
-                else:
-                    # (?i) applies to the rest of the current group: render it as a scoped
-                    # group closing with the enclosing one (exact only at a group's start).
-                    if not starting:
-                        raise UnsupportedRegex("flags in the middle of a group are not supported")
-                    if flags.strip("-"):
-                        out.append(f"(?{flags}:")
-                        depth[-1] += 1
-                    at_group_start = True
-                i = m.end()
-                last_quantifiable = after_quantifier = False
-                continue
-            out.append("(")
-            depth.append(0)
-            i += 1
-            at_group_start = True
-            last_quantifiable = after_quantifier = False
-            continue
-        if c == ")":
-            if len(depth) == 1:
-                raise MatcherError("unexpected )")
-            out.append(")" * depth.pop() + ")")
-            i += 1
-            last_quantifiable, after_quantifier = True, False
-            continue
-        if c in "*+?":
-            if after_quantifier:
-                if c == "?" and not lazy:
-                    out.append("?")
-                    lazy = True
-                    i += 1
-                    continue
-                raise MatcherError(f"invalid nested repetition operator: {go[i - 1 : i + 1]}")
-            if not last_quantifiable:
-                raise MatcherError(f"missing argument to repetition operator: {c}")
-            out.append(c)
-            i += 1
-            after_quantifier, lazy, last_quantifiable = True, False, False
-            continue
-        if c == "{":
-            m = _REPEAT_RE.match(go, i)
-            if m:
-                lo = int(m.group(1))
-                hi = lo if m.group(2) is None else (int(m.group(3)) if m.group(3) else None)
-                if lo > 1000 or (hi is not None and (hi > 1000 or hi < lo)):
-                    raise MatcherError(f"invalid repeat count: {m.group(0)}")
-                if after_quantifier:
-                    raise MatcherError(f"invalid nested repetition operator: {m.group(0)}")
-                if not last_quantifiable:
-                    raise MatcherError(f"missing argument to repetition operator: {m.group(0)}")
-                out.append(m.group(0))
-                i = m.end()
-                after_quantifier, lazy, last_quantifiable = True, False, False
-                continue
-            out.append("\\{")
-            i += 1
-            last_quantifiable, after_quantifier = True, False
-            continue
-        if c == "|":
-            out.append("|")
-            i += 1
-            at_group_start = True
-            last_quantifiable = after_quantifier = False
-            continue
-        if c == "$":
-            out.append("$" if multiline else "\\Z")
-            i += 1
-            last_quantifiable, after_quantifier = False, False
-            continue
-        if c == "^":
-            out.append("^")
-            i += 1
-            last_quantifiable, after_quantifier = False, False
-            continue
-        if c == ".":
-            out.append(".")
-        else:
-            out.append(re.escape(c))
-        i += 1
-        last_quantifiable, after_quantifier = True, False
-    if len(depth) != 1:
-        raise MatcherError("missing closing )")
-    out.append(")" * depth[0])
-    return "".join(out)
-
-
-def _hex_end(go: str, i: int) -> int:
-    if i < len(go) and go[i] == "{":
-        end = go.find("}", i)
-        if end < 0:
-            raise MatcherError("invalid escape sequence: \\x{")
-        return end + 1
-    return i + 2
-
-
-def _hex_escape(go: str, i: int) -> str:
-    if i < len(go) and go[i] == "{":
-        end = go.find("}", i)
-        digits = go[i + 1 : end] if end > 0 else ""
-    else:
-        digits = go[i : i + 2]
-        if len(digits) != 2:
-            raise MatcherError("invalid escape sequence: \\x")
-    if not digits or not re.fullmatch(r"[0-9A-Fa-f]+", digits) or int(digits, 16) > 0x10FFFF:
-        raise MatcherError(f"invalid escape sequence: \\x{digits}")
-    return f"\\U{int(digits, 16):08x}"
-
-
-def _translate_class(go: str, i: int) -> tuple[str, int]:
-    """Translate the character class starting at go[i] == '['."""
-    n = len(go)
-    j = i + 1
-    out = ["["]
-    if j < n and go[j] == "^":
-        out.append("^")
-        j += 1
-    first = True
-    while True:
-        if j >= n:
-            raise MatcherError("missing closing ]")
-        c = go[j]
-        if c == "]" and not first:
-            out.append("]")
-            return "".join(out), j + 1
-        first = False
-        if go.startswith("[:", j):
-            end = go.find(":]", j + 2)
-            name = go[j + 2 : end] if end > 0 else ""
-            neg = name.startswith("^")
-            if end < 0 or name.lstrip("^") not in _POSIX:
-                if end >= 0 and re.fullmatch(r"\^?[a-z]+", name):
-                    raise MatcherError(f"invalid character class range: [:{name}:]")
-                out.append("\\[")
-                j += 1
-                continue
-            if neg:
-                raise UnsupportedRegex("negated POSIX classes are not supported")
-            out.append(_POSIX[name])
-            j = end + 2
-            continue
-        if c == "\\":
-            if j + 1 >= n:
-                raise MatcherError("trailing backslash at end of expression")
-            e = go[j + 1]
-            j += 2
-            if e in _PERL_IN:
-                out.append(_PERL_IN[e])
-            elif e in "DWS":
-                raise UnsupportedRegex("negated Perl classes inside brackets are not supported")
-            elif e in _SIMPLE_ESC:
-                out.append(_SIMPLE_ESC[e])
-            elif e == "x":
-                out.append(_hex_escape(go, j))
-                j = _hex_end(go, j)
-            elif e in "pP":
-                raise UnsupportedRegex("Unicode character classes (\\p) are not supported")
-            elif e.isalnum() or e == "_":
-                raise MatcherError(f"invalid escape sequence: \\{e}")
-            else:
-                out.append(re.escape(e))
-            continue
-        if c == "-":
-            # Go: '-' is a range operator between two chars, literal at the ends
-            prev_is_char = len(out) > 1 and out[-1] not in ("[", "^")
-            if j + 1 < n and go[j + 1] != "]" and prev_is_char:
-                out.append("-")
-            else:
-                out.append("\\-")
-            j += 1
-            continue
-        out.append(re.escape(c) if c in "[&~|^" else c)
-        j += 1
-
-
-_REGEX_CACHE: dict[str, re.Pattern] = {}
-
-
-def compile_regex(go: str) -> re.Pattern:
-    """Go regex -> compiled Python pattern, anchored as Alertmanager does (`^(?:re)$`)."""
-    cached = _REGEX_CACHE.get(go)
-    if cached is not None:
-        return cached
-    py = translate_regex(go)
+    Raises MatcherError where Go rejects it and UnsupportedGoRegex where the value is valid Go
+    that cannot be evaluated faithfully here: callers then mark the route `unsupported` and the
+    rules decline to judge it rather than guess."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pattern = re.compile(f"(?:{py})\\Z")
-    except (re.error, OverflowError, RecursionError) as exc:
-        raise MatcherError(f"error parsing regexp: {exc}") from None
-    if len(_REGEX_CACHE) < 4096:
-        _REGEX_CACHE[go] = pattern
-    return pattern
+        return compile_go(value, anchored=True)
+    except InvalidGoRegex as exc:
+        raise MatcherError(str(exc)) from None
 
 
 # --- matchers ------------------------------------------------------------------------------
@@ -384,7 +81,7 @@ class Matcher:
             return v == self.value
         if self.op == "!=":
             return v != self.value
-        hit = self.regex.match(v) is not None  # type: ignore[union-attr]
+        hit = self.regex.search(v) is not None  # type: ignore[union-attr]
         return hit if self.op == "=~" else not hit
 
     def matches(self, labels: Mapping[str, str]) -> bool:
@@ -640,11 +337,11 @@ def _matchers_of(
             anchored = f"^(?:{scalar_str(value)})$"
             try:
                 out.append(Matcher.make(name, "=~", anchored))
-            except UnsupportedRegex as exc:
+            except UnsupportedGoRegex as exc:
                 unsupported = True
                 problems.append(Problem(f"regex of {name}: {exc}", rx, name))
             except MatcherError as exc:
-                problems.append(Problem(f"error parsing regexp {scalar_str(value)!r}: {exc}", rx, name))
+                problems.append(Problem(str(exc), rx, name))
     elif rx is not None:
         problems.append(Problem(f"{k_re} must be a map of label names to regexes", data, k_re))
     new = data.get(k_new)
@@ -655,7 +352,7 @@ def _matchers_of(
                 continue
             try:
                 out.extend(parse_matchers(line))
-            except UnsupportedRegex as exc:
+            except UnsupportedGoRegex as exc:
                 unsupported = True
                 problems.append(Problem(f"matcher {line!r}: {exc}", new, idx))
             except MatcherError as exc:
@@ -952,7 +649,7 @@ def implies_one(b: Matcher, a: Matcher) -> bool:
     if b.op == "!=" and a.op == "!=" and b.value == a.value:
         return True
     if b.op == "!~" and a.op == "!=":
-        return b.regex is not None and b.regex.match(a.value) is not None
+        return b.regex is not None and b.regex.search(a.value) is not None
     if b.op == "!=" and a.op == "!~":
         avals = finite_values(Matcher.make(a.name, "=~", a.value))
         return avals == {b.value}

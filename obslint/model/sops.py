@@ -11,9 +11,9 @@ Facts used here (getsops/sops `config/config.go`, v3.11):
   encrypted_comment_regex, unencrypted_comment_regex per rule; without any, every value is
   encrypted except keys ending in `_unencrypted`.
 
-Go regexps are translated to Python `re` by `go_regex`; syntax that Python cannot express the
-same way (Unicode classes, ungreedy mode) or that may backtrack badly is refused with a reason
-instead of being guessed.
+Go regexps are evaluated by `go_regex` (obslint.goregex, unanchored like sops' MatchString);
+syntax that cannot be evaluated the same way (Unicode scripts, nested repetition that may
+backtrack badly) is refused with a reason instead of being guessed.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from obslint.goregex import GoRegexError, compile_go
 from obslint.index import Index, provider
 from obslint.load import SourceFile, YMap
 
@@ -59,177 +60,11 @@ def is_enc(value: Any) -> bool:
     return isinstance(value, str) and bool(ENC_RE.match(value))
 
 
-# --- Go RE2 -> Python re ------------------------------------------------------------------------
-
-_POSIX = {
-    "alnum": "0-9A-Za-z",
-    "alpha": "A-Za-z",
-    "ascii": "\\x00-\\x7f",
-    "blank": "\\t ",
-    "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9",
-    "graph": "!-~",
-    "lower": "a-z",
-    "print": " -~",
-    "punct": "!-/:-@\\[-`{-~",
-    "space": "\\t\\n\\v\\f\\r ",
-    "upper": "A-Z",
-    "word": "0-9A-Za-z_",
-    "xdigit": "0-9A-Fa-f",
-}
-
-
-class GoRegexError(ValueError):
-    """The pattern is not valid RE2 (`invalid`: sops itself refuses it), or is valid RE2 that
-    cannot be evaluated the same way in Python (`invalid` False)."""
-
-    def __init__(self, message: str, invalid: bool = True):
-        super().__init__(message)
-        self.invalid = invalid
-
-
-def _translate(pattern: str) -> str:
-    out: list[str] = []
-    # One frame per open group: how many scoped-flag groups we opened inside it, and their text.
-    frames: list[list[str]] = [[]]
-    i, n = 0, len(pattern)
-    in_class = False
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            if i + 1 >= n:
-                raise GoRegexError("trailing backslash")
-            d = pattern[i + 1]
-            if d == "Q":
-                end = pattern.find("\\E", i + 2)
-                lit = pattern[i + 2 :] if end < 0 else pattern[i + 2 : end]
-                out.append(re.escape(lit) if not in_class else "".join("\\" + ch for ch in lit))
-                i = n if end < 0 else end + 2
-                continue
-            if d in "pP":
-                raise GoRegexError("Unicode character classes (\\p) are not supported", invalid=False)
-            if d.isdigit() and d != "0":
-                raise GoRegexError("backreferences are not valid RE2")
-            if d == "z":
-                out.append("\\Z")
-            elif d == "Z":
-                raise GoRegexError("\\Z is not valid RE2 (use \\z)")
-            elif d == "x" and i + 2 < n and pattern[i + 2] == "{":
-                end = pattern.find("}", i + 3)
-                if end < 0:
-                    raise GoRegexError("unterminated \\x{...}")
-                try:
-                    out.append(re.escape(chr(int(pattern[i + 3 : end], 16))))
-                except ValueError:
-                    raise GoRegexError("invalid \\x{...} escape") from None
-                i = end + 1
-                continue
-            else:
-                out.append(c + d)
-            i += 2
-            continue
-        if in_class:
-            if c == "[" and pattern.startswith("[:", i):
-                end = pattern.find(":]", i + 2)
-                name = pattern[i + 2 : end] if end > 0 else ""
-                neg = name.startswith("^")
-                body = _POSIX.get(name.lstrip("^"))
-                if body is None:
-                    raise GoRegexError(f"unknown character class [:{name}:]")
-                if neg:
-                    raise GoRegexError("negated POSIX classes are not supported", invalid=False)
-                out.append(body)
-                i = end + 2
-                continue
-            if c == "]":
-                in_class = False
-            elif c in "[&~|":
-                out.append("\\" + c)
-                i += 1
-                continue
-            out.append(c)
-            i += 1
-            continue
-        if c == "[":
-            in_class = True
-            out.append(c)
-            i += 1
-            if i < n and pattern[i] == "^":
-                out.append("^")
-                i += 1
-            if i < n and pattern[i] == "]":  # a leading ] is literal
-                out.append("\\]")
-                i += 1
-            continue
-        if c == "(":
-            if pattern.startswith("(?", i):
-                m = re.match(r"\(\?([imsU-]*)(\)|:)", pattern[i:])
-                if m:
-                    flags, kind = m.group(1), m.group(2)
-                    if "U" in flags:
-                        raise GoRegexError("ungreedy mode (?U) is not supported", invalid=False)
-                    if not flags.replace("-", "") or flags.endswith("-"):
-                        raise GoRegexError(f"invalid flag group {m.group(0)}")
-                    if kind == ":":
-                        out.append(f"(?{flags}:")
-                        frames.append([])
-                    else:  # (?flags): applies to the rest of the current group
-                        opener = f"(?{flags}:"
-                        out.append(opener)
-                        frames[-1].append(opener)
-                    i += m.end()
-                    continue
-                m = re.match(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>", pattern[i:])
-                if m:
-                    out.append(f"(?P<{m.group(1)}>")
-                    frames.append([])
-                    i += m.end()
-                    continue
-                raise GoRegexError("lookarounds and other (?...) groups are not valid RE2")
-            out.append("(")
-            frames.append([])
-            i += 1
-            continue
-        if c == ")":
-            if len(frames) <= 1:
-                raise GoRegexError("unbalanced parenthesis")
-            out.append(")" * len(frames.pop()))
-            out.append(")")
-            i += 1
-            continue
-        if c == "|":
-            openers = frames[-1]
-            out.append(")" * len(openers) + "|" + "".join(openers))
-            i += 1
-            continue
-        if c in "*+?}" and i + 1 < n and pattern[i + 1] == "+":
-            raise GoRegexError("possessive quantifiers are not valid RE2")
-        out.append(c)
-        i += 1
-    if in_class:
-        raise GoRegexError("unterminated character class")
-    if len(frames) != 1:
-        raise GoRegexError("missing closing parenthesis")
-    out.append(")" * len(frames[0]))
-    return "".join(out)
-
-
-_NESTED_QUANT = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)[*+{]")
-
-
 def go_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a Go RE2 pattern as an equivalent Python pattern, or raise GoRegexError."""
-    if not isinstance(pattern, str):
-        raise GoRegexError("not a string")
-    translated = _translate(pattern)
-    # RE2 runs in linear time; Python backtracks. Refuse a quantified group that itself holds
-    # an unbounded quantifier (`(a+)+`), the classic catastrophic shape.
-    if _NESTED_QUANT.search(translated):
-        raise GoRegexError("nested repetition may backtrack exponentially in Python; not evaluated", invalid=False)
-    try:
-        return re.compile(translated)
-    except re.error as exc:
-        raise GoRegexError(f"invalid regular expression: {exc}") from None
+    """A `.sops.yaml` regex as sops evaluates it: Go's MatchString, a search (not anchored).
+    Raises GoRegexError: `invalid` when sops itself refuses the pattern, else a pattern this
+    module cannot evaluate faithfully (callers then decline to judge and say so)."""
+    return compile_go(pattern, anchored=False)
 
 
 # --- .sops.yaml -----------------------------------------------------------------------------------

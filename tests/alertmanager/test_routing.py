@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from obslint.goregex import UnsupportedGoRegex
 from obslint.routing import (
     Matcher,
     MatcherError,
-    UnsupportedRegex,
     build_route,
     compile_regex,
     format_duration,
@@ -110,66 +110,32 @@ def test_parse_matchers_list_braces_and_quoted_commas():
         parse_matchers("a=b,,c=d")
 
 
-@pytest.mark.parametrize(
-    ("regex", "yes", "no"),
-    [
-        ("abc", ["abc"], ["abcd", "xabc", "abc\n"]),
-        ("a$", ["a"], ["a\n"]),
-        ("(?i)ab", ["AB", "aB"], ["abc"]),
-        ("a{,2}", ["a{,2}"], ["a", "aa"]),
-        ("[[:digit:]]+", ["123"], ["12a"]),
-        (r"\Qa.b\E", ["a.b"], ["axb"]),
-        (r"\d+", ["42"], ["٤٢"]),
-        (r"\w+", ["a_1"], ["é"]),
-        (r"\s", [" ", "\t"], ["\v"]),
-        (r"x\z", ["x"], ["x\n"]),
-        ("a|b", ["a", "b"], ["ab"]),
-        ("a.c", ["abc"], ["a\nc"]),
-        ("(?s)a.c", ["a\nc"], []),
-        ("[^a]", ["b", "\n"], ["a"]),
-        (r"\x41\x{42}", ["AB"], []),
-        ("a*?b", ["aab"], []),
-        ("[]a]+", ["]a"], ["b"]),
-        ("[a-]+", ["a-"], ["b"]),
-        (".*", ["", "anything"], []),
-    ],
-)
-def test_go_regex_semantics(regex, yes, no):
-    m = Matcher.make("l", "=~", regex)
-    for v in yes:
-        assert m.matches_value(v), (regex, v)
-    for v in no:
-        assert not m.matches_value(v), (regex, v)
-
-
-@pytest.mark.parametrize(
-    "regex",
-    [
-        "(?=a)",
-        "(?!a)",
-        "(?<=a)b",
-        r"(a)\1",
-        "a**",
-        "a*+",
-        "(?>a)",
-        "(?#c)",
-        "a{2}{3}",
-        "a{1001}",
-        r"\Z",
-        "(",
-        "a)",
-        "*a",
-        "[a",
-    ],
-)
-def test_regex_go_rejects(regex):
-    with pytest.raises(MatcherError):
-        compile_regex(regex)
-
-
-def test_regex_unsupported_is_distinct():
-    with pytest.raises(UnsupportedRegex):
+def test_matcher_regexes_are_anchored_go_regexes():
+    """Regex semantics are tested in tests/core/test_goregex.py; here the routing contract."""
+    m = Matcher.make("l", "=~", "crit.*|warn")
+    assert m.matches_value("critical") and m.matches_value("warn")
+    assert not m.matches_value("xcritical") and not m.matches_value("warning")
+    assert Matcher.make("l", "!~", "a|b").matches({"l": "c"})
+    with pytest.raises(MatcherError, match="missing closing"):
+        compile_regex("(a")
+    with pytest.raises(UnsupportedGoRegex):
         compile_regex(r"\p{Greek}")
+
+
+def test_unsupported_regex_marks_the_route_and_inhibit_rule():
+    route = build_route({"receiver": "a", "matchers": ['l=~"\\p{Greek}"'], "match_re": {"m": "(x+)+"}})
+    assert route.unsupported and route.matchers == []
+    messages = sorted(p.message for p in route.problems)
+    assert messages[0].startswith("matcher ") and "Greek" in messages[0]
+    assert messages[1].startswith("regex of m: nested repetition")
+    cfg = load_config(
+        {
+            "route": {"receiver": "a"},
+            "receivers": [{"name": "a"}],
+            "inhibit_rules": [{"source_matchers": ['l=~"\\p{Greek}"'], "target_match": {"x": "y"}}],
+        }
+    )
+    assert cfg.inhibit_rules[0].unsupported
 
 
 def test_durations():
