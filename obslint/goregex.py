@@ -1,4 +1,4 @@
-"""Go regular expressions (RE2 syntax, Go's regexp package) evaluated with Python's `re`.
+r"""Go regular expressions (RE2 syntax, Go's regexp package) evaluated with Python's `re`.
 
 Two families read Go regexps: Alertmanager matchers (obslint.routing: Alertmanager compiles
 `^(?:re)$`, so the whole value must match) and `.sops.yaml` creation rules (obslint.model.sops:
@@ -12,16 +12,16 @@ whose meaning does not depend on Python's defaults:
 * flags `i`, `m`, `s`, `U` as `(?flags)` (for the rest of the current group, across `|`: Go
   restores the flags only at the group's `)`) and `(?flags:re)`, with `-` to clear. The
   translator tracks the flags itself and renders each atom for the flags in force: `.` is
-  `[^\\n]` or any character, `^`/`$` are text or line anchors, `U` swaps greedy and lazy
+  `[^\n]` or any character, `^`/`$` are text or line anchors, `U` swaps greedy and lazy
   repetition, `i` wraps the atom in `(?i:...)`;
-* `^ $ \\A \\z \\b \\B` (Go's `\\b` is ASCII: a word character is [0-9A-Za-z_]; written as
-  lookarounds because Python's `\\B` never matches an empty string, Go's does);
-* Perl classes `\\d \\s \\w` and negations (ASCII only; `\\s` is [\\t\\n\\f\\r ], no `\\v`), POSIX
-  classes `[[:alpha:]]` and `[[:^alpha:]]`, Unicode general categories `\\pL`, `\\p{Lu}`,
-  `\\PN`, `\\p{^Greek}`-style negation and `\\p{Any}`; classes are computed as code-point
-  ranges, so `[^\\D_]`, `[\\d-z]` or `[[:^alpha:]0-3]` come out exact;
-* escapes: `\\a \\f \\t \\n \\r \\v`, octal `\\0`, `\\123`, hex `\\x41`, `\\x{10FFFF}`, any escaped
-  ASCII punctuation (`\\_` too), `\\Q...\\E` (each character a literal, so `\\Qab\\E*` repeats `b`);
+* `^ $ \A \z \b \B` (Go's `\b` is ASCII: a word character is [0-9A-Za-z_]; written as
+  lookarounds because Python's `\B` never matches an empty string, Go's does);
+* Perl classes `\d \s \w` and negations (ASCII only; `\s` is [\t\n\f\r ], no `\v`), POSIX
+  classes `[[:alpha:]]` and `[[:^alpha:]]`, Unicode general categories `\pL`, `\p{Lu}`,
+  `\PN`, `\p{^Lu}` negation and `\p{Any}`; classes are computed as code-point
+  ranges, so `[^\D_]`, `[\d-z]` or `[[:^alpha:]0-3]` come out exact;
+* escapes: `\a \f \t \n \r \v`, octal `\0`, `\123`, hex `\x41`, `\x{10FFFF}`, any escaped
+  ASCII punctuation (`\_` too), `\Q...\E` (each character a literal, so `\Qab\E*` repeats `b`);
 * repetition `* + ? {n} {n,} {n,m}` and lazy forms; Go's limits: a count above 1000, or
   nested counts whose product exceeds 1000 (`(a{100}){20}`), are invalid;
 * groups `(re)`, `(?:re)`, named `(?P<name>re)` and `(?<name>re)` (the latter since Go 1.22:
@@ -31,10 +31,10 @@ whose meaning does not depend on Python's defaults:
 Two errors, both GoRegexError:
 
 * InvalidGoRegex: Go refuses the pattern (message in Go's words): Python-only syntax such as
-  lookarounds, backreferences, `\\Z`, possessive `a*+`, atomic or comment groups included;
+  lookarounds, backreferences, `\Z`, possessive `a*+`, atomic or comment groups included;
 * UnsupportedGoRegex: valid Go that this module cannot evaluate the same way. Callers must
   decline (treat the answer as unknown and say so), never guess. Declined: Unicode scripts
-  and other `\\p` names (`\\p{Greek}`, `\\pC`, `\\p{Letter}`: their sets or their very validity
+  and other `\p` names (`\p{Greek}`, `\pC`, `\p{Letter}`: their sets or their very validity
   depend on the Go version), a repeated group that itself holds a variable repetition
   (`(a+)+`: RE2 runs in linear time, Python's backtracking can take exponential time), groups
   nested more than 100 deep and patterns near Go's size limit.
@@ -640,15 +640,22 @@ def translate(pattern: str, *, anchored: bool = False) -> str:
     return top.text
 
 
-@functools.lru_cache(maxsize=4096)
 def compile_go(pattern: str, *, anchored: bool) -> re.Pattern[str]:
-    """A compiled Python pattern that matches what Go's regexp matches.
+    """A compiled Python pattern that matches what Go's regexp matches (cached).
 
     anchored=True: Alertmanager's `^(?:pattern)$` (the value must match whole);
     anchored=False: a search, like Go's MatchString (sops path_regex, encrypted_regex).
     Use `.search()` on the result, as Go's MatchString searches: even anchored, `.match()`
     differs when the pattern's own parentheses split the anchoring (`a)|(b` matches "xb").
+    Raises InvalidGoRegex or UnsupportedGoRegex (both GoRegexError).
     """
+    if not isinstance(pattern, str):
+        raise InvalidGoRegex("not a string", repr(pattern))
+    return _compile(pattern, bool(anchored))
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(pattern: str, anchored: bool) -> re.Pattern[str]:
     text = translate(pattern, anchored=anchored)
     try:
         return re.compile(text)

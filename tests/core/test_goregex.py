@@ -244,6 +244,7 @@ def test_invalid_in_go(regex, code):
         "a*(?i)*",  # Go: (a*)*
         "((x{1,3})){2}",
         "(" * 101 + "a" + ")" * 101,
+        "(" + "a" * 4000 + "){1000}",  # past Go's compiled-size budget (parse.go maxSize)
     ],
 )
 def test_declined_not_guessed(regex):
@@ -265,9 +266,10 @@ def test_compile_is_cached_per_anchoring():
     assert not full("a|b", "xa") and found("a|b", "xa")
 
 
-def test_not_a_string():
+@pytest.mark.parametrize("value", [None, 3, ["a"]])
+def test_not_a_string(value):
     with pytest.raises(InvalidGoRegex):
-        translate(None)  # type: ignore[arg-type]
+        compile_go(value, anchored=False)  # type: ignore[arg-type]
 
 
 # --- against Go's regexp package (amtool) ---------------------------------------------------
