@@ -8,8 +8,14 @@ Provider ``"flux.graph"`` -> `FluxGraph`:
   this repository applies its `path`: through `kustomization.yaml` resources/components
   recursively, or, when the directory has none, every manifest below it (what Flux's generated
   kustomization does: a sub-directory with its own kustomization.yaml is taken as a whole);
+- the source: a GitRepository of this repository, or an OCIRepository / ExternalArtifact that
+  packages it (the artifact's root may be a sub-directory, e.g. `./kubernetes`); Buckets and
+  other sources are foreign content, never placed;
 - the effective namespace of each object: Flux `targetNamespace`, else the outermost
-  kustomization.yaml `namespace:` on the include path, else `metadata.namespace`;
+  kustomization.yaml `namespace:` on the include path, else `metadata.namespace`; an object no
+  Flux Kustomization places still gets the namespace of the kustomization.yaml tree it is in;
+- kustomize builds (`builds`) and the `configurations:` nameReference entries of each
+  kustomization.yaml, to tell whether a hashed generator name is rewritten in a field;
 - clusters: a repo with several `clusters/<name>/` trees has one self-applying root
   Kustomization per cluster (flux-system applies its own path); names are resolved only
   within the clusters an object belongs to, so same-named Kustomizations of two clusters are
