@@ -21,7 +21,6 @@ from obslint.tools import PREFETCH
 UNUSED_SUPPRESSION = "CORE003"
 
 
-
 @dataclass
 class RunResult:
     root: str

@@ -33,7 +33,7 @@ rule templates).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -865,6 +865,43 @@ def possible_routes(root: Route, alert: KnownAlert) -> list[Route]:
             out.append(node)
         stack.extend(reversed(pending))
     return out
+
+
+def group_alerts(
+    matchers: Iterable[Any], alerts: Iterable[KnownAlert], scope: Callable[[KnownAlert], Any] | None = None
+) -> list[list[KnownAlert]]:
+    """The alerts grouped so that each of the matchers gives every member of a group the same
+    verdict (matcher_verdict); members of a group therefore route alike through a tree of them.
+
+    Rule files often hold thousands of alerts that differ only in `alertname` while the routes
+    look at `severity` and `team`: routing one representative per group keeps the route checks
+    proportional to the distinct verdicts, not to the number of alerts. A matcher's verdict only
+    depends on the alert's value (or name prefix) for the matcher's label, so it is computed once
+    per distinct value. `scope` adds a key of its own (alerts that must not share a group).
+    """
+    by_name: dict[str, list[Any]] = {}
+    for m in dict.fromkeys(matchers):  # the same matcher in many configs is evaluated once
+        by_name.setdefault(m.name, []).append(m)
+    names = sorted(by_name)
+    memo: dict[tuple, tuple] = {}
+    groups: dict[tuple, list[KnownAlert]] = {}
+    for alert in alerts:
+        labels, prefixes = alert.labels, alert.prefixes
+        key: list[Any] = [scope(alert)] if scope is not None else []
+        for name in names:
+            value = labels.get(name)
+            seen = (name, value, None if value is not None else prefixes.get(name))
+            verdicts = memo.get(seen)
+            if verdicts is None:
+                verdicts = memo[seen] = tuple(matcher_verdict(m, alert) for m in by_name[name])
+            key.append(verdicts)
+        groups.setdefault(tuple(key), []).append(alert)
+    return list(groups.values())
+
+
+def tree_matchers(root: Route) -> list[Any]:
+    """Every matcher of the route tree."""
+    return [m for node in root.walk() for m in node.matchers]
 
 
 def can_reach(route: Route, alert: KnownAlert) -> bool:

@@ -12,7 +12,7 @@ Every semantic check of the PROM family works on the AST, never on the expressio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -64,6 +64,25 @@ def parsed(entry: Any) -> tuple[Any, str | None]:
         result = (ast, err)
     entry.__dict__["_parsed"] = result
     return result
+
+
+@lru_cache(maxsize=16384)
+def _analysis(fn: Callable[[Any], Any], expr: str) -> Any:
+    return fn(parse(expr)[0])
+
+
+def analysis(entry: Any, fn: Callable[[Any], Any]) -> Any:
+    """fn(entry.ast), computed once per distinct expression text: the AST is shared between equal
+    expressions (see `parse`), so what is derived from it can be too. fn must be a module-level
+    function returning an immutable value; None when the entry has no AST."""
+    if parsed(entry)[0] is None:
+        return None
+    return _analysis(fn, entry.expr)
+
+
+def metric_name_list(node: Any) -> tuple[tuple[str, Any], ...]:
+    """metric_names as a tuple (for `analysis`)."""
+    return tuple(metric_names(node))
 
 
 def children(node: Any) -> list[Any]:

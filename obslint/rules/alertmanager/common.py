@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from obslint.findings import Loc
-from obslint.index import Index
-from obslint.model.alertmanager import AMSource, KnownAlert, node_loc
+from obslint.index import Index, provider
+from obslint.model.alertmanager import AMSource, KnownAlert, group_alerts, node_loc, tree_matchers
 from obslint.routing import Route
 
 DEPLOYED = ("helm-values", "alertmanager-secret")
@@ -25,16 +25,41 @@ def routed_sources(index: Index) -> list[AMSource]:
     return deployed or all_sources
 
 
+def _delivered(alert: KnownAlert, src: AMSource) -> bool:
+    """Chart-default alerts only reach the config of their own release."""
+    if alert.origin != "kps-default":
+        return True
+    if src.release is not None:
+        return alert.release is src.release
+    return src.origin not in DEPLOYED
+
+
 def alerts_for(index: Index, src: AMSource) -> list[KnownAlert]:
-    """Alerts that reach this config: chart-default alerts only from its own release."""
-    out = []
-    for alert in index.get("alerts.universe"):
-        if alert.origin == "kps-default" and src.release is not None and alert.release is not src.release:
-            continue
-        if alert.origin == "kps-default" and src.release is None and src.origin in DEPLOYED:
-            continue
-        out.append(alert)
-    return out
+    """Alerts that reach this config."""
+    return [a for a in index.get("alerts.universe") if _delivered(a, src)]
+
+
+@provider("alertmanager.alert_groups")
+def _alert_groups(index: Index) -> list[list[KnownAlert]]:
+    """The alert universe grouped once (group_alerts) over the matchers of every routed config's
+    routes and inhibit rules, and by the configs an alert is delivered to. The per-config route
+    checks then take one representative per group: the work grows with alerts + configs * groups,
+    not with alerts * configs, which is quadratic in a repository of many clusters."""
+    matchers: list[Any] = []
+    for src in routed_sources(index):
+        if src.route is not None:
+            matchers.extend(tree_matchers(src.route))
+        for inhibit in src.config.inhibit_rules:
+            if not inhibit.unsupported:
+                matchers.extend((*inhibit.source, *inhibit.target))
+    return group_alerts(
+        matchers, index.get("alerts.universe"), scope=lambda a: (a.origin == "kps-default", id(a.release))
+    )
+
+
+def alert_groups_for(index: Index, src: AMSource) -> list[list[KnownAlert]]:
+    """The groups of `alertmanager.alert_groups` whose alerts reach this config (non-empty lists)."""
+    return [g for g in index.get("alertmanager.alert_groups") if _delivered(g[0], src)]
 
 
 def route_loc(src: AMSource, route: Route, key: Any = None) -> Loc:

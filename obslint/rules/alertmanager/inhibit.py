@@ -8,7 +8,13 @@ from obslint.findings import Finding
 from obslint.model.alertmanager import from_chart_default, matchers_verdict, node_loc
 from obslint.routing import unsatisfiable
 from obslint.rules import RuleContext, rule
-from obslint.rules.alertmanager.common import HR_EXAMPLE, RULE_EXAMPLE, alerts_for, routed_sources, sources
+from obslint.rules.alertmanager.common import (
+    HR_EXAMPLE,
+    RULE_EXAMPLE,
+    alert_groups_for,
+    routed_sources,
+    sources,
+)
 from obslint.rules.alertmanager.routes import NoKnownAlertOptions, unknown_alertname_is_typo
 
 _RECEIVERS = """\
@@ -113,18 +119,20 @@ def inhibit_no_known_alert(ctx: RuleContext) -> Iterator[Finding]:
     if ctx.options is not None and ctx.options.external_alerts:
         return
     for src in routed_sources(ctx.index):
-        alerts = alerts_for(ctx.index, src)
-        if not alerts:
+        groups = alert_groups_for(ctx.index, src)
+        if not groups:
             continue
+        reps = [g[0] for g in groups]  # alike for every matcher below
         for rule_ in src.config.inhibit_rules:
             if rule_.unsupported or from_chart_default(rule_.data):
                 continue
             for side, ms in (("source", rule_.source), ("target", rule_.target)):
                 if not ms or unsatisfiable(ms) is not None:
                     continue
-                if all(matchers_verdict(ms, a) is False for a in alerts):
+                if all(matchers_verdict(ms, a) is False for a in reps):
                     others = [m for m in ms if m.name != "alertname"]
-                    by_labels = all(matchers_verdict(others, a) is False for a in alerts)
+                    by_labels = all(matchers_verdict(others, a) is False for a in reps)
+                    alerts = [a for g in groups for a in g]
                     if not by_labels and unknown_alertname_is_typo(ms, alerts) is not True:
                         continue
                     text = ",".join(str(m) for m in ms)

@@ -9,7 +9,7 @@ from typing import Any
 
 from obslint.findings import Finding
 from obslint.index import Index
-from obslint.model.promql import Labels, output_labels
+from obslint.model.promql import Labels, analysis, output_labels
 from obslint.model.rulegroups import RuleEntry, all_rules
 from obslint.rules import RuleContext, rule
 
@@ -212,7 +212,7 @@ def label_aggregated_away(ctx: RuleContext) -> Iterator[Finding]:
     for entry in all_rules(ctx.index):
         if entry.kind != "alert" or entry.ast is None:
             continue
-        out = output_labels(entry.ast)
+        out = analysis(entry, output_labels)
         if out.open and not out.dropped:
             continue  # a plain selector keeps every label: nothing certainly dropped
         reported: set[str] = set()

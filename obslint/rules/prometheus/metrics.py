@@ -10,7 +10,7 @@ from importlib import resources
 import yaml
 
 from obslint.findings import Finding
-from obslint.model.promql import metric_names
+from obslint.model.promql import analysis, metric_name_list
 from obslint.model.rulegroups import all_rules
 from obslint.rules import RuleContext, rule
 
@@ -127,7 +127,7 @@ def removed_metric(ctx: RuleContext) -> Iterator[Finding]:
         ast = entry.ast
         if ast is None:
             continue
-        names = {name for name, _ in metric_names(ast)}
+        names = {name for name, _ in analysis(entry, metric_name_list)}
         reported: set[str] = set()
         for name in sorted(names):
             if name in reported or name in recorded:
