@@ -342,3 +342,29 @@ def test_ambiguous_artifact_path_follows_the_root_of_the_same_source(repo):
     index = index_of(repo(files))
     [k] = index.get("flux.graph").kustomizations
     assert not k.local
+
+
+def test_odd_values_do_not_crash(repo):
+    files = {
+        "gen.yaml": "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\n"
+        "metadata: {name: g, namespace: flux-system}\n"
+        "spec: {sources: [1, {alias: [x]}, {alias: r, name: n}], artifacts: [x, {name: a, copy: [1, {from: 2},"
+        " {from: '@r/x/', to: '@artifact/'}, {from: '@zz/y/', to: '@artifact/y/'}]}, {name: b, copy: x}]}\n",
+        "ks.yaml": ks_from("a", "./x", "ExternalArtifact", "a")
+        + "---\n"
+        + ks_from("b", "./y", "ExternalArtifact", "b")
+        + "---\n"
+        + ks_from("c", "./z", "OCIRepository", "nowhere"),
+        "app/kustomization.yaml": "resources: [a.yaml]\nconfigurations: [c1.yaml, c2.yaml, c3.yaml]\n",
+        "app/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+        "app/c1.yaml": "nameReference: [1, {kind: [x]},"
+        " {kind: ConfigMap, fieldSpecs: [1, {path: 2}, {path: a, kind: 3}]}]\n",
+        "app/c2.yaml": "- just a list\n",
+        "app/c3.yaml": "nameReference: {kind: ConfigMap}\n",
+    }
+    index = index_of(repo(files))
+    g = index.get("flux.graph")
+    assert len(g.kustomizations) == 3
+    assert [r.path for r in g.kustomize_files["app"].name_refs] == ["a"]
+    result = check(repo(files))
+    assert not result.errors, result.errors
