@@ -346,3 +346,31 @@ def test_implies_and_unsatisfiable_are_sound_on_random_sets():
             claimed_unsat += 1
             assert not any(all(m.matches(ls) for m in ma + mb) for ls in label_sets), (ma, mb)
     assert claimed_implies > 50 and claimed_unsat > 10
+
+
+def test_grouped_alerts_route_alike():
+    """group_alerts: every member of a group gets the same verdict from every matcher of the tree,
+    so the same possible routes as its representative (the routing rules only route that one)."""
+    from obslint.model.alertmanager import KnownAlert, group_alerts, matcher_verdict, possible_routes, tree_matchers
+
+    rng = random.Random(7)
+    for _ in range(200):
+        root = build_route({"receiver": "d", "routes": [_random_route(rng, 1, ["a", "b"]) for _ in range(3)]})
+        alerts = []
+        for i in range(40):
+            labels = {k: v for k, v in _random_labels(rng).items() if rng.random() < 0.7}
+            prefixes = {rng.choice(NAMES): rng.choice(["a", "x", ""])} if rng.random() < 0.2 else {}
+            alerts.append(KnownAlert(f"a{i}", labels, frozenset(), "rule", None, prefixes=prefixes))
+        matchers = tree_matchers(root)
+        groups = group_alerts(matchers, alerts)
+        assert sorted(a.name for g in groups for a in g) == sorted(a.name for a in alerts)
+        for group in groups:
+            want = [id(r) for r in possible_routes(root, group[0])]
+            for member in group:
+                assert [matcher_verdict(m, member) for m in matchers] == [
+                    matcher_verdict(m, group[0]) for m in matchers
+                ]
+                assert [id(r) for r in possible_routes(root, member)] == want
+        # a scope keeps alerts apart even when they route alike
+        scoped = group_alerts(matchers, alerts, scope=lambda a: a.name)
+        assert len(scoped) == len(alerts)
