@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from obslint.findings import Finding
@@ -23,15 +24,17 @@ _REF_RE = re.compile(
 _STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
 
 
-@dataclass
+@dataclass(frozen=True)
 class LabelRef:
     name: str
     offset: int  # character offset in the template text
     guarded: bool  # inside (or the condition of) an `if`/`with` on that label
 
 
-def template_label_refs(text: str) -> list[LabelRef]:
-    """Every `$labels.x` / `.Labels.x` / `index $labels "x"` in a Go template, with if/with guards."""
+@lru_cache(maxsize=8192)
+def template_label_refs(text: str) -> tuple[LabelRef, ...]:
+    """Every `$labels.x` / `.Labels.x` / `index $labels "x"` in a Go template, with if/with guards.
+    (Cached: the same annotation text recurs across generated and per-cluster rules.)"""
     refs: list[LabelRef] = []
     scopes: list[set[str]] = []
     for m in _ACTION_RE.finditer(text):
@@ -56,7 +59,7 @@ def template_label_refs(text: str) -> list[LabelRef]:
         guarded = set().union(*scopes) if scopes else set()
         for name, off in names:
             refs.append(LabelRef(name, off, name in guarded))
-    return refs
+    return tuple(refs)
 
 
 # --- the rule -------------------------------------------------------------------------------------
@@ -209,6 +212,7 @@ def _missed_route(
 def label_aggregated_away(ctx: RuleContext) -> Iterator[Finding]:
     routes: list[Any] | None = None
     external: set[str] | None = None
+    namespaces: dict[int, str | None] = {}  # per rule set
     for entry in all_rules(ctx.index):
         if entry.kind != "alert" or entry.ast is None:
             continue
@@ -238,7 +242,10 @@ def label_aggregated_away(ctx: RuleContext) -> Iterator[Finding]:
             external = _external_labels(ctx.index)
         if not routes:
             continue
-        missed = _missed_route(entry, out, external or set(), routes, _rule_namespace(ctx.index, entry))
+        rs = entry.group.ruleset
+        if id(rs) not in namespaces:
+            namespaces[id(rs)] = _rule_namespace(ctx.index, entry)
+        missed = _missed_route(entry, out, external or set(), routes, namespaces[id(rs)])
         if missed is not None and missed[0] not in reported:
             label, route = missed
             yield Finding(

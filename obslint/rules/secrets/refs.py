@@ -206,7 +206,8 @@ def collect_refs(index: Index) -> list[SecretRef]:
                 found = _selector_name(container)
                 if found and not optional:
                     refs.append(SecretRef(found[0], ns, found[1], what))
-        elif obj.group == "monitoring.coreos.com":
+        elif obj.group == "monitoring.coreos.com" and obj.kind != "PrometheusRule":
+            # (a PrometheusRule references no Secret, and its rule labels may well be {name, key})
             ns = _namespace_of(index, obj)
             mounted = obj.spec.get("secrets")
             if obj.kind in ("Alertmanager", "Prometheus") and isinstance(mounted, list):
