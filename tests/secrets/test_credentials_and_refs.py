@@ -188,3 +188,20 @@ def test_operator_created_secrets_count(repo):
     assert fired(repo({"d.yaml": deploy}), "SEC006")
     cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\n  namespace: db\nspec: {}\n"
     assert not fired(repo({"d.yaml": deploy, "c.yaml": cluster}), "SEC006")
+
+
+def test_monitoring_key_selectors_but_not_prometheus_rule_labels(repo):
+    """A ServiceMonitor's {name, key} is a Secret key selector; a PrometheusRule's labels are not."""
+    rule = (
+        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: r\n  namespace: monitoring\n"
+        "spec:\n  groups:\n    - name: g\n      rules:\n        - alert: A\n          expr: up == 0\n"
+        "          labels:\n            name: payments\n            key: api\n"
+    )
+    monitor = (
+        "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: m\n  namespace: monitoring\n"
+        "spec:\n  selector: {}\n  endpoints:\n    - port: http\n      basicAuth:\n        password:\n"
+        "          name: scrape-auth\n          key: password\n"
+    )
+    assert not fired(repo({"monitoring/rule.yaml": rule}), "SEC006")
+    (f,) = fired(repo({"monitoring/rule.yaml": rule, "monitoring/sm.yaml": monitor}), "SEC006")
+    assert "'scrape-auth'" in f.message
