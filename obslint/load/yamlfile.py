@@ -14,6 +14,7 @@ the safe loader's standard tags are interpreted, any other tag keeps its plain v
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import yaml
@@ -27,6 +28,10 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 MAX_DEPTH = 500
+# Keys and short values repeat endlessly (`alert`, `severity: warning`, the same expression in
+# every cluster): one shared string each instead of a new one per occurrence.
+_INTERN_MAX = 512
+_intern = sys.intern
 MAX_EXPANDED = 1_000_000
 
 _SC = yaml.constructor.SafeConstructor()
@@ -39,6 +44,26 @@ class YAMLLoadError(Exception):
         self.message, self.line, self.col = message, line, col
 
 
+# Positions are packed into one int per key or item: a (line, col, line, col, style) tuple with
+# its int objects took ~150 bytes per key, a third of a loaded tree (lines and columns are
+# 32-bit fields, styles a 3-bit code).
+_STYLES = ("", "|", ">", '"', "'")
+_STYLE_CODE = {s: i for i, s in enumerate(_STYLES)}
+_M32 = 0xFFFFFFFF
+
+
+def _pack_item(line: int, col: int, style: str) -> int:
+    return (min(line, _M32) << 35) | (min(col, _M32) << 3) | _STYLE_CODE.get(style, 0)
+
+
+def _unpack_item(p: int) -> tuple[int, int, str]:
+    return p >> 35, (p >> 3) & _M32, _STYLES[p & 7]
+
+
+def _pack_entry(kline: int, kcol: int, vline: int, vcol: int, style: str) -> int:
+    return (((min(kline, _M32) << 32) | min(kcol, _M32)) << 67) | _pack_item(vline, vcol, style)
+
+
 class YMap(dict):
     """A mapping that knows where it, its keys and its values stand in its source."""
 
@@ -47,16 +72,19 @@ class YMap(dict):
     def __init__(self, src: Source, line: int, col: int):
         super().__init__()
         self.src, self.line, self.col = src, line, col
-        self._kpos: dict[Any, tuple[int, int, int, int, str]] = {}
+        self._kpos: dict[Any, int] = {}  # key -> packed (key line, key col, value line, value col, style)
+
+    def set_pos(self, key: Any, kline: int, kcol: int, vline: int, vcol: int, style: str = "") -> None:
+        self._kpos[key] = _pack_entry(kline, kcol, vline, vcol, style)
 
     def key_pos(self, key: Any) -> tuple[int, int]:
         p = self._kpos.get(key)
-        return (p[0], p[1]) if p else (self.line, self.col)
+        return (p >> 99, (p >> 67) & _M32) if p is not None else (self.line, self.col)
 
     def value_pos(self, key: Any) -> tuple[int, int, str]:
         """(line, col, style) of the value; style is '|', '>', '"', "'" or '' (plain)."""
         p = self._kpos.get(key)
-        return (p[2], p[3], p[4]) if p else (self.line, self.col, "")
+        return _unpack_item(p & ((1 << 67) - 1)) if p is not None else (self.line, self.col, "")
 
     def loc(self, key: Any = None) -> Loc:
         """Where the value of `key` stands (the mapping itself when key is None or absent)."""
@@ -77,11 +105,15 @@ class YSeq(list):
     def __init__(self, src: Source, line: int, col: int):
         super().__init__()
         self.src, self.line, self.col = src, line, col
-        self._ipos: list[tuple[int, int, str]] = []
+        self._ipos: list[int] = []  # packed (line, col, style) of each item
+
+    def add_pos(self, line: int, col: int, style: str = "") -> None:
+        """Record the position of the item just appended."""
+        self._ipos.append(_pack_item(line, col, style))
 
     def value_pos(self, index: int) -> tuple[int, int, str]:
         try:
-            return self._ipos[index]
+            return _unpack_item(self._ipos[index])
         except IndexError:
             return (self.line, self.col, "")
 
@@ -157,6 +189,8 @@ class _Builder:
                 if tag is None or tag == "!":
                     tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
                 value = _scalar(tag, event.value)
+                if type(value) is str and len(value) <= _INTERN_MAX:
+                    value = _intern(value)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
                 self._add(stack, value, _mark(event.start_mark), event.style or "", 1, merge=tag == _MERGE)
@@ -201,7 +235,7 @@ class _Builder:
         obj = frame.obj
         if isinstance(obj, YSeq):
             obj.append(value)
-            obj._ipos.append((pos[0], pos[1], style))
+            obj._ipos.append(_pack_item(pos[0], pos[1], style))
             return
         if frame.key is None and not frame.merge_next:
             if merge:
@@ -221,7 +255,7 @@ class _Builder:
             self.problems.append(("duplicate-key", kline, kcol, f"duplicate key {key!r}"))
         frame.explicit.add(key)
         obj[key] = value
-        obj._kpos[key] = (kline, kcol, pos[0], pos[1], style)
+        obj._kpos[key] = _pack_entry(kline, kcol, pos[0], pos[1], style)
 
     def _merge(self, frame: _Frame) -> None:
         target = frame.obj

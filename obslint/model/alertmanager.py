@@ -36,6 +36,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from obslint.findings import Loc
@@ -267,7 +268,7 @@ def _amc_matchers(raw: Any, like: YMap) -> YSeq:
             op = "=~" if m.get("regex") is True else "="
         out.append(f"{scalar_str(m.get('name'))}{op}{_quote(scalar_str(m.get('value')))}")
         if isinstance(raw, YSeq):
-            out._ipos.append(raw.value_pos(k))
+            out.add_pos(*raw.value_pos(k))
     return out
 
 
@@ -287,7 +288,10 @@ def _convert_amc_route(node: Mapping, prefix: str, top: bool, ns_matcher: str | 
             if new in ("mute_time_intervals", "active_time_intervals") and isinstance(v, list):
                 v = [f"{prefix}{scalar_str(x)}" for x in v]
             out[new] = v
-            out._kpos[new] = node._kpos.get(k, (node.line, node.col, node.line, node.col, ""))
+            if k in node._kpos:
+                out._kpos[new] = node._kpos[k]
+            else:
+                out.set_pos(new, node.line, node.col, node.line, node.col)
         elif k == "routes" and isinstance(v, list):
             seq = YSeq(v.src, v.line, v.col) if isinstance(v, YSeq) else []
             for child in v:
@@ -305,7 +309,7 @@ def _convert_amc_route(node: Mapping, prefix: str, top: bool, ns_matcher: str | 
             if not isinstance(ms, YSeq):
                 ms = YSeq(node.src, node.line, node.col)
             ms.append(ns_matcher)
-            ms._ipos.append((node.line, node.col, ""))
+            ms.add_pos(node.line, node.col)
             out["matchers"] = ms
     return out
 
@@ -342,7 +346,7 @@ def _amc_inhibit_rules(obj: K8sObject, ns_matcher: str | None) -> list[Mapping]:
             ms = _amc_matchers(r.get(f"{side}Match"), r)
             if ns_matcher:
                 ms.append(ns_matcher)
-                ms._ipos.append((r.line, r.col, ""))
+                ms.add_pos(r.line, r.col)
             conv[f"{side}_matchers"] = ms
             if f"{side}Match" in r._kpos:
                 conv._kpos[f"{side}_matchers"] = r._kpos[f"{side}Match"]
@@ -381,7 +385,8 @@ def _global_amc(index: Index, am_spec: Mapping, am_ns: str | None) -> tuple[K8sO
         spec = obj.get("spec")
         if isinstance(spec, YMap):
             data._kpos = dict(spec._kpos)
-            data._kpos["route"] = spec._kpos.get("route", (spec.line, spec.col, spec.line, spec.col, ""))
+            if "route" not in spec._kpos:
+                data.set_pos("route", spec.line, spec.col, spec.line, spec.col)
         data["route"] = _convert_amc_route(route, prefix, False, None)
         recs = YSeq(route.src, route.line, route.col)
         recs.extend(conv for _, _, conv in _amc_receivers(obj, prefix))
@@ -647,7 +652,10 @@ def alertmanager_configs(index: Index) -> list[AMSource]:
 
 
 # --- alert universe ------------------------------------------------------------------------
-@dataclass(eq=False)
+_NO_PREFIXES: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(eq=False, slots=True)  # slots: a repository can define 100,000 alerts
 class KnownAlert:
     name: str
     labels: dict[str, str]  # fixed label values (alertname included)
@@ -656,7 +664,8 @@ class KnownAlert:
     loc: Loc | None  # the rule's position (None for chart-default alerts)
     release: HelmReleaseView | None = None
     engine: str = "promql"
-    prefixes: dict[str, str] = field(default_factory=dict)  # label -> known prefix of its value
+    # label -> known prefix of its value; read-only (alerts without prefixes share one empty mapping)
+    prefixes: Mapping[str, str] = field(default_factory=lambda: _NO_PREFIXES)
 
     def __repr__(self) -> str:
         return f"<KnownAlert {self.name} {self.labels}>"
@@ -783,6 +792,7 @@ def alert_universe(index: Index) -> list[KnownAlert]:
         for rel in releases:
             f, d = external_labels(rel)
             dyn_ext |= set(f) | d
+    shared: dict[frozenset[str], frozenset[str]] = {}
     for entry in _rule_entries(index):
         labels: dict[str, str] = {}
         dynamic: set[str] = set()
@@ -799,7 +809,9 @@ def alert_universe(index: Index) -> list[KnownAlert]:
                 labels[str(k)] = v
                 dynamic.discard(str(k))
         labels["alertname"] = entry.name
-        out.append(KnownAlert(entry.name, labels, frozenset(dynamic), "rule", entry.loc, engine=entry.engine))
+        frozen = frozenset(dynamic)
+        frozen = shared.setdefault(frozen, frozen)  # a handful of distinct sets for all alerts
+        out.append(KnownAlert(entry.name, labels, frozen, "rule", entry.loc, engine=entry.engine))
     out.extend(_flux_alerts(index))
     data = _kps_data()
     for rel in releases:

@@ -43,11 +43,10 @@ def _excerpt(result: RunResult, rel: str, line: int) -> str | None:
     sf = result.index.file(rel)
     if sf is None or not sf.text:
         return None
-    lines = sf.lines
-    if 0 < line <= len(lines):
-        text = lines[line - 1]
-        return text if len(text) <= 300 else text[:300] + "…"
-    return None
+    text = sf.line_text(line)
+    if text is None:
+        return None
+    return text if len(text) <= 300 else text[:300] + "…"
 
 
 def use_color(stream: TextIO) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import promql_parser as pp
@@ -223,8 +223,20 @@ class PromtoolBatch:
     """One `promtool check rules` run over every PromQL rule set, started in the background."""
 
     sets: list[RuleSet]
-    tables: dict[str, tuple[RuleSet, list[_Line]]]  # temporary file name -> its set and line table
+    by_name: dict[str, RuleSet]  # temporary file name -> the rule set written there
     run: Background
+    _tables: dict[str, tuple[RuleSet, list[_Line]]] = field(default_factory=dict)
+
+    def table(self, name: str) -> tuple[RuleSet | None, list[_Line] | None]:
+        """The set and line table of a temporary file. Rendered again on demand (render is
+        deterministic) rather than kept for every file: a line table holds an object per line of
+        every rule, and promtool usually reports nothing."""
+        if name not in self._tables:
+            rs = self.by_name.get(name)
+            if rs is None:
+                return None, None
+            self._tables[name] = (rs, render(rs)[1])
+        return self._tables[name]
 
 
 @provider("promtool.batch")
@@ -234,13 +246,9 @@ def promtool_batch(index: Index) -> PromtoolBatch | None:
     path = find_tool("promtool")
     if not sets or path is None:
         return None
-    files: dict[str, str] = {}
-    tables: dict[str, tuple[RuleSet, list[_Line]]] = {}
-    for rs in sets:
-        name = f"{rs.id:04d}.yaml"
-        files[name], table = render(rs)
-        tables[name] = (rs, table)
-    return PromtoolBatch(sets, tables, start_tool("promtool", files, [path, "check", "rules", "--lint=none", *files]))
+    by_name = {f"{rs.id:04d}.yaml": rs for rs in sets}
+    files = {name: render(rs)[0] for name, rs in by_name.items()}
+    return PromtoolBatch(sets, by_name, start_tool("promtool", files, [path, "check", "rules", "--lint=none", *files]))
 
 
 prefetch("PROM001", "promtool.batch")
@@ -249,7 +257,6 @@ prefetch("PROM001", "promtool.batch")
 def run_promtool(index: Index, batch: PromtoolBatch) -> list[RuleProblem]:
     """promtool's errors, mapped back to the original files (its PromQL-parser fallback on failure)."""
     problems: list[RuleProblem] = []
-    tables = batch.tables
     result: ToolResult = batch.run.result()
     if result.timed_out or (result.returncode not in (0, 1) and not result.stderr.strip()):
         index.notice(
@@ -262,7 +269,7 @@ def run_promtool(index: Index, batch: PromtoolBatch) -> list[RuleProblem]:
         if not m or raw in seen:
             continue
         seen.add(raw)
-        rs, table = tables.get(f"{m.group(1)}.yaml", (None, None))
+        rs, table = batch.table(f"{m.group(1)}.yaml")
         if rs is None or table is None:
             continue
         msg = m.group(2)
@@ -270,11 +277,11 @@ def run_promtool(index: Index, batch: PromtoolBatch) -> list[RuleProblem]:
             continue
         problems.append(_map_error(msg, rs, table))
     # "yaml: unmarshal errors:" puts the details on the following lines
-    _attach_unmarshal_details(result.stderr, tables, problems)
+    _attach_unmarshal_details(result.stderr, batch, problems)
     return problems
 
 
-def _attach_unmarshal_details(stderr: str, tables: dict, problems: list[RuleProblem]) -> None:
+def _attach_unmarshal_details(stderr: str, batch: PromtoolBatch, problems: list[RuleProblem]) -> None:
     current: str | None = None
     for raw in stderr.splitlines():
         m = _FILE_RE.match(raw.strip())
@@ -282,8 +289,9 @@ def _attach_unmarshal_details(stderr: str, tables: dict, problems: list[RuleProb
             current = f"{m.group(1)}.yaml" if m.group(2).strip() == "yaml: unmarshal errors:" else None
             continue
         if current and raw.startswith("  line "):
-            rs, table = tables[current]
-            problems.append(_map_error(raw.strip(), rs, table))
+            rs, table = batch.table(current)
+            if rs is not None and table is not None:
+                problems.append(_map_error(raw.strip(), rs, table))
         elif not raw.startswith("  "):
             current = None
 
