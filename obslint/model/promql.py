@@ -48,21 +48,23 @@ def has_substitution(expr: str) -> bool:
     return "${" in expr
 
 
+_UNJUDGED: tuple[Any, str | None] = (None, None)
+
+
 def parsed(entry: Any) -> tuple[Any, str | None]:
     """The AST of a RuleEntry's expression, computed once (None for LogQL, substituted or empty exprs).
 
     The error is None when the expression could not be judged (LogQL, Flux substitution)."""
-    cache = entry.__dict__.get("_parsed")
+    cache = entry._parsed
     if cache is not None:
         return cache
     if entry.group.engine != "promql" or not entry.expr.strip():
-        result: tuple[Any, str | None] = (None, None)
+        result: tuple[Any, str | None] = _UNJUDGED
     else:
-        ast, err = parse(entry.expr)
-        if ast is None and has_substitution(entry.expr):
-            err = None
-        result = (ast, err)
-    entry.__dict__["_parsed"] = result
+        result = parse(entry.expr)  # the cached tuple itself: shared by equal expressions
+        if result[0] is None and has_substitution(entry.expr):
+            result = _UNJUDGED
+    entry._parsed = result
     return result
 
 

@@ -34,7 +34,7 @@ PROMETHEUS_OPERATOR_GROUP = "monitoring.coreos.com"
 LOKI_SIDECAR_DEFAULT_LABEL = "loki_rule"  # loki chart 6.46.0 values: sidecar.rules.label
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # slots, positions on demand: a repository can hold 100,000 rules
 class RuleEntry:
     kind: str  # "alert" | "record"
     name: str
@@ -42,11 +42,24 @@ class RuleEntry:
     labels: dict
     annotations: dict
     for_: str | None
-    loc: Loc  # the `alert:`/`record:` key (the rule mapping when neither is set)
-    expr_loc: Loc  # first character of the expression text
     data: YMap
     group: RuleGroup
     index: int  # 0-based position in its group
+    _parsed: tuple[Any, str | None] | None = None  # obslint.model.promql.parsed's cache
+
+    @property
+    def loc(self) -> Loc:
+        """The `alert:`/`record:` key (the rule mapping when neither is set)."""
+        r = self.data
+        for key in ("alert", "record"):
+            if key in r:
+                return r.key_loc(key)
+        return r.loc()
+
+    @property
+    def expr_loc(self) -> Loc:
+        """First character of the expression text."""
+        return _expr_loc(self.data)
 
     @property
     def engine(self) -> str:
@@ -218,12 +231,8 @@ def _build_set(rs: RuleSet) -> RuleSet:
             for ri, r in enumerate(rules):
                 if not isinstance(r, YMap):
                     continue
-                if "alert" in r:
-                    kind, key = "alert", "alert"
-                elif "record" in r:
-                    kind, key = "record", "record"
-                else:
-                    kind, key = "alert", None
+                key = "alert" if "alert" in r else "record" if "record" in r else None
+                kind = key or "alert"
                 expr = r.get("expr")
                 group.rules.append(
                     RuleEntry(
@@ -233,8 +242,6 @@ def _build_set(rs: RuleSet) -> RuleSet:
                         labels=_dict(r.get("labels")),
                         annotations=_dict(r.get("annotations")),
                         for_=_str(r.get("for")),
-                        loc=r.key_loc(key) if key else r.loc(),
-                        expr_loc=_expr_loc(r),
                         data=r,
                         group=group,
                         index=ri,
