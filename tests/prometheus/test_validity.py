@@ -245,3 +245,33 @@ def test_more_promtool_fixtures(shared, tmp_path):
         assert {f.rule for f in result.findings} == rules, (name, result.findings)
     dup = check(tmp_path / "rules_duplicates_yml", select=["PROM009"]).findings
     assert {f.message.split("'")[1] for f in dup} == {"job:test:count_over_time1m"}
+
+
+def test_large_batches_are_split_across_promtool_processes(repo, monkeypatch):
+    """Above SHARD_RULES rules promtool runs once per CPU on a share of the files; each error
+    still maps to its own file and line."""
+    require_tool("promtool")
+    from obslint.tools import promtool
+
+    monkeypatch.setattr(promtool, "SHARD_RULES", 2)
+    monkeypatch.setattr(promtool.os, "cpu_count", lambda: 3)
+    started: list[list[str]] = []
+    real_start = promtool.start_tool
+
+    def spy(prefix, files, argv, **kw):
+        started.append(sorted(files))
+        return real_start(prefix, files, argv, **kw)
+
+    monkeypatch.setattr(promtool, "start_tool", spy)
+    files = {}
+    for i in range(6):
+        bad = i in (1, 4)
+        files[f"rules-{i}.yaml"] = (
+            f"apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {{name: r{i}, namespace: m}}\n"
+            "spec:\n  groups:\n    - name: g\n      rules:\n        - alert: A\n          expr: up == 0\n"
+            f"        - alert: B{i}\n          expr: {'sum(up' if bad else 'up == 1'}\n"
+        )
+    result = _findings(repo(files))
+    names = [name for shard in started for name in shard]
+    assert len(started) == 3 and len(names) == len(set(names)) == 6
+    assert sorted((f.loc.path, f.loc.line) for f in result.findings) == [("rules-1.yaml", 11), ("rules-4.yaml", 11)]
