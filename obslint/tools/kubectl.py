@@ -1,7 +1,8 @@
 """`kubectl kustomize` over every kustomize path Flux builds, once per run, on a private copy.
 
 The checked tree is copied (regular files only, nothing outside the root) into a temporary
-directory, and `kubectl kustomize <dir>` runs there for each path - at most two at a time - with
+directory, and `kubectl kustomize` runs there - once over all paths together, and when that
+fails for each path on its own, at most two at a time - with
 the default load restrictor, no `--enable-helm`, no alpha/exec plugins (KUSTOMIZE_PLUGIN_HOME
 points at an empty directory) and without network access for remote bases (paths whose
 kustomization names a remote resource are skipped, with a notice).
@@ -9,6 +10,7 @@ kustomization names a remote resource are skipped, with a notice).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -79,5 +81,26 @@ def kustomize_build(index: Index, dirs: list[str]) -> list[BuildResult] | None:
                 return BuildResult(rel, True, "")
             return BuildResult(rel, False, _clean(res.stderr or res.stdout, tree))
 
+        if _all_build(kubectl, tmp, tree, dirs, env):
+            return [BuildResult(rel, True, "") for rel in dirs]
         with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
             return list(pool.map(build, dirs))
+
+
+def _all_build(kubectl: str, tmp: str, tree: str, dirs: list[str], env: dict[str, str]) -> bool:
+    """One build of a kustomization that lists every path as a resource directory.
+
+    kustomize builds each resource directory on its own (its kustomization, its load
+    restrictor, its namespace) before merging the results, so when the whole succeeds every
+    path builds on its own too: one kubectl start (~40 ms of CPU each) instead of one per path
+    on a healthy repository. A failure, which may also come from paths conflicting with each
+    other (the same object in two paths), says nothing about a single path: then each is built
+    alone.
+    """
+    if len(dirs) < 2 or "" in dirs:
+        return False
+    agg = os.path.join(tmp, "all-paths")
+    os.makedirs(agg)
+    with open(os.path.join(agg, "kustomization.yaml"), "w", encoding="utf-8") as fh:
+        fh.write("resources:\n" + "".join(f"  - {json.dumps('../repo/' + rel)}\n" for rel in dirs))
+    return run_tool([kubectl, "kustomize", agg], cwd=tmp, env=env, timeout=TIMEOUT).returncode == 0

@@ -374,6 +374,39 @@ def test_kustomize_build(repo):
     assert findings(repo(files), "FLUX009") == []
 
 
+def test_kustomize_builds_all_paths_at_once_then_each_on_failure(repo, monkeypatch):
+    """One kubectl run over all paths when they all build; each path alone when that fails,
+    so a broken path is named, and paths that only conflict with each other are not reported."""
+    require_tool("kubectl")
+    from obslint.tools import kubectl
+
+    runs: list[str] = []
+    real = kubectl.run_tool
+
+    def spy(argv, **kw):
+        runs.append(argv[-1])
+        return real(argv, **kw)
+
+    monkeypatch.setattr(kubectl, "run_tool", spy)
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n"
+    files = {
+        "k.yaml": ks("a", "one") + "---\n" + ks("b", "two"),
+        "one/kustomization.yaml": "resources: [cm.yaml]\n",
+        "one/cm.yaml": cm,
+        "two/kustomization.yaml": "resources: [cm.yaml]\nnamespace: other\n",
+        "two/cm.yaml": cm,
+    }
+    assert findings(repo(files), "FLUX009") == []
+    assert len(runs) == 1 and runs[0].endswith("all-paths")
+    runs.clear()
+    files["two/kustomization.yaml"] = "resources: [cm.yaml]\n"  # the same object in both paths
+    assert findings(repo(files), "FLUX009") == []
+    assert len(runs) == 3
+    files["two/kustomization.yaml"] = "resources: [cm.yaml, cm.yaml]\n"
+    got = findings(repo(files), "FLUX009")
+    assert [f.message.split(" (")[0] for f in got] == ["kustomize build of two"]
+
+
 def test_kustomize_build_not_repeated_for_missing_resources(repo):
     require_tool("kubectl")
     files = {"k.yaml": ks("a", "app"), "app/kustomization.yaml": "resources: [gone.yaml]\n"}
