@@ -86,12 +86,20 @@ class Rule:
 
 @dataclass
 class RuleContext:
-    """What a rule sees: the index, its validated options and the configuration."""
+    """What a rule sees: the index, its validated options and the configuration.
+
+    `options` is an instance of the rule's options model (its defaults when the configuration sets
+    none), so rules read `ctx.options.x` and keep their defaults in one place; None for a rule
+    without options."""
 
     index: Index
     rule: Rule
     options: Any
     config: Config
+
+    def __post_init__(self) -> None:
+        if self.options is None and self.rule.options is not None:
+            self.options = self.rule.options.model_construct()
 
     def finding(self, loc: Any, message: str, hint: str = "", **data: Any) -> Finding:
         return Finding(loc, message, hint, data=data)

@@ -116,7 +116,7 @@ def inhibit_overlap(ctx: RuleContext) -> Iterator[Finding]:
     options=NoKnownAlertOptions,
 )
 def inhibit_no_known_alert(ctx: RuleContext) -> Iterator[Finding]:
-    if ctx.options is not None and ctx.options.external_alerts:
+    if ctx.options.external_alerts:
         return
     for src in routed_sources(ctx.index):
         groups = alert_groups_for(ctx.index, src)

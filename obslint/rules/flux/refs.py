@@ -96,7 +96,7 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
     index = ctx.index
     g: FluxGraph = index.get("flux.graph")
     cat: Catalogue = index.get("flux.catalogue")
-    opts: DanglingOptions = ctx.options or DanglingOptions()
+    opts: DanglingOptions = ctx.options
 
     def external(kind: str, ns: str, name: str) -> bool:
         if (kind, ns, name) in BOOTSTRAP_OBJECTS:

@@ -81,7 +81,7 @@ SEVERITY_PASS = SEVERITY_FAIL.replace(
     options=SeverityOptions,
 )
 def alert_missing_severity(ctx: RuleContext) -> Iterator[Finding]:
-    opts: SeverityOptions = ctx.options or SeverityOptions()
+    opts: SeverityOptions = ctx.options
     for entry in _alerts(ctx, None):
         labels = {**_group_labels(entry), **entry.labels}
         value = labels.get(opts.label)
@@ -157,7 +157,7 @@ ANNOT_PASS = (
     options=AnnotationOptions,
 )
 def alert_missing_annotations(ctx: RuleContext) -> Iterator[Finding]:
-    opts: AnnotationOptions = ctx.options or AnnotationOptions()
+    opts: AnnotationOptions = ctx.options
     required = list(opts.required) + (["runbook_url"] if opts.require_runbook_url else [])
     for entry in _alerts(ctx, None):
         present = {str(k) for k, v in entry.annotations.items() if v not in (None, "")}
@@ -225,7 +225,7 @@ ALWAYS_PASS = ALWAYS_FAIL.replace("[5m]))\n", "[5m])) > 1\n").replace(
     options=AlwaysFiringOptions,
 )
 def always_firing(ctx: RuleContext) -> Iterator[Finding]:
-    opts: AlwaysFiringOptions = ctx.options or AlwaysFiringOptions()
+    opts: AlwaysFiringOptions = ctx.options
     for entry in _alerts(ctx):
         if entry.name in opts.allow:
             continue
@@ -340,7 +340,7 @@ def _flappy_reason(ast, min_for: timedelta) -> str | None:
     options=ForOptions,
 )
 def alert_for_too_short(ctx: RuleContext) -> Iterator[Finding]:
-    opts: ForOptions = ctx.options or ForOptions()
+    opts: ForOptions = ctx.options
     minimum = try_duration(opts.min_for) or 300.0
     min_td = timedelta(seconds=minimum)
     for entry in _alerts(ctx):

@@ -85,13 +85,13 @@ spec:
     options=Options,
 )
 def rule_invalid(ctx: RuleContext) -> Iterator[Finding]:
-    legacy = ctx.options.name_validation == "legacy" if ctx.options else False
+    legacy = ctx.options.name_validation == "legacy"
     problems: list[RuleProblem] = ctx.index.get("promtool.rules")
     seen: set[tuple] = set()
     for p in problems:
         if not legacy and p.legacy_name_only:
             continue
-        dialect = ctx.options.promql if ctx.options else "prometheus3"
+        dialect = ctx.options.promql
         if (p.dialect == "newer-syntax" and dialect == "prometheus3") or (
             p.dialect == "removed-syntax" and dialect == "prometheus2"
         ):

@@ -369,7 +369,7 @@ def _allowed(allow: list[str], name: str, ns: str | None) -> bool:
 )
 def secret_ref_missing(ctx: RuleContext) -> Iterator[Finding]:
     index = ctx.index
-    opts: RefOptions = ctx.options or RefOptions()
+    opts: RefOptions = ctx.options
     refs = collect_refs(index)
     if not refs:
         return

@@ -179,7 +179,7 @@ options:
     options=LokiRateOptions,
 )
 def loki_retention_volume(ctx: RuleContext) -> Iterator[Finding]:
-    per_day = ctx.options.per_day if ctx.options else None
+    per_day = ctx.options.per_day
     if not per_day:
         return
     for cfg in _configs(ctx):

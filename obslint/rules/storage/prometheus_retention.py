@@ -131,7 +131,7 @@ class ShareOptions(RuleOptions):
     options=ShareOptions,
 )
 def retention_size_exceeds_volume(ctx: RuleContext) -> Iterator[Finding]:
-    share = ctx.options.max_share if ctx.options else 0.85
+    share = ctx.options.max_share
     for store in _stores(ctx):
         vol = store.volume
         if store.retention_size is None or not vol.size or store.retention_size_loc is None:
@@ -264,7 +264,7 @@ options:
     options=CapacityOptions,
 )
 def retention_capacity(ctx: RuleContext) -> Iterator[Finding]:
-    per_day = ctx.options.per_day if ctx.options else None
+    per_day = ctx.options.per_day
     if not per_day:
         return
     for store in _stores(ctx):
