@@ -77,6 +77,19 @@ class YMap(dict):
     def set_pos(self, key: Any, kline: int, kcol: int, vline: int, vcol: int, style: str = "") -> None:
         self._kpos[key] = _pack_entry(kline, kcol, vline, vcol, style)
 
+    def has_pos(self, key: Any = None) -> bool:
+        """Whether `key` (any key, when None) has a position in the source."""
+        return bool(self._kpos) if key is None else key in self._kpos
+
+    def copy_pos(self, key: Any, other: YMap, other_key: Any) -> None:
+        """Give `key` the position of `other_key` in `other` (when that has one)."""
+        if other_key in other._kpos:
+            self._kpos[key] = other._kpos[other_key]
+
+    def copy_positions(self, other: YMap) -> None:
+        """Take every key position of `other` (for a mapping derived from it)."""
+        self._kpos = dict(other._kpos)
+
     def key_pos(self, key: Any) -> tuple[int, int]:
         p = self._kpos.get(key)
         return (p >> 99, (p >> 67) & _M32) if p is not None else (self.line, self.col)

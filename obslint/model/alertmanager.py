@@ -143,12 +143,12 @@ def key_loc(node: Any, key: Any, fallback: Loc | None = None) -> Loc:
 
 def from_chart_default(node: Any) -> bool:
     """Was this mapping supplied by the chart's default values (not written in the repository)?"""
-    return isinstance(node, YMap) and bool(node) and not node._kpos
+    return isinstance(node, YMap) and bool(node) and not node.has_pos()
 
 
 def _copy_map(user: YMap) -> YMap:
     out = YMap(user.src, user.line, user.col)
-    out._kpos = dict(user._kpos)
+    out.copy_positions(user)
     return out
 
 
@@ -279,8 +279,7 @@ def _convert_amc_route(node: Mapping, prefix: str, top: bool, ns_matcher: str | 
     for k, v in node.items():
         if k == "receiver":
             out["receiver"] = f"{prefix}{scalar_str(v)}" if v not in (None, "") else v
-            if k in node._kpos:
-                out._kpos["receiver"] = node._kpos[k]
+            out.copy_pos("receiver", node, k)
         elif k == "matchers":
             out["matchers"] = _amc_matchers(v, node)
         elif k in _ROUTE_KEYS:
@@ -288,8 +287,8 @@ def _convert_amc_route(node: Mapping, prefix: str, top: bool, ns_matcher: str | 
             if new in ("mute_time_intervals", "active_time_intervals") and isinstance(v, list):
                 v = [f"{prefix}{scalar_str(x)}" for x in v]
             out[new] = v
-            if k in node._kpos:
-                out._kpos[new] = node._kpos[k]
+            if node.has_pos(k):
+                out.copy_pos(new, node, k)
             else:
                 out.set_pos(new, node.line, node.col, node.line, node.col)
         elif k == "routes" and isinstance(v, list):
@@ -329,8 +328,8 @@ def _amc_receivers(obj: K8sObject, prefix: str) -> list[tuple[str, str, Mapping]
             if isinstance(key, str) and key.endswith("Configs"):
                 new = key[: -len("Configs")].lower() + "_configs"
                 conv[new] = conv.pop(key)
-                if isinstance(conv, YMap) and key in conv._kpos:
-                    conv._kpos[new] = conv._kpos[key]
+                if isinstance(conv, YMap):
+                    conv.copy_pos(new, conv, key)
         out.append((full, scalar_str(r["name"]), conv))
     return out
 
@@ -348,8 +347,7 @@ def _amc_inhibit_rules(obj: K8sObject, ns_matcher: str | None) -> list[Mapping]:
                 ms.append(ns_matcher)
                 ms.add_pos(r.line, r.col)
             conv[f"{side}_matchers"] = ms
-            if f"{side}Match" in r._kpos:
-                conv._kpos[f"{side}_matchers"] = r._kpos[f"{side}Match"]
+            conv.copy_pos(f"{side}_matchers", r, f"{side}Match")
         if isinstance(r.get("equal"), list):
             conv["equal"] = r["equal"]
         out.append(conv)
@@ -384,8 +382,8 @@ def _global_amc(index: Index, am_spec: Mapping, am_ns: str | None) -> tuple[K8sO
         data = YMap(obj.data.src, obj.data.line, obj.data.col)
         spec = obj.get("spec")
         if isinstance(spec, YMap):
-            data._kpos = dict(spec._kpos)
-            if "route" not in spec._kpos:
+            data.copy_positions(spec)
+            if not spec.has_pos("route"):
                 data.set_pos("route", spec.line, spec.col, spec.line, spec.col)
         data["route"] = _convert_amc_route(route, prefix, False, None)
         recs = YSeq(route.src, route.line, route.col)

@@ -68,7 +68,7 @@ def undefined_receiver(ctx: RuleContext) -> Iterator[Finding]:
             where = f" ({src.description})"
             near = [n for n in known if n.lower() == name.lower() or n.rpartition("/")[2] == name.rpartition("/")[2]]
             hint = f"did you mean {near[0]!r}?" if near else f"defined receivers: {', '.join(sorted(known)) or 'none'}"
-            if isinstance(route.data, YMap) and "receiver" not in route.data._kpos:
+            if isinstance(route.data, YMap) and not route.data.has_pos("receiver"):
                 hint = (
                     f"the route sets no receiver, so the chart's default `receiver: {name!r}` applies; "
                     "set one or define that receiver"
