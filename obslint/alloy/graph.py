@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from obslint.alloy.ast import Attribute, Block, Call, Expr, Stmt, children, iter_attributes, reference_path
 from obslint.alloy.components import ComponentSpec, KnowledgeBase, did_you_mean, knowledge_base
 from obslint.alloy.configs import AlloyConfig
+from obslint.digraph import cyclic_components
 from obslint.index import Index, provider
 
 MODULE_BLOCKS = ("argument", "export")
@@ -415,49 +416,6 @@ def _order(c: Component) -> tuple:
 
 
 def strongly_connected(edges: dict[Component, set[Component]], nodes: list[Component]) -> list[list[Component]]:
-    """Tarjan's SCCs without recursion; returns components of size > 1 and self-loops."""
-    index_of: dict[Component, int] = {}
-    low: dict[Component, int] = {}
-    on_stack: set[Component] = set()
-    stack: list[Component] = []
-    out: list[list[Component]] = []
-    counter = 0
-    for root in nodes:
-        if root in index_of:
-            continue
-        work: list[tuple[Component, Iterator[Component]]] = [(root, iter(sorted(edges.get(root, ()), key=_order)))]
-        index_of[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, it = work[-1]
-            advanced = False
-            for nxt in it:
-                if nxt not in index_of:
-                    index_of[nxt] = low[nxt] = counter
-                    counter += 1
-                    stack.append(nxt)
-                    on_stack.add(nxt)
-                    work.append((nxt, iter(sorted(edges.get(nxt, ()), key=_order))))
-                    advanced = True
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index_of[nxt])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index_of[node]:
-                members: list[Component] = []
-                while True:
-                    m = stack.pop()
-                    on_stack.discard(m)
-                    members.append(m)
-                    if m is node:
-                        break
-                if len(members) > 1 or node in edges.get(node, ()):
-                    out.append(members)
-    return out
+    """Components of the reference graph that hold a cycle (size > 1, or a self-reference);
+    successors are visited in source order so the result is stable."""
+    return cyclic_components(nodes, lambda c: sorted(edges.get(c, ()), key=_order))

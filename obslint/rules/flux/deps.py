@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from obslint.digraph import cyclic_components
 from obslint.findings import Finding
 from obslint.index import K8sObject
 from obslint.model.flux import FluxGraph, FluxKustomization, Verdict
@@ -269,52 +270,10 @@ def depends_on_cycle(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def find_cycles(graph: dict[Any, list[Any]]) -> list[list[Any]]:
-    """One cycle per strongly connected component with a cycle (iterative Tarjan), in a stable
+    """One cycle per strongly connected component with a cycle, in a stable
     order: the component's first node in `graph` order, then following edges inside it."""
     order = {node: i for i, node in enumerate(graph)}
-    index: dict[Any, int] = {}
-    low: dict[Any, int] = {}
-    on_stack: set[Any] = set()
-    stack: list[Any] = []
-    components: list[list[Any]] = []
-    counter = 0
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, iter(graph.get(root, ())))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, it = work[-1]
-            advanced = False
-            for nxt in it:
-                if nxt not in index:
-                    index[nxt] = low[nxt] = counter
-                    counter += 1
-                    stack.append(nxt)
-                    on_stack.add(nxt)
-                    work.append((nxt, iter(graph.get(nxt, ()))))
-                    advanced = True
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    comp.append(w)
-                    if w is node:
-                        break
-                if len(comp) > 1 or node in graph.get(node, ()):
-                    components.append(comp)
+    components = cyclic_components(graph, lambda n: graph.get(n, ()))
     cycles = []
     for comp in components:
         members = set(comp)
