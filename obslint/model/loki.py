@@ -23,6 +23,7 @@ Origins:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -385,19 +386,15 @@ def _from_doc(data: YMap, name: str, origin: K8sObject | SourceFile, via: str, n
     return cfg
 
 
-@provider("loki.configs")
-def loki_configs(index: Index) -> list[LokiConfig]:
-    out: list[LokiConfig] = []
-    for hr in releases_of_chart(index, *LOKI_CHARTS):
-        cfg = _from_helm(index, hr)
-        if cfg is not None:
-            out.append(cfg)
+def _yaml_documents(index: Index, *markers: str) -> Iterator[tuple[Any, str, str | None, Any, Loc, str]]:
+    """(data, description, namespace, source, anchor, origin) of every YAML document that may
+    hold one of the marker keys: plain files, and `*.yaml` keys of ConfigMaps and Secrets
+    (origin "file" or "configmap"). The text is tested for a marker before anything is parsed."""
     for sf in index.files:
-        if sf.kind != "yaml" or sf.sops or ("limits_config" not in sf.text and "schema_config" not in sf.text):
+        if sf.kind != "yaml" or sf.sops or not any(m in sf.text for m in markers):
             continue
         for doc in sf.documents:
-            if _is_loki_doc(doc.data):
-                out.append(_from_doc(doc.data, sf.rel, sf, "file", None, sf.loc(doc.line, doc.col)))
+            yield doc.data, sf.rel, None, sf, sf.loc(doc.line, doc.col), "file"
     for obj in index.of_kind("ConfigMap", "Secret"):
         if obj.sops:
             continue
@@ -408,13 +405,23 @@ def loki_configs(index: Index) -> list[LokiConfig]:
             for key, text in data.items():
                 if not isinstance(text, str) or not str(key).endswith((".yaml", ".yml")):
                     continue
-                if "limits_config" not in text and "schema_config" not in text:
+                if not any(m in text for m in markers):
                     continue
                 emb = index.embedded_yaml(data, key)
-                if emb is not None and _is_loki_doc(emb.data):
-                    out.append(
-                        _from_doc(emb.data, f"{obj.ref()} key {key}", obj, "configmap", obj.namespace, data.loc(key))
-                    )
+                if emb is not None:
+                    yield emb.data, f"{obj.ref()} key {key}", obj.namespace, obj, data.loc(key), "configmap"
+
+
+@provider("loki.configs")
+def loki_configs(index: Index) -> list[LokiConfig]:
+    out: list[LokiConfig] = []
+    for hr in releases_of_chart(index, *LOKI_CHARTS):
+        cfg = _from_helm(index, hr)
+        if cfg is not None:
+            out.append(cfg)
+    for data, desc, ns, source, anchor, origin in _yaml_documents(index, "limits_config", "schema_config"):
+        if _is_loki_doc(data):
+            out.append(_from_doc(data, desc, source, origin, ns, anchor))
     return out
 
 
@@ -570,35 +577,11 @@ def log_writers(index: Index) -> list[LogWriter]:
     for hr in releases_of_chart(index, "vector", "vector-agent", "vector-aggregator"):
         desc = f"HelmRelease {hr.obj.name} values customConfig.sinks"
         out.extend(_vector_sinks(hr.value("customConfig", "sinks"), desc, hr.namespace, hr.obj, hr.loc("customConfig")))
-    for sf in index.files:
-        if sf.kind != "yaml" or sf.sops or ("clients" not in sf.text and "sinks" not in sf.text):
-            continue
-        for doc in sf.documents:
-            fallback = sf.loc(doc.line, doc.col)
-            if _is_promtail_doc(doc.data):
-                out.extend(_promtail_clients(doc.data, sf.rel, None, sf, fallback))
-            elif _is_vector_doc(doc.data):
-                out.extend(_vector_sinks(doc.data.get("sinks"), sf.rel, None, sf, fallback))
-    for obj in index.of_kind("ConfigMap", "Secret"):
-        if obj.sops:
-            continue
-        for section in ("data", "stringData"):
-            data = obj.get(section)
-            if not isinstance(data, YMap):
-                continue
-            for key, text in data.items():
-                if not isinstance(text, str) or not str(key).endswith((".yaml", ".yml")):
-                    continue
-                if "clients" not in text and "sinks" not in text:
-                    continue
-                emb = index.embedded_yaml(data, key)
-                if emb is None:
-                    continue
-                desc = f"{obj.ref()} key {key}"
-                if _is_promtail_doc(emb.data):
-                    out.extend(_promtail_clients(emb.data, desc, obj.namespace, obj, data.loc(key)))
-                elif _is_vector_doc(emb.data):
-                    out.extend(_vector_sinks(emb.data.get("sinks"), desc, obj.namespace, obj, data.loc(key)))
+    for data, desc, ns, source, anchor, _origin in _yaml_documents(index, "clients", "sinks"):
+        if _is_promtail_doc(data):
+            out.extend(_promtail_clients(data, desc, ns, source, anchor))
+        elif _is_vector_doc(data):
+            out.extend(_vector_sinks(data.get("sinks"), desc, ns, source, anchor))
     return out
 
 
