@@ -100,6 +100,16 @@ class HelmReleaseView:
         )
 
 
+def values_bool(value: Any, default: bool) -> bool:
+    """A chart switch read from values: a boolean, or the strings "true"/"false" (any case) that
+    hand-written values often hold; anything else (unset, null, other) means the chart default."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return default
+
+
 def _view(obj: K8sObject) -> HelmReleaseView:
     spec = obj.spec
     chart = dig(spec, "chart", "spec", "chart")

@@ -30,7 +30,7 @@ from typing import Any
 from obslint.findings import Loc
 from obslint.index import Index, K8sObject, dig, loc_of, provider
 from obslint.load import SourceFile, YMap, YSeq
-from obslint.model.helm import HelmReleaseView, releases_of_chart
+from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.storage import Volume
 from obslint.units import try_duration, try_quantity_bytes
 
@@ -146,7 +146,7 @@ class LokiConfig:
     # --- derived facts -----------------------------------------------------------------
     @property
     def auth_enabled(self) -> bool:
-        return _bool(self.value("auth_enabled"), LOKI_DEFAULT_AUTH_ENABLED)
+        return values_bool(self.value("auth_enabled"), LOKI_DEFAULT_AUTH_ENABLED)
 
     def retention_period(self) -> tuple[float | None, Setting | None]:
         s = self.get("limits_config", "retention_period")
@@ -198,7 +198,7 @@ class LokiConfig:
 
     @property
     def retention_enabled(self) -> bool:
-        return _bool(self.value("compactor", "retention_enabled"), False)
+        return values_bool(self.value("compactor", "retention_enabled"), False)
 
     def schema_configs(self) -> list[tuple[dict, Loc]]:
         s = self.get("schema_config", "configs")
@@ -212,18 +212,10 @@ class LokiConfig:
 
     @property
     def structured_metadata_allowed(self) -> bool:
-        return _bool(self.value("limits_config", "allow_structured_metadata"), self.loki_major >= 3)
+        return values_bool(self.value("limits_config", "allow_structured_metadata"), self.loki_major >= 3)
 
 
 _MISSING = object()
-
-
-def _bool(value: Any, default: bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return default
 
 
 def _major(text: Any) -> int | None:
@@ -279,16 +271,16 @@ def _from_helm(index: Index, hr: HelmReleaseView) -> LokiConfig | None:
                 layers.append(_Layer("values", emb.data, None))
         if hr.chart == "loki":
             paths = dict(_VALUES_PATHS)
-            if _bool(dig(loki, "useTestSchema"), False) and not isinstance(dig(loki, "schemaConfig"), dict):
+            if values_bool(dig(loki, "useTestSchema"), False) and not isinstance(dig(loki, "schemaConfig"), dict):
                 paths["schema_config"] = ("loki", "testSchemaConfig")
             layers.append(_Layer("values", values, paths))
             # The ruler block is only rendered when ruler.enabled (default true).
-            if not _bool(dig(values, "ruler", "enabled"), True):
+            if not values_bool(dig(values, "ruler", "enabled"), True):
                 for layer in layers:
                     if layer.paths is not None and "ruler" in layer.paths and layer.name == "values":
                         layer.paths.pop("ruler")
             defaults = dict(CHART_DEFAULTS)
-            if _bool(dig(loki, "useTestSchema"), False):
+            if values_bool(dig(loki, "useTestSchema"), False):
                 defaults["schema_config"] = {
                     "configs": [{"from": "2024-04-01", "store": "tsdb", "schema": "v13", "index": {"period": "24h"}}]
                 }
@@ -337,7 +329,7 @@ def _chart_ref_version(index: Index, hr: HelmReleaseView) -> str | None:
 
 def _chart_volume(hr: HelmReleaseView, component: tuple, default_enabled: bool = True) -> Volume:
     enabled = hr.value(*component, "persistence", "enabled")
-    on = _bool(enabled, default_enabled)
+    on = values_bool(enabled, default_enabled)
     where = hr.loc(*component, "persistence")
     if not on:
         return Volume("emptyDir", hr.loc(*component, "persistence", "enabled") if enabled is not None else where,

@@ -27,7 +27,7 @@ from typing import Any
 
 from obslint.findings import Loc
 from obslint.index import Index, K8sObject, loc_of, provider
-from obslint.model.helm import HelmReleaseView, releases_of_chart
+from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 
 OPERATOR_GROUP = "monitoring.coreos.com"
 # kind of the selected object -> the selector field prefix in PrometheusSpec
@@ -178,18 +178,10 @@ class PrometheusInstance:
         return True
 
 
-def _truthy(value: Any, default: bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return default
-
-
 def _from_kps(rel: HelmReleaseView) -> PrometheusInstance | None:
     prom = rel.value("prometheus")
     prom = prom if isinstance(prom, dict) else {}
-    if not _truthy(prom.get("enabled"), True):
+    if not values_bool(prom.get("enabled"), True):
         return None
     spec = prom.get("prometheusSpec")
     spec = spec if isinstance(spec, dict) else {}
@@ -202,7 +194,7 @@ def _from_kps(rel: HelmReleaseView) -> PrometheusInstance | None:
         if isinstance(explicit, dict) and explicit:
             objects = LabelSelector.parse(explicit, base_loc)
             how = f"prometheus.prometheusSpec.{key}"
-        elif _truthy(spec.get(f"{key}NilUsesHelmValues"), True):
+        elif values_bool(spec.get(f"{key}NilUsesHelmValues"), True):
             objects = LabelSelector(match_labels={"release": rel.release_name}, loc=base_loc)
             how = f"{key}NilUsesHelmValues: true renders matchLabels release: {rel.release_name}"
         else:
@@ -224,7 +216,7 @@ def _from_kps(rel: HelmReleaseView) -> PrometheusInstance | None:
         loc=rel.loc("prometheus", "prometheusSpec"),
         selections=selections,
         helm=rel,
-        agent=_truthy(prom.get("agentMode"), False),
+        agent=values_bool(prom.get("agentMode"), False),
     )
 
 

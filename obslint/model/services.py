@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from obslint.findings import Loc
 from obslint.index import Index, K8sObject, dig, provider
-from obslint.model.helm import HelmReleaseView
+from obslint.model.helm import HelmReleaseView, values_bool
 
 # --- objects the cluster or the Flux bootstrap create -------------------------------------
 
@@ -180,12 +180,7 @@ def _chart_name(chart: str, values: Any) -> str:
 
 
 def _enabled(values: Any, *path: str, default: bool = True) -> bool:
-    v = dig(values, *path)
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str) and v.lower() in ("true", "false"):
-        return v.lower() == "true"
-    return default
+    return values_bool(dig(values, *path), default)
 
 
 def _port(values: Any, *path: str, default: int) -> int:

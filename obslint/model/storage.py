@@ -27,7 +27,7 @@ from typing import Any
 from obslint.findings import Loc
 from obslint.index import Index, K8sObject, dig, loc_of, provider
 from obslint.load import YMap
-from obslint.model.helm import HelmReleaseView, releases_of_chart
+from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.units import try_duration, try_prom_bytes, try_quantity_bytes
 
 KPS_CHART = "kube-prometheus-stack"
@@ -184,14 +184,6 @@ def _sized(vol: Volume, node: Any, path: tuple) -> Volume:
     return vol
 
 
-def _truthy(value: Any, default: bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return default
-
-
 def _retention(spec: Any, spec_loc: Loc, default: str) -> tuple[float | None, str | None, Loc, bool]:
     raw = dig(spec, "retention")
     if raw is None or raw == "":
@@ -220,7 +212,7 @@ def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
     values = hr.values
     spec_fallback = hr.obj.loc("spec", "values") if "values" in hr.obj.spec else hr.obj.loc("spec")
     prom = values.get("prometheus") if isinstance(values, dict) else None
-    if _truthy(dig(prom, "enabled"), True) and not _truthy(dig(prom, "agentMode"), False):
+    if values_bool(dig(prom, "enabled"), True) and not values_bool(dig(prom, "agentMode"), False):
         spec = dig(prom, "prometheusSpec")
         spec = spec if isinstance(spec, dict) else {}
         spec_loc = _key_loc(prom, "prometheusSpec", spec_fallback) if spec else spec_fallback
@@ -233,7 +225,7 @@ def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
         store.volume = volume_from_storage_spec(spec.get("storageSpec"), spec, "storageSpec", spec_loc)
         out.append(store)
     am = values.get("alertmanager") if isinstance(values, dict) else None
-    if _truthy(dig(am, "enabled"), True):
+    if values_bool(dig(am, "enabled"), True):
         spec = dig(am, "alertmanagerSpec")
         spec = spec if isinstance(spec, dict) else {}
         spec_loc = _key_loc(am, "alertmanagerSpec", spec_fallback) if spec else spec_fallback

@@ -10,7 +10,7 @@ from typing import Any
 from obslint.findings import Finding, Loc
 from obslint.index import Index, K8sObject, loc_of
 from obslint.load import YMap, YSeq
-from obslint.model.helm import HelmReleaseView, releases_of_chart
+from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.rules import RuleContext, rule
 
 # Datasource sidecar defaults. kube-prometheus-stack 80.6.0 values: grafana.sidecar.datasources
@@ -34,14 +34,6 @@ class Sidecar:
     def describe(self) -> str:
         want = f"{self.label}={self.label_value}" if self.label_value else self.label
         return f"the Grafana datasource sidecar of HelmRelease {self.release.obj.name} (label {want})"
-
-
-def _bool(value: Any, default: bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return default
 
 
 def _grafana_values(hr: HelmReleaseView) -> tuple[Any, tuple]:
@@ -73,11 +65,11 @@ def grafana_sidecars(index: Index) -> list[Sidecar]:
     for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
         values, prefix = _grafana_values(hr)
         defaults = KPS_SIDECAR if hr.chart == "kube-prometheus-stack" else GRAFANA_SIDECAR
-        if hr.chart == "kube-prometheus-stack" and not _bool(values.get("enabled"), True):
+        if hr.chart == "kube-prometheus-stack" and not values_bool(values.get("enabled"), True):
             continue
         ds = values.get("sidecar", {}).get("datasources") if isinstance(values.get("sidecar"), dict) else None
         ds = ds if isinstance(ds, dict) else {}
-        if not _bool(ds.get("enabled"), defaults["enabled"]):
+        if not values_bool(ds.get("enabled"), defaults["enabled"]):
             continue
         label = ds.get("label", defaults["label"])
         value = ds.get("labelValue", defaults["labelValue"])
