@@ -344,33 +344,29 @@ def rule_sets(index: Index) -> list[RuleSet]:
         if rel.obj.sops:
             continue
         amap = rel.value("additionalPrometheusRulesMap")
-        if isinstance(amap, dict):
-            for key, node in amap.items():
-                if isinstance(node, YMap) and isinstance(node.get("groups"), list):
-                    add(
-                        description=f"{rel.obj.ref()} additionalPrometheusRulesMap.{key}",
-                        origin="helm-additional",
-                        source=rel.obj,
-                        engine="promql",
-                        node=node,
-                        namespace=rel.namespace,
-                        labels=_dict(node.get("additionalLabels")),
-                        release=rel,
-                    )
         alist = rel.value("additionalPrometheusRules")
-        if isinstance(alist, list):
-            for i, node in enumerate(alist):
-                if isinstance(node, YMap) and isinstance(node.get("groups"), list):
-                    add(
-                        description=f"{rel.obj.ref()} additionalPrometheusRules[{i}]",
-                        origin="helm-additional",
-                        source=rel.obj,
-                        engine="promql",
-                        node=node,
-                        namespace=rel.namespace,
-                        labels=_dict(node.get("additionalLabels")),
-                        release=rel,
-                    )
+        entries = [
+            *(
+                (f"additionalPrometheusRulesMap.{key}", node)
+                for key, node in (amap.items() if isinstance(amap, dict) else ())
+            ),
+            *(
+                (f"additionalPrometheusRules[{i}]", node)
+                for i, node in enumerate(alist if isinstance(alist, list) else ())
+            ),
+        ]
+        for where, node in entries:
+            if isinstance(node, YMap) and isinstance(node.get("groups"), list):
+                add(
+                    description=f"{rel.obj.ref()} {where}",
+                    origin="helm-additional",
+                    source=rel.obj,
+                    engine="promql",
+                    node=node,
+                    namespace=rel.namespace,
+                    labels=_dict(node.get("additionalLabels")),
+                    release=rel,
+                )
 
     # prometheus-community/prometheus chart: serverFiles.<file>: {groups: [...]}
     for rel in releases_of_chart(index, "prometheus"):
