@@ -3,22 +3,20 @@
 One pass over the tree builds it: every file read once, every YAML file parsed once, every
 Kubernetes object listed by kind, namespace and name with its source position.
 
-Rule families extend it through *providers*: named, memoised computations over the index,
-registered with `@provider("family.thing")` at import time of the family's module and
-fetched with `index.get("family.thing")`. Embedded configs are extracted this way (an
-Alertmanager config inside HelmRelease values, a River config inside a ConfigMap): the
-provider returns objects whose positions come from `EmbeddedSource`, so a finding inside
-the embedded text points at the right line of the YAML file. Another family can reuse a
-provider (the Flux family's Service catalogue, the Alertmanager routing trees) without
-knowing how it is computed, and it is computed at most once per run.
+Models extend it through memoised functions of the index (`@memoised def flux_graph(index)`):
+a caller imports the function and calls it; it is computed at most once per index. Embedded
+configs are extracted this way (an Alertmanager config inside HelmRelease values, a River config
+inside a ConfigMap): they carry positions from `EmbeddedSource`, so a finding inside the
+embedded text points at the right line of the YAML file.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from obslint.findings import Loc
 from obslint.load import Document, EmbeddedSource, SourceFile, Tree, YMap, YSeq, parse_yaml
@@ -27,8 +25,8 @@ from obslint.redact import Redactor
 if TYPE_CHECKING:
     from obslint.config import Config
 
+T = TypeVar("T")
 ProviderFn = Callable[["Index"], Any]
-PROVIDERS: dict[str, ProviderFn] = {}
 # `fn(index)` run once the index is built, whatever rules are selected: they register sensitive
 # values with the redactor (the SEC family registers every plaintext credential it finds), so
 # no report shows one even when the rules that find them are not selected.
@@ -41,17 +39,18 @@ def redaction_hook(fn: ProviderFn) -> ProviderFn:
     return fn
 
 
-def provider(name: str) -> Callable[[ProviderFn], ProviderFn]:
-    """Register `fn(index)` as the provider of `name`; `index.get(name)` calls it once per run."""
+def memoised(fn: Callable[[Index], T]) -> Callable[[Index], T]:
+    """`fn(index)` computed once per index (an exception is not memoised: the next call retries)."""
 
-    def register(fn: ProviderFn) -> ProviderFn:
-        existing = PROVIDERS.get(name)
-        if existing is not None and existing.__qualname__ != fn.__qualname__:
-            raise ValueError(f"provider {name!r} registered twice")
-        PROVIDERS[name] = fn
-        return fn
+    @functools.wraps(fn)
+    def get(index: Index) -> T:
+        cache = index.memo
+        if get in cache:
+            return cache[get]
+        value = cache[get] = fn(index)
+        return value
 
-    return register
+    return get
 
 
 def dig(node: Any, *path: Any, default: Any = None) -> Any:
@@ -164,7 +163,7 @@ class Index:
     notices: list[str] = field(default_factory=list)
     _by_kind: dict[str, list[K8sObject]] = field(default_factory=lambda: defaultdict(list))
     _by_rel: dict[str, SourceFile] = field(default_factory=dict)
-    _cache: dict[str, Any] = field(default_factory=dict)
+    memo: dict[Callable[..., Any], Any] = field(default_factory=dict)
     _embedded: dict[tuple[int, Any], EmbeddedYAML | None] = field(default_factory=dict)
 
     @classmethod
@@ -236,18 +235,6 @@ class Index:
 
     def iter_objects(self) -> Iterator[K8sObject]:
         return iter(self.objects)
-
-    # --- providers ---------------------------------------------------------------------
-    def get(self, name: str) -> Any:
-        """The value of provider `name`, computed once per run."""
-        if name in self._cache:
-            return self._cache[name]
-        fn = PROVIDERS.get(name)
-        if fn is None:
-            raise KeyError(f"no provider registered for {name!r}")
-        value = fn(self)
-        self._cache[name] = value
-        return value
 
     def embedded_yaml(self, container: YMap | YSeq, key: Any, name: str = "") -> EmbeddedYAML | None:
         """Parse the YAML text at container[key] once, positions mapped into the file."""

@@ -120,10 +120,10 @@ def run_check(
         index = Index.build(tree, config)
     # Start the selected rules' external tool batches now, so they run while the other rules do.
     for rule in rules:
-        for name in PREFETCH.get(rule.id, ()):
-            # An error is not memoised: the rule recomputes the provider and reports it itself.
+        for start in PREFETCH.get(rule.id, ()):
+            # An error is not memoised: the rule calls it again and reports the error itself.
             with contextlib.suppress(Exception):
-                index.get(name)
+                start(index)
     findings: list[Finding] = []
     errors: list[str] = []
     # Rules that collect a background batch run last, so the batch overlaps with all the others

@@ -35,7 +35,7 @@ from typing import Any
 from obslint.alloy.ast import Block, File, Node
 from obslint.alloy.parser import parse
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, provider
+from obslint.index import Index, K8sObject, dig, memoised
 from obslint.load import EmbeddedSource, Source, SourceFile, YMap
 from obslint.model.helm import releases_of_chart
 
@@ -108,7 +108,7 @@ def _object_namespace(index: Index, obj: K8sObject) -> str | None:
         return obj.namespace
 
 
-@provider("alloy.configs")
+@memoised
 def alloy_configs(index: Index) -> list[AlloyConfig]:
     out: list[AlloyConfig] = []
     # Namespaces of alloy releases by directory, for plain files next to them.

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 from obslint.alloy.ast import Attribute, Block, Call, Expr, Stmt, children, iter_attributes, reference_path
 from obslint.alloy.components import ComponentSpec, KnowledgeBase, did_you_mean, knowledge_base
-from obslint.alloy.configs import AlloyConfig
+from obslint.alloy.configs import AlloyConfig, alloy_configs
 from obslint.digraph import cyclic_components
-from obslint.index import Index, provider
+from obslint.index import Index, memoised
 
 MODULE_BLOCKS = ("argument", "export")
 
@@ -403,10 +403,10 @@ def build_graph(unit: str, configs: list[AlloyConfig]) -> UnitGraph:
     return _Builder(unit, configs).build()
 
 
-@provider("alloy.graphs")
+@memoised
 def alloy_graphs(index: Index) -> list[UnitGraph]:
     units: dict[str, list[AlloyConfig]] = {}
-    for config in index.get("alloy.configs"):
+    for config in alloy_configs(index):
         units.setdefault(config.unit, []).append(config)
     return [build_graph(unit, configs) for unit, configs in units.items()]
 

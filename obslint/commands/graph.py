@@ -7,6 +7,9 @@ import argparse
 import sys
 from collections import defaultdict
 
+from obslint.model.flux import flux_graph
+from obslint.model.helm import helm_releases
+
 HELP = "print the Flux dependency graph (Mermaid or Graphviz DOT), findings marked"
 
 
@@ -50,8 +53,8 @@ def _owner_nodes(g, index, finding) -> list:
 def render_graph(index, findings, fmt: str = "mermaid") -> str:
     from obslint.model.flux import FluxGraph
 
-    g: FluxGraph = index.get("flux.graph")
-    releases = [r.obj for r in index.get("helm.releases")]
+    g: FluxGraph = flux_graph(index)
+    releases = [r.obj for r in helm_releases(index)]
     nodes = [k.obj for k in g.kustomizations] + releases
     ids = {obj: f"{'k' if obj.kind == 'Kustomization' else 'h'}{i}" for i, obj in enumerate(nodes)}
     marks: dict = defaultdict(set)

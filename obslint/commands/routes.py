@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 
+from obslint.model.alertmanager import alertmanager_configs
 from obslint.routing import AMConfig, MatcherError, Route, load_config, parse_matcher
 
 HELP = "test or show Alertmanager routing (like amtool config routes)"
@@ -125,9 +126,8 @@ def _load(path: str, name: str | None) -> AMConfig:
             break  # a Kubernetes manifest (HelmRelease, Secret, ...): find the config inside it
         else:
             raise _Fail(f"{path}: not a YAML file", 1)
-    import obslint.model.alertmanager  # noqa: F401  (registers the provider)
 
-    sources = index.get("alertmanager.configs")
+    sources = alertmanager_configs(index)
     if name:
         chosen = [s for s in sources if name in (s.name, s.name.rpartition("/")[2])]
         if not chosen:

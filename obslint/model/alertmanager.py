@@ -40,9 +40,10 @@ from types import MappingProxyType
 from typing import Any
 
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, provider
+from obslint.index import Index, K8sObject, dig, memoised
 from obslint.load import SourceFile, YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart
+from obslint.model.rulegroups import rule_groups
 from obslint.routing import AMConfig, Receiver, Route, build_route, load_config, scalar_str
 
 OPERATOR_GROUP = "monitoring.coreos.com"
@@ -586,7 +587,7 @@ def _looks_like_am_config(node: Any) -> bool:
     )
 
 
-@provider("alertmanager.configs")
+@memoised
 def alertmanager_configs(index: Index) -> list[AMSource]:
     out: list[AMSource] = []
     used_secrets: set[int] = set()
@@ -725,9 +726,8 @@ def _kps_alerts(rel: HelmReleaseView, data: dict) -> Iterator[KnownAlert]:
 
 
 def _rule_entries(index: Index) -> Iterator[Any]:
-    from obslint.model import rulegroups  # noqa: F401  (registers "rules.groups")
 
-    for group in index.get("rules.groups"):
+    for group in rule_groups(index):
         for entry in group.rules:
             if entry.kind == "alert" and entry.name:
                 yield entry
@@ -778,7 +778,7 @@ def _flux_alerts(index: Index) -> Iterator[KnownAlert]:
                 )
 
 
-@provider("alerts.universe")
+@memoised
 def alert_universe(index: Index) -> list[KnownAlert]:
     out: list[KnownAlert] = []
     releases = releases_of_chart(index, KPS)

@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, provider
+from obslint.index import Index, K8sObject, dig, memoised
 from obslint.load import EmbeddedSource, SourceFile, YMap
-from obslint.model.helm import HELMRELEASE_GROUP, Ref, refs_of
+from obslint.model.helm import HELMRELEASE_GROUP, Ref, helm_releases, refs_of
+from obslint.model.services import catalogue
 
 KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
@@ -529,7 +530,7 @@ def _local_sources(index: Index) -> set[tuple[str, str]] | None:
     return local
 
 
-@provider("flux.graph")
+@memoised
 def flux_graph(index: Index) -> FluxGraph:
     from obslint.model.services import Produced  # local import: services imports this module lazily
 
@@ -961,7 +962,7 @@ def _nsname(g: FluxGraph, obj: K8sObject) -> str:
 def _needs(index: Index, g: FluxGraph) -> list[Need]:
     from obslint.model.services import CLUSTER_NAMESPACES, is_builtin_group, resolve_url
 
-    cat = index.get("flux.catalogue")
+    cat = catalogue(index)
     needs: list[Need] = []
     seen: dict[tuple, Need] = {}
 
@@ -979,7 +980,7 @@ def _needs(index: Index, g: FluxGraph) -> list[Need]:
             seen[key] = need
         needs.append(need)
 
-    releases = {r.obj: r for r in index.get("helm.releases")}
+    releases = {r.obj: r for r in helm_releases(index)}
     pairs: list[tuple[FluxKustomization | None, K8sObject]] = [
         (k, o) for k in g.kustomizations if g.active(k) for o in k.applies
     ]
@@ -1125,9 +1126,9 @@ def _judge(g: FluxGraph, need: Need) -> Verdict:
     return Verdict(need, False, first_fix, first_producer)
 
 
-@provider("flux.needs")
+@memoised
 def flux_needs(index: Index) -> list[Verdict]:
-    g: FluxGraph = index.get("flux.graph")
+    g: FluxGraph = flux_graph(index)
     _detect_preinstalled(index, g)
     return [_judge(g, n) for n in _needs(index, g)]
 
@@ -1140,7 +1141,7 @@ def _detect_preinstalled(index: Index, g: FluxGraph) -> None:
     apply rejects unknown kinds), so a repository that does this - and deploys - installs them out
     of band (a bootstrap script, a CRD-only chart run by hand). Kinds of those groups are then
     not dependencies to order."""
-    cat = index.get("flux.catalogue")
+    cat = catalogue(index)
     chart_groups: dict[K8sObject, set[str]] = defaultdict(set)
     for (group, _kind), prods in cat.kinds.items():
         for p in prods:

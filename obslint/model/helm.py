@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, provider
+from obslint.index import Index, K8sObject, dig, memoised
 from obslint.load import YMap
 
 HELMRELEASE_GROUP = "helm.toolkit.fluxcd.io"
@@ -132,11 +132,11 @@ def _view(obj: K8sObject) -> HelmReleaseView:
     )
 
 
-@provider("helm.releases")
+@memoised
 def helm_releases(index: Index) -> list[HelmReleaseView]:
     return [_view(o) for o in index.of_kind("HelmRelease", group=HELMRELEASE_GROUP)]
 
 
 def releases_of_chart(index: Index, *charts: str) -> list[HelmReleaseView]:
     """HelmReleases of these charts (by chart name, e.g. "kube-prometheus-stack")."""
-    return [r for r in index.get("helm.releases") if r.chart in charts]
+    return [r for r in helm_releases(index) if r.chart in charts]

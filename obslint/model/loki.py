@@ -27,10 +27,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from obslint.alloy.configs import alloy_configs
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, loc_of, provider
+from obslint.index import Index, K8sObject, dig, loc_of, memoised
 from obslint.load import SourceFile, YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
+from obslint.model.services import service_catalogue
 from obslint.model.storage import Volume
 from obslint.units import try_duration, try_quantity_bytes
 
@@ -404,7 +406,7 @@ def _yaml_documents(index: Index, *markers: str) -> Iterator[tuple[Any, str, str
                     yield emb.data, f"{obj.ref()} key {key}", obj.namespace, obj, data.loc(key), "configmap"
 
 
-@provider("loki.configs")
+@memoised
 def loki_configs(index: Index) -> list[LokiConfig]:
     out: list[LokiConfig] = []
     for hr in releases_of_chart(index, *LOKI_CHARTS):
@@ -509,7 +511,7 @@ def _alloy_writers(index: Index) -> list[LogWriter]:
     except ImportError:  # pragma: no cover
         return []
     try:
-        configs = index.get("alloy.configs")
+        configs = alloy_configs(index)
     except KeyError:
         return []
     out: list[LogWriter] = []
@@ -557,7 +559,7 @@ def _is_vector_doc(data: Any) -> bool:
     )
 
 
-@provider("loki.writers")
+@memoised
 def log_writers(index: Index) -> list[LogWriter]:
     """Every Alloy loki.write endpoint, Promtail client and Vector loki sink in the repo."""
     out = _alloy_writers(index)
@@ -581,7 +583,7 @@ def loki_for_url(index: Index, url: str | None, from_namespace: str | None) -> L
     """The Loki configuration a push/query URL reaches, when the repo deploys it."""
     if not isinstance(url, str):
         return None
-    configs: list[LokiConfig] = index.get("loki.configs")
+    configs: list[LokiConfig] = loki_configs(index)
     if not configs:
         return None
     try:
@@ -592,7 +594,7 @@ def loki_for_url(index: Index, url: str | None, from_namespace: str | None) -> L
     if split is None:
         return None
     try:
-        cat = index.get("flux.services")
+        cat = service_catalogue(index)
     except KeyError:
         cat = None
     parsed = parse_cluster_host(split[1], cat.managed_namespaces if cat is not None else None)

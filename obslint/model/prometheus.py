@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, loc_of, provider
+from obslint.index import Index, K8sObject, loc_of, memoised
+from obslint.model.flux import flux_graph
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 
 OPERATOR_GROUP = "monitoring.coreos.com"
@@ -231,7 +232,7 @@ def _from_crd(obj: K8sObject) -> PrometheusInstance:
     return PrometheusInstance(obj.name, obj.namespace, obj, "crd", obj.loc("spec"), selections)
 
 
-@provider("prometheus.instances")
+@memoised
 def prometheus_instances(index: Index) -> list[PrometheusInstance]:
     """Every Prometheus (prometheus-operator) the repository deploys: chart-rendered and plain objects."""
     out: list[PrometheusInstance] = []
@@ -247,7 +248,7 @@ def prometheus_instances(index: Index) -> list[PrometheusInstance]:
 def effective_namespace(index: Index, obj: K8sObject) -> str | None:
     """The namespace an object lands in (Flux/kustomize placement when known)."""
     try:
-        graph = index.get("flux.graph")
+        graph = flux_graph(index)
     except KeyError:
         return obj.namespace
     try:
@@ -271,7 +272,7 @@ def rule_selected_by(index: Index, rs: Any) -> list[PrometheusInstance] | None:
 
     PrometheusRule objects: by the selectors. Chart-values rules: the release's own Prometheus.
     Files, ConfigMaps and Loki groups: None (not loaded through prometheus-operator selection)."""
-    instances: list[PrometheusInstance] = index.get("prometheus.instances")
+    instances: list[PrometheusInstance] = prometheus_instances(index)
     if rs.origin == "helm-additional":
         return [i for i in instances if i.origin is rs.source]
     if rs.origin != "prometheusrule":

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, provider
+from obslint.index import Index, K8sObject, dig, memoised
 from obslint.load import EmbeddedSource, SourceFile, YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart
 
@@ -317,7 +317,7 @@ def _loki_generated_files(index: Index, loki_labels: set[str]) -> set[str]:
 # --- the provider --------------------------------------------------------------------------------
 
 
-@provider("rules.sets")
+@memoised
 def rule_sets(index: Index) -> list[RuleSet]:
     sets: list[RuleSet] = []
 
@@ -456,14 +456,14 @@ def rule_sets(index: Index) -> list[RuleSet]:
     return sets
 
 
-@provider("rules.groups")
+@memoised
 def rule_groups(index: Index) -> list[RuleGroup]:
     """Every rule group of the repository (PromQL and LogQL), in discovery order."""
-    return [g for rs in index.get("rules.sets") for g in rs.groups]
+    return [g for rs in rule_sets(index) for g in rs.groups]
 
 
 def all_rules(index: Index, engine: str | None = "promql") -> Iterator[RuleEntry]:
     """Every rule entry (of this engine; all when engine is None)."""
-    for g in index.get("rules.groups"):
+    for g in rule_groups(index):
         if engine is None or g.engine == engine:
             yield from g.rules

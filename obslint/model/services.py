@@ -28,8 +28,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, provider
-from obslint.model.helm import HelmReleaseView, values_bool
+from obslint.index import Index, K8sObject, dig, memoised
+from obslint.model.helm import HelmReleaseView, helm_releases, values_bool
 
 # --- objects the cluster or the Flux bootstrap create -------------------------------------
 
@@ -368,14 +368,12 @@ def release_namespace(index: Index, rel: HelmReleaseView) -> str | None:
 
 
 def _graph(index: Index) -> Any:
-    try:
-        from obslint.model import flux  # noqa: F401  (registers "flux.graph")
-    except ImportError:  # pragma: no cover - flux model is part of the package
-        return None
-    return index.get("flux.graph")
+    from obslint.model.flux import flux_graph  # flux imports this module
+
+    return flux_graph(index)
 
 
-@provider("flux.services")
+@memoised
 def service_catalogue(index: Index) -> ServiceCatalogue:
     cat = ServiceCatalogue()
     for obj in index.of_kind("Service", group=""):
@@ -395,7 +393,7 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
         for obj in index.of_kind(kind, group="monitoring.coreos.com"):
             ns = namespace_of(index, obj)
             cat.add(ServiceEntry(svc, ns, ports, f"the prometheus-operator for {obj.ref()}", obj))
-    for rel in index.get("helm.releases"):
+    for rel in helm_releases(index):
         ns = release_namespace(index, rel)
         fn = CHART_SERVICES.get(rel.chart)
         if fn is None:
@@ -501,7 +499,7 @@ def check_url(index: Index, url: str, *, from_namespace: str | None = None) -> U
         return None
     except ValueError:
         pass
-    cat: ServiceCatalogue = index.get("flux.services")
+    cat: ServiceCatalogue = service_catalogue(index)
     parsed = parse_cluster_host(host, cat.managed_namespaces)
     if parsed is None:
         return None
@@ -537,7 +535,7 @@ def resolve_url(index: Index, url: str, *, from_namespace: str | None = None) ->
     if split is None:
         return []
     _scheme, host, port, _given = split
-    cat: ServiceCatalogue = index.get("flux.services")
+    cat: ServiceCatalogue = service_catalogue(index)
     parsed = parse_cluster_host(host, cat.managed_namespaces)
     if parsed is None:
         return []
@@ -633,7 +631,7 @@ class Catalogue:
         return is_builtin_group(group) or (group, kind) in self.kinds
 
 
-@provider("flux.catalogue")
+@memoised
 def catalogue(index: Index) -> Catalogue:
     cat = Catalogue()
     for obj in index.of_kind("Namespace", group=""):
@@ -664,7 +662,7 @@ def catalogue(index: Index) -> Catalogue:
         ns = namespace_of(index, obj)
         for kind in ("ConfigMap", "Secret"):
             cat.configs[(kind, ns, obj.name)].append(Produced((kind, ns or "", obj.name), obj, "manifest", obj.loc()))
-    for rel in index.get("helm.releases"):
+    for rel in helm_releases(index):
         crds = CHART_CRDS.get(rel.chart)
         spec = rel.obj.spec
         if crds is not None:

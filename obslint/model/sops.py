@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.goregex import GoRegexError, compile_go
-from obslint.index import Index, provider
+from obslint.index import Index, memoised
 from obslint.load import SourceFile, YMap
 
 SOPS_CONFIG_NAMES = (".sops.yaml",)
@@ -146,7 +146,7 @@ def _has_recipients(data: dict) -> bool:
     return False
 
 
-@provider("sops.configs")
+@memoised
 def sops_configs(index: Index) -> list[SopsConfig]:
     out: list[SopsConfig] = []
     for sf in index.files:
@@ -183,7 +183,7 @@ def sops_configs(index: Index) -> list[SopsConfig]:
 
 def config_for(index: Index, rel: str) -> SopsConfig | None:
     """The `.sops.yaml` nearest above rel (the one sops finds when run from the file's directory)."""
-    by_dir = {c.dir: c for c in index.get("sops.configs")}
+    by_dir = {c.dir: c for c in sops_configs(index)}
     d = posixpath.dirname(rel)
     while True:
         if d in by_dir:
@@ -239,9 +239,14 @@ def sops_block(data: Any) -> dict | None:
     return None
 
 
+@memoised
+def _other_texts(index: Index) -> dict[str, str | None]:
+    return {}
+
+
 def read_other(index: Index, rel: str) -> str | None:
     """Text of a file the loader listed but did not read (dotenv, json...), read at most once."""
-    cache = index._cache.setdefault("sops.other-text", {})
+    cache = _other_texts(index)
     if rel in cache:
         return cache[rel]
     sf = index.file(rel)
@@ -359,7 +364,7 @@ def file_is_sops(index: Index, rel: str) -> bool | None:
     return parse_other(rel, text) is not None
 
 
-@provider("sops.files")
+@memoised
 def sops_files(index: Index) -> list[SopsFile]:
     """Every SOPS-encrypted YAML document in the tree, and the non-YAML SOPS files a
     secretGenerator references or whose name says sops/enc."""

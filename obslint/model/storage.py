@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, loc_of, provider
+from obslint.index import Index, K8sObject, dig, loc_of, memoised
 from obslint.load import YMap
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.units import try_duration, try_prom_bytes, try_quantity_bytes
@@ -255,7 +255,7 @@ def _from_crd(obj: K8sObject, component: str) -> TSDBStore:
     return store
 
 
-@provider("storage.tsdb")
+@memoised
 def tsdb_stores(index: Index) -> list[TSDBStore]:
     """Every Prometheus and Alertmanager the repo deploys, with retention and volume."""
     out: list[TSDBStore] = []

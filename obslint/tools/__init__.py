@@ -127,10 +127,11 @@ def start_tool(
     return Background(run)
 
 
-# rule id -> providers the runner computes right after indexing when that rule is selected; such a
-# provider returns a `Background` so its tool batch runs while the other rules do.
-PREFETCH: dict[str, list[str]] = {}
+# rule id -> memoised functions of the index that the runner calls right after indexing when that
+# rule is selected; such a function returns a `Background` so its tool batch runs while the other
+# rules do.
+PREFETCH: dict[str, list[Callable[[Any], Any]]] = {}
 
 
-def prefetch(rule_id: str, provider_name: str) -> None:
-    PREFETCH.setdefault(rule_id, []).append(provider_name)
+def prefetch(rule_id: str, start: Callable[[Any], Any]) -> None:
+    PREFETCH.setdefault(rule_id, []).append(start)

@@ -23,9 +23,9 @@ from typing import Any
 import promql_parser as pp
 
 from obslint.findings import Loc
-from obslint.index import Index, provider
+from obslint.index import Index, memoised
 from obslint.load import EmbeddedSource, YMap
-from obslint.model.rulegroups import RuleEntry, RuleSet
+from obslint.model.rulegroups import RuleEntry, RuleSet, rule_sets
 from obslint.tools import Background, ToolResult, find_tool, prefetch, start_tool
 from obslint.units import UnitError, parse_prom_duration
 
@@ -272,10 +272,10 @@ def _shards(sets: list[RuleSet], count: int) -> list[list[RuleSet]]:
     return [members for _, _, members in bins if members]
 
 
-@provider("promtool.batch")
+@memoised
 def promtool_batch(index: Index) -> PromtoolBatch | None:
     """Render every PromQL rule set and start promtool on them (None: nothing to check, or no promtool)."""
-    sets = [rs for rs in index.get("rules.sets") if rs.engine == "promql" and rs.groups]
+    sets = [rs for rs in rule_sets(index) if rs.engine == "promql" and rs.groups]
     path = find_tool("promtool")
     if not sets or path is None:
         return None
@@ -290,7 +290,7 @@ def promtool_batch(index: Index) -> PromtoolBatch | None:
     return PromtoolBatch(sets, by_name, runs)
 
 
-prefetch("PROM001", "promtool.batch")
+prefetch("PROM001", promtool_batch)
 
 
 def run_promtool(index: Index, batch: PromtoolBatch) -> list[RuleProblem]:
@@ -465,15 +465,15 @@ def _dialect(index: Index, problems: list[RuleProblem], sets: list[RuleSet]) -> 
     return problems
 
 
-@provider("promtool.rules")
+@memoised
 def promtool_rules(index: Index) -> list[RuleProblem]:
     """Problems promtool (or the fallback) reports for every rule set, mapped to original positions."""
-    sets = index.get("rules.sets")
+    sets = rule_sets(index)
     promql = [rs for rs in sets if rs.engine == "promql" and rs.groups]
     logql = [rs for rs in sets if rs.engine == "logql"]
     problems: list[RuleProblem] = []
     if promql:
-        batch: PromtoolBatch | None = index.get("promtool.batch")
+        batch: PromtoolBatch | None = promtool_batch(index)
         if batch is None:
             index.notice("promtool not found: PromQL rules checked with the built-in parser instead")
             problems.extend(fallback(index, promql))

@@ -7,6 +7,7 @@ import textwrap
 from obslint.config import Config
 from obslint.index import Index
 from obslint.load import load_tree
+from obslint.model.alertmanager import alert_universe, alertmanager_configs
 from tests.conftest import check, rule_ids
 
 HR_HEAD = """\
@@ -296,12 +297,12 @@ alertmanager:
         webhook_configs: [{url: "https://example.org/team"}]
 """
     idx = index_of(repo, {"hr.yaml": hr(values), "rules.yaml": RULES})
-    [src] = idx.get("alertmanager.configs")
+    [src] = alertmanager_configs(idx)
     root = src.route
     # the chart's default route and inhibit rules are merged under the user's receivers
     assert root.receiver == "null" and [r.slug() for r in root.routes] == ['{alertname="Watchdog"}']
     assert len(src.config.inhibit_rules) == 4
-    alerts = {a.name: a for a in idx.get("alerts.universe")}
+    alerts = {a.name: a for a in alert_universe(idx)}
     assert "etcdNoLeader" not in alerts and "TargetDown" not in alerts
     assert alerts["KubePodCrashLooping"].labels["severity"] == "critical"
     assert alerts["AppDown"].labels == {"cluster": "home", "severity": "critical", "alertname": "AppDown"}
@@ -336,7 +337,7 @@ spec:
 """
     values = "alertmanager:\n  alertmanagerSpec:\n    alertmanagerConfiguration: {name: global}\n"
     idx = index_of(repo, {"secret.yaml": secret, "amc.yaml": global_amc, "hr.yaml": hr(values)})
-    srcs = {s.origin: s for s in idx.get("alertmanager.configs")}
+    srcs = {s.origin: s for s in alertmanager_configs(idx)}
     assert set(srcs) == {"secret", "helm-values"}
     assert srcs["secret"].config.routes_to({}) == ["team"]
     g = srcs["helm-values"]
@@ -345,7 +346,7 @@ spec:
     # a SOPS-encrypted Secret is never read
     enc = secret + "sops:\n  version: 3.9.0\n  age: []\n"
     idx2 = index_of(repo, {"secret.yaml": enc})
-    assert idx2.get("alertmanager.configs") == []
+    assert alertmanager_configs(idx2) == []
 
 
 def test_alertmanagerconfig_selection(repo):
@@ -359,10 +360,10 @@ spec:
 """
     sel = "alertmanager:\n  alertmanagerSpec:\n    alertmanagerConfigSelector: {matchLabels: {team: payments}}\n"
     idx = index_of(repo, {"hr.yaml": hr(sel), "amc.yaml": amc})
-    [src] = idx.get("alertmanager.configs")
+    [src] = alertmanager_configs(idx)
     assert src.amconfigs == []
     idx = index_of(repo, {"hr.yaml": hr(sel.replace("payments", "shop")), "amc.yaml": amc})
-    [src] = idx.get("alertmanager.configs")
+    [src] = alertmanager_configs(idx)
     assert [a.obj.name for a in src.amconfigs] == ["web"]
 
 
@@ -513,7 +514,7 @@ spec:
 """
     values = "prometheus:\n  prometheusSpec:\n    externalLabels: {cluster: home}\ndefaultRules: {create: false}\n"
     idx = index_of(repo, {"loki.yaml": loki_rules, "flux.yaml": flux, "hr.yaml": hr(values)})
-    alerts = idx.get("alerts.universe")
+    alerts = alert_universe(idx)
     loki = [a for a in alerts if a.name == "TooManyErrors"]
     assert len(loki) == 1 and loki[0].engine == "logql"
     assert loki[0].labels == {"severity": "warning", "alertname": "TooManyErrors"}  # no Prometheus labels

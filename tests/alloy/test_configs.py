@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from obslint.alloy import iter_attributes, static_value
-from obslint.alloy.configs import AlloyConfig
+from obslint.alloy.configs import AlloyConfig, alloy_configs
 from obslint.config import Config
 from obslint.index import Index
 from obslint.load import load_tree
@@ -72,7 +72,7 @@ def test_provider_finds_all_three_kinds_with_file_positions(repo) -> None:
     from obslint.rules import alloy  # noqa: F401
 
     index = _index(repo(REPO))
-    configs: list[AlloyConfig] = index.get("alloy.configs")
+    configs: list[AlloyConfig] = alloy_configs(index)
     by_where = {c.key or "file": c for c in configs}
     assert set(by_where) == {"alloy.configMap.content", "extra.alloy", "file"}
     assert all(c.diagnostics == [] for c in configs)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from obslint.model.flux import flux_graph, flux_needs
+from obslint.model.helm import helm_releases
+from obslint.model.services import catalogue, service_catalogue
 from tests.flux.helpers import index_of
 
 KS = """\
@@ -50,7 +53,7 @@ def test_placement_through_kustomization_yaml_and_generated(repo):
             }
         )
     )
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     apps = g.kustomization(by_name(index, "Kustomization", "apps"))
     infra = g.kustomization(by_name(index, "Kustomization", "infra"))
     assert sorted(o.name for o in apps.applies) == ["s", "top"]
@@ -63,7 +66,7 @@ def test_placement_through_kustomization_yaml_and_generated(repo):
     assert not g.appliers(by_name(index, "ConfigMap", "lost"))
     assert not g.appliers(by_name(index, "ConfigMap", "b"))
     # a remote resource makes the namespace opaque for Service checks
-    assert "web" in index.get("flux.services").opaque_namespaces
+    assert "web" in service_catalogue(index).opaque_namespaces
 
 
 def test_outer_kustomize_namespace_wins(repo):
@@ -77,7 +80,7 @@ def test_outer_kustomize_namespace_wins(repo):
             }
         )
     )
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     assert g.namespace_of(by_name(index, "ConfigMap", "c")) == "outer"
 
 
@@ -96,7 +99,7 @@ def test_clusters_are_not_merged(repo):
     files["infra/staging/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s, namespace: default}\n"
     files["apps/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n"
     index = index_of(repo(files))
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     apps = next(k for k in g.kustomizations if k.name == "apps")
     [(_ref, targets)] = g.depends_on_targets(apps)
     assert [t.obj.file.rel for t in targets] == ["clusters/prod/infra.yaml"]
@@ -143,12 +146,12 @@ def test_transitive_and_helm_closures(repo):
             }
         )
     )
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     a = next(k for k in g.kustomizations if k.name == "a")
     assert sorted(k.name for k in g.kdeps(a)) == ["b", "c"]
     one = by_name(index, "HelmRelease", "one")
     assert sorted(o.name for o in g.hdeps(one)) == ["three", "two"]
-    three = next(r for r in index.get("helm.releases") if r.obj.name == "three")
+    three = next(r for r in helm_releases(index) if r.obj.name == "three")
     assert three.source_ref.kind == "OCIRepository" and three.source_ref.field == "spec.chartRef"
 
 
@@ -167,7 +170,7 @@ def test_remote_source_is_not_placed(repo):
             }
         )
     )
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     [k] = [k for k in g.kustomizations]
     assert not k.local
     assert "elsewhere" in g.opaque_namespaces
@@ -185,7 +188,7 @@ def test_bad_input_does_not_crash(repo):
             }
         )
     )
-    assert index.get("flux.graph") is not None
-    assert isinstance(index.get("flux.needs"), list)
-    assert index.get("flux.services") is not None
-    assert index.get("flux.catalogue") is not None
+    assert flux_graph(index) is not None
+    assert isinstance(flux_needs(index), list)
+    assert service_catalogue(index) is not None
+    assert catalogue(index) is not None

@@ -3,6 +3,8 @@ repository reaches, `configurations:` nameReference files, and sources other tha
 
 from __future__ import annotations
 
+from obslint.model.flux import flux_graph
+from obslint.model.services import catalogue
 from tests.conftest import check
 from tests.flux.helpers import index_of
 
@@ -84,10 +86,10 @@ def foreign_source_repo() -> dict[str, str]:
 
 def test_unplaced_objects_take_the_kustomization_yaml_namespace(repo):
     index = index_of(repo(foreign_source_repo()))
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     assert not g.kustomizations[0].local  # so Flux placement does not apply app/
     assert g.namespace_of(by_name(index, "ExternalSecret", "app")) == "monitoring"
-    assert index.get("flux.catalogue").config("Secret", "monitoring", "app-secret")
+    assert catalogue(index).config("Secret", "monitoring", "app-secret")
 
 
 def test_unplaced_outer_kustomization_yaml_namespace_wins(repo):
@@ -101,7 +103,7 @@ def test_unplaced_outer_kustomization_yaml_namespace_wins(repo):
     }
     files["kustomization.yaml"] = "namespace: outer\nresources: [base, cm.yaml, ns.yaml]\n"
     index = index_of(repo(files))
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     assert g.namespace_of(by_name(index, "ConfigMap", "deep")) == "outer"
     assert g.namespace_of(by_name(index, "ConfigMap", "top")) == "outer"
     assert g.namespace_of(by_name(index, "ConfigMap", "loose")) == "own"  # in no kustomization.yaml
@@ -127,7 +129,7 @@ def test_flux_placement_is_not_overridden_by_the_fallback(repo):
         "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
     }
     index = index_of(repo(files))
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     assert g.namespaces_of(by_name(index, "ConfigMap", "cm")) == ["web"]
 
 
@@ -189,7 +191,7 @@ def test_name_reference_within_a_flux_build(repo):
     )
     assert flux001(repo(files)) == []
     index = index_of(repo(files))
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     [build] = [b for b in g.builds if b.owner is not None]
     assert build.root == "app"
     hr_obj = by_name(index, "HelmRelease", "app")
@@ -248,7 +250,7 @@ def artifact_repo(ks_path: str = "./apps/app", frm: str = "apps/app/", to: str =
 
 def test_external_artifact_from_the_bootstrap_oci_source_is_placed(repo):
     index = index_of(repo(artifact_repo(ks_path="./apps/app/app", frm="apps/app/app/", to="apps/app/app/")))
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     k = g.kustomization(by_name(index, "Kustomization", "app"))
     assert k.local and k.path == "kubernetes/apps/app/app" and k.source_root == "kubernetes"
     assert g.namespace_of(by_name(index, "HelmRelease", "app")) == "observability"
@@ -258,7 +260,7 @@ def test_external_artifact_from_the_bootstrap_oci_source_is_placed(repo):
 def test_external_artifact_copy_to_another_directory_is_followed(repo):
     files = artifact_repo(ks_path="./deploy/", frm="apps/app/app/**", to="deploy/")
     index = index_of(repo(files))
-    k = index.get("flux.graph").kustomization(by_name(index, "Kustomization", "app"))
+    k = flux_graph(index).kustomization(by_name(index, "Kustomization", "app"))
     assert k.local and k.path == "kubernetes/apps/app/app"
     assert flux001(repo(files)) == []
     # without the placement the HelmRelease would be in flux-system, where no values ConfigMap is
@@ -278,7 +280,7 @@ def test_external_artifact_of_a_foreign_source_is_not_placed(repo):
         "spec: {interval: 1h, url: https://github.com/example/upstream}\n"
     )
     index = index_of(repo(files))
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     k = g.kustomization(by_name(index, "Kustomization", "app"))
     assert not k.local and "observability" in g.opaque_namespaces
 
@@ -287,7 +289,7 @@ def test_undefined_external_artifact_is_resolved_under_the_source_root(repo):
     files = artifact_repo(ks_path="./apps/app/app")
     del files["kubernetes/flux/generator.yaml"]
     index = index_of(repo(files))
-    k = index.get("flux.graph").kustomization(by_name(index, "Kustomization", "app"))
+    k = flux_graph(index).kustomization(by_name(index, "Kustomization", "app"))
     assert k.local and k.path == "kubernetes/apps/app/app"
 
 
@@ -311,7 +313,7 @@ def test_oci_sources(repo):
         "deploy/apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
     }
     index = index_of(repo(files))
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     ks = {k.name: k for k in g.kustomizations}
     assert ks["apps"].local and ks["apps"].path == "deploy/apps"
     assert g.namespace_of(by_name(index, "ConfigMap", "cm")) == "observability"
@@ -331,7 +333,7 @@ def test_ambiguous_artifact_path_follows_the_root_of_the_same_source(repo):
         "old/apps/b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old}\n",
     }
     index = index_of(repo(files))
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     ks = {k.name: k for k in g.kustomizations}
     assert ks["b"].path == "kubernetes/apps/b"
     assert g.namespace_of(by_name(index, "ConfigMap", "b")) == "web"
@@ -340,7 +342,7 @@ def test_ambiguous_artifact_path_follows_the_root_of_the_same_source(repo):
     del files["kubernetes/apps/a/cm.yaml"]
     files["kubernetes/flux/ks.yaml"] = ks_from("b", "./apps/b", "OCIRepository", "flux-system", target="web")
     index = index_of(repo(files))
-    [k] = index.get("flux.graph").kustomizations
+    [k] = flux_graph(index).kustomizations
     assert not k.local
 
 
@@ -363,7 +365,7 @@ def test_odd_values_do_not_crash(repo):
         "app/c3.yaml": "nameReference: {kind: ConfigMap}\n",
     }
     index = index_of(repo(files))
-    g = index.get("flux.graph")
+    g = flux_graph(index)
     assert len(g.kustomizations) == 3
     assert [r.path for r in g.kustomize_files["app"].name_refs] == ["a"]
     result = check(repo(files))

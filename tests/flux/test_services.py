@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from obslint.model.services import check_url, helm_fullname, parse_cluster_host
+from obslint.model.services import catalogue, check_url, helm_fullname, parse_cluster_host, service_catalogue
 from tests.flux.helpers import index_of
 
 STACK = """
@@ -75,7 +75,7 @@ def stack(repo):
 
 
 def names(index, ns="monitoring"):
-    return sorted({e.name for e in index.get("flux.services").in_namespace(ns)})
+    return sorted({e.name for e in service_catalogue(index).in_namespace(ns)})
 
 
 def test_catalogue_has_chart_and_manifest_services(stack):
@@ -97,7 +97,7 @@ def test_catalogue_has_chart_and_manifest_services(stack):
     ):
         assert expected in got
     # namespace comes from kustomization.yaml, not from metadata
-    svc = stack.get("flux.services").lookup("uptime-kuma")[0]
+    svc = service_catalogue(stack).lookup("uptime-kuma")[0]
     assert svc.namespace == "monitoring" and svc.ports == (3001,)
 
 
@@ -204,7 +204,7 @@ def test_kps_fullname_truncated_to_26(repo):
             """
         )
     )
-    got = {e.name for e in index.get("flux.services").services}
+    got = {e.name for e in service_catalogue(index).services}
     assert "monitoring-stack-productio-alertmanager" in got  # "<release>-kube-prometheus-stack"[:26]
 
 
@@ -219,7 +219,7 @@ def test_parse_cluster_host():
 
 
 def test_catalogue_namespaces_kinds_configs(stack):
-    cat = stack.get("flux.catalogue")
+    cat = catalogue(stack)
     assert cat.namespace("monitoring")
     assert cat.kind("monitoring.coreos.com", "PrometheusRule")
     assert cat.kind("monitoring.grafana.com", "PodLogs")
@@ -253,7 +253,7 @@ def test_cert_manager_crds_follow_values(repo):
             """
         )
     )
-    cat = index.get("flux.catalogue")
+    cat = catalogue(index)
     assert cat.kind("cert-manager.io", "ClusterIssuer")
     assert cat.namespace("cert-manager")
     assert not cat.kind("monitoring.coreos.com", "ServiceMonitor")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from obslint.config import Config
 from obslint.index import Index
 from obslint.load import load_tree
-from obslint.model.rulegroups import has_logql_syntax
+from obslint.model.rulegroups import has_logql_syntax, rule_groups
 from obslint.rules import load_rules
 
 
@@ -125,7 +125,7 @@ SOURCES = {
 
 def test_every_source_is_found_with_its_engine(repo):
     index = _index(repo(SOURCES))
-    got = {(g.name, g.engine, g.origin) for g in index.get("rules.groups")}
+    got = {(g.name, g.engine, g.origin) for g in rule_groups(index)}
     assert got == {
         ("from-pr", "promql", "prometheusrule"),
         ("from-map", "promql", "helm-additional"),
@@ -139,7 +139,7 @@ def test_every_source_is_found_with_its_engine(repo):
 
 def test_entries_carry_positions_and_fields(repo):
     index = _index(repo(SOURCES))
-    groups = {g.name: g for g in index.get("rules.groups")}
+    groups = {g.name: g for g in rule_groups(index)}
     pr = groups["from-pr"]
     assert pr.interval == "1m" and pr.loc.line == 6
     (a,) = pr.rules

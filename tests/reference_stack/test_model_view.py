@@ -11,6 +11,8 @@ import re
 import pytest
 import yaml
 
+from obslint.model.alertmanager import alert_universe, alertmanager_configs
+from obslint.model.rulegroups import rule_groups
 from tests.conftest import REFERENCE_STACK, check
 from tests.reference_stack.stack import helm_release, objects
 
@@ -40,7 +42,7 @@ def _stack_urls() -> dict[str, str]:
 
 
 def test_rule_groups_provider_sees_every_group(index):
-    seen = {(g.engine, g.name) for g in index.get("rules.groups") if g.ruleset.origin != "helm-additional"}
+    seen = {(g.engine, g.name) for g in rule_groups(index) if g.ruleset.origin != "helm-additional"}
     assert seen == {
         ("promql", "flux"),
         ("promql", "cert-manager"),
@@ -63,10 +65,10 @@ def test_component_urls_resolve_to_services_the_stack_creates(index):
 
 
 def test_every_known_alert_reaches_a_notifying_receiver_except_the_heartbeats(index):
-    (config,) = index.get("alertmanager.configs")
+    (config,) = alertmanager_configs(index)
     receivers = config.config.receivers
     dropped, delivered = set(), {}
-    for alert in index.get("alerts.universe"):
+    for alert in alert_universe(index):
         names = config.route.receivers(alert.labels)
         assert names, alert
         if all(receivers[n].is_null for n in names):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from obslint.model.loki import loki_configs
 from obslint.rules.storage.loki import logql_lookbacks
 from obslint.units import DAY
 from tests.conftest import check
@@ -67,7 +68,7 @@ def provider(root):
     from obslint.index import Index
     from obslint.load import load_tree
 
-    return Index.build(load_tree(str(root), [], 8 << 20), Config()).get("loki.configs")
+    return loki_configs(Index.build(load_tree(str(root), [], 8 << 20), Config()))
 
 
 # --- LOKI001 -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from obslint.model.storage import tsdb_stores
 from obslint.units import DAY
 from tests.conftest import check, rule_ids
 
@@ -187,7 +188,7 @@ def test_model_values(repo):
     index = Index.build(load_tree(str(root), [], 8 << 20), Config())
     import obslint.model.storage  # noqa: F401
 
-    prom_store, am = index.get("storage.tsdb")
+    prom_store, am = tsdb_stores(index)
     assert prom_store.retention == 15 * DAY and prom_store.retention_size == 16 * 1024**3
     assert prom_store.volume.kind == "pvc" and prom_store.volume.size == 20 * 1024**3
     assert am.component == "alertmanager" and am.retention == 5 * DAY and am.volume.size == 1024**3

@@ -6,15 +6,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from obslint.findings import Loc
-from obslint.index import Index, provider
-from obslint.model.alertmanager import AMSource, KnownAlert, group_alerts, node_loc, tree_matchers
+from obslint.index import Index, memoised
+from obslint.model.alertmanager import (
+    AMSource,
+    KnownAlert,
+    alert_universe,
+    alertmanager_configs,
+    group_alerts,
+    node_loc,
+    tree_matchers,
+)
 from obslint.routing import Route
 
 DEPLOYED = ("helm-values", "alertmanager-secret")
 
 
 def sources(index: Index) -> list[AMSource]:
-    return index.get("alertmanager.configs")
+    return alertmanager_configs(index)
 
 
 def routed_sources(index: Index) -> list[AMSource]:
@@ -36,11 +44,11 @@ def _delivered(alert: KnownAlert, src: AMSource) -> bool:
 
 def alerts_for(index: Index, src: AMSource) -> list[KnownAlert]:
     """Alerts that reach this config."""
-    return [a for a in index.get("alerts.universe") if _delivered(a, src)]
+    return [a for a in alert_universe(index) if _delivered(a, src)]
 
 
-@provider("alertmanager.alert_groups")
-def _alert_groups(index: Index) -> list[list[KnownAlert]]:
+@memoised
+def alert_groups(index: Index) -> list[list[KnownAlert]]:
     """The alert universe grouped once (group_alerts) over the matchers of every routed config's
     routes and inhibit rules, and by the configs an alert is delivered to. The per-config route
     checks then take one representative per group: the work grows with alerts + configs * groups,
@@ -52,14 +60,12 @@ def _alert_groups(index: Index) -> list[list[KnownAlert]]:
         for inhibit in src.config.inhibit_rules:
             if not inhibit.unsupported:
                 matchers.extend((*inhibit.source, *inhibit.target))
-    return group_alerts(
-        matchers, index.get("alerts.universe"), scope=lambda a: (a.origin == "kps-default", id(a.release))
-    )
+    return group_alerts(matchers, alert_universe(index), scope=lambda a: (a.origin == "kps-default", id(a.release)))
 
 
 def alert_groups_for(index: Index, src: AMSource) -> list[list[KnownAlert]]:
     """The groups of `alertmanager.alert_groups` whose alerts reach this config (non-empty lists)."""
-    return [g for g in index.get("alertmanager.alert_groups") if _delivered(g[0], src)]
+    return [g for g in alert_groups(index) if _delivered(g[0], src)]
 
 
 def route_loc(src: AMSource, route: Route, key: Any = None) -> Loc:

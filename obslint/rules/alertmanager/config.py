@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from obslint.findings import Finding
-from obslint.index import Index, provider
+from obslint.index import Index, memoised
 from obslint.load import YMap
 from obslint.model.alertmanager import node_loc
 from obslint.routing import scalar_str
@@ -164,15 +164,15 @@ def _strings(node: Any) -> Iterator[tuple[Any, Any]]:
                 yield k, v
 
 
-@provider("alertmanager.amtool_batch")
-def _amtool_batch(index: Index) -> tuple[list[Any], Background | None]:
+@memoised
+def amtool_batch(index: Index) -> tuple[list[Any], Background | None]:
     """Receiver integration settings: amtool, once over every config without errors of our own,
     started in the background (see obslint.tools.PREFETCH)."""
     clean = [s for s in sources(index) if _amtool_can_judge(s)]
     return clean, (start_check(index, [s.data for s in clean]) if clean else None)
 
 
-prefetch("AM014", "alertmanager.amtool_batch")
+prefetch("AM014", amtool_batch)
 
 
 @rule(
@@ -213,7 +213,7 @@ prefetch("AM014", "alertmanager.amtool_batch")
 )
 def config_invalid(ctx: RuleContext) -> Iterator[Finding]:
     all_sources = sources(ctx.index)
-    clean, batch = ctx.index.get("alertmanager.amtool_batch")
+    clean, batch = amtool_batch(ctx.index)
     rejected = (collect(ctx.index, batch, len(clean)) if batch is not None else None) or {}
     for k, error in sorted(rejected.items()):
         src = clean[k]

@@ -8,18 +8,18 @@ from urllib.parse import urlsplit
 
 from obslint.alloy.ast import Array, Attribute, Binary, Block, iter_blocks, static_value
 from obslint.alloy.components import BlockSpec, did_you_mean, knowledge_base
-from obslint.alloy.configs import AlloyConfig
-from obslint.alloy.graph import Component, UnitGraph, strongly_connected
+from obslint.alloy.configs import AlloyConfig, alloy_configs
+from obslint.alloy.graph import Component, UnitGraph, alloy_graphs, strongly_connected
 from obslint.findings import Finding
 from obslint.rules import RuleContext, rule
 
 
 def _configs(ctx: RuleContext) -> list[AlloyConfig]:
-    return ctx.index.get("alloy.configs")
+    return alloy_configs(ctx.index)
 
 
 def _graphs(ctx: RuleContext) -> list[UnitGraph]:
-    return ctx.index.get("alloy.graphs")
+    return alloy_graphs(ctx.index)
 
 
 # --- ALLOY001 ------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obslint.findings import Finding
-from obslint.index import Index, provider
-from obslint.model.flux import FluxGraph, FluxKustomization
+from obslint.index import Index, memoised
+from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph
 from obslint.rules import RuleContext, rule
 from obslint.tools import Background, prefetch
 
@@ -60,18 +60,18 @@ def _build_plan(g: FluxGraph) -> tuple[dict[str, FluxKustomization], list[str]]:
     return owners, remote
 
 
-@provider("flux.kustomize_builds")
-def _kustomize_builds(index: Index) -> Background | None:
+@memoised
+def kustomize_builds(index: Index) -> Background | None:
     """The `kubectl kustomize` batch, started in the background (see obslint.tools.PREFETCH)."""
     from obslint.tools.kubectl import kustomize_build
 
-    owners, _remote = _build_plan(index.get("flux.graph"))
+    owners, _remote = _build_plan(flux_graph(index))
     if not owners:
         return None
     return Background(kustomize_build, index, sorted(owners))
 
 
-prefetch("FLUX009", "flux.kustomize_builds")
+prefetch("FLUX009", kustomize_builds)
 
 
 @rule(
@@ -92,7 +92,7 @@ prefetch("FLUX009", "flux.kustomize_builds")
 )
 def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
     index = ctx.index
-    g: FluxGraph = index.get("flux.graph")
+    g: FluxGraph = flux_graph(index)
     owners, remote = _build_plan(g)
     if remote:
         index.notice(
@@ -101,7 +101,7 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
         )
     if not owners:
         return
-    batch: Background = index.get("flux.kustomize_builds")
+    batch: Background = kustomize_builds(index)
     results = batch.result()
     if results is None:
         index.notice("kustomize-build-fails: kubectl not found; kustomize builds were not checked")

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from obslint.findings import Finding
-from obslint.model.flux import SOURCE_GROUP, FluxGraph
+from obslint.model.flux import SOURCE_GROUP, FluxGraph, flux_graph
+from obslint.model.helm import helm_releases
 from obslint.rules import RuleContext, rule
 
 # An exact SemVer 2 version (optionally "v"-prefixed, with pre-release/build): anything else is a
@@ -57,8 +58,8 @@ spec:
     fix="Pin the exact chart version (and let a bot such as Renovate propose upgrades as commits).",
 )
 def chart_version_unpinned(ctx: RuleContext) -> Iterator[Finding]:
-    g: FluxGraph = ctx.index.get("flux.graph")
-    for rel in ctx.index.get("helm.releases"):
+    g: FluxGraph = flux_graph(ctx.index)
+    for rel in helm_releases(ctx.index):
         obj = rel.obj
         spec = obj.spec
         chart_spec = obj.get("spec", "chart", "spec")

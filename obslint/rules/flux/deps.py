@@ -8,7 +8,8 @@ from typing import Any
 from obslint.digraph import cyclic_components
 from obslint.findings import Finding
 from obslint.index import K8sObject
-from obslint.model.flux import FluxGraph, FluxKustomization, Verdict
+from obslint.model.flux import FluxGraph, FluxKustomization, Verdict, flux_graph, flux_needs
+from obslint.model.helm import helm_releases
 from obslint.rules import RuleContext, rule
 
 FLUX_KS = """\
@@ -135,8 +136,8 @@ def _dep_entry(target: Any, from_ns: str | None, target_ns: str | None) -> str:
     """,
 )
 def missing_depends_on(ctx: RuleContext) -> Iterator[Finding]:
-    g: FluxGraph = ctx.index.get("flux.graph")
-    verdicts: list[Verdict] = ctx.index.get("flux.needs")
+    g: FluxGraph = flux_graph(ctx.index)
+    verdicts: list[Verdict] = flux_needs(ctx.index)
     for v in verdicts:
         if v.ok or v.fix is None or v.producer is None:
             continue
@@ -197,9 +198,9 @@ _NOWAIT_PASS = _MISSING_PASS
     """,
 )
 def depends_on_no_wait(ctx: RuleContext) -> Iterator[Finding]:
-    g: FluxGraph = ctx.index.get("flux.graph")
+    g: FluxGraph = flux_graph(ctx.index)
     seen: set[tuple] = set()
-    for v in ctx.index.get("flux.needs"):
+    for v in flux_needs(ctx.index):
         for kc, kp, release in v.unwaited:
             key = (kc, kp, release)
             if key in seen:
@@ -246,9 +247,9 @@ _CYCLE_PASS = _CYCLE_FAIL.replace("  dependsOn:\n    - name: apps\n", "")
     fix="Remove the dependsOn entry that closes the cycle (the finding prints the cycle).",
 )
 def depends_on_cycle(ctx: RuleContext) -> Iterator[Finding]:
-    g: FluxGraph = ctx.index.get("flux.graph")
+    g: FluxGraph = flux_graph(ctx.index)
     kgraph = {k.obj: [t.obj for _, ts in g.depends_on_targets(k) for t in ts] for k in g.kustomizations}
-    hgraph = {r.obj: [t for _, ts in g.helm_depends_on(r.obj) for t in ts] for r in ctx.index.get("helm.releases")}
+    hgraph = {r.obj: [t for _, ts in g.helm_depends_on(r.obj) for t in ts] for r in helm_releases(ctx.index)}
     for kind, graph in (("Kustomization", kgraph), ("HelmRelease", hgraph)):
         for cycle in find_cycles(graph):
             first = cycle[0]

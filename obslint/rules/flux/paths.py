@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obslint.findings import Finding
-from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, _below
+from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, _below, flux_graph
 from obslint.rules import RuleContext, rule
 
 _KS = """\
@@ -47,7 +47,7 @@ _CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: 
     fix="Point `spec.path` at the directory (relative to the repository root).",
 )
 def kustomization_path_missing(ctx: RuleContext) -> Iterator[Finding]:
-    g: FluxGraph = ctx.index.get("flux.graph")
+    g: FluxGraph = flux_graph(ctx.index)
     for k in g.kustomizations:
         if not k.local or k.path is None:
             continue
@@ -89,7 +89,7 @@ def kustomization_path_missing(ctx: RuleContext) -> Iterator[Finding]:
     fix="Fix the entry (paths are relative to the kustomization.yaml) or add the missing file.",
 )
 def kustomize_resource_missing(ctx: RuleContext) -> Iterator[Finding]:
-    g: FluxGraph = ctx.index.get("flux.graph")
+    g: FluxGraph = flux_graph(ctx.index)
     for kf, entry, problem in g.missing_resources:
         yield Finding(
             entry.loc,
@@ -129,7 +129,7 @@ def kustomize_resource_missing(ctx: RuleContext) -> Iterator[Finding]:
     """,
 )
 def orphan_manifest(ctx: RuleContext) -> Iterator[Finding]:
-    g: FluxGraph = ctx.index.get("flux.graph")
+    g: FluxGraph = flux_graph(ctx.index)
     reported: set[str] = set()
     for k in g.kustomizations:
         if not k.local or k.path is None or not ctx.index.is_dir(k.path):

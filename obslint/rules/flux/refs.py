@@ -10,9 +10,9 @@ from pydantic import Field
 
 from obslint.findings import Finding
 from obslint.index import K8sObject
-from obslint.model.flux import BOOTSTRAP_NAMESPACE, NOTIFICATION_GROUP, FluxGraph
-from obslint.model.helm import Ref, refs_of
-from obslint.model.services import Catalogue
+from obslint.model.flux import BOOTSTRAP_NAMESPACE, NOTIFICATION_GROUP, FluxGraph, flux_graph
+from obslint.model.helm import Ref, helm_releases, refs_of
+from obslint.model.services import Catalogue, catalogue
 from obslint.rules import RuleContext, RuleOptions, rule
 
 # Created by `flux bootstrap`, not by files of the repository.
@@ -94,8 +94,8 @@ spec:
 )
 def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
     index = ctx.index
-    g: FluxGraph = index.get("flux.graph")
-    cat: Catalogue = index.get("flux.catalogue")
+    g: FluxGraph = flux_graph(index)
+    cat: Catalogue = catalogue(index)
     opts: DanglingOptions = ctx.options
 
     def external(kind: str, ns: str, name: str) -> bool:
@@ -164,7 +164,7 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
             )
         for ref in refs_of(obj, "spec", "postBuild", "substituteFrom", kind="ConfigMap"):
             yield from config_ref(obj, ref, "postBuild.substituteFrom", k.namespace)
-    for rel in index.get("helm.releases"):
+    for rel in helm_releases(index):
         obj = rel.obj
         for ref in rel.depends_on:
             yield from flux_ref(obj, ref, "HelmRelease", "dependsOn")

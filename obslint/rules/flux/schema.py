@@ -12,9 +12,9 @@ from typing import Any
 from pydantic import Field
 
 from obslint.findings import Finding
-from obslint.index import Index, dig, loc_of, provider
+from obslint.index import Index, dig, loc_of, memoised
 from obslint.load import YMap
-from obslint.model import helm as _helm  # noqa: F401  (registers "helm.releases")
+from obslint.model.helm import helm_releases
 from obslint.rules import RuleContext, RuleOptions, rule
 
 # ------------------------------------------------------------------------------------------------
@@ -47,7 +47,7 @@ def _add_target(patches: Patches, target: Any) -> None:
         patches.targets.append((kind if isinstance(kind, str) else None, name if isinstance(name, str) else None))
 
 
-@provider("schema.patches")
+@memoised
 def patch_info(index: Index) -> Patches:
     """kustomize patch files (partial objects, not validated) and the kinds/names patches target.
 
@@ -167,7 +167,7 @@ def schema_invalid(ctx: RuleContext) -> Iterator[Finding]:
             "core kinds are not schema-checked"
         )
     skip = set(opts.skip_kinds)
-    patches: Patches = ctx.index.get("schema.patches")
+    patches: Patches = patch_info(ctx.index)
     for obj in ctx.index.objects:
         if obj.kind in skip or obj.file.rel in patches.files:
             continue
@@ -241,7 +241,7 @@ _PASS_VALUES = _FAIL_VALUES.replace(
     fix="Rename the key to the one the chart documents (see the hint), or remove it.",
 )
 def helm_values_unknown_key(ctx: RuleContext) -> Iterator[Finding]:
-    for release in ctx.index.get("helm.releases"):
+    for release in helm_releases(ctx.index):
         if not isinstance(release.values, YMap) or not release.values:
             continue
         chart, version = chart_and_version(ctx.index, release)

@@ -9,9 +9,11 @@ import promql_parser as pp
 
 from obslint.findings import Finding
 from obslint.index import Index, K8sObject
-from obslint.model.prometheus import rule_selected_by
+from obslint.model.alertmanager import alert_universe
+from obslint.model.flux import flux_graph
+from obslint.model.prometheus import prometheus_instances, rule_selected_by
 from obslint.model.promql import output_labels, walk
-from obslint.model.rulegroups import RuleEntry, RuleSet
+from obslint.model.rulegroups import RuleEntry, RuleSet, rule_sets
 from obslint.rules import RuleContext, rule
 
 FAILING = """\
@@ -66,7 +68,7 @@ def _clusters(index: Index, rs: RuleSet) -> frozenset:
     if not isinstance(src, K8sObject):
         return frozenset({""})
     try:
-        return index.get("flux.graph").clusters_of(src)
+        return flux_graph(index).clusters_of(src)
     except Exception:  # the placement graph is another family's; never let it break this rule
         return frozenset({""})
 
@@ -79,7 +81,7 @@ def _evaluators(index: Index, rs: RuleSet) -> list[Any]:
     if rs.engine == "promql" and rs.origin in ("prometheusrule", "helm-additional"):
         clusters = _clusters(index, rs)
         instances = rule_selected_by(index, rs)
-        if instances is None or not index.get("prometheus.instances"):
+        if instances is None or not prometheus_instances(index):
             return [("prometheus-unknown", clusters)]
         return [("prometheus", id(inst.origin), clusters) for inst in instances]
     return [("set", rs.id)]
@@ -150,7 +152,7 @@ def _normal(expr: str) -> str:
 )
 def duplicate_rule(ctx: RuleContext) -> Iterator[Finding]:
     seen: dict[tuple, RuleEntry] = {}
-    for rs in ctx.index.get("rules.sets"):
+    for rs in rule_sets(ctx.index):
         keys = _evaluators(ctx.index, rs)
         for entry in rs.rules:
             if not entry.name or "${" in entry.name:
@@ -181,9 +183,8 @@ def duplicate_rule(ctx: RuleContext) -> Iterator[Finding]:
 def _chart_default_duplicates(index: Index) -> Iterator[Finding]:
     """Alerts that repeat a kube-prometheus-stack default alert the release still creates."""
     try:
-        from obslint.model import alertmanager  # noqa: F401  (registers "alerts.universe")
 
-        universe = index.get("alerts.universe")
+        universe = alert_universe(index)
     except (ImportError, KeyError):
         return
     defaults: dict[tuple[int, str, str], Any] = {}
@@ -192,7 +193,7 @@ def _chart_default_duplicates(index: Index) -> Iterator[Finding]:
             defaults[(id(known.release.obj), known.name, known.labels.get("severity", ""))] = known
     if not defaults:
         return
-    for rs in index.get("rules.sets"):
+    for rs in rule_sets(index):
         if rs.engine != "promql":
             continue
         instances = rule_selected_by(index, rs) or []

@@ -10,6 +10,7 @@ from typing import Any
 
 from obslint.findings import Finding
 from obslint.index import Index
+from obslint.model.alertmanager import alertmanager_configs
 from obslint.model.promql import Labels, analysis, output_labels
 from obslint.model.rulegroups import RuleEntry, all_rules
 from obslint.rules import RuleContext, rule
@@ -93,9 +94,8 @@ PASSING = FAILING.replace("sum by (job)", "sum by (job, namespace, pod)").replac
 
 def _alertmanager_routes(index: Index) -> list[Any]:
     try:
-        from obslint.model import alertmanager  # noqa: F401  (registers "alertmanager.configs")
 
-        configs = index.get("alertmanager.configs")
+        configs = alertmanager_configs(index)
     except (ImportError, KeyError):
         return []
     routes = []

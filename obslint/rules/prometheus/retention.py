@@ -9,7 +9,8 @@ from obslint.findings import Finding, Loc
 from obslint.index import Index
 from obslint.model.prometheus import rule_selected_by
 from obslint.model.promql import selectors
-from obslint.model.rulegroups import RuleSet
+from obslint.model.rulegroups import RuleSet, rule_sets
+from obslint.model.storage import tsdb_stores
 from obslint.rules import RuleContext, rule
 from obslint.units import format_duration, try_duration
 
@@ -71,7 +72,7 @@ def _retentions(index: Index, rs: RuleSet) -> list[tuple[str, float, Loc]]:
     instances = rule_selected_by(index, rs)
     if not instances:
         return []
-    stores = [s for s in index.get("storage.tsdb") if s.component == "prometheus"]
+    stores = [s for s in tsdb_stores(index) if s.component == "prometheus"]
     out: list[tuple[str, float, Loc]] = []
     for inst in instances:
         for store in stores:
@@ -103,7 +104,7 @@ def _retentions(index: Index, rs: RuleSet) -> list[tuple[str, float, Loc]]:
     """,
 )
 def range_exceeds_retention(ctx: RuleContext) -> Iterator[Finding]:
-    for rs in ctx.index.get("rules.sets"):
+    for rs in rule_sets(ctx.index):
         if rs.engine != "promql":
             continue
         entries = [e for e in rs.rules if e.ast is not None]

@@ -11,6 +11,7 @@ from obslint.model.prometheus import (
     PrometheusInstance,
     effective_namespace,
     namespace_labels,
+    prometheus_instances,
 )
 from obslint.rules import RuleContext, rule
 
@@ -107,7 +108,7 @@ def _hint(inst: PrometheusInstance, kind: str, labels: dict) -> str:
     """,
 )
 def rule_not_selected(ctx: RuleContext) -> Iterator[Finding]:
-    instances: list[PrometheusInstance] = ctx.index.get("prometheus.instances")
+    instances: list[PrometheusInstance] = prometheus_instances(ctx.index)
     if not instances:
         return
     for kind in SELECTED_KINDS:

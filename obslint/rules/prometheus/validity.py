@@ -7,7 +7,7 @@ from typing import Literal
 
 from obslint.findings import Finding
 from obslint.rules import RuleContext, RuleOptions, rule
-from obslint.tools.promtool import RuleProblem
+from obslint.tools.promtool import RuleProblem, promtool_rules
 
 
 class Options(RuleOptions):
@@ -86,7 +86,7 @@ spec:
 )
 def rule_invalid(ctx: RuleContext) -> Iterator[Finding]:
     legacy = ctx.options.name_validation == "legacy"
-    problems: list[RuleProblem] = ctx.index.get("promtool.rules")
+    problems: list[RuleProblem] = promtool_rules(ctx.index)
     seen: set[tuple] = set()
     for p in problems:
         if not legacy and p.legacy_name_only:

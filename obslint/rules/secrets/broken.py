@@ -11,7 +11,7 @@ from pydantic import Field
 
 from obslint.findings import Finding
 from obslint.index import Index
-from obslint.model.sops import GoRegexError, SopsFile, go_regex, is_enc, sops_block
+from obslint.model.sops import GoRegexError, SopsFile, go_regex, is_enc, sops_block, sops_files
 from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.rules.secrets.common import path_str
 
@@ -234,7 +234,7 @@ def _file_loc(index: Index, rel: str):
 )
 def sops_file_broken(ctx: RuleContext) -> Iterator[Finding]:
     index = ctx.index
-    files: list[SopsFile] = index.get("sops.files")
+    files: list[SopsFile] = sops_files(index)
     for f in files:
         problems = metadata_problems(f)
         loc = f.data.loc("sops") if f.data is not None and hasattr(f.data, "loc") else _file_loc(index, f.rel)

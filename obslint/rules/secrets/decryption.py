@@ -10,7 +10,8 @@ from typing import Any
 
 from obslint.findings import Finding, Loc
 from obslint.index import Index, dig
-from obslint.model.sops import SopsFile, kustomization_files
+from obslint.model.flux import flux_graph
+from obslint.model.sops import SopsFile, kustomization_files, sops_files
 from obslint.rules import RuleContext, rule
 
 
@@ -164,12 +165,11 @@ def _appliers_of(index: Index, f: SopsFile, graph: Any, gen_dirs: dict[str, list
 )
 def sops_without_decryption(ctx: RuleContext) -> Iterator[Finding]:
     index = ctx.index
-    files: list[SopsFile] = index.get("sops.files")
+    files: list[SopsFile] = sops_files(index)
     if not files:
         return
-    from obslint.model import flux  # noqa: F401  (registers "flux.graph")
 
-    graph = index.get("flux.graph")
+    graph = flux_graph(index)
     gen_dirs: dict[str, list] = {}
     if any(f.format != "yaml" for f in files):
         walked_by_dir: dict[str, list] = {}

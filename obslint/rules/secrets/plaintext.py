@@ -18,10 +18,13 @@ from typing import Any
 
 import yaml
 
+from obslint.alloy.configs import alloy_configs
 from obslint.findings import Finding, Loc
-from obslint.index import Index, K8sObject, provider
+from obslint.index import Index, K8sObject, memoised
 from obslint.load import YMap
-from obslint.model.helm import releases_of_chart  # noqa: F401  (registers "helm.releases")
+from obslint.model.helm import (
+    helm_releases,
+)
 from obslint.model.sops import is_enc, sops_block
 from obslint.redact import fingerprint
 from obslint.rules import RuleContext, rule
@@ -126,9 +129,8 @@ def _embedded_configs(index: Index, obj: K8sObject) -> Iterator[Finding]:
 def _alloy(index: Index) -> Iterator[Finding]:
     try:
         from obslint.alloy import Field, Literal, iter_attributes, walk_exprs
-        from obslint.alloy import configs as _alloy_configs  # noqa: F401  (registers "alloy.configs")
 
-        configs = index.get("alloy.configs")
+        configs = alloy_configs(index)
     except (ImportError, KeyError):
         return
     hint = 'read it at run time: sys.env("VAR") from a secretKeyRef env, or remote.kubernetes.secret'
@@ -221,17 +223,17 @@ def _alloy(index: Index) -> Iterator[Finding]:
     """,
 )
 def plaintext_credential(ctx: RuleContext) -> Iterator[Finding]:
-    yield from ctx.index.get("secrets.plaintext")
+    yield from plaintext_findings(ctx.index)
 
 
-@provider("secrets.plaintext")
+@memoised
 def plaintext_findings(index: Index) -> list[Finding]:
     """Every plaintext credential (each value registered with the redactor as it is found)."""
     return list(_scan(index))
 
 
 def _scan(index: Index) -> Iterator[Finding]:
-    for hr in index.get("helm.releases"):
+    for hr in helm_releases(index):
         if isinstance(hr.values, dict) and hr.values:
             yield from _walk(index, hr.values, f"{hr.obj.ref()} values", "helm")
             # kube-prometheus-stack `alertmanager.stringConfig`: the config as YAML text

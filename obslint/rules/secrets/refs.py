@@ -12,7 +12,10 @@ from pydantic import Field
 
 from obslint.findings import Finding, Loc
 from obslint.index import Index, K8sObject, dig
-from obslint.model.sops import is_enc
+from obslint.model.flux import flux_graph
+from obslint.model.helm import helm_releases
+from obslint.model.services import catalogue
+from obslint.model.sops import is_enc, sops_files
 from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.rules.secrets.common import norm_key
 
@@ -46,17 +49,15 @@ def _namespace_of(index: Index, obj: K8sObject) -> str | None:
 def known_secrets(index: Index) -> tuple[dict[str, set[str | None]], bool]:
     """{name: namespaces (None = unknown)} of every Secret the repo creates; and whether some
     SOPS file hides its own kind/name (fully encrypted), so that absence proves nothing."""
-    from obslint.model import services  # noqa: F401  (registers "flux.catalogue")
 
     out: dict[str, set[str | None]] = {}
-    cat = index.get("flux.catalogue")
+    cat = catalogue(index)
     for (kind, ns, name), _producers in cat.configs.items():
         if kind == "Secret":
             out.setdefault(name, set()).add(ns)
 
-    from obslint.model import flux  # noqa: F401  (registers "flux.graph")
 
-    kfiles = getattr(index.get("flux.graph"), "kustomize_files", {})
+    kfiles = getattr(flux_graph(index), "kustomize_files", {})
 
     def add(name: Any, obj: K8sObject) -> None:
         if isinstance(name, str) and name:
@@ -97,7 +98,7 @@ def known_secrets(index: Index) -> tuple[dict[str, set[str | None]], bool]:
     for obj in index.of_kind("VaultStaticSecret", "VaultDynamicSecret"):
         add(dig(obj.data, "spec", "destination", "name"), obj)
     opaque = any(
-        f.format == "yaml" and isinstance(f.data, dict) and is_enc(f.data.get("kind")) for f in index.get("sops.files")
+        f.format == "yaml" and isinstance(f.data, dict) and is_enc(f.data.get("kind")) for f in sops_files(index)
     )
     return out, opaque
 
@@ -174,7 +175,7 @@ def collect_refs(index: Index) -> list[SecretRef]:
             if isinstance(entry, dict) and entry.get("kind") == "Secret" and entry.get("optional") is not True:
                 add(entry, "name", ns, f"{obj.ref()} spec.postBuild.substituteFrom")
     # HelmReleases: valuesFrom, and Secret references inside the values
-    for rel in index.get("helm.releases"):
+    for rel in helm_releases(index):
         hr_ns = _namespace_of(index, rel.obj)
         chart_ns = release_namespace(index, rel)
         vf = rel.obj.spec.get("valuesFrom")
@@ -379,7 +380,7 @@ def secret_ref_missing(ctx: RuleContext) -> Iterator[Finding]:
         return
     from obslint.model import flux  # noqa: F401
 
-    graph = index.get("flux.graph")
+    graph = flux_graph(index)
     opaque_ns = getattr(graph, "opaque_namespaces", set())
     seen: set[tuple] = set()
     for ref in refs:

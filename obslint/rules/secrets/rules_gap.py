@@ -17,6 +17,8 @@ from obslint.model.sops import (
     config_for,
     go_regex,
     sops_block,
+    sops_configs,
+    sops_files,
 )
 from obslint.rules import RuleContext, rule
 from obslint.rules.secrets.unencrypted import clear_values
@@ -32,7 +34,7 @@ def secret_files(index: Index) -> dict[str, set[str]]:
         sections = {s for s in ("data", "stringData") if isinstance(obj.get(s), dict) and obj.get(s)}
         if sections and (sops_block(obj.data) is not None or clear_values(obj.data)):
             out.setdefault(obj.file.rel, set()).update(sections)
-    for f in index.get("sops.files"):
+    for f in sops_files(index):
         out.setdefault(f.rel, set())
     return out
 
@@ -138,10 +140,10 @@ def _rule_loc(r: CreationRule, key: str | None = None) -> Loc:
 )
 def sops_rules_gap(ctx: RuleContext) -> Iterator[Finding]:
     index = ctx.index
-    configs: list[SopsConfig] = index.get("sops.configs")
+    configs: list[SopsConfig] = sops_configs(index)
     files = secret_files(index)
     sops_by_rel: dict[str, SopsFile] = {}
-    for f in index.get("sops.files"):
+    for f in sops_files(index):
         sops_by_rel.setdefault(f.rel, f)
 
     for cfg in configs:

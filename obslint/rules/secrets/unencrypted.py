@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Iterator
 
 from obslint.findings import Finding
-from obslint.index import Index, provider
+from obslint.index import Index, memoised
 from obslint.model.sops import (
     config_for,
     file_is_sops,
@@ -132,10 +132,10 @@ def unencrypted_secret(ctx: RuleContext) -> Iterator[Finding]:
             "encrypt it with sops (encrypted_regex ^(data|stringData)$) or use a SealedSecret/ExternalSecret"
             + uncovered_hint(index, obj.file.rel),
         )
-    yield from index.get("secrets.generators")
+    yield from generator_findings(index)
 
 
-@provider("secrets.generators")
+@memoised
 def generator_findings(index: Index) -> list[Finding]:
     """secretGenerator literals and unencrypted env/files (their values registered as found)."""
     return list(_generators(index))

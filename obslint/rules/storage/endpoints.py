@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from obslint.findings import Finding, Loc
 from obslint.index import Index
-from obslint.model.loki import LogWriter, LokiConfig, loki_for_url
+from obslint.model.loki import LogWriter, LokiConfig, log_writers, loki_configs, loki_for_url
 from obslint.model.storage import values_hidden
 from obslint.rules import RuleContext, rule
 from obslint.rules.storage.grafana import datasource_entries
@@ -19,7 +19,7 @@ LEGACY_PUSH_PATH = "/api/prom/push"
 
 
 def _writers(index: Index) -> list[LogWriter]:
-    return index.get("loki.writers")
+    return log_writers(index)
 
 
 def _path(url: str) -> str:
@@ -125,7 +125,7 @@ def _path_problem_for_datasource(kind: str, url: str) -> str | None:
 
 def _endpoints(ctx: RuleContext) -> Iterator[Endpoint]:
     index = ctx.index
-    for cfg in index.get("loki.configs"):
+    for cfg in loki_configs(index):
         s = cfg.get("ruler", "alertmanager_url")
         if s is None or not s.declared or not isinstance(s.value, str):
             continue

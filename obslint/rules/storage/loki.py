@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pydantic import Field, field_validator
 
 from obslint.findings import Finding
-from obslint.model.loki import LokiConfig
+from obslint.model.loki import LokiConfig, loki_configs
 from obslint.model.storage import values_hidden
 from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.rules.storage.prometheus_retention import _rate
@@ -18,7 +18,7 @@ COMPACTOR_VALUES = ("loki.compactor", "loki.structuredConfig.compactor")
 
 
 def _configs(ctx: RuleContext) -> list[LokiConfig]:
-    return ctx.index.get("loki.configs")
+    return loki_configs(ctx.index)
 
 
 LOKI_HEAD = """

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from pydantic import Field, field_validator
 
 from obslint.findings import Finding
-from obslint.model.storage import TSDBStore, values_hidden
+from obslint.model.loki import loki_configs
+from obslint.model.storage import TSDBStore, tsdb_stores, values_hidden
 from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.units import DAY, UnitError, format_bytes, format_duration, parse_bytes_any
 
 
 def _stores(ctx: RuleContext) -> list[TSDBStore]:
-    return ctx.index.get("storage.tsdb")
+    return tsdb_stores(ctx.index)
 
 
 def _where_values(store: TSDBStore) -> str:
@@ -195,7 +196,7 @@ def retention_without_persistence(ctx: RuleContext) -> Iterator[Finding]:
             f"{'' if vol.declared else ' (no ' + key + ' set)'}: a restart loses them",
             hint=f"set {key}.volumeClaimTemplate with a storage request in {_where_values(store)}",
         )
-    for cfg in ctx.index.get("loki.configs"):
+    for cfg in loki_configs(ctx.index):
         vol = cfg.volume
         if vol is None or cfg.storage_type != "filesystem" or vol.kind != "emptyDir":
             continue
