@@ -37,8 +37,22 @@ class Loc:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place that takes part in a finding (the producer of a missing dependency, the
+    first copy of a duplicate, the alerts a dropped route swallows)."""
+
+    loc: Loc
+    message: str
+
+
+@dataclass(frozen=True)
 class Finding:
-    """What a rule reports. Rules fill loc, message and hint; the runner stamps the rule fields."""
+    """What a rule reports. Rules fill loc, message and hint; the runner stamps the rule fields.
+
+    One cause gives one finding: the other places it involves go in `related`. `clusters` names
+    the clusters in which it arises (empty when the repository defines no cluster, or the rule
+    does not reason per cluster); the runner merges a finding that arises identically in several
+    clusters into one that names them all."""
 
     loc: Loc
     message: str
@@ -46,6 +60,8 @@ class Finding:
     rule: str = ""
     name: str = ""
     severity: Severity = Severity.ERROR
+    related: tuple[Related, ...] = field(default=(), compare=False, hash=False)
+    clusters: frozenset[str] = field(default=frozenset(), compare=False, hash=False)
     # Extra structured facts for machine consumers (never secret values).
     data: dict = field(default_factory=dict, compare=False, hash=False)
 

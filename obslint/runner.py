@@ -7,7 +7,7 @@ import gc
 import os
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import ValidationError
 
@@ -139,8 +139,23 @@ def run_check(
             errors.append(f"internal error in rule {rule.id} {rule.name}: {index.redactor.redact(detail)}")
 
     findings = _suppress(findings, index, rules, severities)
-    findings = sorted(set(findings), key=lambda f: f.sort_key)
+    findings = sorted(merge_findings(findings), key=lambda f: f.sort_key)
     return RunResult(root, findings, index.notices, errors, len(tree.files), rules, config, index)
+
+
+def merge_findings(findings: list[Finding]) -> list[Finding]:
+    """One finding per (rule, place, message, hint): a finding that arises the same way in several
+    clusters (a shared base applied by each) is reported once, naming every cluster and keeping
+    every related place."""
+    merged: dict[Finding, Finding] = {}
+    for f in findings:
+        first = merged.get(f)
+        if first is None:
+            merged[f] = f
+            continue
+        related = first.related + tuple(r for r in f.related if r not in first.related)
+        merged[f] = replace(first, related=related, clusters=first.clusters | f.clusters)
+    return list(merged.values())
 
 
 @contextlib.contextmanager
