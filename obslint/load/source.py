@@ -119,7 +119,7 @@ class EmbeddedSource(Source):
         if not isinstance(value, str):
             return None
         vline, vcol, style = container.value_pos(key)
-        parent = container.src
+        parent = container.src_of(key)
         if style in ("|", ">"):
             # Content starts on the line after the indicator; its indentation is that of the
             # first non-blank content line.

@@ -65,14 +65,19 @@ def _pack_entry(kline: int, kcol: int, vline: int, vcol: int, style: str) -> int
 
 
 class YMap(dict):
-    """A mapping that knows where it, its keys and its values stand in its source."""
+    """A mapping that knows where it, its keys and its values stand in its source.
 
-    __slots__ = ("_kpos", "col", "line", "src")
+    A mapping derived from others (a patched or substituted copy of an object, merged chart
+    values) can hold keys taken from another source: `take` records that source per key, so a
+    finding on a patched value points into the patch, not into the object it was applied to."""
+
+    __slots__ = ("_kpos", "_xsrc", "col", "line", "src")
 
     def __init__(self, src: Source, line: int, col: int):
         super().__init__()
         self.src, self.line, self.col = src, line, col
         self._kpos: dict[Any, int] = {}  # key -> packed (key line, key col, value line, value col, style)
+        self._xsrc: dict[Any, Source] | None = None  # key -> its source, where not `src`
 
     def set_pos(self, key: Any, kline: int, kcol: int, vline: int, vcol: int, style: str = "") -> None:
         self._kpos[key] = _pack_entry(kline, kcol, vline, vcol, style)
@@ -81,14 +86,38 @@ class YMap(dict):
         """Whether `key` (any key, when None) has a position in the source."""
         return bool(self._kpos) if key is None else key in self._kpos
 
+    def src_of(self, key: Any) -> Source:
+        """The source `key` and its value were read from."""
+        return self._xsrc.get(key, self.src) if self._xsrc else self.src
+
     def copy_pos(self, key: Any, other: YMap, other_key: Any) -> None:
-        """Give `key` the position of `other_key` in `other` (when that has one)."""
+        """Give `key` the position (and source) of `other_key` in `other` (when that has one)."""
         if other_key in other._kpos:
             self._kpos[key] = other._kpos[other_key]
+            src = other.src_of(other_key)
+            if src is not self.src:
+                if self._xsrc is None:
+                    self._xsrc = {}
+                self._xsrc[key] = src
+            elif self._xsrc:
+                self._xsrc.pop(key, None)
+
+    def take(self, key: Any, value: Any, other: YMap, other_key: Any) -> None:
+        """Set `key` to `value`, positioned where `other_key` stands in `other`."""
+        self[key] = value
+        self.copy_pos(key, other, other_key)
 
     def copy_positions(self, other: YMap) -> None:
         """Take every key position of `other` (for a mapping derived from it)."""
         self._kpos = dict(other._kpos)
+        self._xsrc = dict(other._xsrc) if other._xsrc else None
+
+    def clone(self) -> YMap:
+        """A shallow copy that keeps every position."""
+        out = YMap(self.src, self.line, self.col)
+        out.update(self)
+        out.copy_positions(self)
+        return out
 
     def key_pos(self, key: Any) -> tuple[int, int]:
         p = self._kpos.get(key)
@@ -104,25 +133,52 @@ class YMap(dict):
         if key is None or key not in self._kpos:
             return self.src.loc(self.line, self.col)
         line, col, _ = self.value_pos(key)
-        return self.src.loc(line, col)
+        return self.src_of(key).loc(line, col)
 
     def key_loc(self, key: Any) -> Loc:
-        return self.src.loc(*self.key_pos(key))
+        return self.src_of(key).loc(*self.key_pos(key))
 
 
 class YSeq(list):
-    """A sequence that knows where it and each of its items stand in its source."""
+    """A sequence that knows where it and each of its items stand in its source (items taken
+    from another sequence keep that one's source, as for `YMap.take`)."""
 
-    __slots__ = ("_ipos", "col", "line", "src")
+    __slots__ = ("_ipos", "_xsrc", "col", "line", "src")
 
     def __init__(self, src: Source, line: int, col: int):
         super().__init__()
         self.src, self.line, self.col = src, line, col
         self._ipos: list[int] = []  # packed (line, col, style) of each item
+        self._xsrc: dict[int, Source] | None = None  # item index -> its source, where not `src`
 
     def add_pos(self, line: int, col: int, style: str = "") -> None:
         """Record the position of the item just appended."""
         self._ipos.append(_pack_item(line, col, style))
+
+    def src_of(self, index: int) -> Source:
+        return self._xsrc.get(index, self.src) if self._xsrc else self.src
+
+    def take(self, value: Any, other: YSeq, other_index: int) -> None:
+        """Append `value`, positioned where item `other_index` of `other` stands."""
+        self.append(value)
+        i = len(self) - 1
+        pos = other._ipos[other_index] if 0 <= other_index < len(other._ipos) else _pack_item(other.line, other.col, "")
+        while len(self._ipos) < i:  # items appended without a position
+            self._ipos.append(_pack_item(self.line, self.col, ""))
+        self._ipos[i:] = [pos]
+        src = other.src_of(other_index)
+        if src is not self.src:
+            if self._xsrc is None:
+                self._xsrc = {}
+            self._xsrc[i] = src
+
+    def clone(self) -> YSeq:
+        """A shallow copy that keeps every position."""
+        out = YSeq(self.src, self.line, self.col)
+        out.extend(self)
+        out._ipos = list(self._ipos)
+        out._xsrc = dict(self._xsrc) if self._xsrc else None
+        return out
 
     def value_pos(self, index: int) -> tuple[int, int, str]:
         try:
@@ -134,7 +190,7 @@ class YSeq(list):
         if index is None:
             return self.src.loc(self.line, self.col)
         line, col, _ = self.value_pos(index)
-        return self.src.loc(line, col)
+        return self.src_of(index).loc(line, col)
 
 
 _RESOLVER = yaml.resolver.Resolver()
