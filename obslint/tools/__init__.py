@@ -57,7 +57,7 @@ def run_tool(
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, **(env or {})},
+            env=_minimal_env(env),
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
@@ -66,6 +66,18 @@ def run_tool(
     except OSError as exc:
         return ToolResult(-1, "", str(exc))
     return ToolResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+# What a tool may see of the environment: nothing that could carry a credential of the person or CI
+# running obslint (cloud keys, SOPS key files, kubeconfig, tokens) - only locale and a search path.
+_PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TZ")
+
+
+def _minimal_env(extra: dict[str, str] | None) -> dict[str, str]:
+    env = {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
+    env.setdefault("HOME", tempfile.gettempdir())
+    env.update(extra or {})
+    return env
 
 
 def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
