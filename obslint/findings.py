@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 
@@ -71,3 +72,14 @@ class Finding:
     @property
     def sort_key(self) -> tuple:
         return (self.loc.path, self.loc.line, self.loc.col, self.rule, self.message)
+
+
+def few(names: Sequence[str], shown: int = 3) -> str:
+    """`a, b, c and 4 more`: the first names of a list and how many are left out."""
+    head = ", ".join(names[:shown])
+    return f"{head} and {len(names) - shown} more" if len(names) > shown else head
+
+
+def cluster_names(cluster: object | None) -> frozenset[str]:
+    """`Finding.clusters` for a finding that arises in `cluster` (None: no cluster known)."""
+    return frozenset({str(cluster)}) if cluster is not None else frozenset()

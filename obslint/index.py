@@ -1,7 +1,10 @@
 """The whole-repo index: what rules query instead of reading files.
 
 One pass over the tree builds it: every file read once, every YAML file parsed once, every
-Kubernetes object listed by kind, namespace and name with its source position.
+Kubernetes object as written listed with its source position (`written`). The Flux model then
+renders them as the controllers would apply them, cluster by cluster (obslint.model.flux.world),
+and those rendered objects are what rules see (`objects`, `of_kind`): namespaces as kustomize and
+Flux set them, parents' patches and postBuild variables applied, each tagged with its cluster.
 
 Models extend it through memoised functions of the index (`@memoised def flux_graph(index)`):
 a caller imports the function and calls it; it is computed at most once per index. Embedded
@@ -14,16 +17,17 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from obslint.findings import Loc
 from obslint.load import Document, EmbeddedSource, SourceFile, Tree, YMap, YSeq, parse_yaml
+from obslint.objects import K8sObject
 from obslint.redact import Redactor
 
 if TYPE_CHECKING:
     from obslint.config import Config
+    from obslint.model.flux.graph import FluxGraph
 
 T = TypeVar("T")
 ProviderFn = Callable[["Index"], Any]
@@ -53,93 +57,6 @@ def memoised(fn: Callable[[Index], T]) -> Callable[[Index], T]:
     return get
 
 
-def dig(node: Any, *path: Any, default: Any = None) -> Any:
-    """node[path[0]][path[1]]..., or default when any step is missing or of the wrong type."""
-    for key in path:
-        if isinstance(node, dict):
-            if key not in node:
-                return default
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int):
-            if not -len(node) <= key < len(node):
-                return default
-            node = node[key]
-        else:
-            return default
-    return node
-
-
-def loc_of(node: YMap | YSeq, *path: Any) -> Loc:
-    """The position of the value at `path` below node, or of the deepest part of it that exists."""
-    current: Any = node
-    best = node.loc()
-    for key in path:
-        if (isinstance(current, dict) and key in current) or (
-            isinstance(current, list) and isinstance(key, int) and -len(current) <= key < len(current)
-        ):
-            best = current.loc(key)
-        else:
-            break
-        current = current[key]
-    return best
-
-
-@dataclass(eq=False)
-class K8sObject:
-    """A Kubernetes object as written in the repo (before kustomize or Flux touch it)."""
-
-    api_version: str
-    kind: str
-    name: str
-    namespace: str | None  # as declared in metadata; the Flux family resolves the effective one
-    data: YMap
-    doc: Document
-
-    @property
-    def file(self) -> SourceFile:
-        return self.doc.file
-
-    @property
-    def group(self) -> str:
-        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
-
-    @property
-    def version(self) -> str:
-        return self.api_version.rpartition("/")[2]
-
-    @property
-    def labels(self) -> dict:
-        labels = dig(self.data, "metadata", "labels")
-        return labels if isinstance(labels, dict) else {}
-
-    @property
-    def annotations(self) -> dict:
-        ann = dig(self.data, "metadata", "annotations")
-        return ann if isinstance(ann, dict) else {}
-
-    @property
-    def spec(self) -> dict:
-        spec = self.data.get("spec")
-        return spec if isinstance(spec, dict) else {}
-
-    @property
-    def sops(self) -> bool:
-        return self.doc.sops
-
-    def get(self, *path: Any, default: Any = None) -> Any:
-        return dig(self.data, *path, default=default)
-
-    def loc(self, *path: Any) -> Loc:
-        return loc_of(self.data, *path)
-
-    def ref(self) -> str:
-        ns = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind} {ns}{self.name}"
-
-    def __repr__(self) -> str:
-        return f"<{self.ref()} at {self.loc()}>"
-
-
 @dataclass
 class EmbeddedYAML:
     """YAML text held in a string value, parsed with positions mapped into the enclosing file."""
@@ -158,13 +75,16 @@ class Index:
     root: str
     tree: Tree
     config: Config
-    objects: list[K8sObject] = field(default_factory=list)
+    written: list[K8sObject] = field(default_factory=list)  # every object as written, in file order
+    objects: list[K8sObject] = field(default_factory=list)  # as rendered for their clusters
     redactor: Redactor = field(default_factory=Redactor)
     notices: list[str] = field(default_factory=list)
     _by_kind: dict[str, list[K8sObject]] = field(default_factory=lambda: defaultdict(list))
     _by_rel: dict[str, SourceFile] = field(default_factory=dict)
     memo: dict[Callable[..., Any], Any] = field(default_factory=dict)
-    _embedded: dict[tuple[int, Any], EmbeddedYAML | None] = field(default_factory=dict)
+    graph: FluxGraph | None = None  # the Flux model that rendered `objects` (model.flux.flux_graph)
+    # (id of the container, key) -> (the container, kept alive so the id stays its own; the parse)
+    _embedded: dict[tuple[int, Any], tuple[Any, EmbeddedYAML | None]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, tree: Tree, config: Config) -> Index:
@@ -173,6 +93,12 @@ class Index:
             index._by_rel[sf.rel] = sf
             for doc in sf.documents:
                 index._add_document(doc)
+        from obslint.model.flux.world import render_world  # the model renders what was loaded
+
+        index.graph = render_world(index)
+        index.objects = index.graph.objects
+        for obj in index.objects:
+            index._by_kind[obj.kind].append(obj)
         for hook in REDACTION_HOOKS:
             try:
                 hook(index)
@@ -195,8 +121,7 @@ class Index:
             name = meta.get("name") or meta.get("generateName") or ""
             ns = meta.get("namespace")
             obj = K8sObject(api, kind, str(name), str(ns) if ns not in (None, "") else None, item, doc)
-            self.objects.append(obj)
-            self._by_kind[kind].append(obj)
+            self.written.append(obj)
             if kind == "Secret":
                 self.redactor.add_secret_object(item)
 
@@ -241,26 +166,13 @@ class Index:
         cache_key = (id(container), key)
         if cache_key not in self._embedded:
             source = EmbeddedSource.from_value(container, key, name)
-            if source is None:
-                self._embedded[cache_key] = None
-            else:
+            parsed = None
+            if source is not None:
                 docs, problems = parse_yaml(source)
-                self._embedded[cache_key] = EmbeddedYAML(source, [d for d, _, _ in docs], problems)
-        return self._embedded[cache_key]
+                parsed = EmbeddedYAML(source, [d for d, _, _ in docs], problems)
+            self._embedded[cache_key] = (container, parsed)
+        return self._embedded[cache_key][1]
 
     def notice(self, message: str) -> None:
         if message not in self.notices:
             self.notices.append(message)
-
-
-def walk_strings(node: Any, path: tuple = ()) -> Iterable[tuple[tuple, Any, Any]]:
-    """Yield (path, container, key) for every scalar below node, without recursion."""
-    stack: list[tuple[Any, tuple]] = [(node, path)]
-    while stack:
-        current, p = stack.pop()
-        items = current.items() if isinstance(current, dict) else enumerate(current)
-        for key, value in items:
-            if isinstance(value, (dict, list)):
-                stack.append((value, (*p, key)))
-            else:
-                yield (*p, key), current, key

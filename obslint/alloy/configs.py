@@ -35,9 +35,10 @@ from typing import Any
 from obslint.alloy.ast import Block, File, Node
 from obslint.alloy.parser import parse
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, memoised
+from obslint.index import Index, memoised
 from obslint.load import EmbeddedSource, Source, SourceFile, YMap
 from obslint.model.helm import releases_of_chart
+from obslint.objects import Cluster, K8sObject, dig
 
 ALLOY_KEY_SUFFIXES = (".alloy", ".river")
 VALUES_PATH = ("alloy", "configMap", "content")
@@ -52,6 +53,7 @@ class AlloyConfig:
     namespace: str | None = None
     unit: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    cluster: Cluster | None = None
 
     @property
     def diagnostics(self) -> list:
@@ -99,22 +101,13 @@ def _kustomize_namespace(index: Index, rel: str) -> str | None:
     return None
 
 
-def _object_namespace(index: Index, obj: K8sObject) -> str | None:
-    try:
-        from obslint.model.services import namespace_of
-
-        return namespace_of(index, obj)
-    except Exception:  # the Flux model is optional here; fall back to what is written
-        return obj.namespace
-
-
 @memoised
 def alloy_configs(index: Index) -> list[AlloyConfig]:
     out: list[AlloyConfig] = []
     # Namespaces of alloy releases by directory, for plain files next to them.
     release_ns: dict[str, str] = {}
     for rel in releases_of_chart(index, "alloy"):
-        ns = rel.namespace or _object_namespace(index, rel.obj)
+        ns = rel.namespace or rel.obj.namespace
         if ns:
             release_ns.setdefault(posixpath.dirname(rel.obj.file.rel), ns)
         values = rel.values
@@ -130,6 +123,7 @@ def alloy_configs(index: Index) -> list[AlloyConfig]:
                         ".".join(VALUES_PATH),
                         ns,
                         unit=f"{rel.obj.file.rel}#{rel.obj.doc.index}",
+                        cluster=rel.obj.cluster,
                     )
                 )
     for obj in index.of_kind("ConfigMap"):
@@ -150,8 +144,9 @@ def alloy_configs(index: Index) -> list[AlloyConfig]:
                     parse(source.text),
                     obj,
                     key,
-                    _object_namespace(index, obj),
+                    obj.namespace,
                     unit=f"{obj.file.rel}#{obj.doc.index}",  # keys of one ConfigMap are mounted (and loaded) together
+                    cluster=obj.cluster,
                 )
             )
     for sf in index.files:
@@ -168,5 +163,7 @@ def alloy_configs(index: Index) -> list[AlloyConfig]:
                 if not d:
                     break
                 d = posixpath.dirname(d)
-        out.append(AlloyConfig(sf, parse(sf.text), sf, None, ns, unit=directory or "."))
+        ast = parse(sf.text)
+        for cluster in index.graph.file_clusters(sf.rel) if index.graph is not None else (None,):
+            out.append(AlloyConfig(sf, ast, sf, None, ns, unit=directory or ".", cluster=cluster))
     return out

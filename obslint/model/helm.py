@@ -1,51 +1,34 @@
 """HelmRelease views shared by every family that reads chart values.
 
-Values are the inline `spec.values` mapping (positions intact). `valuesFrom` entries are
-listed but not merged: their ConfigMaps/Secrets are resolved by the families that need them.
+A view holds the values helm-controller would pass to the chart: the `spec.valuesFrom` ConfigMaps
+and Secrets of the HelmRelease's namespace in its cluster, merged in order (a `targetPath` sets one
+value, typed as `helm --set` types it, a quoted value kept as a string), then the inline
+`spec.values` on top (fluxcd/pkg chartutil/values.go, ChartValuesFromReferences and
+ReplacePathValue; maps merge recursively, anything else is replaced: chartutil/merge.go).
+Positions are kept: a value from a values file points into that file.
+
+A values source that the repository does not hold (created out of band, or SOPS-encrypted so its
+content is unknown) may set anything: `values_open(path)` says whether a value could come from
+there, so rules judge chart defaults only where nothing unknown could override them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, memoised
-from obslint.load import YMap
+from obslint.index import Index, memoised
+from obslint.load import YMap, parse_yaml
+from obslint.load.source import EmbeddedSource
+from obslint.model.flux.kinds import HELMRELEASE_GROUP
+from obslint.objects import K8sObject, Ref, dig, loc_of, refs_of
 
-HELMRELEASE_GROUP = "helm.toolkit.fluxcd.io"
+if TYPE_CHECKING:
+    from obslint.model.flux.graph import FluxGraph
 
-
-@dataclass(frozen=True)
-class Ref:
-    """A reference from one object to another (dependsOn, sourceRef, valuesFrom...)."""
-
-    kind: str
-    name: str
-    namespace: str | None  # None: the referring object's namespace
-    loc: Loc
-    optional: bool = False
-    field: str = ""  # e.g. "spec.valuesFrom[0]"
-
-
-def refs_of(obj: K8sObject, *path: str, kind: str) -> list[Ref]:
-    """References listed at `path` (dependsOn, healthChecks, valuesFrom ...): each entry a mapping
-    with `name` (and maybe `kind`, `namespace`); `kind` is the default kind."""
-    seq = obj.get(*path)
-    out: list[Ref] = []
-    if not isinstance(seq, list):
-        return out
-    for i, item in enumerate(seq):
-        if not isinstance(item, dict):
-            continue
-        name = item.get("name")
-        if not isinstance(name, str) or not name:
-            continue
-        k = item.get("kind") if isinstance(item.get("kind"), str) else kind
-        ns = item.get("namespace") if isinstance(item.get("namespace"), str) and item.get("namespace") else None
-        loc = item.loc("name") if isinstance(item, YMap) else obj.loc(*path)
-        out.append(Ref(k, name, ns, loc, item.get("optional") is True, f"{'.'.join(path)}[{i}]"))
-    return out
+__all__ = ["HELMRELEASE_GROUP", "HelmReleaseView", "Ref", "helm_releases", "refs_of", "releases_of_chart"]
 
 
 @dataclass(eq=False)
@@ -56,15 +39,24 @@ class HelmReleaseView:
     release_name: str
     namespace: str | None  # where the chart's objects go (targetNamespace, else the HelmRelease's namespace)
     values: YMap | dict
+    # values paths a source outside the repository may set (() = any value)
+    open_paths: list[tuple[str, ...]] = field(default_factory=list)
 
     def value(self, *path: Any, default: Any = None) -> Any:
         return dig(self.values, *path, default=default)
 
-    def loc(self, *path: Any):
+    def values_open(self, *path: Any) -> bool:
+        """Whether the value at `path` (any value, with no path) may come from a values source the
+        repository does not hold."""
+        for p in self.open_paths:
+            n = min(len(p), len(path))
+            if tuple(p[:n]) == tuple(path[:n]):
+                return True
+        return False
+
+    def loc(self, *path: Any) -> Loc:
         """Position of a values path (falls back to the deepest existing part, then spec.values)."""
         if isinstance(self.values, YMap):
-            from obslint.index import loc_of
-
             return loc_of(self.values, *path)
         return self.obj.loc("spec", "values")
 
@@ -92,7 +84,7 @@ class HelmReleaseView:
         return None
 
     @property
-    def version_loc(self):
+    def version_loc(self) -> Loc:
         return (
             self.obj.loc("spec", "chart", "spec", "version")
             if self.version is not None
@@ -110,7 +102,110 @@ def values_bool(value: Any, default: bool) -> bool:
     return default
 
 
-def _view(obj: K8sObject) -> HelmReleaseView:
+# --- merging -----------------------------------------------------------------------------------
+
+
+def merge_values(base: Any, top: Any) -> Any:
+    """Helm/Flux MergeMaps: maps merge key by key, recursively; anything else in `top` replaces.
+    The result keeps the positions (and sources) of every value it takes."""
+    if not isinstance(base, dict) or not isinstance(top, dict) or not base:
+        return top
+    out = base.clone() if isinstance(base, YMap) else dict(base)
+    for key, value in top.items():
+        merged = merge_values(out[key], value) if isinstance(out.get(key), dict) and isinstance(value, dict) else value
+        if isinstance(out, YMap) and isinstance(top, YMap):
+            out.take(key, merged, top, key)
+        else:
+            out[key] = merged
+    return out
+
+
+_PATH_PART = re.compile(r"((?:[^.\\\[]|\\.)+)((?:\[\d+\])*)")
+
+
+def _split_target_path(path: str) -> list[str | int] | None:
+    """`a.b\\.c[0].d` -> ['a', 'b.c', 0, 'd'] (Helm strvals key syntax)."""
+    out: list[str | int] = []
+    pos = 0
+    while pos < len(path):
+        m = _PATH_PART.match(path, pos)
+        if m is None:
+            return None
+        out.append(m.group(1).replace("\\.", "."))
+        for idx in re.findall(r"\[(\d+)\]", m.group(2)):
+            out.append(int(idx))
+        pos = m.end()
+        if pos < len(path):
+            if path[pos] != ".":
+                return None
+            pos += 1
+    return out or None
+
+
+def _set_typed(value: str) -> Any:
+    """A `--set` value: quoted stays a string; true/false/null and integers are typed (strvals)."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    if value in ("true", "false"):
+        return value == "true"
+    if value == "null":
+        return None
+    if re.fullmatch(r"-?\d+", value) and not (len(value) > 1 and value.lstrip("-").startswith("0")):
+        return int(value)
+    return value
+
+
+def _set_path(values: Any, path: list[str | int], value: Any) -> Any:
+    out = values.clone() if isinstance(values, YMap) else dict(values) if isinstance(values, dict) else {}
+    key = path[0]
+    if len(path) == 1:
+        out[key] = value
+        return out
+    child = out.get(key) if isinstance(out, dict) else None
+    out[key] = _set_path(child if isinstance(child, dict) else {}, path[1:], value)
+    return out
+
+
+# --- the views -----------------------------------------------------------------------------------
+
+
+def _values_text(index: Index, graph: FluxGraph | None, cm: K8sObject, key: str) -> tuple[Any, bool]:
+    """(parsed values, known) held at `key` of a ConfigMap/Secret: a file a kustomize generator
+    read keeps its own positions; SOPS-encrypted or undecodable content is not known."""
+    gen = graph.generated.get(cm) if graph is not None else None
+    if gen is not None:
+        for data_key, entry in gen.files:
+            if data_key == key and entry.target:
+                sf = index.file(entry.target)
+                if sf is not None and sf.documents:
+                    return sf.documents[0].data, not sf.sops
+    for field_name in ("stringData", "data"):
+        node = cm.get(field_name)
+        if not isinstance(node, YMap) or key not in node:
+            continue
+        value = node[key]
+        if not isinstance(value, str):
+            return None, False
+        if value.startswith("ENC[") or cm.sops:
+            return None, False
+        if field_name == "data" and cm.kind == "Secret":
+            from obslint.model.flux.build import decoded
+
+            text = decoded(value)
+            if text is None:
+                return None, False
+            line, col, _ = node.value_pos(key)
+            source = EmbeddedSource(node.src_of(key), text, 0, 0, 0, anchor=(line, col), exact=False)
+            docs, problems = parse_yaml(source)
+            return (docs[0][0] if docs else None), not problems
+        parsed = index.embedded_yaml(node, key, f"{cm.kind} {cm.name} {key}")
+        if parsed is None:
+            return None, False
+        return parsed.data, not parsed.problems
+    return None, False
+
+
+def _view(index: Index, obj: K8sObject) -> HelmReleaseView:
     spec = obj.spec
     chart = dig(spec, "chart", "spec", "chart")
     version = dig(spec, "chart", "spec", "version")
@@ -121,20 +216,55 @@ def _view(obj: K8sObject) -> HelmReleaseView:
     namespace = target_ns or obj.namespace
     # Flux: releaseName defaults to <targetNamespace>-<name> when targetNamespace is set, else <name>.
     release = spec.get("releaseName") or (f"{target_ns}-{obj.name}" if target_ns else obj.name)
-    values = spec.get("values")
-    return HelmReleaseView(
+    inline = spec.get("values")
+    inline = inline if isinstance(inline, dict) else {}
+    view = HelmReleaseView(
         obj=obj,
         chart=chart.rsplit("/", 1)[-1],
         version=str(version) if version is not None else None,
         release_name=str(release),
         namespace=str(namespace) if namespace else None,
-        values=values if isinstance(values, dict) else {},
+        values=inline,
     )
+    refs = spec.get("valuesFrom")
+    if isinstance(refs, list) and refs:
+        _merge_values_from(index, view, refs, inline)
+    return view
+
+
+def _merge_values_from(index: Index, view: HelmReleaseView, refs: list, inline: Any) -> None:
+    graph = index.graph
+    result: Any = {}
+    for item in refs:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        kind = item.get("kind", "ConfigMap")
+        if kind not in ("ConfigMap", "Secret"):
+            continue
+        optional = item.get("optional") is True
+        key = item.get("valuesKey") if isinstance(item.get("valuesKey"), str) else "values.yaml"
+        target = item.get("targetPath") if isinstance(item.get("targetPath"), str) else ""
+        found = graph.config_objects(kind, view.obj.namespace, item["name"], view.obj) if graph is not None else []
+        data, known = _values_text(index, graph, found[0], key) if found else (None, False)
+        path = _split_target_path(target) if target else []
+        if not known:
+            if not (optional and not found):
+                view.open_paths.append(tuple(p for p in (path or []) if isinstance(p, str)))
+            continue
+        if path:
+            if isinstance(data, (str, int, float, bool)) or data is None:
+                result = _set_path(
+                    merge_values(result, inline), path, _set_typed(str(data)) if data is not None else None
+                )
+            continue
+        if isinstance(data, dict):
+            result = merge_values(result, data)
+    view.values = merge_values(result, inline) if result else inline
 
 
 @memoised
 def helm_releases(index: Index) -> list[HelmReleaseView]:
-    return [_view(o) for o in index.of_kind("HelmRelease", group=HELMRELEASE_GROUP)]
+    return [_view(index, o) for o in index.of_kind("HelmRelease", group=HELMRELEASE_GROUP)]
 
 
 def releases_of_chart(index: Index, *charts: str) -> list[HelmReleaseView]:

@@ -29,11 +29,12 @@ from typing import Any
 
 from obslint.alloy.configs import alloy_configs
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, loc_of, memoised
+from obslint.index import Index, memoised
 from obslint.load import SourceFile, YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
-from obslint.model.services import service_catalogue
+from obslint.model.services import parse_cluster_host, service_catalogue, split_host
 from obslint.model.storage import Volume
+from obslint.objects import Cluster, K8sObject, dig, loc_of
 from obslint.units import try_duration, try_quantity_bytes
 
 LOKI_CHARTS = ("loki", "loki-stack", "loki-simple-scalable", "loki-distributed")
@@ -105,6 +106,7 @@ class LokiConfig:
     single_binary_replicas: int | None = None
     single_binary_replicas_loc: Loc | None = None
     volume: Volume | None = None  # where chunks live when storage is the filesystem
+    cluster: Cluster | None = None
 
     # --- lookups -----------------------------------------------------------------------
     def get(self, *path: str) -> Setting | None:
@@ -248,7 +250,9 @@ def _from_helm(index: Index, hr: HelmReleaseView) -> LokiConfig | None:
     loki = values.get("loki")
     loki = loki if isinstance(loki, dict) else {}
     base_loc = hr.obj.loc("spec", "values") if "values" in hr.obj.spec else hr.obj.loc("spec")
-    cfg = LokiConfig(hr.obj.name, hr.namespace, hr.obj, "helm", base_loc, helm=hr, chart=hr.chart)
+    cfg = LokiConfig(
+        hr.obj.name, hr.namespace, hr.obj, "helm", base_loc, helm=hr, chart=hr.chart, cluster=hr.obj.cluster
+    )
     version_major = _major(hr.version if hr.version is not None else _chart_ref_version(index, hr))
     image_major = _major(dig(loki, "image", "tag"))
     if image_major is not None:
@@ -368,8 +372,10 @@ def _is_loki_doc(data: Any) -> bool:
     return bool(keys & LOKI_ANCHORS) and len(keys & LOKI_SECTIONS) >= 2
 
 
-def _from_doc(data: YMap, name: str, origin: K8sObject | SourceFile, via: str, ns: str | None, loc: Loc) -> LokiConfig:
-    cfg = LokiConfig(name, ns, origin, via, loc)
+def _from_doc(
+    data: YMap, name: str, origin: K8sObject | SourceFile, via: str, ns: str | None, loc: Loc, cluster: Cluster | None
+) -> LokiConfig:
+    cfg = LokiConfig(name, ns, origin, via, loc, cluster=cluster)
     cfg.layers = [_Layer("file", data, None)]
     if dig(data, "compactor", "shared_store") is not None:
         cfg.loki_major = 2  # shared_store was removed in Loki 3.0
@@ -380,15 +386,19 @@ def _from_doc(data: YMap, name: str, origin: K8sObject | SourceFile, via: str, n
     return cfg
 
 
-def _yaml_documents(index: Index, *markers: str) -> Iterator[tuple[Any, str, str | None, Any, Loc, str]]:
-    """(data, description, namespace, source, anchor, origin) of every YAML document that may
-    hold one of the marker keys: plain files, and `*.yaml` keys of ConfigMaps and Secrets
-    (origin "file" or "configmap"). The text is tested for a marker before anything is parsed."""
+def _yaml_documents(index: Index, *markers: str) -> Iterator[tuple[Any, str, str | None, Any, Loc, str, Any]]:
+    """(data, description, namespace, source, anchor, origin, cluster) of every YAML document that
+    may hold one of the marker keys: plain files (once per cluster whose build reads them), and
+    `*.yaml` keys of ConfigMaps and Secrets (origin "file" or "configmap"). The text is tested for
+    a marker before anything is parsed."""
+    graph = index.graph
     for sf in index.files:
         if sf.kind != "yaml" or sf.sops or not any(m in sf.text for m in markers):
             continue
+        clusters = graph.file_clusters(sf.rel) if graph is not None else frozenset({None})
         for doc in sf.documents:
-            yield doc.data, sf.rel, None, sf, sf.loc(doc.line, doc.col), "file"
+            for cluster in clusters:
+                yield doc.data, sf.rel, None, sf, sf.loc(doc.line, doc.col), "file", cluster
     for obj in index.of_kind("ConfigMap", "Secret"):
         if obj.sops:
             continue
@@ -403,7 +413,15 @@ def _yaml_documents(index: Index, *markers: str) -> Iterator[tuple[Any, str, str
                     continue
                 emb = index.embedded_yaml(data, key)
                 if emb is not None:
-                    yield emb.data, f"{obj.ref()} key {key}", obj.namespace, obj, data.loc(key), "configmap"
+                    yield (
+                        emb.data,
+                        f"{obj.ref()} key {key}",
+                        obj.namespace,
+                        obj,
+                        data.loc(key),
+                        "configmap",
+                        obj.cluster,
+                    )
 
 
 @memoised
@@ -413,9 +431,9 @@ def loki_configs(index: Index) -> list[LokiConfig]:
         cfg = _from_helm(index, hr)
         if cfg is not None:
             out.append(cfg)
-    for data, desc, ns, source, anchor, origin in _yaml_documents(index, "limits_config", "schema_config"):
+    for data, desc, ns, source, anchor, origin, cluster in _yaml_documents(index, "limits_config", "schema_config"):
         if _is_loki_doc(data):
-            out.append(_from_doc(data, desc, source, origin, ns, anchor))
+            out.append(_from_doc(data, desc, source, origin, ns, anchor, cluster))
     return out
 
 
@@ -435,6 +453,7 @@ class LogWriter:
     tenant_dynamic: bool = False  # set by an expression / pipeline stage: cannot be judged
     namespace: str | None = None
     origin: Any = None
+    cluster: Cluster | None = None
     extra: dict = field(default_factory=dict)  # e.g. vector `path`
 
 
@@ -446,7 +465,9 @@ def _header_tenant(headers: Any) -> Any:
     return None
 
 
-def _promtail_clients(doc: Any, describe: str, ns: str | None, origin: Any, fallback: Loc) -> list[LogWriter]:
+def _promtail_clients(
+    doc: Any, describe: str, ns: str | None, origin: Any, fallback: Loc, cluster: Cluster | None
+) -> list[LogWriter]:
     out: list[LogWriter] = []
     clients = doc.get("clients") if isinstance(doc, dict) else None
     stage_tenant = _promtail_has_tenant_stage(doc)
@@ -465,7 +486,7 @@ def _promtail_clients(doc: Any, describe: str, ns: str | None, origin: Any, fall
                     "promtail", f"Promtail client {i + 1} in {describe}", url if isinstance(url, str) else None,
                     url_loc, str(tenant) if tenant is not None else None,
                     loc_of(client, key) if tenant is not None and isinstance(client, YMap) else None,
-                    tenant_dynamic=stage_tenant, namespace=ns, origin=origin,
+                    tenant_dynamic=stage_tenant, namespace=ns, origin=origin, cluster=cluster,
                 )
             )  # fmt: skip
     return out
@@ -479,7 +500,9 @@ def _promtail_has_tenant_stage(doc: Any) -> bool:
     return False
 
 
-def _vector_sinks(sinks: Any, describe: str, ns: str | None, origin: Any, fallback: Loc) -> list[LogWriter]:
+def _vector_sinks(
+    sinks: Any, describe: str, ns: str | None, origin: Any, fallback: Loc, cluster: Cluster | None
+) -> list[LogWriter]:
     out: list[LogWriter] = []
     if not isinstance(sinks, dict):
         return out
@@ -499,21 +522,16 @@ def _vector_sinks(sinks: Any, describe: str, ns: str | None, origin: Any, fallba
                 str(tenant) if tenant is not None else None,
                 loc_of(sink, key) if tenant is not None and isinstance(sink, YMap) else None,
                 tenant_dynamic=isinstance(tenant, str) and "{{" in tenant, namespace=ns, origin=origin,
-                extra={"path": sink.get("path", "/loki/api/v1/push")},
+                cluster=cluster, extra={"path": sink.get("path", "/loki/api/v1/push")},
             )
         )  # fmt: skip
     return out
 
 
 def _alloy_writers(index: Index) -> list[LogWriter]:
-    try:
-        from obslint.alloy.ast import UNKNOWN, iter_blocks, static_value
-    except ImportError:  # pragma: no cover
-        return []
-    try:
-        configs = alloy_configs(index)
-    except KeyError:
-        return []
+    from obslint.alloy.ast import UNKNOWN, iter_blocks, static_value
+
+    configs = alloy_configs(index)
     out: list[LogWriter] = []
     for cfg in configs:
         blocks = list(iter_blocks(cfg.ast.body))
@@ -539,7 +557,7 @@ def _alloy_writers(index: Index) -> list[LogWriter]:
                         cfg.loc(url_attr or endpoint), tenant if isinstance(tenant, str) else None,
                         cfg.loc(tenant_node) if tenant_node is not None else None,
                         tenant_dynamic=dynamic or (tenant_node is not None and not isinstance(tenant, str)),
-                        namespace=cfg.namespace, origin=cfg,
+                        namespace=cfg.namespace, origin=cfg, cluster=cfg.cluster,
                     )
                 )  # fmt: skip
     return out
@@ -567,45 +585,40 @@ def log_writers(index: Index) -> list[LogWriter]:
         conf = hr.value("config")
         if isinstance(conf, dict):
             desc = f"HelmRelease {hr.obj.name} values config.clients"
-            out.extend(_promtail_clients(conf, desc, hr.namespace, hr.obj, hr.loc("config")))
+            out.extend(_promtail_clients(conf, desc, hr.namespace, hr.obj, hr.loc("config"), hr.obj.cluster))
     for hr in releases_of_chart(index, "vector", "vector-agent", "vector-aggregator"):
         desc = f"HelmRelease {hr.obj.name} values customConfig.sinks"
-        out.extend(_vector_sinks(hr.value("customConfig", "sinks"), desc, hr.namespace, hr.obj, hr.loc("customConfig")))
-    for data, desc, ns, source, anchor, _origin in _yaml_documents(index, "clients", "sinks"):
+        sinks = hr.value("customConfig", "sinks")
+        out.extend(_vector_sinks(sinks, desc, hr.namespace, hr.obj, hr.loc("customConfig"), hr.obj.cluster))
+    for data, desc, ns, source, anchor, _origin, cluster in _yaml_documents(index, "clients", "sinks"):
         if _is_promtail_doc(data):
-            out.extend(_promtail_clients(data, desc, ns, source, anchor))
+            out.extend(_promtail_clients(data, desc, ns, source, anchor, cluster))
         elif _is_vector_doc(data):
-            out.extend(_vector_sinks(data.get("sinks"), desc, ns, source, anchor))
+            out.extend(_vector_sinks(data.get("sinks"), desc, ns, source, anchor, cluster))
     return out
 
 
-def loki_for_url(index: Index, url: str | None, from_namespace: str | None) -> LokiConfig | None:
-    """The Loki configuration a push/query URL reaches, when the repo deploys it."""
+def loki_for_url(
+    index: Index, url: str | None, from_namespace: str | None, cluster: Cluster | None = None
+) -> LokiConfig | None:
+    """The Loki configuration of `cluster` that a push/query URL reaches, when the repo deploys it."""
     if not isinstance(url, str):
         return None
-    configs: list[LokiConfig] = loki_configs(index)
+    configs = [c for c in loki_configs(index) if c.cluster == cluster]
     if not configs:
         return None
-    try:
-        from obslint.model.services import _split_host, parse_cluster_host
-    except ImportError:  # pragma: no cover
-        return None
-    split = _split_host(url)
+    split = split_host(url)
     if split is None:
         return None
-    try:
-        cat = service_catalogue(index)
-    except KeyError:
-        cat = None
-    parsed = parse_cluster_host(split[1], cat.managed_namespaces if cat is not None else None)
+    cat = service_catalogue(index).clusters[cluster]
+    parsed = parse_cluster_host(split[1], cat.managed_namespaces)
     if parsed is None:  # not an in-cluster Service URL
         return None
     name, ns = parsed
-    if cat is not None:
-        for entry in cat.lookup(name, ns or from_namespace):
-            for cfg in configs:
-                if cfg.helm is not None and cfg.helm.obj is entry.obj:
-                    return cfg
+    for entry in cat.lookup(name, ns or from_namespace):
+        for cfg in configs:
+            if cfg.helm is not None and cfg.helm.obj is entry.obj:
+                return cfg
     # A single Loki in the repo and a Service named after it (e.g. a plain-manifest Loki).
     if len(configs) == 1 and "loki" in name:
         return configs[0]

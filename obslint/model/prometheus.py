@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, loc_of, memoised
+from obslint.index import Index, memoised
 from obslint.model.flux import flux_graph
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
+from obslint.objects import Cluster, K8sObject, loc_of
 
 OPERATOR_GROUP = "monitoring.coreos.com"
 # kind of the selected object -> the selector field prefix in PrometheusSpec
@@ -150,6 +151,10 @@ class PrometheusInstance:
     helm: HelmReleaseView | None = None
     agent: bool = False
 
+    @property
+    def cluster(self) -> Cluster | None:
+        return self.origin.cluster
+
     def ref(self) -> str:
         if self.via == "helm":
             return f"the Prometheus of HelmRelease {self.origin.ref().split(' ', 1)[1]}"
@@ -182,11 +187,10 @@ class PrometheusInstance:
 def _from_kps(rel: HelmReleaseView) -> PrometheusInstance | None:
     prom = rel.value("prometheus")
     prom = prom if isinstance(prom, dict) else {}
-    if not values_bool(prom.get("enabled"), True):
+    if not values_bool(prom.get("enabled"), True) and not rel.values_open("prometheus", "enabled"):
         return None
     spec = prom.get("prometheusSpec")
     spec = spec if isinstance(spec, dict) else {}
-    external = bool(rel.obj.spec.get("valuesFrom"))  # values we cannot see may override selectors
     selections: dict[str, Selection] = {}
     for kind, prefix in SELECTED_KINDS.items():
         key = f"{prefix}Selector"
@@ -201,12 +205,12 @@ def _from_kps(rel: HelmReleaseView) -> PrometheusInstance | None:
         else:
             objects = LabelSelector(loc=base_loc)
             how = f"{key}NilUsesHelmValues: false with an empty {key} selects everything"
-        if external and key not in spec and f"{key}NilUsesHelmValues" not in spec:
-            objects = LabelSelector(unknown=True, loc=base_loc)
+        if rel.values_open("prometheus", "prometheusSpec", key) and key not in spec:
+            objects = LabelSelector(unknown=True, loc=base_loc)  # values we cannot see may set it
         ns_key = f"{prefix}NamespaceSelector"
         ns_node = spec.get(ns_key)
         namespaces = LabelSelector.parse(ns_node if isinstance(ns_node, dict) else {}, base_loc)
-        if external and ns_key not in spec:
+        if rel.values_open("prometheus", "prometheusSpec", ns_key) and ns_key not in spec:
             namespaces = LabelSelector(unknown=True)
         selections[kind] = Selection(objects, namespaces, how)
     return PrometheusInstance(
@@ -247,22 +251,16 @@ def prometheus_instances(index: Index) -> list[PrometheusInstance]:
 
 def effective_namespace(index: Index, obj: K8sObject) -> str | None:
     """The namespace an object lands in (Flux/kustomize placement when known)."""
-    try:
-        graph = flux_graph(index)
-    except KeyError:
-        return obj.namespace
-    try:
-        return graph.namespace_of(obj)
-    except Exception:  # the placement graph is another family's; never let it break this one
-        return obj.namespace
+    return flux_graph(index).namespace_of(obj)
 
 
-def namespace_labels(index: Index, name: str | None) -> dict | None:
-    """Labels of a Namespace the repository creates (with kubernetes.io/metadata.name), None if unknown."""
+def namespace_labels(index: Index, name: str | None, cluster: Cluster | None) -> dict | None:
+    """Labels of a Namespace the repository creates in that cluster (with kubernetes.io/metadata.name),
+    None if unknown."""
     if name is None:
         return None
     for ns in index.of_kind("Namespace"):
-        if ns.name == name:
+        if ns.name == name and ns.cluster == cluster:
             return {**ns.labels, "kubernetes.io/metadata.name": name}
     return None
 
@@ -272,7 +270,7 @@ def rule_selected_by(index: Index, rs: Any) -> list[PrometheusInstance] | None:
 
     PrometheusRule objects: by the selectors. Chart-values rules: the release's own Prometheus.
     Files, ConfigMaps and Loki groups: None (not loaded through prometheus-operator selection)."""
-    instances: list[PrometheusInstance] = prometheus_instances(index)
+    instances = [i for i in prometheus_instances(index) if i.cluster == rs.cluster]
     if rs.origin == "helm-additional":
         return [i for i in instances if i.origin is rs.source]
     if rs.origin != "prometheusrule":
@@ -283,7 +281,7 @@ def rule_selected_by(index: Index, rs: Any) -> list[PrometheusInstance] | None:
     for inst in instances:
         if inst.agent:
             continue
-        got = inst.selects("PrometheusRule", obj.labels, ns, namespace_labels(index, ns))
+        got = inst.selects("PrometheusRule", obj.labels, ns, namespace_labels(index, ns, obj.cluster))
         if got is None:
             return None
         if got:

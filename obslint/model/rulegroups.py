@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, memoised
+from obslint.index import Index, memoised
 from obslint.load import EmbeddedSource, SourceFile, YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart
+from obslint.objects import Cluster, K8sObject, dig
 
 PROMETHEUS_OPERATOR_GROUP = "monitoring.coreos.com"
 LOKI_SIDECAR_DEFAULT_LABEL = "loki_rule"  # loki chart 6.46.0 values: sidecar.rules.label
@@ -70,7 +71,7 @@ class RuleEntry:
         return self.kind == "alert"
 
     def loc_of(self, *path: Any) -> Loc:
-        from obslint.index import loc_of
+        from obslint.objects import loc_of
 
         return loc_of(self.data, *path)
 
@@ -107,6 +108,10 @@ class RuleGroup:
     def origin(self) -> str:
         return self.ruleset.origin
 
+    @property
+    def cluster(self) -> Cluster | None:
+        return self.ruleset.cluster
+
     def __repr__(self) -> str:
         return f"<RuleGroup {self.name!r} ({self.engine}) at {self.loc}>"
 
@@ -127,6 +132,7 @@ class RuleSet:
     namespace: str | None = None
     labels: dict = field(default_factory=dict)
     release: HelmReleaseView | None = None
+    cluster: Cluster | None = None  # the cluster that loads it
 
     @property
     def loc(self) -> Loc:
@@ -337,6 +343,7 @@ def rule_sets(index: Index) -> list[RuleSet]:
             node=obj.data["spec"],
             namespace=obj.namespace,
             labels=obj.labels,
+            cluster=obj.cluster,
         )
 
     # kube-prometheus-stack values
@@ -366,6 +373,7 @@ def rule_sets(index: Index) -> list[RuleSet]:
                     namespace=rel.namespace,
                     labels=_dict(node.get("additionalLabels")),
                     release=rel,
+                    cluster=rel.obj.cluster,
                 )
 
     # prometheus-community/prometheus chart: serverFiles.<file>: {groups: [...]}
@@ -382,6 +390,7 @@ def rule_sets(index: Index) -> list[RuleSet]:
                         node=node,
                         namespace=rel.namespace,
                         release=rel,
+                        cluster=rel.obj.cluster,
                     )
 
     # Loki ruler directories in loki chart values
@@ -406,6 +415,7 @@ def rule_sets(index: Index) -> list[RuleSet]:
                         node=node,
                         namespace=rel.namespace,
                         release=rel,
+                        cluster=rel.obj.cluster,
                     )
 
     loki_labels = _loki_rule_labels(index)
@@ -432,6 +442,7 @@ def rule_sets(index: Index) -> list[RuleSet]:
                         node=node,
                         namespace=obj.namespace,
                         labels=obj.labels,
+                        cluster=obj.cluster,
                     )
 
     # Plain rule files
@@ -445,13 +456,15 @@ def rule_sets(index: Index) -> list[RuleSet]:
                 continue
             if not looks_like_rule_file(node):
                 continue
-            add(
-                description=f"file {sf.rel}",
-                origin="file",
-                source=sf,
-                engine="logql" if sf.rel in loki_files else _engine_by_expr(node),
-                node=node,
-            )
+            for cluster in index.graph.file_clusters(sf.rel) if index.graph is not None else (None,):
+                add(
+                    description=f"file {sf.rel}",
+                    origin="file",
+                    source=sf,
+                    engine="logql" if sf.rel in loki_files else _engine_by_expr(node),
+                    node=node,
+                    cluster=cluster,
+                )
             break  # Prometheus reads only the first document of a rule file (rulefmt)
     return sets
 

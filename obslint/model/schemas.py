@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from obslint.index import K8sObject
+from obslint.objects import K8sObject
 
 if TYPE_CHECKING:
     import jsonschema

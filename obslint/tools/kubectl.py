@@ -2,10 +2,13 @@
 
 The checked tree is copied (regular files only, nothing outside the root) into a temporary
 directory, and `kubectl kustomize` runs there - once over all paths together, and when that
-fails for each path on its own, at most two at a time - with
-the default load restrictor, no `--enable-helm`, no alpha/exec plugins (KUSTOMIZE_PLUGIN_HOME
-points at an empty directory) and without network access for remote bases (paths whose
-kustomization names a remote resource are skipped, with a notice).
+fails for each path on its own, at most two at a time - as kustomize-controller builds: with
+LoadRestrictionsNone (fluxcd/pkg kustomize: `krusty.MakeDefaultOptions()` with
+`LoadRestrictions = LoadRestrictionsNone`), so entries may reach anywhere inside the copy, and a
+Flux Kustomization's `spec.components` added to the kustomization.yaml of its path (what the
+controller's generator does). No `--enable-helm`, no alpha/exec plugins (KUSTOMIZE_PLUGIN_HOME
+points at an empty directory) and no network access for remote bases (paths whose kustomization
+names a remote resource are skipped, with a notice).
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
+
+import yaml
 
 from obslint.index import Index
 from obslint.tools import find_tool, run_tool, scratch_dir
@@ -25,6 +31,7 @@ MAX_PARALLEL = 2
 # turns it back on only if a build grows past the limit, so a huge build stays bounded.
 _SHORT_RUN_GC = {"GOGC": "off", "GOMEMLIMIT": "256MiB"}
 TIMEOUT = 60
+_FLUX_OPTIONS = ("--load-restrictor", "LoadRestrictionsNone")
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,32 @@ def _clean(text: str, tmp: str) -> str:
     return out[:600]
 
 
-def kustomize_build(index: Index, dirs: list[str]) -> list[BuildResult] | None:
+def _add_components(index: Index, tree: str, components: dict[str, list[str]]) -> None:
+    """Write each path's kustomization.yaml into the copy with the Flux Kustomization's
+    spec.components appended to its own (from the already parsed file: nothing is re-read)."""
+    graph = index.graph
+    for rel, extra in components.items():
+        kf = graph.kustomize_files.get(rel) if graph is not None else None
+        if kf is None:
+            continue
+        data = _plain(kf.data)
+        have = data.get("components") if isinstance(data.get("components"), list) else []
+        data["components"] = [*have, *(c for c in extra if c not in have)]
+        with open(os.path.join(tree, kf.rel), "w", encoding="utf-8") as fh:
+            yaml.safe_dump(data, fh, sort_keys=False)
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def kustomize_build(
+    index: Index, dirs: list[str], components: dict[str, list[str]] | None = None
+) -> list[BuildResult] | None:
     """Build each directory; None when kubectl is not installed."""
     kubectl = find_tool("kubectl")
     if kubectl is None:
@@ -71,11 +103,15 @@ def kustomize_build(index: Index, dirs: list[str]) -> list[BuildResult] | None:
         os.makedirs(tree)
         os.makedirs(plugins)
         _copy_tree(index, tree)
+        _add_components(index, tree, components or {})
         env = {"KUSTOMIZE_PLUGIN_HOME": plugins, "HOME": tmp, "KUBECONFIG": os.devnull, **_SHORT_RUN_GC}
 
         def build(rel: str) -> BuildResult:
             res = run_tool(
-                [kubectl, "kustomize", os.path.join(tree, rel) if rel else tree], cwd=tmp, env=env, timeout=TIMEOUT
+                [kubectl, "kustomize", *_FLUX_OPTIONS, os.path.join(tree, rel) if rel else tree],
+                cwd=tmp,
+                env=env,
+                timeout=TIMEOUT,
             )
             if res.returncode == 0:
                 return BuildResult(rel, True, "")
@@ -103,4 +139,4 @@ def _all_build(kubectl: str, tmp: str, tree: str, dirs: list[str], env: dict[str
     os.makedirs(agg)
     with open(os.path.join(agg, "kustomization.yaml"), "w", encoding="utf-8") as fh:
         fh.write("resources:\n" + "".join(f"  - {json.dumps('../repo/' + rel)}\n" for rel in dirs))
-    return run_tool([kubectl, "kustomize", agg], cwd=tmp, env=env, timeout=TIMEOUT).returncode == 0
+    return run_tool([kubectl, "kustomize", *_FLUX_OPTIONS, agg], cwd=tmp, env=env, timeout=TIMEOUT).returncode == 0

@@ -272,10 +272,22 @@ def _shards(sets: list[RuleSet], count: int) -> list[list[RuleSet]]:
     return [members for _, _, members in bins if members]
 
 
+def _distinct(sets: list[RuleSet]) -> list[RuleSet]:
+    """One rule set per rule text: a file or object applied in several clusters is checked once
+    (its problems are the same, at the same positions)."""
+    seen: set[int] = set()
+    out = []
+    for rs in sets:
+        if id(rs.node) not in seen:
+            seen.add(id(rs.node))
+            out.append(rs)
+    return out
+
+
 @memoised
 def promtool_batch(index: Index) -> PromtoolBatch | None:
     """Render every PromQL rule set and start promtool on them (None: nothing to check, or no promtool)."""
-    sets = [rs for rs in rule_sets(index) if rs.engine == "promql" and rs.groups]
+    sets = _distinct([rs for rs in rule_sets(index) if rs.engine == "promql" and rs.groups])
     path = find_tool("promtool")
     if not sets or path is None:
         return None
@@ -469,7 +481,7 @@ def _dialect(index: Index, problems: list[RuleProblem], sets: list[RuleSet]) -> 
 def promtool_rules(index: Index) -> list[RuleProblem]:
     """Problems promtool (or the fallback) reports for every rule set, mapped to original positions."""
     sets = rule_sets(index)
-    promql = [rs for rs in sets if rs.engine == "promql" and rs.groups]
+    promql = _distinct([rs for rs in sets if rs.engine == "promql" and rs.groups])
     logql = [rs for rs in sets if rs.engine == "logql"]
     problems: list[RuleProblem] = []
     if promql:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from obslint.model.catalogue import catalogue
 from obslint.model.flux import flux_graph, flux_needs
 from obslint.model.helm import helm_releases
-from obslint.model.services import catalogue, service_catalogue
+from obslint.model.services import service_catalogue
 from tests.flux.helpers import index_of
 
 KS = """\

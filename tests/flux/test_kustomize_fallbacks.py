@@ -3,8 +3,8 @@ repository reaches, `configurations:` nameReference files, and sources other tha
 
 from __future__ import annotations
 
+from obslint.model.catalogue import catalogue
 from obslint.model.flux import flux_graph
-from obslint.model.services import catalogue
 from tests.conftest import check
 from tests.flux.helpers import index_of
 

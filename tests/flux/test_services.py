@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from obslint.model.services import catalogue, check_url, helm_fullname, parse_cluster_host, service_catalogue
+from obslint.model.catalogue import catalogue
+from obslint.model.charts import helm_fullname
+from obslint.model.services import check_url, parse_cluster_host, service_catalogue
 from tests.flux.helpers import index_of
 
 STACK = """

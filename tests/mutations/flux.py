@@ -25,10 +25,13 @@ def alloy_without_depends_on(stack: StackCopy) -> None:
     stack.edit_yaml(CLUSTER, lambda docs: _kustomization(docs, "alloy")["spec"].pop("dependsOn"))
 
 
-@mutation("loki-kustomization-does-not-wait", {"FLUX003"})
-def loki_no_wait(stack: StackCopy) -> None:
-    """The Kustomization that installs Loki is Ready before the chart is, so Alloy's dependsOn orders nothing."""
-    stack.edit_yaml(CLUSTER, lambda docs: _kustomization(docs, "loki")["spec"].__setitem__("wait", False))
+@mutation("kube-prometheus-stack-kustomization-does-not-wait", {"FLUX003"})
+def kps_no_wait(stack: StackCopy) -> None:
+    """The Kustomization that installs kube-prometheus-stack is Ready before the chart (and its CRDs)
+    is, so the dependsOn of the Kustomizations applying PrometheusRules orders nothing."""
+    stack.edit_yaml(
+        CLUSTER, lambda docs: _kustomization(docs, "kube-prometheus-stack")["spec"].__setitem__("wait", False)
+    )
 
 
 @mutation("depends-on-cycle", {"FLUX004"})

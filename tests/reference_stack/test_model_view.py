@@ -57,11 +57,13 @@ def test_component_urls_resolve_to_services_the_stack_creates(index):
     urls = _stack_urls()
     assert urls["flux provider -> alertmanager"] == ALERTMANAGER_URL + "/api/v2/alerts"
     assert urls["alloy -> loki push"].endswith("/loki/api/v1/push")
+    (cluster,) = index.graph.clusters
     for what, url in urls.items():
-        assert check_url(index, url) is None, f"{what}: {url}"
+        assert check_url(index, url, cluster=cluster) is None, f"{what}: {url}"
     # and the check is not vacuous: a wrong port or a wrong Service name is caught
-    assert check_url(index, ALERTMANAGER_URL.replace("9093", "9094")) is not None
-    assert check_url(index, ALERTMANAGER_URL.replace("stack-alertmanager", "stack-alertmanagr")) is not None
+    assert check_url(index, ALERTMANAGER_URL.replace("9093", "9094"), cluster=cluster) is not None
+    wrong_name = ALERTMANAGER_URL.replace("stack-alertmanager", "stack-alertmanagr")
+    assert check_url(index, wrong_name, cluster=cluster) is not None
 
 
 def test_every_known_alert_reaches_a_notifying_receiver_except_the_heartbeats(index):

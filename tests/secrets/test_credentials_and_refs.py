@@ -12,6 +12,18 @@ def fired(root, rule_id, **kwargs):
     return [f for f in check(root, select=["SEC"], **kwargs).findings if f.rule == rule_id]
 
 
+# A Secret the repository creates elsewhere: evidence that Secrets come from the repository, which
+# secret-ref-missing needs before it calls one missing (without it the Secret is unknown, not absent).
+EVIDENCE = {"elsewhere/other.sops.yaml": encrypted_secret("unrelated", "elsewhere")}
+
+
+def test_secret_refs_are_unknown_when_the_repository_creates_no_secrets(repo):
+    extra = "  valuesFrom:\n    - kind: Secret\n      name: loki-s3\n"
+    files = {"monitoring/loki.yaml": helmrelease("loki", "deploymentMode: SingleBinary", extra=extra)}
+    assert not fired(repo(files), "SEC006")
+    assert fired(repo({**files, **EVIDENCE}), "SEC006")
+
+
 # --- SEC005 plaintext-credential ------------------------------------------------------------
 
 
@@ -82,9 +94,9 @@ def test_alloy_literal_vs_sys_env(repo):
 
 def test_values_from_missing_and_present(repo):
     extra = "  valuesFrom:\n    - kind: Secret\n      name: loki-s3\n"
-    files = {"monitoring/loki.yaml": helmrelease("loki", "deploymentMode: SingleBinary", extra=extra)}
+    files = {"monitoring/loki.yaml": helmrelease("loki", "deploymentMode: SingleBinary", extra=extra), **EVIDENCE}
     (f,) = fired(repo(files), "SEC006")
-    assert "'loki-s3'" in f.message and "namespace monitoring" in f.message
+    assert "Secret loki-s3" in f.message and "namespace monitoring" in f.message
     files["monitoring/loki-s3.sops.yaml"] = encrypted_secret("loki-s3")
     assert not fired(repo(files), "SEC006")
 
@@ -105,7 +117,7 @@ def test_optional_values_from_and_generator_and_external_secret(repo):
 
 
 def test_decryption_secret_allow_list(repo):
-    files = {"clusters/home/apps.yaml": flux_ks("apps", "./apps")}
+    files = {"clusters/home/apps.yaml": flux_ks("apps", "./apps"), "apps/s.sops.yaml": encrypted_secret("x", "apps")}
     assert not fired(repo(files), "SEC006")  # flux-system/sops-age is allowed by default
     files["clusters/home/apps.yaml"] = files["clusters/home/apps.yaml"].replace("sops-age", "age-key")
     root = repo(files)
@@ -127,7 +139,7 @@ def test_alertmanager_file_needs_mounted_secret(repo):
         "monitoring/am.sops.yaml": encrypted_secret("am-pushover"),
     }
     (f,) = fired(repo(files), "SEC006")
-    assert "'other'" in f.message and "token_file" in f.message and "alertmanagerSpec.secrets" in f.hint
+    assert "Secret other" in f.message and "token_file" in f.message and "alertmanagerSpec.secrets" in f.hint
 
 
 def test_secret_key_ref_in_deployment(repo):
@@ -137,7 +149,7 @@ def test_secret_key_ref_in_deployment(repo):
         "              valueFrom:\n                secretKeyRef:\n                  name: kuma-db\n"
         "                  key: password\n"
     )
-    (f,) = fired(repo({"d.yaml": deploy}), "SEC006")
+    (f,) = fired(repo({"d.yaml": deploy, **EVIDENCE}), "SEC006")
     assert f.loc.line == 15
     assert not fired(repo({"d.yaml": deploy, "s.sops.yaml": encrypted_secret("kuma-db")}), "SEC006")
     assert not fired(
@@ -157,10 +169,10 @@ def test_operator_mounted_secrets(repo):
         "apiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata:\n  name: main\n  namespace: monitoring\n"
         "spec:\n  secrets:\n    - am-extra\n"
     )
-    (f,) = fired(repo({"am.yaml": am}), "SEC006")
+    (f,) = fired(repo({"am.yaml": am, **EVIDENCE}), "SEC006")
     assert "spec.secrets" in f.message and f.loc.line == 8
     values = "prometheus:\n  prometheusSpec:\n    secrets: [etcd-client-cert]\n"
-    (f,) = fired(repo({"monitoring/kps.yaml": helmrelease("kube-prometheus-stack", values)}), "SEC006")
+    (f,) = fired(repo({"monitoring/kps.yaml": helmrelease("kube-prometheus-stack", values), **EVIDENCE}), "SEC006")
     assert "prometheusSpec.secrets" in f.message
 
 
@@ -185,9 +197,9 @@ def test_operator_created_secrets_count(repo):
         "    spec:\n      containers:\n        - name: c\n          envFrom:\n            - secretRef:\n"
         "                name: pg-app\n"
     )
-    assert fired(repo({"d.yaml": deploy}), "SEC006")
+    assert fired(repo({"d.yaml": deploy, **EVIDENCE}), "SEC006")
     cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\n  namespace: db\nspec: {}\n"
-    assert not fired(repo({"d.yaml": deploy, "c.yaml": cluster}), "SEC006")
+    assert not fired(repo({"d.yaml": deploy, "c.yaml": cluster, **EVIDENCE}), "SEC006")
 
 
 def test_monitoring_key_selectors_but_not_prometheus_rule_labels(repo):
@@ -202,6 +214,6 @@ def test_monitoring_key_selectors_but_not_prometheus_rule_labels(repo):
         "spec:\n  selector: {}\n  endpoints:\n    - port: http\n      basicAuth:\n        password:\n"
         "          name: scrape-auth\n          key: password\n"
     )
-    assert not fired(repo({"monitoring/rule.yaml": rule}), "SEC006")
-    (f,) = fired(repo({"monitoring/rule.yaml": rule, "monitoring/sm.yaml": monitor}), "SEC006")
-    assert "'scrape-auth'" in f.message
+    assert not fired(repo({"monitoring/rule.yaml": rule, **EVIDENCE}), "SEC006")
+    (f,) = fired(repo({"monitoring/rule.yaml": rule, "monitoring/sm.yaml": monitor, **EVIDENCE}), "SEC006")
+    assert "Secret scrape-auth" in f.message

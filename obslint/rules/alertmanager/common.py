@@ -26,15 +26,18 @@ def sources(index: Index) -> list[AMSource]:
 
 
 def routed_sources(index: Index) -> list[AMSource]:
-    """The configs alerts of this repository are delivered to: the deployed ones when the repo
-    deploys an Alertmanager (chart values, Alertmanager objects), else every config found."""
+    """The configs alerts of this repository are delivered to: in each cluster, the deployed ones
+    when it deploys an Alertmanager (chart values, Alertmanager objects), else every config found."""
     all_sources = [s for s in sources(index) if s.route is not None]
-    deployed = [s for s in all_sources if s.origin in DEPLOYED]
-    return deployed or all_sources
+    deployed_in = {s.cluster for s in all_sources if s.origin in DEPLOYED}
+    return [s for s in all_sources if s.origin in DEPLOYED or s.cluster not in deployed_in]
 
 
 def _delivered(alert: KnownAlert, src: AMSource) -> bool:
-    """Chart-default alerts only reach the config of their own release."""
+    """Alerts reach the configs of their own cluster; chart-default alerts only the config of
+    their own release."""
+    if alert.cluster != src.cluster:
+        return False
     if alert.origin != "kps-default":
         return True
     if src.release is not None:
@@ -60,7 +63,9 @@ def alert_groups(index: Index) -> list[list[KnownAlert]]:
         for inhibit in src.config.inhibit_rules:
             if not inhibit.unsupported:
                 matchers.extend((*inhibit.source, *inhibit.target))
-    return group_alerts(matchers, alert_universe(index), scope=lambda a: (a.origin == "kps-default", id(a.release)))
+    return group_alerts(
+        matchers, alert_universe(index), scope=lambda a: (a.cluster, a.origin == "kps-default", id(a.release))
+    )
 
 
 def alert_groups_for(index: Index, src: AMSource) -> list[list[KnownAlert]]:

@@ -6,8 +6,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from obslint.findings import Finding
-from obslint.index import walk_strings
+from obslint.findings import cluster_names as _names
 from obslint.model.alertmanager import node_loc
+from obslint.model.services import check_url
+from obslint.objects import walk_strings
 from obslint.rules import RuleContext, rule
 from obslint.rules.alertmanager.common import sources
 
@@ -79,10 +81,6 @@ def _urls(node: Any) -> Iterator[tuple[Any, Any, str]]:
     fix="Point the URL at a Service the repository creates (name, namespace, port), or deploy the missing component.",
 )
 def receiver_endpoint_missing(ctx: RuleContext) -> Iterator[Finding]:
-    try:
-        from obslint.model.services import check_url
-    except ImportError:  # pragma: no cover - the Flux model ships with the package
-        return
     seen: set = set()
     for src in sources(ctx.index):
         for rec in src.config.receivers.values():
@@ -91,26 +89,22 @@ def receiver_endpoint_missing(ctx: RuleContext) -> Iterator[Finding]:
                 if rec.name in amc.receivers:
                     namespace = amc.namespace
             for container, key, url in _urls(rec.data):
-                problem = check_url(ctx.index, url, from_namespace=namespace)
+                problem = check_url(ctx.index, url, from_namespace=namespace, cluster=src.cluster)
                 if problem is None:
                     continue
                 loc = node_loc(container, key, src.anchor)
-                if (loc, url) in seen:
+                if (loc, url, src.cluster) in seen:
                     continue
-                seen.add((loc, url))
-                yield Finding(loc, f'receiver "{rec.name}": {problem.message}', problem.hint)
+                seen.add((loc, url, src.cluster))
+                yield Finding(
+                    loc, f'receiver "{rec.name}": {problem.message}', problem.hint, clusters=_names(src.cluster)
+                )
     for provider in ctx.index.of_kind("Provider", group="notification.toolkit.fluxcd.io"):
         address = provider.spec.get("address")
         if not isinstance(address, str):
             continue
-        try:
-            from obslint.model.services import namespace_of
-
-            ns = namespace_of(ctx.index, provider)
-        except Exception:
-            ns = provider.namespace
-        problem = check_url(ctx.index, address, from_namespace=ns)
+        problem = check_url(ctx.index, address, from_namespace=provider.namespace, cluster=provider.cluster)
         if problem is not None:
             spec = provider.get("spec")
             loc = spec.loc("address") if isinstance(spec, Mapping) and hasattr(spec, "loc") else provider.loc()
-            yield Finding(loc, f"{provider.ref()}: {problem.message}", problem.hint)
+            yield Finding(loc, f"{provider.ref()}: {problem.message}", problem.hint, clusters=provider.cluster_names)

@@ -10,7 +10,8 @@ from obslint.alloy.ast import Array, Attribute, Binary, Block, iter_blocks, stat
 from obslint.alloy.components import BlockSpec, did_you_mean, knowledge_base
 from obslint.alloy.configs import AlloyConfig, alloy_configs
 from obslint.alloy.graph import Component, UnitGraph, alloy_graphs, strongly_connected
-from obslint.findings import Finding
+from obslint.findings import Finding, cluster_names
+from obslint.model.services import check_url
 from obslint.rules import RuleContext, rule
 
 
@@ -624,11 +625,6 @@ def _literal_suffix(expr) -> str | None:
     fix="Point the endpoint at a Service the repo creates, on its port, with the push path of the backend.",
 )
 def alloy_endpoint_unreachable(ctx: RuleContext) -> Iterator[Finding]:
-    check_url = None
-    try:
-        from obslint.model.services import check_url
-    except ImportError:  # pragma: no cover - part of the package
-        ctx.index.notice("alloy: Service catalogue unavailable; endpoint URLs checked for their path only")
     for graph in _graphs(ctx):
         for comp in graph.components:
             key = ENDPOINT_ATTRS.get(comp.name)
@@ -653,10 +649,15 @@ def alloy_endpoint_unreachable(ctx: RuleContext) -> Iterator[Finding]:
                 problem = _path_problem(comp.name, url)
                 if problem:
                     yield Finding(comp.config.loc(attr.value), problem[0], problem[1])
-                if check_url is not None:
-                    found = check_url(ctx.index, url, from_namespace=comp.config.namespace)
-                    if found is not None:
-                        yield Finding(comp.config.loc(attr.value), f"{comp.id}: {found.message}", found.hint)
+                cluster = comp.config.cluster
+                found = check_url(ctx.index, url, from_namespace=comp.config.namespace, cluster=cluster)
+                if found is not None:
+                    yield Finding(
+                        comp.config.loc(attr.value),
+                        f"{comp.id}: {found.message}",
+                        found.hint,
+                        clusters=cluster_names(cluster),
+                    )
 
 
 # --- ALLOY008 ------------------------------------------------------------------------------

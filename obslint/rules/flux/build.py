@@ -43,21 +43,22 @@ _PASS = _FAIL.replace("  - configmap.yaml\n  - configmap.yaml\n", "  - configmap
 
 def _build_plan(g: FluxGraph) -> tuple[dict[str, FluxKustomization], list[str]]:
     """(build root -> the Kustomization that applies it, refs skipped for remote resources)."""
-    broken = {kf.dir for kf, _e, _p in g.missing_resources}  # already kustomize-resource-missing
     owners: dict[str, FluxKustomization] = {}
     remote: list[str] = []
-    for k in g.kustomizations:
-        if not k.local or not g.active(k) or k not in g.walked:
-            continue
-        walked = [d for d, _ns in g.walked[k]]
-        if any(d in broken for d in walked):
-            continue
-        if any(not e.target and e.value for d in walked for e in g.kustomize_files[d].resources):
+    for k, built in g.builds.items():
+        if built.missing:
+            continue  # kustomize-resource-missing reports it
+        if built.remote:
             remote.append(k.ref)
             continue
-        for d in g.build_roots.get(k, ()):
+        for d in built.roots:
             owners.setdefault(d, k)
     return owners, remote
+
+
+def _components(g: FluxGraph, owners: dict[str, FluxKustomization]) -> dict[str, list[str]]:
+    """spec.components of the Kustomizations, by the path kustomize-controller adds them to."""
+    return {d: [entry for entry, _loc in k.components] for d, k in owners.items() if k.components and d == k.path}
 
 
 @memoised
@@ -65,10 +66,11 @@ def kustomize_builds(index: Index) -> Background | None:
     """The `kubectl kustomize` batch, started in the background (see obslint.tools.PREFETCH)."""
     from obslint.tools.kubectl import kustomize_build
 
-    owners, _remote = _build_plan(flux_graph(index))
+    g = flux_graph(index)
+    owners, _remote = _build_plan(g)
     if not owners:
         return None
-    return Background(kustomize_build, index, sorted(owners))
+    return Background(kustomize_build, index, sorted(owners), _components(g, owners))
 
 
 prefetch("FLUX009", kustomize_builds)
@@ -83,8 +85,10 @@ prefetch("FLUX009", kustomize_builds)
     Flux runs kustomize on every Kustomization path before applying anything. A duplicate
     resource, a patch that does not apply, a namespace conflict or an invalid kustomization.yaml
     makes the build fail and the whole path stays undeployed. obslint runs the real
-    `kubectl kustomize` (on a temporary copy of the repository, without plugins or Helm) on each
-    path, so what it reports is what Flux would report.
+    `kubectl kustomize` on each path as kustomize-controller builds it - on a temporary copy of the
+    repository, with LoadRestrictionsNone (entries may reach anywhere in the repository), the
+    Kustomization's `spec.components` added, and without plugins, Helm or network access - so what
+    it reports is what Flux would report.
     """,
     failing=_FAIL,
     passing=_PASS,
@@ -114,6 +118,8 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
         loc = kf.data.loc() if kf is not None else k.obj.loc("spec", "path")
         yield Finding(
             loc,
-            f"kustomize build of {res.path or '.'} (applied by {k.ref}) fails: {res.error}",
-            f"run `kubectl kustomize {res.path or '.'}` and fix the error",
+            f"kustomize build of {res.path or '.'} fails: {res.error}",
+            f"run `kubectl kustomize --load-restrictor LoadRestrictionsNone {res.path or '.'}` and fix the error; "
+            f"it is applied by {k.ref}",
+            clusters=k.obj.cluster_names,
         )

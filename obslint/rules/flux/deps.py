@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
 from obslint.digraph import cyclic_components
-from obslint.findings import Finding
-from obslint.index import K8sObject
-from obslint.model.flux import FluxGraph, FluxKustomization, Verdict, flux_graph, flux_needs
+from obslint.findings import Finding, Related
+from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph
+from obslint.model.flux.needs import Verdict, flux_needs
 from obslint.model.helm import helm_releases
+from obslint.objects import K8sObject
 from obslint.rules import RuleContext, rule
 
 FLUX_KS = """\
@@ -136,42 +138,50 @@ def _dep_entry(target: Any, from_ns: str | None, target_ns: str | None) -> str:
     """,
 )
 def missing_depends_on(ctx: RuleContext) -> Iterator[Finding]:
-    g: FluxGraph = flux_graph(ctx.index)
-    verdicts: list[Verdict] = flux_needs(ctx.index)
-    for v in verdicts:
-        if v.ok or v.fix is None or v.producer is None:
-            continue
-        need = v.need
-        subject = need.subject
-        who = f"{subject.kind} {_nsname(g, subject)}"
-        applied = f" (applied by {need.consumer.ref})" if need.consumer is not None else ""
-        more = f" (and {need.others} more object(s) of it)" if need.others else ""
-        kind, consumer, target = v.fix
-        producer = v.producer
+    # One finding per consumer and producer: everything K uses from KP is one missing dependsOn.
+    groups: dict[tuple, list[Verdict]] = defaultdict(list)
+    for v in flux_needs(ctx.index):
+        if not v.ok and v.fix is not None and v.producer is not None:
+            kind, consumer, target = v.fix
+            groups[(kind, consumer, target)].append(v)
+    for (kind, consumer, target), verdicts in groups.items():
+        first = verdicts[0]
+        whats = list(dict.fromkeys(v.need.what for v in verdicts))
+        uses = whats[0] if len(whats) == 1 else f"{whats[0]} and {len(whats) - 1} more"
+        related = [
+            Related(o.loc("kind") if o is not v.need.subject else v.need.loc, f"{o.ref()} needs {v.need.what}")
+            for v in verdicts
+            for o in [v.need.subject, *v.need.others]
+        ]
+        producer = first.producer
+        assert producer is not None
+        related.append(Related(producer.obj.loc(), f"created by {producer.description}"))
         if kind == "HelmRelease":
-            entry = _dep_entry(target.name, g.namespace_of(consumer), g.namespace_of(target))
+            entry = _dep_entry(target.name, consumer.namespace, target.namespace)
             yield Finding(
-                need.loc,
-                f"{who}{applied} needs {need.what}{more}, created by {producer.description}, "
-                f"but HelmRelease {_nsname(g, consumer)} does not depend on HelmRelease {_nsname(g, target)}",
-                f"add `dependsOn: [{entry}]` to HelmRelease {_nsname(g, consumer)} ({consumer.file.rel})",
+                first.need.loc,
+                f"HelmRelease {_nsname(consumer)} uses {uses}, created by HelmRelease {_nsname(target)}, "
+                "without depending on it",
+                f"add `dependsOn: [{entry}]` to HelmRelease {_nsname(consumer)} ({consumer.file.rel})",
+                related=tuple(related[:50]),
+                clusters=consumer.cluster_names,
             )
         else:
             kc: FluxKustomization = consumer
             kp: FluxKustomization = target
             entry = _dep_entry(kp.name, kc.namespace, kp.namespace)
-            by = f" (applied by {kp.ref})" if producer.release is not None else ""
+            how = f" through HelmRelease {_nsname(producer.release)}" if producer.release is not None else ""
             yield Finding(
-                need.loc,
-                f"{who}{applied} needs {need.what}{more}, created by {producer.description}{by}, "
-                f"but {kc.ref} does not depend on {kp.ref}, directly or transitively",
-                f"add `dependsOn: [{entry}]` to {kc.ref} ({kc.obj.file.rel})",
+                first.need.loc,
+                f"{kc.ref} uses {uses}, which {kp.ref} creates{how}, without depending on it",
+                f"add `dependsOn: [{entry}]` to {kc.ref} ({kc.written.file.rel})",
+                related=tuple(related[:50]),
+                clusters=kc.obj.cluster_names,
             )
 
 
-def _nsname(g: FluxGraph, obj: K8sObject) -> str:
-    ns = g.namespace_of(obj)
-    return f"{ns}/{obj.name}" if ns else obj.name
+def _nsname(obj: K8sObject) -> str:
+    return f"{obj.namespace}/{obj.name}" if obj.namespace else obj.name
 
 
 _NOWAIT_FAIL = _MISSING_PASS.replace("  wait: true\n", "")
@@ -199,27 +209,32 @@ _NOWAIT_PASS = _MISSING_PASS
 )
 def depends_on_no_wait(ctx: RuleContext) -> Iterator[Finding]:
     g: FluxGraph = flux_graph(ctx.index)
-    seen: set[tuple] = set()
+    # One finding per dependent and the Kustomization it relies on, listing the releases it waits for.
+    pairs: dict[tuple, list[tuple[K8sObject, str]]] = defaultdict(list)
     for v in flux_needs(ctx.index):
         for kc, kp, release in v.unwaited:
-            key = (kc, kp, release)
-            if key in seen:
-                continue
-            seen.add(key)
-            loc = kc.obj.loc("spec", "dependsOn")
-            for ref, targets in g.depends_on_targets(kc):
-                if kp in targets or any(kp in g.kdeps(t) for t in targets):
-                    loc = ref.loc
-                    break
-            yield Finding(
-                loc,
-                f"{kc.ref} depends on {kp.ref} for {v.need.what} created by HelmRelease "
-                f"{_nsname(g, release)}, but {kp.ref} neither waits nor health-checks that HelmRelease, "
-                "so the dependency does not wait for the chart to be installed",
-                f"set `wait: true` on {kp.ref} ({kp.obj.file.rel}) or add "
-                f"`healthChecks: [{{apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, "
-                f"name: {release.name}, namespace: {g.namespace_of(release)}}}]`",
-            )
+            if (release, v.need.what) not in pairs[(kc, kp)]:
+                pairs[(kc, kp)].append((release, v.need.what))
+    for (kc, kp), uses in pairs.items():
+        loc = kc.obj.loc("spec", "dependsOn")
+        for ref, targets in g.depends_on_targets(kc):
+            if kp in targets or any(kp in g.kdeps(t) for t in targets):
+                loc = ref.loc
+                break
+        release, what = uses[0]
+        releases = list(dict.fromkeys(r for r, _w in uses))
+        names = ", ".join(_nsname(r) for r in releases[:3]) + (
+            f" and {len(releases) - 3} more" if len(releases) > 3 else ""
+        )
+        yield Finding(
+            loc,
+            f"{kc.ref} depends on {kp.ref} for {what}, but {kp.ref} does not wait for HelmRelease {names}",
+            f"set `wait: true` on {kp.ref} ({kp.written.file.rel}) or add "
+            f"`healthChecks: [{{apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, "
+            f"name: {release.name}, namespace: {release.namespace}}}]`",
+            related=tuple(Related(r.loc(), f"{w} comes from HelmRelease {_nsname(r)}") for r, w in uses[:50]),
+            clusters=kc.obj.cluster_names,
+        )
 
 
 _CYCLE_FAIL = (
@@ -262,7 +277,7 @@ def depends_on_cycle(ctx: RuleContext) -> Iterator[Finding]:
             )
             if entries:
                 loc = entries[0].loc
-            path = " -> ".join(_nsname(g, o) for o in [*cycle, cycle[0]])
+            path = " -> ".join(_nsname(o) for o in [*cycle, cycle[0]])
             yield Finding(
                 loc,
                 f"dependsOn cycle between {kind}s: {path}",

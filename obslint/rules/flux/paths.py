@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obslint.findings import Finding
-from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, _below, flux_graph
+from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, below, flux_graph
 from obslint.rules import RuleContext, rule
 
 _KS = """\
@@ -49,7 +49,7 @@ _CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: 
 def kustomization_path_missing(ctx: RuleContext) -> Iterator[Finding]:
     g: FluxGraph = flux_graph(ctx.index)
     for k in g.kustomizations:
-        if not k.local or k.path is None:
+        if not k.local or k.path is None or k.synthetic:
             continue
         if ctx.index.is_dir(k.path):
             continue
@@ -57,7 +57,7 @@ def kustomization_path_missing(ctx: RuleContext) -> Iterator[Finding]:
         parent = k.path.rsplit("/", 1)[0] if "/" in k.path else ""
         siblings = sorted(
             d.rsplit("/", 1)[-1]
-            for d in _below(g.sorted_dirs, f"{parent}/" if parent else "")
+            for d in below(g.sorted_dirs, f"{parent}/" if parent else "")
             if d.count("/") == parent.count("/") + (1 if parent else 0)
         )
         hint = f"directories next to it: {', '.join(siblings[:8])}" if siblings else "fix spec.path"
@@ -135,7 +135,7 @@ def orphan_manifest(ctx: RuleContext) -> Iterator[Finding]:
         if not k.local or k.path is None or not ctx.index.is_dir(k.path):
             continue
         prefix = f"{k.path}/" if k.path else ""
-        for rel in _below(g.sorted_yaml, prefix):
+        for rel in below(g.sorted_yaml, prefix):
             if rel in reported or rel in g.applied_files or rel in g.referenced_files:
                 continue
             if rel.rsplit("/", 1)[-1] in KUSTOMIZATION_FILES:

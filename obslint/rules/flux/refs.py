@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from obslint.findings import Finding
-from obslint.index import K8sObject
+from obslint.findings import Finding, Related
+from obslint.model.catalogue import catalogue
 from obslint.model.flux import BOOTSTRAP_NAMESPACE, NOTIFICATION_GROUP, FluxGraph, flux_graph
-from obslint.model.helm import Ref, helm_releases, refs_of
-from obslint.model.services import Catalogue, catalogue
+from obslint.model.helm import helm_releases
+from obslint.objects import K8sObject, Ref, refs_of
 from obslint.rules import RuleContext, RuleOptions, rule
 
 # Created by `flux bootstrap`, not by files of the repository.
@@ -39,6 +39,20 @@ class DanglingOptions(RuleOptions):
 
 
 _FAIL = """\
+-- clusters/home/monitoring.yaml --
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: monitoring
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./monitoring
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+-- monitoring/loki.yaml --
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata:
@@ -57,7 +71,7 @@ spec:
 
 _PASS = (
     _FAIL
-    + """---
+    + """-- monitoring/repository.yaml --
 apiVersion: source.toolkit.fluxcd.io/v1
 kind: HelmRepository
 metadata:
@@ -78,11 +92,18 @@ spec:
     why="""
     dependsOn, sourceRef/chartRef, providerRef, valuesFrom, postBuild.substituteFrom,
     decryption and Provider secretRef, and Alert eventSources are resolved by name (in the
-    referring object's namespace unless one is given). A typo or a renamed object leaves the
-    Kustomization or HelmRelease stuck "not ready" forever, and an Alert with a wrong event
-    source silently never fires. Objects the Flux bootstrap creates (flux-system
-    GitRepository/Kustomization/Secret) and the sops-age decryption Secret are known; list
-    anything else managed outside the repository in the `external` option.
+    referring object's namespace unless one is given), in the cluster the object is applied to.
+    A typo or a renamed object leaves the Kustomization or HelmRelease stuck "not ready"
+    forever, and an Alert with a wrong event source silently never fires.
+
+    A Flux object is reported missing only in a cluster the repository defines (its Flux root
+    is in the repository), where nothing opaque - another repository's Kustomization, a remote
+    kustomize base - could create it, and when its name holds no unresolved `${VAR}`. A
+    ConfigMap or Secret is reported only when the repository evidently creates that kind of
+    object in that cluster and no operator resource or chart could account for it. Objects the
+    Flux bootstrap creates (flux-system GitRepository/Kustomization/Secret, a FluxInstance's sync
+    source) and the sops-age decryption Secret are known; list anything else managed outside
+    the repository in the `external` option.
     """,
     failing=_FAIL,
     passing=_PASS,
@@ -95,7 +116,7 @@ spec:
 def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
     index = ctx.index
     g: FluxGraph = flux_graph(index)
-    cat: Catalogue = catalogue(index)
+    cat = catalogue(index)
     opts: DanglingOptions = ctx.options
 
     def external(kind: str, ns: str, name: str) -> bool:
@@ -105,52 +126,63 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
         return any(fnmatch.fnmatchcase(key, p) or fnmatch.fnmatchcase(f"{kind}/{name}", p) for p in opts.external)
 
     def flux_ref(obj: K8sObject, ref: Ref, default_kind: str, what: str) -> Iterator[Finding]:
-        ns = ref.namespace or g.namespace_of(obj) or BOOTSTRAP_NAMESPACE
+        ns = ref.namespace or obj.namespace or BOOTSTRAP_NAMESPACE
         kind = ref.kind or default_kind
-        if external(kind, ns, ref.name) or g.resolve(kind, ref.name, ns, obj):
+        if "${" in ref.name or "${" in ns or external(kind, ns, ref.name) or g.resolve(kind, ref.name, ns, obj):
             return
-        others = [o for o in index.of_kind(kind) if o.name == ref.name]
-        hint = f"no {kind} named {ref.name} in the repository"
+        # Absent needs a cluster the repository defines, with nothing opaque building Flux objects there.
+        if obj.cluster is None or g.is_opaque(obj.cluster, ns):
+            return
+        others = [o for o in index.of_kind(kind) if o.name == ref.name and o.cluster == obj.cluster]
+        hint = f"no {kind} named {ref.name} in cluster {obj.cluster}"
         if others:
-            where = sorted({g.namespace_of(o) or "?" for o in others})
-            hint = f"{kind} {ref.name} exists in namespace(s) {', '.join(where)}: set `namespace:` on the reference"
+            where = sorted({o.namespace or "?" for o in others})
+            hint = f"{kind} {ref.name} exists in namespace {', '.join(where)}: set `namespace:` on the reference"
         yield Finding(
             ref.loc,
-            f"{obj.kind} {_nsname(g, obj)}: {what} names {kind} {ns}/{ref.name}, which does not exist",
-            hint + " (or list it in the `external` option if it is managed outside the repository)",
+            f"{obj.kind} {_nsname(obj)}: {what} names {kind} {ns}/{ref.name}, which does not exist",
+            hint + ", or list it in the `external` option if it is managed outside the repository",
+            clusters=obj.cluster_names,
         )
 
     def config_ref(obj: K8sObject, ref: Ref, what: str, ns: str | None = None) -> Iterator[Finding]:
         if ref.optional or ref.kind not in ("Secret", "ConfigMap"):
             return
-        ns = ns or g.namespace_of(obj) or BOOTSTRAP_NAMESPACE
+        ns = ns or obj.namespace or BOOTSTRAP_NAMESPACE
         if external(ref.kind, ns, ref.name):
             return
-        found = cat.config(ref.kind, ns, ref.name)
-        if found:
+        found = cat.config(ref.kind, ns, ref.name, obj)
+        if found.present:
             field_path = "spec/" + what.replace(".", "/") + "/name"  # valuesFrom -> spec/valuesFrom/name
-            if all(p.via == "generator" and p.hashed for p in found) and not any(
-                g.rewrites_name(posixpath.dirname(p.loc.path), ref.kind, obj, field_path) for p in found
+            producers = found.producers
+            if all(p.via == "generator" and p.hashed for p in producers) and not any(
+                g.rewrites_name(posixpath.dirname(p.loc.path), ref.kind, obj, field_path) for p in producers
             ):
                 gen = "secretGenerator" if ref.kind == "Secret" else "configMapGenerator"
                 yield Finding(
                     ref.loc,
-                    f"{obj.kind} {_nsname(g, obj)}: {what} names {ref.kind} {ns}/{ref.name}, but the kustomize "
-                    f"{gen} ({found[0].loc.path}:{found[0].loc.line}) appends a content hash to that name, and "
-                    f"kustomize does not rewrite {what} of a {obj.kind}",
+                    f"{obj.kind} {_nsname(obj)}: {what} names {ref.kind} {ns}/{ref.name}, but its kustomize "
+                    f"{gen} appends a content hash to that name, which kustomize does not rewrite in {what}",
                     "set `options: {disableNameSuffixHash: true}` on the generator (or generatorOptions), or add a "
                     "`configurations:` nameReference for the field to the kustomization.yaml",
+                    related=(Related(producers[0].loc, f"the {gen} of {ref.name}"),),
+                    clusters=obj.cluster_names,
                 )
+            return
+        if not found.absent:
             return
         yield Finding(
             ref.loc,
-            f"{obj.kind} {_nsname(g, obj)}: {what} names {ref.kind} {ns}/{ref.name}, "
+            f"{obj.kind} {_nsname(obj)}: {what} names {ref.kind} {ns}/{ref.name}, "
             "which nothing in the repository creates",
             f"add the {ref.kind} (SOPS-encrypted for a Secret), fix the name, mark the entry `optional: true`, "
             "or list it in the `external` option",
+            clusters=obj.cluster_names,
         )
 
     for k in g.kustomizations:
+        if k.synthetic:
+            continue
         obj = k.obj
         for ref in k.depends_on:
             yield from flux_ref(obj, ref, "Kustomization", "dependsOn")
@@ -159,10 +191,9 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
             yield from flux_ref(obj, k.source, "GitRepository", "sourceRef")
         secret = k.decryption_secret
         if secret is not None and secret.name not in opts.out_of_band_secrets:
-            yield from config_ref(
-                obj, Ref("Secret", secret.name, None, secret.loc), "decryption.secretRef", k.namespace
-            )
-        for ref in refs_of(obj, "spec", "postBuild", "substituteFrom", kind="ConfigMap"):
+            ref = Ref("Secret", secret.name, None, secret.loc)
+            yield from config_ref(obj, ref, "decryption.secretRef", k.namespace)
+        for ref in k.substitute_from:
             yield from config_ref(obj, ref, "postBuild.substituteFrom", k.namespace)
     for rel in helm_releases(index):
         obj = rel.obj
@@ -189,6 +220,5 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
             yield from config_ref(prov, ref, "secretRef")
 
 
-def _nsname(g: FluxGraph, obj: K8sObject) -> str:
-    ns = g.namespace_of(obj)
-    return f"{ns}/{obj.name}" if ns else obj.name
+def _nsname(obj: K8sObject) -> str:
+    return f"{obj.namespace}/{obj.name}" if obj.namespace else obj.name

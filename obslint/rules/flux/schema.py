@@ -12,9 +12,10 @@ from typing import Any
 from pydantic import Field
 
 from obslint.findings import Finding
-from obslint.index import Index, dig, loc_of, memoised
+from obslint.index import Index, memoised
 from obslint.load import YMap
 from obslint.model.helm import helm_releases
+from obslint.objects import dig, loc_of
 from obslint.rules import RuleContext, RuleOptions, rule
 
 # ------------------------------------------------------------------------------------------------

@@ -8,9 +8,8 @@ from typing import Any
 import promql_parser as pp
 
 from obslint.findings import Finding
-from obslint.index import Index, K8sObject
+from obslint.index import Index
 from obslint.model.alertmanager import alert_universe
-from obslint.model.flux import flux_graph
 from obslint.model.prometheus import prometheus_instances, rule_selected_by
 from obslint.model.promql import output_labels, walk
 from obslint.model.rulegroups import RuleEntry, RuleSet, rule_sets
@@ -64,13 +63,7 @@ PASSING = FAILING.replace(
 
 
 def _clusters(index: Index, rs: RuleSet) -> frozenset:
-    src = rs.source
-    if not isinstance(src, K8sObject):
-        return frozenset({""})
-    try:
-        return flux_graph(index).clusters_of(src)
-    except Exception:  # the placement graph is another family's; never let it break this rule
-        return frozenset({""})
+    return frozenset({rs.cluster})
 
 
 def _evaluators(index: Index, rs: RuleSet) -> list[Any]:
@@ -183,7 +176,6 @@ def duplicate_rule(ctx: RuleContext) -> Iterator[Finding]:
 def _chart_default_duplicates(index: Index) -> Iterator[Finding]:
     """Alerts that repeat a kube-prometheus-stack default alert the release still creates."""
     try:
-
         universe = alert_universe(index)
     except (ImportError, KeyError):
         return

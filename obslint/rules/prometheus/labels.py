@@ -94,7 +94,6 @@ PASSING = FAILING.replace("sum by (job)", "sum by (job, namespace, pod)").replac
 
 def _alertmanager_routes(index: Index) -> list[Any]:
     try:
-
         configs = alertmanager_configs(index)
     except (ImportError, KeyError):
         return []
@@ -136,8 +135,8 @@ def _value_for(name: str, out: Labels, static: dict, external: set[str]) -> str 
 
 
 def _rule_namespace(index: Index, entry: RuleEntry) -> str | None:
-    from obslint.index import K8sObject
     from obslint.model.prometheus import effective_namespace
+    from obslint.objects import K8sObject
 
     rs = entry.group.ruleset
     if isinstance(rs.source, K8sObject) and rs.origin == "prometheusrule":

@@ -115,11 +115,13 @@ def rule_not_selected(ctx: RuleContext) -> Iterator[Finding]:
         for obj in ctx.index.of_kind(kind, group=OPERATOR_GROUP):
             if obj.sops:
                 continue
-            candidates = [i for i in instances if not (kind == "PrometheusRule" and i.agent)]
+            candidates = [
+                i for i in instances if i.cluster == obj.cluster and not (kind == "PrometheusRule" and i.agent)
+            ]
             if not candidates:
                 continue
             ns = effective_namespace(ctx.index, obj)
-            ns_labels = namespace_labels(ctx.index, ns)
+            ns_labels = namespace_labels(ctx.index, ns, obj.cluster)
             labels = obj.labels
             results = [i.selects(kind, labels, ns, ns_labels) for i in candidates]
             if any(r is not False for r in results):

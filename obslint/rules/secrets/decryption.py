@@ -8,10 +8,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from obslint.findings import Finding, Loc
-from obslint.index import Index, dig
-from obslint.model.flux import flux_graph
+from obslint.findings import Finding, Loc, Related
+from obslint.index import Index
+from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph
 from obslint.model.sops import SopsFile, kustomization_files, sops_files
+from obslint.objects import dig
 from obslint.rules import RuleContext, rule
 
 
@@ -60,7 +61,7 @@ def _text(index: Index, rel: str) -> str:
     return sf.text if sf is not None else ""
 
 
-def _appliers_of(index: Index, f: SopsFile, graph: Any, gen_dirs: dict[str, list]) -> list:
+def _appliers_of(f: SopsFile, graph: FluxGraph, gen_inputs: dict[str, list[FluxKustomization]]) -> list:
     if f.format == "yaml":
         out = []
         for obj in graph.objects_in(f.rel):
@@ -68,7 +69,20 @@ def _appliers_of(index: Index, f: SopsFile, graph: Any, gen_dirs: dict[str, list
                 if k not in out:
                     out.append(k)
         return out
-    return gen_dirs.get(f.rel, [])
+    return gen_inputs.get(f.rel, [])
+
+
+def _generator_inputs(graph: FluxGraph) -> dict[str, list[FluxKustomization]]:
+    """Files that kustomize generators read, and the Kustomizations whose builds run them."""
+    out: dict[str, list[FluxKustomization]] = {}
+    for k, built in graph.builds.items():
+        for d in built.dirs:
+            kf = graph.kustomize_files.get(d)
+            for gen in kf.generators if kf is not None else ():
+                for e in [*(e for _key, e in gen.files), *gen.envs]:
+                    if e.target and k not in out.setdefault(e.target, []):
+                        out[e.target].append(k)
+    return out
 
 
 @rule(
@@ -170,21 +184,12 @@ def sops_without_decryption(ctx: RuleContext) -> Iterator[Finding]:
         return
 
     graph = flux_graph(index)
-    gen_dirs: dict[str, list] = {}
-    if any(f.format != "yaml" for f in files):
-        walked_by_dir: dict[str, list] = {}
-        for k, dirs in graph.walked.items():
-            for d, _ns in dirs:
-                walked_by_dir.setdefault(d, []).append(k)
-        for kf_dir, kf in graph.kustomize_files.items():
-            for e in getattr(kf, "files", []):
-                if getattr(e, "target", None):
-                    gen_dirs.setdefault(e.target, []).extend(walked_by_dir.get(kf_dir, []))
+    gen_inputs = _generator_inputs(graph) if any(f.format != "yaml" for f in files) else {}
     patched, patched_all = patched_decryption(index)
     reported: set[tuple[str, int]] = set()
     for f in files:
-        for k in _appliers_of(index, f, graph, gen_dirs):
-            if decrypts(k.obj) or patched_all or k.name in patched:
+        for k in _appliers_of(f, graph, gen_inputs):
+            if k.decrypts or patched_all or k.name in patched:
                 continue
             key = (f.rel, f.line)
             if key in reported:
@@ -193,8 +198,11 @@ def sops_without_decryption(ctx: RuleContext) -> Iterator[Finding]:
             loc = f.data.loc("sops") if f.data is not None and hasattr(f.data, "loc") else Loc(f.rel, 1, 1)
             yield Finding(
                 loc,
-                f"SOPS-encrypted file applied by {k.ref} ({k.obj.file.rel}), which has no "
-                "spec.decryption with provider sops: Flux would apply the ciphertext",
-                f"add `decryption: {{provider: sops, secretRef: {{name: sops-age}}}}` to {k.ref}",
+                f"SOPS-encrypted file applied by {k.ref}, which has no spec.decryption with provider sops: "
+                "Flux would apply the ciphertext",
+                f"add `decryption: {{provider: sops, secretRef: {{name: sops-age}}}}` to {k.ref} "
+                f"({k.written.file.rel})",
+                related=(Related(k.obj.loc("spec"), f"{k.ref} applies it without decryption"),),
+                clusters=k.obj.cluster_names,
                 data={"kustomization": k.ref},
             )

@@ -20,12 +20,13 @@ import yaml
 
 from obslint.alloy.configs import alloy_configs
 from obslint.findings import Finding, Loc
-from obslint.index import Index, K8sObject, memoised
+from obslint.index import Index, memoised
 from obslint.load import YMap
 from obslint.model.helm import (
     helm_releases,
 )
 from obslint.model.sops import is_enc, sops_block
+from obslint.objects import K8sObject
 from obslint.redact import fingerprint
 from obslint.rules import RuleContext, rule
 from obslint.rules.secrets.common import (

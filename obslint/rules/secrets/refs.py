@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,11 +10,11 @@ from typing import Any
 from pydantic import Field
 
 from obslint.findings import Finding, Loc
-from obslint.index import Index, K8sObject, dig
-from obslint.model.flux import flux_graph
+from obslint.index import Index
+from obslint.model.catalogue import catalogue
 from obslint.model.helm import helm_releases
-from obslint.model.services import catalogue
 from obslint.model.sops import is_enc, sops_files
+from obslint.objects import K8sObject, dig
 from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.rules.secrets.common import norm_key
 
@@ -37,70 +36,16 @@ class SecretRef:
     namespace: str | None
     loc: Loc
     what: str  # how it is referenced, for the message
+    scope: K8sObject  # the referring object (its cluster is where the Secret must be)
     hint: str = ""
 
 
-def _namespace_of(index: Index, obj: K8sObject) -> str | None:
-    from obslint.model.services import namespace_of
-
-    return namespace_of(index, obj)
-
-
-def known_secrets(index: Index) -> tuple[dict[str, set[str | None]], bool]:
-    """{name: namespaces (None = unknown)} of every Secret the repo creates; and whether some
-    SOPS file hides its own kind/name (fully encrypted), so that absence proves nothing."""
-
-    out: dict[str, set[str | None]] = {}
-    cat = catalogue(index)
-    for (kind, ns, name), _producers in cat.configs.items():
-        if kind == "Secret":
-            out.setdefault(name, set()).add(ns)
-
-
-    kfiles = getattr(flux_graph(index), "kustomize_files", {})
-
-    def add(name: Any, obj: K8sObject) -> None:
-        if isinstance(name, str) and name:
-            spaces = out.setdefault(name, set())
-            spaces.add(_namespace_of(index, obj))
-            # a kustomization.yaml `namespace:` above the file overrides metadata.namespace
-            d = posixpath.dirname(obj.file.rel)
-            while True:
-                kf = kfiles.get(d)
-                if kf is not None and kf.namespace:
-                    spaces.add(kf.namespace)
-                    break
-                if not d:
-                    break
-                d = posixpath.dirname(d)
-
-    for obj in index.of_kind("SealedSecret"):
-        add(dig(obj.data, "spec", "template", "metadata", "name") or obj.name, obj)
-    for obj in index.of_kind("ExternalSecret"):
-        add(dig(obj.data, "spec", "target", "name") or obj.name, obj)
-    for obj in index.of_kind("ClusterExternalSecret"):
-        name = dig(obj.data, "spec", "externalSecretSpec", "target", "name") or dig(
-            obj.data, "spec", "externalSecretName"
-        )
-        if isinstance(name, str):
-            out.setdefault(name, set()).add(None)
-    for obj in index.of_kind("ObjectBucketClaim"):  # the bucket provisioner creates a Secret of its name
-        add(obj.name, obj)
-    for obj in index.of_kind("Cluster", group="postgresql.cnpg.io"):
-        # CloudNativePG creates <cluster>-app, -superuser, -ca, -server, -replication
-        # (https://cloudnative-pg.io/documentation/current/applications/#secrets)
-        for suffix in ("app", "superuser", "ca", "server", "replication"):
-            add(f"{obj.name}-{suffix}", obj)
-    for obj in index.of_kind("Certificate"):
-        add(dig(obj.data, "spec", "secretName"), obj)
-    for obj in index.of_kind("OnePasswordItem", "InfisicalSecret", "BitwardenSecret"):
-        add(obj.name, obj)
-    for obj in index.of_kind("VaultStaticSecret", "VaultDynamicSecret"):
-        add(dig(obj.data, "spec", "destination", "name"), obj)
-    opaque = any(
+def _encrypted_kinds(index: Index) -> bool:
+    """Whether some SOPS file hides its own kind and name (fully encrypted), so that the absence
+    of a Secret proves nothing."""
+    return any(
         f.format == "yaml" and isinstance(f.data, dict) and is_enc(f.data.get("kind")) for f in sops_files(index)
     )
-    return out, opaque
 
 
 def _walk_selectors(node: Any, base_what: str) -> Iterator[tuple[Any, str, bool]]:
@@ -156,32 +101,30 @@ def _monitoring_selectors(node: Any) -> Iterator[dict]:
 
 
 def collect_refs(index: Index) -> list[SecretRef]:
-    from obslint.model.services import release_namespace
-
     refs: list[SecretRef] = []
 
-    def add(container: Any, key: str, ns: str | None, what: str, hint: str = "") -> None:
+    def add(scope: K8sObject, container: Any, key: str, ns: str | None, what: str, hint: str = "") -> None:
         name = container.get(key) if isinstance(container, dict) else None
         if isinstance(name, str) and name and "${" not in name and "{{" not in name:
             loc = container.loc(key) if hasattr(container, "loc") else Loc("?", 1, 1)
-            refs.append(SecretRef(name, ns, loc, what, hint))
+            refs.append(SecretRef(name, ns, loc, what, scope, hint))
 
     # Flux Kustomizations: decryption key, post-build substitutions
     for obj in index.of_kind("Kustomization", group="kustomize.toolkit.fluxcd.io"):
-        ns = _namespace_of(index, obj) or "flux-system"
-        add(dig(obj.spec, "decryption", "secretRef"), "name", ns, f"{obj.ref()} spec.decryption.secretRef")
+        ns = obj.namespace or "flux-system"
+        add(obj, dig(obj.spec, "decryption", "secretRef"), "name", ns, f"{obj.ref()} spec.decryption.secretRef")
         subs = dig(obj.spec, "postBuild", "substituteFrom")
         for entry in subs if isinstance(subs, list) else []:
             if isinstance(entry, dict) and entry.get("kind") == "Secret" and entry.get("optional") is not True:
-                add(entry, "name", ns, f"{obj.ref()} spec.postBuild.substituteFrom")
+                add(obj, entry, "name", ns, f"{obj.ref()} spec.postBuild.substituteFrom")
     # HelmReleases: valuesFrom, and Secret references inside the values
     for rel in helm_releases(index):
-        hr_ns = _namespace_of(index, rel.obj)
-        chart_ns = release_namespace(index, rel)
+        hr_ns = rel.obj.namespace
+        chart_ns = rel.namespace
         vf = rel.obj.spec.get("valuesFrom")
         for entry in vf if isinstance(vf, list) else []:
             if isinstance(entry, dict) and entry.get("kind") == "Secret" and entry.get("optional") is not True:
-                add(entry, "name", hr_ns, f"{rel.obj.ref()} spec.valuesFrom")
+                add(rel.obj, entry, "name", hr_ns, f"{rel.obj.ref()} spec.valuesFrom")
         values = rel.values
         if not isinstance(values, dict):
             continue
@@ -193,32 +136,32 @@ def collect_refs(index: Index) -> list[SecretRef]:
                 if isinstance(value, (dict, list)):
                     stack.append(value)
                 elif isinstance(key, str) and norm_key(key) in ("existingsecret", "existingsecretname"):
-                    add(cur, key, chart_ns, f"{rel.obj.ref()} values {key}")
+                    add(rel.obj, cur, key, chart_ns, f"{rel.obj.ref()} values {key}")
         for container, what, optional in _walk_selectors(values, f"{rel.obj.ref()} values"):
             found = _selector_name(container)
             if found and not optional:
-                refs.append(SecretRef(found[0], chart_ns, found[1], what))
+                refs.append(SecretRef(found[0], chart_ns, found[1], what, rel.obj))
         refs.extend(_alertmanager_refs(rel, chart_ns))
     # Pod templates and monitoring objects
     for obj in index.objects:
         if obj.group in ("", "apps", "batch") and obj.kind in POD_KINDS:
-            ns = _namespace_of(index, obj)
+            ns = obj.namespace
             for container, what, optional in _walk_selectors(obj.spec, obj.ref()):
                 found = _selector_name(container)
                 if found and not optional:
-                    refs.append(SecretRef(found[0], ns, found[1], what))
+                    refs.append(SecretRef(found[0], ns, found[1], what, obj))
         elif obj.group == "monitoring.coreos.com" and obj.kind != "PrometheusRule":
             # (a PrometheusRule references no Secret, and its rule labels may well be {name, key})
-            ns = _namespace_of(index, obj)
+            ns = obj.namespace
             mounted = obj.spec.get("secrets")
             if obj.kind in ("Alertmanager", "Prometheus") and isinstance(mounted, list):
                 for i, name in enumerate(mounted):
                     if isinstance(name, str) and name and "${" not in name:
-                        refs.append(SecretRef(name, ns, mounted.loc(i), f"{obj.ref()} spec.secrets"))
+                        refs.append(SecretRef(name, ns, mounted.loc(i), f"{obj.ref()} spec.secrets", obj))
             for sel in _monitoring_selectors(obj.spec):
                 found = _selector_name(sel)
                 if found:
-                    refs.append(SecretRef(found[0], ns, found[1], f"{obj.ref()} secret key selector"))
+                    refs.append(SecretRef(found[0], ns, found[1], f"{obj.ref()} secret key selector", obj))
     return refs
 
 
@@ -234,17 +177,14 @@ def _alertmanager_refs(rel: Any, ns: str | None) -> list[SecretRef]:
         for i, name in enumerate(spec_secrets):
             if isinstance(name, str) and name:
                 listed.add(name)
-                refs.append(
-                    SecretRef(
-                        name, ns, spec_secrets.loc(i), f"{rel.obj.ref()} values alertmanager.alertmanagerSpec.secrets"
-                    )
-                )
+                what = f"{rel.obj.ref()} values alertmanager.alertmanagerSpec.secrets"
+                refs.append(SecretRef(name, ns, spec_secrets.loc(i), what, rel.obj))
     prom_secrets = rel.value("prometheus", "prometheusSpec", "secrets")
     if isinstance(prom_secrets, list):
         for i, name in enumerate(prom_secrets):
             if isinstance(name, str) and name:
                 what = f"{rel.obj.ref()} values prometheus.prometheusSpec.secrets"
-                refs.append(SecretRef(name, ns, prom_secrets.loc(i), what))
+                refs.append(SecretRef(name, ns, prom_secrets.loc(i), what, rel.obj))
     config = rel.value("alertmanager", "config")
     if not isinstance(config, dict):
         return refs
@@ -269,6 +209,7 @@ def _alertmanager_refs(rel: Any, ns: str | None) -> list[SecretRef]:
                         "<not mounted>",
                         cur.loc(key),
                         f"{rel.obj.ref()} alertmanager config {key}",
+                        rel.obj,
                         f"add {secret!r} to alertmanager.alertmanagerSpec.secrets so the operator mounts it at "
                         f"/etc/alertmanager/secrets/{secret}/",
                     )
@@ -289,18 +230,44 @@ def _allowed(allow: list[str], name: str, ns: str | None) -> bool:
 @rule(
     "SEC006",
     "secret-ref-missing",
-    "error",
+    "warning",
     "A valuesFrom, secretKeyRef, existingSecret, decryption secretRef or `*_file` names a Secret nothing creates",
     why="""
-        A reference to a Secret that no manifest, secretGenerator, SealedSecret, ExternalSecret
-        or Certificate in the repository creates fails at deploy time: Flux cannot reconcile a
-        HelmRelease whose `valuesFrom` Secret is missing, a Pod with a missing `secretKeyRef`
+        A reference to a Secret that is never created fails at deploy time: Flux cannot reconcile
+        a HelmRelease whose `valuesFrom` Secret is missing, a Pod with a missing `secretKeyRef`
         stays in CreateContainerConfigError, and an Alertmanager `*_file` under
         `/etc/alertmanager/secrets/<secret>/` only exists when `<secret>` is listed in
-        `alertmanagerSpec.secrets`. Secrets created out of band (the `sops-age` key in
+        `alertmanagerSpec.secrets`.
+
+        Secrets come from many places, so this is a warning that rests on what the repository
+        shows: manifests, secretGenerators, SealedSecrets, ExternalSecrets, cert-manager
+        Certificates, CloudNativePG Clusters, Talos ServiceAccounts and other operator resources
+        are producers; a custom resource in the same namespace that has the Secret's name or
+        mentions it, or a Helm release whose name prefixes it, makes the Secret unknown (an
+        operator or a chart may create it); and it is only reported in a cluster where the
+        repository does create Secrets. Secrets created out of band (the `sops-age` key in
         flux-system) go in the `allow` option.
     """,
     failing="""
+        -- monitoring/alertmanager-pushover.sops.yaml --
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: alertmanager-pushover
+          namespace: monitoring
+        stringData:
+          token: ENC[AES256_GCM,data:3Ck2PfT0OQ==,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
+        sops:
+          age:
+            - recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
+              enc: |
+                -----BEGIN AGE ENCRYPTED FILE-----
+                YWdlLWVuY3J5cHRpb24ub3JnL3YxCg==
+                -----END AGE ENCRYPTED FILE-----
+          lastmodified: "2024-01-01T00:00:00Z"
+          mac: ENC[AES256_GCM,data:bWFjbWFjbWFj,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
+          encrypted_regex: ^(data|stringData)$
+          version: 3.9.0
         -- monitoring/loki.yaml --
         apiVersion: helm.toolkit.fluxcd.io/v2
         kind: HelmRelease
@@ -374,41 +341,49 @@ def secret_ref_missing(ctx: RuleContext) -> Iterator[Finding]:
     refs = collect_refs(index)
     if not refs:
         return
-    known, opaque = known_secrets(index)
-    if opaque:
+    if _encrypted_kinds(index):
         index.notice("secret-ref-missing: some SOPS files encrypt their kind and name; Secret references not checked")
         return
-    from obslint.model import flux  # noqa: F401
-
-    graph = flux_graph(index)
-    opaque_ns = getattr(graph, "opaque_namespaces", set())
+    cat = catalogue(index)
     seen: set[tuple] = set()
     for ref in refs:
-        key = (ref.name, ref.namespace, ref.what)
+        key = (ref.name, ref.namespace, ref.what, ref.scope.cluster)
         if key in seen:
             continue
         seen.add(key)
         if ref.namespace == "<not mounted>":
-            if ref.name in known or _allowed(opts.allow, ref.name, None):
-                yield Finding(ref.loc, f"{ref.what} reads Secret {ref.name!r}, which is not mounted", ref.hint)
-                continue
-            yield Finding(
-                ref.loc,
-                f"{ref.what} reads Secret {ref.name!r}, which is neither mounted nor created in the repository",
-                ref.hint,
-            )
+            made = cat.config("Secret", None, ref.name, ref.scope)
+            if made.present or _allowed(opts.allow, ref.name, None):
+                yield Finding(
+                    ref.loc,
+                    f"{ref.what} reads Secret {ref.name}, which is not mounted",
+                    ref.hint,
+                    clusters=ref.scope.cluster_names,
+                )
+            elif made.absent:
+                yield Finding(
+                    ref.loc,
+                    f"{ref.what} reads Secret {ref.name}, which is neither mounted nor created in the repository",
+                    ref.hint,
+                    clusters=ref.scope.cluster_names,
+                )
             continue
-        if _allowed(opts.allow, ref.name, ref.namespace) or ref.namespace in opaque_ns:
+        if _allowed(opts.allow, ref.name, ref.namespace):
             continue
-        namespaces = known.get(ref.name)
-        if namespaces and (ref.namespace is None or ref.namespace in namespaces or None in namespaces):
+        found = cat.config("Secret", ref.namespace, ref.name, ref.scope)
+        if not found.absent:
             continue
         where = f" in namespace {ref.namespace}" if ref.namespace else ""
-        elsewhere = f" (it exists in {', '.join(sorted(n for n in namespaces if n))})" if namespaces else ""
+        elsewhere = cat.config("Secret", None, ref.name, ref.scope).producers
+        spaces = sorted({p.obj.namespace for p in elsewhere if p.obj.namespace})
         yield Finding(
             ref.loc,
-            f"{ref.what} names Secret {ref.name!r}, which nothing in the repository creates{where}{elsewhere}",
-            ref.hint
-            or "commit it (SOPS-encrypted Secret, secretGenerator, SealedSecret or ExternalSecret), fix the name, "
-            "or add it to the rule's `allow` option if it is created out of band",
+            f"{ref.what} names Secret {ref.name}, which nothing in the repository creates{where}",
+            (f"a Secret {ref.name} exists in namespace {', '.join(spaces)}; " if spaces else "")
+            + (
+                ref.hint
+                or "commit it (SOPS-encrypted Secret, secretGenerator, SealedSecret or ExternalSecret), fix the name, "
+                "or add it to the rule's `allow` option if it is created out of band"
+            ),
+            clusters=ref.scope.cluster_names,
         )

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from obslint.findings import Finding, Loc
+from obslint.findings import Finding, Loc, cluster_names
 from obslint.index import Index
 from obslint.model.loki import LogWriter, LokiConfig, log_writers, loki_configs, loki_for_url
+from obslint.model.services import check_url, safe_url
 from obslint.model.storage import values_hidden
+from obslint.objects import Cluster
 from obslint.rules import RuleContext, rule
 from obslint.rules.storage.grafana import datasource_entries
 from obslint.rules.storage.loki import SCHEMA_V13, loki_example
@@ -80,7 +82,7 @@ def loki_tenant_mismatch(ctx: RuleContext) -> Iterator[Finding]:
     for w in _writers(ctx.index):
         if w.tenant_dynamic:
             continue
-        cfg = loki_for_url(ctx.index, w.url, w.namespace)
+        cfg = loki_for_url(ctx.index, w.url, w.namespace, w.cluster)
         if cfg is None:
             continue
         auth = cfg.get("auth_enabled")
@@ -110,6 +112,7 @@ class Endpoint:
     description: str
     namespace: str | None
     path_problem: str | None  # what is wrong with the path, if anything
+    cluster: Cluster | None = None
 
 
 def _path_problem_for_datasource(kind: str, url: str) -> str | None:
@@ -139,11 +142,11 @@ def _endpoints(ctx: RuleContext) -> Iterator[Endpoint]:
             problem = None
             if "/api/v2/alerts" in _path(url) or "/api/v1/alerts" in _path(url):
                 problem = "the ruler appends /api/v2/alerts itself: use Alertmanager's base URL"
-            yield Endpoint(url, s.loc, f"{cfg.ref()} ruler alertmanager_url", cfg.namespace, problem)
+            yield Endpoint(url, s.loc, f"{cfg.ref()} ruler alertmanager_url", cfg.namespace, problem, cfg.cluster)
     for ds in datasource_entries(index):
         if ds.url:
             problem = _path_problem_for_datasource(ds.type, ds.url)
-            yield Endpoint(ds.url, ds.url_loc, f"Grafana {ds.description}", ds.namespace, problem)
+            yield Endpoint(ds.url, ds.url_loc, f"Grafana {ds.description}", ds.namespace, problem, ds.cluster)
     for w in _writers(index):
         if w.kind == "alloy" or not w.url:  # Alloy endpoints are the Alloy family's
             continue
@@ -153,7 +156,7 @@ def _endpoints(ctx: RuleContext) -> Iterator[Endpoint]:
             problem = f"Promtail posts to the URL as given: it must end with {PUSH_PATH}"
         if w.kind == "vector" and PUSH_PATH in path and w.extra.get("path") == PUSH_PATH:
             problem = f"Vector appends `path` ({PUSH_PATH}) to the endpoint: the endpoint must be Loki's base URL"
-        yield Endpoint(w.url, w.url_loc, w.description, w.namespace, problem)
+        yield Endpoint(w.url, w.url_loc, w.description, w.namespace, problem, w.cluster)
 
 
 @rule(
@@ -192,15 +195,12 @@ spec:
     """,
 )
 def endpoint_unreachable(ctx: RuleContext) -> Iterator[Finding]:
-    try:
-        from obslint.model.services import check_url
-    except ImportError:  # pragma: no cover
-        check_url = None
-        ctx.index.notice("endpoint-unreachable: the Service catalogue is unavailable; only URL paths are checked")
     for ep in _endpoints(ctx):
-        problem = check_url(ctx.index, ep.url, from_namespace=ep.namespace) if check_url else None
+        problem = check_url(ctx.index, ep.url, from_namespace=ep.namespace, cluster=ep.cluster)
         if problem is not None:
-            yield ctx.finding(ep.loc, f"{ep.description}: {problem.message}", hint=problem.hint)
+            yield Finding(
+                ep.loc, f"{ep.description}: {problem.message}", problem.hint, clusters=cluster_names(ep.cluster)
+            )
         elif ep.path_problem:
             yield ctx.finding(
                 ep.loc,
@@ -210,9 +210,4 @@ def endpoint_unreachable(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _safe(url: str) -> str:
-    try:
-        from obslint.model.services import _safe as safe
-
-        return safe(url)
-    except ImportError:  # pragma: no cover
-        return url.split("@")[-1]
+    return safe_url(url)

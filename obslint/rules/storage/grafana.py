@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.findings import Finding, Loc
-from obslint.index import Index, K8sObject, loc_of
+from obslint.index import Index
 from obslint.load import YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
+from obslint.objects import Cluster, K8sObject, loc_of
 from obslint.rules import RuleContext, rule
 
 # Datasource sidecar defaults. kube-prometheus-stack 80.6.0 values: grafana.sidecar.datasources
@@ -43,24 +44,8 @@ def _grafana_values(hr: HelmReleaseView) -> tuple[Any, tuple]:
     return hr.values, ()
 
 
-def _namespace_helpers():
-    """(namespace_of(index, obj), release_namespace(index, hr)) from the Flux model, with fallbacks."""
-    try:
-        from obslint.model.services import namespace_of, release_namespace
-    except ImportError:  # pragma: no cover
-
-        def namespace_of(_index: Index, obj: K8sObject) -> str | None:
-            return obj.namespace
-
-        def release_namespace(_index: Index, rel: HelmReleaseView) -> str | None:
-            return rel.namespace
-
-    return namespace_of, release_namespace
-
-
 def grafana_sidecars(index: Index) -> list[Sidecar]:
     """The datasource sidecars of every Grafana the repo deploys (kube-prometheus-stack, grafana chart)."""
-    _, release_namespace = _namespace_helpers()
     out: list[Sidecar] = []
     for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
         values, prefix = _grafana_values(hr)
@@ -76,7 +61,7 @@ def grafana_sidecars(index: Index) -> list[Sidecar]:
         search = ds.get("searchNamespace")
         namespaces: set[str] | None
         if search is None or search == "":
-            ns = release_namespace(index, hr)
+            ns = hr.namespace
             namespaces = {ns} if ns else None
         elif isinstance(search, str) and search.strip().upper() == "ALL":
             namespaces = None
@@ -108,9 +93,12 @@ class DatasourceEntry:
     description: str
     namespace: str | None  # where Grafana resolves it from, when known
     holder: K8sObject | None = None  # the ConfigMap/Secret holding it (sidecar provisioning)
+    cluster: Cluster | None = None
 
 
-def _entries_from_list(items: Any, describe: str, ns: str | None, holder: K8sObject | None, fallback: Loc):
+def _entries_from_list(
+    items: Any, describe: str, ns: str | None, holder: K8sObject | None, fallback: Loc, cluster: Cluster | None
+):
     if not isinstance(items, list):
         return
     for i, ds in enumerate(items):
@@ -127,6 +115,7 @@ def _entries_from_list(items: Any, describe: str, ns: str | None, holder: K8sObj
             f"datasource {name!r} in {describe}",
             ns,
             holder,
+            cluster,
         )
 
 
@@ -154,16 +143,18 @@ def provisioning_holders(index: Index) -> Iterator[tuple[K8sObject, Any, YMap]]:
 def datasource_entries(index: Index, sidecars: list[Sidecar] | None = None) -> list[DatasourceEntry]:
     """Every Grafana datasource with a URL: sidecar provisioning files, GrafanaDatasource objects,
     kube-prometheus-stack `grafana.additionalDataSources`, grafana chart `datasources`."""
-    namespace_of, release_namespace = _namespace_helpers()
     sidecars = grafana_sidecars(index) if sidecars is None else sidecars
     # Grafana resolves a datasource URL from its own namespace: for sidecar-loaded files that is
-    # the namespace of the (single) Grafana with a sidecar, else the ConfigMap's.
-    grafana_ns = {release_namespace(index, s.release) for s in sidecars} - {None}
-    only_ns = next(iter(grafana_ns)) if len(grafana_ns) == 1 else None
+    # the namespace of the (single) Grafana with a sidecar in the cluster, else the ConfigMap's.
+    grafana_ns: dict[Cluster | None, set[str]] = {}
+    for sc in sidecars:
+        if sc.release.namespace:
+            grafana_ns.setdefault(sc.release.obj.cluster, set()).add(sc.release.namespace)
     out: list[DatasourceEntry] = []
     for obj, doc, _data in provisioning_holders(index):
-        ns = only_ns or namespace_of(index, obj)
-        out.extend(_entries_from_list(doc["datasources"], obj.ref(), ns, obj, obj.loc("metadata")))
+        spaces = grafana_ns.get(obj.cluster, set())
+        ns = next(iter(spaces)) if len(spaces) == 1 else obj.namespace
+        out.extend(_entries_from_list(doc["datasources"], obj.ref(), ns, obj, obj.loc("metadata"), obj.cluster))
     for obj in index.of_kind("GrafanaDatasource"):
         ds = obj.get("spec", "datasource")
         if isinstance(ds, dict):
@@ -172,22 +163,23 @@ def datasource_entries(index: Index, sidecars: list[Sidecar] | None = None) -> l
                 DatasourceEntry(
                     str(ds.get("type", "")).lower(), url if isinstance(url, str) else None,
                     obj.loc("spec", "datasource", "url"), obj.loc("spec", "datasource"),
-                    f"{obj.ref()}", namespace_of(index, obj),
+                    f"{obj.ref()}", obj.namespace, cluster=obj.cluster,
                 )
             )  # fmt: skip
     for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
         values, prefix = _grafana_values(hr)
         fallback = hr.loc(*prefix)
-        hr_ns = release_namespace(index, hr)
+        hr_ns = hr.namespace
+        cluster = hr.obj.cluster
         if hr.chart == "kube-prometheus-stack":
             desc = f"HelmRelease {hr.obj.name} values grafana.additionalDataSources"
-            out.extend(_entries_from_list(values.get("additionalDataSources"), desc, hr_ns, None, fallback))
+            out.extend(_entries_from_list(values.get("additionalDataSources"), desc, hr_ns, None, fallback, cluster))
         files = values.get("datasources")
         if isinstance(files, dict):
             for key, doc in files.items():
                 if isinstance(doc, dict):
                     desc = f"HelmRelease {hr.obj.name} values datasources.{key}"
-                    out.extend(_entries_from_list(doc.get("datasources"), desc, hr_ns, None, fallback))
+                    out.extend(_entries_from_list(doc.get("datasources"), desc, hr_ns, None, fallback, cluster))
     return out
 
 
@@ -250,11 +242,10 @@ data:
     """,
 )
 def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
-    sidecars = grafana_sidecars(ctx.index)
-    if not sidecars:
-        return
+    all_sidecars = grafana_sidecars(ctx.index)
     for holder in _holders(ctx.index):
-        if any(holder.name in s.mounted for s in sidecars):
+        sidecars = [s for s in all_sidecars if s.release.obj.cluster == holder.cluster]
+        if not sidecars or any(holder.name in s.mounted for s in sidecars):
             continue
         labels = holder.labels
         labelled = [
@@ -296,10 +287,10 @@ class _Holder:
     labels_loc: Loc
     namespace_loc: Loc
     labels_where: str = "metadata.labels"
+    cluster: Cluster | None = None
 
 
 def _holders(index: Index) -> Iterator[_Holder]:
-    namespace_of, _ = _namespace_helpers()
     seen: set[int] = set()
     for obj, _doc, _data in provisioning_holders(index):
         if id(obj) in seen:
@@ -308,9 +299,10 @@ def _holders(index: Index) -> Iterator[_Holder]:
         meta = obj.get("metadata")
         has_labels = isinstance(meta, dict) and "labels" in meta
         yield _Holder(
-            obj.ref(), obj.name, obj.labels, namespace_of(index, obj),
+            obj.ref(), obj.name, obj.labels, obj.namespace,
             obj.loc("metadata", "labels") if has_labels else obj.loc("metadata"),
-            obj.loc("metadata", "namespace") if obj.namespace else obj.loc("metadata"),
+            obj.loc("metadata", "namespace") if "namespace" in (obj.get("metadata") or {}) else obj.loc("metadata"),
+            cluster=obj.cluster,
         )  # fmt: skip
     yield from _generated_holders(index)
 
@@ -362,7 +354,8 @@ def _generated_holders(index: Index) -> Iterator[_Holder]:
                     if "namespace" in gen
                     else (loc_of(data, "namespace") if kns and isinstance(data, YMap) else name_loc)
                 )
-                yield _Holder(
-                    f"ConfigMap {gen['name']} (configMapGenerator in {sf.rel})", gen["name"], labels, ns,
-                    labels_loc, ns_loc, "the generator's options.labels (or generatorOptions.labels)",
-                )  # fmt: skip
+                for cluster in index.graph.file_clusters(sf.rel) if index.graph is not None else (None,):
+                    yield _Holder(
+                        f"ConfigMap {gen['name']} (configMapGenerator in {sf.rel})", gen["name"], labels, ns,
+                        labels_loc, ns_loc, "the generator's options.labels (or generatorOptions.labels)", cluster,
+                    )  # fmt: skip

@@ -1,49 +1,42 @@
-"""Every Alertmanager configuration of the repository, with positions, and the alert universe.
+"""Every Alertmanager configuration of the repository, cluster by cluster, with positions.
 
-Provider `"alertmanager.configs"` -> list[AMSource]. Sources:
+Sources (`alertmanager_configs`):
 
 * kube-prometheus-stack HelmRelease values `alertmanager.config`, deep-merged over the chart's
   default config the way Helm merges values (maps merge, lists replace, a null value deletes the
   default key); `alertmanager.stringConfig` when `tplConfig` is set; skipped when
-  `alertmanager.enabled: false` or when `alertmanagerSpec.useExistingSecret` points elsewhere;
+  `alertmanager.enabled: false`, when `alertmanagerSpec.useExistingSecret` points elsewhere, or
+  when a values source outside the repository may set `alertmanager` (the config is unknown);
 * Alertmanager objects (monitoring.coreos.com/v1) with the Secret holding their config
-  (`spec.configSecret`, else `alertmanager-<name>`), when that Secret is in the repo and not
-  encrypted;
+  (`spec.configSecret`, else `alertmanager-<name>`), when that Secret is in the same cluster and
+  not encrypted;
 * Secrets and ConfigMaps holding `alertmanager.yaml`/`alertmanager.yml` as text (not encrypted);
-* plain YAML files whose top level has `route:` and `receivers:`.
+* plain YAML files whose top level has `route:` and `receivers:` (once per cluster whose build
+  reads them).
 
-AlertmanagerConfig objects (monitoring.coreos.com/v1alpha1) are merged into the Alertmanager that
-selects them, as the prometheus-operator does: selected by `alertmanagerConfigSelector` (labels)
-and `alertmanagerConfigNamespaceSelector` (namespace labels; nil = the Alertmanager's own
-namespace, `{}` = all); their top route gets `continue: true` and, unless the matcher strategy is
-`None`, a `namespace="<ns>"` matcher, and is inserted before the base config's child routes;
-receiver and time interval names become `<namespace>/<name>/<receiver>`.
+AlertmanagerConfig objects (monitoring.coreos.com/v1alpha1) of the same cluster are merged into
+the Alertmanager that selects them, as the prometheus-operator does: selected by
+`alertmanagerConfigSelector` (labels) and `alertmanagerConfigNamespaceSelector` (namespace labels;
+nil = the Alertmanager's own namespace, `{}` = all); their top route gets `continue: true` and,
+unless the matcher strategy is `None`, a `namespace="<ns>"` matcher, and is inserted before the
+base config's child routes; receiver and time interval names become `<namespace>/<name>/<receiver>`.
 References: https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1alpha1.Route
 (continue "will always be overridden to true for the first-level route"),
 #monitoring.coreos.com/v1.AlertmanagerConfigMatcherStrategy, and the kube-prometheus-stack
 template templates/alertmanager/alertmanager.yaml (`alertmanagerConfigSelector: {}` when unset).
-
-Provider `"alerts.universe"` -> list[KnownAlert]: alerts the repository can produce with the
-labels known statically (alertname, rule labels without templates, Prometheus external labels):
-every alerting rule the PROM family's `"rules.groups"` finds (PromQL and Loki ruler LogQL), and
-the kube-prometheus-stack default alerts its values enable (package data derived from the chart's
-rule templates).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
-from types import MappingProxyType
 from typing import Any
 
 from obslint.findings import Loc
-from obslint.index import Index, K8sObject, dig, memoised
+from obslint.index import Index, memoised
 from obslint.load import SourceFile, YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart
-from obslint.model.rulegroups import rule_groups
+from obslint.objects import Cluster, K8sObject, dig
 from obslint.routing import AMConfig, Receiver, Route, build_route, load_config, scalar_str
 
 OPERATOR_GROUP = "monitoring.coreos.com"
@@ -113,6 +106,7 @@ class AMSource:
     release: HelmReleaseView | None = None
     amconfigs: list[AMConfigObject] = field(default_factory=list)
     defaults_only: bool = False  # the config is entirely the chart's default
+    cluster: Cluster | None = None
 
     @property
     def route(self) -> Route | None:
@@ -222,19 +216,12 @@ def selector_matches(selector: Any, labels: Mapping) -> bool | None:
     return True
 
 
-def _namespace_of(index: Index, obj: K8sObject) -> str | None:
-    try:
-        from obslint.model.services import namespace_of
-
-        return namespace_of(index, obj)
-    except Exception:  # the Flux model is another family's; fall back to metadata
-        return obj.namespace
-
-
-def _namespace_labels(index: Index, ns: str | None) -> dict | None:
+def _namespace_labels(index: Index, ns: str | None, cluster: Cluster | None) -> dict | None:
     if ns is None:
         return None
     for obj in index.find("Namespace", ns):
+        if obj.cluster != cluster:
+            continue
         labels = dict(obj.labels)
         labels.setdefault("kubernetes.io/metadata.name", ns)
         return labels
@@ -365,7 +352,9 @@ def _amc_time_intervals(obj: K8sObject, prefix: str) -> dict[str, Any]:
     return out
 
 
-def _global_amc(index: Index, am_spec: Mapping, am_ns: str | None) -> tuple[K8sObject, YMap] | None:
+def _global_amc(
+    index: Index, am_spec: Mapping, am_ns: str | None, cluster: Cluster | None
+) -> tuple[K8sObject, YMap] | None:
     """`alertmanagerConfiguration.name`: the AlertmanagerConfig (in the Alertmanager's namespace)
     the operator turns into the whole config: its route is the root (no namespace matcher), names
     still prefixed `<ns>/<name>/`. None when unset or not in the repository."""
@@ -373,8 +362,8 @@ def _global_amc(index: Index, am_spec: Mapping, am_ns: str | None) -> tuple[K8sO
     if not isinstance(name, str) or not name:
         return None
     for obj in index.find("AlertmanagerConfig", name, group=OPERATOR_GROUP):
-        ns = _namespace_of(index, obj) or am_ns
-        if am_ns is not None and ns != am_ns:
+        ns = obj.namespace or am_ns
+        if obj.cluster != cluster or (am_ns is not None and ns != am_ns):
             continue
         route = obj.spec.get("route")
         if not isinstance(route, YMap):
@@ -400,7 +389,7 @@ def _merge_amconfigs(
     index: Index, src: AMSource, am_spec: Mapping, am_ns: str | None, exclude: K8sObject | None = None
 ) -> None:
     """Add the AlertmanagerConfig objects this Alertmanager selects to its config (operator semantics)."""
-    amcs = index.of_kind("AlertmanagerConfig", group=OPERATOR_GROUP)
+    amcs = [o for o in index.of_kind("AlertmanagerConfig", group=OPERATOR_GROUP) if o.cluster == src.cluster]
     if not amcs or src.config.route is None:
         return
     selector = am_spec.get("alertmanagerConfigSelector")
@@ -410,13 +399,13 @@ def _merge_amconfigs(
     for obj in amcs:
         if obj is exclude:
             continue
-        ns = _namespace_of(index, obj) or am_ns
+        ns = obj.namespace or am_ns
         if selector_matches(selector, obj.labels) is not True:
             continue
         if ns_selector is None:
             if ns != am_ns:
                 continue
-        elif selector_matches(ns_selector, _namespace_labels(index, ns) or {}) is False:
+        elif selector_matches(ns_selector, _namespace_labels(index, ns, src.cluster) or {}) is False:
             continue
         selected.append((ns or "", obj.name, obj))
     selected.sort(key=lambda t: (t[0], t[1]))
@@ -458,22 +447,19 @@ def _from_helm(index: Index, rel: HelmReleaseView) -> AMSource | None:
     spec = am.get("alertmanagerSpec") if isinstance(am.get("alertmanagerSpec"), Mapping) else {}
     if spec.get("useExistingSecret") is True:
         return None  # the config lives in a Secret (picked up through the Alertmanager's configSecret)
+    if rel.values_open("alertmanager"):
+        return None  # a values source outside the repository may set the config: unknown
     user = am.get("config")
     anchor = user if isinstance(user, YMap) else (am if isinstance(am, YMap) else rel.obj.data)
-    ns = None
-    try:
-        from obslint.model.services import release_namespace
-
-        ns = release_namespace(index, rel)
-    except Exception:
-        ns = rel.namespace
+    ns = rel.namespace
+    cluster = rel.obj.cluster
     chart_spec = dict(spec)
     if not spec.get("alertmanagerConfigSelector"):
         chart_spec["alertmanagerConfigSelector"] = {}  # the chart renders `{}` (all) when unset
     if "alertmanagerConfigNamespaceSelector" not in spec:
         chart_spec["alertmanagerConfigNamespaceSelector"] = {}  # chart default value `{}`
     if dig(spec, "alertmanagerConfiguration", "name"):
-        found = _global_amc(index, spec, ns)
+        found = _global_amc(index, spec, ns, cluster)
         if found is None:
             return None  # the whole config comes from an AlertmanagerConfig outside the repository
         obj, data = found
@@ -489,6 +475,7 @@ def _from_helm(index: Index, rel: HelmReleaseView) -> AMSource | None:
             namespace=ns,
             obj=obj,
             release=rel,
+            cluster=cluster,
         )
         _merge_amconfigs(index, src, chart_spec, ns, exclude=obj)
         return src
@@ -514,6 +501,7 @@ def _from_helm(index: Index, rel: HelmReleaseView) -> AMSource | None:
         obj=rel.obj,
         release=rel,
         defaults_only=raw is None,
+        cluster=cluster,
     )
     _merge_amconfigs(index, src, chart_spec, ns)
     return src
@@ -572,8 +560,9 @@ def _from_text(index: Index, obj: K8sObject, origin: str, name: str) -> AMSource
         config=load_config(data),
         file=obj.file,
         anchor=container.loc(key),
-        namespace=_namespace_of(index, obj),
+        namespace=obj.namespace,
         obj=obj,
+        cluster=obj.cluster,
     )
 
 
@@ -596,8 +585,8 @@ def alertmanager_configs(index: Index) -> list[AMSource]:
         if src is not None:
             out.append(src)
     for am in index.of_kind("Alertmanager", group=OPERATOR_GROUP):
-        ns = _namespace_of(index, am)
-        found = _global_amc(index, am.spec, ns)
+        ns = am.namespace
+        found = _global_amc(index, am.spec, ns, am.cluster)
         if found is not None:
             amc, data = found
             src = AMSource(
@@ -611,12 +600,15 @@ def alertmanager_configs(index: Index) -> list[AMSource]:
                 anchor=amc.loc("spec"),
                 namespace=ns,
                 obj=amc,
+                cluster=am.cluster,
             )
             _merge_amconfigs(index, src, am.spec, ns, exclude=amc)
             out.append(src)
             continue
         secret_name = am.spec.get("configSecret") or f"alertmanager-{am.name}"
         for sec in index.find("Secret", str(secret_name), ns):
+            if sec.cluster != am.cluster:
+                continue
             used_secrets.add(id(sec))
             src = _from_text(index, sec, "alertmanager-secret", f"{ns + '/' if ns else ''}{am.name}")
             if src is not None:
@@ -629,296 +621,25 @@ def alertmanager_configs(index: Index) -> list[AMSource]:
         src = _from_text(index, obj, obj.kind.lower(), f"{obj.namespace + '/' if obj.namespace else ''}{obj.name}")
         if src is not None:
             out.append(src)
+    graph = index.graph
     for sf in index.files:
         if sf.kind != "yaml":
             continue
         for doc in sf.documents:
             if _looks_like_am_config(doc.data):
-                out.append(
-                    AMSource(
-                        name=sf.rel,
-                        origin="file",
-                        description=f"file {sf.rel}",
-                        data=doc.data,
-                        raw=doc.data,
-                        config=load_config(doc.data),
-                        file=sf,
-                        anchor=doc.data.loc(),
+                for cluster in graph.file_clusters(sf.rel) if graph is not None else (None,):
+                    out.append(
+                        AMSource(
+                            name=sf.rel,
+                            origin="file",
+                            description=f"file {sf.rel}",
+                            data=doc.data,
+                            raw=doc.data,
+                            config=load_config(doc.data),
+                            file=sf,
+                            anchor=doc.data.loc(),
+                            cluster=cluster,
+                        )
                     )
-                )
                 break
     return out
-
-
-# --- alert universe ------------------------------------------------------------------------
-_NO_PREFIXES: Mapping[str, str] = MappingProxyType({})
-
-
-@dataclass(eq=False, slots=True)  # slots: a repository can define 100,000 alerts
-class KnownAlert:
-    name: str
-    labels: dict[str, str]  # fixed label values (alertname included)
-    dynamic: frozenset[str]  # labels set from templates: present, value unknown
-    origin: str  # "rule" | "kps-default"
-    loc: Loc | None  # the rule's position (None for chart-default alerts)
-    release: HelmReleaseView | None = None
-    engine: str = "promql"
-    # label -> known prefix of its value; read-only (alerts without prefixes share one empty mapping)
-    prefixes: Mapping[str, str] = field(default_factory=lambda: _NO_PREFIXES)
-
-    def __repr__(self) -> str:
-        return f"<KnownAlert {self.name} {self.labels}>"
-
-
-def _kps_data() -> dict:
-    text = resources.files("obslint").joinpath("data", "alertmanager", "kps_default_alerts.json").read_text("utf-8")
-    return json.loads(text)
-
-
-def _truthy(value: Any, default: Any) -> bool:
-    if value is None:
-        return bool(default)
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
-def external_labels(rel: HelmReleaseView) -> tuple[dict[str, str], set[str]]:
-    """(fixed, dynamic) labels Prometheus of this release adds to its alerts."""
-    fixed: dict[str, str] = {}
-    dynamic: set[str] = set()
-    ext = rel.value("prometheus", "prometheusSpec", "externalLabels")
-    if isinstance(ext, Mapping):
-        for k, v in ext.items():
-            v = scalar_str(v)
-            if "$(" in v or "${" in v or "{{" in v:
-                dynamic.add(str(k))
-            else:
-                fixed[str(k)] = v
-    # The operator adds `prometheus="<ns>/<name>"` unless cleared; prometheus_replica is dropped
-    # from alerts by the operator's alert relabelling.
-    name = rel.value("prometheus", "prometheusSpec", "prometheusExternalLabelName")
-    clear = rel.value("prometheus", "prometheusSpec", "prometheusExternalLabelNameClear")
-    if clear is not True:
-        dynamic.add(scalar_str(name) if isinstance(name, str) and name else "prometheus")
-    return fixed, dynamic
-
-
-def _kps_alerts(rel: HelmReleaseView, data: dict) -> Iterator[KnownAlert]:
-    values = rel.values
-    defaults = data["value_defaults"]
-    disabled = rel.value("defaultRules", "disabled")
-    disabled = disabled if isinstance(disabled, Mapping) else {}
-    custom = rel.value("customRules")
-    custom = custom if isinstance(custom, Mapping) else {}
-    extra = rel.value("defaultRules", "additionalRuleLabels")
-    extra = {str(k): scalar_str(v) for k, v in extra.items()} if isinstance(extra, Mapping) else {}
-    fixed_ext, dyn_ext = external_labels(rel)
-    for f in data["files"]:
-        if not all(_truthy(dig(values, *path.split(".")), defaults.get(path, True)) for path in f["enabled_by"]):
-            continue
-        for a in f["alerts"]:
-            if disabled.get(a["alert"]) is True:
-                continue
-            labels = {**fixed_ext, **extra, "alertname": a["alert"]}
-            sev = dig(custom, a["alert"], "severity", default=a.get("severity"))
-            if sev is not None:
-                labels["severity"] = scalar_str(sev)
-            yield KnownAlert(a["alert"], labels, frozenset(dyn_ext - set(labels)), "kps-default", None, rel)
-
-
-def _rule_entries(index: Index) -> Iterator[Any]:
-
-    for group in rule_groups(index):
-        for entry in group.rules:
-            if entry.kind == "alert" and entry.name:
-                yield entry
-
-
-def _flux_alerts(index: Index) -> Iterator[KnownAlert]:
-    """Flux notification-controller events sent through a Provider of type `alertmanager`.
-
-    The provider (fluxcd/notification-controller internal/notifier/alertmanager.go) posts labels:
-    the Alert's `eventMetadata` (minus `summary`), then `alertname` = "Flux" + involved kind +
-    Title(reason), `severity` = event severity (info|error), `reason`, `kind`, `name`,
-    `namespace`, `reportingcontroller`. Kind comes from the Alert's eventSources; the reason,
-    object name and namespace are unknown here.
-    """
-    providers = {
-        (_namespace_of(index, p), p.name)
-        for p in index.of_kind("Provider", group="notification.toolkit.fluxcd.io")
-        if p.spec.get("type") == "alertmanager"
-    }
-    if not providers:
-        return
-    for alert in index.of_kind("Alert", group="notification.toolkit.fluxcd.io"):
-        ns = _namespace_of(index, alert)
-        ref = dig(alert.spec, "providerRef", "name")
-        if (ns, ref) not in providers:
-            continue
-        meta = alert.spec.get("eventMetadata")
-        fixed = {str(k): scalar_str(v) for k, v in meta.items() if k != "summary"} if isinstance(meta, Mapping) else {}
-        sources = alert.spec.get("eventSources")
-        kinds = sorted(
-            {scalar_str(s.get("kind")) for s in sources if isinstance(s, Mapping) and s.get("kind")}
-            if isinstance(sources, list)
-            else set()
-        )
-        severities = ["error"] if alert.spec.get("eventSeverity") == "error" else ["info", "error"]
-        for kind in kinds or [""]:
-            for sev in severities:
-                labels = {**fixed, "severity": sev}
-                if kind:
-                    labels["kind"] = kind
-                yield KnownAlert(
-                    f"Flux {kind or 'events'} events of {alert.ref()}",
-                    labels,
-                    frozenset({"alertname", "reason", "name", "namespace", "reportingcontroller"}),
-                    "flux",
-                    alert.loc(),
-                    prefixes={"alertname": "Flux" + kind},
-                )
-
-
-@memoised
-def alert_universe(index: Index) -> list[KnownAlert]:
-    out: list[KnownAlert] = []
-    releases = releases_of_chart(index, KPS)
-    fixed_ext: dict[str, str] = {}
-    dyn_ext: set[str] = set()
-    if len(releases) == 1:
-        fixed_ext, dyn_ext = external_labels(releases[0])
-    elif releases:
-        for rel in releases:
-            f, d = external_labels(rel)
-            dyn_ext |= set(f) | d
-    shared: dict[frozenset[str], frozenset[str]] = {}
-    for entry in _rule_entries(index):
-        labels: dict[str, str] = {}
-        dynamic: set[str] = set()
-        if entry.engine == "promql":
-            labels.update(fixed_ext)
-            dynamic |= dyn_ext
-        raw = entry.labels if isinstance(entry.labels, Mapping) else {}
-        for k, v in raw.items():
-            v = scalar_str(v)
-            if "{{" in v or "$labels" in v:
-                dynamic.add(str(k))
-                labels.pop(str(k), None)
-            else:
-                labels[str(k)] = v
-                dynamic.discard(str(k))
-        labels["alertname"] = entry.name
-        frozen = frozenset(dynamic)
-        frozen = shared.setdefault(frozen, frozen)  # a handful of distinct sets for all alerts
-        out.append(KnownAlert(entry.name, labels, frozen, "rule", entry.loc, engine=entry.engine))
-    out.extend(_flux_alerts(index))
-    data = _kps_data()
-    for rel in releases:
-        if _truthy(rel.value("defaultRules", "create"), True):
-            out.extend(_kps_alerts(rel, data))
-    return out
-
-
-# --- reasoning over partially known alerts -------------------------------------------------
-def matcher_verdict(m: Any, alert: KnownAlert) -> bool | None:
-    """True/False when the matcher's outcome is certain for every instance of the alert."""
-    if m.name in alert.labels:
-        return m.matches_value(alert.labels[m.name])
-    from obslint.routing import _matches_all, finite_values
-
-    if _matches_all(m):
-        return True
-    prefix = alert.prefixes.get(m.name)
-    if prefix and m.op in ("=", "=~"):
-        values = finite_values(m)
-        if values is not None and not any(v.startswith(prefix) for v in values):
-            return False
-    return None
-
-
-def matchers_verdict(ms: list, alert: KnownAlert) -> bool | None:
-    result: bool | None = True
-    for m in ms:
-        v = matcher_verdict(m, alert)
-        if v is False:
-            return False
-        if v is None:
-            result = None
-    return result
-
-
-def possible_routes(root: Route, alert: KnownAlert) -> list[Route]:
-    """Routes the alert may be dispatched to, over every value its unknown labels may take
-    (an over-approximation of Route.match)."""
-    out: list[Route] = []
-    stack: list[Route] = [root]
-    while stack:
-        node = stack.pop()
-        if node.unsupported:
-            out.append(node)  # cannot judge below: treat the node as reachable
-            continue
-        v = matchers_verdict(node.matchers, alert)
-        if v is False:
-            continue
-        definite_child = False
-        pending: list[Route] = []
-        for child in node.routes:
-            cv = matchers_verdict(child.matchers, alert)
-            if cv is False and not child.unsupported:
-                continue
-            pending.append(child)
-            if cv is True and not child.unsupported and not child.continue_:
-                definite_child = True
-                break
-            if cv is True and not child.unsupported:
-                definite_child = True
-        if not definite_child:
-            out.append(node)
-        stack.extend(reversed(pending))
-    return out
-
-
-def group_alerts(
-    matchers: Iterable[Any], alerts: Iterable[KnownAlert], scope: Callable[[KnownAlert], Any] | None = None
-) -> list[list[KnownAlert]]:
-    """The alerts grouped so that each of the matchers gives every member of a group the same
-    verdict (matcher_verdict); members of a group therefore route alike through a tree of them.
-
-    Rule files often hold thousands of alerts that differ only in `alertname` while the routes
-    look at `severity` and `team`: routing one representative per group keeps the route checks
-    proportional to the distinct verdicts, not to the number of alerts. A matcher's verdict only
-    depends on the alert's value (or name prefix) for the matcher's label, so it is computed once
-    per distinct value. `scope` adds a key of its own (alerts that must not share a group).
-    """
-    by_name: dict[str, list[Any]] = {}
-    for m in dict.fromkeys(matchers):  # the same matcher in many configs is evaluated once
-        by_name.setdefault(m.name, []).append(m)
-    names = sorted(by_name)
-    memo: dict[tuple, tuple] = {}
-    groups: dict[tuple, list[KnownAlert]] = {}
-    for alert in alerts:
-        labels, prefixes = alert.labels, alert.prefixes
-        key: list[Any] = [scope(alert)] if scope is not None else []
-        for name in names:
-            value = labels.get(name)
-            seen = (name, value, None if value is not None else prefixes.get(name))
-            verdicts = memo.get(seen)
-            if verdicts is None:
-                verdicts = memo[seen] = tuple(matcher_verdict(m, alert) for m in by_name[name])
-            key.append(verdicts)
-        groups.setdefault(tuple(key), []).append(alert)
-    return list(groups.values())
-
-
-def tree_matchers(root: Route) -> list[Any]:
-    """Every matcher of the route tree."""
-    return [m for node in root.walk() for m in node.matchers]
-
-
-def can_reach(route: Route, alert: KnownAlert) -> bool:
-    """False only when the alert certainly fails a matcher on the way to `route`."""
-    node: Route | None = route
-    while node is not None:
-        if matchers_verdict(node.matchers, alert) is False and not node.unsupported:
-            return False
-        node = node.parent
-    return True

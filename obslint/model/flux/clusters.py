@@ -1,0 +1,139 @@
+"""Cluster roots: where each cluster the repository deploys starts.
+
+A root is the Flux Kustomization that a cluster's bootstrap creates, with the path it syncs:
+
+- a FluxInstance (flux-operator) with `spec.sync`: the operator creates a source of `sync.kind`
+  and a Kustomization, both named `sync.name` (default: the FluxInstance's namespace), in the
+  FluxInstance's namespace, syncing `sync.path` (controlplaneio-fluxcd/flux-operator
+  api/v1/fluxinstance_types.go, `Sync`);
+- a HelmRelease of the flux-instance chart, whose values `instance.sync` become that
+  FluxInstance's `spec.sync` (inline values, or a valuesFrom ConfigMap generated from a values file
+  next to it);
+- a Kustomization that applies its own file (`flux bootstrap` writes gotk-sync.yaml into the path
+  it syncs), whatever its source is named.
+
+When the repository holds none of these but does hold Flux Kustomizations, the ones nothing
+applies are taken as applied at bootstrap, one cluster per directory holding them.
+Each distinct synced path is one cluster, named by that path.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from obslint.load import YMap
+from obslint.model.flux.build import Builder
+from obslint.model.flux.kinds import BOOTSTRAP_NAMESPACE, HELMRELEASE_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, norm_path
+from obslint.model.flux.kustomize_files import KustomizeFile
+from obslint.objects import Cluster, K8sObject, dig
+
+
+@dataclass(eq=False)
+class Sync:
+    """What a FluxInstance syncs: the source and Kustomization the operator makes."""
+
+    kind: str
+    name: str
+    namespace: str
+    url: str
+    path: str
+    node: YMap  # the sync mapping (for positions)
+
+
+@dataclass(eq=False)
+class Root:
+    cluster: Cluster
+    defined_by: K8sObject  # as written
+    path: str
+    kustomization: K8sObject | None = None  # a self-applying Kustomization, as written
+    sync: Sync | None = None  # a FluxInstance's sync (the root Kustomization is made by the operator)
+
+
+def _sync_of(node: Any, namespace: str) -> Sync | None:
+    if not isinstance(node, YMap):
+        return None
+    kind, url, path = node.get("kind"), node.get("url"), node.get("path")
+    if not isinstance(path, str) or "${" in path or kind not in ("GitRepository", "OCIRepository", "Bucket"):
+        return None
+    name = node.get("name") if isinstance(node.get("name"), str) and node.get("name") else namespace
+    return Sync(kind, name, namespace, url if isinstance(url, str) else "", norm_path(path), node)
+
+
+def _instance_values(hr: K8sObject, kfile_of: Callable[[str], KustomizeFile | None], read: Callable[[str], Any]) -> Any:
+    """`instance.sync` of a flux-instance HelmRelease: inline values, else a valuesFrom ConfigMap
+    that a configMapGenerator next to the HelmRelease makes from a values file."""
+    sync = dig(hr.spec, "values", "instance", "sync")
+    if isinstance(sync, dict):
+        return sync
+    kf = kfile_of(posixpath.dirname(hr.file.rel))
+    refs = hr.spec.get("valuesFrom")
+    for ref in refs if isinstance(refs, list) and kf is not None else ():
+        if not isinstance(ref, dict) or ref.get("kind", "ConfigMap") != "ConfigMap":
+            continue
+        key = ref.get("valuesKey") if isinstance(ref.get("valuesKey"), str) else "values.yaml"
+        for gen in kf.generators:
+            if gen.kind != "ConfigMap" or gen.name != ref.get("name"):
+                continue
+            for data_key, entry in gen.files:
+                if data_key == key and entry.target:
+                    sync = dig(read(entry.target), "instance", "sync")
+                    if isinstance(sync, dict):
+                        return sync
+    return None
+
+
+def _chart_name(hr: K8sObject) -> str:
+    chart = dig(hr.spec, "chart", "spec", "chart")
+    if not isinstance(chart, str):
+        chart = dig(hr.spec, "chartRef", "name")
+    return chart.rsplit("/", 1)[-1] if isinstance(chart, str) else ""
+
+
+def find_roots(
+    by_kind: dict[str, list[K8sObject]],
+    builder: Builder,
+    kfile_of: Callable[[str], KustomizeFile | None],
+    read_yaml: Callable[[str], Any],
+) -> list[Root]:
+    roots: dict[str, Root] = {}
+
+    def add(root: Root) -> None:
+        if root.path not in roots and builder.is_dir(root.path):
+            roots[root.path] = root
+
+    for fi in by_kind.get("FluxInstance", ()):
+        if fi.group != OPERATOR_GROUP:
+            continue
+        sync = _sync_of(fi.spec.get("sync"), fi.namespace or BOOTSTRAP_NAMESPACE)
+        if sync is not None:
+            add(Root(Cluster(sync.path, fi.loc()), fi, sync.path, sync=sync))
+    for hr in by_kind.get("HelmRelease", ()):
+        if hr.group != HELMRELEASE_GROUP or _chart_name(hr) != "flux-instance":
+            continue
+        target = hr.spec.get("targetNamespace")
+        ns = target if isinstance(target, str) and target else (hr.namespace or BOOTSTRAP_NAMESPACE)
+        sync = _sync_of(_instance_values(hr, kfile_of, read_yaml), ns)
+        if sync is not None:
+            add(Root(Cluster(sync.path, hr.loc()), hr, sync.path, sync=sync))
+    for ks in by_kind.get("Kustomization", ()):
+        if ks.group != KUSTOMIZE_GROUP:
+            continue
+        path = ks.spec.get("path")
+        if not isinstance(path, str) or "${" in path:
+            continue
+        p = norm_path(path)
+        if builder.is_dir(p) and ks.file.rel in builder.build(p).files:
+            add(Root(Cluster(p, ks.loc()), ks, p, kustomization=ks))
+    return sorted(roots.values(), key=lambda r: r.path)
+
+
+def top_level_groups(unreached: list[K8sObject]) -> dict[str, list[K8sObject]]:
+    """Kustomizations nothing applies, grouped by the directory of their file."""
+    groups: dict[str, list[K8sObject]] = defaultdict(list)
+    for ks in unreached:
+        groups[posixpath.dirname(ks.file.rel)].append(ks)
+    return dict(sorted(groups.items()))

@@ -1,0 +1,393 @@
+"""Render the repository as the controllers would apply it, cluster by cluster.
+
+Starting from each cluster root (see clusters.py), every Flux Kustomization whose source is this
+repository is built (build.py) and its objects rendered as kustomize-controller applies them
+(fluxcd/kustomize-controller internal/controller/kustomization_controller.go, `build`):
+
+1. kustomize builds `spec.path` with the Kustomization's `spec.components`, `spec.patches`,
+   `namePrefix`/`nameSuffix`, `targetNamespace` and `commonMetadata` added to the generated
+   kustomization (fluxcd/pkg kustomize/kustomize_generator.go);
+2. postBuild substitution runs over every object (fluxcd/pkg kustomize/kustomize_varsub.go), with
+   variables from `postBuild.substituteFrom` ConfigMaps/Secrets of the Kustomization's namespace in
+   the same cluster, then the inline `postBuild.substitute`.
+
+Child Kustomizations are objects of their parent's build, so the parent's patches, namespace and
+variables reach their spec (`sourceRef`, `decryption`, `path`, `dependsOn`...) before they are
+read. A Kustomization waits for the ConfigMaps/Secrets its substitution reads (and for the source
+it names) to be rendered by another Kustomization of its cluster; what never turns up is unknown.
+
+Objects of a repository that defines clusters but that no cluster applies are `unapplied`: they
+are not linted object by object. A repository that defines no cluster (a tree of kustomize
+overlays consumed by another repository, a plain directory of manifests) is linted as one world
+without a cluster, each object in the namespace its kustomization.yaml tree gives it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict, deque
+from typing import TYPE_CHECKING, Any
+
+from obslint.load import YMap
+from obslint.model.flux.build import Builder, Item, transform
+from obslint.model.flux.clusters import Root, find_roots, top_level_groups
+from obslint.model.flux.graph import FluxGraph
+from obslint.model.flux.kinds import (
+    ARTIFACT_GROUP,
+    BOOTSTRAP_NAMESPACE,
+    CLUSTER_SCOPED,
+    FLUX_GROUPS,
+    KUSTOMIZATION_FILES,
+    KUSTOMIZE_GROUP,
+    SOURCE_GROUP,
+    norm_path,
+)
+from obslint.model.flux.kustomization import FluxKustomization, read_kustomization
+from obslint.model.flux.kustomize_files import KustomizeFile, name_refs, read_kustomize_file
+from obslint.model.flux.sources import artifact_root, normal_url, through_generator
+from obslint.objects import Cluster, K8sObject, Ref
+
+if TYPE_CHECKING:
+    from obslint.index import Index
+
+# How many times a Kustomization may wait for its substitution variables or its source to be
+# rendered by another Kustomization of its cluster before it is placed without them.
+_MAX_WAIT = 3
+
+
+class _World:
+    def __init__(self, index: Index):
+        self.index = index
+        kfiles: dict[str, KustomizeFile] = {}
+        for sf in index.files:
+            if posixpath.basename(sf.rel) in KUSTOMIZATION_FILES and sf.kind in ("yaml", "other"):
+                kf = read_kustomize_file(sf)
+                if kf is not None and kf.dir not in kfiles:
+                    kfiles[kf.dir] = kf
+        by_file: dict[str, list[K8sObject]] = defaultdict(list)
+        for obj in index.written:
+            by_file[obj.file.rel].append(obj)
+        self.builder = Builder(
+            kfiles,
+            by_file,
+            sorted(kfiles),
+            sorted(
+                sf.rel
+                for sf in index.files
+                if sf.kind == "yaml" and posixpath.basename(sf.rel) not in KUSTOMIZATION_FILES
+            ),
+            index.tree.dirs,
+            index.tree.paths,
+            read_text=self._read_text,
+        )
+        g = self.g = FluxGraph(index, self.builder, kustomize_files=kfiles)
+        g._objects_by_file = by_file
+        g.sorted_kdirs = self.builder.sorted_kdirs
+        g.sorted_yaml = self.builder.sorted_yaml
+        g.sorted_dirs = sorted(index.tree.dirs)
+        self.by_kind: dict[str, list[K8sObject]] = defaultdict(list)
+        for obj in index.written:
+            self.by_kind[obj.kind].append(obj)
+        self.queue: deque[tuple[FluxKustomization, int]] = deque()
+        self.instances: dict[tuple, FluxKustomization] = {}
+        self.seen: dict[tuple, K8sObject] = {}  # (cluster, written, kind, ns, name) -> rendered
+        self.own_urls: set[str] = set()
+        self.source_roots: dict[tuple, str] = {}
+        self.artifacts: dict[tuple[str, str], tuple[K8sObject, YMap]] = {}
+        for gen in self.by_kind.get("ArtifactGenerator", ()):
+            if gen.group != ARTIFACT_GROUP:
+                continue
+            items = gen.spec.get("artifacts")
+            for a in items if isinstance(items, list) else ():
+                if isinstance(a, YMap) and isinstance(a.get("name"), str):
+                    self.artifacts.setdefault((gen.namespace or BOOTSTRAP_NAMESPACE, a["name"]), (gen, a))
+
+    # --- files ---
+    def _read_text(self, rel: str) -> str | None:
+        sf = self.index.file(rel)
+        if sf is not None:
+            return sf.text
+        from obslint.model.sops import read_other
+
+        return read_other(self.index, rel)
+
+    def _read_yaml(self, rel: str) -> Any:
+        sf = self.index.file(rel)
+        return sf.documents[0].data if sf is not None and sf.documents else None
+
+    # --- the walk ---
+    def run(self) -> FluxGraph:
+        g = self.g
+        for kf in g.kustomize_files.values():
+            for e in kf.files:
+                if e.field == "configurations" and e.target:
+                    kf.name_refs.extend(name_refs(self._read_yaml(e.target)))
+        roots = find_roots(self.by_kind, self.builder, g.kustomize_files.get, self._read_yaml)
+        for root in roots:
+            self._own_url(root)
+        for root in roots:
+            self._add_root(root)
+        self._drain()
+        if not roots:
+            self._top_level()
+            self._drain()
+        self._finish()
+        return g
+
+    def _own_url(self, root: Root) -> None:
+        if root.sync is not None:
+            self.own_urls.add(normal_url(root.sync.url))
+            return
+        src = root.kustomization.spec.get("sourceRef") if root.kustomization is not None else None
+        name = src.get("name") if isinstance(src, dict) else None
+        for kind in ("GitRepository", "OCIRepository"):
+            for obj in self.by_kind.get(kind, ()):
+                if obj.name == name and obj.file.rel == root.defined_by.file.rel:
+                    self.own_urls.add(normal_url(obj.get("spec", "url")))
+
+    def _add_root(self, root: Root) -> None:
+        cluster = root.cluster
+        self.g.clusters.append(cluster)
+        if root.kustomization is not None:
+            item = Item(
+                root.kustomization, root.kustomization.data, root.kustomization.name, root.kustomization.namespace
+            )
+            self._register(item, cluster, None)
+            return
+        sync = root.sync
+        assert sync is not None
+        fi = root.defined_by
+        node = sync.node
+        source = K8sObject(f"{SOURCE_GROUP}/v1", sync.kind, sync.name, sync.namespace, node, fi.doc, fi, cluster)
+        self.g.synthetic.append(source)
+        self.g.register_flux(source)
+        ks_obj = K8sObject(
+            f"{KUSTOMIZE_GROUP}/v1", "Kustomization", sync.name, sync.namespace, node, fi.doc, fi, cluster
+        )
+        self.g.synthetic.append(ks_obj)
+        self.g.register_flux(ks_obj)
+        k = FluxKustomization(
+            obj=ks_obj,
+            cluster=cluster,
+            name=sync.name,
+            namespace=sync.namespace,
+            path=sync.path,
+            source=Ref(sync.kind, sync.name, sync.namespace, node.loc("path")),
+            target_namespace=None,
+            wait=True,
+            health_checks=[],
+            depends_on=[],
+            decryption_secret=None,
+            decrypts=False,
+            synthetic=True,
+            local=True,
+        )
+        self.instances[(cluster, sync.namespace, sync.name)] = k
+        self.g.kustomizations.append(k)
+        self.g._by_obj[ks_obj] = k
+        self.queue.append((k, 0))
+
+    def _top_level(self) -> None:
+        """No cluster root: Kustomizations that nothing applies are applied at bootstrap, one
+        cluster per directory holding them (a Kustomization under the local path of another is
+        left out: that one applies it, or it was switched off there)."""
+        kss = [o for o in self.by_kind.get("Kustomization", ()) if o.group == KUSTOMIZE_GROUP]
+        paths = set()
+        for o in kss:
+            p = o.spec.get("path")
+            if isinstance(p, str) and "${" not in p:
+                paths.add(norm_path(p))
+
+        def under_a_path(rel: str) -> bool:
+            d = posixpath.dirname(rel)
+            while True:
+                if d in paths:
+                    return True
+                if not d:
+                    return False
+                d = posixpath.dirname(d)
+
+        top = [o for o in kss if not under_a_path(o.file.rel)]
+        for d, group in top_level_groups(top).items():
+            cluster = Cluster(d, group[0].loc())
+            self.g.clusters.append(cluster)
+            for rel in dict.fromkeys(o.file.rel for o in group):
+                for obj in self.g.objects_in(rel):
+                    self._register(Item(obj, obj.data, obj.name, obj.namespace), cluster, None)
+
+    def _drain(self) -> None:
+        while self.queue:
+            k, waited = self.queue.popleft()
+            if not self._place(k, final=waited >= _MAX_WAIT or not self.queue):
+                self.queue.append((k, waited + 1))
+
+    # --- one Kustomization ---
+    def _place(self, k: FluxKustomization, final: bool) -> bool:
+        """Build and render what `k` applies; False when it should wait for its source or its
+        substitution variables (another Kustomization of its cluster may render them)."""
+        g = self.g
+        if k.path is None:  # an unresolved variable in spec.path
+            g.opaque[k.cluster].add(k.target_namespace)
+            return True
+        located = self._locate(k, final)
+        if located is None:
+            return False
+        if not located:
+            return True
+        if not self.builder.is_dir(k.path):
+            return True  # kustomization-path-missing reports it
+        values = self._variables(k, final)
+        if values is None:
+            return False
+        built = self.builder.build(k.path)
+        items = list(built.items)
+        dirs = list(built.dirs)
+        for entry, loc in k.components:
+            d = norm_path(posixpath.join(k.path, entry))
+            if d in g.kustomize_files:
+                comp = self.builder.build(d)
+                items.extend(comp.items)
+                dirs.extend(x for x in comp.dirs if x not in dirs)
+            elif "://" not in entry and not d.startswith(".."):
+                g.missing_components.append((k, entry, loc))
+        g.builds[k] = built
+        g.applied_files |= built.files
+        if built.remote:  # a remote base may create anything in the namespaces it is built into
+            g.opaque[k.cluster].add(k.target_namespace)
+        items = transform(items, k.target_namespace, k.name_prefix, k.name_suffix, k.labels, k.annotations)
+        for item in items:
+            self._register(item, k.cluster, k)
+        return True
+
+    def _locate(self, k: FluxKustomization, final: bool) -> bool | None:
+        """Whether k's source is this repository (setting k.path inside it); None: wait."""
+        if k.synthetic:
+            return True
+        src = k.source
+        if src is None or src.kind not in ("GitRepository", "OCIRepository", "ExternalArtifact"):
+            return False
+        ns = src.namespace or k.namespace
+        kind, name, path = src.kind, src.name, k.path or ""
+        if kind == "ExternalArtifact":
+            made = self.artifacts.get((ns, name))
+            if made is not None:
+                mapped = through_generator(made[0], made[1], path)
+                if mapped is None or mapped[1][0] not in ("GitRepository", "OCIRepository"):
+                    return False
+                path, (kind, ns, name) = mapped[0], mapped[1]
+        found = self.g.resolve(kind, name, ns, k.obj)
+        if not found and not final:
+            return None
+        if found and not any(self._is_own(o) for o in found):
+            return False
+        key = (k.cluster, kind, ns, name)
+        root = (
+            artifact_root(path, self.g.sorted_dirs, self.source_roots.get(key))
+            if kind != "GitRepository" or src.kind == "ExternalArtifact"
+            else ""
+        )
+        if root is None:
+            return False
+        if root and key not in self.source_roots:
+            self.source_roots[key] = root
+        k.local = True
+        k.source_root = root
+        k.path = norm_path(posixpath.join(root, path)) if root else path
+        return True
+
+    def _is_own(self, source: K8sObject) -> bool:
+        """Whether a source object is this repository: a root's sync source, a source with a root's
+        URL, or - when no root names its URL - the bootstrap source (`flux-system`)."""
+        if source in self.g.synthetic:
+            return True
+        if self.own_urls:
+            return normal_url(source.get("spec", "url")) in self.own_urls
+        return source.name == BOOTSTRAP_NAMESPACE
+
+    def _variables(self, k: FluxKustomization, final: bool) -> dict | None:
+        """The substitution variables of k; None: wait for a substituteFrom source."""
+        if not k.has_post_build:
+            return {}
+        for ref in k.substitute_from:
+            if ref.kind not in ("ConfigMap", "Secret"):
+                continue
+            if not self.g._configs.get((k.cluster, ref.kind, k.namespace, ref.name)) and not ref.optional and not final:
+                return None
+        return {}
+
+    # --- one object ---
+    def _register(self, item: Item, cluster: Cluster | None, applier: FluxKustomization | None) -> K8sObject:
+        g = self.g
+        written = item.written
+        ns = None if written.kind in CLUSTER_SCOPED else item.namespace
+        if ns is None and applier is None and written.group in FLUX_GROUPS and written.kind not in CLUSTER_SCOPED:
+            ns = BOOTSTRAP_NAMESPACE if written.group == KUSTOMIZE_GROUP else None
+        key = (cluster, written, written.kind, ns, item.name)
+        rendered = self.seen.get(key)
+        if rendered is not None:
+            if applier is not None and rendered not in g.applied_by:
+                g.applied_by[rendered] = applier
+                applier.applies.append(rendered)
+            return rendered
+        rendered = K8sObject(written.api_version, written.kind, item.name, ns, item.data, written.doc, written, cluster)
+        self.seen[key] = rendered
+        if item.generator is not None:
+            g.generated[rendered] = item.generator
+        else:
+            g.objects.append(rendered)
+            g.renders[written].append(rendered)
+        if applier is not None:
+            g.applied_by[rendered] = applier
+            applier.applies.append(rendered)
+        if written.kind in ("ConfigMap", "Secret") and written.group == "":
+            g._configs[(cluster, written.kind, ns, item.name)].append(rendered)
+        if written.group in FLUX_GROUPS:
+            g.register_flux(rendered)
+        if written.kind == "Kustomization" and written.group == KUSTOMIZE_GROUP:
+            self._instance(rendered, applier)
+        return rendered
+
+    def _instance(self, rendered: K8sObject, parent: FluxKustomization | None) -> None:
+        g = self.g
+        ikey = (rendered.cluster, rendered.namespace or BOOTSTRAP_NAMESPACE, rendered.name)
+        existing = self.instances.get(ikey)
+        if existing is not None:
+            g._by_obj.setdefault(rendered, existing)
+            return
+        k = read_kustomization(rendered, parent)
+        self.instances[ikey] = k
+        g.kustomizations.append(k)
+        g._by_obj[rendered] = k
+        self.queue.append((k, 0))
+
+    # --- what no cluster applies ---
+    def _finish(self) -> None:
+        g = self.g
+        unowned = [o for o in self.index.written if o not in g.renders]
+        for kf in g.kustomize_files.values():
+            for e in kf.entries + kf.files:
+                if e.target:
+                    g.referenced_files.add(e.target)
+                    if e in kf.entries and self.builder.is_dir(e.target):
+                        if e.target not in g.kustomize_files:
+                            g.missing_resources.append((kf, e, "is a directory without a kustomization.yaml"))
+                    elif not self.index.exists(e.target):
+                        g.missing_resources.append((kf, e, "does not exist"))
+        if g.clusters:
+            g.unapplied = unowned
+            return
+        # No cluster: each topmost kustomization.yaml tree renders its objects, the rest as written.
+        included = {e.target for kf in g.kustomize_files.values() for e in kf.entries if e.target}
+        for d in self.builder.sorted_kdirs:
+            if d in included:
+                continue
+            for item in self.builder.build(d).items:
+                if item.written not in g.renders:
+                    self._register(item, None, None)
+        for obj in unowned:
+            if obj not in g.renders:
+                self._register(Item(obj, obj.data, obj.name, obj.namespace), None, None)
+
+
+def render_world(index: Index) -> FluxGraph:
+    return _World(index).run()
