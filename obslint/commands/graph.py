@@ -46,7 +46,7 @@ def _owner_nodes(g, index, finding) -> list:
         return []
     obj = max(objs, key=lambda o: o.doc.line)
     if obj.kind in ("Kustomization", "HelmRelease") and obj.group.endswith("toolkit.fluxcd.io"):
-        return [obj]
+        return g.renders.get(obj) or [obj]  # the object as applied in each cluster
     return [k.obj for k in g.appliers(obj)]
 
 

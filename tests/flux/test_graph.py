@@ -64,10 +64,12 @@ def test_placement_through_kustomization_yaml_and_generated(repo):
     assert g.namespace_of(by_name(index, "ConfigMap", "a")) == "sub"
     assert g.namespace_of(by_name(index, "ConfigMap", "deep")) == "infra"
     assert g.namespace_of(by_name(index, "Namespace", "infra")) is None
-    assert not g.appliers(by_name(index, "ConfigMap", "lost"))
-    assert not g.appliers(by_name(index, "ConfigMap", "b"))
+    # files no kustomization.yaml includes are not applied (and not linted object by object)
+    assert {o.name for o in g.unapplied} == {"lost", "b"}
+    assert not any(o.name in ("lost", "b") for o in index.objects)
     # a remote resource makes the namespace opaque for Service checks
-    assert "web" in service_catalogue(index).opaque_namespaces
+    (cluster,) = g.clusters
+    assert "web" in service_catalogue(index).clusters[cluster].opaque_namespaces
 
 
 def test_outer_kustomize_namespace_wins(repo):
@@ -174,7 +176,7 @@ def test_remote_source_is_not_placed(repo):
     g = flux_graph(index)
     [k] = [k for k in g.kustomizations]
     assert not k.local
-    assert "elsewhere" in g.opaque_namespaces
+    assert g.is_opaque(k.cluster, "elsewhere")
 
 
 def test_bad_input_does_not_crash(repo):

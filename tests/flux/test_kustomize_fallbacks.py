@@ -1,5 +1,6 @@
-"""The Flux model where Flux alone does not tell: kustomize trees no Flux Kustomization of the
-repository reaches, `configurations:` nameReference files, and sources other than GitRepository."""
+"""The Flux model where Flux alone does not tell: sources no cluster root names, kustomize trees of a
+repository that defines no cluster, `configurations:` nameReference files, and sources other than
+GitRepository."""
 
 from __future__ import annotations
 
@@ -69,12 +70,12 @@ def by_name(index, kind, name):
 
 
 def foreign_source_repo() -> dict[str, str]:
-    """A Flux Kustomization applies app/ from a GitRepository that is not recognisably this one."""
+    """A Flux Kustomization applies app/ from a GitRepository whose URL no cluster root names."""
     return {
-        "flux/source.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+        "source.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
         "metadata: {name: home, namespace: flux-system}\n"
         "spec: {interval: 1h, url: https://github.com/example/home}\n",
-        "flux/repo.yaml": HELMREPO,
+        "repo.yaml": HELMREPO,
         "ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
         "metadata: {name: app, namespace: flux-system}\n"
         "spec: {interval: 1h, path: ./app, prune: true, sourceRef: {kind: GitRepository, name: home}}\n",
@@ -84,12 +85,21 @@ def foreign_source_repo() -> dict[str, str]:
     }
 
 
-def test_unplaced_objects_take_the_kustomization_yaml_namespace(repo):
+def test_a_source_no_root_names_is_this_repository_when_the_path_is_here(repo):
     index = index_of(repo(foreign_source_repo()))
     g = flux_graph(index)
-    assert not g.kustomizations[0].local  # so Flux placement does not apply app/
-    assert g.namespace_of(by_name(index, "ExternalSecret", "app")) == "monitoring"
-    assert catalogue(index).config("Secret", "monitoring", "app-secret")
+    [k] = g.kustomizations
+    assert k.local and k.path == "app"  # no root names the repository's URL, and ./app is here
+    es = by_name(index, "ExternalSecret", "app")
+    assert g.namespace_of(es) == "monitoring"
+    assert catalogue(index).config("Secret", "monitoring", "app-secret", es).present
+    # a path that is not in this repository belongs to the other repository: nothing is judged
+    files = foreign_source_repo()
+    files["ks.yaml"] = files["ks.yaml"].replace("path: ./app", "path: ./kubernetes")
+    index = index_of(repo(files))
+    [k] = flux_graph(index).kustomizations
+    assert not k.local
+    assert not [f for f in check(repo(files)).findings if f.rule in ("FLUX005", "FLUX001")]
 
 
 def test_unplaced_outer_kustomization_yaml_namespace_wins(repo):
@@ -137,9 +147,10 @@ def test_flux_placement_is_not_overridden_by_the_fallback(repo):
 
 
 def generator_repo(conf: str | None, where: str = "app") -> dict[str, str]:
-    """A HelmRelease taking values from a hashed configMapGenerator, outside any Flux build."""
+    """A HelmRelease taking values from a hashed configMapGenerator, in a repository that defines no
+    cluster (its kustomize tree is built on its own)."""
     files = {
-        "flux/repo.yaml": HELMREPO,
+        "repo.yaml": HELMREPO,
         "app/kustomization.yaml": "resources: [helmrelease.yaml]\n"
         "configMapGenerator:\n  - name: app-values\n    namespace: flux-system\n    files: [values.yaml]\n",
         "app/values.yaml": "replicas: 1\n",
@@ -192,7 +203,7 @@ def test_name_reference_within_a_flux_build(repo):
     assert flux001(repo(files)) == []
     index = index_of(repo(files))
     g = flux_graph(index)
-    [build] = [b for b in g.builds if b.owner is not None]
+    [build] = g.builds.values()
     assert build.root == "app"
     hr_obj = by_name(index, "HelmRelease", "app")
     assert g.rewrites_name("app", "ConfigMap", hr_obj, "spec/valuesFrom/name")
@@ -229,8 +240,15 @@ spec:
 
 def artifact_repo(ks_path: str = "./apps/app", frm: str = "apps/app/", to: str = "apps/app/", **gen) -> dict:
     """The repository's manifests live under kubernetes/; the bootstrap source is an OCI artifact of
-    that directory, and an ArtifactGenerator copies one app out of it into an ExternalArtifact."""
+    that directory (a FluxInstance syncs `flux` from it), and an ArtifactGenerator copies one app out
+    of it into an ExternalArtifact."""
     files = {
+        "kubernetes/flux/instance.yaml": "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\n"
+        "metadata: {name: flux, namespace: flux-system}\n"
+        "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+        "  sync: {kind: OCIRepository, url: 'oci://ghcr.io/example/home', ref: latest, path: flux}\n",
+        "kubernetes/flux/apps.yaml": ks_from("apps", "./apps", "OCIRepository", "flux-system", target=None),
+        "kubernetes/apps/kustomization.yaml": "resources: [app/ks.yaml]\n",
         "kubernetes/flux/repo.yaml": HELMREPO,
         "kubernetes/flux/generator.yaml": GENERATOR.format(
             kind=gen.get("kind", "OCIRepository"), source=gen.get("source", "flux-system"), frm=frm, to=to
@@ -253,8 +271,9 @@ def test_external_artifact_from_the_bootstrap_oci_source_is_placed(repo):
     g = flux_graph(index)
     k = g.kustomization(by_name(index, "Kustomization", "app"))
     assert k.local and k.path == "kubernetes/apps/app/app" and k.source_root == "kubernetes"
-    assert g.namespace_of(by_name(index, "HelmRelease", "app")) == "observability"
-    assert "observability" not in g.opaque_namespaces
+    hr_obj = by_name(index, "HelmRelease", "app")
+    assert g.namespace_of(hr_obj) == "observability"
+    assert not g.is_opaque(hr_obj.cluster, "observability")
 
 
 def test_external_artifact_copy_to_another_directory_is_followed(repo):
@@ -263,10 +282,12 @@ def test_external_artifact_copy_to_another_directory_is_followed(repo):
     k = flux_graph(index).kustomization(by_name(index, "Kustomization", "app"))
     assert k.local and k.path == "kubernetes/apps/app/app"
     assert flux001(repo(files)) == []
-    # without the placement the HelmRelease would be in flux-system, where no values ConfigMap is
+    # an artifact whose content cannot be mapped back to this repository: what it applies is unknown
     files["kubernetes/flux/generator.yaml"] = files["kubernetes/flux/generator.yaml"].replace("app/app/**", "x/**")
-    [f] = flux001(repo(files))
-    assert "ConfigMap flux-system/app-values" in f.message
+    index = index_of(repo(files))
+    k = flux_graph(index).kustomization(by_name(index, "Kustomization", "app"))
+    assert not k.local
+    assert flux001(repo(files)) == []
 
 
 def test_external_artifact_of_a_foreign_source_is_not_placed(repo):
@@ -282,7 +303,7 @@ def test_external_artifact_of_a_foreign_source_is_not_placed(repo):
     index = index_of(repo(files))
     g = flux_graph(index)
     k = g.kustomization(by_name(index, "Kustomization", "app"))
-    assert not k.local and "observability" in g.opaque_namespaces
+    assert not k.local and g.is_opaque(k.cluster, "observability")
 
 
 def test_undefined_external_artifact_is_resolved_under_the_source_root(repo):
@@ -320,7 +341,7 @@ def test_oci_sources(repo):
     # another OCI artifact, the artifact root (cannot be located), a Bucket, an unknown kind
     for name in ("podinfo", "root", "bucket", "odd"):
         assert not ks[name].local, name
-    assert {"podinfo", "everything", "bucket", "odd"} <= g.opaque_namespaces
+        assert g.is_opaque(ks[name].cluster, {"root": "everything"}.get(name, name))
 
 
 def test_ambiguous_artifact_path_follows_the_root_of_the_same_source(repo):
@@ -337,7 +358,7 @@ def test_ambiguous_artifact_path_follows_the_root_of_the_same_source(repo):
     ks = {k.name: k for k in g.kustomizations}
     assert ks["b"].path == "kubernetes/apps/b"
     assert g.namespace_of(by_name(index, "ConfigMap", "b")) == "web"
-    assert g.namespace_of(by_name(index, "ConfigMap", "old")) is None
+    assert [o.name for o in g.unapplied] == ["old"]
     # with nothing to break the tie, the path is left unplaced
     del files["kubernetes/apps/a/cm.yaml"]
     files["kubernetes/flux/ks.yaml"] = ks_from("b", "./apps/b", "OCIRepository", "flux-system", target="web")

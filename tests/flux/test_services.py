@@ -76,6 +76,16 @@ def stack(repo):
     return index_of(repo(STACK))
 
 
+def url_problem(index, url, **kw):
+    """check_url in the one cluster of the index (or the cluster-less world)."""
+    clusters = index.graph.clusters
+    return check_url(index, url, cluster=clusters[0] if clusters else None, **kw)
+
+
+def any_object(index):
+    return index.objects[0]
+
+
 def names(index, ns="monitoring"):
     return sorted({e.name for e in service_catalogue(index).in_namespace(ns)})
 
@@ -126,39 +136,39 @@ def test_catalogue_has_chart_and_manifest_services(stack):
     ],
 )
 def test_urls_that_are_fine(stack, url):
-    assert check_url(stack, url) is None
+    assert url_problem(stack, url) is None
 
 
 def test_short_name_resolves_in_from_namespace(stack):
-    assert check_url(stack, "http://loki-gateway/loki/api/v1/push", from_namespace="monitoring") is None
-    problem = check_url(stack, "http://loki-gatewy/loki/api/v1/push", from_namespace="monitoring")
+    assert url_problem(stack, "http://loki-gateway/loki/api/v1/push", from_namespace="monitoring") is None
+    problem = url_problem(stack, "http://loki-gatewy/loki/api/v1/push", from_namespace="monitoring")
     assert problem is not None and "no Service loki-gatewy in namespace monitoring" in problem.message
 
 
 def test_missing_service(stack):
-    problem = check_url(stack, "http://loki-gateway.logging.svc.cluster.local/loki/api/v1/push")
+    problem = url_problem(stack, "http://loki-gateway.logging.svc.cluster.local/loki/api/v1/push")
     assert problem is None  # namespace unknown to the repo: may be managed elsewhere
-    problem = check_url(stack, "http://loki-write.monitoring.svc.cluster.local:3100/loki/api/v1/push")
+    problem = url_problem(stack, "http://loki-write.monitoring.svc.cluster.local:3100/loki/api/v1/push")
     assert problem is not None
     assert problem.message.startswith("no Service loki-write in namespace monitoring")
     assert "loki" in problem.hint
 
 
 def test_wrong_port(stack):
-    problem = check_url(stack, "http://loki-gateway.monitoring.svc:3100/loki/api/v1/push")
+    problem = url_problem(stack, "http://loki-gateway.monitoring.svc:3100/loki/api/v1/push")
     assert problem is not None
     assert "Service loki-gateway in namespace monitoring has no port 3100 (ports: 80" in problem.message
-    default = check_url(stack, "http://loki.monitoring.svc/loki/api/v1/push")
+    default = url_problem(stack, "http://loki.monitoring.svc/loki/api/v1/push")
     assert default is not None and "port 80 (the default for http://)" in default.message
 
 
 def test_service_in_another_namespace_suggested(stack):
-    problem = check_url(stack, "http://uptime-kuma.default.svc:3001")
+    problem = url_problem(stack, "http://uptime-kuma.default.svc:3001")
     assert problem is not None and "uptime-kuma.monitoring.svc" in problem.hint
 
 
 def test_credentials_never_echoed(stack):
-    problem = check_url(stack, "http://user:s3cr3t@loki-write.monitoring.svc:3100/push?token=abc")
+    problem = url_problem(stack, "http://user:s3cr3t@loki-write.monitoring.svc:3100/push?token=abc")
     assert problem is not None
     assert "s3cr3t" not in problem.message and "abc" not in problem.message
 
@@ -181,8 +191,8 @@ def test_unknown_chart_makes_namespace_opaque(repo):
             """
         )
     )
-    assert check_url(index, "http://whatever.apps.svc:8080") is None
-    assert check_url(index, "http://known.apps.svc:81") is not None
+    assert url_problem(index, "http://whatever.apps.svc:8080") is None
+    assert url_problem(index, "http://known.apps.svc:81") is not None
 
 
 def test_fullname_rules():
@@ -222,15 +232,16 @@ def test_parse_cluster_host():
 
 def test_catalogue_namespaces_kinds_configs(stack):
     cat = catalogue(stack)
-    assert cat.namespace("monitoring")
-    assert cat.kind("monitoring.coreos.com", "PrometheusRule")
-    assert cat.kind("monitoring.grafana.com", "PodLogs")
-    assert cat.kind_known("", "ConfigMap") and cat.kind_known("helm.toolkit.fluxcd.io", "HelmRelease")
-    assert not cat.kind_known("cert-manager.io", "Certificate")
-    secret = cat.config("Secret", "monitoring", "grafana-admin")
-    assert secret and secret[0].hashed
-    cm = cat.config("ConfigMap", "monitoring", "dashboards")
-    assert cm and not cm[0].hashed
+    scope = any_object(stack)
+    assert cat.namespace("monitoring", scope)
+    assert cat.kind("monitoring.coreos.com", "PrometheusRule", scope)
+    assert cat.kind("monitoring.grafana.com", "PodLogs", scope)
+    assert not cat.kind("cert-manager.io", "Certificate", scope)
+    secret = cat.config("Secret", "monitoring", "grafana-admin", scope)
+    assert secret.present and secret.producers[0].hashed
+    cm = cat.config("ConfigMap", "monitoring", "dashboards", scope)
+    assert cm.present and not cm.producers[0].hashed
+    assert cat.config("Secret", "monitoring", "nowhere", scope).absent  # the repository makes Secrets here
 
 
 def test_cert_manager_crds_follow_values(repo):
@@ -256,6 +267,7 @@ def test_cert_manager_crds_follow_values(repo):
         )
     )
     cat = catalogue(index)
-    assert cat.kind("cert-manager.io", "ClusterIssuer")
-    assert cat.namespace("cert-manager")
-    assert not cat.kind("monitoring.coreos.com", "ServiceMonitor")
+    scope = any_object(index)
+    assert cat.kind("cert-manager.io", "ClusterIssuer", scope)
+    assert cat.namespace("cert-manager", scope)
+    assert not cat.kind("monitoring.coreos.com", "ServiceMonitor", scope)

@@ -29,6 +29,7 @@ from obslint.load import YMap
 from obslint.model.flux.build import Builder
 from obslint.model.flux.kinds import BOOTSTRAP_NAMESPACE, HELMRELEASE_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, norm_path
 from obslint.model.flux.kustomize_files import KustomizeFile
+from obslint.model.flux.sources import artifact_root
 from obslint.objects import Cluster, K8sObject, dig
 
 
@@ -48,9 +49,12 @@ class Sync:
 class Root:
     cluster: Cluster
     defined_by: K8sObject  # as written
-    path: str
+    path: str  # in the repository
     kustomization: K8sObject | None = None  # a self-applying Kustomization, as written
     sync: Sync | None = None  # a FluxInstance's sync (the root Kustomization is made by the operator)
+    # the directory of the repository an OCI artifact source was pushed from (`flux push artifact
+    # --path=./kubernetes`): the synced path is relative to it
+    source_root: str = ""
 
 
 def _sync_of(node: Any, namespace: str) -> Sync | None:
@@ -101,7 +105,13 @@ def find_roots(
 ) -> list[Root]:
     roots: dict[str, Root] = {}
 
-    def add(root: Root) -> None:
+    def add(root: Root, kind: str) -> None:
+        path = root.path
+        if not builder.is_dir(path) and kind != "GitRepository":  # an artifact of a sub-directory
+            base = artifact_root(path, builder.dirs)
+            if base is None:
+                return
+            root.source_root, root.path = base, norm_path(posixpath.join(base, path))
         if root.path not in roots and builder.is_dir(root.path):
             roots[root.path] = root
 
@@ -110,7 +120,7 @@ def find_roots(
             continue
         sync = _sync_of(fi.spec.get("sync"), fi.namespace or BOOTSTRAP_NAMESPACE)
         if sync is not None:
-            add(Root(Cluster(sync.path, fi.loc()), fi, sync.path, sync=sync))
+            add(Root(Cluster(sync.path, fi.loc()), fi, sync.path, sync=sync), sync.kind)
     for hr in by_kind.get("HelmRelease", ()):
         if hr.group != HELMRELEASE_GROUP or _chart_name(hr) != "flux-instance":
             continue
@@ -118,7 +128,7 @@ def find_roots(
         ns = target if isinstance(target, str) and target else (hr.namespace or BOOTSTRAP_NAMESPACE)
         sync = _sync_of(_instance_values(hr, kfile_of, read_yaml), ns)
         if sync is not None:
-            add(Root(Cluster(sync.path, hr.loc()), hr, sync.path, sync=sync))
+            add(Root(Cluster(sync.path, hr.loc()), hr, sync.path, sync=sync), sync.kind)
     for ks in by_kind.get("Kustomization", ()):
         if ks.group != KUSTOMIZE_GROUP:
             continue
@@ -126,8 +136,13 @@ def find_roots(
         if not isinstance(path, str) or "${" in path:
             continue
         p = norm_path(path)
-        if builder.is_dir(p) and ks.file.rel in builder.build(p).files:
-            add(Root(Cluster(p, ks.loc()), ks, p, kustomization=ks))
+        kind = dig(ks.spec, "sourceRef", "kind") or "GitRepository"
+        if not p and kind != "GitRepository":
+            continue  # an artifact's root: cannot be told apart from the repository's directories
+        base = "" if builder.is_dir(p) or kind == "GitRepository" else artifact_root(p, builder.dirs)
+        full = norm_path(posixpath.join(base, p)) if base else p
+        if base is not None and builder.is_dir(full) and ks.file.rel in builder.build(full).files:
+            add(Root(Cluster(p, ks.loc()), ks, full, kustomization=ks, source_root=base), "GitRepository")
     return sorted(roots.values(), key=lambda r: r.path)
 
 

@@ -40,6 +40,8 @@ class FluxGraph:
     # source), found by `resolve` but never linted
     synthetic: list[K8sObject] = field(default_factory=list)
     builds: dict[FluxKustomization, Built] = field(default_factory=dict)
+    # where no cluster applies them: the kustomize build each object comes from
+    tree_builds: dict[K8sObject, Built] = field(default_factory=dict)
     missing_resources: list[tuple[KustomizeFile, Entry, str]] = field(default_factory=list)
     missing_components: list[tuple[FluxKustomization, str, Loc]] = field(default_factory=list)
     referenced_files: set[str] = field(default_factory=set)  # files some kustomization.yaml names
@@ -235,7 +237,7 @@ class FluxGraph:
         upwards (checked with `kubectl kustomize`: a configuration next to the generator, next to
         the consumer or in a parent all apply)."""
         k = self.applied_by.get(consumer)
-        built = self.builds.get(k) if k is not None else None
+        built = self.builds.get(k) if k is not None else self.tree_builds.get(consumer)
         if built is None or gen_dir not in built.dirs:
             return False
         for d in built.dirs:

@@ -148,6 +148,15 @@ class _World:
     def _add_root(self, root: Root) -> None:
         cluster = root.cluster
         self.g.clusters.append(cluster)
+        src = root.sync or (root.kustomization.spec.get("sourceRef") if root.kustomization is not None else None)
+        if root.source_root and src is not None:
+            # the other Kustomizations of the root's source resolve their paths under the same directory
+            if isinstance(src, dict):
+                ns = src.get("namespace") or root.kustomization.namespace or BOOTSTRAP_NAMESPACE
+                key = (cluster, src.get("kind"), ns, src.get("name"))
+            else:
+                key = (cluster, src.kind, src.namespace, src.name)
+            self.source_roots[key] = root.source_root
         if root.kustomization is not None:
             item = Item(
                 root.kustomization, root.kustomization.data, root.kustomization.name, root.kustomization.namespace
@@ -171,7 +180,7 @@ class _World:
             cluster=cluster,
             name=sync.name,
             namespace=sync.namespace,
-            path=sync.path,
+            path=root.path,
             source=Ref(sync.kind, sync.name, sync.namespace, node.loc("path")),
             target_namespace=None,
             wait=True,
@@ -181,6 +190,7 @@ class _World:
             decrypts=False,
             synthetic=True,
             local=True,
+            source_root=root.source_root,
         )
         self.instances[(cluster, sync.namespace, sync.name)] = k
         self.g.kustomizations.append(k)
@@ -188,9 +198,11 @@ class _World:
         self.queue.append((k, 0))
 
     def _top_level(self) -> None:
-        """No cluster root: Kustomizations that nothing applies are applied at bootstrap, one
-        cluster per directory holding them (a Kustomization under the local path of another is
-        left out: that one applies it, or it was switched off there)."""
+        """No cluster root: Kustomizations that nothing applies were applied at bootstrap. As
+        `flux bootstrap` applies the directory it writes its sync into, each directory holding
+        such Kustomizations is built as a cluster's root path (at the repository root, only the
+        files there unless a kustomization.yaml says what). A Kustomization under the local path
+        of another is left out: that one applies it, or it was switched off there."""
         kss = [o for o in self.by_kind.get("Kustomization", ()) if o.group == KUSTOMIZE_GROUP]
         paths = set()
         for o in kss:
@@ -198,22 +210,23 @@ class _World:
             if isinstance(p, str) and "${" not in p:
                 paths.add(norm_path(p))
 
-        def under_a_path(rel: str) -> bool:
-            d = posixpath.dirname(rel)
-            while True:
-                if d in paths:
-                    return True
-                if not d:
-                    return False
-                d = posixpath.dirname(d)
-
-        top = [o for o in kss if not under_a_path(o.file.rel)]
+        top = [o for o in kss if not _below_any(o.file.rel, paths - {""})]
         for d, group in top_level_groups(top).items():
             cluster = Cluster(d, group[0].loc())
             self.g.clusters.append(cluster)
-            for rel in dict.fromkeys(o.file.rel for o in group):
-                for obj in self.g.objects_in(rel):
-                    self._register(Item(obj, obj.data, obj.name, obj.namespace), cluster, None)
+            if d or "" in self.g.kustomize_files:
+                # what the Kustomizations of the directory apply is theirs, not the bootstrap's
+                own = paths - {d, ""}
+                items = [i for i in self.builder.build(d).items if not _below_any(i.written.file.rel, own)]
+            else:
+                items = [
+                    Item(o, o.data, o.name, o.namespace)
+                    for rel in self.builder.sorted_yaml
+                    if "/" not in rel
+                    for o in self.g.objects_in(rel)
+                ]
+            for item in items:
+                self._register(item, cluster, None)
 
     def _drain(self) -> None:
         while self.queue:
@@ -232,7 +245,9 @@ class _World:
         located = self._locate(k, final)
         if located is None:
             return False
-        if not located:
+        if not located:  # another repository: what it applies is unknown
+            if k.target_namespace:
+                g.opaque[k.cluster].add(k.target_namespace)
             return True
         if not self.builder.is_dir(k.path):
             return True  # kustomization-path-missing reports it
@@ -275,10 +290,12 @@ class _World:
                 if mapped is None or mapped[1][0] not in ("GitRepository", "OCIRepository"):
                     return False
                 path, (kind, ns, name) = mapped[0], mapped[1]
+        if not path and kind != "GitRepository":
+            return False  # an artifact's root cannot be told apart from the repository's directories
         found = self.g.resolve(kind, name, ns, k.obj)
         if not found and not final:
             return None
-        if found and not any(self._is_own(o) for o in found):
+        if found and not any(self._is_own(o, path) for o in found):
             return False
         key = (k.cluster, kind, ns, name)
         root = (
@@ -295,14 +312,15 @@ class _World:
         k.path = norm_path(posixpath.join(root, path)) if root else path
         return True
 
-    def _is_own(self, source: K8sObject) -> bool:
+    def _is_own(self, source: K8sObject, path: str) -> bool:
         """Whether a source object is this repository: a root's sync source, a source with a root's
-        URL, or - when no root names its URL - the bootstrap source (`flux-system`)."""
+        URL; or - when no root names the repository's URL - the bootstrap source (`flux-system`),
+        or a GitRepository whose Kustomization path is a directory of this repository."""
         if source in self.g.synthetic:
             return True
         if self.own_urls:
             return normal_url(source.get("spec", "url")) in self.own_urls
-        return source.name == BOOTSTRAP_NAMESPACE
+        return source.name == BOOTSTRAP_NAMESPACE or (source.kind == "GitRepository" and self.builder.is_dir(path))
 
     def _variables(self, k: FluxKustomization, final: bool) -> dict | None:
         """The substitution variables of k; None: wait for a substituteFrom source."""
@@ -381,12 +399,23 @@ class _World:
         for d in self.builder.sorted_kdirs:
             if d in included:
                 continue
-            for item in self.builder.build(d).items:
+            built = self.builder.build(d)
+            for item in built.items:
                 if item.written not in g.renders:
-                    self._register(item, None, None)
+                    g.tree_builds[self._register(item, None, None)] = built
         for obj in unowned:
             if obj not in g.renders:
                 self._register(Item(obj, obj.data, obj.name, obj.namespace), None, None)
+
+
+def _below_any(rel: str, dirs: set[str]) -> bool:
+    d = posixpath.dirname(rel)
+    while True:
+        if d in dirs:
+            return True
+        if not d:
+            return False
+        d = posixpath.dirname(d)
 
 
 def render_world(index: Index) -> FluxGraph:

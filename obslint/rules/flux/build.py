@@ -116,10 +116,17 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
         k = owners[res.path]
         kf = g.kustomize_files.get(res.path)
         loc = kf.data.loc() if kf is not None else k.obj.loc("spec", "path")
+        path = res.path or "."
         yield Finding(
             loc,
-            f"kustomize build of {res.path or '.'} fails: {res.error}",
-            f"run `kubectl kustomize --load-restrictor LoadRestrictionsNone {res.path or '.'}` and fix the error; "
-            f"it is applied by {k.ref}",
+            f"kustomize build of {path} fails: {_first_clause(res.error)}",
+            f"kustomize says: {res.error}; run `kubectl kustomize --load-restrictor LoadRestrictionsNone {path}` "
+            f"and fix it (the path is applied by {k.ref})",
             clusters=k.obj.cluster_names,
         )
+
+
+def _first_clause(error: str, limit: int = 120) -> str:
+    """The first part of kustomize's error, short enough for a finding's first line."""
+    first = error.split("; ", 1)[0].strip()
+    return first if len(first) <= limit else first[: limit - 3].rstrip() + "..."

@@ -148,11 +148,13 @@ def missing_depends_on(ctx: RuleContext) -> Iterator[Finding]:
         first = verdicts[0]
         whats = list(dict.fromkeys(v.need.what for v in verdicts))
         uses = whats[0] if len(whats) == 1 else f"{whats[0]} and {len(whats) - 1} more"
-        related = [
-            Related(o.loc("kind") if o is not v.need.subject else v.need.loc, f"{o.ref()} needs {v.need.what}")
-            for v in verdicts
-            for o in [v.need.subject, *v.need.others]
-        ]
+        # one related place per object that needs something, naming what it needs
+        needs: dict[K8sObject, tuple[Any, list[str]]] = {}
+        for v in verdicts:
+            for o in [v.need.subject, *v.need.others]:
+                loc = v.need.loc if o is v.need.subject else o.loc("kind")
+                needs.setdefault(o, (loc, []))[1].append(v.need.what)
+        related = [Related(loc, f"{o.ref()} needs {', '.join(w)}") for o, (loc, w) in needs.items()]
         producer = first.producer
         assert producer is not None
         related.append(Related(producer.obj.loc(), f"created by {producer.description}"))
