@@ -311,6 +311,8 @@ class _Builder:
                 frame.merge_next = True
                 return
             if isinstance(value, (YMap, YSeq)):
+                # JSON and Kubernetes have no such keys: in practice an unquoted `{{ .x }}` template
+                self.problems.append(("complex-key", pos[0], pos[1], "a mapping or sequence used as a key"))
                 value = f"<complex key at line {pos[0]}>"
             frame.key = (value, pos[0], pos[1])
             return
@@ -380,6 +382,8 @@ def is_sops_document(data: Any) -> bool:
 def load_documents(sf: SourceFile) -> None:
     """Fill `sf.documents` and `sf.problems` from `sf.text`."""
     docs, problems = parse_yaml(sf)
+    complex_keys = [p for p in problems if p[0] == "complex-key"]
+    problems = [p for p in problems if p[0] != "complex-key"]
     if "{{" in sf.text:
         # Go/Helm template directives break YAML syntax; say so rather than report a syntax error.
         problems = [
@@ -388,6 +392,15 @@ def load_documents(sf: SourceFile) -> None:
             else (name, line, col, msg)
             for name, line, col, msg in problems
         ]
+        if complex_keys:
+            # `name: {{ .app_namespace }}` parses, as a mapping for a key: a template that happens
+            # to be YAML, not a manifest
+            _, line, col, _ = complex_keys[0]
+            problems.append(
+                ("template-file", line, col, "file holds template directives ({{ ... }}); not linted as a manifest")
+            )
+            sf.problems.extend(problems)
+            return
     sf.problems.extend(problems)
     for i, (data, line, col) in enumerate(docs):
         sops = is_sops_document(data)

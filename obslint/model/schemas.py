@@ -354,10 +354,34 @@ def _offending_path(error: jsonschema.ValidationError) -> tuple:
 
 
 def _prepare(data: dict) -> dict:
-    """Drop what is not part of the object as the API server sees it (the SOPS metadata block)."""
+    """The object as the API server validates it: without the SOPS metadata block, and without
+    fields set to null - an empty `postBuild:` - which the API server drops before validation
+    (https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/
+    #defaulting-and-nullable: "null values ... will be pruned before defaulting"; a core type's
+    JSON decoding leaves a null field unset)."""
     if "sops" in data and isinstance(data.get("sops"), dict):
-        return {k: v for k, v in data.items() if k != "sops"}
-    return data
+        data = {k: v for k, v in data.items() if k != "sops"}
+    return _without_nulls(data)
+
+
+def _without_nulls(node: Any) -> Any:
+    """`node` with null mapping values dropped at every depth; the same object when it has none."""
+    if isinstance(node, dict):
+        out = None
+        for k, v in node.items():
+            new = _without_nulls(v) if isinstance(v, (dict, list)) else v
+            if v is None or new is not v:
+                if out is None:
+                    out = {kk: vv for kk, vv in node.items()}
+                if v is None:
+                    del out[k]
+                else:
+                    out[k] = new
+        return node if out is None else out
+    if isinstance(node, list):
+        items = [_without_nulls(v) if isinstance(v, (dict, list)) else v for v in node]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    return node
 
 
 def validate_object(obj: K8sObject, kubernetes_version: str = DEFAULT_KUBERNETES_VERSION) -> Iterator[SchemaProblem]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
 from obslint.findings import Finding
 from obslint.index import Index, memoised
-from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph
+from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph, norm_path
 from obslint.rules import RuleContext, rule
 from obslint.tools import Background, prefetch
 
@@ -48,12 +49,18 @@ def _build_plan(g: FluxGraph) -> tuple[dict[str, FluxKustomization], list[str]]:
     for k, built in g.builds.items():
         if built.missing:
             continue  # kustomize-resource-missing reports it
+        if any(_component_dir(k, entry) not in g.kustomize_files for entry, _loc in k.components):
+            continue  # a component outside the repository (or missing): the build cannot be reproduced
         if built.remote:
             remote.append(k.ref)
             continue
         for d in built.roots:
             owners.setdefault(d, k)
     return owners, remote
+
+
+def _component_dir(k: FluxKustomization, entry: str) -> str:
+    return norm_path(posixpath.join(k.path or "", entry))
 
 
 def _components(g: FluxGraph, owners: dict[str, FluxKustomization]) -> dict[str, list[str]]:
