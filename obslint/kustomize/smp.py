@@ -12,15 +12,18 @@ associative_sequence,nonassociative_sequence}.go.
   built-in kind gives it a patch strategy `merge` (a custom resource has no schema, so every list
   of a HelmRelease, a Kustomization or any CRD replaces). A merged list pairs items by their merge
   keys (the schema's `x-kubernetes-list-map-keys`, else `x-kubernetes-patch-merge-key`: the
-  `patchMergeKey` tags of k8s.io/api core/v1 and meta/v1 types.go, tabulated in `_SCHEMAS`);
-  keys missing from a patch item are not compared. Items of the patch come first, in the patch's
-  order, then the object's other items (kubernetes-sigs/kustomize#5904). A list of scalars with
-  strategy merge (`finalizers`) is a union, the patch's items first.
+  `patchMergeKey` tags of k8s.io/api core/v1 and meta/v1 types.go, tabulated in `_SCHEMAS`),
+  exactly as kyaml does, quirks included (`_KeyedList`). With one key the patch's items come
+  first, in the patch's order, then the object's other items (kubernetes-sigs/kustomize#5904);
+  with several (container and Service ports) new items come first and the object's keep their
+  order. A list of scalars with strategy merge (`finalizers`) is a union, the patch's first.
 * In a merged list, an item `{$patch: delete}` deletes the list, `{$patch: replace}` replaces it
   with the patch's other items; an item `{name: x, $patch: delete}` deletes that item. An item
   `{name: x, $patch: replace}` is ignored by current kustomize: the object's item stays as it
   was (kubernetes-sigs/kustomize#6146); reported as a Problem.
-* `$retainKeys`, `$setElementOrder/...` and `$deleteFromPrimitiveList/...` are dropped.
+* `$retainKeys`, `$setElementOrder/...` and `$deleteFromPrimitiveList/...` are not implemented
+  by kyaml, which copies them into the object as fields; they are left out of the result here and
+  reported as an uncertain Problem (what happens next depends on the API server's schema).
 """
 
 from __future__ import annotations
@@ -220,7 +223,7 @@ class Merger:
             return self._clean(patch, schema, depth)
         out: Any = None
         for key, value in patch.items():
-            if _is_directive(key):
+            if self._directive(patch, key):
                 continue
             old = dest.get(key)
             new = self.merge(old, value, _field(schema, key), _loc(patch, key), depth + 1)
@@ -238,6 +241,24 @@ class Merger:
                 _put(out, key, new, patch, key)
         return dest if out is None else out
 
+    def _directive(self, patch: Mapping, key: Any) -> bool:
+        """Whether `key` is a directive (left out of the result); notes the ones kustomize does
+        not implement, which it writes into the object as plain fields."""
+        if not _is_directive(key):
+            return False
+        if key != DIRECTIVE:
+            where = patch.key_loc(key) if isinstance(patch, YMap) else None
+            self.notes.append(
+                Problem(
+                    "unsupported-patch-directive",
+                    f"kustomize does not implement {key!r}: it writes it into the object as a field"
+                    " (the API server may refuse it or drop it)",
+                    where,
+                    certain=False,
+                )
+            )
+        return True
+
     def _clean(self, patch: Mapping, schema: Schema | None, depth: int) -> Any:
         """The patch's mapping merged onto nothing: without directives and nulls (copied only
         when it holds any)."""
@@ -245,7 +266,7 @@ class Merger:
         for key, value in patch.items():
             new = (
                 DELETED
-                if _is_directive(key)
+                if self._directive(patch, key)
                 else self.merge(None, value, _field(schema, key), _loc(patch, key), depth + 1)
             )
             if new is value:
@@ -287,72 +308,194 @@ class Merger:
         return _rebuild(dest, patch, items)
 
     def _keyed(self, dest: list | None, patch: list, schema: Schema, where: Loc | None, depth: int) -> Any:
+        """kyaml's setAssociativeSequenceElements and appendListNode with ListIncreaseDirection
+        Prepend, quirks included (see `_KeyedList`)."""
         keys = schema.keys or ()
-
-        def key_of(item: Any) -> tuple[str, ...]:
-            return tuple(label_text(item.get(k)) if isinstance(item, Mapping) else "" for k in keys)
-
-        dest_keys = [key_of(item) for item in dest or ()]
-        patch_keys = [key_of(item) for item in patch]
-
-        def first_index(item_keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
-            index: dict[tuple[str, ...], int] = {}
-            for i, k in enumerate(item_keys):
-                index.setdefault(k, i)
-            return index
-
-        dest_index, patch_index = first_index(dest_keys), first_index(patch_keys)
-
-        def find(item_keys: list[tuple[str, ...]], index: dict, wanted: tuple[str, ...]) -> int | None:
-            """The first item whose keys equal the wanted ones that are not empty (kyaml's
-            validateKeys: a key missing from an item is not compared)."""
-            if all(wanted):
-                return index.get(wanted)
-            if not any(wanted):
-                return None
-            pairs = [(i, v) for i, v in enumerate(wanted) if v]
-            return next((n for n, k in enumerate(item_keys) if all(k[i] == v for i, v in pairs)), None)
-
-        order = list(dict.fromkeys([*patch_keys, *dest_keys]))
-        items: list[tuple[Any, list, int]] = []
-        for wanted in order:
-            d = find(dest_keys, dest_index, wanted) if dest is not None else None
-            p = find(patch_keys, patch_index, wanted)
+        if dest is None:  # a new list: the patch's items, merged onto nothing
+            items = [
+                (self.merge(None, item, schema.items, _loc(patch, i), depth + 1), patch, i)
+                for i, item in enumerate(patch)
+            ]
+            return _rebuild(None, patch, [it for it in items if not _gone(it[0])])
+        work = _KeyedList(keys, dest, patch)
+        used: set[int] = set()
+        for wanted in work.values:
+            d, p = work.find(dest, wanted, work.remaining), work.find(patch, wanted, range(len(patch)))
             if p is None:
-                if d is not None:
-                    items.append((dest[d], dest, d))  # type: ignore[index]
-                continue
-            patch_item = patch[p]
-            if d is not None and isinstance(patch_item, Mapping) and label_text(patch_item.get(DIRECTIVE)) == "replace":
-                self.notes.append(
-                    Problem(
-                        "ignored-patch-directive",
-                        "kustomize ignores `$patch: replace` on a merged list item and keeps the item as it was"
-                        " (kubernetes-sigs/kustomize#6146)",
-                        _loc(patch, p),
-                        certain=False,
-                    )
+                new = DELETED if d is None else work.current.get(d, dest[d])
+                origin = (dest, d)
+            elif d is not None and _is_replace(patch[p]):
+                used.add(p)
+                self._note(
+                    "ignored-patch-directive",
+                    "kustomize ignores `$patch: replace` on a merged list item and keeps the item as it was"
+                    " (kubernetes-sigs/kustomize#6146)",
+                    _loc(patch, p),
                 )
-                items.append((dest[d], dest, d))  # type: ignore[index]
-                continue
-            old = dest[d] if d is not None else None  # type: ignore[index]
-            new = self.merge(old, patch_item, schema.items, _loc(patch, p), depth + 1)
-            if new is DELETED or (isinstance(new, Mapping) and not new):
-                continue
-            if old is not None and _same_node(new, old):
-                items.append((new, dest, d))  # type: ignore[arg-type]
+                new, origin = self.merge(None, patch[p], schema.items, _loc(patch, p), depth + 1), (patch, p)
             else:
-                items.append((new, patch, p))
-        # Items without any merge key cannot be paired: the object's stay, the patch's are added.
-        for i, item in enumerate(dest or ()):
-            if not any(dest_keys[i]):
-                items.append((item, dest, i))  # type: ignore[arg-type]
-        for i, item in enumerate(patch):
-            if not any(patch_keys[i]):
-                new = self.merge(None, item, schema.items, _loc(patch, i), depth + 1)
-                if new is not DELETED and not (isinstance(new, Mapping) and not new):
-                    items.append((new, patch, i))
-        return _rebuild(dest, patch, items)
+                used.add(p)
+                old = dest[d] if d is not None else None
+                new = self.merge(old, patch[p], schema.items, _loc(patch, p), depth + 1)
+                origin = (dest, d) if old is not None and _same_node(new, old) else (patch, p)
+                if d is not None and not _gone(new):
+                    work.current[d] = new  # kyaml merges the object's item in place
+            if not _gone(new):
+                work.add((new, *origin), wanted)  # type: ignore[arg-type]
+                continue
+            before = len(work.remaining)
+            work.delete(wanted)
+            if not any(wanted) and len(work.remaining) < before:
+                self._note(
+                    "patch-item-without-merge-key",
+                    f"a patch item without {' or '.join(keys)} makes kustomize remove every list item that has one",
+                    where,
+                )
+            elif d is not None and d in work.remaining:
+                self._note(
+                    "ignored-patch-item", "kustomize does not delete this list item (kyaml keeps it)", _loc(patch, p)
+                )
+        for i in sorted(set(range(len(patch))) - used):
+            if any(work.key_values(patch[i])):
+                self._note(
+                    "ignored-patch-item",
+                    "kustomize drops this list item of the patch: kyaml pairs it with no item (mergeValues)",
+                    _loc(patch, i),
+                )
+        return _rebuild(dest, patch, work.result())
+
+    def _note(self, kind: str, message: str, loc: Loc | None) -> None:
+        """What kustomize does differently from what the patch says (a kustomize behaviour that
+        may change, so never certain)."""
+        self.notes.append(Problem(kind, message, loc, certain=False))
+
+
+_Entry = tuple[Any, list, int]  # a list item, the list it stands in and its index there
+
+
+def _gone(value: Any) -> bool:
+    return value is DELETED or (isinstance(value, Mapping) and not value)
+
+
+def _is_replace(item: Any) -> bool:
+    return isinstance(item, Mapping) and label_text(item.get(DIRECTIVE)) == "replace"
+
+
+def _merged_values(values: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """kyaml mergeValues: two key tuples that share a value and differ only where one is empty
+    become their union (in place, in kyaml's order)."""
+    out = list(values)
+    for i in range(len(out)):
+        for j in range(len(out)):
+            a, b = out[i], out[j]
+            if any(x and y and x != y for x, y in zip(a, b, strict=True)) or not any(
+                x == y for x, y in zip(a, b, strict=True)
+            ):
+                continue
+            union = tuple(x or y for x, y in zip(a, b, strict=True))
+            out[i] = out[j] = union
+    return out
+
+
+class _KeyedList:
+    """The state of one merge of a list with merge keys, as kyaml's walk/associative_sequence.go
+    keeps it. Its observable quirks, checked against kustomize 5.8: with several keys, mergeValues
+    pairs `{port: 3}` with `{port: 3, protocol: UDP}` and the patch's item is then not found (its
+    fields are lost), a delete of `{port: 1}` needs every key present, new items come first and
+    the object's items follow in their own order; an item without any merge key removes every item
+    that has one."""
+
+    def __init__(self, keys: tuple[str, ...], dest: list, patch: list):
+        self.keys, self.dest = keys, dest
+        values = list(dict.fromkeys([*map(self.key_values, patch), *map(self.key_values, dest)]))
+        self.values = _merged_values(values) if len(keys) > 1 else values
+        used = {i for v in self.values for i, x in enumerate(v) if x}
+        self.positions = sorted(used) or list(range(len(keys)))  # validateKeys over every item
+        self.valid_keys = tuple(keys[i] for i in self.positions)
+        self.remaining = list(range(len(dest)))  # the object's items not deleted
+        self.current: dict[int, Any] = {}  # the object's items as merged
+        self.added: list[_Entry] = []  # itemsToBeAdded
+
+    def key_values(self, item: Any) -> tuple[str, ...]:
+        """ElementValuesList: each merge key's value, '' when absent."""
+        if not isinstance(item, Mapping):
+            return ("",) * len(self.keys)
+        return tuple(label_text(item.get(k)) if item.get(k) is not None else "" for k in self.keys)
+
+    def valid(self, wanted: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(wanted[i] for i in self.positions)
+
+    def find(self, seq: list, wanted: tuple[str, ...], among) -> int | None:
+        """ElementList(validateKeys([wanted])): the first item whose fields equal the wanted
+        values that are not empty (all of them, '' included, when every one is empty)."""
+        values = self.valid(wanted)
+        pairs = [(k, v) for k, v in zip(self.valid_keys, values, strict=True) if v]
+        pairs = pairs or list(zip(self.valid_keys, values, strict=True))
+        for i in among:
+            item = seq[i]
+            if isinstance(item, Mapping) and all(k in item and label_text(item[k]) == v for k, v in pairs):
+                return i
+        return None
+
+    def delete(self, wanted: tuple[str, ...]) -> None:
+        entries = [(self.dest[i], self.dest, i) for i in self.remaining]
+        kept = _element_setter(entries, self.valid_keys, list(self.valid(wanted)), None)
+        self.remaining = [i for _, _, i in kept]
+
+    def add(self, entry: _Entry, wanted: tuple[str, ...]) -> None:
+        self.added = _element_setter(self.added, self.valid_keys, list(self.valid(wanted)), entry)
+
+    def result(self) -> list[_Entry]:
+        """appendListNode(itemsToBeAdded, the object's items): each item of the object replaces
+        (one key) or is moved after (several keys) the added item with its keys."""
+        if not self.values:
+            return [(self.current.get(i, self.dest[i]), self.dest, i) for i in self.remaining]
+        out = self.added
+        for i in self.remaining:
+            entry = (self.current.get(i, self.dest[i]), self.dest, i)
+            item = entry[0]
+            values: list[str] = []
+            for key in self.valid_keys:
+                if not isinstance(item, Mapping) or key not in item:
+                    out.append(entry)  # kyaml appends it as is, then goes on with the next key
+                    continue
+                values.append(label_text(item[key]))
+            if len(self.valid_keys) > 1:
+                out = _element_setter(out, self.valid_keys, values, None)
+            out = _element_setter(out, self.valid_keys, values, entry)
+        return out
+
+
+def _element_setter(entries: list[_Entry], keys: tuple[str, ...], values: list[str], element: _Entry | None) -> list:
+    """kyaml ElementSetter over list entries: replace (or, without `element`, remove) every item
+    whose fields match; append `element` when none does. A field matches when present with the
+    value, or present at all for ''. Empty items are dropped; with fewer values than keys only
+    the first keys are compared, and with no value nothing matches and nothing is kept."""
+    out: list[_Entry] = []
+    found_any = False
+    for entry in entries:
+        item = entry[0]
+        if item is None or (isinstance(item, Mapping) and not item):
+            continue
+        if not isinstance(item, Mapping):
+            out.append(entry)
+            continue
+        found = bool(values)
+        for j, key in enumerate(keys[: len(values)]):
+            value = values[j]
+            if key not in item or (value and label_text(item[key]) != value):
+                found = False
+                break
+        if not found:
+            if values:
+                out.append(entry)
+            continue
+        found_any = True
+        if element is not None:
+            out.append(element)
+    if element is not None and not found_any:
+        out.append(element)
+    return out
 
 
 def _is_directive(key: Any) -> bool:

@@ -186,12 +186,16 @@ def test_replace_directive_on_a_merged_item_is_ignored():
     assert foo1["image"] == "foo1:1" and foo1["env"]
 
 
-def test_other_directives_are_dropped():
+def test_other_directives_are_left_out_and_reported():
     patch = HEADER + (
         "spec:\n  template:\n    spec:\n      $setElementOrder/containers: [{name: foo2}]\n"
         "      $retainKeys: [containers]\n      extra:\n        $deleteFromPrimitiveList/x: [a]\n        y: 1\n"
     )
-    spec = pod_spec(one(patched(patch)))
+    result = patched(patch)
+    assert [p.kind for p in result.problems] == ["unsupported-patch-directive"] * 3
+    assert not any(p.certain for p in result.problems)
+    assert str(result.problems[0].loc) == "patch.yaml:9:7"
+    spec = pod_spec(result.resources[0].data)
     assert not any(str(k).startswith("$") for k in spec) and spec["extra"] == {"y": 1}
 
 
@@ -410,3 +414,33 @@ def test_huge_lists():
     assert isinstance(containers, YSeq) and isinstance(containers[1], YMap)
     ops = "".join(f"- {{op: add, path: /spec/containers/-, value: {{name: x{i}}}}}\n" for i in range(200))
     assert len(one(patched(ops, Target(kind="Pod"), [pod]))["spec"]["containers"]) == n + 200
+
+
+# --- kyaml's quirks with merge keys (checked against kustomize in test_against_kustomize) -------
+
+
+SERVICE_PATCH = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n"
+SERVICE = SERVICE_PATCH + "    - {port: 1}\n    - {port: 2, protocol: TCP}\n    - {port: 3, protocol: UDP}\n"
+
+
+def test_several_merge_keys_keep_the_object_order_and_lose_some_items():
+    patch = (
+        SERVICE_PATCH
+        + "    - {port: 3, name: three}\n    - {port: 2, protocol: UDP}\n    - {port: 1, $patch: delete}\n"
+    )
+    result = patched(patch, resources=[Resource(doc(SERVICE))])
+    assert result.resources[0].data["spec"]["ports"] == [
+        {"port": 2, "protocol": "UDP"},
+        {"port": 1},
+        {"port": 2, "protocol": "TCP"},
+        {"port": 3, "protocol": "UDP"},
+    ]
+    notes = [(p.kind, p.loc.line, p.certain) for p in result.problems]
+    assert notes == [("ignored-patch-item", 8, False), ("ignored-patch-item", 6, False)]
+
+
+def test_item_without_merge_key_empties_the_list():
+    result = patched(CONTAINERS + "        - image: nameless\n")
+    assert pod_spec(result.resources[0].data)["containers"] == []
+    (note,) = result.problems
+    assert note.kind == "patch-item-without-merge-key" and "without name" in note.message
