@@ -225,8 +225,6 @@ def _call(name: str, args: list[Any]) -> Any:
         return " ".join(go_quote(text_of(a)) for a in args if a is not None)
     if name == "squote":
         return " ".join(f"'{text_of(a)}'" for a in args if a is not None)
-    if name == "toString":
-        return " ".join(text_of(a) for a in args) if len(args) != 1 else text_of(args[0])
     if name == "default":
         if not args:
             raise TemplateError("default needs a value")
@@ -240,6 +238,8 @@ def _call(name: str, args: list[Any]) -> Any:
         raise TemplateError(f"{name} takes one argument, got {len(args)}")
     if name == "int":
         return _to_int(args[0])
+    if name == "toString":
+        return text_of(args[0])
     value = _string_arg(name, args[0])
     return {"lower": value.lower, "upper": value.upper, "trim": value.strip}[name]()
 

@@ -46,9 +46,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from obslint.findings import Loc
 from obslint.kustomize.goyaml import read_back, written_plain
 from obslint.kustomize.problem import Problem
 from obslint.kustomize.tree import rewrite_strings
+from obslint.load.source import EmbeddedSource
 from obslint.load.yamlfile import YMap, YSeq
 
 T = TypeVar("T")
@@ -225,6 +227,7 @@ class _Bad(Exception):
     def __init__(self, reason: str, at_end: bool):
         super().__init__(reason)
         self.reason, self.at_end = reason, at_end
+        self.offset = 0  # where the refused `${` starts in the text
 
 
 class _TooDeep(Exception):
@@ -315,10 +318,14 @@ def _parse(text: str) -> tuple[str | _Func, ...] | _Bad | _TooDeep:
     try:
         while sc.i < sc.n:
             if sc.at_func():
+                start = sc.i
                 nodes.append(_parse_func(sc, 0))
             else:
                 nodes.append(sc.token(_any_char, stop_at_func=True, escapes=_DOLLAR) or "")
-    except (_Bad, _TooDeep) as exc:
+    except _Bad as exc:
+        exc.offset = start
+        return exc
+    except _TooDeep as exc:
         return exc
     return tuple(nodes)
 
@@ -536,6 +543,7 @@ class Expansion:
     text: str
     error: str | None = None
     certain: bool = True
+    error_offset: int = 0  # where the refused `${` starts
 
 
 def expand(text: str, vars: Vars) -> Expansion:
@@ -546,7 +554,7 @@ def expand(text: str, vars: Vars) -> Expansion:
     if isinstance(nodes, _TooDeep):
         return Expansion(text)
     if isinstance(nodes, _Bad):
-        return Expansion(text, nodes.reason, not nodes.at_end)
+        return Expansion(text, nodes.reason, not nodes.at_end, nodes.offset)
     out: list[str] = []
     for node in nodes:
         if isinstance(node, str):
@@ -572,6 +580,16 @@ def substitution_disabled(obj: Mapping) -> bool:
     return False
 
 
+def _offset_loc(container: YMap | YSeq, key: Any, value: str, offset: int) -> Loc:
+    """Where text[offset] stands in the file: inside a literal block, on its own line."""
+    source = EmbeddedSource.from_value(container, key)
+    if source is None or not source.exact or "\n" not in value:
+        return container.loc(key)
+    line = value.count("\n", 0, offset) + 1
+    col = offset - (value.rfind("\n", 0, offset) + 1) + 1
+    return source.loc(line, col)
+
+
 class _TreeSubstitution:
     def __init__(self, vars: Vars):
         self.vars = vars
@@ -586,7 +604,7 @@ class _TreeSubstitution:
                 Problem(
                     "bad-substitution",
                     f"variable substitution fails here ({result.error}): kustomize-controller fails the build",
-                    container.loc(key),
+                    _offset_loc(container, key, value, result.error_offset),
                     result.certain,
                 )
             )

@@ -378,3 +378,9 @@ def test_deep_tree():
     for _ in range(399):
         node = node[0]
     assert node == [1]
+
+
+def test_bad_substitution_inside_a_literal_block_points_at_its_line():
+    obj = doc('script: |\n  set -e\n  echo "${BASH_REMATCH[1]}"\n', "job.yaml")
+    (p,) = substitute_object(obj, Vars({"A": "1"})).problems
+    assert str(p.loc) == "job.yaml:3:9" and p.certain
