@@ -418,3 +418,15 @@ def test_go_float(value, text):
 
 def test_go_quote():
     assert go_quote("é\x01") == '"é\\x01"'
+
+
+def test_provider_inputs_with_a_template_and_with_permute():
+    providers = "  inputsFrom: [{kind: ResourceSetInputProvider, name: prs}]\n"
+    template = "  resourcesTemplate: |\n    apiVersion: v1\n    kind: Namespace\n"
+    template += "    metadata: {name: 'pr-<< inputs.id >>'}\n"
+    e = expand(HEAD + providers + template)
+    (obj,) = e.objects
+    assert e.partial and not obj.exact and obj.data["metadata"]["name"] == "pr-<< inputs.id >>"
+    permute = HEAD + providers + "  inputStrategy: {name: Permute}\n  inputs: [{a: b}]\n" + template
+    (obj,) = expand(permute).objects  # every permutation holds a provider's inputs: one unknown render
+    assert not obj.exact and obj.input_index is None
