@@ -19,7 +19,8 @@ decides the kind by shape:
 * anything else (a mixture, a scalar, nothing): kustomize cannot parse it.
 
 Patches apply in order, each to the result of the previous. What kustomize would refuse fails the
-build: a certain Problem, and that patch (only) leaves the objects unchanged. Values that come from
+build: a certain Problem, and that patch (only) leaves the objects unchanged. What kustomize does
+differently from what a patch says (obslint.kustomize.smp) is an uncertain one. Values that come from
 a patch keep the patch's positions and source, so a finding on a patched value points into the
 patch.
 """
