@@ -117,9 +117,13 @@ def is_literal_value(value: Any) -> bool:
         return False  # a file path
     if v.lower() in ("true", "false", "yes", "no", "on", "off"):
         return False  # a flag written as a string (`USE_REFRESH_TOKEN: "true"`)
-    if _MANAGER_REF.match(v):
+    if is_manager_reference(v):
         return False
     return not is_placeholder(v)
+
+
+def is_manager_reference(value: str) -> bool:
+    return bool(_MANAGER_REF.match(value.strip()))
 
 
 def is_placeholder(value: str) -> bool:

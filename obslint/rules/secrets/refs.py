@@ -56,7 +56,6 @@ def known_secrets(index: Index) -> tuple[dict[str, set[str | None]], bool]:
         if kind == "Secret":
             out.setdefault(name, set()).add(ns)
 
-
     kfiles = getattr(flux_graph(index), "kustomize_files", {})
 
     def add(name: Any, obj: K8sObject) -> None:
