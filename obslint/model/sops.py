@@ -67,6 +67,11 @@ def is_enc(value: Any) -> bool:
     return isinstance(value, str) and bool(ENC_RE.match(value))
 
 
+def shorten(text: str, limit: int = 60) -> str:
+    """A config value quoted in a message: long ones are cut (the finding points at the line)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def go_regex(pattern: str) -> re.Pattern[str]:
     """A `.sops.yaml` regex as sops evaluates it: Go's MatchString, a search (not anchored).
     Raises GoRegexError: `invalid` when sops itself refuses the pattern, else a pattern this
@@ -108,7 +113,7 @@ class CreationRule:
     @property
     def label(self) -> str:
         if self.path_regex:
-            return f"creation rule {self.number} (path_regex `{self.path_regex}`)"
+            return f"creation rule {self.number} (path_regex `{shorten(self.path_regex)}`)"
         return f"creation rule {self.number} (no path_regex)"
 
     @property

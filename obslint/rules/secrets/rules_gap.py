@@ -22,6 +22,7 @@ from obslint.model.sops import (
     meant_to_be_encrypted,
     read_other,
     rule_coverage,
+    shorten,
     sops_block,
     sops_configs,
     sops_files,
@@ -94,7 +95,7 @@ def _crypt_problem(r: CreationRule, covered: SecretValues) -> str | None:
     if not left:
         return None
     shown = ", ".join(sorted(left)[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
-    return f"{setting} `{value}` leaves {shown} of the Secrets it covers in clear"
+    return f"{setting} `{shorten(value)}` leaves {shown} of the Secrets it covers in clear"
 
 
 def _rule_loc(r: CreationRule, key: str | None = None) -> Loc:
