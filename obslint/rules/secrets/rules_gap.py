@@ -1,4 +1,4 @@
-"""SEC002 sops-rules-gap: `.sops.yaml` creation rules that cover nothing, leave Secret data in
+"""SEC002 sops-rules-gap: `.sops.yaml` creation rules that match no file, leave Secret values in
 clear, have no recipients, or do not cover an encrypted file."""
 
 from __future__ import annotations

@@ -78,8 +78,9 @@ def _shadowing(cfg: SopsConfig, cov: RuleCoverage, r: CreationRule) -> tuple[lis
     if _has_own_purpose(r, earlier, files, cfg):
         return None
     numbers = ", ".join(t.number for t in sorted(takers, key=lambda t: t.position))
-    count = f"the {len(files)} files" if len(files) > 1 else "the file"
-    return takers, f"{count} it matches {'are' if len(files) > 1 else 'is'} taken first by rule {numbers}"
+    by = f"rules {numbers}" if len(takers) > 1 else f"rule {numbers}"
+    what = f"the {len(files)} files it matches are" if len(files) > 1 else "the file it matches is"
+    return takers, f"{what} taken first by {by}"
 
 
 def _rules(*regexes: str) -> str:
