@@ -60,8 +60,11 @@ def test_keys_naming_a_secret_hold_references(repo, values):
 
 
 def test_sealed_secrets_ciphertext_is_encrypted(repo):
-    values = f"sealedSecrets:\n  DB_PASSWD: {sealed()}\n  API_TOKEN: {sealed(rsa_bytes=256)}"
+    # 4096- and 2048-bit controller keys; a value cut short in a copy keeps its header
+    values = f"sealedSecrets:\n  DB_PASSWD: {sealed()}\n  API_TOKEN: {sealed(rsa_bytes=256)}\n  CUT: {sealed()[:192]}"
     assert not fired(repo({"apps/hr.yaml": helmrelease("app", values)}), "SEC005")
+    other = base64.b64encode(b"\x07\x11" + bytes(range(256)) * 2).decode()  # long base64, no sealed header
+    assert fired(repo({"apps/hr.yaml": helmrelease("app", f"sealedSecrets:\n  DB_PASSWD: {other}")}), "SEC005")
 
 
 @pytest.mark.parametrize(
