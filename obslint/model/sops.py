@@ -1,10 +1,13 @@
 """SOPS: which files are encrypted, what their metadata says, and the `.sops.yaml` creation rules.
 
-Facts used here (getsops/sops `config/config.go`, v3.11):
-- `.sops.yaml` holds `creation_rules`, tried in order; the first rule whose `path_regex` matches
-  wins, and a rule without `path_regex` matches everything.
+Facts used here (getsops/sops `config/config.go`, v3.11, `parseCreationRuleForFile`):
+- `.sops.yaml` holds `creation_rules`, tried in order; the loop stops at the first rule that
+  has no `path_regex` (it matches everything) or whose `path_regex` matches: later rules are
+  never consulted for that file.
 - `path_regex` is a Go RE2 regular expression, matched with `MatchString` (a search, not a full
-  match) against the file path relative to the directory of the `.sops.yaml`.
+  match) against the file path with the `.sops.yaml` directory prefix trimmed
+  (`strings.TrimPrefix(filePath, configDir + "/")`), i.e. relative to that directory; a regex
+  that does not compile fails every file.
 - Recipients: `age`, `pgp`, `kms`, `gcp_kms`, `azure_keyvault`, `hc_vault_transit_uri`, `hckms`
   (each a comma-separated string or a list), `plugins`, or `key_groups` of those.
 - At most one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex,
@@ -30,6 +33,10 @@ from obslint.index import Index, memoised
 from obslint.load import SourceFile, YMap
 
 SOPS_CONFIG_NAMES = (".sops.yaml",)
+# `.sops.yml` is not read by sops, but it is a config file, never a file to encrypt.
+SOPS_CONFIG_LIKE_NAMES = (".sops.yaml", ".sops.yml")
+# A file whose name carries one of these suffixes last is a template rendered into the real file.
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", ".gotmpl", ".example", ".sample")
 RECIPIENT_KEYS = (
     "age",
     "pgp",
@@ -58,6 +65,11 @@ MAX_OTHER_FILE = 1024 * 1024
 
 def is_enc(value: Any) -> bool:
     return isinstance(value, str) and bool(ENC_RE.match(value))
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """A config value quoted in a message: long ones are cut (the finding points at the line)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def go_regex(pattern: str) -> re.Pattern[str]:
@@ -95,10 +107,19 @@ class CreationRule:
         return self.data.loc("path_regex") if "path_regex" in self.data else self.data.loc()
 
     @property
+    def number(self) -> str:
+        return f"#{self.position + 1}"
+
+    @property
     def label(self) -> str:
         if self.path_regex:
-            return f"creation rule #{self.position + 1} (path_regex {self.path_regex!r})"
-        return f"creation rule #{self.position + 1} (no path_regex)"
+            return f"creation rule {self.number} (path_regex `{shorten(self.path_regex)}`)"
+        return f"creation rule {self.number} (no path_regex)"
+
+    @property
+    def matches_everything(self) -> bool:
+        """No path_regex, or one that every path matches (sops then stops at this rule)."""
+        return not self.path_regex or self.path_regex.strip() in (".*", "^.*$", ".*$", "^.*", ".+", "^.+$", "^")
 
 
 @dataclass(eq=False)
@@ -181,9 +202,76 @@ def sops_configs(index: Index) -> list[SopsConfig]:
     return out
 
 
+@dataclass(eq=False)
+class RuleCoverage:
+    """Which files of the tree one `.sops.yaml` governs, which of them each creation rule's
+    path_regex matches, and which rule sops picks for each (the first that matches)."""
+
+    config: SopsConfig
+    matched: dict[int, list[str]] = field(default_factory=dict)  # rule position -> root-relative paths
+    chosen: dict[str, CreationRule | bool | None] = field(default_factory=dict)  # path -> as rule_for()
+
+    def taken_by(self, rel: str) -> CreationRule | None:
+        found = self.chosen.get(rel)
+        return found if isinstance(found, CreationRule) else None
+
+
+@memoised
+def rule_coverage(index: Index) -> dict[SopsConfig, RuleCoverage]:
+    """RuleCoverage of every `.sops.yaml`, over every file below its directory (read or merely
+    listed). sops looks for `.sops.yaml` from the working directory upwards
+    (cmd/sops/main.go loadConfig: `config.FindConfigFile(".")`), so a config applies to every
+    file below it, also below a nested `.sops.yaml`, when sops runs from its directory."""
+    out: dict[SopsConfig, RuleCoverage] = {}
+    paths = sorted(p for p in index.tree.paths if posixpath.basename(p) not in SOPS_CONFIG_LIKE_NAMES)
+    for cfg in sops_configs(index):
+        coverage = out[cfg] = RuleCoverage(cfg, {r.position: [] for r in cfg.rules})
+        for rel in paths:
+            inner = cfg.relative(rel)
+            if inner is None:
+                continue
+            chosen: CreationRule | bool | None = None
+            for r in cfg.rules:
+                m = r.matches(inner)
+                if m:
+                    coverage.matched[r.position].append(rel)
+                if chosen is None and m is None:
+                    chosen = False  # an earlier rule cannot be evaluated: which one sops picks is unknown
+                elif chosen is None and m:
+                    chosen = r
+            coverage.chosen[rel] = chosen
+    return out
+
+
+def configs_above(index: Index, rel: str) -> list[SopsConfig]:
+    """Every `.sops.yaml` in a directory above rel, nearest first (sops picks one of them
+    depending on the directory it runs in)."""
+    return sorted(
+        (c for c in sops_configs(index) if c.relative(rel) is not None), key=lambda c: len(c.dir), reverse=True
+    )
+
+
+def meant_to_be_encrypted(rel: str) -> bool:
+    """The file's name says it holds SOPS-encrypted data (`x.sops.yaml`, `x.enc.yaml`,
+    `creds.sops.env`), and it is neither a sops config nor a template of such a file."""
+    name = posixpath.basename(rel).lower()
+    if name in SOPS_CONFIG_LIKE_NAMES or name.endswith(TEMPLATE_SUFFIXES):
+        return False
+    return has_sops_marker(name)
+
+
+def has_sops_marker(name: str) -> bool:
+    return ".sops." in name or ".enc." in name or name.endswith((".sops", ".enc"))
+
+
+@memoised
+def _configs_by_dir(index: Index) -> dict[str, SopsConfig]:
+    return {c.dir: c for c in sops_configs(index)}
+
+
 def config_for(index: Index, rel: str) -> SopsConfig | None:
     """The `.sops.yaml` nearest above rel (the one sops finds when run from the file's directory)."""
-    by_dir = {c.dir: c for c in sops_configs(index)}
+    by_dir = _configs_by_dir(index)
     d = posixpath.dirname(rel)
     while True:
         if d in by_dir:
@@ -387,7 +475,7 @@ def sops_files(index: Index) -> list[SopsFile]:
                         candidates.add(posixpath.normpath(posixpath.join(base, generator_file(v))))
     for rel in index.tree.paths:
         name = posixpath.basename(rel).lower()
-        if (".sops." in name or ".enc." in name or name.endswith((".sops", ".enc"))) and index.file(rel) is None:
+        if has_sops_marker(name) and index.file(rel) is None:
             candidates.add(rel)
     for rel in sorted(candidates):
         if index.file(rel) is not None and index.file(rel).kind == "yaml":

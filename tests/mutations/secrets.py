@@ -62,3 +62,16 @@ def admin_password_in_values(stack: StackCopy) -> None:
 def secret_not_mounted(stack: StackCopy) -> None:
     """The Pushover Secret dropped from alertmanagerSpec.secrets: the *_file paths do not exist."""
     stack.replace(KPS, "        secrets:\n          - alertmanager-pushover\n", "")
+
+
+@mutation("sops-specific-rule-after-general-one", {"SEC007"})
+def specific_rule_after_general_one(stack: StackCopy) -> None:
+    """A creation rule for the monitoring Secrets, meant to add a second recipient, appended after
+    the general rule that already takes every *.enc.yaml file: sops never uses it."""
+    stack.append(
+        ".sops.yaml",
+        "  - path_regex: infrastructure/monitoring/.*\\.enc\\.yaml$\n"
+        "    encrypted_regex: ^(data|stringData)$\n"
+        "    age: age1uedramuvypu6pp8j69npk0qv9emmfmcacmdl3l3za6tlejvtxe6sgt8l4m,"
+        "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n",
+    )

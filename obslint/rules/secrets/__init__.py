@@ -1,7 +1,7 @@
 """SEC: secrets - encryption, SOPS coverage, plaintext credentials, secret references."""
 
 from obslint.index import Index, redaction_hook
-from obslint.rules.secrets import broken, decryption, plaintext, refs, rules_gap, unencrypted  # noqa: F401
+from obslint.rules.secrets import broken, decryption, plaintext, refs, rules_gap, shadowed, unencrypted  # noqa: F401
 from obslint.rules.secrets.plaintext import plaintext_findings
 from obslint.rules.secrets.unencrypted import generator_findings
 

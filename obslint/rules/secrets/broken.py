@@ -14,6 +14,7 @@ from obslint.index import Index
 from obslint.model.sops import GoRegexError, SopsFile, go_regex, is_enc, sops_block, sops_files
 from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.rules.secrets.common import path_str
+from obslint.rules.secrets.examples import ENC_VALUE, secret_manifest, sops_metadata
 
 
 class BrokenOptions(RuleOptions):
@@ -181,50 +182,18 @@ def _file_loc(index: Index, rel: str):
         (`$SOPS_AGE_KEY_FILE` or the `key-file` option), each file whose recipients include the
         key is decrypted once, in memory, to prove it opens; the plaintext is dropped unread.
     """,
-    failing="""
-        -- apps/monitoring/secret.sops.yaml --
-        apiVersion: v1
-        kind: Secret
-        metadata:
-          name: alertmanager-slack
-          namespace: monitoring
-        stringData:
-          url: ENC[AES256_GCM,data:3Ck2PfT0OQ==,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
-          channel: alerts-critical
-        sops:
-          age:
-            - recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
-              enc: |
-                -----BEGIN AGE ENCRYPTED FILE-----
-                YWdlLWVuY3J5cHRpb24ub3JnL3YxCg==
-                -----END AGE ENCRYPTED FILE-----
-          lastmodified: "2024-01-01T00:00:00Z"
-          mac: ENC[AES256_GCM,data:bWFjbWFjbWFj,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
-          encrypted_regex: ^(data|stringData)$
-          version: 3.9.0
-    """,
-    passing="""
-        -- apps/monitoring/secret.sops.yaml --
-        apiVersion: v1
-        kind: Secret
-        metadata:
-          name: alertmanager-slack
-          namespace: monitoring
-        stringData:
-          url: ENC[AES256_GCM,data:3Ck2PfT0OQ==,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
-          channel: ENC[AES256_GCM,data:Y2hhbm5lbA==,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
-        sops:
-          age:
-            - recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
-              enc: |
-                -----BEGIN AGE ENCRYPTED FILE-----
-                YWdlLWVuY3J5cHRpb24ub3JnL3YxCg==
-                -----END AGE ENCRYPTED FILE-----
-          lastmodified: "2024-01-01T00:00:00Z"
-          mac: ENC[AES256_GCM,data:bWFjbWFjbWFj,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
-          encrypted_regex: ^(data|stringData)$
-          version: 3.9.0
-    """,
+    failing=secret_manifest(
+        "apps/monitoring/secret.sops.yaml",
+        "alertmanager-slack",
+        {"url": ENC_VALUE, "channel": "alerts-critical"},
+        sops_metadata(),
+    ),
+    passing=secret_manifest(
+        "apps/monitoring/secret.sops.yaml",
+        "alertmanager-slack",
+        {"url": ENC_VALUE, "channel": "ENC[AES256_GCM,data:Y2hhbm5lbA==,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]"},
+        sops_metadata(),
+    ),
     fix="""
         Edit SOPS files only through `sops <file>` (or `sops set`), never by hand. For a value
         added in clear, run `sops --decrypt --in-place` then `sops --encrypt --in-place`

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from obslint.model.sops import is_enc
+from obslint.rules.secrets.protected import is_protected
 
 # Key names (normalised: lower case, `_`, `-` and `.` removed) whose value is a credential.
 CRED_SUFFIXES = (
@@ -44,6 +45,10 @@ REF_SUFFIXES = (
     "mode",
     "ttl",
 )
+# ... or whose name says anywhere that it refers to a Secret: `existingSecretAdminPassword`,
+# `global.existingSecretApiKey`, `passwordSecretKeyRef`, `tokenSecretName` name a Secret or a
+# key in one (charts read the credential from that Secret), never the credential itself.
+REF_MARKERS = ("existingsecret", "secretref", "keyref", "secretname", "fromsecret")
 REF_CONTAINER_KEYS = {
     "existingsecret",
     "existingsecretname",
@@ -58,9 +63,16 @@ SKIP_SUBTREES = {"annotations", "labels", "sops", "valuefrom", "secretkeyref", "
 # Keys holding URLs that are themselves credentials (a webhook URL is a bearer token).
 URL_KEYS = {"apiurl", "webhookurl", "url", "slackapiurl", "address", "webhook"}
 
-_PLACEHOLDER = re.compile(
-    r"^(?:<[^<>]*>|[xX*.]{3,}|(?i:replace[-_ ]?me|redacted|placeholder|your[-_ ].*|example|dummy|none|null))$"
-)
+_PLACEHOLDER = re.compile(r"^(?:<[^<>]*>|[xX*.]{3,}|(?i:your[-_ ].*|none|null))$")
+# Words that say a value is a stand-in (`REPLACED_BY_VALUES_FROM`, `changeme`, `example_pw`),
+# searched in the value with separators removed and lower-cased.
+_PLACEHOLDER_WORDS = ("changeme", "replaceme", "replacedby", "placeholder", "example", "redacted", "dummy")
+# Secret-manager references resolved outside Git: 1Password secret references
+# (`op://vault/item/field`, read by `op inject`/`op run`) and vals references
+# (`ref+vault://...`, `ref+sops://...`, `ref+op://...`), which helmfile and vals expand.
+_MANAGER_REF = re.compile(r"^(?:op://|ref\+[a-z0-9]+://)\S+$")
+# A value this short is an identifier (a search shortcut `token: g`), not a credential.
+MIN_CREDENTIAL_CHARS = 4
 _DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _ENV_ONLY = re.compile(r"^\$[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -87,7 +99,7 @@ def is_credential_key(key: Any) -> bool:
     k = norm_key(key)
     if k == "pass":
         return True
-    if not k or any(k.endswith(s) for s in REF_SUFFIXES):
+    if not k or any(k.endswith(s) for s in REF_SUFFIXES) or any(m in k for m in REF_MARKERS):
         return False
     return any(k.endswith(s) for s in CRED_SUFFIXES)
 
@@ -105,7 +117,49 @@ def is_literal_value(value: Any) -> bool:
         return False  # a file path
     if v.lower() in ("true", "false", "yes", "no", "on", "off"):
         return False  # a flag written as a string (`USE_REFRESH_TOKEN: "true"`)
-    return not _PLACEHOLDER.match(v)
+    if is_manager_reference(v):
+        return False
+    return not is_placeholder(v)
+
+
+def is_manager_reference(value: str) -> bool:
+    return bool(_MANAGER_REF.match(value.strip()))
+
+
+def is_placeholder(value: str) -> bool:
+    if _PLACEHOLDER.match(value):
+        return True
+    if "://" in value:
+        return False  # a URL's host may well be example.org; url_secret judges its parts
+    squashed = norm_key(value)
+    return any(word in squashed for word in _PLACEHOLDER_WORDS)
+
+
+def is_clear_credential(value: Any) -> bool:
+    """A literal that is the credential itself: long enough to be one, neither a reference nor
+    a placeholder, and not a password hash or sealed ciphertext."""
+    return (
+        isinstance(value, str)
+        and len(value.strip()) >= MIN_CREDENTIAL_CHARS
+        and is_literal_value(value)
+        and not is_protected(value)
+    )
+
+
+def names_a_secret(key: str, value: str) -> bool:
+    """`configSecret: alertmanager-config`, `TALOS_CREDENTIALS_SECRET: talos-operator-credentials`:
+    a key ending in `secret` whose value is a Kubernetes object name names a Secret."""
+    nk = norm_key(key)
+    if not nk.endswith("secret") or not _DNS_NAME.match(value):
+        return False
+    return nk == "secret" or (nk not in ("clientsecret", "apisecret", "authsecret") and "-" in value)
+
+
+def is_disabled(node: Any) -> bool:
+    """A mapping switched off with `enabled: false`: a credential of a disabled component
+    grants no access, and charts do not render it."""
+    flag = node.get("enabled") if isinstance(node, dict) else None
+    return flag is False or (isinstance(flag, str) and flag.strip().lower() == "false")
 
 
 def url_secret(value: Any) -> str | None:
@@ -159,6 +213,8 @@ def find_credentials(node: Any, path: tuple = ()):
     while stack:
         current, p = stack.pop()
         if isinstance(current, dict):
+            if is_disabled(current):
+                continue
             keys = {norm_key(k) for k in current}
             refs_here = bool(keys & REF_CONTAINER_KEYS) or ({"name", "key"} <= keys and len(keys) <= 3)
             items = list(current.items())
@@ -172,9 +228,9 @@ def find_credentials(node: Any, path: tuple = ()):
             env_name, env_value = current.get("name"), current.get("value")
             if (
                 isinstance(env_name, str)
-                and isinstance(env_value, str)
                 and is_credential_key(env_name)
-                and is_literal_value(env_value)
+                and is_clear_credential(env_value)
+                and not names_a_secret(env_name, env_value)
             ):
                 yield (*p, "value"), current, "value", env_value, env_value, "env"
         for key, value in items:
@@ -193,13 +249,5 @@ def find_credentials(node: Any, path: tuple = ()):
                 continue
             if nk == "routingkey" and "victorops_configs" in p:
                 continue  # VictorOps' routing_key names a route; its api_key is the secret
-            if not is_literal_value(value):
-                continue
-            if (
-                nk.endswith("secret")
-                and nk not in ("clientsecret", "apisecret", "authsecret")
-                and _DNS_NAME.match(value)
-                and "-" in value
-            ) or (nk == "secret" and _DNS_NAME.match(value)):
-                continue  # `configSecret: alertmanager-config`: the name of a Secret
-            yield (*p, key), current, key, value, value, "key"
+            if is_clear_credential(value) and not names_a_secret(key, value):
+                yield (*p, key), current, key, value, value, "key"

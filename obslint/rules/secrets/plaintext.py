@@ -31,8 +31,8 @@ from obslint.redact import fingerprint
 from obslint.rules import RuleContext, rule
 from obslint.rules.secrets.common import (
     find_credentials,
+    is_clear_credential,
     is_credential_key,
-    is_literal_value,
     norm_key,
     path_str,
     url_secret,
@@ -150,7 +150,7 @@ def _alloy(index: Index) -> Iterator[Finding]:
                 kind = "url"
                 if secret is None:
                     credential = is_credential_key(name) or norm_key(name) == "authorization"
-                    if not credential or not is_literal_value(value):
+                    if not credential or not is_clear_credential(value):
                         continue
                     secret, kind = value, "key"
                 path = (*[b.id for b in blocks], name)
@@ -170,7 +170,10 @@ def _alloy(index: Index) -> Iterator[Finding]:
         values or a config file they are committed in clear, even when the Secret manifests
         next to them are SOPS-encrypted. Every one of these places has a reference form.
         Values that are `${VAR}` post-build substitutions, `ENC[...]`, file paths, Helm
-        template expressions, empty, or `<placeholders>` are not reported.
+        template expressions, empty, or `<placeholders>` are not reported, nor are password
+        hashes (bcrypt, argon2, sha-crypt, htpasswd `$apr1$`), sealed-secrets ciphertext,
+        `op://`/`ref+...://` secret-manager references, values under keys that name a Secret
+        (`existingSecret...`, `...SecretName`, `...KeyRef`) and sections with `enabled: false`.
     """,
     failing="""
         -- monitoring/kube-prometheus-stack.yaml --

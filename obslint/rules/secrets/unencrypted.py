@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Iterator
 
@@ -18,7 +19,9 @@ from obslint.model.sops import (
     sops_block,
 )
 from obslint.rules import RuleContext, rule
-from obslint.rules.secrets.common import is_literal_value
+from obslint.rules.secrets.common import find_credentials, is_literal_value, is_manager_reference
+from obslint.rules.secrets.examples import ENC_VALUE, RECIPIENT, secret_manifest, sops_metadata
+from obslint.rules.secrets.protected import is_public_pem
 
 
 def clear_values(obj_data: dict) -> list[tuple[dict, str]]:
@@ -31,8 +34,12 @@ def clear_values(obj_data: dict) -> list[tuple[dict, str]]:
         for key, value in values.items():
             if value is None or is_enc(value):
                 continue
-            if isinstance(value, str) and (not value.strip() or (not is_literal_value(value) and "${" in value)):
-                continue  # empty placeholder, or filled in by Flux post-build substitution
+            if isinstance(value, str) and (
+                not value.strip() or (not is_literal_value(value) and "${" in value) or is_manager_reference(value)
+            ):
+                continue  # empty, filled in by Flux post-build substitution, or resolved from a secret manager
+            if isinstance(value, str) and is_public_pem(value, base64_encoded=section == "data"):
+                continue  # a CA bundle or certificate: public
             out.append((values, key))
     return out
 
@@ -47,43 +54,12 @@ def uncovered_hint(index: Index, rel: str) -> str:
     return ""
 
 
-FAILING = """
--- apps/monitoring/secret.yaml --
-apiVersion: v1
-kind: Secret
-metadata:
-  name: grafana-admin
-  namespace: monitoring
-stringData:
-  admin-password: hunter2-but-longer
-"""
-
-PASSING = """
--- apps/monitoring/secret.yaml --
-apiVersion: v1
-kind: Secret
-metadata:
-  name: grafana-admin
-  namespace: monitoring
-stringData:
-  admin-password: ENC[AES256_GCM,data:3Ck2PfT0OQ==,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
-sops:
-  age:
-    - recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
-      enc: |
-        -----BEGIN AGE ENCRYPTED FILE-----
-        YWdlLWVuY3J5cHRpb24ub3JnL3YxCg==
-        -----END AGE ENCRYPTED FILE-----
-  lastmodified: "2024-01-01T00:00:00Z"
-  mac: ENC[AES256_GCM,data:bWFjbWFjbWFj,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
-  encrypted_regex: ^(data|stringData)$
-  version: 3.9.0
--- .sops.yaml --
-creation_rules:
-  - path_regex: .*secret.*\\.ya?ml$
-    encrypted_regex: ^(data|stringData)$
-    age: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
-"""
+SECRET_PATH = "apps/monitoring/secret.yaml"
+FAILING = secret_manifest(SECRET_PATH, "grafana-admin", {"admin-password": "hunter2-but-longer"})
+PASSING = secret_manifest(SECRET_PATH, "grafana-admin", {"admin-password": ENC_VALUE}, sops_metadata()) + (
+    f"-- .sops.yaml --\ncreation_rules:\n  - path_regex: .*secret.*\\.ya?ml$\n"
+    f"    encrypted_regex: ^(data|stringData)$\n    age: {RECIPIENT}\n"
+)
 
 
 @rule(
@@ -135,6 +111,24 @@ def unencrypted_secret(ctx: RuleContext) -> Iterator[Finding]:
     yield from generator_findings(index)
 
 
+def _config_without_credentials(index: Index, rel: str, text: str) -> bool:
+    """A YAML/JSON config file that holds no literal credential (its secrets, if any, are
+    `${VAR}` references expanded at run time): packing it into a Secret leaks nothing."""
+    sf = index.file(rel)
+    if sf is not None and sf.kind == "yaml":
+        documents = [d.data for d in sf.documents]
+    elif rel.lower().endswith(".json"):
+        try:
+            documents = [json.loads(text)]
+        except ValueError:
+            return False
+    else:
+        return False
+    if not documents or not all(isinstance(d, dict) for d in documents):
+        return False
+    return not any(True for d in documents for _ in find_credentials(d))
+
+
 @memoised
 def generator_findings(index: Index) -> list[Finding]:
     """secretGenerator literals and unencrypted env/files (their values registered as found)."""
@@ -168,7 +162,7 @@ def _generators(index: Index) -> Iterator[Finding]:
                 if encrypted is None or encrypted:
                     continue  # missing/unreadable (another rule's business) or encrypted
                 text = read_other(index, rel) or ""
-                if not text.strip():
+                if not text.strip() or (kind == "files" and _config_without_credentials(index, rel, text)):
                     continue
                 index.redactor.add(text)
                 for line in text.splitlines():
