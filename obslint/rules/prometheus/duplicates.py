@@ -183,7 +183,6 @@ def duplicate_rule(ctx: RuleContext) -> Iterator[Finding]:
 def _chart_default_duplicates(index: Index) -> Iterator[Finding]:
     """Alerts that repeat a kube-prometheus-stack default alert the release still creates."""
     try:
-
         universe = alert_universe(index)
     except (ImportError, KeyError):
         return
