@@ -16,6 +16,7 @@ from obslint.findings import Finding
 from obslint.model.promql import func_name, has_filter, metric_names, selectors, walk
 from obslint.model.rulegroups import RuleEntry, all_rules
 from obslint.rules import RuleContext, RuleOptions, rule
+from obslint.rules.examples import APP_DOWN, RULES_HEAD
 from obslint.units import try_duration
 
 
@@ -39,17 +40,9 @@ class SeverityOptions(RuleOptions):
     allowed: list[str] | None = None
 
 
-SEVERITY_FAIL = """\
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
+SEVERITY_FAIL = (
+    RULES_HEAD
+    + """\
         - alert: AppDown
           expr: up{job="app"} == 0
           for: 5m
@@ -57,6 +50,7 @@ spec:
             summary: app is down
             description: "{{ $labels.instance }} has not answered scrapes for 5 minutes."
 """
+)
 
 SEVERITY_PASS = SEVERITY_FAIL.replace(
     "          for: 5m\n", "          for: 5m\n          labels:\n            severity: critical\n"
@@ -111,23 +105,7 @@ class AnnotationOptions(RuleOptions):
     require_runbook_url: bool = False
 
 
-ANNOT_FAIL = """\
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
-        - alert: AppDown
-          expr: up{job="app"} == 0
-          for: 5m
-          labels:
-            severity: critical
-"""
+ANNOT_FAIL = RULES_HEAD + APP_DOWN
 
 ANNOT_PASS = (
     ANNOT_FAIL
@@ -179,17 +157,9 @@ class AlwaysFiringOptions(RuleOptions):
     allow: list[str] = Field(default_factory=lambda: ["Watchdog", "DeadMansSwitch", "InfoInhibitor"])
 
 
-ALWAYS_FAIL = """\
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
+ALWAYS_FAIL = (
+    RULES_HEAD
+    + """\
         # no comparison: one alert per series, always
         - alert: AppErrorRateHigh
           expr: sum by (job) (rate(http_requests_total{job="app", code=~"5.."}[5m]))
@@ -200,6 +170,7 @@ spec:
             summary: app answers with errors
             description: "{{ $labels.job }} returns 5xx responses."
 """
+)
 
 ALWAYS_PASS = ALWAYS_FAIL.replace("[5m]))\n", "[5m])) > 1\n").replace(
     "        # no comparison: one alert per series, always\n", ""
@@ -268,17 +239,9 @@ class ForOptions(RuleOptions):
     min_for: str = "5m"
 
 
-FOR_FAIL = """\
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
+FOR_FAIL = (
+    RULES_HEAD
+    + """\
         # one failed scrape pages someone
         - alert: AppDown
           expr: up{job="app"} == 0
@@ -288,6 +251,7 @@ spec:
             summary: app is down
             description: "{{ $labels.instance }} failed its last scrape."
 """
+)
 
 FOR_PASS = FOR_FAIL.replace(
     '          expr: up{job="app"} == 0\n', '          expr: up{job="app"} == 0\n          for: 5m\n'

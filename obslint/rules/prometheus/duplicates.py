@@ -13,19 +13,14 @@ from obslint.model.prometheus import prometheus_instances, rule_selected_by
 from obslint.model.promql_series import disjoint as disjoint_series
 from obslint.model.rulegroups import RuleEntry, RuleSet, rule_sets
 from obslint.rules import RuleContext, rule
+from obslint.rules.examples import RULES_HEAD
 
-FAILING = """\
+FAILING = (
+    """\
 -- monitoring/app-rules.yaml --
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
+"""
+    + RULES_HEAD
+    + """\
         - alert: AppDown
           expr: up{job="app"} == 0
           for: 5m
@@ -55,6 +50,7 @@ spec:
             summary: app is down
             description: "More than half of the app instances are down."
 """
+)
 
 PASSING = FAILING.replace(
     "        - alert: AppDown\n          expr: avg(up", "        - alert: AppMostlyDown\n          expr: avg(up"

@@ -13,6 +13,7 @@ from obslint.model.gotemplate import analyse, label_refs
 from obslint.model.promql import Labels, analysis, output_labels
 from obslint.model.rulegroups import RuleEntry, all_rules
 from obslint.rules import RuleContext, rule
+from obslint.rules.examples import RULES_HEAD
 
 # --- Go template label references ---------------------------------------------------------------
 
@@ -47,17 +48,9 @@ def template_label_refs(text: str) -> tuple[LabelRef, ...]:
 
 # --- the rule -------------------------------------------------------------------------------------
 
-FAILING = """\
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
+FAILING = (
+    RULES_HEAD
+    + """\
         # sum by (job) keeps only `job`: the summary names an empty namespace and pod
         - alert: AppErrors
           expr: sum by (job) (rate(http_requests_total{code=~"5.."}[5m])) > 1
@@ -68,6 +61,7 @@ spec:
             summary: Errors in {{ $labels.namespace }}/{{ $labels.pod }}
             description: "{{ $labels.job }} answers with more than 1 error per second."
 """
+)
 
 PASSING = FAILING.replace("sum by (job)", "sum by (job, namespace, pod)").replace(
     "        # sum by (job) keeps only `job`: the summary names an empty namespace and pod\n", ""
