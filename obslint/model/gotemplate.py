@@ -20,7 +20,7 @@ when it is certain, and None when it depends on the data (the element of a `rang
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
@@ -528,9 +528,10 @@ def has_action(text: str) -> bool:
     return any(t.kind in ("field", "var", "dot") for a in lex(text) for t in a.tokens)
 
 
-def label_refs(analysis: Analysis, root: str, define: str | None = None) -> Iterator[tuple[str, Ref]]:
-    """(label name, ref) for printed references to `<root>.<name>` (`.Labels.job`, `.GroupLabels.x`)."""
-    for ref in analysis.refs:
+def label_refs(refs: Iterable[Ref], root: str, define: str | None = None) -> Iterator[tuple[str, Ref]]:
+    """(label name, ref) for printed references to `<root>.<name>` (`.Labels.job`, `.GroupLabels.x`)
+    in the main text (`define` None) or in the body of that define."""
+    for ref in refs:
         path = ref.path
         if ref.test or ref.define != define or path is None or len(path) != 2 or path[0] != root:
             continue

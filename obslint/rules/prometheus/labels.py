@@ -43,7 +43,7 @@ def template_label_refs(text: str) -> tuple[LabelRef, ...]:
     the alert, `$.Labels.x`, `index $labels "x"`, a variable holding `$labels`), with if/with guards.
     Conditions, declarations and arguments of test functions (`or`, `eq`, ...) are not uses."""
     analysis = analyse(text, PROMETHEUS_VARIABLES)
-    return tuple(LabelRef(name, ref.offset, ref.guarded) for name, ref in label_refs(analysis, "Labels"))
+    return tuple(LabelRef(name, ref.offset, ref.guarded) for name, ref in label_refs(analysis.refs, "Labels"))
 
 
 # --- the rule -------------------------------------------------------------------------------------
