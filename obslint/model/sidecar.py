@@ -72,6 +72,7 @@ class Holder:
     labels_loc: Loc
     namespace_loc: Loc
     labels_where: str = "metadata.labels"
+    source: K8sObject | None = None  # the object, or the kustomization.yaml that generates it
 
 
 def object_holder(index: Index, obj: K8sObject) -> Holder:
@@ -85,11 +86,13 @@ def object_holder(index: Index, obj: K8sObject) -> Holder:
         namespace_of(index, obj),
         obj.loc("metadata", "labels") if has_labels else obj.loc("metadata"),
         obj.loc("metadata", "namespace") if obj.namespace else obj.loc("metadata"),
+        source=obj,
     )
 
 
 def generated_holders(index: Index, wanted: Callable[[list[str], dict], bool]) -> Iterator[Holder]:
     """ConfigMaps built by configMapGenerators for which `wanted(file paths, labels)` holds."""
+    kustomizations = {id(k.doc): k for k in index.of_kind("Kustomization", group="kustomize.config.k8s.io")}
     for sf in index.files:
         if posixpath.basename(sf.rel) not in KUSTOMIZATION_NAMES or "configMapGenerator" not in sf.text:
             continue
@@ -132,4 +135,5 @@ def generated_holders(index: Index, wanted: Callable[[list[str], dict], bool]) -
                     labels_loc,
                     ns_loc,
                     "the generator's options.labels (or generatorOptions.labels)",
+                    kustomizations.get(id(doc)),
                 )

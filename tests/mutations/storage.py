@@ -113,3 +113,10 @@ def loki_retention_period_removed(stack: StackCopy) -> None:
         "        retention_period: 168h\n",
         "",
     )
+
+
+@mutation("loki-rules-sidecar-watches-other-namespace", {"LOKI008"})
+def loki_rules_sidecar_elsewhere(stack: StackCopy) -> None:
+    """The rules sidecar searches a `logging` namespace: the loki_rule ConfigMap in monitoring is never loaded."""
+    folder = "        folder: /rules/fake\n"
+    stack.replace(LOKI, folder, folder + "        searchNamespace: logging\n")
