@@ -13,10 +13,12 @@ import promql_parser as pp
 from pydantic import Field
 
 from obslint.findings import Finding
+from obslint.load import YMap
 from obslint.model.promql import func_name, has_filter, metric_names, selectors, walk
 from obslint.model.rulegroups import RuleEntry, all_rules
 from obslint.rules import RuleContext, RuleOptions, rule
 from obslint.rules.examples import APP_DOWN, RULES_HEAD
+from obslint.suggest import closest
 from obslint.units import try_duration
 
 
@@ -97,6 +99,12 @@ def alert_missing_severity(ctx: RuleContext) -> Iterator[Finding]:
 # --- PROM005 alert-missing-annotations ------------------------------------------------------------
 
 
+# Annotation names notification templates read (kube-prometheus-stack's rules, the usual Slack,
+# Pushover and Discord templates); a key within MISSPELLING_CUTOFF of one of them is a typo.
+WELL_KNOWN_ANNOTATIONS = ("summary", "description", "message", "runbook_url")
+MISSPELLING_CUTOFF = 0.8
+
+
 class AnnotationOptions(RuleOptions):
     # Each entry names an annotation that must be present; `a|b` accepts either. The default asks for
     # a human-readable text under any of the usual names (kube-prometheus' older `message` included);
@@ -127,7 +135,9 @@ ANNOT_PASS = (
     it says only the alert name and labels. kube-prometheus-stack's own rules and the usual
     Alertmanager templates (Slack, Pushover, Discord) render these annotations. By default one of
     them is required; `required: [summary, description]` asks for both, and teams that keep
-    runbooks can require `runbook_url` with the option `require_runbook_url: true`.
+    runbooks can require `runbook_url` with the option `require_runbook_url: true`. A key that is
+    a misspelling of one of these names (`sumamry`, `Description`, `runbook_uri`) is reported as
+    such: templates reading the real name get nothing.
     """,
     failing=ANNOT_FAIL,
     passing=ANNOT_PASS,
@@ -137,8 +147,18 @@ ANNOT_PASS = (
 def alert_missing_annotations(ctx: RuleContext) -> Iterator[Finding]:
     opts: AnnotationOptions = ctx.options
     required = list(opts.required) + (["runbook_url"] if opts.require_runbook_url else [])
+    wanted = {alt for r in required for alt in r.split("|")} | set(WELL_KNOWN_ANNOTATIONS)
     for entry in _alerts(ctx, None):
         present = {str(k) for k, v in entry.annotations.items() if v not in (None, "")}
+        misspelt = _misspelt_annotations(present, wanted)
+        for key, meant in misspelt.items():
+            yield Finding(
+                entry.annotations.key_loc(key) if isinstance(entry.annotations, YMap) else entry.loc,
+                f"annotation {key!r} of alert {entry.name!r} is not {meant!r}: notification templates that read "
+                f"{meant} get nothing",
+                hint=f"rename it to {meant}",
+            )
+        present |= set(misspelt.values())  # reported above: one cause, one finding
         missing = [r.replace("|", " or ") for r in required if not any(alt in present for alt in r.split("|"))]
         if missing:
             loc = entry.loc_of("annotations") if "annotations" in entry.data else entry.loc
@@ -147,6 +167,16 @@ def alert_missing_annotations(ctx: RuleContext) -> Iterator[Finding]:
                 f"alert {entry.name!r} has no {', '.join(missing)} annotation" + ("s" if len(missing) > 1 else ""),
                 hint="notifications show the annotations; say what broke and what to do",
             )
+
+
+def _misspelt_annotations(present: set[str], wanted: set[str]) -> dict[str, str]:
+    """Annotation keys that are a misspelling (or another case) of a wanted one that is absent."""
+    out: dict[str, str] = {}
+    for key in sorted(present - wanted):
+        meant = closest(key, wanted, cutoff=MISSPELLING_CUTOFF)
+        if meant is not None and meant not in present:
+            out[key] = meant
+    return out
 
 
 # --- PROM007 always-firing ------------------------------------------------------------------------
