@@ -167,6 +167,18 @@ def test_alert_dropped_chart_default_alerts_by_severity(repo):
     assert "Watchdog" not in findings[0].message
 
 
+def test_alert_dropped_by_a_config_that_notifies_nobody(repo):
+    # every route ends at "null": one finding at the default receiver, the alerts attached
+    cfg = am(
+        'route:\n  receiver: "null"\n  routes:\n    - matchers: [severity="critical"]\n      receiver: "null"\n'
+        + 'receivers:\n  - name: "null"\n'
+    )
+    findings = run(repo, {"hr.yaml": cfg, "rules.yaml": RULES}, "AM003")
+    assert len(findings) == 1
+    assert findings[0].loc.path == "hr.yaml" and "all 2 alerts that reach it are dropped" in findings[0].message
+    assert [r.loc.path for r in findings[0].related] == ["rules.yaml", "rules.yaml"]
+
+
 # --- AM004 / AM005 / AM006 ------------------------------------------------------------------
 def test_shadowed_route_names_the_sibling(repo):
     cfg = (
