@@ -159,7 +159,9 @@ def test_watchdog_is_allowed(repo):
             None,
             False,
         ),
-        ("changes(process_start_time_seconds[10m]) > 2", None, True),
+        ("changes(process_start_time_seconds[10m]) > 2", None, False),  # an event over 10m
+        ("changes(process_start_time_seconds[1m]) > 0", None, True),
+        ("probe_success == 0", "2m", False),
         ("node_load1 > 10", None, False),
     ],
 )

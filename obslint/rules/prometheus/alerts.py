@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import promql_parser as pp
 from pydantic import Field
@@ -266,7 +267,9 @@ COUNTER_FUNCTIONS = frozenset({"increase", "rate", "irate", "delta", "idelta", "
 
 
 class ForOptions(RuleOptions):
-    min_for: str = "5m"
+    # Two scrape intervals at Prometheus's default of 1m: a `for` this long needs the condition in
+    # consecutive scrapes, so one failed scrape no longer notifies.
+    min_for: str = "2m"
 
 
 FOR_FAIL = (
@@ -292,8 +295,10 @@ def _flappy_reason(ast, min_for: timedelta) -> str | None:
     """Why the expression reads a flappy signal, or None (smoothed signals do not count)."""
     for node in walk(ast):
         name = func_name(node)
-        if name in FLAPPY_FUNCTIONS:
-            return f"{name}() counts every change"
+        # changes()/resets() over a window at least min_for long is an event alert held for that
+        # window (`changes(x[30m]) > 4`), like a restart counter compared over one
+        if name in FLAPPY_FUNCTIONS and _range_of(node.args[0] if node.args else None) < min_for:
+            return f"{name}() over a short window counts every change"
     reach = {id(r.selector): r for r in selectors(ast)}
     window: dict[str, timedelta] = {}  # per flappy metric: the longest window it is read over
     for metric, sel in metric_names(ast):
@@ -312,6 +317,15 @@ def _flappy_reason(ast, min_for: timedelta) -> str | None:
     return None
 
 
+def _range_of(arg: Any) -> timedelta:
+    """The range a matrix argument reads (`x[30m]`, a subquery `[1h:1m]`), 0 for anything else."""
+    while isinstance(arg, pp.ParenExpr):
+        arg = arg.expr
+    if isinstance(arg, (pp.MatrixSelector, pp.SubqueryExpr)) and isinstance(arg.range, timedelta):
+        return arg.range
+    return timedelta(0)
+
+
 @rule(
     "PROM010",
     "alert-for-too-short",
@@ -319,14 +333,15 @@ def _flappy_reason(ast, min_for: timedelta) -> str | None:
     "An alert over a flappy signal (up, probes, restarts) with no or a too short `for`",
     why="""
     `up == 0`, `probe_success == 0` and restart counters change with a single failed scrape, a node
-    drain or a rollout. Without `for` (or with a few seconds of it) every blip becomes a
-    notification and a resolve a minute later: alert fatigue, and the real outage is lost in the
-    noise. The check recognises flappy signals from the PromQL AST (scrape-health and probe metrics,
+    drain or a rollout. Without `for` (or with less than two scrape intervals of it) every blip
+    becomes a notification and a resolve a minute later: alert fatigue, and the real outage is lost
+    in the noise. The check recognises flappy signals from the PromQL AST (scrape-health and probe metrics,
     kube-state-metrics restart/readiness/phase metrics, `changes()`/`resets()`); a state metric
     averaged over a window at least as long as the minimum (`avg_over_time(up[10m])`) counts as
-    smoothed, and so does a restart counter compared over such a window (`increase(...[15m])`,
-    `x - x offset 10m`), which holds the alert for that window. The minimum is the option `min_for`
-    (default 5m).
+    smoothed, and so does a restart counter or `changes()` compared over such a window
+    (`increase(...[15m])`, `x - x offset 10m`, `changes(x[30m]) > 4`), which holds the alert for
+    that window. The minimum is the option `min_for` (default 2m: two scrape intervals at
+    Prometheus's default 1m, so a single failed scrape cannot notify).
     """,
     failing=FOR_FAIL,
     passing=FOR_PASS,
@@ -335,7 +350,7 @@ def _flappy_reason(ast, min_for: timedelta) -> str | None:
 )
 def alert_for_too_short(ctx: RuleContext) -> Iterator[Finding]:
     opts: ForOptions = ctx.options
-    minimum = try_duration(opts.min_for) or 300.0
+    minimum = try_duration(opts.min_for) or 120.0
     min_td = timedelta(seconds=minimum)
     for entry in _alerts(ctx):
         ast = entry.ast
