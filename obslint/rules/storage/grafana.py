@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.findings import Finding, Loc
-from obslint.index import Index, K8sObject, loc_of
+from obslint.index import Index, K8sObject, dig, loc_of
 from obslint.load import YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.sidecar import (
@@ -231,8 +231,9 @@ def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
     sidecars = grafana_sidecars(ctx.index)
     if not sidecars:
         return
+    templates = _secret_templates(ctx.index)
     for holder in _holders(ctx.index):
-        if any(holder.name in s.mounted for s in sidecars):
+        if any(holder.name in s.mounted for s in sidecars) or holder.name in templates:
             continue
         labels = holder.labels
         labelled = [s for s in sidecars if carries(labels, s.label, s.label_value)]
@@ -268,6 +269,21 @@ def _holders(index: Index) -> Iterator[Holder]:
             seen.add(id(obj))
             yield object_holder(index, obj)
     yield from generated_holders(index, lambda paths, _labels: any(_is_datasource_file(index, p) for p in paths))
+
+
+def _secret_templates(index: Index) -> set[str]:
+    """ConfigMaps/Secrets an ExternalSecret renders its target from (`target.template.templateFrom`,
+    https://external-secrets.io/latest/guides/templating/): templates, not what Grafana loads; the
+    labels belong on the rendered Secret."""
+    out: set[str] = set()
+    for es in index.of_kind("ExternalSecret"):
+        sources = es.get("spec", "target", "template", "templateFrom")
+        for src in sources if isinstance(sources, list) else []:
+            for kind in ("configMap", "secret"):
+                name = dig(src, kind, "name")
+                if isinstance(name, str):
+                    out.add(name)
+    return out
 
 
 def _is_datasource_file(index: Index, rel: str) -> bool:
