@@ -178,7 +178,7 @@ def _returns_bool(node: Any) -> bool:
     return bool(mod is not None and mod.return_bool)
 
 
-def _is_scalar(node: Any) -> bool:
+def is_scalar(node: Any) -> bool:
     while isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
         node = node.expr
     if isinstance(node, (pp.NumberLiteral, pp.StringLiteral)):
@@ -186,7 +186,7 @@ def _is_scalar(node: Any) -> bool:
     if isinstance(node, pp.Call):
         return str(node.func.return_type) == "ValueType.Scalar"
     if isinstance(node, pp.BinaryExpr):
-        return _is_scalar(node.lhs) and _is_scalar(node.rhs)
+        return is_scalar(node.lhs) and is_scalar(node.rhs)
     return False
 
 
@@ -213,7 +213,7 @@ def has_filter(node: Any) -> bool:
             if name in FILTER_FUNCTIONS:
                 return True
             # functions that pass series through keep the filter of their vector argument
-            stack.extend(a for a in n.args if not _is_scalar(a))
+            stack.extend(a for a in n.args if not is_scalar(a))
         elif isinstance(n, pp.AggregateExpr):
             # an aggregation of a filtered vector is empty when nothing passes the filter
             # (except count_values/quantile on a scalar param); sum(x > 1) is empty when no x > 1
@@ -323,7 +323,7 @@ def output_labels(node: Any) -> Labels:
             if isinstance(arg, pp.VectorSelector):
                 return Labels(frozenset(selector_equal_labels(arg)) - {"__name__"}, False)
             return NONE
-        vec_args = [a for a in node.args if not _is_scalar(a) and not isinstance(a, pp.StringLiteral)]
+        vec_args = [a for a in node.args if not is_scalar(a) and not isinstance(a, pp.StringLiteral)]
         base = output_labels(vec_args[0]) if vec_args else NONE
         if name in _LABEL_REPLACE and len(node.args) >= 2 and isinstance(node.args[1], pp.StringLiteral):
             dst = node.args[1].val
@@ -331,7 +331,7 @@ def output_labels(node: Any) -> Labels:
         return base
     if isinstance(node, pp.BinaryExpr):
         lhs, rhs = output_labels(node.lhs), output_labels(node.rhs)
-        ls, rs = _is_scalar(node.lhs), _is_scalar(node.rhs)
+        ls, rs = is_scalar(node.lhs), is_scalar(node.rhs)
         if ls and rs:
             return NONE
         if ls:

@@ -70,6 +70,9 @@ def test_undefined_receiver_points_at_the_route_line(repo):
     findings = run(repo, {"am/alertmanager.yml": cfg}, "AM001")
     assert [(f.loc.path, f.loc.line) for f in findings] == [("am/alertmanager.yml", 5)]
     assert 'undefined receiver "oncall"' in findings[0].message
+    assert findings[0].hint == "defined receivers: null, pager, team"
+    typo = run(repo, {"am/alertmanager.yml": cfg.replace("receiver: oncall", "receiver: pagr")}, "AM001")
+    assert typo[0].hint == "did you mean 'pager'?"
     fixed = cfg.replace("receiver: oncall", "receiver: pager")
     assert run(repo, {"am/alertmanager.yml": fixed}, "AM001") == []
 
@@ -89,6 +92,7 @@ spec:
     findings = run(repo, {"hr.yaml": base, "amc.yaml": amc}, "AM001")
     assert len(findings) == 1 and "shop/web/shop-tam" in findings[0].message
     assert findings[0].loc.path == "amc.yaml"
+    assert findings[0].hint == "did you mean 'shop/web/shop-team'?"
     assert run(repo, {"hr.yaml": base, "amc.yaml": amc.replace("shop-tam", "shop-team")}, "AM001") == []
 
 
@@ -161,6 +165,18 @@ def test_alert_dropped_chart_default_alerts_by_severity(repo):
     assert len(findings) == 1
     assert "kube-prometheus-stack default alerts" in findings[0].message and "severity=info" in findings[0].message
     assert "Watchdog" not in findings[0].message
+
+
+def test_alert_dropped_by_a_config_that_notifies_nobody(repo):
+    # every route ends at "null": one finding at the default receiver, the alerts attached
+    cfg = am(
+        'route:\n  receiver: "null"\n  routes:\n    - matchers: [severity="critical"]\n      receiver: "null"\n'
+        + 'receivers:\n  - name: "null"\n'
+    )
+    findings = run(repo, {"hr.yaml": cfg, "rules.yaml": RULES}, "AM003")
+    assert len(findings) == 1
+    assert findings[0].loc.path == "hr.yaml" and "all 2 alerts that reach it are dropped" in findings[0].message
+    assert [r.loc.path for r in findings[0].related] == ["rules.yaml", "rules.yaml"]
 
 
 # --- AM004 / AM005 / AM006 ------------------------------------------------------------------

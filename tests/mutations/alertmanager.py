@@ -140,3 +140,14 @@ def config_invalid(stack: StackCopy) -> None:
         "          receiver: pushover-warning\n          group_by:",
         "          receiver: pushover-warning\n          continue: true\n          group_by:",
     )
+
+
+@mutation("notification-title-prints-ungrouped-label", {"AM015"})
+def template_label_not_grouped(stack: StackCopy) -> None:
+    """The critical Pushover title prints .GroupLabels.severity; the routes group by alertname and namespace."""
+    stack.replace(
+        HR,
+        '                priority: "1"\n',
+        '                priority: "1"\n'
+        "                title: '[{{ .GroupLabels.severity }}] {{ .GroupLabels.alertname }}'\n",
+    )

@@ -138,3 +138,15 @@ def alert_defined_twice(stack: StackCopy) -> None:
         "            summary: Certificate {{ $labels.namespace }}/{{ $labels.name }} expires within a week\n"
         "            description: cert-manager has not renewed {{ $labels.namespace }}/{{ $labels.name }}.\n",
     )
+
+
+@mutation("annotation-query-with-nested-template", {"PROM011"})
+def annotation_query_with_nested_template(stack: StackCopy) -> None:
+    """CertificateExpiryImminent lists not-ready certificates with a query whose text holds {{ $labels.name }}."""
+    stack.replace(
+        RULES,
+        "              cert-manager has not renewed it.\n",
+        "              cert-manager has not renewed it.\n"
+        "              {{ range query \"certmanager_certificate_ready_status{name='{{ $labels.name }}', "
+        "condition='False'}\" }}Not ready: {{ .Labels.name }}{{ end }}\n",
+    )

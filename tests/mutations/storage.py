@@ -102,3 +102,21 @@ def grafana_loki_datasource_push_path(stack: StackCopy) -> None:
 def grafana_datasource_label_wrong(stack: StackCopy) -> None:
     """The datasource ConfigMap labelled for the dashboards sidecar instead of the datasources one."""
     stack.replace(DATASOURCE, '    grafana_datasource: "1"', '    grafana_dashboard: "1"')
+
+
+@mutation("loki-retention-period-removed", {"LOKI007"})
+def loki_retention_period_removed(stack: StackCopy) -> None:
+    """retention_period removed while compactor retention stays on: the 0s default keeps logs forever."""
+    stack.replace(
+        LOKI,
+        "      limits_config:\n        # 7 days, enforced by the compactor below (retention_enabled).\n"
+        "        retention_period: 168h\n",
+        "",
+    )
+
+
+@mutation("loki-rules-sidecar-watches-other-namespace", {"LOKI008"})
+def loki_rules_sidecar_elsewhere(stack: StackCopy) -> None:
+    """The rules sidecar searches a `logging` namespace: the loki_rule ConfigMap in monitoring is never loaded."""
+    folder = "        folder: /rules/fake\n"
+    stack.replace(LOKI, folder, folder + "        searchNamespace: logging\n")

@@ -72,6 +72,24 @@ def test_missing_annotations_default_and_strict(repo):
     assert len(found) == 1
 
 
+def test_misspelt_annotation_keys(repo):
+    rule = GOOD.replace("summary: app down", "sumamry: app down")
+    found = _ids(repo, rule, ["PROM005"])
+    assert [(f.loc.line, f.message) for f in found] == [
+        (
+            8,
+            "annotation 'sumamry' of alert 'AppDown' is not 'summary': notification templates that read "
+            "summary get nothing",
+        )
+    ]
+    # the misspelt key is the cause of the missing annotation: reported once
+    only = GOOD.replace('summary: app down, description: "{{ $labels.instance }} down"', "Description: x")
+    found = _ids(repo, only, ["PROM005"])
+    assert len(found) == 1 and "'Description'" in found[0].message and found[0].hint == "rename it to description"
+    # other annotations, and a second spelling next to the real one, are left alone
+    assert _ids(repo, GOOD.replace("summary: app down", "summary: x, dashboard_url: y, runbook: z"), ["PROM005"]) == []
+
+
 def test_logql_alerts_need_annotations_too(repo):
     files = {
         "cm.yaml": """\
@@ -141,7 +159,9 @@ def test_watchdog_is_allowed(repo):
             None,
             False,
         ),
-        ("changes(process_start_time_seconds[10m]) > 2", None, True),
+        ("changes(process_start_time_seconds[10m]) > 2", None, False),  # an event over 10m
+        ("changes(process_start_time_seconds[1m]) > 0", None, True),
+        ("probe_success == 0", "2m", False),
         ("node_load1 > 10", None, False),
     ],
 )

@@ -94,3 +94,34 @@ def test_copy_of_a_chart_default_alert(repo):
     files["hr.yaml"] = HR
     files["a.yaml"] = _pr("a", rule.replace("severity: warning", "severity: critical"))
     assert _run(repo, files) == []
+
+
+def test_variants_split_by_presence_of_a_series_are_fine(repo):
+    """A memory alert with a ZFS variant: one adds the ARC size where it exists, the other keeps
+    the instances without it. They never fire for the same instance."""
+    with_zfs = (
+        "(1 - (node_memory_MemAvailable_bytes + on(instance) group_left() node_zfs_arc_size)"
+        " / node_memory_MemTotal_bytes) * 100 > 90"
+    )
+    without_zfs = (
+        "(1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes) * 100 > 90"
+        " unless on(instance) node_zfs_arc_size"
+    )
+    rules = _alert(with_zfs, "warning", "NodeMemoryHigh") + _alert(without_zfs, "warning", "NodeMemoryHigh")
+    assert _run(repo, {"hr.yaml": HR, "a.yaml": _pr("a", rules)}) == []
+    # the same `unless` written on a label the other variant does not match on: both can fire
+    rules = _alert(with_zfs, "warning", "NodeMemoryHigh") + _alert(
+        without_zfs.replace("on(instance)", "on(instance, device)"), "warning", "NodeMemoryHigh"
+    )
+    assert len(_run(repo, {"hr.yaml": HR, "a.yaml": _pr("a", rules)})) == 1
+
+
+def test_absent_and_present_variants_are_fine(repo):
+    rules = _alert('absent(up{job="app"})') + _alert('up{job="app"} == 0')
+    assert _run(repo, {"hr.yaml": HR, "a.yaml": _pr("a", rules)}) == []
+
+
+def test_partition_on_a_static_label_is_no_partition(repo):
+    # the alert's own `severity` label replaces the series' value: both alerts carry critical
+    rules = _alert('x{severity="high"} > 1') + _alert('x{severity="low"} > 1')
+    assert len(_run(repo, {"hr.yaml": HR, "a.yaml": _pr("a", rules)})) == 1

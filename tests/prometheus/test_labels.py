@@ -129,3 +129,31 @@ def test_route_for_the_rule_namespace_is_missed(repo):
     # keeping the label fixes it
     files["pr.yaml"] = _pr("sum by (namespace) (rate(x[5m])) > 1", "errors", ns="apps")
     assert _run(repo, files) == []
+
+
+def test_template_scoping_follows_go_templates():
+    # inside range/with over a query, dot is a query result sample: .Labels is the sample's
+    text = (
+        '{{ range query "ceph_osd_up == 0" }}{{ .Labels.ceph_daemon }} {{ $labels.job }} {{ $.Labels.host }}{{ end }}'
+        '{{ with query "up" }}{{ (first .).Labels.x }}{{ else }}{{ .Labels.pod }}{{ end }}'
+        '{{ $l := .Labels }}{{ $l.team }}{{ or $labels.owner "nobody" }}'
+    )
+    assert [(r.name, r.guarded) for r in template_label_refs(text)] == [
+        ("job", False),
+        ("host", False),
+        ("pod", False),
+        ("team", False),
+    ]
+
+
+def test_range_query_labels_are_not_the_alerts(repo):
+    """A description listing the OSDs that are down reads each sample's labels, not the alert's."""
+    description = (
+        '{{- range query \\"ceph_osd_up * on(ceph_daemon) group_left(hostname) ceph_osd_metadata == 0\\" }}'
+        " {{ .Labels.ceph_daemon }} on {{ .Labels.hostname }}{{- end }}"
+    )
+    expr = "count(ceph_osd_up == 0) / count(ceph_osd_up) * 100 >= 10"
+    assert _run(repo, {"pr.yaml": _pr(expr, description)}) == []
+    # the alert's own labels are still judged inside the block
+    found = _run(repo, {"pr.yaml": _pr(expr, description.replace("{{ .Labels.hostname }}", "{{ $labels.hostname }}"))})
+    assert len(found) == 1 and "hostname" in found[0].message

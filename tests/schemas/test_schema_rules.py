@@ -224,6 +224,9 @@ def test_values_typo_fires_with_did_you_mean(repo):
     assert (f.loc.line, f.loc.col) == (19, 9)
     assert "prometheus.prometheusSpec.retentionsize" in f.message
     assert "'prometheus.prometheusSpec.retentionSize'" in f.hint
+    values = "    alertmanager:\n      alertmanagerSpec:\n        retension: 120h\n"
+    (f,) = findings(repo, {"hr.yaml": hr(values)}, rule="FLUX051")
+    assert "did you mean 'alertmanager.alertmanagerSpec.retention'?" in f.hint
 
 
 def test_values_known_keys_and_free_form_places_pass(repo):

@@ -123,3 +123,22 @@ def test_generator_of_other_files_is_ignored(repo):
     kust = "configMapGenerator:\n  - name: cfg\n    files: [app.yaml]\n"
     files = {"kps.yaml": kps(), "apps/kustomization.yaml": kust, "apps/app.yaml": "a: 1\n"}
     assert not run(repo(files))
+
+
+def test_external_secret_template_is_not_a_datasource_holder(repo):
+    external_secret = """\
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: ds-secret, namespace: monitoring}
+spec:
+  secretStoreRef: {kind: ClusterSecretStore, name: vault}
+  target:
+    template:
+      templateFrom:
+        - configMap: {name: ds-tpl, items: [{key: ds.yaml}]}
+      metadata:
+        labels: {grafana_datasource: "1"}
+"""
+    files = {"kps.yaml": kps(), "ds.yaml": cm("{app: loki}", name="ds-tpl")}
+    assert len(run(repo(files))) == 1
+    assert run(repo({**files, "es.yaml": external_secret})) == []

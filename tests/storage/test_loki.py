@@ -338,3 +338,42 @@ loki:
     files = loki_hr(text, version="1.8.5", chart="loki-simple-scalable")
     (f,) = run(repo(files), "LOKI001")
     assert f.loc.line == 16  # inside the embedded config text
+
+
+# --- LOKI007 -------------------------------------------------------------------------------
+
+FOREVER = "compactor:\n  retention_enabled: true\n  delete_request_store: filesystem"
+
+
+def test_retention_enabled_without_period(repo):
+    (f,) = run(repo(loki_hr(with_loki(FOREVER))), "LOKI007")
+    assert "sets no retention_period" in f.message and f.loc.line == 26  # retention_enabled
+    (f,) = run(repo(loki_hr(with_loki(FOREVER + "\nlimits_config:\n  retention_period: 0s"))), "LOKI007")
+    assert "retention_period 0s" in f.message
+    assert not run(repo(loki_hr(with_loki(ENFORCED))), "LOKI007")
+
+
+def test_stream_or_tenant_retention_deletes_something(repo):
+    streams = "\nlimits_config:\n  retention_stream:\n    - {selector: '{ns=\"dev\"}', priority: 1, period: 24h}"
+    assert not run(repo(loki_hr(with_loki(FOREVER + streams))), "LOKI007")
+    tenant = "\nruntimeConfig:\n  overrides:\n    team-a:\n      retention_period: 30d"
+    assert not run(repo(loki_hr(with_loki(FOREVER + tenant))), "LOKI007")
+
+
+def test_retention_forever_not_judged_when_unknown(repo):
+    # chart 5.x may run Loki older than 2.8, whose default period was 744h
+    assert not run(repo(loki_hr(with_loki(FOREVER), version="5.41.5")), "LOKI007")
+    # limits from valuesFrom
+    files = loki_hr(with_loki(FOREVER))
+    files["monitoring/loki.yaml"] = files["monitoring/loki.yaml"].replace(
+        "  values:\n", "  valuesFrom:\n    - {kind: Secret, name: loki-limits}\n  values:\n"
+    )
+    assert not run(repo(files), "LOKI007")
+    # a runtime config file the repository does not hold
+    cfg = (
+        "schema_config:\n  configs: [{from: 2024-04-01, store: tsdb, object_store: s3, schema: v13}]\n"
+        "compactor: {retention_enabled: true, delete_request_store: s3}\n"
+    )
+    (f,) = run(repo({"loki/config.yaml": cfg + "limits_config: {}\n"}), "LOKI007")
+    assert f.loc.path == "loki/config.yaml"
+    assert not run(repo({"loki/config.yaml": cfg + "runtime_config: {file: /etc/loki/overrides.yaml}\n"}), "LOKI007")

@@ -17,6 +17,7 @@ from obslint.model.alertmanager import (
     tree_matchers,
 )
 from obslint.routing import Route
+from obslint.rules.examples import RULES_HEAD
 
 DEPLOYED = ("helm-values", "alertmanager-secret")
 
@@ -124,18 +125,12 @@ spec:
       config:
 """
 
-RULE_EXAMPLE = """\
+RULE_EXAMPLE = (
+    """\
 -- monitoring/rules.yaml --
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
+"""
+    + RULES_HEAD
+    + """\
         - alert: AppDown
           expr: up{job="app"} == 0
           labels:
@@ -145,3 +140,4 @@ spec:
           labels:
             severity: warning
 """
+)

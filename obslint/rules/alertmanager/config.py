@@ -12,6 +12,7 @@ from obslint.model.alertmanager import node_loc
 from obslint.routing import scalar_str
 from obslint.rules import RuleContext, rule
 from obslint.rules.alertmanager.common import HR_EXAMPLE, route_loc, sources
+from obslint.suggest import closest
 from obslint.tools import Background, prefetch
 from obslint.tools.amtool import collect, start_check
 
@@ -66,14 +67,27 @@ def undefined_receiver(ctx: RuleContext) -> Iterator[Finding]:
             if name in known:
                 continue
             where = f" ({src.description})"
-            near = [n for n in known if n.lower() == name.lower() or n.rpartition("/")[2] == name.rpartition("/")[2]]
-            hint = f"did you mean {near[0]!r}?" if near else f"defined receivers: {', '.join(sorted(known)) or 'none'}"
+            near = _near_receiver(name, list(known))
+            hint = f"did you mean {near!r}?" if near else f"defined receivers: {', '.join(sorted(known)) or 'none'}"
             if isinstance(route.data, YMap) and not route.data.has_pos("receiver"):
                 hint = (
                     f"the route sets no receiver, so the chart's default `receiver: {name!r}` applies; "
                     "set one or define that receiver"
                 )
             yield Finding(route_loc(src, route, "receiver"), f'undefined receiver "{name}" used in route{where}', hint)
+
+
+def _near_receiver(name: str, known: list[str]) -> str | None:
+    """The defined receiver a name most likely meant: the same name under another
+    AlertmanagerConfig prefix (`<ns>/<config>/<name>`), else a close spelling."""
+    by_short: dict[str, str] = {}
+    for n in known:
+        by_short.setdefault(n.rpartition("/")[2], n)
+    short = name.rpartition("/")[2]
+    if short in by_short:
+        return by_short[short]
+    near = closest(name, known) or closest(short, by_short)
+    return by_short.get(near, near) if near is not None else None
 
 
 @rule(

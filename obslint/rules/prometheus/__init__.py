@@ -7,5 +7,6 @@ from obslint.rules.prometheus import (
     metrics,  # noqa: F401
     retention,  # noqa: F401
     selection,  # noqa: F401
+    templates,  # noqa: F401
     validity,  # noqa: F401
 )

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import promql_parser as pp
 from pydantic import Field
 
 from obslint.findings import Finding
+from obslint.load import YMap
 from obslint.model.promql import func_name, has_filter, metric_names, selectors, walk
 from obslint.model.rulegroups import RuleEntry, all_rules
 from obslint.rules import RuleContext, RuleOptions, rule
+from obslint.rules.examples import APP_DOWN, RULES_HEAD
+from obslint.suggest import closest
 from obslint.units import try_duration
 
 
@@ -39,17 +43,9 @@ class SeverityOptions(RuleOptions):
     allowed: list[str] | None = None
 
 
-SEVERITY_FAIL = """\
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
+SEVERITY_FAIL = (
+    RULES_HEAD
+    + """\
         - alert: AppDown
           expr: up{job="app"} == 0
           for: 5m
@@ -57,6 +53,7 @@ spec:
             summary: app is down
             description: "{{ $labels.instance }} has not answered scrapes for 5 minutes."
 """
+)
 
 SEVERITY_PASS = SEVERITY_FAIL.replace(
     "          for: 5m\n", "          for: 5m\n          labels:\n            severity: critical\n"
@@ -103,6 +100,12 @@ def alert_missing_severity(ctx: RuleContext) -> Iterator[Finding]:
 # --- PROM005 alert-missing-annotations ------------------------------------------------------------
 
 
+# Annotation names notification templates read (kube-prometheus-stack's rules, the usual Slack,
+# Pushover and Discord templates); a key within MISSPELLING_CUTOFF of one of them is a typo.
+WELL_KNOWN_ANNOTATIONS = ("summary", "description", "message", "runbook_url")
+MISSPELLING_CUTOFF = 0.8
+
+
 class AnnotationOptions(RuleOptions):
     # Each entry names an annotation that must be present; `a|b` accepts either. The default asks for
     # a human-readable text under any of the usual names (kube-prometheus' older `message` included);
@@ -111,23 +114,7 @@ class AnnotationOptions(RuleOptions):
     require_runbook_url: bool = False
 
 
-ANNOT_FAIL = """\
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
-        - alert: AppDown
-          expr: up{job="app"} == 0
-          for: 5m
-          labels:
-            severity: critical
-"""
+ANNOT_FAIL = RULES_HEAD + APP_DOWN
 
 ANNOT_PASS = (
     ANNOT_FAIL
@@ -149,7 +136,9 @@ ANNOT_PASS = (
     it says only the alert name and labels. kube-prometheus-stack's own rules and the usual
     Alertmanager templates (Slack, Pushover, Discord) render these annotations. By default one of
     them is required; `required: [summary, description]` asks for both, and teams that keep
-    runbooks can require `runbook_url` with the option `require_runbook_url: true`.
+    runbooks can require `runbook_url` with the option `require_runbook_url: true`. A key that is
+    a misspelling of one of these names (`sumamry`, `Description`, `runbook_uri`) is reported as
+    such: templates reading the real name get nothing.
     """,
     failing=ANNOT_FAIL,
     passing=ANNOT_PASS,
@@ -159,8 +148,18 @@ ANNOT_PASS = (
 def alert_missing_annotations(ctx: RuleContext) -> Iterator[Finding]:
     opts: AnnotationOptions = ctx.options
     required = list(opts.required) + (["runbook_url"] if opts.require_runbook_url else [])
+    wanted = {alt for r in required for alt in r.split("|")} | set(WELL_KNOWN_ANNOTATIONS)
     for entry in _alerts(ctx, None):
         present = {str(k) for k, v in entry.annotations.items() if v not in (None, "")}
+        misspelt = _misspelt_annotations(present, wanted)
+        for key, meant in misspelt.items():
+            yield Finding(
+                entry.annotations.key_loc(key) if isinstance(entry.annotations, YMap) else entry.loc,
+                f"annotation {key!r} of alert {entry.name!r} is not {meant!r}: notification templates that read "
+                f"{meant} get nothing",
+                hint=f"rename it to {meant}",
+            )
+        present |= set(misspelt.values())  # reported above: one cause, one finding
         missing = [r.replace("|", " or ") for r in required if not any(alt in present for alt in r.split("|"))]
         if missing:
             loc = entry.loc_of("annotations") if "annotations" in entry.data else entry.loc
@@ -171,6 +170,16 @@ def alert_missing_annotations(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
+def _misspelt_annotations(present: set[str], wanted: set[str]) -> dict[str, str]:
+    """Annotation keys that are a misspelling (or another case) of a wanted one that is absent."""
+    out: dict[str, str] = {}
+    for key in sorted(present - wanted):
+        meant = closest(key, wanted, cutoff=MISSPELLING_CUTOFF)
+        if meant is not None and meant not in present:
+            out[key] = meant
+    return out
+
+
 # --- PROM007 always-firing ------------------------------------------------------------------------
 
 
@@ -179,17 +188,9 @@ class AlwaysFiringOptions(RuleOptions):
     allow: list[str] = Field(default_factory=lambda: ["Watchdog", "DeadMansSwitch", "InfoInhibitor"])
 
 
-ALWAYS_FAIL = """\
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
+ALWAYS_FAIL = (
+    RULES_HEAD
+    + """\
         # no comparison: one alert per series, always
         - alert: AppErrorRateHigh
           expr: sum by (job) (rate(http_requests_total{job="app", code=~"5.."}[5m]))
@@ -200,6 +201,7 @@ spec:
             summary: app answers with errors
             description: "{{ $labels.job }} returns 5xx responses."
 """
+)
 
 ALWAYS_PASS = ALWAYS_FAIL.replace("[5m]))\n", "[5m])) > 1\n").replace(
     "        # no comparison: one alert per series, always\n", ""
@@ -265,20 +267,14 @@ COUNTER_FUNCTIONS = frozenset({"increase", "rate", "irate", "delta", "idelta", "
 
 
 class ForOptions(RuleOptions):
-    min_for: str = "5m"
+    # Two scrape intervals at Prometheus's default of 1m: a `for` this long needs the condition in
+    # consecutive scrapes, so one failed scrape no longer notifies.
+    min_for: str = "2m"
 
 
-FOR_FAIL = """\
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
+FOR_FAIL = (
+    RULES_HEAD
+    + """\
         # one failed scrape pages someone
         - alert: AppDown
           expr: up{job="app"} == 0
@@ -288,6 +284,7 @@ spec:
             summary: app is down
             description: "{{ $labels.instance }} failed its last scrape."
 """
+)
 
 FOR_PASS = FOR_FAIL.replace(
     '          expr: up{job="app"} == 0\n', '          expr: up{job="app"} == 0\n          for: 5m\n'
@@ -298,8 +295,10 @@ def _flappy_reason(ast, min_for: timedelta) -> str | None:
     """Why the expression reads a flappy signal, or None (smoothed signals do not count)."""
     for node in walk(ast):
         name = func_name(node)
-        if name in FLAPPY_FUNCTIONS:
-            return f"{name}() counts every change"
+        # changes()/resets() over a window at least min_for long is an event alert held for that
+        # window (`changes(x[30m]) > 4`), like a restart counter compared over one
+        if name in FLAPPY_FUNCTIONS and _range_of(node.args[0] if node.args else None) < min_for:
+            return f"{name}() over a short window counts every change"
     reach = {id(r.selector): r for r in selectors(ast)}
     window: dict[str, timedelta] = {}  # per flappy metric: the longest window it is read over
     for metric, sel in metric_names(ast):
@@ -318,6 +317,15 @@ def _flappy_reason(ast, min_for: timedelta) -> str | None:
     return None
 
 
+def _range_of(arg: Any) -> timedelta:
+    """The range a matrix argument reads (`x[30m]`, a subquery `[1h:1m]`), 0 for anything else."""
+    while isinstance(arg, pp.ParenExpr):
+        arg = arg.expr
+    if isinstance(arg, (pp.MatrixSelector, pp.SubqueryExpr)) and isinstance(arg.range, timedelta):
+        return arg.range
+    return timedelta(0)
+
+
 @rule(
     "PROM010",
     "alert-for-too-short",
@@ -325,14 +333,15 @@ def _flappy_reason(ast, min_for: timedelta) -> str | None:
     "An alert over a flappy signal (up, probes, restarts) with no or a too short `for`",
     why="""
     `up == 0`, `probe_success == 0` and restart counters change with a single failed scrape, a node
-    drain or a rollout. Without `for` (or with a few seconds of it) every blip becomes a
-    notification and a resolve a minute later: alert fatigue, and the real outage is lost in the
-    noise. The check recognises flappy signals from the PromQL AST (scrape-health and probe metrics,
+    drain or a rollout. Without `for` (or with less than two scrape intervals of it) every blip
+    becomes a notification and a resolve a minute later: alert fatigue, and the real outage is lost
+    in the noise. The check recognises flappy signals from the PromQL AST (scrape-health and probe metrics,
     kube-state-metrics restart/readiness/phase metrics, `changes()`/`resets()`); a state metric
     averaged over a window at least as long as the minimum (`avg_over_time(up[10m])`) counts as
-    smoothed, and so does a restart counter compared over such a window (`increase(...[15m])`,
-    `x - x offset 10m`), which holds the alert for that window. The minimum is the option `min_for`
-    (default 5m).
+    smoothed, and so does a restart counter or `changes()` compared over such a window
+    (`increase(...[15m])`, `x - x offset 10m`, `changes(x[30m]) > 4`), which holds the alert for
+    that window. The minimum is the option `min_for` (default 2m: two scrape intervals at
+    Prometheus's default 1m, so a single failed scrape cannot notify).
     """,
     failing=FOR_FAIL,
     passing=FOR_PASS,
@@ -341,7 +350,7 @@ def _flappy_reason(ast, min_for: timedelta) -> str | None:
 )
 def alert_for_too_short(ctx: RuleContext) -> Iterator[Finding]:
     opts: ForOptions = ctx.options
-    minimum = try_duration(opts.min_for) or 300.0
+    minimum = try_duration(opts.min_for) or 120.0
     min_td = timedelta(seconds=minimum)
     for entry in _alerts(ctx):
         ast = entry.ast

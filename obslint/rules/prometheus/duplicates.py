@@ -5,28 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import promql_parser as pp
-
 from obslint.findings import Finding
 from obslint.index import Index
 from obslint.model.alertmanager import alert_universe
 from obslint.model.prometheus import prometheus_instances, rule_selected_by
-from obslint.model.promql import output_labels, walk
+from obslint.model.promql_series import disjoint as disjoint_series
 from obslint.model.rulegroups import RuleEntry, RuleSet, rule_sets
 from obslint.rules import RuleContext, rule
+from obslint.rules.examples import RULES_HEAD
 
-FAILING = """\
+FAILING = (
+    """\
 -- monitoring/app-rules.yaml --
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
+"""
+    + RULES_HEAD
+    + """\
         - alert: AppDown
           expr: up{job="app"} == 0
           for: 5m
@@ -56,6 +49,7 @@ spec:
             summary: app is down
             description: "More than half of the app instances are down."
 """
+)
 
 PASSING = FAILING.replace(
     "        - alert: AppDown\n          expr: avg(up", "        - alert: AppMostlyDown\n          expr: avg(up"
@@ -80,35 +74,18 @@ def _evaluators(index: Index, rs: RuleSet) -> list[Any]:
     return [("set", rs.id)]
 
 
-def _constraints(ast: Any) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """(label -> values required by `=`, label -> values excluded by `!=`) over the selectors."""
-    eq: dict[str, set[str]] = {}
-    ne: dict[str, set[str]] = {}
-    for node in walk(ast):
-        if isinstance(node, pp.VectorSelector):
-            for m in node.matchers.matchers:
-                op = str(m.op)
-                if op == "MatchOp.Equal":
-                    eq.setdefault(m.name, set()).add(m.value)
-                elif op == "MatchOp.NotEqual":
-                    ne.setdefault(m.name, set()).add(m.value)
-    return eq, ne
-
-
 def disjoint(a: RuleEntry, b: RuleEntry) -> bool:
-    """The two expressions select series that differ in a label both keep (partitioned variants)."""
+    """The two rules can never produce the same series at once (see obslint.model.promql_series):
+    variants written to partition the series, not copies of one another."""
     if a.ast is None or b.ast is None:
         return False
-    eq_a, ne_a = _constraints(a.ast)
-    eq_b, ne_b = _constraints(b.ast)
-    out_a, out_b = output_labels(a.ast), output_labels(b.ast)
-    for label in set(eq_a) | set(eq_b):
-        if out_a.has(label) is False or out_b.has(label) is False:
-            continue
-        va, vb = eq_a.get(label, set()), eq_b.get(label, set())
-        if (va & ne_b.get(label, set())) or (vb & ne_a.get(label, set())) or (va and vb and va.isdisjoint(vb)):
-            return True
-    return False
+    overridden = {str(k) for entry in (a, b) for k in (*entry.labels, *_group_labels(entry))}
+    return disjoint_series(a.expr, b.expr, overridden) is not None
+
+
+def _group_labels(entry: RuleEntry) -> dict:
+    labels = entry.group.data.get("labels")  # Prometheus 3 group labels apply to every rule
+    return labels if isinstance(labels, dict) else {}
 
 
 def _identity(entry: RuleEntry) -> tuple:
@@ -134,10 +111,15 @@ def _normal(expr: str) -> str:
     that selects them (PrometheusRule selectors, chart values) or by rule file, and reports each
     alert/record name with identical static labels that is defined more than once. The same alert
     name with different labels (a warning and a critical threshold) is the usual pattern and is fine,
-    and so are variants whose selectors partition the series on a label they keep
-    (`mountpoint!="/data"` in one, `mountpoint="/data"` in the other). A custom alert with the name
-    and severity of a kube-prometheus-stack default alert that the release still creates (a copy
-    made to tune it, with the default left on) is reported too.
+    and so are variants that can never fire for the same series: selectors that partition the
+    series on a label they keep (`mountpoint!="/data"` in one, `mountpoint="/data"` in the other),
+    or one that needs a series the other requires to be absent (`... unless on(instance) x` and
+    `... * on(instance) group_left() x`, `absent(x)` and `x == 0`). obslint derives this from the
+    PromQL AST: which series each expression requires (instant selectors, `and`, vector matching
+    on the matching labels), which it excludes (`unless`, `absent()`), and which label values its
+    selectors allow, carried through aggregations and matching only as far as the labels survive.
+    A custom alert with the name and severity of a kube-prometheus-stack default alert that the
+    release still creates (a copy made to tune it, with the default left on) is reported too.
     """,
     failing=FAILING,
     passing=PASSING,

@@ -2,80 +2,55 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from obslint.findings import Finding
 from obslint.index import Index
 from obslint.model.alertmanager import alertmanager_configs
+from obslint.model.gotemplate import analyse, label_refs
 from obslint.model.promql import Labels, analysis, output_labels
 from obslint.model.rulegroups import RuleEntry, all_rules
 from obslint.rules import RuleContext, rule
+from obslint.rules.examples import RULES_HEAD
 
 # --- Go template label references ---------------------------------------------------------------
 
-_ACTION_RE = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
-_REF_RE = re.compile(
-    r"""(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)"""  # $labels.x / .Labels.x
-    r"""|index\s+(?:\$labels|\.Labels)\s+(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`)"""  # index $labels "x"
-)
-_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
+# Prometheus expands alert labels and annotations with these variables defined in front of the
+# text (rules/alerting.go; https://prometheus.io/docs/prometheus/latest/configuration/template_reference/
+# "Alert field templates"): `$labels` is the alert's `.Labels` wherever it is used, while `.Labels`
+# is the alert's only where dot is still the template's data, not inside `{{ range query "..." }}`
+# or `{{ with query "..." }}`, where dot is a query result sample
+# (https://prometheus.io/docs/prometheus/latest/configuration/template_examples/).
+PROMETHEUS_VARIABLES: dict[str, tuple[str, ...] | None] = {
+    "$labels": ("Labels",),
+    "$externalLabels": ("ExternalLabels",),
+    "$externalURL": ("ExternalURL",),
+    "$value": ("Value",),
+}
 
 
 @dataclass(frozen=True)
 class LabelRef:
     name: str
     offset: int  # character offset in the template text
-    guarded: bool  # inside (or the condition of) an `if`/`with` on that label
+    guarded: bool  # inside an `if`/`with`/`range` that tests that label
 
 
-@lru_cache(maxsize=8192)
 def template_label_refs(text: str) -> tuple[LabelRef, ...]:
-    """Every `$labels.x` / `.Labels.x` / `index $labels "x"` in a Go template, with if/with guards.
-    (Cached: the same annotation text recurs across generated and per-cluster rules.)"""
-    refs: list[LabelRef] = []
-    scopes: list[set[str]] = []
-    for m in _ACTION_RE.finditer(text):
-        body = m.group(1)
-        stripped = body.strip()
-        keyword = stripped.split(None, 1)[0] if stripped else ""
-        if keyword == "end":
-            if scopes:
-                scopes.pop()
-            continue
-        names: list[tuple[str, int]] = []
-        for r in _REF_RE.finditer(body):
-            name = r.group(1) or r.group(2) or r.group(3) or ""
-            names.append((name, m.start(1) + r.start()))
-        if keyword in ("if", "with", "range"):
-            scopes.append({n for n, _ in names})
-            continue  # the condition itself tests the label: not a use
-        if keyword == "else":
-            if scopes:
-                scopes[-1] |= {n for n, _ in names}
-            continue
-        guarded = set().union(*scopes) if scopes else set()
-        for name, off in names:
-            refs.append(LabelRef(name, off, name in guarded))
-    return tuple(refs)
+    """Every printed reference to one of the alert's labels (`$labels.x`, `.Labels.x` where dot is
+    the alert, `$.Labels.x`, `index $labels "x"`, a variable holding `$labels`), with if/with guards.
+    Conditions, declarations and arguments of test functions (`or`, `eq`, ...) are not uses."""
+    analysis = analyse(text, PROMETHEUS_VARIABLES)
+    return tuple(LabelRef(name, ref.offset, ref.guarded) for name, ref in label_refs(analysis.refs, "Labels"))
 
 
 # --- the rule -------------------------------------------------------------------------------------
 
-FAILING = """\
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata:
-  name: app
-  namespace: monitoring
-  labels: {release: kube-prometheus-stack}
-spec:
-  groups:
-    - name: app
-      rules:
+FAILING = (
+    RULES_HEAD
+    + """\
         # sum by (job) keeps only `job`: the summary names an empty namespace and pod
         - alert: AppErrors
           expr: sum by (job) (rate(http_requests_total{code=~"5.."}[5m])) > 1
@@ -86,6 +61,7 @@ spec:
             summary: Errors in {{ $labels.namespace }}/{{ $labels.pod }}
             description: "{{ $labels.job }} answers with more than 1 error per second."
 """
+)
 
 PASSING = FAILING.replace("sum by (job)", "sum by (job, namespace, pod)").replace(
     "        # sum by (job) keeps only `job`: the summary names an empty namespace and pod\n", ""
@@ -196,10 +172,13 @@ def _missed_route(
     on/ignoring/group_left/group_right, label_replace, absent, count_values) and compares it with the
     labels the annotation and label templates use (`$labels.x`, `.Labels.x`, `index $labels "x"`,
     except under an `if`/`with` on that label) and with the Alertmanager routes written for the
-    alert: a route whose `namespace` matcher accepts the namespace of the PrometheusRule (as the
-    matcher prometheus-operator adds to AlertmanagerConfig routes does) is never taken by an alert
-    whose expression drops `namespace`. External labels and the rule's own static labels count for
-    routing, not for `$labels` (Prometheus expands templates with the series labels only).
+    alert. Templates are read with Go's scoping: inside `{{ range query "..." }}` or
+    `{{ with query "..." }}` dot is a query result, so `.Labels.x` there is the sample's label
+    (`$labels.x` and `$.Labels.x` still name the alert's). Routes: a route whose `namespace`
+    matcher accepts the namespace of the PrometheusRule (as the matcher prometheus-operator adds to
+    AlertmanagerConfig routes does) is never taken by an alert whose expression drops `namespace`.
+    External labels and the rule's own static labels count for routing, not for `$labels`
+    (Prometheus expands templates with the series labels only).
     """,
     failing=FAILING,
     passing=PASSING,

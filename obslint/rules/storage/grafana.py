@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.findings import Finding, Loc
-from obslint.index import Index
+from obslint.index import Index, K8sObject, dig, loc_of
 from obslint.load import YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
-from obslint.objects import Cluster, K8sObject, loc_of
+from obslint.model.sidecar import (
+    Holder,
+    carries,
+    generated_holders,
+    namespace_helpers,
+    object_holder,
+    search_namespaces,
+)
 from obslint.rules import RuleContext, rule
 
 # Datasource sidecar defaults. kube-prometheus-stack 80.6.0 values: grafana.sidecar.datasources
@@ -46,6 +52,7 @@ def _grafana_values(hr: HelmReleaseView) -> tuple[Any, tuple]:
 
 def grafana_sidecars(index: Index) -> list[Sidecar]:
     """The datasource sidecars of every Grafana the repo deploys (kube-prometheus-stack, grafana chart)."""
+    _, release_namespace = namespace_helpers()
     out: list[Sidecar] = []
     for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
         values, prefix = _grafana_values(hr)
@@ -58,21 +65,7 @@ def grafana_sidecars(index: Index) -> list[Sidecar]:
             continue
         label = ds.get("label", defaults["label"])
         value = ds.get("labelValue", defaults["labelValue"])
-        search = ds.get("searchNamespace")
-        namespaces: set[str] | None
-        if search is None or search == "":
-            ns = hr.namespace
-            namespaces = {ns} if ns else None
-        elif isinstance(search, str) and search.strip().upper() == "ALL":
-            namespaces = None
-        elif isinstance(search, str):
-            namespaces = {s.strip() for s in search.split(",") if s.strip()}
-        elif isinstance(search, list):
-            namespaces = {str(s) for s in search}
-        else:
-            namespaces = None
-        if namespaces is not None and any("{{" in n for n in namespaces):
-            namespaces = None
+        namespaces = search_namespaces(ds.get("searchNamespace"), release_namespace(index, hr))
         mounts = values.get("extraConfigmapMounts")
         mounted = {
             m["configMap"]
@@ -93,12 +86,9 @@ class DatasourceEntry:
     description: str
     namespace: str | None  # where Grafana resolves it from, when known
     holder: K8sObject | None = None  # the ConfigMap/Secret holding it (sidecar provisioning)
-    cluster: Cluster | None = None
 
 
-def _entries_from_list(
-    items: Any, describe: str, ns: str | None, holder: K8sObject | None, fallback: Loc, cluster: Cluster | None
-):
+def _entries_from_list(items: Any, describe: str, ns: str | None, holder: K8sObject | None, fallback: Loc):
     if not isinstance(items, list):
         return
     for i, ds in enumerate(items):
@@ -115,7 +105,6 @@ def _entries_from_list(
             f"datasource {name!r} in {describe}",
             ns,
             holder,
-            cluster,
         )
 
 
@@ -143,18 +132,16 @@ def provisioning_holders(index: Index) -> Iterator[tuple[K8sObject, Any, YMap]]:
 def datasource_entries(index: Index, sidecars: list[Sidecar] | None = None) -> list[DatasourceEntry]:
     """Every Grafana datasource with a URL: sidecar provisioning files, GrafanaDatasource objects,
     kube-prometheus-stack `grafana.additionalDataSources`, grafana chart `datasources`."""
+    namespace_of, release_namespace = namespace_helpers()
     sidecars = grafana_sidecars(index) if sidecars is None else sidecars
     # Grafana resolves a datasource URL from its own namespace: for sidecar-loaded files that is
-    # the namespace of the (single) Grafana with a sidecar in the cluster, else the ConfigMap's.
-    grafana_ns: dict[Cluster | None, set[str]] = {}
-    for sc in sidecars:
-        if sc.release.namespace:
-            grafana_ns.setdefault(sc.release.obj.cluster, set()).add(sc.release.namespace)
+    # the namespace of the (single) Grafana with a sidecar, else the ConfigMap's.
+    grafana_ns = {release_namespace(index, s.release) for s in sidecars} - {None}
+    only_ns = next(iter(grafana_ns)) if len(grafana_ns) == 1 else None
     out: list[DatasourceEntry] = []
     for obj, doc, _data in provisioning_holders(index):
-        spaces = grafana_ns.get(obj.cluster, set())
-        ns = next(iter(spaces)) if len(spaces) == 1 else obj.namespace
-        out.extend(_entries_from_list(doc["datasources"], obj.ref(), ns, obj, obj.loc("metadata"), obj.cluster))
+        ns = only_ns or namespace_of(index, obj)
+        out.extend(_entries_from_list(doc["datasources"], obj.ref(), ns, obj, obj.loc("metadata")))
     for obj in index.of_kind("GrafanaDatasource"):
         ds = obj.get("spec", "datasource")
         if isinstance(ds, dict):
@@ -163,23 +150,22 @@ def datasource_entries(index: Index, sidecars: list[Sidecar] | None = None) -> l
                 DatasourceEntry(
                     str(ds.get("type", "")).lower(), url if isinstance(url, str) else None,
                     obj.loc("spec", "datasource", "url"), obj.loc("spec", "datasource"),
-                    f"{obj.ref()}", obj.namespace, cluster=obj.cluster,
+                    f"{obj.ref()}", namespace_of(index, obj),
                 )
             )  # fmt: skip
     for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
         values, prefix = _grafana_values(hr)
         fallback = hr.loc(*prefix)
-        hr_ns = hr.namespace
-        cluster = hr.obj.cluster
+        hr_ns = release_namespace(index, hr)
         if hr.chart == "kube-prometheus-stack":
             desc = f"HelmRelease {hr.obj.name} values grafana.additionalDataSources"
-            out.extend(_entries_from_list(values.get("additionalDataSources"), desc, hr_ns, None, fallback, cluster))
+            out.extend(_entries_from_list(values.get("additionalDataSources"), desc, hr_ns, None, fallback))
         files = values.get("datasources")
         if isinstance(files, dict):
             for key, doc in files.items():
                 if isinstance(doc, dict):
                     desc = f"HelmRelease {hr.obj.name} values datasources.{key}"
-                    out.extend(_entries_from_list(doc.get("datasources"), desc, hr_ns, None, fallback, cluster))
+                    out.extend(_entries_from_list(doc.get("datasources"), desc, hr_ns, None, fallback))
     return out
 
 
@@ -242,15 +228,15 @@ data:
     """,
 )
 def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
-    all_sidecars = grafana_sidecars(ctx.index)
+    sidecars = grafana_sidecars(ctx.index)
+    if not sidecars:
+        return
+    templates = _secret_templates(ctx.index)
     for holder in _holders(ctx.index):
-        sidecars = [s for s in all_sidecars if s.release.obj.cluster == holder.cluster]
-        if not sidecars or any(holder.name in s.mounted for s in sidecars):
+        if any(holder.name in s.mounted for s in sidecars) or holder.name in templates:
             continue
         labels = holder.labels
-        labelled = [
-            s for s in sidecars if s.label in labels and (not s.label_value or str(labels[s.label]) == s.label_value)
-        ]
+        labelled = [s for s in sidecars if carries(labels, s.label, s.label_value)]
         if not labelled:
             wanted = " or ".join(sorted({f"{s.label}: {s.label_value!r}" if s.label_value else s.label
                                          for s in sidecars}))  # fmt: skip
@@ -276,38 +262,28 @@ def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-@dataclass
-class _Holder:
-    """A ConfigMap/Secret that will hold datasource provisioning: written, or generated by kustomize."""
-
-    ref: str
-    name: str
-    labels: dict
-    namespace: str | None
-    labels_loc: Loc
-    namespace_loc: Loc
-    labels_where: str = "metadata.labels"
-    cluster: Cluster | None = None
-
-
-def _holders(index: Index) -> Iterator[_Holder]:
+def _holders(index: Index) -> Iterator[Holder]:
     seen: set[int] = set()
     for obj, _doc, _data in provisioning_holders(index):
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        meta = obj.get("metadata")
-        has_labels = isinstance(meta, dict) and "labels" in meta
-        yield _Holder(
-            obj.ref(), obj.name, obj.labels, obj.namespace,
-            obj.loc("metadata", "labels") if has_labels else obj.loc("metadata"),
-            obj.loc("metadata", "namespace") if "namespace" in (obj.get("metadata") or {}) else obj.loc("metadata"),
-            cluster=obj.cluster,
-        )  # fmt: skip
-    yield from _generated_holders(index)
+        if id(obj) not in seen:
+            seen.add(id(obj))
+            yield object_holder(index, obj)
+    yield from generated_holders(index, lambda paths, _labels: any(_is_datasource_file(index, p) for p in paths))
 
 
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+def _secret_templates(index: Index) -> set[str]:
+    """ConfigMaps/Secrets an ExternalSecret renders its target from (`target.template.templateFrom`,
+    https://external-secrets.io/latest/guides/templating/): templates, not what Grafana loads; the
+    labels belong on the rendered Secret."""
+    out: set[str] = set()
+    for es in index.of_kind("ExternalSecret"):
+        sources = es.get("spec", "target", "template", "templateFrom")
+        for src in sources if isinstance(sources, list) else []:
+            for kind in ("configMap", "secret"):
+                name = dig(src, kind, "name")
+                if isinstance(name, str):
+                    out.add(name)
+    return out
 
 
 def _is_datasource_file(index: Index, rel: str) -> bool:
@@ -315,47 +291,3 @@ def _is_datasource_file(index: Index, rel: str) -> bool:
     if sf is None or sf.kind != "yaml" or "datasources" not in sf.text:
         return False
     return any(isinstance(d.data, dict) and isinstance(d.data.get("datasources"), list) for d in sf.documents)
-
-
-def _generated_holders(index: Index) -> Iterator[_Holder]:
-    """ConfigMaps a kustomize `configMapGenerator` builds from datasource provisioning files."""
-    for sf in index.files:
-        if posixpath.basename(sf.rel) not in KUSTOMIZATION_NAMES or "configMapGenerator" not in sf.text:
-            continue
-        for doc in sf.documents:
-            data = doc.data
-            gens = data.get("configMapGenerator") if isinstance(data, dict) else None
-            if not isinstance(gens, list):
-                continue
-            base = posixpath.dirname(sf.rel)
-            options = data.get("generatorOptions")
-            common = options.get("labels") if isinstance(options, dict) else None
-            common = common if isinstance(common, dict) else {}
-            kns = data.get("namespace") if isinstance(data.get("namespace"), str) else None
-            for gen in gens:
-                if not isinstance(gen, YMap) or not isinstance(gen.get("name"), str):
-                    continue
-                files = gen.get("files")
-                paths = (
-                    [f.split("=", 1)[-1].strip() for f in files if isinstance(f, str)]
-                    if isinstance(files, list)
-                    else []
-                )
-                if not any(_is_datasource_file(index, posixpath.normpath(posixpath.join(base, p))) for p in paths):
-                    continue
-                own = gen.get("options")
-                own_labels = own.get("labels") if isinstance(own, dict) else None
-                labels = {**common, **(own_labels if isinstance(own_labels, dict) else {})}
-                ns = gen.get("namespace") if isinstance(gen.get("namespace"), str) else kns
-                name_loc = gen.loc("name")
-                labels_loc = loc_of(own, "labels") if isinstance(own, YMap) and "labels" in own else name_loc
-                ns_loc = (
-                    gen.loc("namespace")
-                    if "namespace" in gen
-                    else (loc_of(data, "namespace") if kns and isinstance(data, YMap) else name_loc)
-                )
-                for cluster in index.graph.file_clusters(sf.rel) if index.graph is not None else (None,):
-                    yield _Holder(
-                        f"ConfigMap {gen['name']} (configMapGenerator in {sf.rel})", gen["name"], labels, ns,
-                        labels_loc, ns_loc, "the generator's options.labels (or generatorOptions.labels)", cluster,
-                    )  # fmt: skip

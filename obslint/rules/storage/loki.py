@@ -383,3 +383,64 @@ def loki_schema(ctx: RuleContext) -> Iterator[Finding]:
                 "to render (each replica would hold its own copy of the logs)",
                 hint="set singleBinary.replicas: 1, or use object storage (s3, gcs, azure...) to scale out",
             )
+
+
+def _external_runtime_overrides(cfg: LokiConfig) -> bool:
+    """A runtime config file the repository does not show may hold per-tenant retention: Loki
+    files naming `runtime_config.file`, or a chart release whose structuredConfig points elsewhere
+    (the chart itself renders `loki.runtimeConfig` into the file it configures)."""
+    setting = cfg.get("runtime_config", "file")
+    if setting is None or not setting.declared:
+        return False
+    return cfg.via != "helm" or setting.layer == "structuredConfig"
+
+
+@rule(
+    "LOKI007",
+    "loki-retention-forever",
+    "warning",
+    "Loki compactor retention is enabled but no retention period is set: logs are kept forever",
+    why="""
+        `compactor.retention_enabled: true` makes the compactor apply retention, but the period
+        comes from `limits_config.retention_period` (and `retention_stream`, and per-tenant
+        overrides in the runtime config), and its default is `0s`, which Loki reads as "keep
+        forever" (since Loki 2.8; the configuration reference and code agree, one version of the
+        retention page still says 744h). With neither a period nor a stream or tenant rule, the
+        compactor deletes nothing and the volume or bucket grows until it is full. Releases that
+        may receive limits from `valuesFrom`, and Loki configs reading a runtime config file that
+        is not in the repository, are not judged.
+        https://grafana.com/docs/loki/latest/operations/storage/retention/
+    """,
+    failing=loki_example(SCHEMA_V13 + RETENTION_OK.replace("limits_config:\n  retention_period: 168h\n", "")),
+    passing=loki_example(SCHEMA_V13 + RETENTION_OK),
+    fix="""
+        Set `limits_config.retention_period` (e.g. `744h`; `loki.limits_config` in the chart), or
+        `retention_stream` rules for the streams to delete.
+    """,
+)
+def loki_retention_forever(ctx: RuleContext) -> Iterator[Finding]:
+    for cfg in _configs(ctx):
+        if not cfg.retention_enabled:
+            continue
+        period, setting = cfg.retention_period()
+        written = setting if setting is not None and setting.declared else None
+        if period or (written is None and cfg.loki_major < 3):
+            continue  # before Loki 2.8 the default period was 744h; the minor version is unknown
+        if any(p for p, _, _ in cfg.retention_streams()) or any(p for _, p, _ in cfg.tenant_retentions()):
+            continue
+        if _external_runtime_overrides(cfg) or values_hidden(
+            cfg.helm,
+            "loki.limits_config",
+            "loki.structuredConfig.limits_config",
+            "loki.runtimeConfig",
+            index=ctx.index,
+        ):
+            continue
+        what = f"sets retention_period {written.value}" if written is not None else "sets no retention_period"
+        yield ctx.finding(
+            written.loc if written is not None else cfg.where("compactor", "retention_enabled"),
+            f"{cfg.ref()} enables compactor retention but {what} and no stream or tenant retention: "
+            "0s keeps logs forever, nothing is deleted",
+            hint="set limits_config.retention_period (e.g. 744h)"
+            + (" under loki.limits_config in the chart values" if cfg.via == "helm" else ""),
+        )
