@@ -227,6 +227,8 @@ class Builder:
         meta.copy_pos("name", node, "name")
         if gen.namespace:
             meta["namespace"] = gen.namespace
+        if gen.labels:
+            meta["labels"] = dict(gen.labels)
         data["metadata"] = meta
         data.copy_pos("metadata", node, "name")
         values = YMap(node.src, node.line, node.col)

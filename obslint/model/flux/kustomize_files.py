@@ -90,6 +90,10 @@ class Generator:
     literals: list[tuple[str, str, Loc]] = field(default_factory=list)  # key, value, where
     files: list[tuple[str, Entry]] = field(default_factory=list)  # data key, file
     envs: list[Entry] = field(default_factory=list)  # dotenv files: one key per line
+    # labels of the object: generatorOptions.labels under the generator's own options.labels
+    labels: dict[str, str] = field(default_factory=dict)
+    labels_loc: Loc | None = None  # where those labels are written (else the generator's name)
+    namespace_loc: Loc | None = None  # where its namespace is written (generator or kustomization)
 
 
 @dataclass(eq=False)
@@ -252,6 +256,8 @@ def _read_generators(kf: KustomizeFile, r: _Reader) -> None:
     data = kf.data
     options = data.get("generatorOptions")
     default_hash = not (isinstance(options, dict) and options.get("disableNameSuffixHash") is True)
+    common_labels = _str_map(options.get("labels")) if isinstance(options, dict) else {}
+    common_loc = options.loc("labels") if isinstance(options, YMap) and "labels" in options else None
     for fld, kind in (("secretGenerator", "Secret"), ("configMapGenerator", "ConfigMap")):
         seq = data.get(fld)
         for gen in seq if isinstance(seq, list) else ():
@@ -273,6 +279,13 @@ def _read_generators(kf: KustomizeFile, r: _Reader) -> None:
                 gen,
                 behavior,
             )
+            own_labels = _str_map(opts.get("labels")) if isinstance(opts, dict) else {}
+            g.labels = {**common_labels, **own_labels}
+            g.labels_loc = opts.loc("labels") if isinstance(opts, YMap) and own_labels else common_loc
+            if "namespace" in gen:
+                g.namespace_loc = gen.loc("namespace")
+            elif kf.namespace:
+                g.namespace_loc = data.loc("namespace")
             literals = gen.get("literals")
             for i, lit in enumerate(literals if isinstance(literals, list) else ()):
                 if isinstance(lit, str) and "=" in lit:

@@ -17,10 +17,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from obslint.findings import Finding, Loc, Related
-from obslint.index import walk_strings
 from obslint.load import YMap
 from obslint.model.alertmanager import AMSource, KnownAlert, node_loc, possible_routes
 from obslint.model.gotemplate import Path, Ref, analyse, label_refs
+from obslint.objects import walk_strings
 from obslint.routing import Route
 from obslint.rules import RuleContext, rule
 from obslint.rules.alertmanager.common import HR_EXAMPLE, alert_groups_for, is_null, routed_sources

@@ -7,7 +7,7 @@ import posixpath
 from collections.abc import Iterator
 
 from obslint.findings import Finding, Loc, Related
-from obslint.index import Index, walk_strings
+from obslint.index import Index
 from obslint.model.sops import (
     CRYPT_KEYS,
     CreationRule,
@@ -27,6 +27,7 @@ from obslint.model.sops import (
     sops_configs,
     sops_files,
 )
+from obslint.objects import walk_strings
 from obslint.rules import RuleContext, rule
 from obslint.rules.secrets.common import is_credential_key, is_literal_value
 from obslint.rules.secrets.examples import ENC_VALUE, secret_manifest, sops_metadata

@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.findings import Finding, Loc
-from obslint.index import Index, K8sObject, dig, loc_of
+from obslint.index import Index
 from obslint.load import YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.sidecar import (
     Holder,
     carries,
     generated_holders,
-    namespace_helpers,
     object_holder,
     search_namespaces,
 )
+from obslint.objects import Cluster, K8sObject, dig, loc_of
 from obslint.rules import RuleContext, rule
 
 # Datasource sidecar defaults. kube-prometheus-stack 80.6.0 values: grafana.sidecar.datasources
@@ -52,7 +52,6 @@ def _grafana_values(hr: HelmReleaseView) -> tuple[Any, tuple]:
 
 def grafana_sidecars(index: Index) -> list[Sidecar]:
     """The datasource sidecars of every Grafana the repo deploys (kube-prometheus-stack, grafana chart)."""
-    _, release_namespace = namespace_helpers()
     out: list[Sidecar] = []
     for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
         values, prefix = _grafana_values(hr)
@@ -65,7 +64,7 @@ def grafana_sidecars(index: Index) -> list[Sidecar]:
             continue
         label = ds.get("label", defaults["label"])
         value = ds.get("labelValue", defaults["labelValue"])
-        namespaces = search_namespaces(ds.get("searchNamespace"), release_namespace(index, hr))
+        namespaces = search_namespaces(ds.get("searchNamespace"), hr.namespace)
         mounts = values.get("extraConfigmapMounts")
         mounted = {
             m["configMap"]
@@ -86,9 +85,12 @@ class DatasourceEntry:
     description: str
     namespace: str | None  # where Grafana resolves it from, when known
     holder: K8sObject | None = None  # the ConfigMap/Secret holding it (sidecar provisioning)
+    cluster: Cluster | None = None
 
 
-def _entries_from_list(items: Any, describe: str, ns: str | None, holder: K8sObject | None, fallback: Loc):
+def _entries_from_list(
+    items: Any, describe: str, ns: str | None, holder: K8sObject | None, fallback: Loc, cluster: Cluster | None
+):
     if not isinstance(items, list):
         return
     for i, ds in enumerate(items):
@@ -105,6 +107,7 @@ def _entries_from_list(items: Any, describe: str, ns: str | None, holder: K8sObj
             f"datasource {name!r} in {describe}",
             ns,
             holder,
+            cluster,
         )
 
 
@@ -132,16 +135,18 @@ def provisioning_holders(index: Index) -> Iterator[tuple[K8sObject, Any, YMap]]:
 def datasource_entries(index: Index, sidecars: list[Sidecar] | None = None) -> list[DatasourceEntry]:
     """Every Grafana datasource with a URL: sidecar provisioning files, GrafanaDatasource objects,
     kube-prometheus-stack `grafana.additionalDataSources`, grafana chart `datasources`."""
-    namespace_of, release_namespace = namespace_helpers()
     sidecars = grafana_sidecars(index) if sidecars is None else sidecars
     # Grafana resolves a datasource URL from its own namespace: for sidecar-loaded files that is
-    # the namespace of the (single) Grafana with a sidecar, else the ConfigMap's.
-    grafana_ns = {release_namespace(index, s.release) for s in sidecars} - {None}
-    only_ns = next(iter(grafana_ns)) if len(grafana_ns) == 1 else None
+    # the namespace of the (single) Grafana with a sidecar in the cluster, else the ConfigMap's.
+    grafana_ns: dict[Cluster | None, set[str]] = {}
+    for sc in sidecars:
+        if sc.release.namespace:
+            grafana_ns.setdefault(sc.release.obj.cluster, set()).add(sc.release.namespace)
     out: list[DatasourceEntry] = []
     for obj, doc, _data in provisioning_holders(index):
-        ns = only_ns or namespace_of(index, obj)
-        out.extend(_entries_from_list(doc["datasources"], obj.ref(), ns, obj, obj.loc("metadata")))
+        spaces = grafana_ns.get(obj.cluster, set())
+        ns = next(iter(spaces)) if len(spaces) == 1 else obj.namespace
+        out.extend(_entries_from_list(doc["datasources"], obj.ref(), ns, obj, obj.loc("metadata"), obj.cluster))
     for obj in index.of_kind("GrafanaDatasource"):
         ds = obj.get("spec", "datasource")
         if isinstance(ds, dict):
@@ -150,22 +155,23 @@ def datasource_entries(index: Index, sidecars: list[Sidecar] | None = None) -> l
                 DatasourceEntry(
                     str(ds.get("type", "")).lower(), url if isinstance(url, str) else None,
                     obj.loc("spec", "datasource", "url"), obj.loc("spec", "datasource"),
-                    f"{obj.ref()}", namespace_of(index, obj),
+                    f"{obj.ref()}", obj.namespace, cluster=obj.cluster,
                 )
             )  # fmt: skip
     for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
         values, prefix = _grafana_values(hr)
         fallback = hr.loc(*prefix)
-        hr_ns = release_namespace(index, hr)
+        hr_ns = hr.namespace
+        cluster = hr.obj.cluster
         if hr.chart == "kube-prometheus-stack":
             desc = f"HelmRelease {hr.obj.name} values grafana.additionalDataSources"
-            out.extend(_entries_from_list(values.get("additionalDataSources"), desc, hr_ns, None, fallback))
+            out.extend(_entries_from_list(values.get("additionalDataSources"), desc, hr_ns, None, fallback, cluster))
         files = values.get("datasources")
         if isinstance(files, dict):
             for key, doc in files.items():
                 if isinstance(doc, dict):
                     desc = f"HelmRelease {hr.obj.name} values datasources.{key}"
-                    out.extend(_entries_from_list(doc.get("datasources"), desc, hr_ns, None, fallback))
+                    out.extend(_entries_from_list(doc.get("datasources"), desc, hr_ns, None, fallback, cluster))
     return out
 
 
@@ -228,12 +234,11 @@ data:
     """,
 )
 def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
-    sidecars = grafana_sidecars(ctx.index)
-    if not sidecars:
-        return
+    all_sidecars = grafana_sidecars(ctx.index)
     templates = _secret_templates(ctx.index)
     for holder in _holders(ctx.index):
-        if any(holder.name in s.mounted for s in sidecars) or holder.name in templates:
+        sidecars = [s for s in all_sidecars if s.release.obj.cluster == holder.cluster]
+        if not sidecars or any(holder.name in s.mounted for s in sidecars) or holder.name in templates:
             continue
         labels = holder.labels
         labelled = [s for s in sidecars if carries(labels, s.label, s.label_value)]
@@ -267,7 +272,7 @@ def _holders(index: Index) -> Iterator[Holder]:
     for obj, _doc, _data in provisioning_holders(index):
         if id(obj) not in seen:
             seen.add(id(obj))
-            yield object_holder(index, obj)
+            yield object_holder(obj)
     yield from generated_holders(index, lambda paths, _labels: any(_is_datasource_file(index, p) for p in paths))
 
 

@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from obslint.findings import Finding, Loc
-from obslint.index import Index, K8sObject
+from obslint.index import Index
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.sidecar import (
     Holder,
     carries,
     generated_holders,
-    namespace_helpers,
     object_holder,
     search_namespaces,
 )
@@ -47,7 +46,6 @@ def _version(text: str | None) -> tuple[int, ...] | None:
 
 
 def rules_sidecars(index: Index) -> list[RulesSidecar]:
-    _, release_namespace = namespace_helpers()
     out: list[RulesSidecar] = []
     for hr in releases_of_chart(index, "loki"):
         version = _version(hr.version)
@@ -66,7 +64,7 @@ def rules_sidecars(index: Index) -> list[RulesSidecar]:
                 hr,
                 str(label),
                 "" if value is None else str(value),
-                search_namespaces(rules.get("searchNamespace"), release_namespace(index, hr)),
+                search_namespaces(rules.get("searchNamespace"), hr.namespace),
                 kinds,
                 hr.loc("sidecar", "rules", "searchNamespace"),
             )
@@ -74,24 +72,11 @@ def rules_sidecars(index: Index) -> list[RulesSidecar]:
     return out
 
 
-def _share_cluster(index: Index, a: K8sObject | None, b: K8sObject) -> bool:
-    if a is None:
-        return True
-    try:
-        from obslint.model.flux import flux_graph
-
-        graph = flux_graph(index)
-        mine, theirs = graph.clusters_of(a), graph.clusters_of(b)
-    except Exception:  # the placement graph is another family's; never let it break this rule
-        return True
-    return "" in mine or "" in theirs or bool(mine & theirs)
-
-
 def _holders(index: Index, sidecars: list[RulesSidecar]) -> Iterator[tuple[Holder, str]]:
     kinds = {k for s in sidecars for k in s.kinds}
     for obj in index.of_kind(*sorted(kinds), group=""):
         if any(carries(obj.labels, s.label, s.label_value) for s in sidecars):
-            yield object_holder(index, obj), obj.kind
+            yield object_holder(obj), obj.kind
     if "ConfigMap" in kinds:
 
         def wanted(_paths: list[str], labels: dict) -> bool:
@@ -167,7 +152,7 @@ def loki_rules_not_loaded(ctx: RuleContext) -> Iterator[Finding]:
             for s in sidecars
             if kind in s.kinds
             and carries(holder.labels, s.label, s.label_value)
-            and _share_cluster(ctx.index, holder.source, s.release.obj)
+            and s.release.obj.cluster == holder.cluster
         ]
         if not mine or any(s.namespaces is None or ns in s.namespaces for s in mine):
             continue
