@@ -9,6 +9,7 @@ import pytest
 
 from obslint.cli import main
 from obslint.redact import Redactor, fingerprint, token_like
+from tests.secrets.helpers import helmrelease, secret
 
 TOKEN = "xoxb-4711-AbCdEfGh1234"
 
@@ -91,37 +92,16 @@ def test_credential_keyed_lines_are_masked_in_excerpts():
 
 
 def test_a_secret_holding_a_common_word_does_not_mangle_the_report(repo, capsys):
+    body = "stringData:\n  admin-user: admin\n  release: prometheus\n"
     root = repo(
         {
-            "monitoring/secret.yaml": """\
-                apiVersion: v1
-                kind: Secret
-                metadata:
-                  name: grafana-admin
-                  namespace: monitoring
-                stringData:
-                  admin-user: admin
-                  release: prometheus
-                """,
-            "monitoring/hr.yaml": """\
-                apiVersion: helm.toolkit.fluxcd.io/v2
-                kind: HelmRelease
-                metadata:
-                  name: kube-prometheus-stack
-                  namespace: monitoring
-                spec:
-                  interval: 1h
-                  chart:
-                    spec:
-                      chart: kube-prometheus-stack
-                      version: "*"
-                      sourceRef: {kind: HelmRepository, name: prometheus-community}
-                """,
+            "monitoring/secret.yaml": secret("grafana-admin", body=body),
+            "monitoring/hr.yaml": helmrelease("kube-prometheus-stack", "prometheus: {}"),
         }
     )
-    main(["check", str(root), "--format", "json", "--select", "FLUX008,SEC001"])
+    main(["check", str(root), "--format", "json", "--select", "STOR003,SEC001"])
     findings = json.loads(capsys.readouterr().out)["findings"]
-    assert {f["rule"] for f in findings} == {"FLUX008", "SEC001"}
+    assert {f["rule"] for f in findings} == {"STOR003", "SEC001"}
     text = json.dumps(findings)
     assert "kube-prometheus-stack" in text and "grafana-admin" in text
     assert "<redacted" not in text
