@@ -23,9 +23,9 @@ def render_text(result: RunResult, out: TextIO, color: bool) -> None:
 
     for f in result.findings:
         sev = c(_COLORS[f.severity], str(f.severity))
-        out.write(f"{c(_BOLD, str(f.loc))}: {sev} {c(_BOLD, f.rule)} {f.name} {red.redact(f.message)}\n")
+        out.write(f"{c(_BOLD, str(f.loc))}: {sev} {c(_BOLD, f.rule)} {f.name} {_indented(red.redact(f.message))}\n")
         if f.hint:
-            out.write(f"  {c(_DIM, 'hint:')} {red.redact(f.hint)}\n")
+            out.write(f"  {c(_DIM, 'hint:')} {_indented(red.redact(f.hint))}\n")
         excerpt = _excerpt(result, f.loc.path, f.loc.line)
         if excerpt is not None:
             shown = red.mask_line(excerpt.rstrip())
@@ -44,6 +44,11 @@ def render_text(result: RunResult, out: TextIO, color: bool) -> None:
     detail = f" ({', '.join(parts)})" if parts else ""
     noun = "finding" if s["findings"] == 1 else "findings"
     out.write(f"{s['findings']} {noun}{detail} in {s['files']} files, {s['rules_run']} rules\n")
+
+
+def _indented(text: str) -> str:
+    """Lines after the first of a message or hint, indented under the finding they belong to."""
+    return text.replace("\n", "\n        ")
 
 
 def _excerpt(result: RunResult, rel: str, line: int) -> str | None:
