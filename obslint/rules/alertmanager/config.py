@@ -65,7 +65,6 @@ def undefined_receiver(ctx: RuleContext) -> Iterator[Finding]:
             name = scalar_str(own)
             if name in known:
                 continue
-            where = f" ({src.description})"
             near = [n for n in known if n.lower() == name.lower() or n.rpartition("/")[2] == name.rpartition("/")[2]]
             hint = f"did you mean {near[0]!r}?" if near else f"defined receivers: {', '.join(sorted(known)) or 'none'}"
             if isinstance(route.data, YMap) and not route.data.has_pos("receiver"):
@@ -73,7 +72,11 @@ def undefined_receiver(ctx: RuleContext) -> Iterator[Finding]:
                     f"the route sets no receiver, so the chart's default `receiver: {name!r}` applies; "
                     "set one or define that receiver"
                 )
-            yield Finding(route_loc(src, route, "receiver"), f'undefined receiver "{name}" used in route{where}', hint)
+            yield Finding(
+                route_loc(src, route, "receiver"),
+                f'undefined receiver "{name}" used in route of {src.description}',
+                hint,
+            )
 
 
 @rule(
@@ -230,13 +233,13 @@ def config_invalid(ctx: RuleContext) -> Iterator[Finding]:
             if src.defaults_only:
                 continue
             loc = node_loc(p.node, p.key, src.anchor) if p.node is not None else src.anchor
-            yield Finding(loc, f"{p.message} ({src.description})", "Alertmanager keeps the previous config")
+            yield Finding(loc, f"{p.message} in {src.description}", "Alertmanager keeps the previous config")
         for amc in src.amconfigs:
             if amc.route is None:
                 continue
             for route in amc.route.walk():
                 for p in route.problems:
-                    yield Finding(node_loc(p.node, p.key, amc.obj.loc()), f"{p.message} ({amc.obj.ref()})")
+                    yield Finding(node_loc(p.node, p.key, amc.obj.loc()), f"{p.message} in {amc.obj.ref()}")
 
 
 def _null_receivers(node: Any, path: str) -> Iterator[tuple[Any, str]]:

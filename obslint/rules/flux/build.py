@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from obslint.findings import Finding
+from obslint.findings import Finding, Related
 from obslint.index import Index, memoised
 from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph
 from obslint.rules import RuleContext, rule
@@ -112,8 +113,32 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
         k = owners[res.path]
         kf = g.kustomize_files.get(res.path)
         loc = kf.data.loc() if kf is not None else k.obj.loc("spec", "path")
+        where = res.path or "."
+        head = f"kustomize build of {where} fails: "
+        applier = k.obj.loc("spec", "path")
         yield Finding(
             loc,
-            f"kustomize build of {res.path or '.'} (applied by {k.ref}) fails: {res.error}",
-            f"run `kubectl kustomize {res.path or '.'}` and fix the error",
+            head + build_error_cause(res.error, MESSAGE_ROOM - len(head)),
+            f"run `kubectl kustomize {where}` and fix the error\nkubectl: {res.error.strip()}",
+            related=(Related(applier, f"{k.ref} applies this path"),) if applier != loc else (),
         )
+
+
+MESSAGE_ROOM = 200
+# kustomize loads each `resources:` entry as a file, and when that fails as a directory; it then
+# reports both errors as `accumulation err='<as a file>': <as a directory>`. For an entry that is
+# a file, the second is always "must build at directory: ...: file is not directory" and says
+# nothing (kustomize api/internal/target/kusttarget.go, accumulateResources).
+_AS_DIRECTORY = re.compile(r"accumulation err='(?P<as_file>.*)': must build at directory: .*?: file is not directory")
+
+
+def build_error_cause(error: str, room: int) -> str:
+    """kubectl's error for a message: its first line without the directory retry, cut at a clause
+    boundary to fit `room` characters (the hint carries it whole)."""
+    lines = error.strip().splitlines()
+    text = lines[0] if lines else "kubectl printed no error"
+    text = _AS_DIRECTORY.sub(lambda m: m["as_file"], text)
+    if len(text) <= room:
+        return text
+    cut = text.rfind(": ", 0, room - 1)
+    return (text[:cut] if cut > room // 3 else text[: room - 1]) + "…"

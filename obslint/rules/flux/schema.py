@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from obslint.index import Index, dig, loc_of, memoised
 from obslint.load import YMap
 from obslint.model.helm import helm_releases
 from obslint.rules import RuleContext, RuleOptions, rule
+from obslint.suggest import closest
 
 # ------------------------------------------------------------------------------------------------
 # Partial manifests: kustomize patch files are not objects and must not be validated as such.
@@ -185,9 +185,9 @@ def schema_invalid(ctx: RuleContext) -> Iterator[Finding]:
                 if isinstance(parent, YMap):
                     loc = parent.key_loc(problem.path[-1])
             if problem.value is not None and problem.known:
-                close = _did_you_mean(problem.value, list(problem.known), cutoff=0.6)
+                close = closest(problem.value, problem.known, cutoff=0.6)
                 if close:
-                    hint = f"did you mean {close!r}? ({hint})"
+                    hint = f"did you mean {close[0]!r}? Checked against {problem.source}"
             yield ctx.finding(loc, f"{obj.kind} {obj.name}: {problem.message}", hint)
 
 
@@ -285,9 +285,9 @@ def _unknown_keys(
                 if isinstance(key, str) and ("${" in key or "{{" in key):
                     continue
                 shown = ".".join(str(k) for k in (*p, key))
-                close = _did_you_mean(str(key), list(known))
+                close = closest(str(key), known)
                 hint = (
-                    f"did you mean {'.'.join(str(k) for k in (*p, close))!r}?"
+                    f"did you mean {'.'.join(str(k) for k in (*p, close[0]))!r}?"
                     if close
                     else (
                         f"keys known at {'.'.join(map(str, p)) or 'the top level'}: {', '.join(sorted(known)[:12])}"
@@ -301,14 +301,6 @@ def _unknown_keys(
                 )
             elif isinstance(sub, dict) and isinstance(value, YMap):
                 stack.append((value, sub, (*p, key)))
-
-
-def _did_you_mean(key: str, candidates: list[str], cutoff: float = 0.75) -> str | None:
-    lowered = {c.lower(): c for c in candidates}
-    if key.lower() in lowered:
-        return lowered[key.lower()]
-    close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=cutoff)
-    return lowered[close[0]] if close else None
 
 
 _CHART_KEYS: dict[tuple[str, str], dict | None] = {}

@@ -7,7 +7,7 @@ from typing import Any
 
 import promql_parser as pp
 
-from obslint.findings import Finding
+from obslint.findings import Finding, Related
 from obslint.index import Index, K8sObject
 from obslint.model.alertmanager import alert_universe
 from obslint.model.flux import flux_graph
@@ -169,13 +169,11 @@ def duplicate_rule(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             same = _normal(first.expr) == _normal(entry.expr)
             how = "with the same expression" if same else "with a different expression"
-            where = f"{first.loc}" + (
-                f" ({first.group.ruleset.description})" if first.group.ruleset is not entry.group.ruleset else ""
-            )
             yield Finding(
                 entry.loc,
-                f"{entry.kind} {entry.name!r} is defined twice for the same Prometheus {how}; first at {where}",
-                hint="remove one copy, or rename/relabel the variant",
+                f"{entry.kind} {entry.name!r} is defined twice for the same Prometheus {how}",
+                "remove one copy, or rename/relabel the variant",
+                related=(Related(first.loc, f"the first definition, in {first.group.ruleset.description}"),),
             )
     yield from _chart_default_duplicates(ctx.index)
 
@@ -183,7 +181,6 @@ def duplicate_rule(ctx: RuleContext) -> Iterator[Finding]:
 def _chart_default_duplicates(index: Index) -> Iterator[Finding]:
     """Alerts that repeat a kube-prometheus-stack default alert the release still creates."""
     try:
-
         universe = alert_universe(index)
     except (ImportError, KeyError):
         return

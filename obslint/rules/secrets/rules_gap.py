@@ -194,7 +194,12 @@ def sops_rules_gap(ctx: RuleContext) -> Iterator[Finding]:
             problem = _crypt_problem(r, sections) if sections else None
             if problem:
                 key = next((k for k in CRYPT_KEYS if r.data.get(k) not in (None, "")), None)
-                yield Finding(_rule_loc(r, key), f"{r.label}: {problem}", "use encrypted_regex: ^(data|stringData)$")
+                # at the rule itself: its path_regex is in the excerpt, the message names the setting
+                yield Finding(
+                    _rule_loc(r, key),
+                    f"creation rule #{r.position + 1}: {problem}",
+                    "use `encrypted_regex: ^(data|stringData)$`",
+                )
         if undecidable:
             continue
         for rel in scoped:
