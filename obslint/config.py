@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from obslint.findings import Severity
+from obslint.suggest import did_you_mean
 
 CONFIG_NAMES = (".obslint.yaml", ".obslint.yml")
 
@@ -61,12 +62,26 @@ class Config(BaseModel):
         return int(self.max_file_size_mb * 1024 * 1024)
 
 
-def _format_error(path: str, exc: ValidationError) -> str:
+def field_spellings(model: type[BaseModel]) -> list[str]:
+    """The keys a model accepts, in their documented spelling (the alias where there is one)."""
+    return [f.alias or name for name, f in model.model_fields.items() if not f.exclude]
+
+
+def validation_problems(exc: ValidationError, model: type[BaseModel]) -> str:
+    """pydantic's errors as `where: problem; ...`, with a did-you-mean for a misspelt top-level key."""
     parts = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        parts.append(f"{where}: {err['msg']}")
-    return f"{path}: invalid configuration: " + "; ".join(parts)
+        where = ".".join(str(p) for p in err["loc"]) or "top level"
+        if err["type"] == "extra_forbidden":
+            top_level = len(err["loc"]) == 1
+            parts.append(f"{where}: unknown key{did_you_mean(where, field_spellings(model)) if top_level else ''}")
+        else:
+            parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def _format_error(path: str, exc: ValidationError) -> str:
+    return f"{path}: invalid configuration: {validation_problems(exc, Config)}"
 
 
 def parse_config(data: Any, path: str) -> Config:

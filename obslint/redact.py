@@ -2,9 +2,17 @@
 
 The index registers what it knows to be secret (values of Secret objects, decoded and
 encoded); rule families add more (`index.redactor.add(value)`, e.g. a plaintext credential
-in HelmRelease values). Reporters pass every message, hint and source excerpt through
-`redact`, and excerpt lines through `mask_line`, which also hides the value of any
+in HelmRelease values). Reporters pass every message, hint, related place and source excerpt
+through `redact`, and excerpt lines through `mask_line`, which also hides the value of any
 credential-like key, so a finding never prints a secret even when no rule registered it.
+
+Whole values are masked, not every occurrence of their letters: a Secret holding `admin` or
+`prometheus` must not turn `grafana-admin-secret` or `kube-prometheus-stack` into nonsense (and
+tell the reader which word was the secret). A value matches only where it stands alone, not
+joined to word characters directly or by `-`, `.` or `/` (which continue Kubernetes names,
+hostnames and paths). A long value mixing letter cases or digits (a token, a key body, a
+generated password) cannot occur inside another word by chance, so it is masked wherever it
+appears: inside a URL path, a query string or a longer string.
 """
 
 from __future__ import annotations
@@ -16,6 +24,11 @@ import re
 from typing import Any
 
 MIN_LEN = 4
+TOKEN_MIN_LEN = 16
+# Not a word character before or after the value, nor `-`, `.` or `/` joining it to one (`admin`
+# in `kube-admin-stack`, `grafana.admin`, `users/admin/x`); `admin.` ending a sentence stands alone.
+_ALONE_BEFORE = r"(?<!\w)(?<!\w[-./])"
+_ALONE_AFTER = r"(?!\w)(?![-./]\w)"
 
 _CRED_KEY = re.compile(
     r"""^(?P<lead>\s*(?:-\s+)?["']?[\w.-]*?(?:pass(?:word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|"""
@@ -55,6 +68,14 @@ def _secret_lines(text: str) -> set[str]:
     return out
 
 
+def token_like(value: str) -> bool:
+    """A long value of mixed character classes and many distinct characters: a token, a key, a
+    generated password; never an English word or a Kubernetes name by chance."""
+    if len(value) < TOKEN_MIN_LEN or len(set(value)) < 8:
+        return False
+    return sum(any(test(c) for c in value) for test in (str.islower, str.isupper, str.isdigit)) >= 2
+
+
 def fingerprint(value: str) -> str:
     """A stable, non-reversible tag for a secret value, safe to print."""
     return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
@@ -92,9 +113,19 @@ class Redactor:
         if not self._values or not text:
             return text
         if self._pattern is None:
-            alternatives = sorted(self._values, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(v) for v in alternatives))
+            self._pattern = self._compile()
         return self._pattern.sub(lambda m: f"<redacted {fingerprint(m.group(0))}>", text)
+
+    def _compile(self) -> re.Pattern[str]:
+        def alternatives(values: list[str]) -> str:
+            return "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+
+        tokens = [v for v in self._values if token_like(v)]
+        words = [v for v in self._values if not token_like(v)]
+        parts = [alternatives(tokens)] if tokens else []
+        if words:
+            parts.append(f"{_ALONE_BEFORE}(?:{alternatives(words)}){_ALONE_AFTER}")
+        return re.compile("|".join(f"(?:{p})" for p in parts))
 
     def mask_line(self, line: str) -> str:
         """A source line safe to show: known secrets redacted, credential-like values masked."""

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field, replace
 from pydantic import ValidationError
 
 from obslint import suppress
-from obslint.config import Config, ConfigError, load_config
+from obslint.config import Config, ConfigError, load_config, validation_problems
 from obslint.errors import UsageError
-from obslint.findings import Finding, Loc, Severity
+from obslint.findings import Finding, Severity
 from obslint.index import Index
 from obslint.load import load_tree
-from obslint.rules import REGISTRY, Rule, RuleContext, load_rules
+from obslint.rules import REGISTRY, Registry, Rule, RuleContext, load_rules
+from obslint.suggest import did_you_mean
 from obslint.tools import PREFETCH
 
 UNUSED_SUPPRESSION = "CORE003"
@@ -40,20 +41,33 @@ class RunResult:
 
 def select_rules(config: Config, select: list[str] | None, ignore: list[str] | None) -> list[Rule]:
     registry = load_rules()
+    where = _where(config)
     chosen = {r.id for r in registry.all()}
-    for keys, source in ((config.select, "config select"), (select, "--select")):
+    for keys, source in ((config.select, f"{where}: select"), (select, "--select")):
         if keys:
-            ids, unknown = registry.resolve(keys)
-            if unknown:
-                raise UsageError(f"{source}: unknown rule(s): {', '.join(unknown)}")
-            chosen &= ids
-    for keys, source in ((config.disable, "config disable"), (ignore, "--ignore")):
+            chosen &= _resolve(registry, keys, source)
+    for keys, source in ((config.disable, f"{where}: disable"), (ignore, "--ignore")):
         if keys:
-            ids, unknown = registry.resolve(keys)
-            if unknown:
-                raise UsageError(f"{source}: unknown rule(s): {', '.join(unknown)}")
-            chosen -= ids
+            chosen -= _resolve(registry, keys, source)
     return [r for r in registry.all() if r.id in chosen]
+
+
+def _where(config: Config) -> str:
+    """How usage errors name the configuration: its file, or "configuration" when built in code."""
+    return config.source or "configuration"
+
+
+def _resolve(registry: Registry, keys: list[str], source: str) -> set[str]:
+    """Rule ids for rule ids, names and family prefixes; a usage error naming every unknown key."""
+    ids, unknown = registry.resolve(keys)
+    if unknown:
+        raise UsageError(f"{source}: {'; '.join(unknown_rule(registry, k) for k in unknown)}")
+    return ids
+
+
+def unknown_rule(registry: Registry, key: str, families: bool = True) -> str:
+    """`unknown rule 'X'`, with the closest rule id, name (or family) when there is one."""
+    return f"unknown rule {key!r}{did_you_mean(key, registry.spellings(families))}"
 
 
 def _severities(config: Config) -> dict[str, Severity]:
@@ -61,7 +75,7 @@ def _severities(config: Config) -> dict[str, Severity]:
     for key, level in config.severity.items():
         found = REGISTRY.lookup(key)
         if not found:
-            raise UsageError(f"{config.source or 'config'}: severity: unknown rule {key!r}")
+            raise UsageError(f"{_where(config)}: severity: {unknown_rule(REGISTRY, key, False)}")
         out[found.id] = Severity.parse(level)
     return out
 
@@ -72,15 +86,15 @@ def _options(rule: Rule, config: Config) -> object:
         raw.update(config.options.get(key, {}) or {})
     if rule.options is None:
         if raw:
-            raise UsageError(f"{config.source or 'config'}: options: rule {rule.id} {rule.name} takes no options")
+            raise UsageError(f"{_where(config)}: options: rule {rule.id} {rule.name} takes no options")
         return None
     if not raw:  # the defaults: no validation needed, so the model's validator is never built
         return rule.options.model_construct()
     try:
         return rule.options.model_validate(raw)
     except ValidationError as exc:
-        errs = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise UsageError(f"{config.source or 'config'}: options for {rule.name}: {errs}") from None
+        problems = validation_problems(exc, rule.options)
+        raise UsageError(f"{_where(config)}: options for {rule.name}: {problems}") from None
 
 
 def resolve_root(paths: list[str]) -> str:
@@ -113,7 +127,7 @@ def run_check(
     options = {r.id: _options(r, config) for r in rules}
     for key in config.options:
         if not REGISTRY.lookup(key):
-            raise UsageError(f"{config.source or 'config'}: options: unknown rule {key!r}")
+            raise UsageError(f"{_where(config)}: options: {unknown_rule(REGISTRY, key, False)}")
 
     with _cyclic_gc_paused():
         tree = load_tree(root, config.exclude, config.max_file_size)
@@ -175,8 +189,14 @@ def _cyclic_gc_paused() -> Iterator[None]:
 def _suppress(
     findings: list[Finding], index: Index, rules: list[Rule], severities: dict[str, Severity]
 ) -> list[Finding]:
-    directives = [d for sf in index.files if sf.text for d in suppress.directives_of(sf)]
-    if not directives:
+    directives: list[suppress.Directive] = []
+    malformed: list[suppress.Malformed] = []
+    for sf in index.files:
+        if sf.text:
+            found, bad = suppress.scan(sf)
+            directives.extend(found)
+            malformed.extend(bad)
+    if not directives and not malformed:
         return findings
     aliases: dict[str, str] = {}
     for r in REGISTRY.all():
@@ -189,15 +209,6 @@ def _suppress(
     unused_rule = REGISTRY.lookup(UNUSED_SUPPRESSION)
     assert unused_rule is not None
     severity = severities.get(unused_rule.id, unused_rule.severity)
-    for d in directives:
-        for r in d.rules:
-            rid = aliases.get(r.upper(), aliases.get(r.lower()))
-            if rid is None:
-                message = f"suppression names unknown rule {r!r}"
-            elif r in d.used or rid not in selected:
-                continue
-            else:
-                message = f"suppression of {r} suppresses nothing here"
-            finding = Finding(Loc(d.path, d.line, d.col), message, "remove it, or fix the rule name")
-            kept.append(finding.stamped(unused_rule.id, unused_rule.name, severity))
+    for finding in suppress.unused(directives, malformed, aliases, selected):
+        kept.append(finding.stamped(unused_rule.id, unused_rule.name, severity))
     return kept

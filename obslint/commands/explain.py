@@ -20,11 +20,9 @@ def run(args: argparse.Namespace) -> int:
     registry = load_rules()
     rule = registry.lookup(args.rule)
     if rule is None:
-        import difflib
+        from obslint.suggest import did_you_mean
 
-        names = [r.name for r in registry.all()] + [r.id for r in registry.all()]
-        close = difflib.get_close_matches(args.rule, names, n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else " (see `obslint rules`)"
+        hint = did_you_mean(args.rule, registry.spellings(families=False), n=3) or " (see `obslint rules`)"
         raise UsageError(f"unknown rule {args.rule!r}{hint}")
     options = ""
     if rule.options is not None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from obslint.findings import Finding, Related
 from obslint.runner import RunResult
 
 FORMATS = ("text", "json", "sarif", "github")
+# Related places the line-oriented formats (text, github) show; JSON and SARIF carry them all.
+RELATED_SHOWN = 5
 
 
 def render(result: RunResult, fmt: str, out: TextIO, color: bool = False) -> None:
@@ -34,6 +37,11 @@ def redactor(result: RunResult):
     from obslint.redact import Redactor
 
     return result.index.redactor if result.index is not None else Redactor()
+
+
+def related_shown(finding: Finding) -> tuple[tuple[Related, ...], int]:
+    """The related places a line-oriented report lists, and how many more it only counts."""
+    return finding.related[:RELATED_SHOWN], max(0, len(finding.related) - RELATED_SHOWN)
 
 
 def summary(result: RunResult) -> dict:

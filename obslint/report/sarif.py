@@ -1,12 +1,17 @@
-"""`--format sarif`: SARIF 2.1.0 for GitHub code scanning, with every rule's metadata."""
+"""`--format sarif`: SARIF 2.1.0 for GitHub code scanning, with every rule's metadata.
+
+A finding's related places are its result's `relatedLocations` (each with an id and a message),
+the clusters it arises in `properties.clusters`."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import TextIO
 
 from obslint import __version__
-from obslint.findings import Severity
+from obslint.findings import Finding, Loc, Severity
+from obslint.redact import Redactor
 from obslint.report import redactor
 from obslint.rules import REGISTRY, Rule
 from obslint.runner import RunResult
@@ -40,29 +45,47 @@ def _rule_descriptor(rule: Rule) -> dict:
     }
 
 
+def _physical(loc: Loc) -> dict:
+    return {
+        "artifactLocation": {"uri": loc.path, "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": loc.line, "startColumn": loc.col},
+    }
+
+
+def _link_text(loc: Loc) -> str:
+    # SARIF 2.1.0 §3.11.6: brackets inside the text of an embedded link are escaped.
+    return re.sub(r"([\[\]\\])", r"\\\1", f"{loc.path}:{loc.line}")
+
+
+def _result(f: Finding, red: Redactor, rule_index: int | None) -> dict:
+    message = red.redact(f.message) + (f"\nHint: {red.redact(f.hint)}" if f.hint else "")
+    if f.related:
+        # Code scanning shows related locations only as links embedded in the message, `[text](id)`.
+        links = ", ".join(f"[{_link_text(r.loc)}]({i})" for i, r in enumerate(f.related, start=1))
+        message += f"\nRelated: {links}"
+    entry: dict = {
+        "ruleId": f.rule,
+        "level": _LEVEL[f.severity],
+        "message": {"text": message},
+        "locations": [{"physicalLocation": _physical(f.loc)}],
+    }
+    if rule_index is not None:
+        entry["ruleIndex"] = rule_index
+    if f.related:
+        entry["relatedLocations"] = [
+            {"id": i, "physicalLocation": _physical(r.loc), "message": {"text": red.redact(r.message)}}
+            for i, r in enumerate(f.related, start=1)
+        ]
+    if f.clusters:
+        entry["properties"] = {"clusters": sorted(red.redact(c) for c in f.clusters)}
+    return entry
+
+
 def render_sarif(result: RunResult, out: TextIO) -> None:
     red = redactor(result)
     rules = REGISTRY.all()
     index = {r.id: i for i, r in enumerate(rules)}
-    results = []
-    for f in result.findings:
-        message = red.redact(f.message) + (f"\nHint: {red.redact(f.hint)}" if f.hint else "")
-        entry: dict = {
-            "ruleId": f.rule,
-            "level": _LEVEL[f.severity],
-            "message": {"text": message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": f.loc.path, "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": f.loc.line, "startColumn": f.loc.col},
-                    }
-                }
-            ],
-        }
-        if f.rule in index:
-            entry["ruleIndex"] = index[f.rule]
-        results.append(entry)
+    results = [_result(f, red, index.get(f.rule)) for f in result.findings]
     doc = {
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -1,4 +1,6 @@
-"""Human output: `path:line:col: RULE name message`, the hint, a source excerpt, a summary."""
+"""Human output: `path:line:col: RULE name message`, the hint, a source excerpt, the clusters
+the finding arises in (when more than one), its related places (the first few, then a count),
+and a summary."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import os
 from typing import TextIO
 
 from obslint.findings import Severity
-from obslint.report import redactor, summary
+from obslint.report import redactor, related_shown, summary
 from obslint.runner import RunResult
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
@@ -21,20 +23,32 @@ def render_text(result: RunResult, out: TextIO, color: bool) -> None:
 
     for f in result.findings:
         sev = c(_COLORS[f.severity], str(f.severity))
-        out.write(f"{c(_BOLD, str(f.loc))}: {sev} {c(_BOLD, f.rule)} {f.name} {red.redact(f.message)}\n")
+        out.write(f"{c(_BOLD, str(f.loc))}: {sev} {c(_BOLD, f.rule)} {f.name} {_indented(red.redact(f.message))}\n")
         if f.hint:
-            out.write(f"  {c(_DIM, 'hint:')} {red.redact(f.hint)}\n")
+            out.write(f"  {c(_DIM, 'hint:')} {_indented(red.redact(f.hint))}\n")
         excerpt = _excerpt(result, f.loc.path, f.loc.line)
         if excerpt is not None:
             shown = red.mask_line(excerpt.rstrip())
             out.write(f"  {c(_DIM, f'{f.loc.line:>4} |')} {shown}\n")
             if shown == excerpt.rstrip() and 0 < f.loc.col <= len(shown) + 1:
                 out.write(f"  {c(_DIM, '     |')} {' ' * (f.loc.col - 1)}{c(_COLORS[f.severity], '^')}\n")
+        if len(f.clusters) > 1:
+            out.write(f"  {c(_DIM, 'clusters:')} {', '.join(sorted(red.redact(n) for n in f.clusters))}\n")
+        related, more = related_shown(f)
+        for r in related:
+            out.write(f"  {c(_DIM, 'related:')} {r.loc}: {red.redact(r.message)}\n")
+        if more:
+            out.write(f"  {c(_DIM, 'related:')} and {more} more\n")
     s = summary(result)
     parts = [f"{n} {k}{'s' if n != 1 and k != 'info' else ''}" for k, n in s["by_severity"].items() if n]
     detail = f" ({', '.join(parts)})" if parts else ""
     noun = "finding" if s["findings"] == 1 else "findings"
     out.write(f"{s['findings']} {noun}{detail} in {s['files']} files, {s['rules_run']} rules\n")
+
+
+def _indented(text: str) -> str:
+    """Lines after the first of a message or hint, indented under the finding they belong to."""
+    return text.replace("\n", "\n        ")
 
 
 def _excerpt(result: RunResult, rel: str, line: int) -> str | None:

@@ -130,6 +130,10 @@ class Registry:
     def families(self) -> set[str]:
         return {r.family for r in self._by_id.values()}
 
+    def spellings(self, families: bool = True) -> list[str]:
+        """Every accepted way to name rules: ids, names and (where accepted) family prefixes."""
+        return [*self._by_id, *self._by_name, *(sorted(self.families()) if families else ())]
+
     def resolve(self, keys: Iterable[str]) -> tuple[set[str], list[str]]:
         """Rule ids for ids, names or family prefixes; and the keys that named nothing."""
         ids: set[str] = set()

@@ -142,6 +142,8 @@ def test_alert_dropped_rule_alert_and_option(repo):
     findings = run(repo, files, "AM003")
     assert len(findings) == 1
     assert findings[0].loc.path == "rules.yaml" and "AppSlow" in findings[0].message
+    # the route that swallows it is a related place
+    assert [(r.loc.path, r.loc.line) for r in findings[0].related] == [("hr.yaml", 11)]  # `receiver: "null"`
     # a route on a label the alert may carry from its series: it may be delivered -> not reported
     maybe = cfg.replace('severity="critical"', 'namespace="prod"')
     assert run(repo, {"hr.yaml": maybe, "rules.yaml": RULES}, "AM003") == []
@@ -163,8 +165,8 @@ def test_alert_dropped_chart_default_alerts_by_severity(repo):
     )
     findings = run(repo, {"hr.yaml": cfg}, "AM003")
     assert len(findings) == 1
-    assert "kube-prometheus-stack default alerts" in findings[0].message and "severity=info" in findings[0].message
-    assert "Watchdog" not in findings[0].message
+    assert "kube-prometheus-stack default alerts" in findings[0].message and " info" in findings[0].message
+    assert "Watchdog" not in findings[0].message + findings[0].hint
 
 
 def test_alert_dropped_by_a_config_that_notifies_nobody(repo):
@@ -187,7 +189,10 @@ def test_shadowed_route_names_the_sibling(repo):
         '    - matchers: [severity="critical"]\n      receiver: pager\n' + RECEIVERS
     )
     findings = run(repo, {"alertmanager.yml": cfg}, "AM004")
-    assert len(findings) == 1 and findings[0].loc.line == 6 and "line 4" in findings[0].message
+    assert (
+        len(findings) == 1 and findings[0].loc.line == 6 and 'earlier sibling route {severity=~"' in findings[0].message
+    )
+    assert [r.loc.line for r in findings[0].related] == [4]
     with_continue = cfg.replace(
         'receiver: team\n    - matchers: [severity="critical"]',
         'receiver: team\n      continue: true\n    - matchers: [severity="critical"]',

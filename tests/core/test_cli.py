@@ -53,7 +53,18 @@ def test_json_contract(repo, capsys):
     assert set(doc) >= {"findings", "summary"}
     by_rule = {f["rule"]: f for f in doc["findings"]}
     broken = by_rule["CORE001"]
-    assert set(broken) == {"rule", "name", "severity", "path", "line", "column", "message", "hint"}
+    assert set(broken) == {
+        "rule",
+        "name",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "message",
+        "hint",
+        "related",
+        "clusters",
+    }
     assert (broken["name"], broken["severity"], broken["path"], broken["line"]) == (
         "unparseable-file",
         "error",

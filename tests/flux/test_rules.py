@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from obslint.rules.flux.build import build_error_cause
 from tests.conftest import check, require_tool, rule_ids
 
 KS = """\
@@ -385,7 +388,10 @@ def test_kustomize_build(repo):
     }
     got = findings(repo(files), "FLUX009")
     assert len(got) == 1 and got[0].message.startswith("kustomize build of app fails: ")
-    assert len(got[0].message) <= 200 and "applied by Kustomization flux-system/a" in got[0].hint
+    assert len(got[0].message) <= 200
+    assert [(r.loc.path, r.message) for r in got[0].related] == [
+        ("k.yaml", "Kustomization flux-system/a applies this path")
+    ]
     assert "/tmp" not in got[0].message + got[0].hint
     files["app/p.yaml"] = files["app/p.yaml"].replace("not-there", "a")
     assert findings(repo(files), "FLUX009") == []
@@ -422,6 +428,29 @@ def test_kustomize_builds_all_paths_at_once_then_each_on_failure(repo, monkeypat
     files["two/kustomization.yaml"] = "resources: [cm.yaml, cm.yaml]\n"
     got = findings(repo(files), "FLUX009")
     assert [f.message.split(" fails")[0] for f in got] == ["kustomize build of two"]
+
+
+@pytest.mark.parametrize(
+    "error, cause",
+    [
+        ("no matches for Id X\nmore", "no matches for Id X"),
+        (
+            "accumulating resources: accumulation err='merging resources from 'cm.yaml': may not add resource "
+            "with an already registered id: ConfigMap.v1.[noGrp]/a.default': must build at directory: "
+            "'app/cm.yaml': file is not directory",
+            "accumulating resources: merging resources from 'cm.yaml': may not add resource with an already "
+            "registered id: ConfigMap.v1.[noGrp]/a.default",
+        ),
+        (
+            "accumulating resources: accumulating resources from 'a.yaml': " + "y" * 200,
+            "accumulating resources: accumulating resources from 'a.yaml'…",
+        ),
+        ("x" * 300, "x" * 149 + "…"),
+        ("", "kubectl printed no error"),
+    ],
+)
+def test_kustomize_build_error_cause(error, cause):
+    assert build_error_cause(error, 150) == cause
 
 
 def test_kustomize_build_not_repeated_for_missing_resources(repo):

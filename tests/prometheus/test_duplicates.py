@@ -43,7 +43,7 @@ def test_same_alert_in_two_prometheusrules(repo):
     found = _run(repo, files)
     assert len(found) == 1
     assert (found[0].loc.path, found[0].loc.line) == ("b.yaml", 8)
-    assert "different expression" in found[0].message and "a.yaml:8" in found[0].message
+    assert "different expression" in found[0].message and [str(r.loc) for r in found[0].related] == ["a.yaml:8:11"]
 
 
 def test_severity_variants_are_fine(repo):

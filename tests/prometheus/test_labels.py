@@ -123,6 +123,8 @@ def test_route_for_the_rule_namespace_is_missed(repo):
     files = {"hr.yaml": HR, "pr.yaml": _pr("sum(rate(x[5m])) > 1", "errors", ns="apps")}
     found = _run(repo, files)
     assert len(found) == 1 and "namespace" in found[0].message and found[0].loc.line == 9
+    assert [(r.loc.path, r.loc.line) for r in found[0].related] == [("hr.yaml", 12)]  # the route it misses
+    assert "it returns no labels" in found[0].hint
     # a rule in another namespace was never meant for that route
     files["pr.yaml"] = _pr("sum(rate(x[5m])) > 1", "errors", ns="other")
     assert _run(repo, files) == []

@@ -35,7 +35,7 @@ def test_removed_metrics(repo, expr, fires):
     assert bool(result.findings) == fires, result.findings
     if fires:
         assert result.findings[0].loc.line == 5
-        assert "http" in result.findings[0].message
+        assert "http" in result.findings[0].hint.splitlines()[1]  # the source of the removal
 
 
 def test_metrics_recorded_in_the_repo_are_not_reported(repo):

@@ -48,12 +48,18 @@ def _run(repo, files):
     return result.findings
 
 
+def _why(finding) -> str:
+    return " ".join(r.message for r in finding.related)
+
+
 def test_default_chart_needs_release_label(repo):
     found = _run(repo, {"hr.yaml": _hr(), "pr.yaml": _obj("PrometheusRule", "{app: x}")})
     assert len(found) == 1
     f = found[0]
     assert (f.loc.path, f.loc.line) == ("pr.yaml", 6)
-    assert "release=kube-prometheus-stack" in f.message
+    assert f.message == "PrometheusRule monitoring/x is not selected by any Prometheus, so it is never loaded"
+    # why: the selector of each Prometheus, at that Prometheus
+    assert [r.loc.path for r in f.related] == ["hr.yaml"] and "release=kube-prometheus-stack" in f.related[0].message
     assert "release: kube-prometheus-stack" in f.hint
     assert _run(repo, {"hr.yaml": _hr(), "pr.yaml": _obj("PrometheusRule", "{release: kube-prometheus-stack}")}) == []
 
@@ -64,7 +70,7 @@ def test_release_name_follows_flux_target_namespace(repo):
         "pr.yaml": _obj("PrometheusRule", "{release: kps}"),
     }
     found = _run(repo, files)
-    assert len(found) == 1 and "release=observability-kps" in found[0].message
+    assert len(found) == 1 and "release=observability-kps" in _why(found[0])
 
 
 def test_nil_uses_helm_values_false_selects_everything(repo):
@@ -106,7 +112,7 @@ def test_namespace_selector_uses_namespace_labels(repo):
     assert _run(repo, files) == []
     files["pr.yaml"] = _obj("PrometheusRule", namespace="other")
     found = _run(repo, files)
-    assert len(found) == 1 and "monitoring=enabled" in found[0].message
+    assert len(found) == 1 and "monitoring=enabled" in _why(found[0])
     # a namespace the repository does not define: labels unknown, nothing reported
     files["pr.yaml"] = _obj("PrometheusRule", namespace="elsewhere")
     assert _run(repo, files) == []
@@ -126,7 +132,7 @@ def test_standalone_prometheus_nil_selectors(repo):
     # null ruleNamespaceSelector: own namespace only
     files["pr.yaml"] = _obj("PrometheusRule", "{role: alert-rules}", namespace="apps")
     found = _run(repo, files)
-    assert len(found) == 1 and "own namespace" in found[0].message
+    assert len(found) == 1 and "own namespace" in _why(found[0])
     # null serviceMonitorSelector: no ServiceMonitor is selected
     files = {"prom.yaml": prom, "sm.yaml": _obj("ServiceMonitor", "{role: alert-rules}")}
     assert len(_run(repo, files)) == 1

@@ -41,6 +41,10 @@ def test_missing_label(repo):
     (f,) = run(repo({"kps.yaml": kps(), "ds.yaml": cm("{app: loki}")}))
     assert (f.loc.path, f.loc.line) == ("ds.yaml", 6)
     assert "grafana_datasource: '1'" in f.message
+    # the sidecar that would load it is the related place
+    assert [r.loc.path for r in f.related] == ["kps.yaml"] and "HelmRelease kube-prometheus-stack" in f.related[
+        0
+    ].message
 
 
 def test_wrong_label_value(repo):
@@ -109,7 +113,7 @@ configMapGenerator:
     files["apps/kustomization.yaml"] = kust.replace("LABELS", "app: loki")
     (f,) = run(repo(files))
     assert (f.loc.path, f.loc.line) == ("apps/kustomization.yaml", 10)
-    assert "configMapGenerator" in f.message
+    assert f.message.startswith("generated ConfigMap loki-datasource ")
     files["apps/kustomization.yaml"] = kust.replace("LABELS", 'grafana_datasource: "1"')
     assert not run(repo(files))
     files["apps/kustomization.yaml"] = kust.replace("LABELS", 'grafana_datasource: "1"').replace(

@@ -66,7 +66,6 @@ def undefined_receiver(ctx: RuleContext) -> Iterator[Finding]:
             name = scalar_str(own)
             if name in known:
                 continue
-            where = f" ({src.description})"
             near = _near_receiver(name, list(known))
             hint = f"did you mean {near!r}?" if near else f"defined receivers: {', '.join(sorted(known)) or 'none'}"
             if isinstance(route.data, YMap) and not route.data.has_pos("receiver"):
@@ -74,7 +73,11 @@ def undefined_receiver(ctx: RuleContext) -> Iterator[Finding]:
                     f"the route sets no receiver, so the chart's default `receiver: {name!r}` applies; "
                     "set one or define that receiver"
                 )
-            yield Finding(route_loc(src, route, "receiver"), f'undefined receiver "{name}" used in route{where}', hint)
+            yield Finding(
+                route_loc(src, route, "receiver"),
+                f'undefined receiver "{name}" used in route of {src.description}',
+                hint,
+            )
 
 
 def _near_receiver(name: str, known: list[str]) -> str | None:
@@ -87,7 +90,7 @@ def _near_receiver(name: str, known: list[str]) -> str | None:
     if short in by_short:
         return by_short[short]
     near = closest(name, known) or closest(short, by_short)
-    return by_short.get(near, near) if near is not None else None
+    return by_short.get(near[0], near[0]) if near else None
 
 
 @rule(
@@ -244,13 +247,13 @@ def config_invalid(ctx: RuleContext) -> Iterator[Finding]:
             if src.defaults_only:
                 continue
             loc = node_loc(p.node, p.key, src.anchor) if p.node is not None else src.anchor
-            yield Finding(loc, f"{p.message} ({src.description})", "Alertmanager keeps the previous config")
+            yield Finding(loc, f"{p.message} in {src.description}", "Alertmanager keeps the previous config")
         for amc in src.amconfigs:
             if amc.route is None:
                 continue
             for route in amc.route.walk():
                 for p in route.problems:
-                    yield Finding(node_loc(p.node, p.key, amc.obj.loc()), f"{p.message} ({amc.obj.ref()})")
+                    yield Finding(node_loc(p.node, p.key, amc.obj.loc()), f"{p.message} in {amc.obj.ref()}")
 
 
 def _null_receivers(node: Any, path: str) -> Iterator[tuple[Any, str]]:

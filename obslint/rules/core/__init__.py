@@ -94,10 +94,12 @@ def duplicate_key(ctx: RuleContext) -> Iterator[Finding]:
     "CORE003",
     "unused-suppression",
     "warning",
-    "An `# obslint: disable=...` comment suppresses nothing, or names an unknown rule",
+    "An `# obslint: disable=...` comment suppresses nothing, names an unknown rule, or does not parse",
     why="""
         Suppressions outlive the problems they silenced. A stale one hides the next real
-        finding on that line; one with a misspelt rule name never worked at all.
+        finding on that line; one with a misspelt rule name, or written so that it does not
+        parse (`# obslint disable=X`, `# obslint: disabel=X`), never worked at all. The
+        finding suggests the closest rule name or directive.
     """,
     failing="""
         apiVersion: v1
@@ -115,7 +117,7 @@ def duplicate_key(ctx: RuleContext) -> Iterator[Finding]:
           retention: 7d
           retention: 30d  # obslint: disable=duplicate-key kept while migrating
     """,
-    fix="Remove the comment, or correct the rule id or name it lists.",
+    fix="Remove the comment, or correct its syntax or the rule id or name it lists.",
 )
 def unused_suppression(ctx: RuleContext) -> Iterator[Finding]:
     # Findings of this rule are produced by the runner once every other rule has run, since

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 
-from obslint.findings import Finding
+from obslint.findings import Finding, Related
 from obslint.index import Index, memoised
 from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph, norm_path
 from obslint.rules import RuleContext, rule
@@ -123,17 +124,34 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
         k = owners[res.path]
         kf = g.kustomize_files.get(res.path)
         loc = kf.data.loc() if kf is not None else k.obj.loc("spec", "path")
-        path = res.path or "."
+        where = res.path or "."
+        head = f"kustomize build of {where} fails: "
+        applier = k.obj.loc("spec", "path")
         yield Finding(
             loc,
-            f"kustomize build of {path} fails: {_first_clause(res.error)}",
-            f"kustomize says: {res.error}; run `kubectl kustomize --load-restrictor LoadRestrictionsNone {path}` "
-            f"and fix it (the path is applied by {k.ref})",
+            head + build_error_cause(res.error, MESSAGE_ROOM - len(head)),
+            f"run `kubectl kustomize --load-restrictor LoadRestrictionsNone {where}` (as kustomize-controller "
+            f"builds) and fix the error\nkubectl: {res.error.strip()}",
+            related=(Related(applier, f"{k.ref} applies this path"),) if applier != loc else (),
             clusters=k.obj.cluster_names,
         )
 
 
-def _first_clause(error: str, limit: int = 120) -> str:
-    """The first part of kustomize's error, short enough for a finding's first line."""
-    first = error.split("; ", 1)[0].strip()
-    return first if len(first) <= limit else first[: limit - 3].rstrip() + "..."
+MESSAGE_ROOM = 200
+# kustomize loads each `resources:` entry as a file, and when that fails as a directory; it then
+# reports both errors as `accumulation err='<as a file>': <as a directory>`. For an entry that is
+# a file, the second is always "must build at directory: ...: file is not directory" and says
+# nothing (kustomize api/internal/target/kusttarget.go, accumulateResources).
+_AS_DIRECTORY = re.compile(r"accumulation err='(?P<as_file>.*)': must build at directory: .*?: file is not directory")
+
+
+def build_error_cause(error: str, room: int) -> str:
+    """kubectl's error for a message: its first line without the directory retry, cut at a clause
+    boundary to fit `room` characters (the hint carries it whole)."""
+    lines = error.strip().splitlines()
+    text = lines[0] if lines else "kubectl printed no error"
+    text = _AS_DIRECTORY.sub(lambda m: m["as_file"], text)
+    if len(text) <= room:
+        return text
+    cut = text.rfind(": ", 0, room - 1)
+    return (text[:cut] if cut > room // 3 else text[: room - 1]) + "…"

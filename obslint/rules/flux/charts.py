@@ -68,17 +68,18 @@ def chart_version_unpinned(ctx: RuleContext) -> Iterator[Finding]:
             if src is not None and src.kind == "GitRepository":
                 continue  # the chart comes from a Git path; the version field is ignored
             version = chart_spec.get("version")
+            chart = f"chart {rel.chart}" if rel.chart else "the chart"  # empty: not a plain string
             if version is None:
                 yield Finding(
                     obj.loc("spec", "chart", "spec", "chart"),
-                    f"HelmRelease {obj.name}: chart {rel.chart} has no version, so the latest chart is installed "
+                    f"HelmRelease {obj.name}: {chart} has no version, so the latest chart is installed "
                     "and upgrades happen without a commit",
                     "set `chart.spec.version` to an exact version",
                 )
             elif not EXACT_RE.match(str(version).strip()):
                 yield Finding(
                     obj.loc("spec", "chart", "spec", "version"),
-                    f"HelmRelease {obj.name}: chart {rel.chart} version {str(version)!r} is a range, "
+                    f"HelmRelease {obj.name}: {chart} version {str(version)!r} is a range, "
                     "so upgrades happen without a commit",
                     "pin an exact version such as 1.2.3",
                 )

@@ -188,7 +188,7 @@ def schema_invalid(ctx: RuleContext) -> Iterator[Finding]:
             if problem.value is not None and problem.known:
                 close = closest(problem.value, problem.known, cutoff=0.6)
                 if close:
-                    hint = f"did you mean {close!r}? ({hint})"
+                    hint = f"did you mean {close[0]!r}? Checked against {problem.source}"
             yield ctx.finding(loc, f"{obj.kind} {obj.name}: {problem.message}", hint)
 
 
@@ -288,7 +288,7 @@ def _unknown_keys(
                 shown = ".".join(str(k) for k in (*p, key))
                 close = closest(str(key), known)
                 hint = (
-                    f"did you mean {'.'.join(str(k) for k in (*p, close))!r}?"
+                    f"did you mean {'.'.join(str(k) for k in (*p, close[0]))!r}?"
                     if close
                     else (
                         f"keys known at {'.'.join(map(str, p)) or 'the top level'}: {', '.join(sorted(known)[:12])}"

@@ -175,8 +175,8 @@ def _misspelt_annotations(present: set[str], wanted: set[str]) -> dict[str, str]
     out: dict[str, str] = {}
     for key in sorted(present - wanted):
         meant = closest(key, wanted, cutoff=MISSPELLING_CUTOFF)
-        if meant is not None and meant not in present:
-            out[key] = meant
+        if meant and meant[0] not in present:
+            out[key] = meant[0]
     return out
 
 

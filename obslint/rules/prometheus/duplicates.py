@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from obslint.findings import Finding
+from obslint.findings import Finding, Related
 from obslint.index import Index
 from obslint.model.alertmanager import alert_universe
 from obslint.model.prometheus import prometheus_instances, rule_selected_by
@@ -144,13 +144,11 @@ def duplicate_rule(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             same = _normal(first.expr) == _normal(entry.expr)
             how = "with the same expression" if same else "with a different expression"
-            where = f"{first.loc}" + (
-                f" ({first.group.ruleset.description})" if first.group.ruleset is not entry.group.ruleset else ""
-            )
             yield Finding(
                 entry.loc,
-                f"{entry.kind} {entry.name!r} is defined twice for the same Prometheus {how}; first at {where}",
-                hint="remove one copy, or rename/relabel the variant",
+                f"{entry.kind} {entry.name!r} is defined twice for the same Prometheus {how}",
+                "remove one copy, or rename/relabel the variant",
+                related=(Related(first.loc, f"the first definition, in {first.group.ruleset.description}"),),
             )
     yield from _chart_default_duplicates(ctx.index)
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from obslint.findings import Finding
+from obslint.findings import Finding, Loc, Related
 from obslint.index import Index
-from obslint.model.alertmanager import alertmanager_configs
+from obslint.model.alertmanager import alertmanager_configs, node_loc
 from obslint.model.gotemplate import analyse, label_refs
 from obslint.model.promql import Labels, analysis, output_labels
 from obslint.model.rulegroups import RuleEntry, all_rules
@@ -68,7 +68,8 @@ PASSING = FAILING.replace("sum by (job)", "sum by (job, namespace, pod)").replac
 )
 
 
-def _alertmanager_routes(index: Index) -> list[Any]:
+def _alertmanager_routes(index: Index) -> list[tuple[Any, Loc]]:
+    """Every route of every Alertmanager config, with where it is written."""
     try:
         configs = alertmanager_configs(index)
     except (ImportError, KeyError):
@@ -77,7 +78,7 @@ def _alertmanager_routes(index: Index) -> list[Any]:
     for src in configs:
         root = getattr(src, "route", None)
         if root is not None:
-            routes.extend(root.walk())
+            routes.extend((route, node_loc(route.data, None, src.anchor)) for route in root.walk())
     return routes
 
 
@@ -121,9 +122,9 @@ def _rule_namespace(index: Index, entry: RuleEntry) -> str | None:
 
 
 def _missed_route(
-    entry: RuleEntry, out: Labels, external: set[str], routes: list[Any], namespace: str | None
-) -> tuple[str, Any] | None:
-    """(label, route) for a route the alert was written for but cannot take.
+    entry: RuleEntry, out: Labels, external: set[str], routes: list[tuple[Any, Loc]], namespace: str | None
+) -> tuple[str, Any, Loc] | None:
+    """(label, route, where) for a route the alert was written for but cannot take.
 
     Only `namespace` has an intended value we can know: the namespace of the PrometheusRule that
     defines the alert. A route whose namespace matcher accepts that namespace (often the matcher
@@ -135,7 +136,7 @@ def _missed_route(
     static = {**{str(k): v for k, v in entry.labels.items()}, "alertname": entry.name}
     if "namespace" in static or "namespace" in external:
         return None
-    for route in routes:
+    for route, where in routes:
         if getattr(route, "unsupported", False):
             continue
         path = route.path_matchers()
@@ -153,7 +154,7 @@ def _missed_route(
                 possible = False
                 break
         if possible:
-            return "namespace", route
+            return "namespace", route, where
     return None
 
 
@@ -188,7 +189,7 @@ def _missed_route(
     """,
 )
 def label_aggregated_away(ctx: RuleContext) -> Iterator[Finding]:
-    routes: list[Any] | None = None
+    routes: list[tuple[Any, Loc]] | None = None
     external: set[str] | None = None
     namespaces: dict[int, str | None] = {}  # per rule set
     for entry in all_rules(ctx.index):
@@ -225,12 +226,13 @@ def label_aggregated_away(ctx: RuleContext) -> Iterator[Finding]:
             namespaces[id(rs)] = _rule_namespace(ctx.index, entry)
         missed = _missed_route(entry, out, external or set(), routes, namespaces[id(rs)])
         if missed is not None and missed[0] not in reported:
-            label, route = missed
+            label, route, where = missed
             yield Finding(
                 entry.expr_loc,
-                f"alert {entry.name!r} can never take the Alertmanager {route.describe()}: it matches on "
-                f"{label!r}, which the expression does not return ({_keeps(out)})",
-                hint=f"keep {label!r} in the aggregation, or set it as a static label of the alert",
+                f"alert {entry.name!r} can never take the Alertmanager route {route.slug()}: it matches on "
+                f"{label!r}, which the expression does not return",
+                f"keep {label!r} in the aggregation, or set it as a static label of the alert: {_keeps(out)}",
+                related=(Related(where, f"{route.describe()} matches on {label!r}"),),
             )
 
 

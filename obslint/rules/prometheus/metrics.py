@@ -118,7 +118,7 @@ spec:
     """,
     failing=FAILING,
     passing=PASSING,
-    fix="Query the replacement metric named in the message (the labels may differ too).",
+    fix="Query the replacement metric named in the hint (the labels may differ too).",
 )
 def removed_metric(ctx: RuleContext) -> Iterator[Finding]:
     entries = list(all_rules(ctx.index))
@@ -142,7 +142,7 @@ def removed_metric(ctx: RuleContext) -> Iterator[Finding]:
             what = f"{entry.kind} {entry.name!r}" if entry.name else "rule"
             yield Finding(
                 entry.expr_loc,
-                f"{what} queries {name}, which is no longer exported by {hit.component} ({hit.removed}; "
-                f"{hit.source}): the expression returns nothing",
-                hint=f"use {hit.replacement}; {hit.advice}",
+                f"{what} queries {name}, which is no longer exported by {hit.component}: "
+                "the expression returns nothing",
+                f"use {hit.replacement}; {hit.advice}\n{hit.component}: {hit.removed}; see {hit.source}",
             )

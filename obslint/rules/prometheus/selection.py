@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from obslint.findings import Finding
+from obslint.findings import Finding, Related
 from obslint.model.prometheus import (
     OPERATOR_GROUP,
     SELECTED_KINDS,
@@ -62,13 +62,14 @@ PASSING = FAILING.replace("    app: my-app\n", "    app: my-app\n    release: ku
 
 
 def _why_not(inst: PrometheusInstance, kind: str, labels: dict, ns: str | None, ns_labels: dict | None) -> str:
+    """Why `inst` does not select the object, said at the Prometheus (the related place)."""
     sel = inst.selections[kind]
     if sel.objects.matches(labels) is False:
-        return f"{inst.ref()} selects {kind}s with labels {sel.objects.describe()} ({sel.how})"
+        return f"this Prometheus selects {kind}s with labels {sel.objects.describe()} ({sel.how})"
     nsel = sel.namespaces
     if nsel.nil:
-        return f"{inst.ref()} only selects {kind}s in its own namespace {inst.namespace}"
-    return f"{inst.ref()} selects {kind}s only in namespaces with labels {nsel.describe()}; {ns} does not match"
+        return f"this Prometheus only selects {kind}s in its own namespace {inst.namespace}"
+    return f"this Prometheus selects {kind}s only in namespaces with labels {nsel.describe()}; {ns} does not match"
 
 
 def _hint(inst: PrometheusInstance, kind: str, labels: dict) -> str:
@@ -126,10 +127,10 @@ def rule_not_selected(ctx: RuleContext) -> Iterator[Finding]:
             results = [i.selects(kind, labels, ns, ns_labels) for i in candidates]
             if any(r is not False for r in results):
                 continue
-            reasons = "; ".join(_why_not(i, kind, labels, ns, ns_labels) for i in candidates)
             loc = obj.loc("metadata", "labels") if "labels" in (obj.get("metadata") or {}) else obj.loc("metadata")
             yield Finding(
                 loc,
-                f"{obj.ref()} is not selected by any Prometheus, so it is never loaded: {reasons}",
-                hint=_hint(candidates[0], kind, labels),
+                f"{obj.ref()} is not selected by any Prometheus, so it is never loaded",
+                _hint(candidates[0], kind, labels),
+                related=tuple(Related(i.loc, _why_not(i, kind, labels, ns, ns_labels)) for i in candidates),
             )

@@ -105,7 +105,7 @@ def unencrypted_secret(ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(
             container.loc(key),
             f"{obj.ref()} holds {len(clear)} value(s) in clear ({keys}): not SOPS-encrypted",
-            "encrypt it with sops (encrypted_regex ^(data|stringData)$) or use a SealedSecret/ExternalSecret"
+            "encrypt it with sops (encrypted_regex `^(data|stringData)$`) or use a SealedSecret/ExternalSecret"
             + uncovered_hint(index, obj.file.rel),
         )
     yield from generator_findings(index)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from obslint.findings import Finding, Loc
+from obslint.findings import Finding, Loc, Related
 from obslint.index import Index
 from obslint.load import YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
@@ -247,11 +247,14 @@ def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
                                          for s in sidecars}))  # fmt: skip
             near = [s for s in sidecars if s.label in labels]
             detail = f" (it has {near[0].label}: {labels[near[0].label]!r})" if near else ""
-            yield ctx.finding(
+            yield Finding(
                 holder.labels_loc,
-                f"{holder.ref} holds Grafana datasources but lacks the label {wanted}{detail}: "
-                f"{sidecars[0].describe()} never loads it",
-                hint=f"add the label {wanted} to {holder.labels_where}",
+                f"{holder.ref} holds Grafana datasources but lacks the label {wanted}{detail}, so the Grafana "
+                "datasource sidecar never loads it",
+                f"add the label {wanted} to {holder.labels_where}",
+                related=tuple(
+                    Related(s.label_loc, f"{s.describe()} loads only what carries its label") for s in sidecars
+                ),
             )
             continue
         ns = holder.namespace
@@ -259,12 +262,14 @@ def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if not any(s.namespaces is None or ns in s.namespaces for s in labelled):
             searched = sorted({n for s in labelled for n in (s.namespaces or ())})
-            yield ctx.finding(
+            yield Finding(
                 holder.namespace_loc,
-                f"{holder.ref} is in namespace {ns}, but {labelled[0].describe()} only searches "
+                f"{holder.ref} is in namespace {ns}, but the Grafana datasource sidecar only searches "
                 f"{', '.join(searched)}: the datasource never shows up",
-                hint="move it to Grafana's namespace or set grafana.sidecar.datasources.searchNamespace: ALL",
-            )
+                "move it to Grafana's namespace or set grafana.sidecar.datasources.searchNamespace: ALL",
+                related=tuple(Related(s.label_loc, f"{s.describe()} searches {', '.join(sorted(s.namespaces or ()))}")
+                              for s in labelled),
+            )  # fmt: skip
 
 
 def _holders(index: Index) -> Iterator[Holder]:
