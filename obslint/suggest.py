@@ -45,7 +45,7 @@ def did_you_mean(word: str, candidates: Iterable[str], n: int = 1, cutoff: float
     """` (did you mean X?)` to append to a message about `word`, or "" when nothing is close.
     With n > 1: ` (did you mean X, Y or Z?)`."""
     found = closest(word, candidates, n, cutoff)
-    if not found:
+    if not found or found == [word]:
         return ""
     names = found[0] if len(found) == 1 else f"{', '.join(found[:-1])} or {found[-1]}"
     return f" (did you mean {names}?)"

@@ -4,11 +4,11 @@ from obslint.suggest import closest, did_you_mean
 
 
 def test_closest():
-    assert closest("sumamry", ["summary", "description"]) == "summary"
-    assert closest("Summary", ["summary"]) == "summary"
-    assert closest("retentionsize", ["retention", "retentionSize"]) == "retentionSize"
-    assert closest("team", ["summary", "description"]) is None
-    assert closest("x", []) is None
+    assert closest("sumamry", ["summary", "description"]) == ["summary"]
+    assert closest("Summary", ["summary"]) == ["summary"]
+    assert closest("retentionsize", ["retention", "retentionSize"]) == ["retentionSize"]
+    assert closest("team", ["summary", "description"]) == []
+    assert closest("x", []) == []
 
 
 def test_did_you_mean():

@@ -396,9 +396,9 @@ def load_documents(sf: SourceFile) -> None:
             # `name: {{ .app_namespace }}` parses, as a mapping for a key: a template that happens
             # to be YAML, not a manifest
             _, line, col, _ = complex_keys[0]
-            problems.append(
-                ("template-file", line, col, "file holds template directives ({{ ... }}); not linted as a manifest")
-            )
+            if not any(p[0] == "template-file" for p in problems):
+                message = "file holds template directives ({{ ... }}); not linted as a manifest"
+                problems.append(("template-file", line, col, message))
             sf.problems.extend(problems)
             return
     sf.problems.extend(problems)

@@ -231,6 +231,7 @@ class SchemaProblem:
     unknown_key: bool = False  # path ends with the unknown key itself
     validator: str = ""  # the JSON Schema keyword that failed (required, type, enum, ...)
     value: str | None = None  # the offending string (an enum value, an unknown key) for a did-you-mean
+    detail: str = ""  # what the message leaves out (the pattern a value must match)
 
 
 _SUBST = re.compile(r"\$\{[^}]*\}")
@@ -268,22 +269,38 @@ _SENSITIVE_KEY = re.compile(r"(?i)(address|url|token|password|secret|webhook|cre
 _SENSITIVE_EXACT = {"data", "stringData", "binaryData", "key", "value"}
 
 
+def _scalar(value: Any) -> str:
+    """A value as YAML writes it (never a Python repr)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"`{value}`"
+    return str(value)
+
+
 def _shown(error: jsonschema.ValidationError) -> str:
     """The offending value for the message, only when short and not possibly sensitive."""
     value = error.instance
     if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
-        return f"{value!r} "
+        return f"{_scalar(value)} "
     if isinstance(value, str):
         keys = [str(p) for p in error.absolute_path if not isinstance(p, int)]
         sensitive = any(k in _SENSITIVE_EXACT or _SENSITIVE_KEY.search(k) for k in keys)
         if len(value) <= 40 and "@" not in value and not sensitive:
-            return f"{value!r} "
+            return f"{_scalar(value)} "
         return "the value "
     if isinstance(value, dict):
         return "a mapping "
     if isinstance(value, list):
         return "a list "
     return "the value "
+
+
+def _types(value: Any) -> str:
+    names = [value] if isinstance(value, str) else [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return " or ".join(names)
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
@@ -296,9 +313,11 @@ def _describe(error: jsonschema.ValidationError) -> str:
             if isinstance(error.instance, dict)
             else []
         )
-        return f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(repr(e) for e in extra)} in {path}"
+        return f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(extra)} in {path}"
     if v == "required":
-        return f"{path}: {error.message}"
+        missing = error.validator_value
+        names = [m for m in missing if isinstance(error.instance, dict) and m not in error.instance]
+        return f"{path}: {', '.join(map(str, names or missing))} is required"
     if v in ("oneOf", "anyOf") and error.context and all(e.validator == "required" for e in error.context):
         names = sorted({str(n) for e in error.context for n in e.validator_value})
         if v == "oneOf" and isinstance(error.instance, dict) and sum(n in error.instance for n in names) > 1:
@@ -306,14 +325,14 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"{path}: {'exactly' if v == 'oneOf' else 'at least'} one of {', '.join(names)} is required"
     if v == "enum":
         options = list(error.validator_value)
-        allowed = ", ".join(repr(x) for x in options[:12]) + (", ..." if len(options) > 12 else "")
+        allowed = ", ".join(_scalar(x) for x in options[:6]) + (" ..." if len(options) > 6 else "")
         return f"{path}: {_shown(error)}is not one of {allowed}"
     if v == "const":
-        return f"{path}: {_shown(error)}is not {error.validator_value!r}"
+        return f"{path}: {_shown(error)}is not {_scalar(error.validator_value)}"
     if v == "type":
-        return f"{path}: {_shown(error)}is not of type {error.validator_value!r}"
+        return f"{path}: {_shown(error)}is not of type {_types(error.validator_value)}"
     if v == "pattern":
-        return f"{path}: {_shown(error)}does not match {error.validator_value!r}"
+        return f"{path}: {_shown(error)}does not match the pattern of the field"
     words = {
         "minLength": "is shorter than",
         "maxLength": "is longer than",
@@ -324,7 +343,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
     }
     if v in words:
         return f"{path}: {_shown(error)}{words[v]} {error.validator_value}"
-    return f"{path}: does not satisfy {v} {str(error.validator_value)[:80]}"
+    return f"{path}: does not satisfy the schema's {v}"
 
 
 def _deepest(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
@@ -459,4 +478,5 @@ def validate_data(
                 len(path) > len(error.absolute_path),
                 str(error.validator),
                 value,
+                f"the pattern is `{error.validator_value}`" if error.validator == "pattern" else "",
             )

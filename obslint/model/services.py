@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from obslint.findings import Loc
+from obslint.findings import Loc, few
 from obslint.index import Index, memoised
 from obslint.model.charts import CHART_SERVICES, CHARTS_WITHOUT_SERVICES, CLUSTER_NAMESPACES, port_of
 from obslint.model.helm import HelmReleaseView, helm_releases
@@ -303,7 +303,7 @@ def _suggest(cat: ClusterServices, name: str, ns: str) -> str:
     here = sorted({e.name for e in cat.in_namespace(ns)})
     if here:
         close = [s for s in here if s.startswith(name.split("-")[0])] or here
-        return f"Services in namespace {ns}: {', '.join(close[:6])}"
+        return f"Services in namespace {ns}: {few(close, 4)}"
     return f"nothing in the repository creates Services in namespace {ns}"
 
 

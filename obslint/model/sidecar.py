@@ -83,7 +83,7 @@ def generated_holders(index: Index, wanted: Callable[[list[str], dict], bool]) -
         if not wanted(paths, obj.labels):
             continue
         yield Holder(
-            f"ConfigMap {gen.name} (configMapGenerator in {gen.loc.path})",
+            f"generated ConfigMap {gen.name} (configMapGenerator in {gen.loc.path})",
             gen.name,
             obj.labels,
             obj.namespace,

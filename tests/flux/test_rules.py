@@ -69,7 +69,7 @@ def test_missing_depends_on_for_namespace_repository_and_values(repo):
     # one finding for the pair (apps uses what infra creates), every need attached as a related place
     (f,) = findings(repo(base_repo()), "FLUX002")
     assert f.message.startswith("Kustomization flux-system/apps uses namespace web and 2 more")
-    assert "which Kustomization flux-system/infra creates, without depending on it" in f.message
+    assert "from Kustomization flux-system/infra without depending on it" in f.message
     related = " | ".join(r.message for r in f.related)
     assert "HelmRelease web/app needs namespace web, HelmRepository web/charts, Secret web/app-values" in related
     assert "add `dependsOn: [{name: infra}]` to Kustomization flux-system/apps" in f.hint
@@ -109,7 +109,8 @@ def test_crd_kind_from_chart_in_other_kustomization(repo):
     }
     got = findings(repo(files), "FLUX002")
     kinds = [f for f in got if "kind ServiceMonitor" in f.message]
-    assert len(kinds) == 1 and "through HelmRelease mon/kps" in kinds[0].message
+    assert len(kinds) == 1 and "from Kustomization flux-system/stack" in kinds[0].message
+    assert "the chart of HelmRelease mon/kps creates it" in kinds[0].hint
     # both ServiceMonitors are named, once each
     assert sum("ServiceMonitor mon/sm" in r.message for r in kinds[0].related) == 2
 
@@ -141,7 +142,7 @@ def test_crd_manifest_in_same_kustomization_is_fine(repo):
     files["clusters/home/ks.yaml"] = ks("crds", wait="true") + "---\n" + ks("app")
     files["crds/crd.yaml"] = files.pop("app/crd.yaml")
     got = findings(repo(files), "FLUX002")
-    assert len(got) == 1 and "uses kind Widget (example.com), which Kustomization flux-system/crds" in got[0].message
+    assert len(got) == 1 and "uses kind Widget (example.com) from Kustomization flux-system/crds" in got[0].message
 
 
 def test_push_endpoints_are_not_install_order_dependencies(repo):
@@ -324,11 +325,13 @@ def test_resource_missing_kinds(repo):
     got = findings(repo(files), "FLUX006")
     messages = sorted(f.message for f in got)
     assert messages == [
-        "app/kustomization.yaml: configMapGenerator entry settings.conf (app/settings.conf) does not exist",
-        "app/kustomization.yaml: patches entry patch.yaml (app/patch.yaml) does not exist",
-        "app/kustomization.yaml: resources entry ../shared (shared) does not exist",
-        "app/kustomization.yaml: resources entry sub (app/sub) is a directory without a kustomization.yaml",
+        "configMapGenerator entry settings.conf does not exist",
+        "patches entry patch.yaml does not exist",
+        "resources entry ../shared does not exist",
+        "resources entry sub is a directory without a kustomization.yaml",
     ]
+    assert {f.loc.path for f in got} == {"app/kustomization.yaml"}
+    assert any("resolves to app/settings.conf" in f.hint for f in got)
 
 
 def test_orphans_only_where_kustomization_yaml_governs(repo):

@@ -63,14 +63,14 @@ def test_valid_objects_pass(repo):
 def test_flux_duration_with_days_fires_at_the_value(repo):
     (f,) = findings(repo, {"ks.yaml": KS.format(interval="1d")})
     assert (f.loc.line, f.loc.col) == (7, 13)
-    assert "spec.interval" in f.message and "'1d'" in f.message
+    assert "spec.interval" in f.message and "`1d`" in f.message and "the pattern is" in f.hint
 
 
 def test_unknown_field_points_at_the_key_with_a_suggestion(repo):
     text = KS.format(interval="10m") + "  dependson:\n    - name: infra\n"
     (f,) = findings(repo, {"ks.yaml": text})
     assert (f.loc.line, f.loc.col) == (13, 3)
-    assert "unknown field 'dependson'" in f.message
+    assert "unknown field dependson" in f.message
     assert "dependsOn" in f.hint
 
 
@@ -80,13 +80,13 @@ def test_core_kind_wrong_type_and_unknown_field(repo):
     messages = sorted(f.message for f in found)
     assert len(found) == 2, messages
     assert any("containerPort" in m and "integer" in m for m in messages)
-    assert any("unknown field 'imagee'" in m for m in messages)
+    assert any("unknown field imagee" in m for m in messages)
 
 
 def test_missing_required_field(repo):
     text = KS.format(interval="10m").replace("  prune: true\n", "")
     (f,) = findings(repo, {"ks.yaml": text})
-    assert "'prune' is a required property" in f.message
+    assert "spec: prune is required" in f.message
 
 
 def test_prometheus_rule_duration_and_enum(repo):

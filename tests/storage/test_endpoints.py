@@ -51,7 +51,7 @@ def test_tenant_ignored_by_single_tenant_loki(repo):
     files = loki(False)
     files["alloy/config.alloy"] = ALLOY.replace("TENANT", 'tenant_id = "home"')
     (f,) = run(repo(files), "LOKI005")
-    assert "'fake'" in f.message and f.loc.line == 4
+    assert "tenant fake" in f.message and f.loc.line == 4
     files["alloy/config.alloy"] = ALLOY.replace("TENANT", "")
     assert not run(repo(files), "LOKI005")
 

@@ -172,11 +172,11 @@ def missing_depends_on(ctx: RuleContext) -> Iterator[Finding]:
             kc: FluxKustomization = consumer
             kp: FluxKustomization = target
             entry = _dep_entry(kp.name, kc.namespace, kp.namespace)
-            how = f" through HelmRelease {_nsname(producer.release)}" if producer.release is not None else ""
+            how = f"\nthe chart of HelmRelease {_nsname(producer.release)} creates it" if producer.release else ""
             yield Finding(
                 first.need.loc,
-                f"{kc.ref} uses {uses}, which {kp.ref} creates{how}, without depending on it",
-                f"add `dependsOn: [{entry}]` to {kc.ref} ({kc.written.file.rel})",
+                f"{kc.ref} uses {uses} from {kp.ref} without depending on it",
+                f"add `dependsOn: [{entry}]` to {kc.ref} ({kc.written.file.rel}){how}",
                 related=tuple(related[:50]),
                 clusters=kc.obj.cluster_names,
             )
@@ -230,8 +230,9 @@ def depends_on_no_wait(ctx: RuleContext) -> Iterator[Finding]:
         )
         yield Finding(
             loc,
-            f"{kc.ref} depends on {kp.ref} for {what}, but {kp.ref} does not wait for HelmRelease {names}",
-            f"set `wait: true` on {kp.ref} ({kp.written.file.rel}) or add "
+            f"{kc.ref} depends on {kp.ref}, which does not wait for HelmRelease {names}",
+            f"{kc.ref} needs {what} from it; set `wait: true` on {kp.ref} ({kp.written.file.rel})"
+            "\nor health-check the release: "
             f"`healthChecks: [{{apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, "
             f"name: {release.name}, namespace: {release.namespace}}}]`",
             related=tuple(Related(r.loc(), f"{w} comes from HelmRelease {_nsname(r)}") for r, w in uses[:50]),

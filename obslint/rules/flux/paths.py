@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from obslint.findings import Finding
+from obslint.findings import Finding, Related
 from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, below, flux_graph
 from obslint.rules import RuleContext, rule
 
@@ -61,7 +61,12 @@ def kustomization_path_missing(ctx: RuleContext) -> Iterator[Finding]:
             if d.count("/") == parent.count("/") + (1 if parent else 0)
         )
         hint = f"directories next to it: {', '.join(siblings[:8])}" if siblings else "fix spec.path"
-        yield Finding(k.obj.loc("spec", "path"), f"{k.ref}: path ./{k.path} {what} in the repository", hint)
+        yield Finding(
+            k.obj.loc("spec", "path"),
+            f"{k.ref}: path ./{k.path} {what} in the repository",
+            hint,
+            clusters=k.obj.cluster_names,
+        )
     for k, entry, loc in g.missing_components:
         yield Finding(
             loc,
@@ -90,11 +95,11 @@ def kustomization_path_missing(ctx: RuleContext) -> Iterator[Finding]:
 )
 def kustomize_resource_missing(ctx: RuleContext) -> Iterator[Finding]:
     g: FluxGraph = flux_graph(ctx.index)
-    for kf, entry, problem in g.missing_resources:
+    for _kf, entry, problem in g.missing_resources:
         yield Finding(
             entry.loc,
-            f"{kf.rel}: {entry.field} entry {entry.value} ({entry.target}) {problem}",
-            "kustomize build fails on this path; fix the entry or add the file",
+            f"{entry.field} entry {entry.value} {problem}",
+            f"it resolves to {entry.target or '.'}; kustomize build fails on this path: fix the entry or add the file",
         )
 
 
@@ -150,9 +155,11 @@ def orphan_manifest(ctx: RuleContext) -> Iterator[Finding]:
             where = kf.rel if kf is not None else "a kustomization.yaml"
             yield Finding(
                 objs[0].loc(),
-                f"{rel} ({objs[0].ref()}) is under the path of {k.ref} but {where} does not include it, "
-                "so it is never applied",
-                f"add `- {rel.rsplit('/', 1)[-1]}` to `resources:` of {where}, or delete the file",
+                f"{objs[0].ref()} is never applied: {where} does not list {rel.rsplit('/', 1)[-1]}",
+                f"add `- {rel.rsplit('/', 1)[-1]}` to `resources:` of {where}, or delete the file "
+                f"(it is under the path of {k.ref})",
+                related=(Related(kf.file.loc(1, 1), f"{where} governs {rel}"),) if kf is not None else (),
+                clusters=k.obj.cluster_names,
             )
 
 

@@ -180,7 +180,11 @@ def schema_invalid(ctx: RuleContext) -> Iterator[Finding]:
                 if patched:
                     continue  # a kustomize patch may supply it
             loc = loc_of(obj.data, *problem.path)
-            hint = f"checked against {problem.source}"
+            hint = (
+                f"{problem.detail}; checked against {problem.source}"
+                if problem.detail
+                else (f"checked against {problem.source}")
+            )
             if problem.unknown_key:
                 parent = dig(obj.data, *problem.path[:-1])
                 if isinstance(parent, YMap):

@@ -379,7 +379,7 @@ def secret_ref_missing(ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(
             ref.loc,
             f"{ref.what} names Secret {ref.name}, which nothing in the repository creates{where}",
-            (f"a Secret {ref.name} exists in namespace {', '.join(spaces)}; " if spaces else "")
+            (f"a Secret {ref.name} exists in namespace {', '.join(spaces)}\n" if spaces else "")
             + (
                 ref.hint
                 or "commit it (SOPS-encrypted Secret, secretGenerator, SealedSecret or ExternalSecret), fix the name, "

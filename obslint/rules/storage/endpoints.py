@@ -100,7 +100,7 @@ def loki_tenant_mismatch(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(
                 w.tenant_loc or w.url_loc,
                 f"{w.description} sends tenant {w.tenant!r}, but {cfg.ref()} has auth_enabled false: "
-                "Loki ignores it and stores everything under tenant 'fake'",
+                "Loki ignores it (every stream goes to tenant fake)",
                 hint="drop the tenant from the writer, or enable auth_enabled in Loki to be multi-tenant",
             )
 

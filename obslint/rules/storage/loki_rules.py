@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from obslint.findings import Finding, Loc
+from obslint.findings import Finding, Loc, cluster_names
 from obslint.index import Index
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.sidecar import (
@@ -159,7 +159,9 @@ def loki_rules_not_loaded(ctx: RuleContext) -> Iterator[Finding]:
         watched = ", ".join(sorted({n for s in mine for n in s.namespaces or ()}))
         yield Finding(
             holder.namespace_loc,
-            f"{holder.ref} carries the Loki rules label {mine[0].label} but is in namespace {ns}, and "
-            f"{mine[0].describe()} only watches {watched}: its rules are never loaded",
-            hint=f"move it to {watched}, or set sidecar.rules.searchNamespace (ALL or a list) in the loki values",
+            f"{holder.ref} is in namespace {ns}, but {mine[0].describe()} only watches {watched}: "
+            "its rules are never loaded",
+            hint=f"it carries the sidecar's label {mine[0].label}: move it to {watched}, or set "
+            "sidecar.rules.searchNamespace (ALL or a list) in the loki values",
+            clusters=cluster_names(holder.cluster),
         )
