@@ -55,21 +55,28 @@ class Patch:
 class PatchResult:
     resources: tuple[Resource, ...]
     problems: tuple[Problem, ...] = ()
+    # for each resource of the result, the position of the input resource it comes from (a patch
+    # that deletes an object removes it; order is kept)
+    origins: tuple[int, ...] = ()
 
 
 def apply_patches(resources: Sequence[Resource], patches: Sequence[Patch]) -> PatchResult:
     """The resources after every patch, in order (see the module docstring)."""
     current = tuple(resources)
+    origins = list(range(len(current)))
     problems: list[Problem] = []
     for patch in patches:
-        current = _Application(patch, problems).run(current)
-    return PatchResult(current, tuple(problems))
+        app = _Application(patch, problems)
+        current = app.run(current)
+        origins = [origins[i] for i in app.kept] if app.kept is not None else origins
+    return PatchResult(current, tuple(problems), tuple(origins))
 
 
 class _Application:
     def __init__(self, patch: Patch, problems: list[Problem]):
         self.patch = patch
         self.problems = problems
+        self.kept: list[int] | None = None  # input positions that survive, when some were deleted
 
     def fail(self, message: str, loc: Loc | None = None, certain: bool = True) -> None:
         self.problems.append(Problem("patch-failed", message, loc or self.patch.where, certain))
@@ -119,6 +126,8 @@ class _Application:
                 indices = [alive[i] for i in indices]
             for i in indices:
                 out[i] = self._merge(out[i], doc)  # type: ignore[arg-type]
+        if any(r is None for r in out):
+            self.kept = [i for i, r in enumerate(out) if r is not None]
         return tuple(r for r in out if r is not None)
 
     def _by_id(self, resources: list[Resource | None], doc: Mapping) -> int:

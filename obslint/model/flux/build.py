@@ -50,17 +50,15 @@ class Item:
     generator: Generator | None = None  # set for objects a configMapGenerator/secretGenerator makes
     hashed: bool = False  # the generator appends a content hash to the name
     base_name: str = ""  # the name before namePrefix/nameSuffix (what references in the build use)
+    previous: tuple[tuple[str, str | None], ...] = ()  # (name, namespace) it had before a rename
 
     def with_data(self, data: YMap, name: str | None = None, namespace: str | None = ...) -> Item:  # type: ignore[assignment]
-        return Item(
-            self.written,
-            data,
-            self.name if name is None else name,
-            self.namespace if namespace is ... else namespace,
-            self.generator,
-            self.hashed,
-            self.base_name,
-        )
+        new_name = self.name if name is None else name
+        new_ns = self.namespace if namespace is ... else namespace
+        previous = self.previous
+        if (new_name, new_ns) != (self.name, self.namespace):
+            previous = (*previous, (self.name, self.namespace))
+        return Item(self.written, data, new_name, new_ns, self.generator, self.hashed, self.base_name, previous)
 
     @property
     def kind(self) -> str:
@@ -184,10 +182,55 @@ class Builder:
             if item is not None:
                 out.items = _merge_generated(out.items, item)
         for e in kf.components:
-            self._add_entry(out, e)
+            self.add_component(out, e)
+        self._transform(out, kf)
+        return out
+
+    def _transform(self, out: Built, kf: KustomizeFile) -> None:
+        """The kustomization's patches and transformers over everything accumulated in `out`."""
         if kf.patches and self.patcher is not None:
-            out.items = self.patcher(out.items, kf.patches, kf)
+            out.items = self.patcher(out.items, kf.patches)
         out.items = transform(out.items, kf.namespace, kf.name_prefix, kf.name_suffix, kf.labels, kf.annotations)
+
+    def add_component(self, out: Built, e: Entry) -> None:
+        """A kustomize Component: its resources join what `out` has accumulated, then its patches
+        and transformers run over all of it (kustomize api/internal/target/kusttarget.go,
+        runComponents)."""
+        if not e.target:
+            out.remote.append(e)
+            return
+        kf = self.kfiles.get(e.target)
+        if kf is None:
+            out.missing.append(e)
+            return
+        if e.target in self._active:
+            return
+        self._active.add(e.target)
+        try:
+            if e.target not in out.dirs:
+                out.dirs.append(e.target)
+            for r in kf.resources:
+                self._add_entry(out, r)
+            for gen in kf.generators:
+                item = self._generated(kf, gen)
+                if item is not None:
+                    out.items = _merge_generated(out.items, item)
+            for c in kf.components:
+                self.add_component(out, c)
+            self._transform(out, kf)
+        finally:
+            self._active.discard(e.target)
+
+    def with_components(self, d: str, entries: list[Entry]) -> Built:
+        """The build of `d` with a Flux Kustomization's spec.components added (a fresh result:
+        memoised builds are shared)."""
+        base = self.build(d)
+        if not entries:
+            return base
+        out = Built(d, list(base.items), list(base.dirs), list(base.roots), set(base.files))
+        out.remote, out.missing = list(base.remote), list(base.missing)
+        for e in entries:
+            self.add_component(out, e)
         return out
 
     def _add_entry(self, out: Built, e: Entry) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from obslint.findings import Loc
+from obslint.kustomize.problem import Problem
 from obslint.model.flux.build import Builder, Built
 from obslint.model.flux.kinds import CLUSTER_SCOPED
 from obslint.model.flux.kustomization import FluxKustomization
@@ -33,7 +34,7 @@ class FluxGraph:
     objects: list[K8sObject] = field(default_factory=list)
     # objects written in the repository that no cluster applies (when it defines clusters)
     unapplied: list[K8sObject] = field(default_factory=list)
-    applied_by: dict[K8sObject, FluxKustomization] = field(default_factory=dict)  # rendered -> applier
+    applied_by: dict[K8sObject, list[FluxKustomization]] = field(default_factory=dict)  # rendered -> appliers
     renders: dict[K8sObject, list[K8sObject]] = field(default_factory=lambda: defaultdict(list))  # written ->
     generated: dict[K8sObject, Generator] = field(default_factory=dict)  # rendered generator output
     # objects that exist in a cluster without being written in the repository (a FluxInstance's sync
@@ -44,6 +45,9 @@ class FluxGraph:
     tree_builds: dict[K8sObject, Built] = field(default_factory=dict)
     missing_resources: list[tuple[KustomizeFile, Entry, str]] = field(default_factory=list)
     missing_components: list[tuple[FluxKustomization, str, Loc]] = field(default_factory=list)
+    # what kustomize-controller would refuse while building a Kustomization (its spec.patches, its
+    # postBuild substitution), with the Kustomization
+    build_problems: list[tuple[FluxKustomization, Problem]] = field(default_factory=list)
     referenced_files: set[str] = field(default_factory=set)  # files some kustomization.yaml names
     applied_files: set[str] = field(default_factory=set)
     # per cluster, namespaces where something the repository cannot see into applies objects
@@ -93,11 +97,10 @@ class FluxGraph:
         return self._by_obj.get(obj)
 
     def appliers(self, obj: K8sObject) -> list[FluxKustomization]:
-        """The Kustomizations that apply `obj` (rendered: its one applier; as written: all)."""
+        """The Kustomizations that apply `obj` (rendered: in its cluster; as written: in all)."""
         if obj.origin is not None or obj in self.applied_by:
-            k = self.applied_by.get(obj)
-            return [k] if k is not None else []
-        return [self.applied_by[r] for r in self.renders.get(obj, ()) if r in self.applied_by]
+            return self.applied_by.get(obj, [])
+        return [k for r in self.renders.get(obj, ()) for k in self.applied_by.get(r, ())]
 
     def clusters_of(self, obj: K8sObject) -> frozenset[Cluster | None]:
         if obj.origin is not None or obj.cluster is not None:
@@ -236,12 +239,14 @@ class FluxGraph:
         that build declares the nameReference. kustomize merges the configurations of every level
         upwards (checked with `kubectl kustomize`: a configuration next to the generator, next to
         the consumer or in a parent all apply)."""
-        k = self.applied_by.get(consumer)
-        built = self.builds.get(k) if k is not None else self.tree_builds.get(consumer)
-        if built is None or gen_dir not in built.dirs:
-            return False
-        for d in built.dirs:
-            kf = self.kustomize_files.get(d)
-            if kf is not None and any(r.matches(kind, consumer.kind, consumer.group, path) for r in kf.name_refs):
-                return True
+        builds = [self.builds[k] for k in self.applied_by.get(consumer, ()) if k in self.builds]
+        if consumer in self.tree_builds:
+            builds.append(self.tree_builds[consumer])
+        for built in builds:
+            if gen_dir not in built.dirs:
+                continue
+            for d in built.dirs:
+                kf = self.kustomize_files.get(d)
+                if kf is not None and any(r.matches(kind, consumer.kind, consumer.group, path) for r in kf.name_refs):
+                    return True
         return False

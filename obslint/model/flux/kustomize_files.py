@@ -106,6 +106,7 @@ class PatchSpec:
     file: Entry | None = None
     inline: tuple[YMap | YSeq, Any] | None = None  # (container, key) of the patch text
     target: dict | None = None  # kustomize selector: group, version, kind, name, namespace, labelSelector...
+    options: dict = field(default_factory=dict)  # allowNameChange, allowKindChange
 
 
 @dataclass(eq=False)
@@ -215,6 +216,8 @@ def _read_patches(kf: KustomizeFile, r: _Reader) -> None:
                 continue
             target = item.get("target") if isinstance(item.get("target"), dict) else None
             spec = PatchSpec(fld, seq.loc(i) if hasattr(seq, "loc") else data.loc(fld), target=target)
+            if isinstance(item.get("options"), dict):
+                spec.options = dict(item["options"])
             if isinstance(item.get("path"), str):
                 spec.file = r.entry(fld, item, "path", item["path"])
                 if spec.file is not None:

@@ -28,6 +28,7 @@ import posixpath
 from collections import defaultdict, deque
 from typing import TYPE_CHECKING, Any
 
+from obslint.kustomize.substitute import Vars, postbuild_vars, substitute_object
 from obslint.load import YMap
 from obslint.model.flux.build import Builder, Item, transform
 from obslint.model.flux.clusters import Root, find_roots, top_level_groups
@@ -40,10 +41,13 @@ from obslint.model.flux.kinds import (
     KUSTOMIZATION_FILES,
     KUSTOMIZE_GROUP,
     SOURCE_GROUP,
+    inside,
+    is_remote,
     norm_path,
 )
 from obslint.model.flux.kustomization import FluxKustomization, read_kustomization
-from obslint.model.flux.kustomize_files import KustomizeFile, name_refs, read_kustomize_file
+from obslint.model.flux.kustomize_files import Entry, KustomizeFile, name_refs, read_kustomize_file
+from obslint.model.flux.patching import patch_items
 from obslint.model.flux.sources import artifact_root, normal_url, through_generator
 from obslint.objects import Cluster, K8sObject, Ref
 
@@ -78,6 +82,7 @@ class _World:
             ),
             index.tree.dirs,
             index.tree.paths,
+            patcher=lambda items, specs: patch_items(index, items, specs)[0],
             read_text=self._read_text,
         )
         g = self.g = FluxGraph(index, self.builder, kustomize_files=kfiles)
@@ -254,25 +259,44 @@ class _World:
         values = self._variables(k, final)
         if values is None:
             return False
-        built = self.builder.build(k.path)
-        items = list(built.items)
-        dirs = list(built.dirs)
-        for entry, loc in k.components:
-            d = norm_path(posixpath.join(k.path, entry))
-            if d in g.kustomize_files:
-                comp = self.builder.build(d)
-                items.extend(comp.items)
-                dirs.extend(x for x in comp.dirs if x not in dirs)
-            elif "://" not in entry and not d.startswith(".."):
-                g.missing_components.append((k, entry, loc))
+        entries = [self._component_entry(k, entry, loc) for entry, loc in k.components]
+        built = self.builder.with_components(k.path, [e for e in entries if e is not None])
         g.builds[k] = built
         g.applied_files |= built.files
         if built.remote:  # a remote base may create anything in the namespaces it is built into
             g.opaque[k.cluster].add(k.target_namespace)
+        items, problems = patch_items(self.index, list(built.items), k.patches)
+        g.build_problems.extend((k, p) for p in problems)
         items = transform(items, k.target_namespace, k.name_prefix, k.name_suffix, k.labels, k.annotations)
         for item in items:
+            item = self._substituted(k, item, values)
             self._register(item, k.cluster, k)
         return True
+
+    def _component_entry(self, k: FluxKustomization, entry: str, loc: Any) -> Entry | None:
+        """spec.components are relative to spec.path (fluxcd/pkg kustomize_generator.go)."""
+        if is_remote(entry):
+            return Entry("components", entry, loc, "")
+        d = norm_path(posixpath.join(k.path or "", entry))
+        if d in self.g.kustomize_files:
+            return Entry("components", entry, loc, d)
+        if inside(d):
+            self.g.missing_components.append((k, entry, loc))
+        return None  # outside the repository: what it adds is unknown
+
+    def _substituted(self, k: FluxKustomization, item: Item, values: Vars) -> Item:
+        """postBuild substitution of one built object (fluxcd/pkg kustomize/kustomize_varsub.go)."""
+        result = substitute_object(item.data, values)
+        if not result.applied:
+            return item
+        self.g.build_problems.extend((k, p) for p in result.problems)
+        if result.data is item.data:
+            return item
+        meta = result.data.get("metadata")
+        name = meta.get("name") if isinstance(meta, dict) and isinstance(meta.get("name"), str) else item.name
+        ns = meta.get("namespace") if isinstance(meta, dict) and isinstance(meta.get("namespace"), str) else None
+        namespace = None if item.kind in CLUSTER_SCOPED else (ns or item.namespace)
+        return item.with_data(result.data, name=name, namespace=namespace)
 
     def _locate(self, k: FluxKustomization, final: bool) -> bool | None:
         """Whether k's source is this repository (setting k.path inside it); None: wait."""
@@ -322,16 +346,27 @@ class _World:
             return normal_url(source.get("spec", "url")) in self.own_urls
         return source.name == BOOTSTRAP_NAMESPACE or (source.kind == "GitRepository" and self.builder.is_dir(path))
 
-    def _variables(self, k: FluxKustomization, final: bool) -> dict | None:
-        """The substitution variables of k; None: wait for a substituteFrom source."""
-        if not k.has_post_build:
-            return {}
+    def _variables(self, k: FluxKustomization, final: bool) -> Vars | None:
+        """The substitution variables of k (None: wait for a substituteFrom source). Sources are
+        read from the Kustomization's namespace in its cluster; one the repository does not hold
+        leaves other variables possible (their references stay unknown)."""
+        post = k.obj.spec.get("postBuild")
+        if not isinstance(post, dict):
+            return Vars()
+        sources: list[Any] = []
         for ref in k.substitute_from:
             if ref.kind not in ("ConfigMap", "Secret"):
                 continue
-            if not self.g._configs.get((k.cluster, ref.kind, k.namespace, ref.name)) and not ref.optional and not final:
+            found = self.g._configs.get((k.cluster, ref.kind, k.namespace, ref.name))
+            if not found and not final:
                 return None
-        return {}
+            if found:
+                sources.append(found[0].data)
+            elif not ref.optional:
+                sources.append(None)  # not in the repository: its variables are unknown
+        values, problems = postbuild_vars(post, sources)
+        self.g.build_problems.extend((k, p) for p in problems)
+        return values
 
     # --- one object ---
     def _register(self, item: Item, cluster: Cluster | None, applier: FluxKustomization | None) -> K8sObject:
@@ -343,8 +378,9 @@ class _World:
         key = (cluster, written, written.kind, ns, item.name)
         rendered = self.seen.get(key)
         if rendered is not None:
-            if applier is not None and rendered not in g.applied_by:
-                g.applied_by[rendered] = applier
+            # the same object applied again (a shared component): every applier counts
+            if applier is not None and applier not in g.applied_by.setdefault(rendered, []):
+                g.applied_by[rendered].append(applier)
                 applier.applies.append(rendered)
             return rendered
         rendered = K8sObject(written.api_version, written.kind, item.name, ns, item.data, written.doc, written, cluster)
@@ -355,7 +391,7 @@ class _World:
             g.objects.append(rendered)
             g.renders[written].append(rendered)
         if applier is not None:
-            g.applied_by[rendered] = applier
+            g.applied_by[rendered] = [applier]
             applier.applies.append(rendered)
         if written.kind in ("ConfigMap", "Secret") and written.group == "":
             g._configs[(cluster, written.kind, ns, item.name)].append(rendered)
