@@ -142,7 +142,7 @@ class Catalogue:
             )
         if found:
             return Lookup(Presence.PRESENT, tuple(found))
-        if "${" in name or "{{" in name or (namespace and "${" in namespace):
+        if any(t in name or (namespace and t in namespace) for t in ("${", "{{", "<<")):
             return Lookup(Presence.UNKNOWN, reason="the name holds an unresolved variable")
         for cr in self.mentions.get((cluster, namespace, name), []) + self.mentions.get((cluster, None, name), []):
             return Lookup(Presence.UNKNOWN, reason=f"{cr.kind} {cr.name} may create it")

@@ -37,6 +37,7 @@ class FluxGraph:
     applied_by: dict[K8sObject, list[FluxKustomization]] = field(default_factory=dict)  # rendered -> appliers
     renders: dict[K8sObject, list[K8sObject]] = field(default_factory=lambda: defaultdict(list))  # written ->
     generated: dict[K8sObject, Generator] = field(default_factory=dict)  # rendered generator output
+    made_by_operator: dict[K8sObject, K8sObject] = field(default_factory=dict)  # object -> its ResourceSet
     # objects that exist in a cluster without being written in the repository (a FluxInstance's sync
     # source), found by `resolve` but never linted
     synthetic: list[K8sObject] = field(default_factory=list)

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict, deque
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from obslint.kustomize.resourceset import expand_resourceset
 from obslint.kustomize.substitute import Vars, postbuild_vars, substitute_object
 from obslint.load import YMap
 from obslint.model.flux.build import Builder, Item, transform
@@ -40,6 +42,7 @@ from obslint.model.flux.kinds import (
     FLUX_GROUPS,
     KUSTOMIZATION_FILES,
     KUSTOMIZE_GROUP,
+    OPERATOR_GROUP,
     SOURCE_GROUP,
     inside,
     is_remote,
@@ -93,6 +96,7 @@ class _World:
         self.by_kind: dict[str, list[K8sObject]] = defaultdict(list)
         for obj in index.written:
             self.by_kind[obj.kind].append(obj)
+        self.roots: list[Root] = []
         self.queue: deque[tuple[FluxKustomization, int]] = deque()
         self.instances: dict[tuple, FluxKustomization] = {}
         self.seen: dict[tuple, K8sObject] = {}  # (cluster, written, kind, ns, name) -> rendered
@@ -121,13 +125,15 @@ class _World:
         return sf.documents[0].data if sf is not None and sf.documents else None
 
     # --- the walk ---
-    def run(self) -> FluxGraph:
+    def run(self, roots: list[Root] | None = None) -> FluxGraph:
         g = self.g
         for kf in g.kustomize_files.values():
             for e in kf.files:
                 if e.field == "configurations" and e.target:
                     kf.name_refs.extend(name_refs(self._read_yaml(e.target)))
-        roots = find_roots(self.by_kind, self.builder, g.kustomize_files.get, self._read_yaml)
+        if roots is None:
+            roots = find_roots(self.by_kind, self.builder, g.kustomize_files.get, self._read_yaml)
+        self.roots = roots
         for root in roots:
             self._own_url(root)
         for root in roots:
@@ -152,7 +158,8 @@ class _World:
 
     def _add_root(self, root: Root) -> None:
         cluster = root.cluster
-        self.g.clusters.append(cluster)
+        if cluster not in self.g.clusters:
+            self.g.clusters.append(cluster)
         src = root.sync or (root.kustomization.spec.get("sourceRef") if root.kustomization is not None else None)
         if root.source_root and src is not None:
             # the other Kustomizations of the root's source resolve their paths under the same directory
@@ -399,7 +406,30 @@ class _World:
             g.register_flux(rendered)
         if written.kind == "Kustomization" and written.group == KUSTOMIZE_GROUP:
             self._instance(rendered, applier)
+        elif written.kind == "ResourceSet" and written.group == OPERATOR_GROUP and item.generator is None:
+            self._expand(rendered, applier)
         return rendered
+
+    def _expand(self, rset: K8sObject, applier: FluxKustomization | None) -> None:
+        """The objects a flux-operator ResourceSet applies (obslint.kustomize.resourceset), in the
+        cluster of the ResourceSet. An object without a namespace is taken to go into the
+        ResourceSet's. Names still holding a template the expansion could not evaluate are unknown;
+        an expansion that may make more objects (inputs from a provider) makes the ResourceSet's
+        namespace opaque."""
+        expansion = expand_resourceset(rset.data)
+        if expansion.partial:
+            self.g.opaque[rset.cluster].add(rset.namespace)
+        for ro in expansion.objects:
+            data = ro.data
+            api, kind = data.get("apiVersion"), data.get("kind")
+            meta = data.get("metadata")
+            if not isinstance(api, str) or not isinstance(kind, str) or not isinstance(meta, dict):
+                continue
+            name = meta.get("name") if isinstance(meta.get("name"), str) else ""
+            ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) else rset.namespace
+            written = K8sObject(api, kind, name, ns, data, rset.doc, rset.written)
+            self.g.made_by_operator[written] = rset
+            self._register(Item(written, data, name, ns), rset.cluster, applier)
 
     def _instance(self, rendered: K8sObject, parent: FluxKustomization | None) -> None:
         g = self.g
@@ -454,5 +484,31 @@ def _below_any(rel: str, dirs: set[str]) -> bool:
         d = posixpath.dirname(d)
 
 
+def _same_cluster_roots(roots: list[Root], g: FluxGraph) -> list[Root] | None:
+    """Roots that belong to the cluster of another root, with that cluster; None when there are
+    none. A FluxInstance (or flux-instance HelmRelease, or bootstrap Kustomization) that another
+    root's tree applies runs in that root's cluster: its sync is a second root of the same
+    cluster (a repository moving from `flux bootstrap` to flux-operator has both)."""
+    parent: dict[Cluster, Cluster] = {r.cluster: r.cluster for r in roots}
+
+    def find(c: Cluster) -> Cluster:
+        while parent[c] != c:
+            c = parent[c]
+        return c
+
+    merged = False
+    for r in roots:
+        for other in sorted({x.cluster for x in g.renders.get(r.defined_by, ())} - {r.cluster, None}, key=str):
+            a, b = find(r.cluster), find(other)
+            if a != b:
+                first, second = sorted((a, b), key=lambda c: (c.name, str(c.root)))
+                parent[second] = first
+                merged = True
+    return [replace(r, cluster=find(r.cluster)) for r in roots] if merged else None
+
+
 def render_world(index: Index) -> FluxGraph:
-    return _World(index).run()
+    world = _World(index)
+    graph = world.run()
+    merged = _same_cluster_roots(world.roots, graph)
+    return graph if merged is None else _World(index).run(merged)

@@ -105,6 +105,16 @@ prefetch("FLUX009", kustomize_builds)
 def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
     index = ctx.index
     g: FluxGraph = flux_graph(index)
+    # What kustomize-controller itself refuses: a spec.patches entry that finds no target, a
+    # postBuild substitution that does not parse (obslint.kustomize); the uncertain ones are left out.
+    for k, problem in g.build_problems:
+        if problem.certain:
+            yield Finding(
+                problem.loc or k.obj.loc("spec"),
+                f"{k.ref} fails to build: {problem.message}",
+                "kustomize-controller stops at this error and applies nothing of the Kustomization",
+                clusters=k.obj.cluster_names,
+            )
     owners, remote = _build_plan(g)
     if remote:
         index.notice(
