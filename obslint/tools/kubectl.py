@@ -1,8 +1,8 @@
 """`kubectl kustomize` over every kustomize path Flux builds, once per run, on a private copy.
 
 The checked tree is copied (regular files only, nothing outside the root) into a temporary
-directory, and `kubectl kustomize` runs there - once over all paths together, and when that
-fails for each path on its own, at most two at a time - as kustomize-controller builds: with
+directory, and `kubectl kustomize` runs there - over groups of paths together, halving a group
+that fails, at most two builds at a time (see _Builder) - as kustomize-controller builds: with
 LoadRestrictionsNone (fluxcd/pkg kustomize: `krusty.MakeDefaultOptions()` with
 `LoadRestrictions = LoadRestrictionsNone`), so entries may reach anywhere inside the copy, and a
 Flux Kustomization's `spec.components` added to the kustomization.yaml of its path (what the
@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from obslint.index import Index
 from obslint.tools import find_tool, run_tool, scratch_dir
 
 MAX_PARALLEL = 2
+CHUNK = 24
 # Each build is a short-lived process that allocates ~50 MB: the Go collector's work is wasted
 # there (about a third of kubectl's CPU time per build). GOGC=off turns it off and GOMEMLIMIT
 # turns it back on only if a build grows past the limit, so a huge build stays bounded.
@@ -89,9 +91,13 @@ def _plain(node: Any) -> Any:
 
 
 def kustomize_build(
-    index: Index, dirs: list[str], components: dict[str, list[str]] | None = None
+    index: Index,
+    dirs: list[str],
+    components: dict[str, list[str]] | None = None,
+    groups: list[list[str]] | None = None,
 ) -> list[BuildResult] | None:
-    """Build each directory; None when kubectl is not installed."""
+    """Build each directory; None when kubectl is not installed. `groups` partitions `dirs` into
+    sets likely to build together (the paths of one cluster); by default all form one group."""
     kubectl = find_tool("kubectl")
     if kubectl is None:
         return None
@@ -105,38 +111,72 @@ def kustomize_build(
         _copy_tree(index, tree)
         _add_components(index, tree, components or {})
         env = {"KUSTOMIZE_PLUGIN_HOME": plugins, "HOME": tmp, "KUBECONFIG": os.devnull, **_SHORT_RUN_GC}
-
-        def build(rel: str) -> BuildResult:
-            res = run_tool(
-                [kubectl, "kustomize", *_FLUX_OPTIONS, os.path.join(tree, rel) if rel else tree],
-                cwd=tmp,
-                env=env,
-                timeout=TIMEOUT,
-            )
-            if res.returncode == 0:
-                return BuildResult(rel, True, "")
-            return BuildResult(rel, False, _clean(res.stderr or res.stdout, tree))
-
-        if _all_build(kubectl, tmp, tree, dirs, env):
-            return [BuildResult(rel, True, "") for rel in dirs]
-        with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
-            return list(pool.map(build, dirs))
+        builder = _Builder(kubectl, tmp, tree, env)
+        results = builder.run(groups or [dirs])
+        return [results[rel] for rel in dirs]
 
 
-def _all_build(kubectl: str, tmp: str, tree: str, dirs: list[str], env: dict[str, str]) -> bool:
-    """One build of a kustomization that lists every path as a resource directory.
+class _Builder:
+    """Builds groups of paths through one aggregate kustomization each, halving a group that fails.
 
-    kustomize builds each resource directory on its own (its kustomization, its load
-    restrictor, its namespace) before merging the results, so when the whole succeeds every
-    path builds on its own too: one kubectl start (~40 ms of CPU each) instead of one per path
-    on a healthy repository. A failure, which may also come from paths conflicting with each
-    other (the same object in two paths), says nothing about a single path: then each is built
-    alone.
+    kustomize builds each resource directory on its own (its kustomization, its load restrictor,
+    its namespace) before merging the results, so when an aggregate succeeds every path in it
+    builds on its own too: one kubectl start (~40 ms of CPU each) instead of one per path. An
+    aggregate also fails when two healthy paths hold the same object (a namespace both declare),
+    so a failed group says nothing about its paths: it is split in two and each half tried again,
+    until single paths are built as themselves. A healthy repository costs one build per group,
+    and k conflicts or failures cost about k·log(n) more.
     """
-    if len(dirs) < 2 or "" in dirs:
-        return False
-    agg = os.path.join(tmp, "all-paths")
-    os.makedirs(agg)
-    with open(os.path.join(agg, "kustomization.yaml"), "w", encoding="utf-8") as fh:
-        fh.write("resources:\n" + "".join(f"  - {json.dumps('../repo/' + rel)}\n" for rel in dirs))
-    return run_tool([kubectl, "kustomize", *_FLUX_OPTIONS, agg], cwd=tmp, env=env, timeout=TIMEOUT).returncode == 0
+
+    def __init__(self, kubectl: str, tmp: str, tree: str, env: dict[str, str]) -> None:
+        self.kubectl, self.tmp, self.tree, self.env = kubectl, tmp, tree, env
+
+    def run(self, groups: list[list[str]]) -> dict[str, BuildResult]:
+        done: dict[str, BuildResult] = {}
+        pending = [sorted(set(g)) for g in groups if g]
+        # kustomize's time grows faster than linearly with the size of a build, and both workers
+        # should be busy from the start: big groups are cut into chunks.
+        pending = [g[i : i + CHUNK] for g in pending for i in range(0, len(g), CHUNK)]
+        with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
+            while pending:
+                split: list[list[str]] = []
+                for group, outcome in zip(pending, pool.map(self._try, pending), strict=True):
+                    if outcome is None:
+                        half = len(group) // 2
+                        split += [group[:half], group[half:]]
+                    else:
+                        done.update(outcome)
+                pending = split
+        return done
+
+    def _try(self, group: list[str]) -> dict[str, BuildResult] | None:
+        """The results of a group, or None when its aggregate fails and it must be split."""
+        if len(group) == 1:
+            return {rel: self._build(rel) for rel in group}
+        agg = tempfile.mkdtemp(prefix="paths-", dir=self.tmp)
+        wrappers = []
+        for n, rel in enumerate(group):
+            # Each path under its own name prefix: paths that Flux builds separately may hold the
+            # same object before substitution (a component's `${APP}-config` in every app).
+            wrapper = os.path.join(agg, str(n))
+            os.makedirs(wrapper)
+            inner = os.path.relpath(os.path.join(self.tree, rel), wrapper)
+            _write_kustomization(wrapper, {"namePrefix": f"p{n}-", "resources": [inner]})
+            wrappers.append(str(n))
+        _write_kustomization(agg, {"resources": wrappers})
+        res = run_tool([self.kubectl, "kustomize", *_FLUX_OPTIONS, agg], cwd=self.tmp, env=self.env, timeout=TIMEOUT)
+        if res.returncode != 0:
+            return None
+        return {rel: BuildResult(rel, True, "") for rel in group}
+
+    def _build(self, rel: str) -> BuildResult:
+        target = os.path.join(self.tree, rel) if rel else self.tree
+        res = run_tool([self.kubectl, "kustomize", *_FLUX_OPTIONS, target], cwd=self.tmp, env=self.env, timeout=TIMEOUT)
+        if res.returncode == 0:
+            return BuildResult(rel, True, "")
+        return BuildResult(rel, False, _clean(res.stderr or res.stdout, self.tree))
+
+
+def _write_kustomization(directory: str, data: dict[str, Any]) -> None:
+    with open(os.path.join(directory, "kustomization.yaml"), "w", encoding="utf-8") as fh:
+        json.dump(data, fh)  # JSON is YAML, and quotes every path

@@ -400,9 +400,9 @@ def test_kustomize_build(repo):
     assert findings(repo(files), "FLUX009") == []
 
 
-def test_kustomize_builds_all_paths_at_once_then_each_on_failure(repo, monkeypatch):
-    """One kubectl run over all paths when they all build; each path alone when that fails,
-    so a broken path is named, and paths that only conflict with each other are not reported."""
+def test_kustomize_builds_paths_together_and_halves_a_failing_group(repo, monkeypatch):
+    """One kubectl run over all paths when they all build, even when two paths hold the same object
+    (Flux builds them separately); a failing group is halved until the broken path is built alone."""
     require_tool("kubectl")
     from obslint.tools import kubectl
 
@@ -415,22 +415,17 @@ def test_kustomize_builds_all_paths_at_once_then_each_on_failure(repo, monkeypat
 
     monkeypatch.setattr(kubectl, "run_tool", spy)
     cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n"
-    files = {
-        "k.yaml": ks("a", "one") + "---\n" + ks("b", "two"),
-        "one/kustomization.yaml": "resources: [cm.yaml]\n",
-        "one/cm.yaml": cm,
-        "two/kustomization.yaml": "resources: [cm.yaml]\nnamespace: other\n",
-        "two/cm.yaml": cm,
-    }
+    files = {"k.yaml": "---\n".join(ks(f"k{n}", f"p{n}") for n in range(16))}
+    for n in range(16):
+        files[f"p{n}/kustomization.yaml"] = "resources: [cm.yaml]\n"  # the same object in every path
+        files[f"p{n}/cm.yaml"] = cm
     assert findings(repo(files), "FLUX009") == []
-    assert len(runs) == 1 and runs[0].endswith("all-paths")
+    assert len(runs) == 1 and "/paths-" in runs[0]
     runs.clear()
-    files["two/kustomization.yaml"] = "resources: [cm.yaml]\n"  # the same object in both paths
-    assert findings(repo(files), "FLUX009") == []
-    assert len(runs) == 3
-    files["two/kustomization.yaml"] = "resources: [cm.yaml, cm.yaml]\n"
+    files["p5/kustomization.yaml"] = "resources: [cm.yaml, cm.yaml]\n"
     got = findings(repo(files), "FLUX009")
-    assert [f.message.split(" fails")[0] for f in got] == ["kustomize build of two"]
+    assert [f.message.split(" fails")[0] for f in got] == ["kustomize build of p5"]
+    assert len(runs) == 1 + 2 + 2 + 2 + 2  # 16 paths, then halves of 8, 4, 2 and 1
 
 
 @pytest.mark.parametrize(

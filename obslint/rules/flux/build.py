@@ -78,7 +78,11 @@ def kustomize_builds(index: Index) -> Background | None:
     owners, _remote = _build_plan(g)
     if not owners:
         return None
-    return Background(kustomize_build, index, sorted(owners), _components(g, owners))
+    by_cluster: dict[str, list[str]] = {}
+    for d, k in owners.items():
+        by_cluster.setdefault(",".join(sorted(k.obj.cluster_names)), []).append(d)
+    groups = [sorted(ds) for _c, ds in sorted(by_cluster.items())]
+    return Background(kustomize_build, index, sorted(owners), _components(g, owners), groups)
 
 
 prefetch("FLUX009", kustomize_builds)
