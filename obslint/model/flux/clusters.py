@@ -6,7 +6,7 @@ A root is the Flux Kustomization that a cluster's bootstrap creates, with the pa
   and a Kustomization, both named `sync.name` (default: the FluxInstance's namespace), in the
   FluxInstance's namespace, syncing `sync.path` (controlplaneio-fluxcd/flux-operator
   api/v1/fluxinstance_types.go, `Sync`);
-- a HelmRelease of the flux-instance chart, whose values `instance.sync` become that
+- a HelmRelease of the flux-instance chart (written, or one of a ResourceSet's resources), whose values `instance.sync` become that
   FluxInstance's `spec.sync` (inline values, or a valuesFrom ConfigMap generated from a values file
   next to it);
 - a Kustomization that applies its own file (`flux bootstrap` writes gotk-sync.yaml into the path
@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from obslint.kustomize.resourceset import expand_resourceset
 from obslint.load import YMap
 from obslint.model.flux.build import Builder
 from obslint.model.flux.kinds import BOOTSTRAP_NAMESPACE, HELMRELEASE_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, norm_path
@@ -97,6 +98,28 @@ def _chart_name(hr: K8sObject) -> str:
     return chart.rsplit("/", 1)[-1] if isinstance(chart, str) else ""
 
 
+def _helmreleases(by_kind: dict[str, list[K8sObject]]) -> Iterator[tuple[K8sObject, K8sObject]]:
+    """(HelmRelease, the object written in the repository that makes it): those written, and those
+    a flux-operator ResourceSet makes (the flux-instance release is often one of its resources)."""
+    for hr in by_kind.get("HelmRelease", ()):
+        yield hr, hr
+    for rset in by_kind.get("ResourceSet", ()):
+        if rset.group != OPERATOR_GROUP:
+            continue
+        for ro in expand_resourceset(rset.data).objects:
+            data = ro.data
+            meta = data.get("metadata")
+            if (
+                data.get("kind") != "HelmRelease"
+                or not isinstance(meta, dict)
+                or not isinstance(data.get("apiVersion"), str)
+            ):
+                continue
+            name = meta.get("name") if isinstance(meta.get("name"), str) else ""
+            ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) else rset.namespace
+            yield K8sObject(data["apiVersion"], "HelmRelease", name, ns, data, rset.doc, rset), rset
+
+
 def find_roots(
     by_kind: dict[str, list[K8sObject]],
     builder: Builder,
@@ -121,14 +144,14 @@ def find_roots(
         sync = _sync_of(fi.spec.get("sync"), fi.namespace or BOOTSTRAP_NAMESPACE)
         if sync is not None:
             add(Root(Cluster(sync.path, fi.loc()), fi, sync.path, sync=sync), sync.kind)
-    for hr in by_kind.get("HelmRelease", ()):
+    for hr, definer in _helmreleases(by_kind):
         if hr.group != HELMRELEASE_GROUP or _chart_name(hr) != "flux-instance":
             continue
         target = hr.spec.get("targetNamespace")
         ns = target if isinstance(target, str) and target else (hr.namespace or BOOTSTRAP_NAMESPACE)
         sync = _sync_of(_instance_values(hr, kfile_of, read_yaml), ns)
         if sync is not None:
-            add(Root(Cluster(sync.path, hr.loc()), hr, sync.path, sync=sync), sync.kind)
+            add(Root(Cluster(sync.path, hr.loc()), definer, sync.path, sync=sync), sync.kind)
     for ks in by_kind.get("Kustomization", ()):
         if ks.group != KUSTOMIZE_GROUP:
             continue

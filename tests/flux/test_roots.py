@@ -1,0 +1,112 @@
+"""Cluster roots: where each cluster that the repository deploys starts (obslint.model.flux.clusters)."""
+
+from __future__ import annotations
+
+from obslint.model.flux import flux_graph
+from tests.flux.helpers import index_of
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: default}}\n"
+
+INSTANCE_VALUES = """\
+instance:
+  distribution: {version: 2.x}
+  sync:
+    kind: OCIRepository
+    url: oci://ghcr.io/example/manifests
+    ref: main
+    path: ./clusters/home
+"""
+
+FLUX_INSTANCE_HR = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: flux-instance, namespace: flux-system}
+spec:
+  interval: 1h
+  chartRef: {kind: OCIRepository, name: flux-instance}
+  valuesFrom:
+    - kind: ConfigMap
+      name: flux-instance-values
+"""
+
+
+def _indent(text: str, n: int) -> str:
+    return "".join(" " * n + line + "\n" for line in text.splitlines())
+
+
+def _artifact_repo(instance_dir: str, instance_files: dict[str, str]) -> dict[str, str]:
+    """Manifests under kubernetes/, pushed as an OCI artifact of that directory; the cluster path
+    clusters/home applies an app directory."""
+    files = {
+        "kubernetes/clusters/home/kustomization.yaml": "resources: [apps.yaml]\n",
+        "kubernetes/clusters/home/apps.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+            "metadata: {name: apps, namespace: flux-system}\n"
+            "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: OCIRepository, name: flux-system}}\n"
+        ),
+        "kubernetes/apps/cm.yaml": CM.format(name="app"),
+        "kubernetes/archive/old/ks.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+            "metadata: {name: old, namespace: flux-system}\n"
+            "spec: {interval: 1h, path: ./old, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
+        ),
+    }
+    files.update({f"{instance_dir}/{k}": v for k, v in instance_files.items()})
+    return files
+
+
+def _generated_values(release: str) -> dict[str, str]:
+    return {
+        "kustomization.yaml": "namespace: flux-system\nresources: [helmrelease.yaml]\n"
+        "configMapGenerator:\n  - name: flux-instance-values\n    files: [values.yaml=./values.yaml]\n",
+        "values.yaml": INSTANCE_VALUES,
+        "helmrelease.yaml": release,
+    }
+
+
+def _cluster_names(files: dict[str, str], repo) -> list[str]:
+    return [c.name for c in flux_graph(index_of(repo(files))).clusters]
+
+
+def test_flux_instance_helmrelease_with_generated_values_is_the_root(repo):
+    """The flux-instance chart turns `instance.sync` into the FluxInstance's spec.sync; the values
+    come from a ConfigMap generated next to the release. The sync path is relative to the OCI
+    artifact's root (kubernetes/). A Kustomization nothing applies (an archive) is no cluster."""
+    files = _artifact_repo("kubernetes/flux/instance", _generated_values(FLUX_INSTANCE_HR))
+    index = index_of(repo(files))
+    g = flux_graph(index)
+    assert [c.name for c in g.clusters] == ["clusters/home"]
+    apps = next(k for k in g.kustomizations if k.name == "apps")
+    assert apps.path == "kubernetes/apps" and [o.name for o in apps.applies] == ["app"]
+    assert [o.name for o in g.unapplied if o.kind == "Kustomization"] == ["old"]
+
+
+def test_flux_instance_helmrelease_made_by_a_resourceset_is_the_root(repo):
+    """flux-operator's ResourceSet applies its `spec.resources`; a flux-instance HelmRelease among
+    them is the cluster's root as much as a written one."""
+    rset = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: ResourceSet\n"
+        "metadata: {name: flux-instance, namespace: flux-system}\nspec:\n  resources:\n"
+        + _indent("- " + FLUX_INSTANCE_HR.replace("\n", "\n  ").rstrip(), 4)
+    )
+    files = _artifact_repo("kubernetes/flux/instance", _generated_values(rset))
+    assert _cluster_names(files, repo) == ["clusters/home"]
+    # another chart in the same place is no root: the Kustomizations nothing applies become clusters
+    files["kubernetes/flux/instance/helmrelease.yaml"] = rset.replace("kind: OCIRepository, name: flux-instance", "kind: OCIRepository, name: other")
+    assert "clusters/home" not in _cluster_names(files, repo)
+
+
+def test_flux_instance_helmrelease_with_inline_values_is_the_root(repo):
+    release = FLUX_INSTANCE_HR.split("  valuesFrom:")[0] + "  values:\n" + _indent(INSTANCE_VALUES, 4)
+    files = _artifact_repo("kubernetes/flux/instance", {"helmrelease.yaml": release})
+    assert _cluster_names(files, repo) == ["clusters/home"]
+
+
+def test_flux_instance_sync_is_the_root(repo):
+    fi = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n"
+        "spec:\n  distribution: {version: 2.x}\n"
+        "  sync: {kind: OCIRepository, url: 'oci://ghcr.io/example/manifests', ref: main, path: ./clusters/home}\n"
+    )
+    files = _artifact_repo("kubernetes/flux", {"instance.yaml": fi})
+    assert _cluster_names(files, repo) == ["clusters/home"]
