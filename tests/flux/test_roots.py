@@ -92,7 +92,8 @@ def test_flux_instance_helmrelease_made_by_a_resourceset_is_the_root(repo):
     files = _artifact_repo("kubernetes/flux/instance", _generated_values(rset))
     assert _cluster_names(files, repo) == ["clusters/home"]
     # another chart in the same place is no root: the Kustomizations nothing applies become clusters
-    files["kubernetes/flux/instance/helmrelease.yaml"] = rset.replace("kind: OCIRepository, name: flux-instance", "kind: OCIRepository, name: other")
+    other = rset.replace("name: flux-instance}", "name: other}")
+    files["kubernetes/flux/instance/helmrelease.yaml"] = other
     assert "clusters/home" not in _cluster_names(files, repo)
 
 

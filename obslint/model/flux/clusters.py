@@ -6,9 +6,9 @@ A root is the Flux Kustomization that a cluster's bootstrap creates, with the pa
   and a Kustomization, both named `sync.name` (default: the FluxInstance's namespace), in the
   FluxInstance's namespace, syncing `sync.path` (controlplaneio-fluxcd/flux-operator
   api/v1/fluxinstance_types.go, `Sync`);
-- a HelmRelease of the flux-instance chart (written, or one of a ResourceSet's resources), whose values `instance.sync` become that
-  FluxInstance's `spec.sync` (inline values, or a valuesFrom ConfigMap generated from a values file
-  next to it);
+- a HelmRelease of the flux-instance chart (written, or one of a ResourceSet's resources), whose
+  values `instance.sync` become that FluxInstance's `spec.sync` (inline values, or a valuesFrom
+  ConfigMap generated from a values file next to it);
 - a Kustomization that applies its own file (`flux bootstrap` writes gotk-sync.yaml into the path
   it syncs), whatever its source is named.
 
