@@ -285,6 +285,22 @@ def test_dangling_references(repo):
     assert all(f.clusters == {"clusters/home"} for f in got)
 
 
+def test_references_to_one_missing_object_are_one_finding(repo):
+    """Three Kustomizations naming the same missing source share one cause: one finding, the other
+    references attached."""
+    spec = {"dependsOn": "[{name: infra}]"}
+    files = {"clusters/home/flux.yaml": "---\n".join(ks(n, "apps", **spec) for n in ("c", "a", "b"))}
+    files["apps/cm.yaml"] = CM.format(name="x")
+    (f,) = findings(repo(files), "FLUX001")
+    assert f.message == (
+        "Kustomization flux-system/c and 2 more: dependsOn names Kustomization flux-system/infra, which does not exist"
+    )
+    assert [r.message.split(":")[0] for r in f.related] == [
+        "Kustomization flux-system/a",
+        "Kustomization flux-system/b",
+    ]
+
+
 def test_dangling_references_are_unknown_without_a_cluster_or_with_unresolved_names(repo):
     """A repository that defines no cluster (a lone HelmRelease) may get its sources from elsewhere,
     and a name holding an unresolved postBuild variable is not known yet."""
@@ -346,6 +362,13 @@ def test_orphans_only_where_kustomization_yaml_governs(repo):
     }
     got = findings(repo(files), "FLUX007")
     assert [f.loc.path for f in got] == ["app/forgotten.yaml"]
+    # the files one kustomization.yaml leaves out are one finding; a file named in a comment is off on purpose
+    files["app/also.yaml"] = files["app/forgotten.yaml"].replace("name: f", "name: g")
+    files["app/off.yaml"] = files["app/forgotten.yaml"].replace("name: f", "name: o")
+    files["app/kustomization.yaml"] += "# - off.yaml\n"
+    (f,) = findings(repo(files), "FLUX007")
+    assert f.message == "2 manifests are never applied: app/kustomization.yaml does not list also.yaml and 1 more"
+    assert [r.loc.path for r in f.related] == ["app/forgotten.yaml", "app/kustomization.yaml"]
 
 
 # --- FLUX008 chart-version-unpinned ----------------------------------------------------------
@@ -398,6 +421,19 @@ def test_kustomize_build(repo):
     assert "/tmp" not in got[0].message + got[0].hint
     files["app/p.yaml"] = files["app/p.yaml"].replace("not-there", "a")
     assert findings(repo(files), "FLUX009") == []
+
+
+def test_kustomize_build_with_a_generator_file_from_a_url_is_skipped_with_a_notice(repo):
+    """kustomize fetches a generator file given as a URL over HTTP; offline the build is unknown."""
+    require_tool("kubectl")
+    files = {
+        "k.yaml": ks("a", "app"),
+        "app/kustomization.yaml": "configMapGenerator:\n  - name: dash\n"
+        "    files: [d.json=https://raw.githubusercontent.com/example/repo/main/d.json]\n",
+    }
+    result = check(repo(files), select=["FLUX009"])
+    assert not result.findings
+    assert any("Kustomization flux-system/a" in n and "remote" in n for n in result.notices)
 
 
 def test_kustomize_builds_paths_together_and_halves_a_failing_group(repo, monkeypatch):
@@ -545,3 +581,76 @@ def test_values_from_hashed_generator(repo):
         "      - path: spec/valuesFrom/name\n        kind: HelmRelease\n"
     )
     assert findings(repo(configured), "FLUX001") == []
+
+
+# --- FLUX002 hints are checked against the graph ----------------------------------------------
+
+
+def test_hint_for_a_namespace_made_by_create_namespace_in_the_same_kustomization(repo):
+    """A HelmRelease's install.createNamespace makes the namespace when the chart installs, after
+    the apply of its own Kustomization: no dependsOn helps, a Namespace manifest does."""
+    files = {
+        "clusters/home/ks.yaml": ks("apps"),
+        "apps/hr.yaml": hr(
+            "app", "flux-system", "app", extra="  targetNamespace: web\n  install: {createNamespace: true}\n"
+        )
+        + "---\n"
+        + HELMREPO.format(ns="flux-system"),
+        "apps/cm.yaml": CM.replace("default", "web").format(name="settings"),
+    }
+    (f,) = findings(repo(files), "FLUX002")
+    assert "uses namespace web" in f.message
+    assert "add a Namespace manifest to Kustomization flux-system/apps" in f.hint
+    assert "dependsOn" not in f.hint
+
+
+def test_hint_never_closes_a_cycle(repo):
+    """infra depends on apps, and apps uses what infra makes: a dependsOn back would be a cycle."""
+    files = base_repo()
+    files["clusters/home/ks.yaml"] = ks("infra", wait="true", dependsOn="[{name: apps}]") + "---\n" + ks("apps")
+    got = findings(repo(files), "FLUX002")
+    assert len(got) == 1
+    assert "Kustomization flux-system/infra depends on Kustomization flux-system/apps" in got[0].hint
+    assert "dependsOn: [{name: infra}]" not in got[0].hint
+
+
+def test_hint_never_asks_a_child_to_depend_on_its_parent(repo):
+    """The parent applies a chart and the child Kustomization that uses its CRDs: the child depending
+    on its parent deadlocks a parent that waits; the chart belongs in its own Kustomization."""
+    files = {
+        "clusters/home/ks.yaml": ks("stack", wait="true"),
+        "stack/hr.yaml": hr("kps", "mon", "kube-prometheus-stack") + "---\n" + HELMREPO.format(ns="mon"),
+        "stack/ns.yaml": NS.format(ns="mon"),
+        "stack/rules.yaml": ks("rules"),
+        "rules/sm.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+        "metadata: {name: sm, namespace: mon}\nspec: {endpoints: []}\n",
+    }
+    got = [f for f in findings(repo(files), "FLUX002") if "kind ServiceMonitor" in f.message]
+    assert len(got) == 1
+    assert "Kustomization flux-system/stack applies Kustomization flux-system/rules" in got[0].hint
+    assert "dependsOn: [{name: stack}]" not in got[0].hint
+
+
+def test_decryption_key_kept_encrypted_with_itself_was_made_at_bootstrap(repo):
+    """Flux cannot decrypt the key Secret with the key it holds before that Secret exists: a
+    SOPS-encrypted sops-age applied by Kustomizations decrypting with sops-age came from bootstrap."""
+    key = (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: sops-age, namespace: flux-system}\n"
+        "stringData: {age.agekey: 'ENC[AES256_GCM,data:abc=,iv:x=,tag:y=,type:str]'}\n"
+        "sops: {mac: 'ENC[AES256_GCM,data:m=,iv:x=,tag:y=,type:str]', lastmodified: '2024-01-01T00:00:00Z', "
+        "version: 3.9.0, age: [{recipient: age1abc, enc: x}]}\n"
+    )
+    dec = "{provider: sops, secretRef: {name: sops-age}}"
+    files = {
+        "clusters/home/flux-system/gotk-sync.yaml": ks("flux-system", "clusters/home"),
+        "clusters/home/ks.yaml": ks("meta", decryption=dec) + "---\n" + ks("apps", decryption=dec),
+        "meta/cm.yaml": CM.format(name="meta"),
+        "apps/sops-age.sops.yaml": key,
+    }
+    assert findings(repo(files), "FLUX002") == []
+    # kept in clear text, it is what the other Kustomization needs first
+    files["apps/sops-age.sops.yaml"] = key.split("sops:")[0].replace(
+        "'ENC[AES256_GCM,data:abc=,iv:x=,tag:y=,type:str]'", "x"
+    )
+    (f,) = findings(repo(files), "FLUX002")
+    assert "Secret flux-system/sops-age (decryption)" in f.message

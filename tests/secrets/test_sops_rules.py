@@ -245,3 +245,27 @@ def test_hostile_sops_metadata_types(repo):
     }
     result = check(repo(docs), select=["SEC"])
     assert not result.errors, result.errors
+
+
+def test_flux_instance_patch_gives_its_sync_decryption(repo):
+    """flux-operator applies a FluxInstance's `kustomize.patches` to the objects it generates, the
+    sync Kustomization among them: a patch that adds spec.decryption makes the sync path decrypt."""
+    instance = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n"
+        "spec:\n  distribution: {version: 2.x}\n"
+        "  sync: {kind: GitRepository, url: 'https://example.com/r.git', ref: main, path: clusters/home}\n"
+    )
+    patch = (
+        "  kustomize:\n    patches:\n      - target: {kind: Kustomization}\n        patch: |\n"
+        "          - op: add\n            path: /spec/decryption\n"
+        "            value: {provider: sops, secretRef: {name: sops-age}}\n"
+    )
+    files = {
+        "flux/instance.yaml": instance,
+        "clusters/home/kustomization.yaml": "resources: [s.sops.yaml]\n",
+        "clusters/home/s.sops.yaml": encrypted_secret(),
+    }
+    (f,) = fired(repo(files), "SEC004")
+    assert f.loc.path == "clusters/home/s.sops.yaml"
+    files["flux/instance.yaml"] = instance + patch
+    assert not fired(repo(files), "SEC004")

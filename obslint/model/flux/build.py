@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.load import Document, YMap
-from obslint.model.flux.kinds import CLUSTER_SCOPED, below
+from obslint.model.flux.kinds import CLUSTER_SCOPED, below, is_remote
 from obslint.model.flux.kustomize_files import Entry, Generator, KustomizeFile
 from obslint.objects import K8sObject
 
@@ -77,6 +77,8 @@ class Built:
     roots: list[str] = field(default_factory=list)
     files: set[str] = field(default_factory=set)  # manifest files applied
     remote: list[Entry] = field(default_factory=list)  # network or out-of-tree resources (opaque)
+    # generator or patch files kustomize would fetch over HTTP: the build cannot be reproduced offline
+    fetched: list[Entry] = field(default_factory=list)
     missing: list[Entry] = field(default_factory=list)  # entries that name nothing in the tree
 
 
@@ -175,6 +177,7 @@ class Builder:
     def _build_kustomization(self, d: str) -> Built:
         kf = self.kfiles[d]
         out = Built(d, dirs=[d], roots=[d])
+        out.fetched.extend(e for e in kf.files if not e.target and is_remote(e.value))
         for e in kf.resources:
             self._add_entry(out, e)
         for gen in kf.generators:
@@ -228,7 +231,7 @@ class Builder:
         if not entries:
             return base
         out = Built(d, list(base.items), list(base.dirs), list(base.roots), set(base.files))
-        out.remote, out.missing = list(base.remote), list(base.missing)
+        out.remote, out.missing, out.fetched = list(base.remote), list(base.missing), list(base.fetched)
         for e in entries:
             self.add_component(out, e)
         return out
@@ -251,6 +254,7 @@ class Builder:
         out.dirs.extend(x for x in sub.dirs if x not in out.dirs)
         out.files |= sub.files
         out.remote.extend(sub.remote)
+        out.fetched.extend(sub.fetched)
         out.missing.extend(sub.missing)
 
     def _add_file(self, out: Built, rel: str) -> None:

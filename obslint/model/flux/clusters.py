@@ -44,6 +44,9 @@ class Sync:
     url: str
     path: str
     node: YMap  # the sync mapping (for positions)
+    # the FluxInstance spec (or the flux-instance chart's `instance` values): its `kustomize.patches`
+    # apply to the Flux objects the operator makes, the sync Kustomization among them
+    instance: YMap | None = None
 
 
 @dataclass(eq=False)
@@ -58,22 +61,23 @@ class Root:
     source_root: str = ""
 
 
-def _sync_of(node: Any, namespace: str) -> Sync | None:
+def _sync_of(instance: Any, namespace: str) -> Sync | None:
+    node = instance.get("sync") if isinstance(instance, YMap) else None
     if not isinstance(node, YMap):
         return None
     kind, url, path = node.get("kind"), node.get("url"), node.get("path")
     if not isinstance(path, str) or "${" in path or kind not in ("GitRepository", "OCIRepository", "Bucket"):
         return None
     name = node.get("name") if isinstance(node.get("name"), str) and node.get("name") else namespace
-    return Sync(kind, name, namespace, url if isinstance(url, str) else "", norm_path(path), node)
+    return Sync(kind, name, namespace, url if isinstance(url, str) else "", norm_path(path), node, instance)
 
 
 def _instance_values(hr: K8sObject, kfile_of: Callable[[str], KustomizeFile | None], read: Callable[[str], Any]) -> Any:
-    """`instance.sync` of a flux-instance HelmRelease: inline values, else a valuesFrom ConfigMap
-    that a configMapGenerator next to the HelmRelease makes from a values file."""
-    sync = dig(hr.spec, "values", "instance", "sync")
-    if isinstance(sync, dict):
-        return sync
+    """`instance` values (with a `sync`) of a flux-instance HelmRelease: inline values, else a
+    valuesFrom ConfigMap that a configMapGenerator next to the HelmRelease makes from a values file."""
+    inline = dig(hr.spec, "values", "instance")
+    if isinstance(dig(inline, "sync"), dict):
+        return inline
     kf = kfile_of(posixpath.dirname(hr.file.rel))
     refs = hr.spec.get("valuesFrom")
     for ref in refs if isinstance(refs, list) and kf is not None else ():
@@ -85,9 +89,9 @@ def _instance_values(hr: K8sObject, kfile_of: Callable[[str], KustomizeFile | No
                 continue
             for data_key, entry in gen.files:
                 if data_key == key and entry.target:
-                    sync = dig(read(entry.target), "instance", "sync")
-                    if isinstance(sync, dict):
-                        return sync
+                    instance = dig(read(entry.target), "instance")
+                    if isinstance(dig(instance, "sync"), dict):
+                        return instance
     return None
 
 
@@ -141,7 +145,7 @@ def find_roots(
     for fi in by_kind.get("FluxInstance", ()):
         if fi.group != OPERATOR_GROUP:
             continue
-        sync = _sync_of(fi.spec.get("sync"), fi.namespace or BOOTSTRAP_NAMESPACE)
+        sync = _sync_of(fi.spec, fi.namespace or BOOTSTRAP_NAMESPACE)
         if sync is not None:
             add(Root(Cluster(sync.path, fi.loc()), fi, sync.path, sync=sync), sync.kind)
     for hr, definer in _helmreleases(by_kind):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from obslint.findings import Loc
 from obslint.index import memoised
+from obslint.load.yamlfile import is_sops_document
 from obslint.model.catalogue import Produced, catalogue
 from obslint.model.charts import CLUSTER_NAMESPACES, is_builtin_group
 from obslint.model.flux.graph import FluxGraph
@@ -41,6 +42,7 @@ class Producer:
     release: K8sObject | None  # set when a chart creates it (asynchronously, after the apply)
     kustomizations: list[FluxKustomization]  # applying obj (or the release)
     description: str
+    via: str = "manifest"  # how it is made: manifest, chart, createNamespace, remote
 
 
 @dataclass(eq=False)
@@ -74,15 +76,25 @@ def _producers(g: FluxGraph, produced: Iterable[Produced]) -> list[Producer]:
     out = []
     for p in produced:
         if p.via in ("chart", "createNamespace"):
-            out.append(Producer(p.obj, p.obj, g.appliers(p.obj), f"HelmRelease {_nsname(p.obj)} ({p.via})"))
+            out.append(Producer(p.obj, p.obj, g.appliers(p.obj), f"HelmRelease {_nsname(p.obj)} ({p.via})", p.via))
         elif p.via == "remote":
             k = g.kustomization(p.obj)
-            out.append(Producer(p.obj, None, [k] if k is not None else [], f"a remote resource of {p.obj.ref()}"))
+            remote = f"a remote resource of {p.obj.ref()}"
+            out.append(Producer(p.obj, None, [k] if k is not None else [], remote, "remote"))
         elif p.via == "bootstrap":
             continue
         else:
             out.append(Producer(p.obj, None, g.appliers(p.obj), f"{p.obj.kind} {_nsname(p.obj)}"))
     return out
+
+
+def _self_decrypting(g: FluxGraph, obj: K8sObject, secret: str) -> bool:
+    appliers = g.appliers(obj)
+    return (
+        is_sops_document(obj.data)
+        and bool(appliers)
+        and all(k.decryption_secret is not None and k.decryption_secret.name == secret for k in appliers)
+    )
 
 
 def _source(obj: K8sObject) -> Produced:
@@ -124,7 +136,11 @@ def _needs(index: Index, g: FluxGraph) -> list[Need]:
             if child.decryption_secret is not None:
                 name = child.decryption_secret.name
                 found = cat.config("Secret", child.namespace, name, obj)
-                produced = [p for p in found.producers if p.obj not in child.applies]
+                # a key Secret kept SOPS-encrypted for the very key it holds cannot be decrypted
+                # by Flux before it exists: whoever holds the key created it at bootstrap
+                produced = [
+                    p for p in found.producers if p.obj not in child.applies and not _self_decrypting(g, p.obj, name)
+                ]
                 what = f"Secret {child.namespace}/{name} (decryption)"
                 add(child, None, obj, what, child.decryption_secret.loc, produced)
             if child.source is not None and child.source.kind in ("GitRepository", "OCIRepository", "Bucket"):

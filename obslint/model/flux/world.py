@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 from obslint.kustomize.resourceset import expand_resourceset
 from obslint.kustomize.substitute import Vars, postbuild_vars, substitute_object
-from obslint.load import YMap
+from obslint.load import YMap, YSeq
 from obslint.model.flux.build import Builder, Item, transform
-from obslint.model.flux.clusters import Root, find_roots, top_level_groups
+from obslint.model.flux.clusters import Root, Sync, find_roots, top_level_groups
 from obslint.model.flux.graph import FluxGraph
 from obslint.model.flux.kinds import (
     ARTIFACT_GROUP,
@@ -49,10 +49,10 @@ from obslint.model.flux.kinds import (
     norm_path,
 )
 from obslint.model.flux.kustomization import FluxKustomization, read_kustomization
-from obslint.model.flux.kustomize_files import Entry, KustomizeFile, name_refs, read_kustomize_file
+from obslint.model.flux.kustomize_files import Entry, KustomizeFile, PatchSpec, name_refs, read_kustomize_file
 from obslint.model.flux.patching import patch_items
 from obslint.model.flux.sources import artifact_root, normal_url, through_generator
-from obslint.objects import Cluster, K8sObject, Ref
+from obslint.objects import Cluster, K8sObject, Ref, dig
 
 if TYPE_CHECKING:
     from obslint.index import Index
@@ -183,31 +183,55 @@ class _World:
         self.g.synthetic.append(source)
         self.g.register_flux(source)
         ks_obj = K8sObject(
-            f"{KUSTOMIZE_GROUP}/v1", "Kustomization", sync.name, sync.namespace, node, fi.doc, fi, cluster
+            f"{KUSTOMIZE_GROUP}/v1",
+            "Kustomization",
+            sync.name,
+            sync.namespace,
+            self._sync_kustomization(sync, fi),
+            fi.doc,
+            fi,
+            cluster,
         )
         self.g.synthetic.append(ks_obj)
         self.g.register_flux(ks_obj)
-        k = FluxKustomization(
-            obj=ks_obj,
-            cluster=cluster,
-            name=sync.name,
-            namespace=sync.namespace,
-            path=root.path,
-            source=Ref(sync.kind, sync.name, sync.namespace, node.loc("path")),
-            target_namespace=None,
-            wait=True,
-            health_checks=[],
-            depends_on=[],
-            decryption_secret=None,
-            decrypts=False,
-            synthetic=True,
-            local=True,
-            source_root=root.source_root,
-        )
+        k = read_kustomization(ks_obj)
+        k.path, k.source, k.wait = root.path, Ref(sync.kind, sync.name, sync.namespace, node.loc("path")), True
+        k.synthetic, k.local, k.source_root = True, True, root.source_root
         self.instances[(cluster, sync.namespace, sync.name)] = k
         self.g.kustomizations.append(k)
         self.g._by_obj[ks_obj] = k
         self.queue.append((k, 0))
+
+    def _sync_kustomization(self, sync: Sync, instance: K8sObject) -> YMap:
+        """The Kustomization flux-operator makes for a FluxInstance's sync, with the instance's
+        `kustomize.patches` that target it applied (they commonly add decryption and postBuild
+        substitution): controlplaneio-fluxcd/flux-operator internal/builder, `kustomize.patches`
+        apply to every generated Flux object."""
+        node = sync.node
+
+        def mapping(**items: Any) -> YMap:
+            out = YMap(node.src, node.line, node.col)
+            out.update(items)
+            return out
+
+        data = mapping(
+            apiVersion=f"{KUSTOMIZE_GROUP}/v1",
+            kind="Kustomization",
+            metadata=mapping(name=sync.name, namespace=sync.namespace),
+            spec=mapping(path=sync.path or ".", prune=True, sourceRef=mapping(kind=sync.kind, name=sync.name)),
+        )
+        data["spec"].copy_pos("path", node, "path")
+        patches = dig(sync.instance, "kustomize", "patches")
+        specs = [
+            PatchSpec("kustomize.patches", patches.loc(i), inline=(p, "patch"), target=p.get("target"))
+            for i, p in enumerate(patches if isinstance(patches, YSeq) else ())
+            if isinstance(p, YMap) and isinstance(p.get("patch"), str) and isinstance(p.get("target"), dict)
+        ]
+        if not specs:
+            return data
+        written = K8sObject(data["apiVersion"], "Kustomization", sync.name, sync.namespace, data, instance.doc)
+        items, _problems = patch_items(self.index, [Item(written, data, sync.name, sync.namespace)], specs)
+        return items[0].data if items else data
 
     def _top_level(self) -> None:
         """No cluster root: Kustomizations that nothing applies were applied at bootstrap. As

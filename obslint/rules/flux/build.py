@@ -52,7 +52,9 @@ def _build_plan(g: FluxGraph) -> tuple[dict[str, FluxKustomization], list[str]]:
             continue  # kustomize-resource-missing reports it
         if any(_component_dir(k, entry) not in g.kustomize_files for entry, _loc in k.components):
             continue  # a component outside the repository (or missing): the build cannot be reproduced
-        if built.remote:
+        # kustomize's file loader fetches generator and patch files given as URLs over HTTP
+        # (sigs.k8s.io/kustomize/api/loader/fileloader.go); offline, the build cannot be judged
+        if built.remote or built.fetched:
             remote.append(k.ref)
             continue
         for d in built.roots:

@@ -8,8 +8,8 @@ from typing import Any
 
 from obslint.digraph import cyclic_components
 from obslint.findings import Finding, Related
-from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph
-from obslint.model.flux.needs import Verdict, flux_needs
+from obslint.model.flux import FluxGraph, flux_graph
+from obslint.model.flux.needs import Producer, Verdict, flux_needs
 from obslint.model.helm import helm_releases
 from obslint.objects import K8sObject
 from obslint.rules import RuleContext, rule
@@ -115,7 +115,7 @@ def _dep_entry(target: Any, from_ns: str | None, target_ns: str | None) -> str:
 @rule(
     "FLUX002",
     "missing-depends-on",
-    "error",
+    "warning",
     "A Kustomization or HelmRelease uses what another one creates without depending on it",
     why="""
     Flux reconciles Kustomizations and HelmReleases concurrently unless `dependsOn` orders
@@ -126,7 +126,10 @@ def _dep_entry(target: Any, from_ns: str | None, target_ns: str | None) -> str:
     works later by luck of retries. Objects of the same Kustomization are applied together
     (Namespaces and CRDs first), so only what crosses Kustomizations (or HelmReleases of one
     Kustomization) needs `dependsOn`. Things Flux bootstrap and the cluster create
-    (flux-system, toolkit CRDs, core kinds) are known.
+    (flux-system, toolkit CRDs, core kinds) are known, and so is what the repository's bootstrap
+    files install (a helmfile, Talos inline manifests). It is a warning, not an error: what is
+    installed out of band before Flux runs cannot be known, and Flux retries a failed apply, so
+    the cost is a failed or slow first deploy. All users of one producer are one finding.
     """,
     failing=_MISSING_FAIL,
     passing=_MISSING_PASS,
@@ -138,48 +141,100 @@ def _dep_entry(target: Any, from_ns: str | None, target_ns: str | None) -> str:
     """,
 )
 def missing_depends_on(ctx: RuleContext) -> Iterator[Finding]:
-    # One finding per consumer and producer: everything K uses from KP is one missing dependsOn.
+    # One finding per producer: every Kustomization (or HelmRelease) that uses what one Kustomization
+    # (or HelmRelease) creates without depending on it shares one cause, whose fix is one dependsOn
+    # entry on each of them.
     groups: dict[tuple, list[Verdict]] = defaultdict(list)
     for v in flux_needs(ctx.index):
         if not v.ok and v.fix is not None and v.producer is not None:
-            kind, consumer, target = v.fix
-            groups[(kind, consumer, target)].append(v)
-    for (kind, consumer, target), verdicts in groups.items():
-        first = verdicts[0]
-        whats = list(dict.fromkeys(v.need.what for v in verdicts))
-        uses = whats[0] if len(whats) == 1 else f"{whats[0]} and {len(whats) - 1} more"
-        # one related place per object that needs something, naming what it needs
-        needs: dict[K8sObject, tuple[Any, list[str]]] = {}
-        for v in verdicts:
-            for o in [v.need.subject, *v.need.others]:
-                loc = v.need.loc if o is v.need.subject else o.loc("kind")
-                needs.setdefault(o, (loc, []))[1].append(v.need.what)
-        related = [Related(loc, f"{o.ref()} needs {', '.join(w)}") for o, (loc, w) in needs.items()]
-        producer = first.producer
-        assert producer is not None
-        related.append(Related(producer.obj.loc(), f"created by {producer.description}"))
-        if kind == "HelmRelease":
-            entry = _dep_entry(target.name, consumer.namespace, target.namespace)
-            yield Finding(
-                first.need.loc,
-                f"HelmRelease {_nsname(consumer)} uses {uses}, created by HelmRelease {_nsname(target)}, "
-                "without depending on it",
-                f"add `dependsOn: [{entry}]` to HelmRelease {_nsname(consumer)} ({consumer.file.rel})",
-                related=tuple(related[:50]),
-                clusters=consumer.cluster_names,
-            )
-        else:
-            kc: FluxKustomization = consumer
-            kp: FluxKustomization = target
-            entry = _dep_entry(kp.name, kc.namespace, kp.namespace)
-            how = f"\nthe chart of HelmRelease {_nsname(producer.release)} creates it" if producer.release else ""
-            yield Finding(
-                first.need.loc,
-                f"{kc.ref} uses {uses} from {kp.ref} without depending on it",
-                f"add `dependsOn: [{entry}]` to {kc.ref} ({kc.written.file.rel}){how}",
-                related=tuple(related[:50]),
-                clusters=kc.obj.cluster_names,
-            )
+            kind, _consumer, target = v.fix
+            groups[(kind, target)].append(v)
+    g = flux_graph(ctx.index)
+    for (kind, target), verdicts in groups.items():
+        verdicts.sort(key=lambda v: (v.need.loc.path, v.need.loc.line, v.need.loc.col))
+        yield _missing_finding(g, kind, target, verdicts)
+
+
+def _fix_line(g: FluxGraph, kind: str, consumer: Any, target: Any, producer: Producer, whats: list[str]) -> str:
+    """How to fix one consumer, checked against the graph: a dependsOn on itself, one that closes
+    a cycle, or one on the Kustomization that applies the consumer is never suggested."""
+    what = ", ".join(whats[:3]) + (f" and {len(whats) - 3} more" if len(whats) > 3 else "")
+    name, file = _ref(kind, consumer), _written_file(kind, consumer)
+    if producer.via == "createNamespace" and consumer is target:
+        # nothing can wait for a namespace made by install.createNamespace before applying into it
+        return (
+            f"{producer.description} makes the namespace only when the chart installs, after the apply "
+            f"that needs it: add a Namespace manifest to {name} ({file})"
+        )
+    if consumer is target:
+        return (
+            f"{name} ({file}) applies {what} together with {producer.description}, which installs the CRDs "
+            "later: apply them from a Kustomization that depends on this one (with wait: true)"
+        )
+    move = f"move {producer.description} into its own Kustomization with wait: true and depend on that"
+    if kind == "Kustomization" and target in g.ancestors(consumer.obj):
+        return f"{_ref(kind, target)} applies {name}, so it cannot wait for it: {move}"
+    deps = g.kdeps(target) if kind == "Kustomization" else g.hdeps(target)
+    if consumer in deps:
+        return f"{_ref(kind, target)} depends on {name}, so a dependsOn back would be a cycle: {move}"
+    return f"add `dependsOn: [{_entry(consumer, target)}]` to {name} ({file})"
+
+
+def _missing_finding(g: FluxGraph, kind: str, target: Any, verdicts: list[Verdict]) -> Finding:
+    first = verdicts[0]
+    consumers: dict[Any, list[str]] = {}
+    for v in verdicts:
+        whats = consumers.setdefault(v.fix[1], [])
+        if v.need.what not in whats:
+            whats.append(v.need.what)
+    whats = list(dict.fromkeys(w for ws in consumers.values() for w in ws))
+    uses = whats[0] if len(whats) == 1 else f"{whats[0]} and {len(whats) - 1} more"
+    # one related place per object that needs something, naming what it needs
+    needs: dict[K8sObject, tuple[Any, list[str]]] = {}
+    for v in verdicts:
+        for o in [v.need.subject, *v.need.others]:
+            loc = v.need.loc if o is v.need.subject else o.loc("kind")
+            needed = needs.setdefault(o, (loc, []))[1]
+            if v.need.what not in needed:
+                needed.append(v.need.what)
+    related = [Related(loc, f"{o.ref()} needs {', '.join(w)}") for o, (loc, w) in needs.items()]
+    producer = first.producer
+    assert producer is not None
+    related.append(Related(producer.obj.loc(), f"created by {producer.description}"))
+    names = [_ref(kind, c) for c in consumers]
+    who = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
+    verb = "uses" if len(names) == 1 else "use"
+    adds = [_fix_line(g, kind, c, target, producer, ws) for c, ws in consumers.items()]
+    if kind == "HelmRelease":
+        message = f"{who} {verb} {uses}, created by {_ref(kind, target)}, without depending on it"
+        how = ""
+    else:
+        message = f"{who} {verb} {uses} from {_ref(kind, target)} without depending on it"
+        how = f"\nthe chart of HelmRelease {_nsname(producer.release)} creates it" if producer.release else ""
+    hint = "\n".join(adds[:10]) + (f"\nand {len(adds) - 10} more" if len(adds) > 10 else "") + how
+    return Finding(
+        first.need.loc,
+        message,
+        hint,
+        related=tuple(related[:50]),
+        clusters=frozenset().union(*(_cluster_names(kind, c) for c in consumers)),
+    )
+
+
+def _ref(kind: str, obj: Any) -> str:
+    return obj.ref if kind == "Kustomization" else f"HelmRelease {_nsname(obj)}"
+
+
+def _written_file(kind: str, obj: Any) -> str:
+    return obj.written.file.rel if kind == "Kustomization" else obj.file.rel
+
+
+def _cluster_names(kind: str, obj: Any) -> frozenset[str]:
+    return obj.obj.cluster_names if kind == "Kustomization" else obj.cluster_names
+
+
+def _entry(consumer: Any, target: Any) -> str:
+    return _dep_entry(target.name, consumer.namespace, target.namespace)
 
 
 def _nsname(obj: K8sObject) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obslint.findings import Finding, Related
-from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, below, flux_graph
+from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, FluxKustomization, below, flux_graph
 from obslint.rules import RuleContext, rule
 
 _KS = """\
@@ -135,32 +135,44 @@ def kustomize_resource_missing(ctx: RuleContext) -> Iterator[Finding]:
 )
 def orphan_manifest(ctx: RuleContext) -> Iterator[Finding]:
     g: FluxGraph = flux_graph(ctx.index)
-    reported: set[str] = set()
+    # One finding per kustomization.yaml: the files it leaves out share one cause and one fix.
+    orphans: dict[str, list[str]] = {}
+    owner: dict[str, FluxKustomization] = {}
+    seen: set[str] = set()
     for k in g.kustomizations:
         if not k.local or k.path is None or not ctx.index.is_dir(k.path):
             continue
         prefix = f"{k.path}/" if k.path else ""
         for rel in below(g.sorted_yaml, prefix):
-            if rel in reported or rel in g.applied_files or rel in g.referenced_files:
+            if rel in seen or rel in g.applied_files or rel in g.referenced_files:
                 continue
-            if rel.rsplit("/", 1)[-1] in KUSTOMIZATION_FILES:
+            seen.add(rel)
+            if rel.rsplit("/", 1)[-1] in KUSTOMIZATION_FILES or not g.objects_in(rel):
                 continue
-            objs = g.objects_in(rel)
-            if not objs or not _governed(g, rel, k.path):
-                continue
-            reported.add(rel)
-            kf = g.kustomize_files.get(_governing_dir(g, rel, k.path))
-            if kf is not None and _commented_out(kf.file.text, rel, kf.dir):
-                continue  # deliberately disabled (`# - ./file.yaml`), not forgotten
-            where = kf.rel if kf is not None else "a kustomization.yaml"
-            yield Finding(
-                objs[0].loc(),
-                f"{objs[0].ref()} is never applied: {where} does not list {rel.rsplit('/', 1)[-1]}",
-                f"add `- {rel.rsplit('/', 1)[-1]}` to `resources:` of {where}, or delete the file "
-                f"(it is under the path of {k.ref})",
-                related=(Related(kf.file.loc(1, 1), f"{where} governs {rel}"),) if kf is not None else (),
-                clusters=k.obj.cluster_names,
-            )
+            d = _governing_dir(g, rel, k.path)
+            kf = g.kustomize_files.get(d)
+            if kf is None or _commented_out(kf.file.text, rel, kf.dir):
+                continue  # ungoverned, or deliberately disabled (`# - ./file.yaml`), not forgotten
+            orphans.setdefault(d, []).append(rel)
+            owner.setdefault(d, k)
+    for d, rels in orphans.items():
+        kf, k = g.kustomize_files[d], owner[d]
+        names = [rel[len(d) + 1 :] if d else rel for rel in rels]
+        first = g.objects_in(rels[0])[0]
+        listed = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
+        what = f"{first.ref()} is" if len(names) == 1 else f"{len(names)} manifests are"
+        related = [
+            Related(g.objects_in(rel)[0].loc(), f"{g.objects_in(rel)[0].ref()} is never applied") for rel in rels[1:]
+        ]
+        related.append(Related(kf.file.loc(1, 1), f"{kf.rel} governs them"))
+        yield Finding(
+            first.loc(),
+            f"{what} never applied: {kf.rel} does not list {listed}",
+            f"add {', '.join(f'`- {n}`' for n in names[:5])} to `resources:` of {kf.rel}, or delete what is "
+            f"obsolete (under the path of {k.ref})",
+            related=tuple(related[:50]),
+            clusters=k.obj.cluster_names,
+        )
 
 
 def _governing_dir(g: FluxGraph, rel: str, root: str) -> str:

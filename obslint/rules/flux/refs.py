@@ -118,6 +118,8 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
     g: FluxGraph = flux_graph(index)
     cat = catalogue(index)
     opts: DanglingOptions = ctx.options
+    # one finding per missing object: every reference to it shares the cause and the fix
+    missing: dict[tuple[str, str, str], list[Finding]] = {}
 
     def external(kind: str, ns: str, name: str) -> bool:
         if (kind, ns, name) in BOOTSTRAP_OBJECTS:
@@ -125,7 +127,7 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
         key = f"{kind}/{ns}/{name}"
         return any(fnmatch.fnmatchcase(key, p) or fnmatch.fnmatchcase(f"{kind}/{name}", p) for p in opts.external)
 
-    def flux_ref(obj: K8sObject, ref: Ref, default_kind: str, what: str) -> Iterator[Finding]:
+    def flux_ref(obj: K8sObject, ref: Ref, default_kind: str, what: str) -> None:
         ns = ref.namespace or obj.namespace or BOOTSTRAP_NAMESPACE
         kind = ref.kind or default_kind
         if "${" in ref.name or "${" in ns or external(kind, ns, ref.name) or g.resolve(kind, ref.name, ns, obj):
@@ -138,11 +140,13 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
         if others:
             where = sorted({o.namespace or "?" for o in others})
             hint = f"{kind} {ref.name} exists in namespace {', '.join(where)}: set `namespace:` on the reference"
-        yield Finding(
-            ref.loc,
-            f"{obj.kind} {_nsname(obj)}: {what} names {kind} {ns}/{ref.name}, which does not exist",
-            hint + ", or list it in the `external` option if it is managed outside the repository",
-            clusters=obj.cluster_names,
+        missing.setdefault((kind, ns, ref.name), []).append(
+            Finding(
+                ref.loc,
+                f"{obj.kind} {_nsname(obj)}: {what} names {kind} {ns}/{ref.name}, which does not exist",
+                hint + ", or list it in the `external` option if it is managed outside the repository",
+                clusters=obj.cluster_names,
+            )
         )
 
     def config_ref(obj: K8sObject, ref: Ref, what: str, ns: str | None = None) -> Iterator[Finding]:
@@ -171,13 +175,15 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
             return
         if not found.absent:
             return
-        yield Finding(
-            ref.loc,
-            f"{obj.kind} {_nsname(obj)}: {what} names {ref.kind} {ns}/{ref.name}, "
-            "which nothing in the repository creates",
-            f"add the {ref.kind} (SOPS-encrypted for a Secret), fix the name, mark the entry `optional: true`, "
-            "or list it in the `external` option",
-            clusters=obj.cluster_names,
+        missing.setdefault((ref.kind, ns, ref.name), []).append(
+            Finding(
+                ref.loc,
+                f"{obj.kind} {_nsname(obj)}: {what} names {ref.kind} {ns}/{ref.name}, "
+                "which nothing in the repository creates",
+                f"add the {ref.kind} (SOPS-encrypted for a Secret), fix the name, mark the entry `optional: true`, "
+                "or list it in the `external` option",
+                clusters=obj.cluster_names,
+            )
         )
 
     for k in g.kustomizations:
@@ -185,10 +191,10 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
             continue
         obj = k.obj
         for ref in k.depends_on:
-            yield from flux_ref(obj, ref, "Kustomization", "dependsOn")
+            flux_ref(obj, ref, "Kustomization", "dependsOn")
         if k.source is not None and k.source.kind in ("GitRepository", "OCIRepository", "Bucket"):
             # (an ExternalArtifact is produced by an ArtifactGenerator at run time: not checked)
-            yield from flux_ref(obj, k.source, "GitRepository", "sourceRef")
+            flux_ref(obj, k.source, "GitRepository", "sourceRef")
         secret = k.decryption_secret
         if secret is not None and secret.name not in opts.out_of_band_secrets:
             ref = Ref("Secret", secret.name, None, secret.loc)
@@ -198,26 +204,45 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
     for rel in helm_releases(index):
         obj = rel.obj
         for ref in rel.depends_on:
-            yield from flux_ref(obj, ref, "HelmRelease", "dependsOn")
+            flux_ref(obj, ref, "HelmRelease", "dependsOn")
         src = rel.source_ref
         if src is not None:
-            yield from flux_ref(obj, src, src.kind, "chart sourceRef" if "sourceRef" in src.field else "chartRef")
+            flux_ref(obj, src, src.kind, "chart sourceRef" if "sourceRef" in src.field else "chartRef")
         for ref in rel.values_from:
             yield from config_ref(obj, ref, "valuesFrom")
     for alert in index.of_kind("Alert", group=NOTIFICATION_GROUP):
         provider_ref = alert.get("spec", "providerRef")
         if isinstance(provider_ref, dict) and isinstance(provider_ref.get("name"), str):
             ref = Ref("Provider", provider_ref["name"], None, alert.loc("spec", "providerRef", "name"))
-            yield from flux_ref(alert, ref, "Provider", "providerRef")
+            flux_ref(alert, ref, "Provider", "providerRef")
         for ref in refs_of(alert, "spec", "eventSources", kind=""):
             if not ref.kind or any(c in ref.name for c in "*?["):
                 continue
-            yield from flux_ref(alert, ref, ref.kind, "eventSources")
+            flux_ref(alert, ref, ref.kind, "eventSources")
     for prov in index.of_kind("Provider", group=NOTIFICATION_GROUP):
         secret = prov.get("spec", "secretRef", "name")
         if isinstance(secret, str) and secret:
             ref = Ref("Secret", secret, None, prov.loc("spec", "secretRef", "name"))
             yield from config_ref(prov, ref, "secretRef")
+    for found in missing.values():
+        yield _one_per_target(found)
+
+
+def _one_per_target(found: list[Finding]) -> Finding:
+    """The references to one missing object as one finding, the first in file order, the others
+    attached as related places."""
+    found.sort(key=lambda f: (f.loc.path, f.loc.line, f.loc.col))
+    first = found[0]
+    if len(found) == 1:
+        return first
+    who, _, rest = first.message.partition(": ")
+    return Finding(
+        first.loc,
+        f"{who} and {len(found) - 1} more: {rest}",
+        first.hint,
+        related=tuple(Related(f.loc, f.message) for f in found[1:50]),
+        clusters=frozenset().union(*(f.clusters for f in found)),
+    )
 
 
 def _nsname(obj: K8sObject) -> str:
