@@ -89,14 +89,27 @@ def test_binary_file(tree):
 
 
 def test_helm_template(tree):
+    """A template under a Flux path is reported; a vendored chart's templates and template files no
+    Flux path reaches (helmfile, Ansible) or that a generator reads are only noticed."""
+    template = "metadata:\n  name: {{ .Release.Name }}\n  {{- if .Values.x }}\n  a: b\n{{- end }}\n"
     _write(
         tree,
-        "chart/templates/svc.yaml",
-        "metadata:\n  name: {{ .Release.Name }}\n  {{- if .Values.x }}\n  a: b\n{{- end }}\n",
+        "clusters/home/apps.yaml",
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+        "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n",
     )
+    _write(tree, "apps/kustomization.yaml", "configMapGenerator:\n  - name: conf\n    files: [conf.yaml]\n")
+    _write(tree, "apps/svc.yaml", template)
+    _write(tree, "apps/conf.yaml", template)
+    _write(tree, "chart/Chart.yaml", "apiVersion: v2\nname: chart\nversion: 1.0.0\n")
+    _write(tree, "chart/templates/svc.yaml", template)
+    _write(tree, "chart/templates/cm.yaml", template)
+    _write(tree, "ansible/tasks/main.yml", template)
     result = check(tree)
-    assert [f.loc.path for f in _only(result, "CORE004")] == ["chart/templates/svc.yaml"]
+    assert [f.loc.path for f in _only(result, "CORE004")] == ["apps/svc.yaml"]
     assert not _only(result, "CORE001")
+    assert any("Helm chart in chart (2 template files" in n for n in result.notices)
+    assert any("2 files with template directives outside Flux paths" in n for n in result.notices)
 
 
 def test_template_braces_in_valid_yaml_are_fine(tree):

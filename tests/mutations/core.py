@@ -23,9 +23,10 @@ def stale_suppression(stack: StackCopy) -> None:
 
 @mutation("helm-template-dropped-in", {"CORE004"})
 def helm_template(stack: StackCopy) -> None:
-    """A chart template copied into the tree unrendered."""
+    """A chart template copied unrendered into a directory that a Flux path applies."""
     stack.write(
-        "notes/chart/templates/cm.yaml", "metadata:\n  name: {{ .Release.Name }}\n  {{- if .Values.x }}\n{{- end }}\n"
+        "infrastructure/monitoring/config/cm.yaml",
+        "metadata:\n  name: {{ .Release.Name }}\n  {{- if .Values.x }}\n{{- end }}\n",
     )
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from obslint.findings import Finding
+from obslint.model.flux import flux_graph
 from obslint.rules import RuleContext, rule
+
+if TYPE_CHECKING:
+    from obslint.index import Index
 
 
 def _problems(ctx: RuleContext, kind: str) -> Iterator[Finding]:
@@ -129,14 +135,33 @@ def unused_suppression(ctx: RuleContext) -> Iterator[Finding]:
     "CORE004",
     "template-file",
     "info",
-    "A file holds Go/Helm template directives and is not valid YAML, so it is not linted",
+    "A file under a Flux path holds Go/Helm template directives and is not valid YAML, so it is not linted",
     why="""
-        Chart templates (`{{ .Values.x }}`) only become YAML after rendering. Flux never
-        applies them directly; obslint skips them and says so, instead of reporting a
-        syntax error that is not one.
+        Chart templates (`{{ .Values.x }}`) only become YAML after rendering, and Flux never
+        applies them directly. A file of this kind under a Flux path, not listed in its
+        kustomization.yaml, is most likely a manifest someone templated by mistake; obslint
+        says it was not read rather than report a syntax error that is not one. A vendored
+        Helm chart (Chart.yaml beside templates/) is skipped with one notice, and template files
+        that no Flux path reaches (helmfile, Ansible) or that a generator reads as application
+        configuration are not manifests at all: they are counted in a notice.
     """,
     failing="""
-        -- charts/app/templates/service.yaml --
+        -- clusters/home/apps.yaml --
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: apps
+          namespace: flux-system
+        spec:
+          interval: 10m
+          path: ./apps
+          prune: true
+          sourceRef:
+            kind: GitRepository
+            name: flux-system
+        -- apps/kustomization.yaml --
+        resources: []
+        -- apps/service.yaml --
         apiVersion: v1
         kind: Service
         metadata:
@@ -146,20 +171,74 @@ def unused_suppression(ctx: RuleContext) -> Iterator[Finding]:
           {{- end }}
     """,
     passing="""
-        -- apps/service.yaml --
+        -- clusters/home/apps.yaml --
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: apps
+          namespace: flux-system
+        spec:
+          interval: 10m
+          path: ./apps
+          prune: true
+          sourceRef:
+            kind: GitRepository
+            name: flux-system
+        -- apps/kustomization.yaml --
+        resources: []
+        -- charts/app/Chart.yaml --
+        apiVersion: v2
+        name: app
+        version: 1.0.0
+        -- charts/app/templates/service.yaml --
         apiVersion: v1
         kind: Service
         metadata:
-          name: app
-          namespace: apps
-        spec:
-          ports:
-            - port: 80
+          name: {{ include "app.fullname" . }}
     """,
-    fix="Exclude chart template directories in .obslint.yaml, or lint the rendered output instead.",
+    fix="Render the template into a manifest, move it out of the Flux path, or exclude it in .obslint.yaml.",
 )
 def template_file(ctx: RuleContext) -> Iterator[Finding]:
-    yield from _problems(ctx, "template-file")
+    index = ctx.index
+    g = flux_graph(index)
+    flux_paths = sorted({k.path for k in g.kustomizations if k.local and k.path is not None})
+    charts = _chart_dirs(index)
+    in_chart: dict[str, int] = {}
+    elsewhere = 0
+    for sf in index.files:
+        for name, line, col, message in sf.problems:
+            if name != "template-file":
+                continue
+            chart = next((d for d in charts if sf.rel.startswith(f"{d}/templates/" if d else "templates/")), None)
+            if chart is not None:
+                in_chart[chart] = in_chart.get(chart, 0) + 1
+            elif sf.rel in g.referenced_files or not any(_under(sf.rel, p) for p in flux_paths):
+                elsewhere += 1  # generator input (application config), helmfile, Ansible: not a manifest
+            else:
+                yield Finding(sf.loc(line, col), message, HINTS[name])
+            break
+    for d, n in sorted(in_chart.items()):
+        index.notice(f"template-file: skipped the Helm chart in {d or '.'} ({n} template files; Flux renders charts)")
+    if elsewhere:
+        index.notice(
+            f"template-file: {elsewhere} files with template directives outside Flux paths or read by "
+            "generators were not linted"
+        )
+
+
+def _chart_dirs(index: Index) -> list[str]:
+    """Directories of vendored Helm charts: Chart.yaml beside templates/."""
+    out = []
+    for sf in index.files:
+        if posixpath.basename(sf.rel) == "Chart.yaml":
+            d = posixpath.dirname(sf.rel)
+            if index.is_dir(posixpath.join(d, "templates")):
+                out.append(d)
+    return sorted(out, key=len, reverse=True)  # a subchart before the chart holding it
+
+
+def _under(rel: str, path: str) -> bool:
+    return not path or rel.startswith(f"{path}/")
 
 
 @rule(
