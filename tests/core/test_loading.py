@@ -95,7 +95,8 @@ def test_helm_template(tree):
     _write(
         tree,
         "clusters/home/apps.yaml",
-        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        "metadata: {name: apps, namespace: flux-system}\n"
         "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n",
     )
     _write(tree, "apps/kustomization.yaml", "configMapGenerator:\n  - name: conf\n    files: [conf.yaml]\n")
