@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obslint.findings import Finding
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 
 
 def _problems(ctx: RuleContext, kind: str) -> Iterator[Finding]:
@@ -28,6 +28,7 @@ HINTS = {
     "unparseable-file",
     "error",
     "A YAML file cannot be parsed (syntax error, invalid UTF-8, alias bomb, nesting too deep)",
+    basis=Basis.CERTAIN,
     why="""
         Flux applies nothing from a Kustomization whose path holds a file that does not parse:
         the whole reconciliation fails, and every change behind it waits. obslint cannot
@@ -60,6 +61,7 @@ def unparseable_file(ctx: RuleContext) -> Iterator[Finding]:
     "duplicate-key",
     "error",
     "A YAML mapping repeats a key, so one of the two values is silently lost",
+    basis=Basis.CERTAIN,
     why="""
         YAML forbids repeated keys, but decoders differ: some keep the last value, some the
         first, strict ones (kubectl apply --validate=strict) refuse the object. A repeated
@@ -95,6 +97,7 @@ def duplicate_key(ctx: RuleContext) -> Iterator[Finding]:
     "unused-suppression",
     "warning",
     "An `# obslint: disable=...` comment suppresses nothing, names an unknown rule, or does not parse",
+    basis=Basis.CERTAIN,
     why="""
         Suppressions outlive the problems they silenced. A stale one hides the next real
         finding on that line; one with a misspelt rule name, or written so that it does not
@@ -130,6 +133,7 @@ def unused_suppression(ctx: RuleContext) -> Iterator[Finding]:
     "template-file",
     "info",
     "A file holds Go/Helm template directives and is not valid YAML, so it is not linted",
+    basis=Basis.CERTAIN,
     why="""
         Chart templates (`{{ .Values.x }}`) only become YAML after rendering. Flux never
         applies them directly; obslint skips them and says so, instead of reporting a
@@ -167,6 +171,7 @@ def template_file(ctx: RuleContext) -> Iterator[Finding]:
     "file-skipped",
     "warning",
     "A YAML file is binary or larger than the size limit, so it is not linted",
+    basis=Basis.CERTAIN,
     why="""
         A NUL byte in a .yaml file is a corrupted or mis-named file that Flux will fail on;
         a very large one is usually a vendored bundle. Either way obslint does not read it,

@@ -15,7 +15,7 @@ from obslint.index import Index, memoised
 from obslint.load import YMap
 from obslint.model.helm import helm_releases
 from obslint.objects import dig, loc_of
-from obslint.rules import RuleContext, RuleOptions, rule
+from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.suggest import closest
 
 # ------------------------------------------------------------------------------------------------
@@ -144,6 +144,7 @@ spec:
     "schema-invalid",
     "error",
     "An object does not validate against its schema (core kinds, Flux and prometheus-operator CRDs)",
+    basis=Basis.CERTAIN,
     why=(
         "The API server rejects an object with a wrong type, a missing required field or a value outside "
         "an enum, and Flux stops the whole Kustomization at that object. An unknown field (a typo such as "
@@ -231,6 +232,7 @@ _PASS_VALUES = _FAIL_VALUES.replace(
     "helm-values-unknown-key",
     "warning",
     "HelmRelease values use a key that the chart version's default values do not have",
+    basis=Basis.ASSUMPTION,
     why=(
         "Helm ignores values the chart templates never read: a misspelt key (`retentionsize`, "
         "`persistance`) deploys fine and silently keeps the default — often the very setting you meant to "
