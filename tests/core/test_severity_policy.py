@@ -411,3 +411,23 @@ def test_unknown_is_never_an_error(name, tmp_path):
     errors = [f for f in result.findings if f.severity is Severity.ERROR]
     assert not errors, f"errors where the needed object is unknown:\n{_describe(errors)}"
     assert rule_id not in {f.rule for f in result.findings}, _describe(result.findings)
+
+
+# --- the README's table -------------------------------------------------------------------------
+
+
+def policy_table() -> str:
+    """The README table of every rule by severity and basis, as the registry has them."""
+    lines = ["| severity | certain | assumption | style |", "|---|---|---|---|"]
+    for severity in sorted(Severity, reverse=True):
+        cells = []
+        for basis in Basis:
+            ids = [r.id for r in RULES if r.severity is severity and r.basis is basis]
+            cells.append(", ".join(ids) or "-")
+        lines.append(f"| {severity} | {' | '.join(cells)} |")
+    return "\n".join(lines) + "\n"
+
+
+def test_readme_table_lists_every_rule_as_registered():
+    readme = (REFERENCE_STACK.parent / "README.md").read_text(encoding="utf-8")
+    assert policy_table() in readme, f"update the README's severity table to:\n{policy_table()}"
