@@ -299,6 +299,21 @@ loki:
 ALLOY_NO_TENANT = ALLOY_TO_BRIDGE.replace("discord-bridge.bridge.svc:3100", "loki.monitoring.svc:3100")
 
 
+# A ResourceSet whose inputs come from a provider at run time: the names it makes are unknown.
+RESOURCESET = """apiVersion: fluxcd.controlplane.io/v1
+kind: ResourceSet
+metadata: {name: previews, namespace: monitoring}
+spec:
+  inputsFrom:
+    - {kind: ResourceSetInputProvider, name: pull-requests}
+  resources:
+    - apiVersion: source.toolkit.fluxcd.io/v1
+      kind: GitRepository
+      metadata: {name: NAME, namespace: monitoring}
+      spec: {interval: 10m, url: https://git.example.org/app, ref: {branch: main}}
+"""
+
+
 def _files(*parts: str, resources: tuple[str, ...] = ()) -> dict[str, str]:
     files: dict[str, str] = {}
     for part in (CLUSTER, *parts):
@@ -390,6 +405,14 @@ UNKNOWN_CASES = {
             resources=("loki.yaml", "alloy.yaml"),
         ),
         "LOKI005",
+        Severity.ERROR,
+    ),
+    "resourceset-names-from-an-input-provider": (
+        _files(
+            _doc("monitoring/rset.yaml", RESOURCESET.replace("NAME", "pr-<< inputs.id >>")), resources=("rset.yaml",)
+        ),
+        _files(_doc("monitoring/rset.yaml", RESOURCESET.replace("NAME", "pr_42")), resources=("rset.yaml",)),
+        "FLUX050",
         Severity.ERROR,
     ),
 }
