@@ -23,6 +23,7 @@ from obslint.findings import Basis, Finding, Loc, Severity
 from obslint.rules import REGISTRY, example_files, load_rules, rule
 from tests.conftest import REFERENCE_STACK, check, write_repo
 from tests.mutations import MUTATIONS, StackCopy
+from tests.schemas.test_schema_rules import RESOURCESET
 from tests.secrets.helpers import encrypted_secret
 
 RULES = load_rules().all()
@@ -299,21 +300,6 @@ loki:
 ALLOY_NO_TENANT = ALLOY_TO_BRIDGE.replace("discord-bridge.bridge.svc:3100", "loki.monitoring.svc:3100")
 
 
-# A ResourceSet whose inputs come from a provider at run time: the names it makes are unknown.
-RESOURCESET = """apiVersion: fluxcd.controlplane.io/v1
-kind: ResourceSet
-metadata: {name: previews, namespace: monitoring}
-spec:
-  inputsFrom:
-    - {kind: ResourceSetInputProvider, name: pull-requests}
-  resources:
-    - apiVersion: source.toolkit.fluxcd.io/v1
-      kind: GitRepository
-      metadata: {name: NAME, namespace: monitoring}
-      spec: {interval: 10m, url: https://git.example.org/app, ref: {branch: main}}
-"""
-
-
 def _files(*parts: str, resources: tuple[str, ...] = ()) -> dict[str, str]:
     files: dict[str, str] = {}
     for part in (CLUSTER, *parts):
@@ -408,10 +394,11 @@ UNKNOWN_CASES = {
         Severity.ERROR,
     ),
     "resourceset-names-from-an-input-provider": (
+        # its inputs come from a provider at run time: the names it makes are unknown
+        _files(_doc("monitoring/rset.yaml", RESOURCESET), resources=("rset.yaml",)),
         _files(
-            _doc("monitoring/rset.yaml", RESOURCESET.replace("NAME", "pr-<< inputs.id >>")), resources=("rset.yaml",)
+            _doc("monitoring/rset.yaml", RESOURCESET.replace("pr-<< inputs.id >>", "Pr_x")), resources=("rset.yaml",)
         ),
-        _files(_doc("monitoring/rset.yaml", RESOURCESET.replace("NAME", "pr_42")), resources=("rset.yaml",)),
         "FLUX050",
         Severity.ERROR,
     ),
