@@ -25,6 +25,29 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+class Basis(enum.Enum):
+    """What a verdict rests on; it caps the severity (README, "Severity policy").
+
+    The world is open: things are installed at bootstrap, operators create Secrets, clusters share a
+    repository, values come from places obslint cannot read. Only what obslint reads may make an
+    error; a verdict that needs an assumption about the rest of the world is at most a warning."""
+
+    CERTAIN = "certain"  # what obslint reads decides it
+    ASSUMPTION = "assumption"  # rests on an assumption about the world: likely, not certain
+    STYLE = "style"  # a choice or a convention
+
+    @property
+    def ceiling(self) -> Severity:
+        """The most severe level a finding on this basis may have."""
+        return _CEILING[self]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_CEILING = {Basis.CERTAIN: Severity.ERROR, Basis.ASSUMPTION: Severity.WARNING, Basis.STYLE: Severity.INFO}
+
+
 @dataclass(frozen=True, order=True)
 class Loc:
     """A position in a file of the checked tree: path relative to the root, 1-based line and column."""
@@ -65,8 +88,12 @@ class Finding:
     clusters: frozenset[str] = field(default=frozenset(), compare=False, hash=False)
     # Extra structured facts for machine consumers (never secret values).
     data: dict = field(default_factory=dict, compare=False, hash=False)
+    basis: Basis | None = field(default=None, compare=False, hash=False)
 
     def stamped(self, rule: str, name: str, severity: Severity) -> Finding:
+        """The finding of `rule` at `severity`, lowered to what its own basis allows."""
+        if self.basis is not None:
+            severity = min(severity, self.basis.ceiling)
         return replace(self, rule=rule, name=name, severity=severity)
 
     @property

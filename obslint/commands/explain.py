@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         ]
         options = "\nOptions (.obslint.yaml, under options: {" + rule.name + ": {...}}):\n" + "\n".join(fields) + "\n"
     print(
-        f"{rule.id} {rule.name} ({rule.severity}, family {rule.family})\n\n{rule.summary}\n\n"
+        f"{rule.id} {rule.name} ({rule.severity}, basis {rule.basis}, family {rule.family})\n\n{rule.summary}\n\n"
         f"Why it matters:\n{_indent(rule.why)}\n"
         f"Failing example:\n{_indent(rule.failing)}\n"
         f"Passing example:\n{_indent(rule.passing)}\n"

@@ -16,7 +16,14 @@ def run(args: argparse.Namespace) -> int:
     rules = load_rules().all()
     if args.format == "json":
         rows = [
-            {"id": r.id, "name": r.name, "family": r.family, "severity": str(r.severity), "summary": r.summary}
+            {
+                "id": r.id,
+                "name": r.name,
+                "family": r.family,
+                "severity": str(r.severity),
+                "basis": str(r.basis),
+                "summary": r.summary,
+            }
             for r in rules
         ]
         print(json.dumps(rows, indent=2))

@@ -235,16 +235,19 @@ class SchemaProblem:
 
 
 _SUBST = re.compile(r"\$\{[^}]*\}")
+# flux-operator ResourceSet templates, `<< inputs.id >>`: left in place when the inputs are not known
+# (inputsFrom a ResourceSetInputProvider). https://fluxcd.control-plane.io/operator/resourcesets/introduction/
+_RSET = re.compile(r"<<-?\s*[^<>]*?-?>>")
 
 
 def _has_substitution(value: Any) -> bool:
-    """True when value is, or contains, a Flux post-build `${VAR}` (resolved only at apply time)
-    or a Helm/Go template expression."""
+    """True when value is, or contains, a Flux post-build `${VAR}` (resolved only at apply time),
+    a Helm/Go template expression, or a ResourceSet template whose inputs are unknown."""
     stack = [value]
     while stack:
         v = stack.pop()
         if isinstance(v, str):
-            if ("${" in v and _SUBST.search(v)) or "{{" in v:
+            if ("${" in v and _SUBST.search(v)) or "{{" in v or ("<<" in v and _RSET.search(v)):
                 return True
         elif isinstance(v, dict):
             stack.extend(v.keys())

@@ -14,10 +14,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from obslint.findings import Loc, few
+from obslint.findings import Basis, Loc, few
 from obslint.index import Index, memoised
 from obslint.model.charts import CHART_SERVICES, CHARTS_WITHOUT_SERVICES, CLUSTER_NAMESPACES, port_of
 from obslint.model.helm import HelmReleaseView, helm_releases
@@ -155,6 +155,10 @@ def _ports(obj: K8sObject) -> list:
 class UrlProblem:
     message: str
     hint: str
+    # A Service nothing in the repository creates may still come from outside it (installed by hand
+    # or by another repository, made by an operator): that finding rests on an assumption. A port the
+    # Service the repository renders does not have is certain, unless its namespace is opaque.
+    basis: Basis = Basis.CERTAIN
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "grpc": 80, "grpcs": 443}
@@ -234,10 +238,15 @@ def check_url(
         found = cat.lookup(name)
         if not found:
             return None
-        return _check_port(name, None, found, port, port_given, scheme, url)
+        problem = _check_port(name, None, found, port, port_given, scheme, url)
+        # Which namespace it resolves in is not known: another Service of that name may be the one.
+        return replace(problem, basis=Basis.ASSUMPTION) if problem is not None else None
     found = cat.lookup(name, ns)
     if found:
-        return _check_port(name, ns, found, port, port_given, scheme, url)
+        problem = _check_port(name, ns, found, port, port_given, scheme, url)
+        if problem is not None and cat.is_opaque(ns):  # values or a base obslint cannot read may set the port
+            return replace(problem, basis=Basis.ASSUMPTION)
+        return problem
     if cat.is_opaque(ns) or (ns not in cat.managed_namespaces and ns not in CLUSTER_NAMESPACES):
         return None
     # `http://loki:3100` from a namespace with no Service we know of: could be a compose-style alias.
@@ -246,6 +255,7 @@ def check_url(
     return UrlProblem(
         f"no Service {name} in namespace {ns} (URL {safe_url(url)})",
         _suggest(cat, name, ns),
+        Basis.ASSUMPTION,
     )
 
 

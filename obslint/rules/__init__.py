@@ -3,13 +3,19 @@
 A rule is a function `check(ctx) -> Iterable[Finding]` declared with `@rule(...)`:
 
 ```python
-@rule("FLUX002", "missing-depends-on", "error",
+@rule("FLUX002", "missing-depends-on", "warning",
       "A Kustomization or HelmRelease uses what another creates without depending on it",
-      why="...", failing=EXAMPLE_FAIL, passing=EXAMPLE_PASS, fix="...")
+      basis=Basis.ASSUMPTION, why="...", failing=EXAMPLE_FAIL, passing=EXAMPLE_PASS, fix="...")
 def missing_depends_on(ctx: RuleContext) -> Iterator[Finding]:
     for obj in ctx.index.of_kind("Kustomization"):
         yield Finding(obj.loc("spec"), "message", hint="how to fix")
 ```
+
+`basis` (required) says what the verdict rests on and caps the severity: Basis.CERTAIN (what
+obslint reads decides it) allows error, Basis.ASSUMPTION (the world outside the repository could
+make it right) at most warning, Basis.STYLE is info. tests/core/test_severity_policy.py holds every
+rule to it. A rule whose findings are not all equally sure gives the less sure ones
+`Finding(..., basis=Basis.ASSUMPTION)`: the runner stamps them at most a warning.
 
 Examples are small repositories in a txtar-like form: `-- path/to/file.yaml --` lines start
 each file; text before any marker is `example.yaml`. The test suite runs every rule's
@@ -30,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from obslint.findings import Finding, Severity
+from obslint.findings import Basis, Finding, Severity
 
 if TYPE_CHECKING:
     from obslint.config import Config
@@ -67,6 +73,7 @@ class Rule:
     id: str
     name: str
     severity: Severity
+    basis: Basis
     summary: str
     why: str
     failing: str
@@ -101,8 +108,8 @@ class RuleContext:
         if self.options is None and self.rule.options is not None:
             self.options = self.rule.options.model_construct()
 
-    def finding(self, loc: Any, message: str, hint: str = "", **data: Any) -> Finding:
-        return Finding(loc, message, hint, data=data)
+    def finding(self, loc: Any, message: str, hint: str = "", basis: Basis | None = None, **data: Any) -> Finding:
+        return Finding(loc, message, hint, data=data, basis=basis)
 
 
 class Registry:
@@ -163,13 +170,17 @@ def rule(
     severity: str,
     summary: str,
     *,
+    basis: Basis,
     why: str,
     failing: str,
     passing: str,
     fix: str,
     options: type[RuleOptions] | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
-    """Declare and register a rule."""
+    """Declare and register a rule. `basis` is required and must be a Basis: it is what the
+    severity policy test checks the severity against."""
+    if not isinstance(basis, Basis):
+        raise TypeError(f"rule {id}: basis must be a Basis (CERTAIN, ASSUMPTION or STYLE), not {basis!r}")
 
     def register(fn: CheckFn) -> CheckFn:
         REGISTRY.add(
@@ -177,6 +188,7 @@ def rule(
                 id=id,
                 name=name,
                 severity=Severity.parse(severity),
+                basis=basis,
                 summary=summary.strip(),
                 why=_dedent(why),
                 failing=_dedent(failing),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from obslint.config import Config
+from obslint.findings import Severity
 from obslint.index import Index
 from obslint.load import load_tree
 from obslint.model.alertmanager import alert_universe, alertmanager_configs
@@ -264,6 +265,8 @@ spec:
 """
     findings = run(repo, {"hr.yaml": cfg, "provider.yaml": provider}, "AM008")
     assert sorted(f.loc.path for f in findings) == ["hr.yaml", "provider.yaml"]
+    # the Services may come from outside the repository
+    assert {f.severity for f in findings} == {Severity.WARNING}
     service = """\
 apiVersion: v1
 kind: Service
@@ -272,6 +275,9 @@ spec: {ports: [{port: 8080}]}
 """
     fixed = provider.replace("alertmanager-main", "kube-prometheus-stack-alertmanager")
     assert run(repo, {"hr.yaml": cfg, "provider.yaml": fixed, "svc.yaml": service}, "AM008") == []
+    wrong_port = fixed.replace(":9093", ":9094")  # the chart's Alertmanager Service serves 9093 and 8080
+    (f,) = run(repo, {"hr.yaml": cfg, "provider.yaml": wrong_port, "svc.yaml": service}, "AM008")
+    assert "has no port 9094" in f.message and f.severity is Severity.ERROR
 
 
 # --- AM009 / AM010 --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from obslint.alloy import parse
+from obslint.findings import Severity
 from tests.conftest import SHARED, check, rule_ids
 
 ORACLE = SHARED / "oracles" / "alloy"
@@ -273,6 +274,13 @@ def test_unknown_component_with_did_you_mean(repo) -> None:
         ('unknown component "loki.source.kubernets"', "did you mean loki.source.kubernetes?"),
         ('unknown component "loging"', "did you mean logging?"),
     ]
+    assert {f.severity for f in findings} == {Severity.ERROR}
+
+
+def test_unknown_component_close_to_none_is_a_warning(repo) -> None:
+    # It may come from an Alloy release newer than the component reference obslint knows.
+    (f,) = alloy(repo, 'tracing.zipkin_bridge "x" {\n}\n', "ALLOY005")
+    assert f.hint == "not an Alloy component, nor declared here" and f.severity is Severity.WARNING
 
 
 def test_validator_oracle_missing_component(repo) -> None:
@@ -332,6 +340,14 @@ loki.process "p" {
     assert any(line == 19 and "expresions" in msg and "expressions" in hint for line, msg, hint in got)
     assert any(line == 22 and "must be an attribute" in msg for line, msg, _ in got)
     assert len(got) == 5
+    assert {f.severity for f in findings} == {Severity.ERROR}  # typos and misplaced blocks
+
+
+def test_unknown_attribute_close_to_none_is_a_warning(repo) -> None:
+    text = 'loki.write "default" {\n  endpoint {\n    url = "http://loki.example.com/loki/api/v1/push"\n'
+    text += "    brand_new_setting = true\n  }\n}\n"
+    (f,) = alloy(repo, text, "ALLOY006")
+    assert "brand_new_setting" in f.message and f.severity is Severity.WARNING
 
 
 def test_declared_component_arguments(repo) -> None:
@@ -353,6 +369,7 @@ pipeline "ok" {
     assert [(f.loc.line, f.message, f.hint) for f in findings] == [
         (9, 'unknown attribute "forward_too" in pipeline.main', "did you mean forward_to?")
     ]
+    assert findings[0].severity is Severity.ERROR
 
 
 def test_known_attributes_pass(repo) -> None:

@@ -15,10 +15,11 @@ def test_third_party_rule_is_loaded_and_runs(tmp_path):
         textwrap.dedent(
             """
             from obslint.findings import Finding
-            from obslint.rules import rule
+            from obslint.rules import Basis, rule
 
             @rule("ACME001", "namespace-needs-owner", "warning", "Namespaces carry an owner label",
-                  why="Ownership.", failing="apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: a\\n",
+                  basis=Basis.ASSUMPTION, why="Ownership.",
+                  failing="apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: a\\n",
                   passing="apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: a\\n  labels: {owner: x}\\n",
                   fix="Add the label.")
             def check(ctx):

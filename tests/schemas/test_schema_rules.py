@@ -120,6 +120,33 @@ def test_flux_substitution_is_not_a_type_error(repo):
     assert findings(repo, {"ks.yaml": KS.format(interval="${INTERVAL}")}) == []
 
 
+RESOURCESET = """\
+apiVersion: fluxcd.controlplane.io/v1
+kind: ResourceSet
+metadata: {name: previews, namespace: flux-system}
+spec:
+  inputsFrom:
+    - {kind: ResourceSetInputProvider, name: pull-requests}
+  resources:
+    - apiVersion: source.toolkit.fluxcd.io/v1
+      kind: GitRepository
+      metadata:
+        name: pr-<< inputs.id >>
+        namespace: preview-<< inputs.id >>
+      spec:
+        interval: 10m
+        url: https://git.example.org/app
+        ref: {commit: << inputs.sha >>}
+"""
+
+
+def test_resourceset_template_with_unknown_inputs_is_not_invalid(repo):
+    # The inputs come from a provider at run time: the names are unknown, not invalid.
+    assert findings(repo, {"rset.yaml": RESOURCESET}) == []
+    bad = RESOURCESET.replace("interval: 10m", "interval: 1d")  # Flux durations have no `d`: still reported
+    assert [f.loc.line for f in findings(repo, {"rset.yaml": bad})] == [14]
+
+
 def test_sops_encrypted_secret_is_not_flagged(repo):
     text = """\
 apiVersion: v1

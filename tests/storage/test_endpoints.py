@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from obslint.findings import Severity
 from tests.conftest import check
 from tests.storage.test_loki import BASE, loki_hr, with_loki
 
@@ -31,7 +32,7 @@ def test_alloy_without_tenant_to_multi_tenant_loki(repo):
     files["alloy/config.alloy"] = ALLOY.replace("TENANT", "")
     (f,) = run(repo(files), "LOKI005")
     assert (f.loc.path, f.loc.line) == ("alloy/config.alloy", 3)
-    assert "401" in f.message
+    assert "401" in f.message and f.severity is Severity.ERROR
 
 
 def test_alloy_with_tenant_or_header_or_stage(repo):
@@ -52,6 +53,7 @@ def test_tenant_ignored_by_single_tenant_loki(repo):
     files["alloy/config.alloy"] = ALLOY.replace("TENANT", 'tenant_id = "home"')
     (f,) = run(repo(files), "LOKI005")
     assert "tenant fake" in f.message and f.loc.line == 4
+    assert f.severity is Severity.WARNING  # nothing is lost
     files["alloy/config.alloy"] = ALLOY.replace("TENANT", "")
     assert not run(repo(files), "LOKI005")
 
@@ -133,15 +135,17 @@ def test_ruler_alertmanager_url(repo):
     files["monitoring/loki.yaml"] = loki(False, am.replace("PORT", "9094"))["monitoring/loki.yaml"]
     (f,) = run(repo(files), "LOKI006")
     assert "ruler alertmanager_url" in f.message and f.loc.path == "monitoring/loki.yaml"
+    assert f.severity is Severity.ERROR  # a port the Service of the repository does not have
     files["monitoring/loki.yaml"] = loki(False, am.replace("PORT", "9093/api/v2/alerts"))["monitoring/loki.yaml"]
     (f,) = run(repo(files), "LOKI006")
-    assert "wrong API path" in f.message
+    assert "wrong API path" in f.message and f.severity is Severity.ERROR
 
 
 def test_ruler_url_to_missing_service(repo):
     files = loki(False, "rulerConfig:\n  alertmanager_url: http://alertmanager.monitoring.svc:9093\n")
     (f,) = run(repo(files), "LOKI006")
     assert "no Service alertmanager" in f.message
+    assert f.severity is Severity.WARNING  # the Service may come from outside the repository
 
 
 def test_grafana_additional_datasource(repo):

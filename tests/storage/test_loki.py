@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from obslint.findings import Severity
 from obslint.model.loki import loki_configs
 from obslint.rules.storage.loki import logql_lookbacks
 from obslint.units import DAY
@@ -78,6 +79,7 @@ def test_retention_not_enforced_without_compactor(repo):
     (f,) = run(repo(loki_hr(with_loki("limits_config:\n  retention_period: 168h"))), "LOKI001")
     assert "retention_period 168h" in f.message
     assert (f.loc.line, f.loc.col) == (26, 27)  # the retention_period value
+    assert f.severity is Severity.WARNING  # Loki runs; when the store fills depends on the ingest
 
 
 def test_retention_enforced(repo):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from obslint.findings import Severity
 from obslint.model.storage import tsdb_stores
 from obslint.units import DAY
 from tests.conftest import check, rule_ids
@@ -77,10 +78,12 @@ def test_retention_without_size_uses_chart_default_retention(repo):
 def test_size_exceeds_volume(repo):
     (f,) = findings(repo(kps(prom(PVC + "retentionSize: 25GB"))), "STOR002")
     assert "larger than" in f.message and f.loc.line == 26
+    assert f.severity is Severity.ERROR
     (f,) = findings(repo(kps(prom(PVC + "retentionSize: 20GB"))), "STOR002")
-    assert "as large as" in f.message
+    assert "as large as" in f.message and f.severity is Severity.ERROR
     (f,) = findings(repo(kps(prom(PVC + "retentionSize: 18GiB"))), "STOR002")
-    assert "above 85%" in f.message
+    # below the volume: whether the WAL and a compaction fit depends on the data
+    assert "above 85%" in f.message and "may fill" in f.message and f.severity is Severity.WARNING
     assert not findings(repo(kps(prom(PVC + "retentionSize: 17GiB"))), "STOR002")
 
 

@@ -10,7 +10,7 @@ from obslint.index import Index, memoised
 from obslint.load import YMap
 from obslint.model.alertmanager import node_loc
 from obslint.routing import scalar_str
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import HR_EXAMPLE, route_loc, sources
 from obslint.suggest import closest
 from obslint.tools import Background, prefetch
@@ -22,6 +22,7 @@ from obslint.tools.amtool import collect, start_check
     "undefined-receiver",
     "error",
     "A route names a receiver that is not defined",
+    basis=Basis.CERTAIN,
     why="""
         Alertmanager refuses to load a config whose route tree names a receiver missing from
         `receivers:` (`undefined receiver "x" used in route`). The operator or the chart keeps
@@ -98,6 +99,7 @@ def _near_receiver(name: str, known: list[str]) -> str | None:
     "undefined-time-interval",
     "error",
     "A route mutes or activates on a time interval that is not defined",
+    basis=Basis.CERTAIN,
     why="""
         `mute_time_intervals` and `active_time_intervals` name entries of `time_intervals:` (or
         the older `mute_time_intervals:`). Alertmanager refuses a config naming one that does not
@@ -197,6 +199,7 @@ prefetch("AM014", amtool_batch)
     "alertmanager-config-invalid",
     "error",
     "An Alertmanager config that Alertmanager would refuse to load",
+    basis=Basis.CERTAIN,
     why="""
         Alertmanager validates its whole config on (re)load and keeps the old one when anything
         is wrong: a root route without a default receiver or with matchers or `continue`,
@@ -275,6 +278,7 @@ def _null_receivers(node: Any, path: str) -> Iterator[tuple[Any, str]]:
     "yaml-null-receiver",
     "error",
     '`receiver: null` unquoted is YAML null, not the receiver named "null"',
+    basis=Basis.CERTAIN,
     why="""
         The conventional discard receiver is named `"null"`. Written without quotes,
         `receiver: null` is a YAML null: Alertmanager reads "no receiver", and the route

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obslint.findings import Finding
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import HR_EXAMPLE, describe, is_null, route_loc, sources
 
 _RECEIVERS = """\
@@ -20,6 +20,7 @@ _RECEIVERS = """\
     "group-by-all",
     "warning",
     "`group_by: ['...']` on a route that notifies: every alert becomes its own notification",
+    basis=Basis.ASSUMPTION,
     why="""
         `...` groups by all labels, which disables grouping: each distinct label set (every
         pod, every instance) is notified separately. During an incident that is a flood of
@@ -65,6 +66,7 @@ def group_by_all(ctx: RuleContext) -> Iterator[Finding]:
     "missing-alertname-grouping",
     "info",
     "A notifying route groups without `alertname`: different alerts are batched into one notification",
+    basis=Basis.STYLE,
     why="""
         Alertmanager batches alerts that share the `group_by` labels into one notification.
         Without `alertname` among them (e.g. the chart default `group_by: [namespace]`), an

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from obslint.findings import Finding
 from obslint.model.alertmanager import from_chart_default, matchers_verdict, node_loc
 from obslint.routing import unsatisfiable
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import (
     HR_EXAMPLE,
     RULE_EXAMPLE,
@@ -29,6 +29,7 @@ _RECEIVERS = """\
     "inhibit-rule-overlap",
     "warning",
     "An inhibit rule whose source and target match the same alerts, without `equal`",
+    basis=Basis.CERTAIN,
     why="""
         An inhibit rule mutes every alert matching the target while an alert matching the
         source fires, restricted to alerts that agree on the `equal` labels. When the source
@@ -83,6 +84,7 @@ def inhibit_overlap(ctx: RuleContext) -> Iterator[Finding]:
     "inhibit-rule-matches-no-known-alert",
     "warning",
     "An inhibit rule whose source or target matches none of the alerts the repository defines",
+    basis=Basis.ASSUMPTION,
     why="""
         An inhibit rule only acts when an alert matching its source fires and an alert matching
         its target is muted. If no alert the repository defines can match one side (a

@@ -10,7 +10,7 @@ from obslint.findings import cluster_names as _names
 from obslint.model.alertmanager import node_loc
 from obslint.model.services import check_url
 from obslint.objects import walk_strings
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import sources
 
 URL_KEYS = {"url", "webhook_url", "api_url", "address", "endpoint", "proxy_url"}
@@ -68,13 +68,17 @@ def _urls(node: Any) -> Iterator[tuple[Any, Any, str]]:
     "AM008",
     "receiver-endpoint-missing",
     "error",
-    "A receiver or Flux Provider sends to an in-cluster Service that nothing in the repository creates",
+    "A receiver or Flux Provider sends to an in-cluster Service nothing in the repository creates, or to a wrong port",
+    basis=Basis.CERTAIN,
     why="""
         Webhook receivers often point at an in-cluster bridge (a Discord or Signal proxy,
         Robusta, a ticketing relay), and Flux notification Providers at Alertmanager. When the
         Service in that URL is not created by any manifest or chart of the repository (a typo,
         a renamed release, a component that was removed), every notification fails at delivery
-        time, only visible in Alertmanager's logs.
+        time, only visible in Alertmanager's logs. That finding is a warning, as the Service may
+        come from outside the repository (installed by hand, by another repository, by an
+        operator); a port that a Service of the repository does not have is an error. URLs into
+        namespaces that something obslint cannot read fills are not judged.
     """,
     failing=_FAIL,
     passing=_PASS,
@@ -97,7 +101,11 @@ def receiver_endpoint_missing(ctx: RuleContext) -> Iterator[Finding]:
                     continue
                 seen.add((loc, url, src.cluster))
                 yield Finding(
-                    loc, f'receiver "{rec.name}": {problem.message}', problem.hint, clusters=_names(src.cluster)
+                    loc,
+                    f'receiver "{rec.name}": {problem.message}',
+                    problem.hint,
+                    clusters=_names(src.cluster),
+                    basis=problem.basis,
                 )
     for provider in ctx.index.of_kind("Provider", group="notification.toolkit.fluxcd.io"):
         address = provider.spec.get("address")
@@ -107,4 +115,10 @@ def receiver_endpoint_missing(ctx: RuleContext) -> Iterator[Finding]:
         if problem is not None:
             spec = provider.get("spec")
             loc = spec.loc("address") if isinstance(spec, Mapping) and hasattr(spec, "loc") else provider.loc()
-            yield Finding(loc, f"{provider.ref()}: {problem.message}", problem.hint, clusters=provider.cluster_names)
+            yield Finding(
+                loc,
+                f"{provider.ref()}: {problem.message}",
+                problem.hint,
+                clusters=provider.cluster_names,
+                basis=problem.basis,
+            )

@@ -22,7 +22,7 @@ from obslint.model.alertmanager import AMSource, KnownAlert, node_loc, possible_
 from obslint.model.gotemplate import Path, Ref, analyse, label_refs
 from obslint.objects import walk_strings
 from obslint.routing import Route
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import HR_EXAMPLE, alert_groups_for, is_null, routed_sources
 
 # Methods of Alertmanager's template.KV: `.GroupLabels.Names` calls one, it is no label.
@@ -190,6 +190,7 @@ PASSING = FAILING.replace(" on {{ .GroupLabels.pod }}", "{{ range .Alerts }} {{ 
     "template-label-not-grouped",
     "warning",
     "A notification template prints .GroupLabels.x (or .CommonLabels.x) for a label the route does not group by",
+    basis=Basis.CERTAIN,
     why="""
         A notification is rendered once per aggregation group. `.GroupLabels` holds only the
         labels the notifying route groups by (`group_by`, inherited from the parent route), so

@@ -12,7 +12,7 @@ from obslint.alloy.configs import AlloyConfig, alloy_configs
 from obslint.alloy.graph import Component, UnitGraph, alloy_graphs, strongly_connected
 from obslint.findings import Finding, cluster_names
 from obslint.model.services import check_url
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 
 
 def _configs(ctx: RuleContext) -> list[AlloyConfig]:
@@ -31,6 +31,7 @@ def _graphs(ctx: RuleContext) -> list[UnitGraph]:
     "alloy-syntax-error",
     "error",
     "An Alloy (River) config does not parse",
+    basis=Basis.CERTAIN,
     why="""
         Alloy refuses to load a config with a syntax error: on a fresh pod it never starts, on a
         running one the reload fails and the old pipeline keeps running while the change you
@@ -84,6 +85,7 @@ def alloy_syntax_error(ctx: RuleContext) -> Iterator[Finding]:
     "alloy-undefined-reference",
     "error",
     "A reference to an Alloy component, export or module argument that does not exist",
+    basis=Basis.CERTAIN,
     why="""
         `forward_to = [loki.write.defualt.receiver]` names a component that is not declared, or
         an export the component does not have. Alloy rejects the whole config at load time
@@ -159,6 +161,7 @@ def _reaches_writer(graph: UnitGraph, start: Component, edges: dict) -> bool | N
     "alloy-dead-end",
     "warning",
     "An Alloy source or processor whose data reaches no writer, or a writer nothing feeds",
+    basis=Basis.CERTAIN,
     why="""
         A `loki.source.*`, `prometheus.scrape` or `loki.process` whose `forward_to` is empty or
         leads only to other processors collects data and throws it away: the logs you think are
@@ -249,6 +252,7 @@ def alloy_dead_end(ctx: RuleContext) -> Iterator[Finding]:
     "alloy-cycle",
     "error",
     "Alloy components reference each other in a cycle",
+    basis=Basis.CERTAIN,
     why="""
         Alloy evaluates components in dependency order and refuses a config whose references
         form a cycle ("cycle detected") or where a component references itself: nothing loads.
@@ -305,6 +309,13 @@ def alloy_cycle(ctx: RuleContext) -> Iterator[Finding]:
 
 # --- ALLOY005 ------------------------------------------------------------------------------
 
+
+def _basis(suggestion: str | None) -> Basis | None:
+    """An unknown name close to a known one is a typo Alloy rejects. One close to nothing may be
+    new in an Alloy release later than the component reference obslint knows: an assumption."""
+    return None if suggestion else Basis.ASSUMPTION
+
+
 # Families where new components appear in most releases: an unknown name there is only reported
 # when it is close to a known one (a typo), so newer Alloy versions do not cause false alarms.
 FAST_GROWING = ("otelcol.", "prometheus.exporter.", "database_observability.", "pyroscope.", "beyla.")
@@ -315,10 +326,13 @@ FAST_GROWING = ("otelcol.", "prometheus.exporter.", "database_observability.", "
     "alloy-unknown-component",
     "error",
     "An Alloy block names a component that does not exist",
+    basis=Basis.CERTAIN,
     why="""
         `loki.source.kubernetes_pods "x" { }` is not a component: Alloy fails to load the config
         ("cannot find the definition of component name"). Custom components from `declare` in
-        the same config are known; components of imported modules are not judged.
+        the same config are known; components of imported modules are not judged. A name close
+        to a known one is an error (a typo); a name close to none is a warning, as it may come
+        from an Alloy release newer than the component reference obslint knows.
     """,
     failing="""
         -- alloy/config.alloy --
@@ -361,13 +375,17 @@ def alloy_unknown_component(ctx: RuleContext) -> Iterator[Finding]:
             if suggestion is None and fast:
                 continue  # a newer component of a family that grows every release: not judged
             hint = f"did you mean {suggestion}?" if suggestion else "not an Alloy component, nor declared here"
-            yield Finding(config.loc(block), f'unknown component "{block.name}"', hint)
+            yield Finding(config.loc(block), f'unknown component "{block.name}"', hint, basis=_basis(suggestion))
 
 
 # --- ALLOY006 ------------------------------------------------------------------------------
 
 
-def _check_body(config: AlloyConfig, comp_name: str, where: str, body: list, spec: BlockSpec) -> Iterator[Finding]:
+def _check_body(
+    config: AlloyConfig, comp_name: str, where: str, body: list, spec: BlockSpec, exact: bool = False
+) -> Iterator[Finding]:
+    """Attributes and blocks `spec` does not accept. `exact`: the spec is all there is (a `declare`d
+    component's arguments), not the component reference of some Alloy release."""
     stack: list[tuple[str, list, BlockSpec]] = [(where, body, spec)]
     while stack:
         path, stmts, s = stack.pop()
@@ -387,6 +405,7 @@ def _check_body(config: AlloyConfig, comp_name: str, where: str, body: list, spe
                     config.loc(stmt),
                     f'unknown attribute "{stmt.name}" in {path}',
                     f"did you mean {guess}?" if guess else f"{comp_name} does not take it: see the component reference",
+                    basis=None if exact else _basis(guess),
                 )
             elif isinstance(stmt, Block):
                 if s.blocks is None:
@@ -404,6 +423,7 @@ def _check_body(config: AlloyConfig, comp_name: str, where: str, body: list, spe
                         config.loc(stmt),
                         f'unknown block "{stmt.name}" in {path}',
                         f"did you mean {guess}?" if guess else f"{comp_name} has no such block",
+                        basis=None if exact else _basis(guess),
                     )
                     continue
                 inner = s.blocks[stmt.name]
@@ -430,10 +450,13 @@ def _scope_blocks(body: list) -> Iterator[Block]:
     "alloy-unknown-attribute",
     "error",
     "An attribute or block that the Alloy component does not accept",
+    basis=Basis.CERTAIN,
     why="""
         A misspelt argument (`forward-to`, `tenantid`) or a block in the wrong place makes Alloy
         reject the config ("unrecognized attribute name"): the pipeline does not load. Checked for
-        the common discovery, loki, prometheus, otelcol, local and remote components.
+        the common discovery, loki, prometheus, otelcol, local and remote components. A name close
+        to a known one, or an argument a `declare`d component does not define, is an error; a name
+        close to none is a warning, as a newer Alloy release may have added it.
     """,
     failing="""
         -- alloy/config.alloy --
@@ -487,7 +510,7 @@ def alloy_unknown_attribute(ctx: RuleContext) -> Iterator[Finding]:
                 # A custom component takes exactly the arguments its declare block defines.
                 args = frozenset(b.label for b in decl.blocks("argument") if b.label)
                 spec = BlockSpec(args, {})
-                yield from _check_body(comp.config, comp.name, comp.id, comp.block.body, spec)
+                yield from _check_body(comp.config, comp.name, comp.id, comp.block.body, spec, exact=True)
 
 
 # --- ALLOY007 ------------------------------------------------------------------------------
@@ -566,11 +589,15 @@ def _literal_suffix(expr) -> str | None:
     "error",
     "A loki.write / prometheus.remote_write / OTLP exporter endpoint points at a missing Service, wrong port or "
     "wrong API path",
+    basis=Basis.CERTAIN,
     why="""
         Alloy accepts any URL and only logs failed pushes: if the Service does not exist, listens
         on another port, or the path is not the push API (`/loki/api/v1/push` for Loki,
         `/api/v1/write` or `/api/v1/push` for Prometheus and Mimir), every log line or sample is
-        retried and then dropped while the pipeline looks healthy.
+        retried and then dropped while the pipeline looks healthy. A wrong port or path is an
+        error. A Service nothing in the repository creates is a warning: it may come from outside
+        (installed by hand, by another repository, by an operator); URLs into namespaces that
+        something obslint cannot read fills are not judged.
     """,
     failing="""
         -- loki/service.yaml --
@@ -657,6 +684,7 @@ def alloy_endpoint_unreachable(ctx: RuleContext) -> Iterator[Finding]:
                         f"{comp.id}: {found.message}",
                         found.hint,
                         clusters=cluster_names(cluster),
+                        basis=found.basis,
                     )
 
 
@@ -668,6 +696,7 @@ def alloy_endpoint_unreachable(ctx: RuleContext) -> Iterator[Finding]:
     "alloy-duplicate-block",
     "error",
     "Two Alloy blocks with the same name and label in one config or module",
+    basis=Basis.CERTAIN,
     why="""
         Component ids (`name.label`) must be unique, and configuration blocks such as `logging`
         or `http` may appear once: Alloy refuses to load the config ("block ... already

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from obslint.findings import Finding
 from obslint.model.flux import flux_graph
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 
 if TYPE_CHECKING:
     from obslint.index import Index
@@ -34,6 +34,7 @@ HINTS = {
     "unparseable-file",
     "error",
     "A YAML file cannot be parsed (syntax error, invalid UTF-8, alias bomb, nesting too deep)",
+    basis=Basis.CERTAIN,
     why="""
         Flux applies nothing from a Kustomization whose path holds a file that does not parse:
         the whole reconciliation fails, and every change behind it waits. obslint cannot
@@ -66,6 +67,7 @@ def unparseable_file(ctx: RuleContext) -> Iterator[Finding]:
     "duplicate-key",
     "error",
     "A YAML mapping repeats a key, so one of the two values is silently lost",
+    basis=Basis.CERTAIN,
     why="""
         YAML forbids repeated keys, but decoders differ: some keep the last value, some the
         first, strict ones (kubectl apply --validate=strict) refuse the object. A repeated
@@ -101,6 +103,7 @@ def duplicate_key(ctx: RuleContext) -> Iterator[Finding]:
     "unused-suppression",
     "warning",
     "An `# obslint: disable=...` comment suppresses nothing, names an unknown rule, or does not parse",
+    basis=Basis.CERTAIN,
     why="""
         Suppressions outlive the problems they silenced. A stale one hides the next real
         finding on that line; one with a misspelt rule name, or written so that it does not
@@ -136,6 +139,7 @@ def unused_suppression(ctx: RuleContext) -> Iterator[Finding]:
     "template-file",
     "info",
     "A file under a Flux path holds Go/Helm template directives and is not valid YAML, so it is not linted",
+    basis=Basis.CERTAIN,
     why="""
         Chart templates (`{{ .Values.x }}`) only become YAML after rendering, and Flux never
         applies them directly. A file of this kind under a Flux path, not listed in its
@@ -246,6 +250,7 @@ def _under(rel: str, path: str) -> bool:
     "file-skipped",
     "warning",
     "A YAML file is binary or larger than the size limit, so it is not linted",
+    basis=Basis.CERTAIN,
     why="""
         A NUL byte in a .yaml file is a corrupted or mis-named file that Flux will fail on;
         a very large one is usually a vendored bundle. Either way obslint does not read it,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from obslint.findings import Finding, Related
 from obslint.index import Index, memoised
 from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph, norm_path
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.tools import Background, prefetch
 
 _FAIL = """\
@@ -95,6 +95,7 @@ prefetch("FLUX009", kustomize_builds)
     "kustomize-build-fails",
     "error",
     "kustomize cannot build a path that a Flux Kustomization applies",
+    basis=Basis.CERTAIN,
     why="""
     Flux runs kustomize on every Kustomization path before applying anything. A duplicate
     resource, a patch that does not apply, a namespace conflict or an invalid kustomization.yaml

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from obslint.findings import Finding
 from obslint.model.flux import SOURCE_GROUP, FluxGraph, flux_graph
 from obslint.model.helm import helm_releases
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 
 # An exact SemVer 2 version (optionally "v"-prefixed, with pre-release/build): anything else is a
 # constraint (Flux/Masterminds semver: ranges, wildcards, ^ ~ > < =, "||", hyphen ranges).
@@ -44,14 +44,16 @@ spec:
 @rule(
     "FLUX008",
     "chart-version-unpinned",
-    "warning",
+    "info",
     "A HelmRelease chart version is a range, a wildcard or missing",
+    basis=Basis.STYLE,
     why="""
     With a range (`>=6.0.0`, `6.x`, `^6`), `*` or no version, helm-controller upgrades the
     release whenever the repository publishes a matching chart: an untested major change of
     the monitoring stack lands on the cluster without a commit, and the repository no longer
     says what is deployed. The same holds for a chartRef OCIRepository that follows a semver
-    range or the `latest` tag.
+    range or the `latest` tag. It is info: following a range is a choice some repositories make
+    on purpose (a staging cluster that tracks upstream), not a mistake.
     """,
     failing=_HR.format(version=">=6.0.0"),
     passing=_HR.format(version="6.46.0"),

@@ -12,7 +12,7 @@ from obslint.model.flux import FluxGraph, flux_graph
 from obslint.model.flux.needs import Producer, Verdict, flux_needs
 from obslint.model.helm import helm_releases
 from obslint.objects import K8sObject
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 
 FLUX_KS = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -117,6 +117,7 @@ def _dep_entry(target: Any, from_ns: str | None, target_ns: str | None) -> str:
     "missing-depends-on",
     "warning",
     "A Kustomization or HelmRelease uses what another one creates without depending on it",
+    basis=Basis.ASSUMPTION,
     why="""
     Flux reconciles Kustomizations and HelmReleases concurrently unless `dependsOn` orders
     them. When one applies a PrometheusRule while the CRD comes from a HelmRelease applied by
@@ -250,6 +251,7 @@ _NOWAIT_PASS = _MISSING_PASS
     "depends-on-no-wait",
     "warning",
     "A dependsOn on a Kustomization that neither waits nor health-checks the HelmRelease it needs",
+    basis=Basis.ASSUMPTION,
     why="""
     A Kustomization is Ready as soon as its objects are applied. When the thing the dependent
     needs comes from a HelmRelease (CRDs of a chart, a Service of a release), the HelmRelease
@@ -311,6 +313,7 @@ _CYCLE_PASS = _CYCLE_FAIL.replace("  dependsOn:\n    - name: apps\n", "")
     "depends-on-cycle",
     "error",
     "Kustomizations or HelmReleases depend on each other in a cycle",
+    basis=Basis.CERTAIN,
     why="""
     Flux waits for every dependency to be Ready before reconciling; in a dependsOn cycle none
     of the members ever becomes Ready, and nothing in it is deployed.

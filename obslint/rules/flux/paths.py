@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from obslint.findings import Finding, Related
 from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, FluxKustomization, below, flux_graph
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 
 _KS = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -31,6 +31,7 @@ _CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: 
     "kustomization-path-missing",
     "error",
     "A Flux Kustomization's path (or one of its spec.components) does not exist in the repository",
+    basis=Basis.CERTAIN,
     why="""
     `spec.path` is resolved in the source artifact (this repository for the bootstrap
     GitRepository). A path that does not exist makes the Kustomization fail with "no such file
@@ -80,6 +81,7 @@ def kustomization_path_missing(ctx: RuleContext) -> Iterator[Finding]:
     "kustomize-resource-missing",
     "error",
     "A kustomization.yaml names a resource, component, patch or generator file that does not exist",
+    basis=Basis.CERTAIN,
     why="""
     kustomize fails the whole build when one entry of `resources`, `components`, `patches`,
     `secretGenerator`/`configMapGenerator` files, `crds` or `configurations` is missing (or is a
@@ -108,6 +110,7 @@ def kustomize_resource_missing(ctx: RuleContext) -> Iterator[Finding]:
     "orphan-manifest",
     "warning",
     "A manifest under a Flux path is not included by any kustomization.yaml, so it is never applied",
+    basis=Basis.ASSUMPTION,
     why="""
     When a directory has a kustomization.yaml, Flux applies exactly what it lists. A manifest
     added next to it but not listed under `resources` is silently never deployed - a classic

@@ -13,7 +13,7 @@ from obslint.model.catalogue import catalogue
 from obslint.model.flux import BOOTSTRAP_NAMESPACE, NOTIFICATION_GROUP, FluxGraph, flux_graph
 from obslint.model.helm import helm_releases
 from obslint.objects import K8sObject, Ref, refs_of
-from obslint.rules import RuleContext, RuleOptions, rule
+from obslint.rules import Basis, RuleContext, RuleOptions, rule
 
 # Created by `flux bootstrap`, not by files of the repository.
 BOOTSTRAP_OBJECTS = frozenset(
@@ -89,6 +89,7 @@ spec:
     "dangling-reference",
     "error",
     "A Flux object names a source, dependency, provider, Secret or ConfigMap that does not exist",
+    basis=Basis.CERTAIN,
     why="""
     dependsOn, sourceRef/chartRef, providerRef, valuesFrom, postBuild.substituteFrom,
     decryption and Provider secretRef, and Alert eventSources are resolved by name (in the

@@ -15,7 +15,7 @@ from obslint.index import Index, memoised
 from obslint.load import YMap
 from obslint.model.helm import helm_releases
 from obslint.objects import dig, loc_of
-from obslint.rules import RuleContext, RuleOptions, rule
+from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.suggest import closest
 
 # ------------------------------------------------------------------------------------------------
@@ -144,14 +144,16 @@ spec:
     "schema-invalid",
     "error",
     "An object does not validate against its schema (core kinds, Flux and prometheus-operator CRDs)",
+    basis=Basis.CERTAIN,
     why=(
         "The API server rejects an object with a wrong type, a missing required field or a value outside "
         "an enum, and Flux stops the whole Kustomization at that object. An unknown field (a typo such as "
         "`dependson` or `retentionsize`) is worse: it is dropped and the setting silently does nothing. "
         "Core kinds are checked with the Kubernetes JSON Schemas of kubernetes-validate (option "
         "`kubernetes_version`), Flux and prometheus-operator kinds with the schemas under `schemas/crds`. "
-        "Kinds without a schema are not checked; values with Flux `${VAR}` substitutions and SOPS-encrypted "
-        "values are not type-checked; files used as kustomize patches are partial and skipped."
+        "Kinds without a schema are not checked; values with Flux `${VAR}` substitutions, ResourceSet "
+        "`<< inputs.x >>` templates whose inputs are unknown and SOPS-encrypted values are not type-checked; "
+        "files used as kustomize patches are partial and skipped."
     ),
     failing=_FAIL,
     passing=_PASS,
@@ -231,6 +233,7 @@ _PASS_VALUES = _FAIL_VALUES.replace(
     "helm-values-unknown-key",
     "warning",
     "HelmRelease values use a key that the chart version's default values do not have",
+    basis=Basis.ASSUMPTION,
     why=(
         "Helm ignores values the chart templates never read: a misspelt key (`retentionsize`, "
         "`persistance`) deploys fine and silently keeps the default — often the very setting you meant to "

@@ -17,7 +17,7 @@ from obslint.findings import Finding
 from obslint.load import YMap
 from obslint.model.promql import func_name, has_filter, metric_names, selectors, walk
 from obslint.model.rulegroups import RuleEntry, all_rules
-from obslint.rules import RuleContext, RuleOptions, rule
+from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.rules.examples import APP_DOWN, RULES_HEAD
 from obslint.suggest import closest
 from obslint.units import try_duration
@@ -65,6 +65,7 @@ SEVERITY_PASS = SEVERITY_FAIL.replace(
     "alert-missing-severity",
     "warning",
     "An alerting rule without a severity label",
+    basis=Basis.ASSUMPTION,
     why="""
     Alertmanager routes, inhibition rules and notification templates key on `severity`: the
     kube-prometheus-stack defaults inhibit `warning` by `critical`, and most route trees send
@@ -131,6 +132,7 @@ ANNOT_PASS = (
     "alert-missing-annotations",
     "warning",
     "An alerting rule without summary/description annotations (runbook_url when configured)",
+    basis=Basis.ASSUMPTION,
     why="""
     The notification is all the on-call person sees at 3 a.m.: without a `summary` or `description`
     it says only the alert name and labels. kube-prometheus-stack's own rules and the usual
@@ -213,6 +215,7 @@ ALWAYS_PASS = ALWAYS_FAIL.replace("[5m]))\n", "[5m])) > 1\n").replace(
     "always-firing",
     "warning",
     "An alert expression with no comparison or absent()-style filter: it fires for every series",
+    basis=Basis.ASSUMPTION,
     why="""
     An alert fires for every series its expression returns. Without a comparison (`> 0.05`,
     `== 0`), a set filter (`and`, `unless`) or `absent()`, the expression returns a series as soon
@@ -331,6 +334,7 @@ def _range_of(arg: Any) -> timedelta:
     "alert-for-too-short",
     "warning",
     "An alert over a flappy signal (up, probes, restarts) with no or a too short `for`",
+    basis=Basis.ASSUMPTION,
     why="""
     `up == 0`, `probe_success == 0` and restart counters change with a single failed scrape, a node
     drain or a rollout. Without `for` (or with less than two scrape intervals of it) every blip

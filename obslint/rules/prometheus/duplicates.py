@@ -11,7 +11,7 @@ from obslint.model.alertmanager import alert_universe
 from obslint.model.prometheus import prometheus_instances, rule_selected_by
 from obslint.model.promql_series import disjoint as disjoint_series
 from obslint.model.rulegroups import RuleEntry, RuleSet, rule_sets
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.examples import RULES_HEAD
 
 FAILING = (
@@ -102,6 +102,7 @@ def _normal(expr: str) -> str:
     "duplicate-rule",
     "warning",
     "The same alert or recording rule (name and labels) defined twice for one Prometheus",
+    basis=Basis.CERTAIN,
     why="""
     Two alerting rules with the same name and labels evaluated by one Prometheus produce alerts
     with the same identity: Alertmanager merges them, so whichever fires last decides the

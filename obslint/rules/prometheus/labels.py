@@ -12,7 +12,7 @@ from obslint.model.alertmanager import alertmanager_configs, node_loc
 from obslint.model.gotemplate import analyse, label_refs
 from obslint.model.promql import Labels, analysis, output_labels
 from obslint.model.rulegroups import RuleEntry, all_rules
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.examples import RULES_HEAD
 
 # --- Go template label references ---------------------------------------------------------------
@@ -163,6 +163,7 @@ def _missed_route(
     "label-aggregated-away",
     "warning",
     "An alert whose expression drops a label that its annotations or the Alertmanager routes use",
+    basis=Basis.CERTAIN,
     why="""
     Aggregations keep only the labels they group by: `sum by (job) (...)` returns series with a `job`
     label and nothing else, `on(...)` keeps the matching labels, `absent()` keeps only its equality

@@ -12,7 +12,7 @@ import yaml
 from obslint.findings import Finding
 from obslint.model.promql import analysis, metric_name_list
 from obslint.model.rulegroups import all_rules
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,9 @@ spec:
 @rule(
     "PROM008",
     "removed-metric",
-    "error",
+    "warning",
     "A rule queries a metric that its component no longer exports",
+    basis=Basis.ASSUMPTION,
     why="""
     Exporters rename and drop metrics across major versions; a rule written against the old name
     keeps parsing and loading, returns nothing and therefore never fires. Flux's
@@ -114,7 +115,9 @@ spec:
     `kube_hpa_*`; node_exporter 0.16 renamed most metrics. obslint keeps a knowledge base of such
     removals with their sources (obslint/data/prometheus/removed_metrics.yaml) and checks every
     metric name in every rule's PromQL AST against it. An expression that also reads the replacement
-    (a compatibility `or`) and metrics the repository records itself are not reported.
+    (a compatibility `or`) and metrics the repository records itself are not reported. It is a
+    warning: which version of the exporter runs is not in what obslint reads (Flux is installed at
+    bootstrap, an older kube-state-metrics may be pinned elsewhere).
     """,
     failing=FAILING,
     passing=PASSING,

@@ -11,7 +11,7 @@ from obslint.model.prometheus import rule_selected_by
 from obslint.model.promql import selectors
 from obslint.model.rulegroups import RuleSet, rule_sets
 from obslint.model.storage import tsdb_stores
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.units import format_duration, try_duration
 
 PROMETHEUS_CHART_DEFAULT_RETENTION = "15d"  # prometheus-community/prometheus chart: server.retention
@@ -87,6 +87,7 @@ def _retentions(index: Index, rs: RuleSet) -> list[tuple[str, float, Loc]]:
     "range-exceeds-retention",
     "warning",
     "A rule's range selector, subquery or offset reaches further back than its Prometheus's retention",
+    basis=Basis.CERTAIN,
     why="""
     Prometheus deletes blocks older than its retention. A rule that reads `[30d]`, a subquery
     `[7d:1h]` or `offset 2w` beyond that silently computes over the data that is left: trends and

@@ -13,7 +13,7 @@ from obslint.model.prometheus import (
     namespace_labels,
     prometheus_instances,
 )
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 
 FAILING = """\
 -- monitoring/helmrelease.yaml --
@@ -87,6 +87,7 @@ def _hint(inst: PrometheusInstance, kind: str, labels: dict) -> str:
     "rule-not-selected",
     "error",
     "A PrometheusRule, ServiceMonitor, PodMonitor or Probe that no Prometheus of the repo selects",
+    basis=Basis.CERTAIN,
     why="""
     prometheus-operator only loads the PrometheusRules (and ServiceMonitors, PodMonitors, Probes)
     whose labels match the Prometheus's `ruleSelector` (`serviceMonitorSelector`, ...) and whose

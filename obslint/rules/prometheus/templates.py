@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from obslint.findings import Finding
 from obslint.model.gotemplate import analyse, lex
 from obslint.model.rulegroups import all_rules
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.examples import RULES_HEAD
 from obslint.rules.prometheus.labels import PROMETHEUS_VARIABLES
 
@@ -48,6 +48,7 @@ def _inner_action(value: str) -> str | None:
     "template-in-string-literal",
     "warning",
     'A template action written inside a string argument (`query "...{{ $labels.x }}..."`) is never expanded',
+    basis=Basis.CERTAIN,
     why="""
     Go templates do not nest. Inside an action, `"..."` is a string literal: the template engine
     hands its text to the function as it is written, and a `{{ $labels.job }}` in it stays those

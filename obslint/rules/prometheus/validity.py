@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Literal
 
 from obslint.findings import Finding
-from obslint.rules import RuleContext, RuleOptions, rule
+from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.tools.promtool import RuleProblem, promtool_rules
 
 
@@ -66,6 +66,7 @@ spec:
     "rule-invalid",
     "error",
     "A Prometheus or Loki rule that the ruler rejects (promtool check rules)",
+    basis=Basis.CERTAIN,
     why="""
     Prometheus loads a rule file all or nothing: one expression that does not parse, a `for` on a
     recording rule, a misspelt field or a broken annotation template makes it refuse the whole

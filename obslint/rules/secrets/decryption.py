@@ -13,7 +13,7 @@ from obslint.index import Index
 from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph
 from obslint.model.sops import SopsFile, kustomization_files, sops_files
 from obslint.objects import dig
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 
 
 def decrypts(k_obj: Any) -> bool:
@@ -90,6 +90,7 @@ def _generator_inputs(graph: FluxGraph) -> dict[str, list[FluxKustomization]]:
     "sops-without-decryption",
     "error",
     "A SOPS-encrypted manifest is applied by a Flux Kustomization without `spec.decryption` (provider sops)",
+    basis=Basis.CERTAIN,
     why="""
         Flux's kustomize-controller only decrypts SOPS files when the Kustomization that
         applies them says `spec.decryption.provider: sops` (with the key in

@@ -15,7 +15,7 @@ from obslint.model.catalogue import catalogue
 from obslint.model.helm import helm_releases
 from obslint.model.sops import is_enc, sops_files
 from obslint.objects import K8sObject, dig
-from obslint.rules import RuleContext, RuleOptions, rule
+from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.rules.secrets.common import norm_key
 
 AM_SECRETS_DIR = re.compile(r"^/etc/alertmanager/secrets/([^/]+)/([^/]+)$")
@@ -232,6 +232,7 @@ def _allowed(allow: list[str], name: str, ns: str | None) -> bool:
     "secret-ref-missing",
     "warning",
     "A valuesFrom, secretKeyRef, existingSecret, decryption secretRef or `*_file` names a Secret nothing creates",
+    basis=Basis.ASSUMPTION,
     why="""
         A reference to a Secret that is never created fails at deploy time: Flux cannot reconcile
         a HelmRelease whose `valuesFrom` Secret is missing, a Pod with a missing `secretKeyRef`

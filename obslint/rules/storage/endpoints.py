@@ -12,7 +12,7 @@ from obslint.model.loki import LogWriter, LokiConfig, log_writers, loki_configs,
 from obslint.model.services import check_url, safe_url
 from obslint.model.storage import values_hidden
 from obslint.objects import Cluster
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.storage.grafana import datasource_entries
 from obslint.rules.storage.loki import SCHEMA_V13, loki_example
 
@@ -59,6 +59,7 @@ TENANT
     "loki-tenant-mismatch",
     "error",
     "A log writer sends no tenant to a multi-tenant Loki, or a tenant that single-tenant Loki ignores",
+    basis=Basis.CERTAIN,
     why="""
         With `auth_enabled: true` (the Loki and chart default) Loki rejects every push without an
         `X-Scope-OrgID` tenant ("no org id", HTTP 401): the shipper retries, buffers, then drops
@@ -66,7 +67,8 @@ TENANT
         only when `tenant_id` (or the header) is set. The reverse is quieter but as confusing:
         with `auth_enabled: false` Loki files every stream under the tenant `fake`, whatever the
         writer sends, so per-tenant limits, retention overrides and Grafana's tenant header do
-        nothing.
+        nothing. The first is an error; the second a warning, as nothing is lost unless something
+        relies on the tenant.
     """,
     failing=loki_example(SCHEMA_V13 + "auth_enabled: true\n") + ALLOY_HEAD + ALLOY_WRITE.replace("TENANT\n", ""),
     passing=loki_example(SCHEMA_V13 + "auth_enabled: true\n")
@@ -102,6 +104,8 @@ def loki_tenant_mismatch(ctx: RuleContext) -> Iterator[Finding]:
                 f"{w.description} sends tenant {w.tenant!r}, but {cfg.ref()} has auth_enabled false: "
                 "Loki ignores it (every stream goes to tenant fake)",
                 hint="drop the tenant from the writer, or enable auth_enabled in Loki to be multi-tenant",
+                # Nothing is lost: it matters only if something relies on the tenant to separate logs.
+                basis=Basis.ASSUMPTION,
             )
 
 
@@ -164,12 +168,16 @@ def _endpoints(ctx: RuleContext) -> Iterator[Endpoint]:
     "endpoint-unreachable",
     "error",
     "A Loki ruler, Grafana datasource or log shipper URL points at a Service nothing creates, a wrong port or path",
+    basis=Basis.CERTAIN,
     why="""
         In-cluster URLs are strings: nothing checks them until the component runs. A Loki ruler
         whose `alertmanager_url` names a Service that does not exist drops every log-based alert;
         a Grafana datasource at a wrong port shows "Bad Gateway" exactly when someone needs it; a
         Promtail client without `/loki/api/v1/push` or a Vector sink with it (Vector appends the
-        path itself) gets 404 on every push and buffers logs until it drops them.
+        path itself) gets 404 on every push and buffers logs until it drops them. A wrong port or
+        path is an error. A Service nothing in the repository creates is a warning: it may come
+        from outside (installed by hand, by another repository, by an operator); URLs into
+        namespaces that something obslint cannot read fills are not judged.
     """,
     failing=loki_example(
         SCHEMA_V13 + "rulerConfig:\n  alertmanager_url: http://alertmanager-operated.monitoring.svc:9093\n"
@@ -199,7 +207,11 @@ def endpoint_unreachable(ctx: RuleContext) -> Iterator[Finding]:
         problem = check_url(ctx.index, ep.url, from_namespace=ep.namespace, cluster=ep.cluster)
         if problem is not None:
             yield Finding(
-                ep.loc, f"{ep.description}: {problem.message}", problem.hint, clusters=cluster_names(ep.cluster)
+                ep.loc,
+                f"{ep.description}: {problem.message}",
+                problem.hint,
+                clusters=cluster_names(ep.cluster),
+                basis=problem.basis,
             )
         elif ep.path_problem:
             yield ctx.finding(

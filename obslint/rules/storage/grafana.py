@@ -18,7 +18,7 @@ from obslint.model.sidecar import (
     search_namespaces,
 )
 from obslint.objects import Cluster, K8sObject, dig, loc_of
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 
 # Datasource sidecar defaults. kube-prometheus-stack 80.6.0 values: grafana.sidecar.datasources
 # {enabled: true, label: grafana_datasource, labelValue: "1"}; no searchNamespace, so the grafana
@@ -219,6 +219,7 @@ data:
     "datasource-not-discovered",
     "warning",
     "A Grafana datasource ConfigMap lacks the label, or sits outside the namespaces, the sidecar watches",
+    basis=Basis.ASSUMPTION,
     why="""
         kube-prometheus-stack's Grafana loads extra datasources through a sidecar that only reads
         ConfigMaps and Secrets carrying its label (`grafana.sidecar.datasources.label`, default

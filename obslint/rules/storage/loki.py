@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from obslint.findings import Finding
 from obslint.model.loki import LokiConfig, loki_configs
 from obslint.model.storage import values_hidden
-from obslint.rules import RuleContext, RuleOptions, rule
+from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.rules.storage.prometheus_retention import _rate
 from obslint.units import DAY, format_bytes, format_duration, try_duration
 
@@ -74,6 +74,7 @@ compactor:
     "loki-retention-not-enforced",
     "error",
     "Loki retention is set, but the compactor never deletes anything (or refuses to start)",
+    basis=Basis.CERTAIN,
     why="""
         `limits_config.retention_period` and `retention_stream` only take effect when the
         compactor applies them: `compactor.retention_enabled` defaults to false, and the Loki
@@ -82,6 +83,8 @@ compactor:
         once retention is enabled; without it Loki refuses to start ("compactor.delete-request-store
         should be configured when retention is enabled").
         https://grafana.com/docs/loki/latest/operations/storage/retention/
+        Refusing to start is an error; retention that is never applied is a warning (when the
+        store fills depends on how much Loki ingests).
     """,
     failing=loki_example(SCHEMA_V13 + "limits_config:\n  retention_period: 168h\n"),
     passing=loki_example(SCHEMA_V13 + RETENTION_OK),
@@ -120,6 +123,8 @@ def loki_retention_not_enforced(ctx: RuleContext) -> Iterator[Finding]:
                 f"{cfg.ref()} sets {what} but compactor.retention_enabled is not true: nothing is ever deleted",
                 hint="set compactor.retention_enabled: true and compactor.delete_request_store"
                 + (" (loki.compactor in the chart values)" if cfg.via == "helm" else ""),
+                # Loki runs; that the store fills up first depends on how much it ingests.
+                basis=Basis.ASSUMPTION,
             )
         elif cfg.retention_enabled and cfg.loki_major >= 3:
             store = cfg.value("compactor", "delete_request_store")
@@ -165,6 +170,7 @@ options:
     "loki-retention-volume",
     "warning",
     "Loki retention times the configured ingest per day does not fit its filesystem volume (off until set)",
+    basis=Basis.ASSUMPTION,
     why="""
         With filesystem storage Loki keeps chunks, index and compactor state on its PVC. At a known
         ingest rate, the retention window needs retention x rate bytes; more than the volume means
@@ -272,6 +278,7 @@ def _ruler_configs(ctx: RuleContext, ruleset) -> list[LokiConfig]:
     "loki-query-beyond-retention",
     "warning",
     "max_query_lookback or a ruler LogQL range reaches further back than Loki keeps logs",
+    basis=Basis.CERTAIN,
     why="""
         Loki deletes logs older than the retention period. A `max_query_lookback` above it lets
         users query a window that is empty (the docs advise lookback <= retention), and a ruler
@@ -330,6 +337,7 @@ def _schema_version(value) -> int | None:
     "loki-schema",
     "error",
     "Loki refuses its schema or topology: pre-v13 schema with structured metadata, >1 single binary on a filesystem",
+    basis=Basis.CERTAIN,
     why="""
         Loki 3 allows structured metadata by default (`limits_config.allow_structured_metadata`),
         and then refuses to start unless the active schema period uses `store: tsdb` and
@@ -400,6 +408,7 @@ def _external_runtime_overrides(cfg: LokiConfig) -> bool:
     "loki-retention-forever",
     "warning",
     "Loki compactor retention is enabled but no retention period is set: logs are kept forever",
+    basis=Basis.ASSUMPTION,
     why="""
         `compactor.retention_enabled: true` makes the compactor apply retention, but the period
         comes from `limits_config.retention_period` (and `retention_stream`, and per-tenant

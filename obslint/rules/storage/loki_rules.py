@@ -17,7 +17,7 @@ from obslint.model.sidecar import (
     search_namespaces,
 )
 from obslint.model.storage import values_hidden
-from obslint.rules import RuleContext, rule
+from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.storage.loki import LOKI_HEAD
 
 # loki chart values `sidecar.rules` (the same from 5.19.0, the first version with the sidecar, to 7.x
@@ -123,6 +123,7 @@ PASSING = FAILING.replace("label: loki_rule\n", "label: loki_rule\n        searc
     "loki-rules-not-loaded",
     "error",
     "A ConfigMap labelled for the Loki rules sidecar sits in a namespace the sidecar does not watch",
+    basis=Basis.CERTAIN,
     why="""
         The loki chart (5.19 and later) loads ruler rules through a k8s-sidecar container that
         copies ConfigMaps and Secrets carrying `sidecar.rules.label` (default `loki_rule`, with

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from obslint.findings import Finding
 from obslint.model.loki import loki_configs
 from obslint.model.storage import TSDBStore, tsdb_stores, values_hidden
-from obslint.rules import RuleContext, RuleOptions, rule
+from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.units import DAY, UnitError, format_bytes, format_duration, parse_bytes_any
 
 
@@ -71,6 +71,7 @@ storageSpec:
     "retention-without-size",
     "warning",
     "Prometheus keeps data for a time on a volume, with no retentionSize to stop it filling the disk",
+    basis=Basis.ASSUMPTION,
     why="""
         Time-based retention (`retention`, 10d by default in kube-prometheus-stack) deletes blocks
         by age only. When series or scrape targets grow, the volume fills before the oldest block
@@ -118,13 +119,15 @@ class ShareOptions(RuleOptions):
     "retention-size-exceeds-volume",
     "error",
     "retentionSize is larger than the volume, or leaves too little room for the WAL and compaction",
+    basis=Basis.CERTAIN,
     why="""
         retentionSize only counts persisted blocks (and, since 2.x, the WAL), and compaction writes
         a new block before deleting the ones it replaces. A retentionSize equal to or above the
         volume size never triggers before the disk is full: Prometheus stops ingesting and
         crash-loops. The Prometheus storage docs advise leaving headroom for the WAL and one
         block being compacted; by default obslint wants retentionSize at most 85% of the volume
-        (option `max-share`).
+        (option `max-share`). At or above the volume size it is an error; between `max-share` and
+        the volume size a warning, as whether the WAL and a compaction still fit depends on the data.
     """,
     failing=_kps(PVC_20 + "retentionSize: 20GiB\n"),
     passing=_kps(PVC_20 + "retentionSize: 16GiB\n"),
@@ -140,17 +143,20 @@ def retention_size_exceeds_volume(ctx: RuleContext) -> Iterator[Finding]:
         limit = vol.size * share
         if store.retention_size <= limit:
             continue
+        basis = None
         if store.retention_size > vol.size:
             what = "larger than"
         elif store.retention_size == vol.size:
             what = "as large as"
         else:
-            what = f"above {share:.0%} of"
+            # Below the volume, whether the WAL and a compaction still fit depends on the data.
+            what, basis = f"above {share:.0%} of", Basis.ASSUMPTION
         yield ctx.finding(
             store.retention_size_loc,
             f"{store.ref()}: retentionSize {store.retention_size_text} is {what} its volume ({vol.size_text}); "
-            "the disk fills before size-based retention deletes anything",
+            f"the disk {'may fill' if basis else 'fills'} before size-based retention deletes anything",
             hint=f"set retentionSize to at most {format_bytes(limit)} or grow the volume",
+            basis=basis,
         )
 
 
@@ -159,6 +165,7 @@ def retention_size_exceeds_volume(ctx: RuleContext) -> Iterator[Finding]:
     "retention-without-persistence",
     "warning",
     "Prometheus, Alertmanager or Loki keeps data on an emptyDir: a restart loses the retention window",
+    basis=Basis.CERTAIN,
     why="""
         Without a volumeClaimTemplate, prometheus-operator mounts an emptyDir (the
         kube-prometheus-stack default): a pod restart, node drain or upgrade deletes every sample,
@@ -251,6 +258,7 @@ options:
     "retention-capacity",
     "warning",
     "Retention times the configured ingest per day does not fit on the volume (off until the rate is set)",
+    basis=Basis.ASSUMPTION,
     why="""
         A retention window is a promise: data from N days ago is still there. At a known ingest
         rate, N days need N x rate bytes. When that is more than the volume (or than
