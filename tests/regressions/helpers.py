@@ -63,3 +63,20 @@ def fixed(repo, case: str, rule: str, old: str, new: str, *, clean: bool = True)
     variant = findings(repo(swap(case, old, new)), rule)
     assert len(variant) == 1, detail(variant)
     return variant[0]
+
+
+def kps_release(namespace: str | None = None) -> str:
+    """A kube-prometheus-stack 80.6.0 HelmRelease without values (append `  values:` or `valuesFrom`)."""
+    meta = f"{{name: kube-prometheus-stack, namespace: {namespace}}}" if namespace else "{name: kube-prometheus-stack}"
+    return f"""\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {meta}
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: kube-prometheus-stack
+      version: 80.6.0
+      sourceRef: {{kind: HelmRepository, name: prometheus-community}}
+"""

@@ -6,7 +6,7 @@ repository, checks that the false finding is gone, and that a nearby true mistak
 
 from __future__ import annotations
 
-from tests.regressions.helpers import BOOTSTRAP, detail, findings, fixed, kustomization, rules_of, swap
+from tests.regressions.helpers import BOOTSTRAP, detail, findings, fixed, kps_release, kustomization, rules_of, swap
 
 MON = BOOTSTRAP + "-- clusters/home/mon.yaml --\n" + kustomization("mon", "./mon")
 
@@ -98,17 +98,9 @@ kind: HelmRepository
 metadata: {name: prometheus-community}
 spec: {interval: 1h, url: "https://prometheus-community.github.io/helm-charts"}
 ---
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata: {name: kube-prometheus-stack}
-spec:
-  interval: 1h
-  chart:
-    spec:
-      chart: kube-prometheus-stack
-      version: 80.6.0
-      sourceRef: {kind: HelmRepository, name: prometheus-community}
-  valuesFrom: [{kind: ConfigMap, name: kps-values, valuesKey: values.yaml}]
+"""
+    + kps_release()
+    + """  valuesFrom: [{kind: ConfigMap, name: kps-values, valuesKey: values.yaml}]
 -- mon/values.yaml --
 defaultRules:
   create: false
