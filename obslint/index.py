@@ -118,9 +118,8 @@ class Index:
                 continue
             meta = item.get("metadata")
             meta = meta if isinstance(meta, dict) else {}
-            name = meta.get("name") or meta.get("generateName") or ""
-            ns = meta.get("namespace")
-            obj = K8sObject(api, kind, str(name), str(ns) if ns not in (None, "") else None, item, doc)
+            name = _scalar(meta.get("name")) or _scalar(meta.get("generateName"))
+            obj = K8sObject(api, kind, name, _scalar(meta.get("namespace")) or None, item, doc)
             self.written.append(obj)
             if kind == "Secret":
                 self.redactor.add_secret_object(item)
@@ -176,3 +175,9 @@ class Index:
     def notice(self, message: str) -> None:
         if message not in self.notices:
             self.notices.append(message)
+
+
+def _scalar(value: Any) -> str:
+    """A name or namespace as text; a mapping or list there (a template, a mistake) is no name
+    - the schema check reports it - and must never reach a message as a Python repr."""
+    return str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else ""

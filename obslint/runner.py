@@ -17,6 +17,7 @@ from obslint.errors import UsageError
 from obslint.findings import Finding, Severity
 from obslint.index import Index
 from obslint.load import load_tree
+from obslint.model.flux import flux_graph
 from obslint.rules import REGISTRY, Registry, Rule, RuleContext, load_rules
 from obslint.suggest import did_you_mean
 from obslint.tools import PREFETCH
@@ -153,8 +154,26 @@ def run_check(
             errors.append(f"internal error in rule {rule.id} {rule.name}: {index.redactor.redact(detail)}")
 
     findings = _suppress(findings, index, rules, severities)
-    findings = sorted(merge_findings(findings), key=lambda f: f.sort_key)
+    findings = sorted(merge_findings(_with_clusters(findings, index)), key=lambda f: f.sort_key)
     return RunResult(root, findings, index.notices, errors, len(tree.files), rules, config, index)
+
+
+def _with_clusters(findings: list[Finding], index: Index) -> list[Finding]:
+    """Name the clusters of a finding whose rule did not: those that the file it points at
+    reaches (through its objects, as a kustomization.yaml or a generator input). One mechanism
+    for every rule, so a finding in a shared base or one cluster's overlay says where it arises."""
+    if not any(not f.clusters for f in findings):
+        return findings
+    graph = flux_graph(index)
+    if not graph.has_clusters:
+        return findings
+    out = []
+    for f in findings:
+        if not f.clusters:
+            names = frozenset(str(c) for c in graph.file_clusters(f.loc.path) if c is not None)
+            f = replace(f, clusters=names) if names else f
+        out.append(f)
+    return out
 
 
 def merge_findings(findings: list[Finding]) -> list[Finding]:

@@ -101,6 +101,13 @@ def _kustomize_namespace(index: Index, rel: str) -> str | None:
     return None
 
 
+def _unit(cluster: object, namespace: str | None, place: str) -> str:
+    """What is loaded together: one written source, as deployed in one cluster and namespace (a
+    shared base rendered for several clusters is one Alloy per cluster, not one Alloy loading
+    every copy)."""
+    return f"{cluster or ''}|{namespace or ''}|{place}"
+
+
 @memoised
 def alloy_configs(index: Index) -> list[AlloyConfig]:
     out: list[AlloyConfig] = []
@@ -122,7 +129,7 @@ def alloy_configs(index: Index) -> list[AlloyConfig]:
                         rel.obj,
                         ".".join(VALUES_PATH),
                         ns,
-                        unit=f"{rel.obj.file.rel}#{rel.obj.doc.index}",
+                        unit=_unit(rel.obj.cluster, ns, f"{rel.obj.file.rel}#{rel.obj.doc.index}"),
                         cluster=rel.obj.cluster,
                     )
                 )
@@ -145,7 +152,8 @@ def alloy_configs(index: Index) -> list[AlloyConfig]:
                     obj,
                     key,
                     obj.namespace,
-                    unit=f"{obj.file.rel}#{obj.doc.index}",  # keys of one ConfigMap are mounted (and loaded) together
+                    # keys of one ConfigMap are mounted (and loaded) together
+                    unit=_unit(obj.cluster, obj.namespace, f"{obj.file.rel}#{obj.doc.index}"),
                     cluster=obj.cluster,
                 )
             )
@@ -165,5 +173,5 @@ def alloy_configs(index: Index) -> list[AlloyConfig]:
                 d = posixpath.dirname(d)
         ast = parse(sf.text)
         for cluster in index.graph.file_clusters(sf.rel) if index.graph is not None else (None,):
-            out.append(AlloyConfig(sf, ast, sf, None, ns, unit=directory or ".", cluster=cluster))
+            out.append(AlloyConfig(sf, ast, sf, None, ns, unit=_unit(cluster, ns, directory or "."), cluster=cluster))
     return out

@@ -298,10 +298,12 @@ def _check_port(
     ports = sorted({p for e in found for p in e.ports})
     where = f" in namespace {ns}" if ns else ""
     how = f"port {port}" if port_given else f"port {port} (the default for {scheme}://)"
+    # the Service's origin (`HelmRelease x (chart y)`) goes to the hint: nested parentheses in
+    # the first line read badly
+    use = f"use one of its ports, e.g. {name}{'.' + ns if ns else ''}:{ports[0]}; " if ports else ""
     return UrlProblem(
-        f"Service {name}{where} has no {how} (ports: {', '.join(map(str, ports))}; "
-        f"created by {found[0].origin}) (URL {safe_url(url)})",
-        f"use one of the Service's ports, e.g. {name}{'.' + ns if ns else ''}:{ports[0]}" if ports else "",
+        f"Service {name}{where} has no {how}, only {', '.join(map(str, ports))}: URL {safe_url(url)}",
+        f"{use}the Service is created by {found[0].origin}",
     )
 
 

@@ -90,4 +90,4 @@ def test_provider_finds_all_three_kinds_with_file_positions(repo) -> None:
     assert str(cm.loc(block)) == "alloy/cm.yaml:9:5"
 
     f = by_where["file"]
-    assert str(f.loc(f.ast.body[0])) == "alloy/config.alloy:2:1" and f.unit == "alloy"
+    assert str(f.loc(f.ast.body[0])) == "alloy/config.alloy:2:1" and f.unit.endswith("|alloy")

@@ -157,7 +157,7 @@ def test_missing_service(stack):
 def test_wrong_port(stack):
     problem = url_problem(stack, "http://loki-gateway.monitoring.svc:3100/loki/api/v1/push")
     assert problem is not None
-    assert "Service loki-gateway in namespace monitoring has no port 3100 (ports: 80" in problem.message
+    assert "Service loki-gateway in namespace monitoring has no port 3100, only 80:" in problem.message
     default = url_problem(stack, "http://loki.monitoring.svc/loki/api/v1/push")
     assert default is not None and "port 80 (the default for http://)" in default.message
 

@@ -21,27 +21,6 @@ from tests.test_mutations import mutations_pkg  # noqa: F401  (registers every m
 # 50 clusters check in about 3 s on one core (bench: `python -m tests.regressions.test_clusters_side_by_side`)
 SIZES = (2, 5, 50)
 
-ALLOY_UNIT_PER_FILE = pytest.mark.xfail(
-    strict=True,
-    reason="obslint/alloy/configs.py keys an Alloy config's unit by file and document only, so the"
-    " copies of one shared alloy HelmRelease rendered for each cluster share a unit and ALLOY008"
-    " reports each block as already declared at its own position",
-)
-PROM009_NO_CLUSTERS = pytest.mark.xfail(
-    strict=True,
-    reason="PROM009 (obslint/rules/prometheus/duplicates.py) groups rules per cluster but does not"
-    " set Finding.clusters, so its finding does not say which cluster holds the duplicate",
-)
-AM001_NO_CLUSTERS = pytest.mark.xfail(
-    strict=True,
-    reason="AM001 (obslint/rules/alertmanager/routes.py) checks each cluster's Alertmanager config"
-    " but does not set Finding.clusters",
-)
-FLUX009_ONE_OWNER = pytest.mark.xfail(
-    strict=True,
-    reason="FLUX009 (obslint/rules/flux/build.py) builds each path once and names the clusters of one"
-    " Kustomization that applies it, not of every Kustomization applying that path",
-)
 
 # Mutations whose rules reason per cluster; each makes one finding in the copy it edits.
 ONE_COPY_MUTATIONS = [
@@ -113,7 +92,7 @@ def _only(result, rules: frozenset[str]):
 
 
 @pytest.mark.parametrize("n", SIZES)
-@pytest.mark.parametrize("layout", [copies, pytest.param(shared_base, marks=ALLOY_UNIT_PER_FILE)])
+@pytest.mark.parametrize("layout", [copies, shared_base])
 def test_clusters_side_by_side_are_clean(layout, n, tmp_path):
     layout(tmp_path, n)
     result = check(tmp_path)
@@ -125,8 +104,7 @@ def test_clusters_side_by_side_are_clean(layout, n, tmp_path):
     ("n", "mutation"),
     [(n, m) for n in SIZES for m in ONE_COPY_MUTATIONS[:2]]
     + [(5, m) for m in ONE_COPY_MUTATIONS[2:]]
-    + [pytest.param(5, "route-to-undefined-receiver", marks=AM001_NO_CLUSTERS)]
-    + [pytest.param(5, "alert-defined-twice", marks=PROM009_NO_CLUSTERS)],
+    + [(5, "route-to-undefined-receiver"), (5, "alert-defined-twice")],
 )
 def test_mistake_in_one_copy_fires_for_that_cluster_only(n, mutation, tmp_path):
     names = copies(tmp_path, n)
@@ -138,14 +116,13 @@ def test_mistake_in_one_copy_fires_for_that_cluster_only(n, mutation, tmp_path):
     assert finding.loc.path.startswith(f"clusters/{broken}/")
 
 
-@ALLOY_UNIT_PER_FILE
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize(
     "mutation",
     [
         "helmrepository-renamed",
         "default-receiver-null",
-        pytest.param("kustomize-duplicate-resource", marks=FLUX009_ONE_OWNER),
+        "kustomize-duplicate-resource",
     ],
 )
 def test_mistake_in_the_shared_base_is_one_finding_naming_every_cluster(n, mutation, tmp_path):

@@ -6,8 +6,6 @@ repository, checks that the false finding is gone, and that a nearby true mistak
 
 from __future__ import annotations
 
-import pytest
-
 from tests.regressions.helpers import BOOTSTRAP, detail, findings, fixed, kustomization, rules_of, swap
 
 APPS = "-- clusters/home/apps.yaml --\n" + kustomization("apps", "./apps")
@@ -623,11 +621,6 @@ def _depth(text: str) -> int:
     return deepest
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the wrong-port message of obslint/model/services.py (_check_port) nests the Service origin"
-    " `HelmRelease x (chart y)` inside `(ports: ...; created by ...)`",
-)
 def test_wrong_port_message_has_no_nested_parentheses(repo):
     (finding,) = findings(repo(swap(PUSH_URL, "http://loki-gateway/", "http://loki-gateway:3100/")), "LOKI006")
     assert _depth(finding.message) <= 1, finding.message
@@ -654,11 +647,6 @@ def test_a_template_that_parses_as_yaml_is_no_manifest(repo):
     assert "['" not in finding.message and "None" not in finding.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="obslint/index.py (Index._add_document) makes an object's name with str() of any"
-    " metadata.name, so a mapping there reaches FLUX050's message as a Python dict repr",
-)
 def test_a_mapping_as_name_reaches_no_message_as_a_repr(repo):
     found = findings(repo(swap(TEMPLATE_FILE, "{{ .app_namespace }}", "{app: namespace}")), "FLUX050")
     assert found and all("{'" not in f.message for f in found), detail(found)

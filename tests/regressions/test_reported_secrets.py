@@ -6,8 +6,6 @@ repository, checks that the false finding is gone, and that a nearby true mistak
 
 from __future__ import annotations
 
-import pytest
-
 from obslint.rules.secrets.examples import ENC_VALUE, RECIPIENT, sops_metadata
 from tests.conftest import check
 from tests.regressions.helpers import BOOTSTRAP, detail, findings, fixed, kustomization, rules_of, swap
@@ -273,11 +271,6 @@ def test_a_file_a_rule_takes_but_not_encrypted_is_said_so(repo):
     assert "not-encrypted-at-all" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="obslint/rules/secrets/rules_gap.py (sops_rules_gap) calls data.loc('creation_rules') on the"
-    " first document of .sops.yaml, which raises TypeError when that document is a list",
-)
 def test_a_sops_config_that_is_a_bare_list_is_no_internal_error(repo):
     """Bad input gets a finding or nothing, never an internal error: a .sops.yaml whose rules were
     written without the `creation_rules:` key."""

@@ -150,7 +150,8 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
             f"run `kubectl kustomize --load-restrictor LoadRestrictionsNone {where}` (as kustomize-controller "
             f"builds) and fix the error\nkubectl: {res.error.strip()}",
             related=(Related(applier, f"{k.ref} applies this path"),) if applier != loc else (),
-            clusters=k.obj.cluster_names,
+            # the path is built once, but it fails in every cluster whose Kustomizations apply it
+            clusters=frozenset().union(*(o.obj.cluster_names for o, b in g.builds.items() if res.path in b.roots)),
         )
 
 

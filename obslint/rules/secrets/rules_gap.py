@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from obslint.findings import Finding, Loc, Related
 from obslint.index import Index
+from obslint.load.yamlfile import YMap
 from obslint.model.sops import (
     CRYPT_KEYS,
     CreationRule,
@@ -156,7 +157,8 @@ def sops_rules_gap(ctx: RuleContext) -> Iterator[Finding]:
     for cfg in configs:
         if not cfg.rules:
             data = cfg.file.documents[0].data if cfg.file.documents else None
-            loc = data.loc("creation_rules") if hasattr(data, "loc") else cfg.file.loc(1)
+            # a document that is not a mapping (rules written without `creation_rules:`) has no key
+            loc = data.loc("creation_rules") if isinstance(data, YMap) else cfg.file.loc(1)
             if any(config_for(index, rel) is cfg for rel in sops_by_rel):
                 yield Finding(loc, f"{cfg.file.rel} has no creation rules", "add creation_rules (path_regex, age)")
             continue
