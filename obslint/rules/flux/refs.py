@@ -101,7 +101,8 @@ spec:
     is in the repository), where nothing opaque - another repository's Kustomization, a remote
     kustomize base - could create it, and when its name holds no unresolved `${VAR}`. A
     ConfigMap or Secret is reported only when the repository evidently creates that kind of
-    object in that cluster and no operator resource or chart could account for it. Objects the
+    object in that cluster and no operator resource or chart could account for it, and then as a
+    warning: it may still be made out of band. Objects the
     Flux bootstrap creates (flux-system GitRepository/Kustomization/Secret, a FluxInstance's sync
     source) and the sops-age decryption Secret are known; list anything else managed outside
     the repository in the `external` option.
@@ -184,6 +185,9 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
                 f"add the {ref.kind} (SOPS-encrypted for a Secret), fix the name, mark the entry `optional: true`, "
                 "or list it in the `external` option",
                 clusters=obj.cluster_names,
+                # a Secret or ConfigMap may be made out of band (by hand, an operator, another
+                # repository): absent from the repository is likely, not certainly, absent
+                basis=Basis.ASSUMPTION,
             )
         )
 
