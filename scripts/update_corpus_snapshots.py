@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate tests/corpus/snapshots/<repo>.yaml from a fresh `obslint check` of ../shared/corpus.
+"""Regenerate tests/corpus/reviewed/<repo>.yaml from a fresh `obslint check` of ../shared/corpus-full.
 
 Findings already in a snapshot keep their verdict and reason; new ones are written as `unreviewed`
 (the corpus test fails until a verdict and reason are filled in). Usage:
@@ -19,7 +19,7 @@ from tests.corpus.snapshot import diff, load_snapshot, merge, repositories, run_
 def main(argv: list[str]) -> int:
     repos = [r for r in repositories() if not argv or r.name in argv]
     if not repos:
-        print("no corpus repositories found (expected ../shared/corpus)", file=sys.stderr)
+        print("no corpus repositories found (expected ../shared/corpus-full)", file=sys.stderr)
         return 1
     for root in repos:
         run = run_repo(root)

@@ -1,8 +1,9 @@
-"""Whole-run snapshots of `obslint check` over the real repositories in ../shared/corpus.
+"""Reviewed snapshots of `obslint check` over the full trees of real repositories in
+../shared/corpus-full.
 
-Each repository has tests/corpus/snapshots/<repo>.yaml: one entry per finding (rule, path, line)
-with a reviewed verdict and a one-line reason. Regenerate with scripts/update_corpus_snapshots.py,
-which keeps the verdicts of findings that are still there.
+Each repository has tests/corpus/reviewed/<repo>.yaml: one entry per finding (rule, path, line)
+with the verdict its maintainer would give and a one-line reason. Regenerate with
+scripts/update_corpus_snapshots.py, which keeps the verdicts of findings that are still there.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ import yaml
 from obslint.cli import main
 
 HERE = Path(__file__).resolve().parent
-SNAPSHOTS = HERE / "snapshots"
-CORPUS = HERE.parent.parent.parent / "shared" / "corpus"
+SNAPSHOTS = HERE / "reviewed"
+CORPUS = HERE.parent.parent.parent / "shared" / "corpus-full"
 
 # true-problem: a real mistake in the repository; accepted: reported correctly but a deliberate or
-# harmless choice; false-positive: obslint is wrong (to be fixed in the rule); corpus-artifact: the
-# corpus holds only the monitoring part of the repository and the finding is about a file left out.
+# harmless choice; false-positive: obslint is wrong (to be fixed at its cause); corpus-artifact: the
+# corpus copy dropped the file the finding is about (it keeps YAML, Alloy and JSON files only, and
+# no templates/ of vendored charts: ../shared/corpus-full/README.md).
 VERDICTS = ("true-problem", "accepted", "false-positive", "corpus-artifact")
+# what counts towards precision: a finding its maintainer would defend (artifacts are left out)
+DEFENSIBLE = ("true-problem", "accepted")
 UNREVIEWED = "unreviewed"
 
 Key = tuple[str, str, int]

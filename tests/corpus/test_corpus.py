@@ -1,4 +1,5 @@
-"""Every rule over every repository in ../shared/corpus: no crash, and exactly the reviewed findings.
+"""Every rule over the full tree of every repository in ../shared/corpus-full: no crash, exactly the
+reviewed findings, and the precision those reviews give.
 
 A finding that appears or disappears fails the test, so a rule change that moves what obslint reports
 on real repositories gets looked at. After reviewing, run `scripts/update_corpus_snapshots.py` and
@@ -9,7 +10,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.corpus.snapshot import UNREVIEWED, VERDICTS, diff, load_snapshot, repositories, run_repo, snapshot_path
+from collections import Counter
+
+from obslint.findings import Severity
+from obslint.rules import REGISTRY, load_rules
+from tests.corpus.snapshot import (
+    DEFENSIBLE,
+    UNREVIEWED,
+    VERDICTS,
+    diff,
+    load_snapshot,
+    repositories,
+    run_repo,
+    snapshot_path,
+)
 
 REPOS = repositories()
 
@@ -39,3 +53,38 @@ def test_corpus_snapshot_is_reviewed(root, shared):
         assert entry.get("verdict") != UNREVIEWED, f"{where}: not reviewed yet"
         assert entry.get("verdict") in VERDICTS, f"{where}: verdict must be one of {VERDICTS}"
         assert str(entry.get("reason") or "").strip(), f"{where}: give a one-line reason"
+
+
+# Targets of the precision work (issue: precision on full real repositories): overall, and per
+# rule once it has enough reviewed findings to say anything.
+OVERALL_PRECISION = 0.90
+RULE_PRECISION = 0.80
+RULE_MIN_FINDINGS = 5
+
+
+def _precision(verdicts: Counter) -> float:
+    judged = sum(n for v, n in verdicts.items() if v in DEFENSIBLE or v == "false-positive")
+    return sum(verdicts[v] for v in DEFENSIBLE) / judged if judged else 1.0
+
+
+def _verdicts_by_rule() -> dict[str, Counter]:
+    by_rule: dict[str, Counter] = {}
+    for root in REPOS:
+        for entry in load_snapshot(root.name):
+            by_rule.setdefault(entry["rule"], Counter())[entry.get("verdict")] += 1
+    return by_rule
+
+
+def test_corpus_precision(shared):
+    """At least 90% of the reviewed findings are ones the repository's maintainer would defend."""
+    total = sum(_verdicts_by_rule().values(), Counter())
+    assert _precision(total) >= OVERALL_PRECISION, dict(total)
+
+
+def test_imprecise_rules_are_info(shared):
+    """A rule below 80% precision on real repositories may only speak as info (its explain text says why)."""
+    load_rules()
+    for rule_id, verdicts in sorted(_verdicts_by_rule().items()):
+        if sum(verdicts.values()) < RULE_MIN_FINDINGS or _precision(verdicts) >= RULE_PRECISION:
+            continue
+        assert REGISTRY.lookup(rule_id).severity is Severity.INFO, (rule_id, dict(verdicts))
