@@ -30,6 +30,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from obslint.kustomize.resourceset import expand_resourceset
+from obslint.model.bootstrap import bootstrap
 from obslint.kustomize.substitute import Vars, postbuild_vars, substitute_object
 from obslint.load import YMap, YSeq
 from obslint.model.flux.build import Builder, Item, transform
@@ -531,8 +532,25 @@ def _same_cluster_roots(roots: list[Root], g: FluxGraph) -> list[Root] | None:
     return [replace(r, cluster=find(r.cluster)) for r in roots] if merged else None
 
 
+def _undeployed_instances(roots: list[Root], g: FluxGraph, index: Index) -> list[Root] | None:
+    """The roots without those made by a flux-instance HelmRelease that is never deployed; None
+    when there are none. Such a HelmRelease only makes a cluster when something installs it: a
+    cluster's tree (its own, once bootstrapped, or another root's) or a bootstrap helmfile. One no
+    tree applies (its ks.yaml commented out of the apps list, say) is a draft, and its sync path
+    is no cluster; a FluxInstance written as a file is kept, as `kubectl apply` at bootstrap is
+    how flux-operator's guide installs it."""
+    if "flux-instance" in bootstrap(index).charts:
+        return None
+    live = [r for r in roots if r.defined_by.kind != "HelmRelease" or g.renders.get(r.defined_by)]
+    return live if live and len(live) < len(roots) else None
+
+
 def render_world(index: Index) -> FluxGraph:
     world = _World(index)
     graph = world.run()
+    live = _undeployed_instances(world.roots, graph, index)
+    if live is not None:
+        world = _World(index)
+        graph = world.run(live)
     merged = _same_cluster_roots(world.roots, graph)
     return graph if merged is None else _World(index).run(merged)
