@@ -1,0 +1,130 @@
+"""False positives found on real repositories: generator options, Flux's generated kustomization,
+one PrometheusRule applied twice, generator inputs that are not YAML.
+
+Each test writes the shape of the repository as a small one, checks that the false finding is
+gone, and that a nearby true mistake still fires.
+"""
+
+from __future__ import annotations
+
+from obslint.model.flux import flux_graph
+from tests.flux.helpers import index_of
+from tests.regressions.helpers import BOOTSTRAP, detail, findings, fixed, kustomization, rules_of, swap
+
+APPS = "-- clusters/home/apps.yaml --\n" + kustomization(
+    "apps", "./apps", "postBuild:\n  substitute: {DOMAIN: example.org}"
+)
+
+# bash that Flux's envsubst cannot parse: `${ARGS[@]}` has no closing brace for it
+SCRIPT = """\
+-- apps/notify.sh --
+#!/usr/bin/env bash
+ARGS=(--silent)
+curl "${ARGS[@]}" "https://hooks.${DOMAIN}/notify"
+"""
+
+GENERATOR_OPTIONS = (
+    BOOTSTRAP
+    + APPS
+    + """\
+-- apps/kustomization.yaml --
+namespace: default
+configMapGenerator:
+  - name: notify
+    files: [notify.sh]
+generatorOptions:
+  disableNameSuffixHash: true
+  annotations:
+    kustomize.toolkit.fluxcd.io/substitute: disabled
+"""
+    + SCRIPT
+)
+
+
+def test_generator_options_annotations_disable_substitution(repo):
+    """kustomize: generatorOptions.annotations go on every generated object (api/internal/generators
+    utils.go, copyLabelsAndAnnotations); kustomize-controller skips postBuild substitution on an
+    object annotated `kustomize.toolkit.fluxcd.io/substitute: disabled` (fluxcd/pkg
+    kustomize_varsub.go). Reported: FLUX009 `variable substitution fails` on a generated script."""
+    finding = fixed(
+        repo,
+        GENERATOR_OPTIONS,
+        "FLUX009",
+        "  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n",
+        "",
+    )
+    assert "substitution" in finding.message
+
+
+def test_a_generators_own_options_annotations_count_too(repo):
+    """kustomize: a generator's own `options` are merged with generatorOptions, the generator's
+    keys winning (api/types/generatoroptions.go, MergeGlobalOptionsIntoLocal)."""
+    own = swap(
+        GENERATOR_OPTIONS,
+        "    files: [notify.sh]\ngeneratorOptions:\n  disableNameSuffixHash: true\n  annotations:\n"
+        "    kustomize.toolkit.fluxcd.io/substitute: disabled\n",
+        "    files: [notify.sh]\n    options:\n      disableNameSuffixHash: true\n      annotations:\n"
+        "        kustomize.toolkit.fluxcd.io/substitute: disabled\n",
+    )
+    assert "FLUX009" not in rules_of(repo(own))
+    # the generator's own value overrides the global one: substitution stays on and fails
+    enabled = swap(
+        GENERATOR_OPTIONS,
+        "    files: [notify.sh]\n",
+        "    files: [notify.sh]\n    options:\n      annotations: {kustomize.toolkit.fluxcd.io/substitute: enabled}\n",
+    )
+    assert rules_of(repo(enabled)) == ["FLUX009"]
+
+
+def test_a_merging_generator_keeps_the_annotations_of_the_base(repo):
+    """kustomize: `behavior: merge` keeps the labels and annotations of the object it merges into,
+    adding its own (api/resmap/reswrangler.go appendReplaceOrMerge, CopyMergeMetaDataFieldsFrom)."""
+    case = swap(
+        GENERATOR_OPTIONS.replace("-- apps/", "-- apps/base/"),
+        "namespace: default\n",
+        "",
+    ) + (
+        "-- apps/kustomization.yaml --\n"
+        "namespace: default\n"
+        "resources: [base]\n"
+        "configMapGenerator:\n"
+        "  - {name: notify, behavior: merge, literals: [mode=fast]}\n"
+        "generatorOptions: {disableNameSuffixHash: true}\n"
+    )
+    assert "FLUX009" not in rules_of(repo(case)), detail(findings(repo(case)))
+    # its own annotation wins over the base's: substitution is on again and fails
+    replaced = swap(
+        case,
+        "  - {name: notify, behavior: merge, literals: [mode=fast]}\n",
+        "  - name: notify\n    behavior: merge\n"
+        "    options: {annotations: {kustomize.toolkit.fluxcd.io/substitute: enabled}}\n",
+    )
+    assert rules_of(repo(replaced)) == ["FLUX009"]
+
+
+def test_generator_options_merge_as_kustomize_merges_them(repo):
+    """kustomize api/types/generatoroptions.go, MergeGlobalOptionsIntoLocal: the generator's own
+    labels and annotations win key by key; a global `disableNameSuffixHash: true` wins over a
+    local false."""
+    index = index_of(
+        repo(
+            """\
+-- apps/kustomization.yaml --
+configMapGenerator:
+  - name: a
+    literals: [k=v]
+    options:
+      disableNameSuffixHash: false
+      labels: {team: own}
+      annotations: {note: own}
+generatorOptions:
+  disableNameSuffixHash: true
+  labels: {team: all, tier: all}
+  annotations: {note: all, kustomize.toolkit.fluxcd.io/substitute: disabled}
+"""
+        )
+    )
+    (gen,) = flux_graph(index).kustomize_files["apps"].generators
+    assert not gen.hashed
+    assert gen.labels == {"team": "own", "tier": "all"}
+    assert gen.annotations == {"note": "own", "kustomize.toolkit.fluxcd.io/substitute": "disabled"}
