@@ -14,6 +14,7 @@ from tests.regressions.helpers import BOOTSTRAP, detail, findings, fixed, kustom
 APPS = "-- clusters/home/apps.yaml --\n" + kustomization(
     "apps", "./apps", "postBuild:\n  substitute: {DOMAIN: example.org}"
 )
+HOME = BOOTSTRAP + "-- clusters/home/apps.yaml --\n" + kustomization("apps", "./apps")  # no substitution
 
 # bash that Flux's envsubst cannot parse: `${ARGS[@]}` has no closing brace for it
 SCRIPT = """\
@@ -100,6 +101,55 @@ def test_a_merging_generator_keeps_the_annotations_of_the_base(repo):
         "    options: {annotations: {kustomize.toolkit.fluxcd.io/substitute: enabled}}\n",
     )
     assert rules_of(repo(replaced)) == ["FLUX009"]
+
+
+ALERT = """\
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: volsync}
+spec:
+  groups:
+    - name: volsync
+      rules:
+        - alert: VolSyncVolumeOutOfSync
+          expr: volsync_volume_out_of_sync == 1
+          for: 15m
+          labels: {severity: critical}
+          annotations: {summary: out of sync, description: "{{ $labels.obj_name }} is out of sync"}
+"""
+
+PLAIN_ROOT = (
+    HOME
+    + """\
+-- apps/system/kustomization.yaml --
+namespace: system
+resources: [volsync/app]
+-- apps/system-controllers/kustomization.yaml --
+namespace: system-controllers
+resources: [cm.yaml]
+-- apps/system-controllers/cm.yaml --
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {mode: fast}
+-- apps/system/volsync/app/kustomization.yaml --
+resources: [prometheusrule.yaml]
+-- apps/system/volsync/app/prometheusrule.yaml --
+"""
+    + ALERT
+)
+
+
+def test_flux_generated_kustomization_skips_below_any_kustomization(repo):
+    """Flux: for a path without kustomization.yaml, kustomize-controller walks the tree and takes
+    a directory with a kustomization file whole, skipping everything below it (fluxcd/pkg
+    kustomize/kustomize_generator.go, generateKustomization: filepath.SkipDir). `system-controllers`
+    sorts between `system` and `system/volsync/app`, which is still below `system`.
+    Reported: PROM009, the rule rendered a second time without the `system` namespace."""
+    stray = "-- apps/stray/rules.yaml --\n" + ALERT.replace("{name: volsync}", "{name: stray, namespace: system}")
+    anchor = "-- apps/system/volsync/app/kustomization.yaml --"
+    finding = fixed(repo, PLAIN_ROOT, "PROM009", anchor, stray + anchor)
+    assert "VolSyncVolumeOutOfSync" in finding.message
 
 
 def test_generator_options_merge_as_kustomize_merges_them(repo):

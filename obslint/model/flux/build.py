@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,16 +162,19 @@ class Builder:
     def _build_plain(self, d: str) -> Built:
         out = Built(d)
         prefix = f"{d}/" if d else ""
-        taken: list[str] = []
-        for sub in below(self.sorted_kdirs, prefix):  # sorted, so a nested directory follows its parent
-            if sub == d or (taken and sub.startswith(taken[-1] + "/")):
+        taken: set[str] = set()
+        # Flux's walk takes a directory with a kustomization file and skips everything below it
+        # (fluxcd/pkg kustomize/kustomize_generator.go, generateKustomization: filepath.SkipDir).
+        # In sorted order "a" < "a-b" < "a/c", so a taken directory's descendants need not follow
+        # it directly: look for any taken ancestor, not just the last one taken.
+        for sub in below(self.sorted_kdirs, prefix):
+            if sub == d or _under_any(sub, taken):
                 continue
-            taken.append(sub)
+            taken.add(sub)
             out.roots.append(sub)
             self._include(out, self.build(sub))
-        covered = tuple(f"{x}/" for x in taken)
         for rel in below(self.sorted_yaml, prefix):
-            if not covered or not rel.startswith(covered):
+            if not _under_any(rel, taken):
                 self._add_file(out, rel)
         return out
 
@@ -299,6 +303,16 @@ class Builder:
         doc = Document(kf.file, 0, data, node.line, node.col, False)
         written = K8sObject("v1", gen.kind, gen.name, gen.namespace, data, doc)
         return Item(written, data, gen.name, gen.namespace, gen, gen.hashed, gen.name)
+
+
+def _under_any(path: str, dirs: set[str]) -> bool:
+    """`path` lies below one of `dirs`."""
+    parent = posixpath.dirname(path)
+    while parent:
+        if parent in dirs:
+            return True
+        parent = posixpath.dirname(parent)
+    return False
 
 
 def _dotenv(text: str) -> Iterable[tuple[str, str]]:
