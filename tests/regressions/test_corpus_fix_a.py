@@ -152,6 +152,60 @@ def test_flux_generated_kustomization_skips_below_any_kustomization(repo):
     assert "VolSyncVolumeOutOfSync" in finding.message
 
 
+def _db_app(name: str, rules_name: str = "cnpg-rules") -> str:
+    return (
+        f"-- apps/{name}.yaml --\n"
+        + kustomization(name, f"./apps/{name}", "targetNamespace: home")
+        + f"-- apps/{name}/kustomization.yaml --\nnamespace: home\nresources: [rules.yaml]\n"
+        + f"-- apps/{name}/rules.yaml --\n"
+        + ALERT.replace("{name: volsync}", f"{{name: {rules_name}}}")
+    )
+
+
+SAME_OBJECT = (
+    HOME
+    + "-- apps/kustomization.yaml --\nresources: [immich-db.yaml, mealie-db.yaml]\n"
+    + _db_app("immich-db")
+    + _db_app("mealie-db")
+)
+
+
+def test_one_prometheusrule_applied_by_two_kustomizations_is_one_object(repo):
+    """Kubernetes: an object is identified by kind, namespace and name; two Kustomizations applying
+    a PrometheusRule with the same ones in one cluster apply the same object (the last apply
+    wins), so the operator loads its rules once. Reported: PROM009 on the second copy.
+    Two objects of different names holding the same alert are still duplicates."""
+    finding = fixed(
+        repo,
+        SAME_OBJECT,
+        "PROM009",
+        "-- apps/mealie-db/rules.yaml --\napiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n"
+        "metadata: {name: cnpg-rules}",
+        "-- apps/mealie-db/rules.yaml --\napiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\n"
+        "metadata: {name: mealie-rules}",
+        clean=False,
+    )
+    assert finding.loc.path == "apps/mealie-db/rules.yaml", detail([finding])
+
+
+def test_a_rule_only_some_copies_of_an_object_hold_is_unknown(repo):
+    """When the copies of one object differ, which is live depends on the order Flux reconciles
+    them: a rule only one copy holds may not exist, so it is not judged a duplicate."""
+    stale = """\
+        - alert: VolSyncStale
+          expr: time() - volsync_last_sync_time > 86400
+          labels: {severity: warning}
+          annotations: {summary: stale, description: d}
+"""
+    mealie = "-- apps/mealie-db/rules.yaml --\n" + ALERT.replace("{name: volsync}", "{name: cnpg-rules}")
+    other = "-- apps/other/rules.yaml --\n" + ALERT.replace("{name: volsync}", "{name: other, namespace: home}")
+    case = swap(SAME_OBJECT, mealie, mealie + stale) + other + stale
+    case = swap(case, "mealie-db.yaml]", "mealie-db.yaml, other/rules.yaml]")
+    found = findings(repo(case), "PROM009")
+    # the alert both copies hold is duplicated by the other object; VolSyncStale may not exist
+    assert len(found) == 1 and "VolSyncVolumeOutOfSync" in found[0].message, detail(found)
+
+
 def test_generator_options_merge_as_kustomize_merges_them(repo):
     """kustomize api/types/generatoroptions.go, MergeGlobalOptionsIntoLocal: the generator's own
     labels and annotations win key by key; a global `disableNameSuffixHash: true` wins over a
