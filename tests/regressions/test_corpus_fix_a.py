@@ -206,6 +206,46 @@ def test_a_rule_only_some_copies_of_an_object_hold_is_unknown(repo):
     assert len(found) == 1 and "VolSyncVolumeOutOfSync" in found[0].message, detail(found)
 
 
+NITTER = (
+    HOME
+    + """\
+-- apps/kustomization.yaml --
+namespace: default
+resources: [cm.yaml]
+configMapGenerator:
+  - name: nitter
+    files: [config/config.yml]
+generatorOptions: {disableNameSuffixHash: true}
+-- apps/cm.yaml --
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {mode: fast}
+-- apps/config/config.yml --
+[Server]
+hostname = "nitter.example.org"
+port = 8080
+"""
+)
+
+
+def test_a_generator_input_is_data_not_a_manifest(repo):
+    """kustomize reads a configMapGenerator `files:` entry as text, whatever its extension
+    (api/kv/kv.go, keyValuesFromFileSources): an INI file named .yml is not a broken manifest.
+    Reported: CORE001 YAML syntax error on it. Listed as a resource, it is one."""
+    finding = fixed(
+        repo, NITTER, "CORE001", "resources: [cm.yaml]", "resources: [cm.yaml, config/config.yml]", clean=False
+    )
+    assert finding.loc.path == "apps/config/config.yml"
+
+
+def test_a_generator_input_flux_also_applies_is_a_manifest(repo):
+    """A directory Flux builds without kustomization.yaml takes every .yaml/.yml file below it as
+    a manifest (fluxcd/pkg kustomize_generator.go), generator input or not."""
+    applied = NITTER + "-- clusters/home/config.yaml --\n" + kustomization("config", "./apps/config")
+    assert "CORE001" in rules_of(repo(applied))
+
+
 def test_generator_options_merge_as_kustomize_merges_them(repo):
     """kustomize api/types/generatoroptions.go, MergeGlobalOptionsIntoLocal: the generator's own
     labels and annotations win key by key; a global `disableNameSuffixHash: true` wins over a

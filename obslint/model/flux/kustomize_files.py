@@ -17,6 +17,9 @@ from obslint.findings import Loc
 from obslint.load import SourceFile, YMap, YSeq
 from obslint.model.flux.kinds import inside, is_remote, norm_path
 
+# the fields whose files are ConfigMap/Secret data (kustomize reads them as text, never as objects)
+GENERATOR_FIELDS = ("configMapGenerator", "secretGenerator")
+
 
 @dataclass(eq=False)
 class Entry:
