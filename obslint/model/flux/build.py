@@ -7,7 +7,8 @@ text it was written in, with the transformations kustomize applies on the way up
   (sigs.k8s.io/kustomize/api/internal/target/kusttarget.go: resources are accumulated first, then
   each component runs against everything accumulated so far, so a component's patches and
   namespace reach the including kustomization's resources);
-- `configMapGenerator`/`secretGenerator` objects (data from literals, files and env files);
+- `configMapGenerator`/`secretGenerator` objects (data from literals, files and env files; labels
+  and annotations from their options);
 - `namespace:` on every namespaced object, outermost kustomization winning; kustomize's namespace
   transformer also renames `Namespace` objects to that namespace (api/filters/namespace: the
   common `metadata.name: _` template relies on it);
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,16 +162,19 @@ class Builder:
     def _build_plain(self, d: str) -> Built:
         out = Built(d)
         prefix = f"{d}/" if d else ""
-        taken: list[str] = []
-        for sub in below(self.sorted_kdirs, prefix):  # sorted, so a nested directory follows its parent
-            if sub == d or (taken and sub.startswith(taken[-1] + "/")):
+        taken: set[str] = set()
+        # Flux's walk takes a directory with a kustomization file and skips everything below it
+        # (fluxcd/pkg kustomize/kustomize_generator.go, generateKustomization: filepath.SkipDir).
+        # In sorted order "a" < "a-b" < "a/c", so a taken directory's descendants need not follow
+        # it directly: look for any taken ancestor, not just the last one taken.
+        for sub in below(self.sorted_kdirs, prefix):
+            if sub == d or _under_any(sub, taken):
                 continue
-            taken.append(sub)
+            taken.add(sub)
             out.roots.append(sub)
             self._include(out, self.build(sub))
-        covered = tuple(f"{x}/" for x in taken)
         for rel in below(self.sorted_yaml, prefix):
-            if not covered or not rel.startswith(covered):
+            if not _under_any(rel, taken):
                 self._add_file(out, rel)
         return out
 
@@ -274,8 +279,13 @@ class Builder:
         meta.copy_pos("name", node, "name")
         if gen.namespace:
             meta["namespace"] = gen.namespace
+        # generator options' labels and annotations go on the object (kustomize
+        # api/internal/generators/utils.go, copyLabelsAndAnnotations): Flux's
+        # `kustomize.toolkit.fluxcd.io/substitute: disabled` among them turns substitution off
         if gen.labels:
             meta["labels"] = dict(gen.labels)
+        if gen.annotations:
+            meta["annotations"] = dict(gen.annotations)
         data["metadata"] = meta
         data.copy_pos("metadata", node, "name")
         values = YMap(node.src, node.line, node.col)
@@ -295,6 +305,16 @@ class Builder:
         return Item(written, data, gen.name, gen.namespace, gen, gen.hashed, gen.name)
 
 
+def _under_any(path: str, dirs: set[str]) -> bool:
+    """`path` lies below one of `dirs`."""
+    parent = posixpath.dirname(path)
+    while parent:
+        if parent in dirs:
+            return True
+        parent = posixpath.dirname(parent)
+    return False
+
+
 def _dotenv(text: str) -> Iterable[tuple[str, str]]:
     for line in text.splitlines():
         line = line.strip()
@@ -306,20 +326,34 @@ def _dotenv(text: str) -> Iterable[tuple[str, str]]:
 
 def _merge_generated(items: list[Item], new: Item) -> list[Item]:
     """A generator with `behavior: merge|replace` changes the object of the same kind and name
-    made lower in the tree; `create` adds one (kustomize fails on a clash, reported by FLUX009)."""
+    made lower in the tree; `create` adds one (kustomize fails on a clash, reported by FLUX009).
+    Either way the labels and annotations of both are merged, the new ones winning (kustomize
+    api/resmap/reswrangler.go appendReplaceOrMerge, api/resource/resource.go
+    CopyMergeMetaDataFieldsFrom)."""
     gen = new.generator
     if gen is None or gen.behavior not in ("merge", "replace"):
         return [*items, new]
     for i, it in enumerate(items):
         if it.generator is not None and it.kind == new.kind and it.base_name == new.base_name:
             if gen.behavior == "replace":
-                return [*items[:i], new, *items[i + 1 :]]
-            key = "data" if new.kind == "ConfigMap" else "stringData"
-            data, values = _cow(it.data, key)
-            added = new.data.get(key)
-            values.update(added if isinstance(added, dict) else {})
-            return [*items[:i], it.with_data(data), *items[i + 1 :]]
+                merged = new
+            else:
+                key = "data" if new.kind == "ConfigMap" else "stringData"
+                data, values = _cow(it.data, key)
+                added = new.data.get(key)
+                values.update(added if isinstance(added, dict) else {})
+                merged = it.with_data(data)
+            for name in ("labels", "annotations"):
+                merged = add_metadata(merged, name, {**_metadata(it, name), **_metadata(new, name)})
+            return [*items[:i], merged, *items[i + 1 :]]
     return [*items, new]
+
+
+def _metadata(item: Item, name: str) -> dict[str, str]:
+    """The labels or annotations of an item."""
+    meta = item.data.get("metadata")
+    pairs = meta.get(name) if isinstance(meta, dict) else None
+    return dict(pairs) if isinstance(pairs, dict) else {}
 
 
 def transform(

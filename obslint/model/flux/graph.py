@@ -50,6 +50,8 @@ class FluxGraph:
     # postBuild substitution), with the Kustomization
     build_problems: list[tuple[FluxKustomization, Problem]] = field(default_factory=list)
     referenced_files: set[str] = field(default_factory=set)  # files some kustomization.yaml names
+    # files kustomization.yaml files name only as configMapGenerator/secretGenerator input: data
+    generator_inputs: set[str] = field(default_factory=set)
     applied_files: set[str] = field(default_factory=set)
     # per cluster, namespaces where something the repository cannot see into applies objects
     # (a remote kustomize base, a Kustomization of another repository); None: any namespace

@@ -17,6 +17,9 @@ from obslint.findings import Loc
 from obslint.load import SourceFile, YMap, YSeq
 from obslint.model.flux.kinds import inside, is_remote, norm_path
 
+# the fields whose files are ConfigMap/Secret data (kustomize reads them as text, never as objects)
+GENERATOR_FIELDS = ("configMapGenerator", "secretGenerator")
+
 
 @dataclass(eq=False)
 class Entry:
@@ -90,8 +93,9 @@ class Generator:
     literals: list[tuple[str, str, Loc]] = field(default_factory=list)  # key, value, where
     files: list[tuple[str, Entry]] = field(default_factory=list)  # data key, file
     envs: list[Entry] = field(default_factory=list)  # dotenv files: one key per line
-    # labels of the object: generatorOptions.labels under the generator's own options.labels
+    # labels and annotations of the object: generatorOptions' under the generator's own options'
     labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
     labels_loc: Loc | None = None  # where those labels are written (else the generator's name)
     namespace_loc: Loc | None = None  # where its namespace is written (generator or kustomization)
 
@@ -258,8 +262,7 @@ def _read_replacements(kf: KustomizeFile, r: _Reader) -> None:
 def _read_generators(kf: KustomizeFile, r: _Reader) -> None:
     data = kf.data
     options = data.get("generatorOptions")
-    default_hash = not (isinstance(options, dict) and options.get("disableNameSuffixHash") is True)
-    common_labels = _str_map(options.get("labels")) if isinstance(options, dict) else {}
+    options = options if isinstance(options, dict) else {}
     common_loc = options.loc("labels") if isinstance(options, YMap) and "labels" in options else None
     for fld, kind in (("secretGenerator", "Secret"), ("configMapGenerator", "ConfigMap")):
         seq = data.get(fld)
@@ -268,9 +271,11 @@ def _read_generators(kf: KustomizeFile, r: _Reader) -> None:
                 continue
             name = gen.get("name")
             opts = gen.get("options")
-            hashed = default_hash
-            if isinstance(opts, dict) and isinstance(opts.get("disableNameSuffixHash"), bool):
-                hashed = not opts["disableNameSuffixHash"]
+            opts = opts if isinstance(opts, dict) else {}
+            # kustomize api/types/generatoroptions.go MergeGlobalOptionsIntoLocal: a key of the
+            # generator's own options wins over generatorOptions, but a global
+            # disableNameSuffixHash: true wins over a local false
+            hashed = not (options.get("disableNameSuffixHash") is True or opts.get("disableNameSuffixHash") is True)
             gen_ns = gen.get("namespace")
             behavior = gen.get("behavior") if isinstance(gen.get("behavior"), str) else "create"
             g = Generator(
@@ -282,8 +287,9 @@ def _read_generators(kf: KustomizeFile, r: _Reader) -> None:
                 gen,
                 behavior,
             )
-            own_labels = _str_map(opts.get("labels")) if isinstance(opts, dict) else {}
-            g.labels = {**common_labels, **own_labels}
+            own_labels = _str_map(opts.get("labels"))
+            g.labels = {**_str_map(options.get("labels")), **own_labels}
+            g.annotations = {**_str_map(options.get("annotations")), **_str_map(opts.get("annotations"))}
             g.labels_loc = opts.loc("labels") if isinstance(opts, YMap) and own_labels else common_loc
             if "namespace" in gen:
                 g.namespace_loc = gen.loc("namespace")

@@ -50,7 +50,14 @@ from obslint.model.flux.kinds import (
     norm_path,
 )
 from obslint.model.flux.kustomization import FluxKustomization, read_kustomization
-from obslint.model.flux.kustomize_files import Entry, KustomizeFile, PatchSpec, name_refs, read_kustomize_file
+from obslint.model.flux.kustomize_files import (
+    GENERATOR_FIELDS,
+    Entry,
+    KustomizeFile,
+    PatchSpec,
+    name_refs,
+    read_kustomize_file,
+)
 from obslint.model.flux.patching import patch_items
 from obslint.model.flux.sources import artifact_root, normal_url, through_generator
 from obslint.objects import Cluster, K8sObject, Ref, dig
@@ -473,15 +480,18 @@ class _World:
     def _finish(self) -> None:
         g = self.g
         unowned = [o for o in self.index.written if o not in g.renders]
+        other_uses: set[str] = set()
         for kf in g.kustomize_files.values():
             for e in kf.entries + kf.files:
                 if e.target:
                     g.referenced_files.add(e.target)
+                    (g.generator_inputs if e.field in GENERATOR_FIELDS else other_uses).add(e.target)
                     if e in kf.entries and self.builder.is_dir(e.target):
                         if e.target not in g.kustomize_files:
                             g.missing_resources.append((kf, e, "is a directory without a kustomization.yaml"))
                     elif not self.index.exists(e.target):
                         g.missing_resources.append((kf, e, "does not exist"))
+        g.generator_inputs -= other_uses  # also a resource or a patch somewhere: a manifest
         if g.clusters:
             g.unapplied = unowned
             return

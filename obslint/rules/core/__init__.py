@@ -38,7 +38,9 @@ HINTS = {
     why="""
         Flux applies nothing from a Kustomization whose path holds a file that does not parse:
         the whole reconciliation fails, and every change behind it waits. obslint cannot
-        check what it cannot read either, so the rest of that file is not linted.
+        check what it cannot read either, so the rest of that file is not linted. A file that
+        kustomization.yaml files only read into a ConfigMap or Secret (configMapGenerator /
+        secretGenerator `files:` or `envs:`) is data, not a manifest, and is not reported.
     """,
     failing="""
         -- monitoring/namespace.yaml --
@@ -59,7 +61,14 @@ HINTS = {
     fix="Fix the syntax at the reported line and column (tabs are not indentation in YAML).",
 )
 def unparseable_file(ctx: RuleContext) -> Iterator[Finding]:
-    yield from _problems(ctx, "unparseable-file")
+    g = flux_graph(ctx.index)
+    # a file that kustomization.yaml files only read into a ConfigMap/Secret is data: kustomize
+    # takes its text as is (api/kv/kv.go, keyValuesFromFileSources), whatever its extension -
+    # unless a directory Flux builds without kustomization.yaml also picks it up as a manifest
+    data = g.generator_inputs - g.applied_files
+    for f in _problems(ctx, "unparseable-file"):
+        if f.loc.path not in data:
+            yield f
 
 
 @rule(

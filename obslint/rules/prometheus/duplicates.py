@@ -11,6 +11,7 @@ from obslint.model.alertmanager import alert_universe
 from obslint.model.prometheus import prometheus_instances, rule_selected_by
 from obslint.model.promql_series import disjoint as disjoint_series
 from obslint.model.rulegroups import RuleEntry, RuleSet, rule_sets
+from obslint.objects import K8sObject
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.examples import RULES_HEAD
 
@@ -97,6 +98,49 @@ def _normal(expr: str) -> str:
     return " ".join(expr.split())
 
 
+def _object_key(rs: RuleSet) -> tuple | None:
+    """The identity of the PrometheusRule object in its cluster (None: not a known object)."""
+    src = rs.source
+    if rs.origin != "prometheusrule" or not isinstance(src, K8sObject) or rs.cluster is None or not rs.namespace:
+        return None
+    return (rs.cluster, rs.namespace, src.name)
+
+
+def _content(rs: RuleSet) -> set[tuple]:
+    return {(_identity(e), _normal(e.expr)) for e in rs.rules}
+
+
+def _distinct_objects(sets: list[RuleSet]) -> Iterator[tuple[RuleSet, set[tuple] | None]]:
+    """Each rule set once per object: (rule set, the (identity, expression) pairs of its rules
+    that are certain, None for all).
+
+    Two Kustomizations applying a PrometheusRule of the same cluster, namespace and name make one
+    object, not two (only one object of a kind has a given name in a namespace,
+    https://kubernetes.io/docs/concepts/overview/working-with-objects/names/; kustomize-controller
+    server-side applies it, the last apply wins), so its rules do not duplicate themselves.
+    When the copies differ, which one is live depends on the order of reconciliation: only the
+    rules every copy has are certain."""
+    copies: dict[tuple, list[RuleSet]] = {}
+    order: list[RuleSet] = []
+    for rs in sets:
+        key = _object_key(rs)
+        if key is None:
+            order.append(rs)
+        elif key in copies:
+            copies[key].append(rs)
+        else:
+            copies[key] = [rs]
+            order.append(rs)
+    for rs in order:
+        key = _object_key(rs)
+        same = copies.get(key, [rs]) if key is not None else [rs]
+        if len(same) == 1:
+            yield rs, None
+            continue
+        common = set.intersection(*(_content(c) for c in same))
+        yield rs, None if common == _content(rs) else common
+
+
 @rule(
     "PROM009",
     "duplicate-rule",
@@ -110,7 +154,10 @@ def _normal(expr: str) -> str:
     overrides the other. Two recording rules writing the same series make Prometheus record
     conflicting samples ("duplicate sample for timestamp"). obslint groups rules by the Prometheus
     that selects them (PrometheusRule selectors, chart values) or by rule file, and reports each
-    alert/record name with identical static labels that is defined more than once. The same alert
+    alert/record name with identical static labels that is defined more than once. Copies of one
+    PrometheusRule (the same cluster, namespace and name, applied by two Kustomizations) are one
+    object in the cluster and count once; where the copies differ, only the rules they all hold are
+    judged. The same alert
     name with different labels (a warning and a critical threshold) is the usual pattern and is fine,
     and so are variants that can never fire for the same series: selectors that partition the
     series on a label they keep (`mountpoint!="/data"` in one, `mountpoint="/data"` in the other),
@@ -128,12 +175,14 @@ def _normal(expr: str) -> str:
 )
 def duplicate_rule(ctx: RuleContext) -> Iterator[Finding]:
     seen: dict[tuple, RuleEntry] = {}
-    for rs in rule_sets(ctx.index):
+    for rs, certain in _distinct_objects(rule_sets(ctx.index)):
         keys = _evaluators(ctx.index, rs)
         for entry in rs.rules:
             if not entry.name or "${" in entry.name:
                 continue
             ident = _identity(entry)
+            if certain is not None and (ident, _normal(entry.expr)) not in certain:
+                continue  # in only some copies of the object: whether it is live is unknown
             first: RuleEntry | None = None
             for key in keys:
                 prior = seen.get((key, ident))
