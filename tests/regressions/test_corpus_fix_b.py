@@ -1,4 +1,5 @@
-"""False positives found on full repositories: YAML typing as kustomize reads it (FLUX050).
+"""False positives found on full repositories: YAML typing as kustomize reads it (FLUX050) and
+retentionSize against claims of hostPath-style StorageClasses (STOR002).
 
 Each test writes the reduced shape as a small repository, checks that the false finding is gone,
 and that a nearby true mistake still fires.
@@ -6,6 +7,7 @@ and that a nearby true mistake still fires.
 
 from __future__ import annotations
 
+from obslint.findings import Finding
 from obslint.load.goresolve import KYAML, YAML_V2, resolve
 from tests.regressions.helpers import BOOTSTRAP, detail, findings, kps_release, kustomization, swap
 
@@ -109,3 +111,139 @@ def test_values_file_no_disables_prometheus(repo):
     assert not found, detail(found)
     found = findings(repo(swap(VALUES_FROM, "enabled: no", "enabled: yes")), "STOR003")
     assert any(f.message.startswith("Prometheus") for f in found), detail(found)
+
+
+# --- STOR002: the claimed size of a hostPath-style volume is no limit ---------------------------
+
+
+def _kps_with_class(storage_class: str, extra: str = "", extra_text: str = "") -> str:
+    """Prometheus retentionSize 50GB on a 50Gi claim of `storage_class`; `extra` names one more
+    file of apps/ (holding `extra_text`) that defines the class."""
+    files = "kps.yaml" + (f", {extra}" if extra else "")
+    return (
+        BOOTSTRAP
+        + APPS
+        + f"-- apps/kustomization.yaml --\nresources: [{files}]\n-- apps/kps.yaml --\n"
+        + kps_release("monitoring")
+        + f"""\
+  values:
+    prometheus:
+      prometheusSpec:
+        retention: 14d
+        retentionSize: 50GB
+        storageSpec:
+          volumeClaimTemplate:
+            spec:
+              storageClassName: {storage_class}
+              resources: {{requests: {{storage: 50Gi}}}}
+"""
+        + (f"-- apps/{extra} --\n{extra_text}" if extra else "")
+    )
+
+
+def _stor002(repo, files: str) -> list[Finding]:
+    return findings(repo(files), "STOR002")
+
+
+def test_local_path_claim_size_is_not_enforced(repo):
+    """rancher local-path-provisioner: "No support for the volume capacity limit currently" (its
+    README): a 50Gi claim is a directory on the node. Reported: STOR002 on retentionSize 50GB."""
+    found = _stor002(repo, _kps_with_class("local-path"))
+    assert not found, detail(found)
+    # real block storage caps the volume: the same retentionSize fills it
+    (finding,) = _stor002(repo, _kps_with_class("ceph-block"))
+    assert "as large as its volume (50Gi)" in finding.message
+    assert len(_stor002(repo, _kps_with_class("longhorn"))) == 1
+
+
+OPENEBS = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: openebs, namespace: openebs-system}
+spec:
+  interval: 1h
+  chart: {spec: {chart: openebs, version: 3.10.0, sourceRef: {kind: HelmRepository, name: openebs}}}
+  values:
+    localprovisioner:
+      hostpathClass:
+        enabled: true
+        name: openebs-hostpath
+        isDefaultClass: true
+"""
+
+
+def test_openebs_hostpath_without_quota(repo):
+    """OpenEBS Local PV Hostpath enforces the claim only with XFSQuota/EXT4Quota (chart values
+    `hostpathClass.xfsQuota.enabled`). Reported: STOR002 on an openebs-hostpath claim."""
+    case = _kps_with_class("openebs-hostpath", "openebs.yaml", OPENEBS)
+    found = _stor002(repo, case)
+    assert not found, detail(found)
+    quota = swap(
+        case, "        isDefaultClass: true\n", "        isDefaultClass: true\n        xfsQuota: {enabled: true}\n"
+    )
+    assert len(_stor002(repo, quota)) == 1
+
+
+DEMOCRATIC = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: local-hostpath, namespace: democratic-csi}
+spec:
+  interval: 1h
+  chart: {spec: {chart: democratic-csi, version: 0.15.1, sourceRef: {kind: HelmRepository, name: democratic-csi}}}
+  values:
+    csiDriver: {name: local-hostpath.democratic-csi.example.org}
+    storageClasses:
+      - name: local-nvme
+        defaultClass: true
+    driver:
+      config:
+        driver: local-hostpath
+"""
+
+
+def test_democratic_csi_local_hostpath_class_from_the_repository(repo):
+    """democratic-csi's local-hostpath driver "simply creates directories to be mounted": the
+    class its HelmRelease renders (`storageClasses`) does not enforce sizes. Reported: STOR002 on a
+    claim of such a class named after the disk, not the driver."""
+    case = _kps_with_class("local-nvme", "local-hostpath.yaml", DEMOCRATIC)
+    found = _stor002(repo, case)
+    assert not found, detail(found)
+    # the ZFS driver makes real volumes of the claimed size
+    assert len(_stor002(repo, swap(case, "driver: local-hostpath\n", "driver: zfs-generic-nfs\n"))) == 1
+
+
+STORAGE_CLASS = """\
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: fast
+  annotations:
+    cas.openebs.io/config: |
+      - name: StorageType
+        value: hostpath
+provisioner: openebs.io/local
+"""
+
+
+def test_storage_class_object_in_the_repository(repo):
+    """A StorageClass the repository defines decides, whatever its name: openebs.io/local hostpath
+    without a quota is a node directory; the same name on a block provisioner is a real cap."""
+    case = _kps_with_class("fast", "storageclass.yaml", STORAGE_CLASS)
+    found = _stor002(repo, case)
+    assert not found, detail(found)
+    quota = swap(
+        case, "        value: hostpath\n", '        value: hostpath\n      - name: XFSQuota\n        enabled: "true"\n'
+    )
+    assert len(_stor002(repo, quota)) == 1
+    block = swap(case, "provisioner: openebs.io/local", "provisioner: rook-ceph.rbd.csi.ceph.com")
+    assert len(_stor002(repo, block)) == 1
+    # local-path with an XFS project quota per volume (local-path-provisioner examples/xfs-quota)
+    local = swap(case, "provisioner: openebs.io/local", "provisioner: rancher.io/local-path")
+    assert not _stor002(repo, local)
+    xfs = swap(
+        local,
+        "provisioner: rancher.io/local-path",
+        "provisioner: rancher.io/local-path\nparameters: {quotaEnforcement: xfs}",
+    )
+    assert len(_stor002(repo, xfs)) == 1
