@@ -19,8 +19,8 @@ not the source file quoted it (the quotes are gone once the object is parsed).
   1e21 comes back as an integer; NaN and infinities cannot be written as JSON: ValueError).
 * `read_back(text, container, key)`: the value an edited plain scalar parses to. Text that is not
   a simple plain scalar (`[a, b]`, `a # b`, `'x'`) is parsed as YAML in value position with the
-  loader (its resolution is PyYAML's, which differs from yaml.v2 only in corner cases such as `y`);
-  text that is not valid YAML there raises ValueError with the parser's message.
+  loader, typed as yaml.v2 types it; text that is not valid YAML there raises ValueError with the
+  parser's message.
 """
 
 from __future__ import annotations
@@ -29,48 +29,12 @@ import math
 import re
 from typing import Any
 
+from obslint.load.goresolve import YAML_V2, resolve
 from obslint.load.source import EmbeddedSource
 from obslint.load.yamlfile import YMap, YSeq, parse_yaml
 
-# resolve.go resolveMap: the words yaml.v2 resolves by exact match.
-_WORDS: dict[str, Any] = {
-    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
-    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
-    **dict.fromkeys(("", "~", "null", "Null", "NULL"), None),
-    **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
-    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
-    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
-}
-_YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
-# strconv.ParseInt(s, 0, 64) after yaml.v2 removed the underscores: base prefixes, a leading 0 is octal.
-_GO_INT = re.compile(r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|(0[0-7]*)|([1-9][0-9]*))\Z")
-# Go's strconv.ParseFloat accepts more spellings than YAML's float regexp (hex floats, "inf").
-_GO_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
 _BASE60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?\Z")
-_INT64 = 1 << 63
-_UINT64 = 1 << 64
-
 _FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
-
-
-def _go_int(text: str) -> int | None:
-    m = _GO_INT.match(text)
-    if m is None:
-        return None
-    sign, hexa, octal, binary, zero_octal, decimal = m.groups()
-    if hexa is not None:
-        value = int(hexa, 16)
-    elif octal is not None:
-        value = int(octal, 8)
-    elif binary is not None:
-        value = int(binary, 2)
-    elif zero_octal is not None:
-        value = int(zero_octal, 8)
-    else:
-        value = int(decimal)
-    if sign == "-":
-        value = -value
-    return value if -_INT64 <= value < _UINT64 else None
 
 
 def _json_number(value: float) -> int | float:
@@ -85,23 +49,8 @@ def _json_number(value: float) -> int | float:
 
 def resolve_plain(text: str) -> Any:
     """The value yaml.v2 resolves the plain scalar `text` to, after the JSON round trip."""
-    if text in _WORDS:
-        value = _WORDS[text]
-        return _json_number(value) if isinstance(value, float) else value
-    first = text[0]
-    if first == ".":
-        if _GO_FLOAT.match(text):
-            return _json_number(float(text))
-        return text
-    if not (first.isdigit() and first.isascii()) and first not in "+-":
-        return text
-    plain = text.replace("_", "")
-    number = _go_int(plain)
-    if number is not None:
-        return number
-    if _YAML_FLOAT.match(plain):
-        return _json_number(float(plain))
-    return text
+    value = resolve(text, YAML_V2)
+    return _json_number(value) if isinstance(value, float) else value
 
 
 def _printable(o: int) -> bool:
@@ -150,7 +99,7 @@ def read_back(text: str, container: YMap | YSeq, key: Any) -> Any:
     parent = container.src_of(key)
     # Every position inside the parsed text points at the edited value itself.
     source = EmbeddedSource(parent, "k: " + text, line - 1, col - 1, col - 1, (line, col), exact=False)
-    docs, problems = parse_yaml(source)
+    docs, problems = parse_yaml(source, schema=YAML_V2)
     if problems:
         raise ValueError(problems[0][3])
     doc = docs[0][0] if len(docs) == 1 else None

@@ -49,6 +49,7 @@ from obslint.kustomize.goyaml import read_back, written_plain
 from obslint.kustomize.problem import Problem
 from obslint.kustomize.resource import label_text, split_api_version
 from obslint.kustomize.tree import rewrite_strings
+from obslint.load.goresolve import YAML_V2
 from obslint.load.source import EmbeddedSource
 from obslint.load.yamlfile import YMap, YSeq, parse_yaml
 
@@ -224,7 +225,8 @@ class _Expander:
             return []
         if rendered.count("\n") != text.count("\n"):
             source = dataclasses.replace(source, exact=False)  # lines moved: point at the template
-        docs, problems = parse_yaml(source, rendered)
+        # flux-operator parses the rendered text with sigs.k8s.io/yaml (go-yaml v2): `yes` is true
+        docs, problems = parse_yaml(source, rendered, YAML_V2)
         if problems:
             if not known:
                 self.partial = True  # unknown inputs kept as written may not parse: nothing to say

@@ -2,8 +2,11 @@
 
 libyaml (through PyYAML's C parser) produces events at C speed with line and column on
 every node; we build plain dict/list trees (`YMap`, `YSeq`) that remember where each
-key and value stood. YAML 1.1 scalar resolution matches the Go yaml.v2 decoders that
-Kubernetes, Prometheus and Alertmanager use (`yes`/`on` are booleans there too).
+key and value stood. Plain scalars are typed as the Go decoder that reads the document does
+(obslint.load.goresolve), not by PyYAML's YAML 1.1 resolver: a Kubernetes object (a mapping with
+a `kind`) as kustomize's kyaml (go-yaml v3: `yes` is a string, `0o555` the integer
+365), any other document (Helm values, application configs) as sigs.k8s.io/yaml (go-yaml v2:
+`yes` is true).
 
 Hostile input is refused before it can hurt: nesting deeper than MAX_DEPTH, alias graphs
 that expand past MAX_EXPANDED nodes (billion laughs) or that are recursive. The trees are
@@ -14,12 +17,14 @@ the safe loader's standard tags are interpreted, any other tag keeps its plain v
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any
 
 import yaml
 
 from obslint.findings import Loc
+from obslint.load.goresolve import KYAML, YAML_V2, resolve
 from obslint.load.source import Document, Source, SourceFile
 
 try:  # pragma: no branch
@@ -193,7 +198,6 @@ class YSeq(list):
         return self.src_of(index).loc(line, col)
 
 
-_RESOLVER = yaml.resolver.Resolver()
 _MERGE = _TAG + "merge"
 
 
@@ -235,6 +239,34 @@ class _Frame:
         self.explicit: set = set()
 
 
+def _document_schema(events: list[Any]) -> str:
+    """KYAML for a Kubernetes object or a kustomize patch of one (a mapping with a scalar `kind` at
+    its top level; a patch may lack apiVersion): kustomize reads it. YAML_V2 for anything else:
+    Helm values, application configs, JSON 6902 patches (a list)."""
+    depth, is_key, pending = 0, True, False
+    for event in events:
+        cls = type(event)
+        if cls is yaml.ScalarEvent or cls is yaml.AliasEvent:
+            if depth != 1:
+                continue
+            if is_key:
+                pending = cls is yaml.ScalarEvent and event.value == "kind"
+            elif pending and cls is yaml.ScalarEvent:
+                return KYAML
+            is_key = not is_key
+        elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+            if depth == 0 and cls is yaml.SequenceStartEvent:
+                return YAML_V2
+            depth += 1
+        elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+            depth -= 1
+            if depth == 0:
+                return YAML_V2
+            if depth == 1:
+                is_key = not is_key  # a mapping or sequence done at the top level
+    return YAML_V2
+
+
 class _Builder:
     """Builds YMap/YSeq/scalars straight from libyaml's event stream.
 
@@ -243,26 +275,53 @@ class _Builder:
     and lets us count the expanded size of aliases as we go.
     """
 
-    def __init__(self, src: Source, problems: list[tuple[str, int, int, str]]):
+    def __init__(self, src: Source, problems: list[tuple[str, int, int, str]], schema: str | None = None):
         self.src = src
         self.problems = problems
+        self.schema = schema  # how plain scalars are typed; None: by document (_document_schema)
         self.docs: list[tuple[Any, int, int]] = []
 
     def run(self, text: str) -> None:
+        # One document's events are kept until its end: which decoder reads it (and so what
+        # `yes` is) depends on its top-level keys, which may come after other values.
+        events: list[Any] = []
+        try:
+            for event in yaml.parse(text, Loader=_Loader):
+                events.append(event)
+                if type(event) is yaml.DocumentEndEvent:
+                    self._build(events)
+                    events = []
+        except yaml.YAMLError:
+            with contextlib.suppress(YAMLLoadError):
+                self._build(events)  # keep what was complete before the syntax error
+            raise
+
+    def _build(self, events: list[Any]) -> None:
+        schema = self.schema or _document_schema(events)
         stack: list[_Frame] = []
         anchors: dict[str, tuple[Any, int]] = {}
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in events:
             cls = type(event)
             if cls is yaml.ScalarEvent:
                 tag = event.tag
-                if tag is None or tag == "!":
-                    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
-                value = _scalar(tag, event.value)
+                text = event.value
+                if tag is None and event.implicit[0]:  # plain and untagged: typed as the reader does
+                    merge = text == "<<"
+                    frame = stack[-1] if stack else None
+                    if frame is not None and frame.key is None and not frame.merge_next and type(frame.obj) is YMap:
+                        # A key: typed decoders match it by its text, kyaml's map[string]interface{}
+                        # keeps the text; `on:` stays "on" (YAML 1.1 boolean words are values only).
+                        value = text if merge else resolve(text, KYAML)
+                    else:
+                        value = resolve(text, schema)
+                else:
+                    value = text if tag is None or tag == "!" else _scalar(tag, text)
+                    merge = tag == _MERGE
                 if type(value) is str and len(value) <= _INTERN_MAX:
                     value = _intern(value)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
-                self._add(stack, value, _mark(event.start_mark), event.style or "", 1, merge=tag == _MERGE)
+                self._add(stack, value, _mark(event.start_mark), event.style or "", 1, merge=merge)
             elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
                     line, col = _mark(event.start_mark)
@@ -286,10 +345,6 @@ class _Builder:
                     raise YAMLLoadError(f"undefined YAML alias {event.anchor!r}", line, col)
                 value, size = anchors[event.anchor]
                 self._add(stack, value, (line, col), "", size)
-            elif cls is yaml.DocumentStartEvent:
-                anchors.clear()
-            elif cls is yaml.DocumentEndEvent:
-                pass
 
     def _add(self, stack: list[_Frame], value: Any, pos: tuple[int, int], style: str, size: int, merge: bool = False):
         if not stack:
@@ -351,16 +406,18 @@ def _error(exc: yaml.YAMLError) -> YAMLLoadError:
 
 
 def parse_yaml(
-    src: Source, text: str | None = None
+    src: Source, text: str | None = None, schema: str | None = None
 ) -> tuple[list[tuple[Any, int, int]], list[tuple[str, int, int, str]]]:
-    """Parse every document of `src` (or `text` attributed to it).
+    """Parse every document of `src` (or `text` attributed to it), its plain scalars typed as
+    `schema` (goresolve.KYAML or YAML_V2) reads them; by default as the reader of each document
+    (`_document_schema`).
 
     Returns ([(data, line, col) per document], problems). Documents before a syntax error are
     kept; the error is one problem ("unparseable-file", line, col, message).
     """
     text = src.text if text is None else text
     problems: list[tuple[str, int, int, str]] = []
-    builder = _Builder(src, problems)
+    builder = _Builder(src, problems, schema)
     try:
         builder.run(text)
     except YAMLLoadError as exc:
@@ -381,7 +438,9 @@ def is_sops_document(data: Any) -> bool:
 
 def load_documents(sf: SourceFile) -> None:
     """Fill `sf.documents` and `sf.problems` from `sf.text`."""
-    docs, problems = parse_yaml(sf)
+    # kustomize reads its own kustomization files with kyaml, apiVersion and kind or not
+    kustomization = sf.rel.rsplit("/", 1)[-1] in ("kustomization.yaml", "kustomization.yml", "Kustomization")
+    docs, problems = parse_yaml(sf, schema=KYAML if kustomization else None)
     complex_keys = [p for p in problems if p[0] == "complex-key"]
     problems = [p for p in problems if p[0] != "complex-key"]
     if "{{" in sf.text:

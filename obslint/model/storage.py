@@ -16,6 +16,8 @@ Two origins, one shape (`TSDBStore`):
 A storage spec (`StorageSpec`) is `volumeClaimTemplate` (a PVC per replica, size from
 `spec.resources.requests.storage`), `emptyDir` (optional `sizeLimit`) or `ephemeral.volumeClaimTemplate`
 (a PVC that lives and dies with the pod: sized, but not persistent). No storage spec = emptyDir.
+A claim of a hostPath-style StorageClass (local-path, OpenEBS hostpath without quota, democratic-csi
+local-hostpath; obslint.model.storageclass) is a directory on the node: its size is not enforced.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from obslint.findings import Loc
 from obslint.index import Index, memoised
 from obslint.load import YMap
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
+from obslint.model.storageclass import hostpath_class
 from obslint.objects import K8sObject, dig, loc_of
 from obslint.units import try_duration, try_prom_bytes, try_quantity_bytes
 
@@ -50,6 +53,10 @@ class Volume:
     size_text: str | None = None
     size_loc: Loc | None = None
     declared: bool = True  # False when the chart/operator default applies (nothing written)
+    storage_class: str | None = None  # the claim's storageClassName (None: the default class)
+    # False when the StorageClass hands out node directories whose size nothing enforces
+    # (obslint.model.storageclass): `size` is then what was asked for, not what the data can fill.
+    size_enforced: bool = True
 
     @property
     def persistent(self) -> bool:
@@ -116,6 +123,9 @@ def volume_from_storage_spec(storage: Any, container: Any, key: Any, fallback: L
 
 
 def _sized(vol: Volume, node: Any, path: tuple) -> Volume:
+    if vol.kind != "emptyDir":
+        name = dig(node, "spec", "storageClassName")
+        vol.storage_class = name if isinstance(name, str) else None
     raw = dig(node, *path)
     if raw is not None:
         vol.size_text = str(raw)
@@ -205,4 +215,8 @@ def tsdb_stores(index: Index) -> list[TSDBStore]:
         out.append(_from_crd(obj, "prometheus"))
     for obj in index.of_kind("Alertmanager", group="monitoring.coreos.com"):
         out.append(_from_crd(obj, "alertmanager"))
+    for store in out:
+        vol = store.volume
+        if vol.kind in ("pvc", "ephemeral") and hostpath_class(index, vol.storage_class):
+            vol.size_enforced = False
     return out

@@ -151,6 +151,8 @@ spec:
         "`dependson` or `retentionsize`) is worse: it is dropped and the setting silently does nothing. "
         "Core kinds are checked with the Kubernetes JSON Schemas of kubernetes-validate (option "
         "`kubernetes_version`), Flux and prometheus-operator kinds with the schemas under `schemas/crds`. "
+        "Values are typed as kustomize reads them (YAML 1.2, go-yaml v3): `yes` and `on` are strings, "
+        "`0o555` is an integer. "
         "Kinds without a schema are not checked; values with Flux `${VAR}` substitutions, ResourceSet "
         "`<< inputs.x >>` templates whose inputs are unknown and SOPS-encrypted values are not type-checked; "
         "files used as kustomize patches are partial and skipped."

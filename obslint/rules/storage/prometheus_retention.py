@@ -128,6 +128,9 @@ class ShareOptions(RuleOptions):
         block being compacted; by default obslint wants retentionSize at most 85% of the volume
         (option `max-share`). At or above the volume size it is an error; between `max-share` and
         the volume size a warning, as whether the WAL and a compaction still fit depends on the data.
+        A claim of a hostPath-style StorageClass (rancher local-path, OpenEBS hostpath without an
+        XFS/ext4 quota, democratic-csi local-hostpath) is a directory on the node's disk whose
+        requested size nothing enforces: its size is not the limit, and it is not checked.
     """,
     failing=_kps(PVC_20 + "retentionSize: 20GiB\n"),
     passing=_kps(PVC_20 + "retentionSize: 16GiB\n"),
@@ -140,6 +143,8 @@ def retention_size_exceeds_volume(ctx: RuleContext) -> Iterator[Finding]:
         vol = store.volume
         if store.retention_size is None or not vol.size or store.retention_size_loc is None:
             continue
+        if not vol.size_enforced:
+            continue  # a node directory: the claimed size is no limit, the node's free space is unknown
         limit = vol.size * share
         if store.retention_size <= limit:
             continue
@@ -263,7 +268,8 @@ options:
         A retention window is a promise: data from N days ago is still there. At a known ingest
         rate, N days need N x rate bytes. When that is more than the volume (or than
         retentionSize), either the disk fills or size-based retention silently shortens the window,
-        and the long-range dashboards and SLO alerts that rely on it lose their history.
+        and the long-range dashboards and SLO alerts that rely on it lose their history. The
+        claimed size of a hostPath-style volume (see STOR002) is no limit and is not counted.
         Set the option `ingest-per-day` (measure it with
         `rate(prometheus_tsdb_compaction_chunk_size_bytes_sum[1d]) * 86400`) to enable the check.
     """,
@@ -280,10 +286,13 @@ def retention_capacity(ctx: RuleContext) -> Iterator[Finding]:
         if store.component != "prometheus" or not store.retention or not store.volume.size:
             continue
         need = store.retention / DAY * per_day
-        room = store.volume.size
-        limit_what = f"its volume ({store.volume.size_text})"
-        if store.retention_size is not None and store.retention_size < room:
+        room, limit_what = None, ""
+        if store.volume.size_enforced:  # a node directory's claimed size is no limit
+            room, limit_what = store.volume.size, f"its volume ({store.volume.size_text})"
+        if store.retention_size is not None and (room is None or store.retention_size < room):
             room, limit_what = store.retention_size, f"its retentionSize ({store.retention_size_text})"
+        if room is None:
+            continue
         if need <= room:
             continue
         days = room / per_day
