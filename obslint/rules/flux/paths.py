@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from obslint.findings import Finding, Related
 from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, FluxKustomization, below, flux_graph
 from obslint.rules import Basis, RuleContext, rule
+from obslint.rules.flux.unapplied import AppliedObjects, FluxPathOwner, flux_paths, root_files
 
 _KS = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -114,7 +115,12 @@ def kustomize_resource_missing(ctx: RuleContext) -> Iterator[Finding]:
     why="""
     When a directory has a kustomization.yaml, Flux applies exactly what it lists. A manifest
     added next to it but not listed under `resources` is silently never deployed - a classic
-    "I added the PrometheusRule but it never showed up".
+    "I added the PrometheusRule but it never showed up". A file below the `spec.path` of a Flux
+    Kustomization (applied or switched off) belongs to it: judged by the kustomization.yaml of that
+    path, or taken whole when it has none (Flux generates one), never by an enclosing tree's. Not
+    reported: the file defining a cluster root (a FluxInstance applied at bootstrap), and a file
+    whose every object (kind, namespace, name) its cluster already gets, with the same content,
+    from another file - a dead copy, nothing is missing.
     """,
     failing="-- clusters/home/monitoring.yaml --\n"
     + _KS.format(path="./monitoring")
@@ -138,26 +144,38 @@ def kustomize_resource_missing(ctx: RuleContext) -> Iterator[Finding]:
 )
 def orphan_manifest(ctx: RuleContext) -> Iterator[Finding]:
     g: FluxGraph = flux_graph(ctx.index)
-    # One finding per kustomization.yaml: the files it leaves out share one cause and one fix.
-    orphans: dict[str, list[str]] = {}
-    owner: dict[str, FluxKustomization] = {}
-    seen: set[str] = set()
+    # A file is judged within the Kustomization(s) of the deepest applied Flux path above it.
+    owner_path = FluxPathOwner({k.path for k in g.kustomizations if k.local and k.path is not None})
+    stops = flux_paths(g)
+    roots = root_files(g)
+    # Each unapplied manifest with the Kustomizations (one per cluster) whose path owns it.
+    holders: dict[str, list[FluxKustomization]] = {}
     for k in g.kustomizations:
         if not k.local or k.path is None or not ctx.index.is_dir(k.path):
             continue
         prefix = f"{k.path}/" if k.path else ""
         for rel in below(g.sorted_yaml, prefix):
-            if rel in seen or rel in g.applied_files or rel in g.referenced_files:
+            if rel in g.applied_files or rel in g.referenced_files or rel in roots:
                 continue
-            seen.add(rel)
             if rel.rsplit("/", 1)[-1] in KUSTOMIZATION_FILES or not g.objects_in(rel):
                 continue
-            d = _governing_dir(g, rel, k.path)
-            kf = g.kustomize_files.get(d)
-            if kf is None or _commented_out(kf.file.text, rel, kf.dir):
-                continue  # ungoverned, or deliberately disabled (`# - ./file.yaml`), not forgotten
-            orphans.setdefault(d, []).append(rel)
-            owner.setdefault(d, k)
+            if owner_path.of(rel) != k.path:
+                continue  # below the path of another applied Flux Kustomization: judged there
+            holders.setdefault(rel, []).append(k)
+    # One finding per kustomization.yaml: the files it leaves out share one cause and one fix.
+    orphans: dict[str, list[str]] = {}
+    owner: dict[str, FluxKustomization] = {}
+    applied: AppliedObjects | None = None
+    for rel, ks in holders.items():
+        d = _governing_dir(g, rel, ks[0].path or "", stops)
+        kf = g.kustomize_files.get(d)
+        if kf is None or _commented_out(kf.file.text, rel, kf.dir):
+            continue  # ungoverned, or deliberately disabled (`# - ./file.yaml`), not forgotten
+        applied = applied or AppliedObjects(g)
+        if applied.all_elsewhere(rel, {k.cluster for k in ks}, d):
+            continue  # a dead copy of objects the cluster has: nothing is missing from it
+        orphans.setdefault(d, []).append(rel)
+        owner.setdefault(d, ks[0])
     for d, rels in orphans.items():
         kf, k = g.kustomize_files[d], owner[d]
         names = [rel[len(d) + 1 :] if d else rel for rel in rels]
@@ -178,19 +196,19 @@ def orphan_manifest(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-def _governing_dir(g: FluxGraph, rel: str, root: str) -> str:
-    """The nearest directory at or above rel's (not above root) with a kustomization.yaml."""
+def _governing_dir(g: FluxGraph, rel: str, root: str, stops: set[str]) -> str:
+    """The nearest directory at or above rel's (not above root) with a kustomization.yaml; none
+    ("\0") past the spec.path of a Flux Kustomization (applied or switched off): for a path without
+    kustomization.yaml kustomize-controller generates one taking every manifest below it
+    (fluxcd/pkg kustomize/kustomize_generator.go), so the file is that Kustomization's, not
+    something an enclosing kustomization.yaml forgot."""
     d = rel.rsplit("/", 1)[0] if "/" in rel else ""
     while True:
         if d in g.kustomize_files:
             return d
-        if d == root or not d:
+        if d == root or not d or d in stops:
             return "\0"
         d = d.rsplit("/", 1)[0] if "/" in d else ""
-
-
-def _governed(g: FluxGraph, rel: str, root: str) -> bool:
-    return _governing_dir(g, rel, root) != "\0"
 
 
 def _commented_out(text: str, rel: str, kdir: str) -> bool:
