@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,10 +162,13 @@ class Builder:
         out = Built(d)
         prefix = f"{d}/" if d else ""
         taken: list[str] = []
+        seen: set[str] = set()
         for sub in below(self.sorted_kdirs, prefix):  # sorted, so a nested directory follows its parent
-            if sub == d or (taken and sub.startswith(taken[-1] + "/")):
+            # ... though not always right after it: "a-b" sorts between "a" and "a/c"
+            if sub == d or _under_any(sub, d, seen):
                 continue
             taken.append(sub)
+            seen.add(sub)
             out.roots.append(sub)
             self._include(out, self.build(sub))
         covered = tuple(f"{x}/" for x in taken)
@@ -293,6 +297,16 @@ class Builder:
         doc = Document(kf.file, 0, data, node.line, node.col, False)
         written = K8sObject("v1", gen.kind, gen.name, gen.namespace, data, doc)
         return Item(written, data, gen.name, gen.namespace, gen, gen.hashed, gen.name)
+
+
+def _under_any(sub: str, top: str, dirs: set[str]) -> bool:
+    """Whether a parent directory of `sub` below `top` is one of `dirs`."""
+    parent = posixpath.dirname(sub)
+    while parent and parent != top:
+        if parent in dirs:
+            return True
+        parent = posixpath.dirname(parent)
+    return False
 
 
 def _dotenv(text: str) -> Iterable[tuple[str, str]]:
