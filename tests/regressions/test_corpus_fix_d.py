@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from obslint.model.flux import flux_graph
 from tests.flux.helpers import index_of
-from tests.regressions.helpers import BOOTSTRAP, detail, findings, kustomization, swap
+from tests.regressions.helpers import BOOTSTRAP, detail, findings, kps_release, kustomization, swap
 
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: keep}\ndata: {a: b}\n"
 NS = "apiVersion: v1\nkind: Namespace\nmetadata: {name: _}\n"
@@ -222,3 +222,172 @@ def test_an_unsupported_transformer_changes_nothing(repo):
     """A config this model does not run (here an ImageTagTransformer) leaves the build as it was."""
     image = "apiVersion: builtin\nkind: ImageTagTransformer\nmetadata: {name: i}\nimageTag: {name: x, newTag: y}\n"
     assert _placed(repo, _transformed(image, CM)) == [("ConfigMap", "keep", "cm")]
+
+
+KPS_REPO = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: prometheus-community, namespace: flux-system}
+spec: {interval: 12h, url: "https://prometheus-community.github.io/helm-charts"}
+"""
+
+
+def _rule(name: str) -> str:
+    return f"""\
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {{name: {name}, namespace: monitoring}}
+spec: {{groups: []}}
+"""
+
+
+# core installs kube-prometheus-stack without waiting for it; apps depends on core, applies
+# PrometheusRules itself and creates the loki Kustomization, which applies more of them
+PARENT_APPLIES_KIND = (
+    BOOTSTRAP
+    + "-- clusters/home/infra.yaml --\n"
+    + kustomization("core", "./core")
+    + "---\n"
+    + kustomization("apps", "./apps", "dependsOn: [{name: core}]")
+    + "-- core/kps.yaml --\n"
+    + kps_release("flux-system")
+    + "  values: {crds: {enabled: true}}\n---\n"
+    + KPS_REPO
+    + "-- apps/kustomization.yaml --\nresources: [rules.yaml, loki.yaml]\n"
+    + "-- apps/rules.yaml --\n"
+    + _rule("apps")
+    + "-- apps/loki.yaml --\n"
+    + kustomization("loki", "./loki")
+    + "-- loki/rules.yaml --\n"
+    + _rule("loki")
+)
+
+
+def test_a_parent_applying_the_kind_proves_its_crd_for_its_children(repo):
+    """kustomize-controller dry-runs a Kustomization's whole build before applying any of it
+    (fluxcd/pkg ssa ApplyAllStaged/ApplyAll): apps's apply fails on "no matches for kind
+    PrometheusRule" until the CRDs exist, and the loki Kustomization object is created by that
+    same apply. Reported: FLUX003 on loki (through apps's dependsOn on core). apps itself still
+    races the chart: that one stays."""
+    found = findings(repo(PARENT_APPLIES_KIND), "FLUX003")
+    assert len(found) == 1 and "apps depends on" in found[0].message, detail(found)
+    # without the parent's own PrometheusRule nothing proves the CRDs before loki runs
+    variant = findings(repo(swap(PARENT_APPLIES_KIND, "resources: [rules.yaml, loki.yaml]", "resources: [loki.yaml]")))
+    flagged = [f for f in variant if f.rule in ("FLUX002", "FLUX003")]
+    assert len(flagged) == 1 and "loki" in flagged[0].message, detail(variant)
+
+
+def test_a_reconcile_disabled_object_proves_nothing(repo):
+    """Objects labelled `kustomize.toolkit.fluxcd.io/reconcile: disabled` are left out of the apply
+    (kustomize-controller applyOpts.ExclusionSelector): they are never dry-run."""
+    case = swap(
+        PARENT_APPLIES_KIND,
+        "metadata: {name: apps, namespace: monitoring}",
+        "metadata: {name: apps, namespace: monitoring, labels: {kustomize.toolkit.fluxcd.io/reconcile: disabled}}",
+    )
+    found = [f for f in findings(repo(case)) if f.rule in ("FLUX002", "FLUX003")]
+    assert any("loki" in f.message for f in found), detail(found)
+
+
+GRAFANA_OPERATOR = _release("grafana-operator", "grafana-operator", "5.0.0", "https://grafana.github.io/helm-charts")
+
+# the operator's Kustomization does not wait; datasources depends on it; dashboards depends on both
+DEPENDENCY_APPLIES_SIBLING_KIND = (
+    BOOTSTRAP
+    + "-- clusters/home/grafana.yaml --\n"
+    + kustomization("grafana-operator", "./operator")
+    + "---\n"
+    + kustomization("grafana-datasources", "./datasources", "dependsOn: [{name: grafana-operator}]")
+    + "---\n"
+    + kustomization(
+        "grafana-dashboards", "./dashboards", "dependsOn: [{name: grafana-operator}, {name: grafana-datasources}]"
+    )
+    + "-- operator/hr.yaml --\n"
+    + GRAFANA_OPERATOR
+    + """\
+-- datasources/ds.yaml --
+apiVersion: grafana.integreatly.org/v1beta1
+kind: GrafanaDatasource
+metadata: {name: prometheus, namespace: flux-system}
+spec: {datasource: {name: prometheus, type: prometheus, access: proxy, url: "http://prometheus:9090"}}
+-- dashboards/db.yaml --
+apiVersion: grafana.integreatly.org/v1beta1
+kind: GrafanaDashboard
+metadata: {name: nodes, namespace: flux-system}
+spec: {json: "{}"}
+"""
+)
+
+
+def test_a_dependency_applying_a_kind_of_the_same_chart_proves_its_crds(repo):
+    """A dependency is Ready only after its whole apply succeeded, so grafana-datasources being
+    Ready means the GrafanaDatasource CRD exists - and with it every CRD of the grafana-operator
+    chart, which Helm installs together (crds/ before any template). Reported: FLUX003 on
+    grafana-dashboards. grafana-datasources itself still races the chart."""
+    found = findings(repo(DEPENDENCY_APPLIES_SIBLING_KIND), "FLUX003")
+    assert len(found) == 1 and "grafana-datasources depends on" in found[0].message, detail(found)
+    variant = findings(
+        repo(
+            swap(
+                DEPENDENCY_APPLIES_SIBLING_KIND,
+                "[{name: grafana-operator}, {name: grafana-datasources}]",
+                "[{name: grafana-operator}]",
+            )
+        ),
+        "FLUX003",
+    )
+    assert len(variant) == 2, detail(variant)
+
+
+ESO = _release("external-secrets", "external-secrets", "0.10.0", "https://charts.external-secrets.io")
+
+
+def _external_secret(name: str) -> str:
+    return f"""\
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {{name: {name}, namespace: flux-system}}
+spec:
+  secretStoreRef: {{kind: ClusterSecretStore, name: vault}}
+  target: {{name: {name}}}
+  dataFrom: [{{extract: {{key: {name}}}}}]
+"""
+
+
+# cluster-apps applies ExternalSecrets itself and creates both the ESO Kustomization and an app
+ROOT_APPLIES_KIND = (
+    BOOTSTRAP
+    + "-- clusters/home/apps.yaml --\n"
+    + kustomization("cluster-apps", "./apps")
+    + "-- apps/kustomization.yaml --\nresources: [common.yaml, eso.yaml, app.yaml]\n"
+    + "-- apps/common.yaml --\n"
+    + _external_secret("common")
+    + "-- apps/eso.yaml --\n"
+    + kustomization("external-secrets", "./eso", "wait: true")
+    + "-- apps/app.yaml --\n"
+    + kustomization("app", "./app")
+    + "-- eso/hr.yaml --\n"
+    + ESO
+    + "-- app/es.yaml --\n"
+    + _external_secret("app")
+)
+
+
+def test_a_root_applying_the_kind_covers_its_children_but_is_itself_reported(repo):
+    """cluster-apps's own ExternalSecrets fail its dry-run until the ESO CRDs exist, so the app
+    Kustomization it creates finds them: no dependsOn needed there (reported: FLUX002 on it and
+    60 siblings). cluster-apps itself cannot depend on a Kustomization it creates: the finding
+    stays, without suggesting that dependsOn."""
+    found = findings(repo(ROOT_APPLIES_KIND), "FLUX002")
+    assert len(found) == 1, detail(found)
+    assert found[0].message.startswith("Kustomization flux-system/cluster-apps uses"), detail(found)
+    assert "itself applies Kustomization flux-system/external-secrets" in found[0].hint
+    assert "dependsOn" not in found[0].hint
+    # without the root's own ExternalSecret, the app's missing dependsOn is the finding
+    variant = findings(
+        repo(
+            swap(ROOT_APPLIES_KIND, "resources: [common.yaml, eso.yaml, app.yaml]", "resources: [eso.yaml, app.yaml]")
+        ),
+        "FLUX002",
+    )
+    assert len(variant) == 1 and "flux-system/app uses" in variant[0].message, detail(variant)
