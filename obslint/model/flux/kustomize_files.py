@@ -114,6 +114,16 @@ class PatchSpec:
 
 
 @dataclass(eq=False)
+class TransformerSpec:
+    """One `transformers:` entry: inline config text (`container[key]`), or a file or a
+    kustomization directory whose build yields transformer configs."""
+
+    loc: Loc
+    file: Entry | None = None
+    inline: tuple[YSeq, int] | None = None
+
+
+@dataclass(eq=False)
 class KustomizeFile:
     file: SourceFile
     dir: str
@@ -128,6 +138,7 @@ class KustomizeFile:
     files: list[Entry] = field(default_factory=list)  # patches, generator inputs, crds, configurations...
     generators: list[Generator] = field(default_factory=list)
     patches: list[PatchSpec] = field(default_factory=list)
+    transformers: list[TransformerSpec] = field(default_factory=list)
     # nameReference entries of its `configurations:` files (filled in by the model, which has the index)
     name_refs: list[NameRef] = field(default_factory=list)
     is_component: bool = False
@@ -206,6 +217,7 @@ def read_kustomize_file(sf: SourceFile) -> KustomizeFile | None:
     for fld in ("crds", "configurations", "transformers", "generators", "validators"):
         r.paths(fld, kf.files, files_only=True)
     _read_patches(kf, r)
+    _read_transformers(kf, r)
     _read_replacements(kf, r)
     _read_generators(kf, r)
     return kf
@@ -246,6 +258,24 @@ def _read_patches(kf: KustomizeFile, r: _Reader) -> None:
                 continue
             kf.files.append(spec.file)
         kf.patches.append(spec)
+
+
+def _read_transformers(kf: KustomizeFile, r: _Reader) -> None:
+    """`transformers:` entries. kustomize takes an entry that parses as objects for an inline
+    config and anything else for a path (api/internal/target/kusttarget.go,
+    configureExternalTransformers)."""
+    seq = kf.data.get("transformers")
+    if not isinstance(seq, YSeq):
+        return
+    for i, item in enumerate(seq):
+        if not isinstance(item, str):
+            continue
+        if "\n" in item or item.lstrip().startswith(("apiVersion", "kind", "{")):
+            kf.transformers.append(TransformerSpec(seq.loc(i), inline=(seq, i)))
+        else:
+            e = r.entry("transformers", seq, i, item)
+            if e is not None:
+                kf.transformers.append(TransformerSpec(e.loc, file=e))
 
 
 def _read_replacements(kf: KustomizeFile, r: _Reader) -> None:

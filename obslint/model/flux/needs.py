@@ -27,6 +27,7 @@ from obslint.model.catalogue import Produced, catalogue
 from obslint.model.charts import CLUSTER_NAMESPACES, is_builtin_group
 from obslint.model.flux.graph import FluxGraph
 from obslint.model.flux.kustomization import FluxKustomization
+from obslint.model.flux.proven import ProvenKinds
 from obslint.model.helm import helm_releases
 from obslint.objects import K8sObject
 
@@ -163,8 +164,10 @@ def _needs(index: Index, g: FluxGraph) -> list[Need]:
     return needs
 
 
-def _judge(g: FluxGraph, need: Need) -> Verdict:
+def _judge(g: FluxGraph, need: Need, proven: ProvenKinds) -> Verdict:
     kc = need.consumer
+    if need.key and need.key[0] == "kind" and kc is not None and (need.key[1], need.key[2]) in proven(kc):
+        return Verdict(need, True)  # a Kustomization that applied before kc applies this kind: see proven.py
     first_fix: tuple[str, Any, Any] | None = None
     first_producer: Producer | None = None
     unwaited: list[tuple[FluxKustomization, FluxKustomization, K8sObject]] = []
@@ -211,7 +214,8 @@ def flux_needs(index: Index) -> list[Verdict]:
     g = index.graph
     assert g is not None
     _detect_preinstalled(index, g)
-    return [_judge(g, n) for n in _needs(index, g)]
+    proven = ProvenKinds(g, catalogue(index))
+    return [_judge(g, n, proven) for n in _needs(index, g)]
 
 
 def _detect_preinstalled(index: Index, g: FluxGraph) -> None:

@@ -60,6 +60,7 @@ from obslint.model.flux.kustomize_files import (
 )
 from obslint.model.flux.patching import patch_items
 from obslint.model.flux.sources import artifact_root, normal_url, through_generator
+from obslint.model.flux.transformers import apply_transformer
 from obslint.objects import Cluster, K8sObject, Ref, dig
 
 if TYPE_CHECKING:
@@ -95,6 +96,8 @@ class _World:
             index.tree.paths,
             patcher=lambda items, specs: patch_items(index, items, specs)[0],
             read_text=self._read_text,
+            transformer=apply_transformer,
+            read_inline=self._read_inline,
         )
         g = self.g = FluxGraph(index, self.builder, kustomize_files=kfiles)
         g._objects_by_file = by_file
@@ -127,6 +130,10 @@ class _World:
         from obslint.model.sops import read_other
 
         return read_other(self.index, rel)
+
+    def _read_inline(self, container: Any, key: Any) -> list[Any]:
+        parsed = self.index.embedded_yaml(container, key, "transformer")
+        return list(parsed.documents) if parsed is not None and not parsed.problems else []
 
     def _read_yaml(self, rel: str) -> Any:
         sf = self.index.file(rel)

@@ -126,7 +126,11 @@ def _dep_entry(target: Any, from_ns: str | None, target_ns: str | None) -> str:
     fresh cluster fails or races ("no matches for kind", "namespace not found"), and it only
     works later by luck of retries. Objects of the same Kustomization are applied together
     (Namespaces and CRDs first), so only what crosses Kustomizations (or HelmReleases of one
-    Kustomization) needs `dependsOn`. Things Flux bootstrap and the cluster create
+    Kustomization) needs `dependsOn`. Nor does a kind that a Kustomization which must succeed
+    first applies itself - one that applies this Kustomization (or an ancestor of it), or one it
+    depends on: kustomize-controller dry-runs a whole build before applying any of it, so that
+    apply, and with it the creation of the child, only succeeds once the CRD exists (and the CRDs
+    of one chart come together). Things Flux bootstrap and the cluster create
     (flux-system, toolkit CRDs, core kinds) are known, and so is what the repository's bootstrap
     files install (a helmfile, Talos inline manifests). It is a warning, not an error: what is
     installed out of band before Flux runs cannot be known, and Flux retries a failed apply, so
@@ -175,6 +179,13 @@ def _fix_line(g: FluxGraph, kind: str, consumer: Any, target: Any, producer: Pro
     move = f"move {producer.description} into its own Kustomization with wait: true and depend on that"
     if kind == "Kustomization" and target in g.ancestors(consumer.obj):
         return f"{_ref(kind, target)} applies {name}, so it cannot wait for it: {move}"
+    if kind == "Kustomization" and consumer in g.ancestors(target.obj):
+        # a dependsOn on a Kustomization it creates itself would never be met
+        crds = ", or install the CRDs before Flux runs" if any(w.startswith("kind ") for w in whats) else ""
+        return (
+            f"{name} ({file}) itself applies {_ref(kind, target)}, so it cannot depend on it: move what needs "
+            f"{what} into a Kustomization that depends on {_ref(kind, target)}{crds}"
+        )
     deps = g.kdeps(target) if kind == "Kustomization" else g.hdeps(target)
     if consumer in deps:
         return f"{_ref(kind, target)} depends on {name}, so a dependsOn back would be a cycle: {move}"
@@ -257,7 +268,8 @@ _NOWAIT_PASS = _MISSING_PASS
     needs comes from a HelmRelease (CRDs of a chart, a Service of a release), the HelmRelease
     object exists right after the apply but the chart is installed later, so a dependency on
     that Kustomization orders nothing unless it has `wait: true` or lists the HelmRelease in
-    `healthChecks`.
+    `healthChecks` - or unless a Kustomization that must succeed before the dependent applies
+    objects of the kinds it needs (see missing-depends-on): then the CRDs are there anyway.
     """,
     failing=_NOWAIT_FAIL,
     passing=_NOWAIT_PASS,
