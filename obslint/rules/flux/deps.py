@@ -128,7 +128,10 @@ def _dep_entry(target: Any, from_ns: str | None, target_ns: str | None) -> str:
     (Namespaces and CRDs first), so only what crosses Kustomizations (or HelmReleases of one
     Kustomization) needs `dependsOn`. Things Flux bootstrap and the cluster create
     (flux-system, toolkit CRDs, core kinds) are known, and so is what the repository's bootstrap
-    files install (a helmfile, Talos inline manifests). It is a warning, not an error: what is
+    files install before Flux runs: helmfiles (by their sections, whatever their name) and their
+    hooks, Talos inline manifests, and the kubectl/helm/sops commands of scripts, Makefiles,
+    justfiles and Taskfiles (CRDs from URLs, files and kustomize directories, charts, Namespaces,
+    Secrets), in the clusters whose directory holds them. It is a warning, not an error: what is
     installed out of band before Flux runs cannot be known, and Flux retries a failed apply, so
     the cost is a failed or slow first deploy. All users of one producer are one finding.
     """,
