@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from obslint.findings import Loc
 from obslint.index import memoised
-from obslint.model.bootstrap import bootstrap
-from obslint.model.charts import CHART_CRDS, CLUSTER_NAMESPACES, REMOTE_CRD_PATTERNS, is_builtin_group
+from obslint.model.bootstrap import Bootstrap, bootstrap
+from obslint.model.charts import CHART_CRDS, CLUSTER_NAMESPACES, is_builtin_group, remote_crd_kinds
 from obslint.model.flux import flux_graph
 from obslint.model.flux.kinds import FLUX_GROUPS, OPERATOR_GROUP
 from obslint.model.helm import helm_releases, values_bool
@@ -114,8 +114,7 @@ class Catalogue:
     # (cluster, namespace) -> (release name, HelmRelease) there (their charts name objects after them)
     releases: dict[tuple, list[tuple[str, K8sObject]]] = field(default_factory=lambda: defaultdict(list))
     made: set[tuple] = field(default_factory=set)  # (cluster, kind) the repository creates at all
-    boot_kinds: set[tuple[str, str]] = field(default_factory=set)
-    boot_namespaces: set[str] = field(default_factory=set)
+    boot: Bootstrap = field(default_factory=Bootstrap)  # what is there before Flux runs
     opaque: Any = None  # FluxGraph.is_opaque
 
     def namespace(self, name: str, scope: K8sObject | None) -> list[Produced]:
@@ -124,11 +123,11 @@ class Catalogue:
     def kind(self, group: str, kind: str, scope: K8sObject | None) -> list[Produced]:
         return self.kinds.get((_cluster(scope), group, kind), [])
 
-    def preinstalled_kind(self, group: str, kind: str) -> bool:
-        return (group, kind) in self.boot_kinds
+    def preinstalled_kind(self, group: str, kind: str, scope: K8sObject | None = None) -> bool:
+        return self.boot.has_kind(group, kind, _cluster(scope))
 
-    def preinstalled_namespace(self, name: str) -> bool:
-        return name in self.boot_namespaces or name in CLUSTER_NAMESPACES
+    def preinstalled_namespace(self, name: str, scope: K8sObject | None = None) -> bool:
+        return name in CLUSTER_NAMESPACES or self.boot.has_namespace(name, _cluster(scope))
 
     def config(self, kind: str, namespace: str | None, name: str, scope: K8sObject | None) -> Lookup:
         """Where the Secret/ConfigMap `namespace/name` that `scope` refers to comes from (a
@@ -140,6 +139,12 @@ class Catalogue:
             found = self.configs.get((cluster, kind, namespace, name), []) + self.configs.get(
                 (cluster, kind, None, name), []
             )
+        # created before Flux runs (a bootstrap script, a helmfile hook): there, whoever else makes it
+        found += [
+            Produced((kind, i.key[1], name), i.obj, "bootstrap", i.loc)
+            for i in self.boot.configs(kind, namespace, name, cluster)
+            if i.obj is not None
+        ]
         if found:
             return Lookup(Presence.PRESENT, tuple(found))
         if any(t in name or (namespace and t in namespace) for t in ("${", "{{", "<<")):
@@ -194,8 +199,7 @@ def _mentions(cat: Catalogue, cr: K8sObject) -> None:
 @memoised
 def catalogue(index: Index) -> Catalogue:
     g = flux_graph(index)
-    boot = bootstrap(index)
-    cat = Catalogue(boot_kinds=set(boot.kinds), boot_namespaces=set(boot.namespaces), opaque=g.is_opaque)
+    cat = Catalogue(boot=bootstrap(index), opaque=g.is_opaque)
     for obj in [*index.objects, *g.generated]:
         c = obj.cluster
         if obj.kind == "Namespace" and obj.group == "":
@@ -219,10 +223,8 @@ def catalogue(index: Index) -> Catalogue:
         )
         built = g.builds.get(k)
         for e in built.remote if built is not None else ():
-            for pattern, kinds in REMOTE_CRD_PATTERNS:
-                if pattern.search(e.value):
-                    for gk in kinds:
-                        _add(cat.kinds, (k.cluster, *gk), Produced(("Kind", *gk), k.obj, "remote", e.loc))
+            for gk in remote_crd_kinds(e.value):
+                _add(cat.kinds, (k.cluster, *gk), Produced(("Kind", *gk), k.obj, "remote", e.loc))
     for rel in helm_releases(index):
         c = rel.obj.cluster
         spec = rel.obj.spec

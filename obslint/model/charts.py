@@ -147,6 +147,28 @@ REMOTE_CRD_PATTERNS: tuple[tuple[re.Pattern[str], tuple[tuple[str, str], ...]], 
     (re.compile(r"grafana-operator.*crds?\b", re.I), CHART_CRDS["grafana-operator"].kinds),
     (re.compile(r"external-secrets.*crds?\b", re.I), CHART_CRDS["external-secrets"].kinds),
 )
+# controller-gen names a CRD file `<group>_<plural>.yaml` (kubernetes-sigs/controller-tools
+# pkg/crd/gen.go), so a URL of one such file installs that one kind only.
+_CRD_FILE = re.compile(r"/([a-z0-9.-]{1,253})_([a-z0-9]{1,63})\.ya?ml(?:[?#].*)?$")
+
+
+def remote_crd_kinds(url: str) -> set[tuple[str, str]]:
+    """The CRD kinds a remote resource (a URL kustomize or kubectl fetches) installs, as far as
+    REMOTE_CRD_PATTERNS know it; one kind when the URL names a single CRD file."""
+    found: set[tuple[str, str]] = set()
+    for pattern, kinds in REMOTE_CRD_PATTERNS:
+        if pattern.search(url):
+            found.update(kinds)
+    m = _CRD_FILE.search(url)
+    if m is None or not found:
+        return found
+    group, plural = m.groups()
+    return {(g, k) for g, k in found if g == group and plural in _plurals(k)}
+
+
+def _plurals(kind: str) -> tuple[str, ...]:
+    low = kind.lower()
+    return (low + "s", low + "es", low[:-1] + "ies") if low.endswith("y") else (low + "s", low + "es")
 
 
 def helm_fullname(release: str, chart: str, values: Any, limit: int = 63) -> str:

@@ -82,8 +82,6 @@ def _producers(g: FluxGraph, produced: Iterable[Produced]) -> list[Producer]:
             k = g.kustomization(p.obj)
             remote = f"a remote resource of {p.obj.ref()}"
             out.append(Producer(p.obj, None, [k] if k is not None else [], remote, "remote"))
-        elif p.via == "bootstrap":
-            continue
         else:
             out.append(Producer(p.obj, None, g.appliers(p.obj), f"{p.obj.kind} {_nsname(p.obj)}"))
     return out
@@ -108,6 +106,9 @@ def _needs(index: Index, g: FluxGraph) -> list[Need]:
     seen: dict[tuple, Need] = {}
 
     def add(consumer, release, subject, what, loc, produced, key=None) -> None:
+        produced = list(produced)
+        if any(p.via == "bootstrap" for p in produced):
+            return  # there before Flux runs: nothing to order
         producers = [
             p for p in _producers(g, produced) if p.obj is not subject and (release is None or p.release is not release)
         ]
@@ -126,11 +127,11 @@ def _needs(index: Index, g: FluxGraph) -> list[Need]:
     pairs.extend((None, r) for r in releases if not g.appliers(r))
     for k, obj in pairs:
         group = obj.group
-        if k is not None and not is_builtin_group(group) and not cat.preinstalled_kind(group, obj.kind):
+        if k is not None and not is_builtin_group(group) and not cat.preinstalled_kind(group, obj.kind, obj):
             what = f"kind {obj.kind} ({group})"
             add(k, None, obj, what, obj.loc("kind"), cat.kind(group, obj.kind, obj), key=(k, "kind", group, obj.kind))
         ns = obj.namespace
-        if k is not None and ns and not cat.preinstalled_namespace(ns) and obj.kind != "Namespace":
+        if k is not None and ns and not cat.preinstalled_namespace(ns, obj) and obj.kind != "Namespace":
             add(k, None, obj, f"namespace {ns}", obj.loc("metadata"), cat.namespace(ns, obj), key=(k, "ns", ns))
         child = g.kustomization(obj) if obj.kind == "Kustomization" else None
         if child is not None and child.parent is k:

@@ -132,7 +132,10 @@ def _dep_entry(target: Any, from_ns: str | None, target_ns: str | None) -> str:
     apply, and with it the creation of the child, only succeeds once the CRD exists (and the CRDs
     of one chart come together). Things Flux bootstrap and the cluster create
     (flux-system, toolkit CRDs, core kinds) are known, and so is what the repository's bootstrap
-    files install (a helmfile, Talos inline manifests). It is a warning, not an error: what is
+    files install before Flux runs: helmfiles (by their sections, whatever their name) and their
+    hooks, Talos inline manifests, and the kubectl/helm/sops commands of scripts, Makefiles,
+    justfiles and Taskfiles (CRDs from URLs, files and kustomize directories, charts, Namespaces,
+    Secrets), in the clusters whose directory holds them. It is a warning, not an error: what is
     installed out of band before Flux runs cannot be known, and Flux retries a failed apply, so
     the cost is a failed or slow first deploy. All users of one producer are one finding.
     """,

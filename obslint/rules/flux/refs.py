@@ -104,8 +104,10 @@ spec:
     object in that cluster and no operator resource or chart could account for it, and then as a
     warning: it may still be made out of band. Objects the
     Flux bootstrap creates (flux-system GitRepository/Kustomization/Secret, a FluxInstance's sync
-    source) and the sops-age decryption Secret are known; list anything else managed outside
-    the repository in the `external` option.
+    source) and the sops-age decryption Secret are known, and so are the Secrets and ConfigMaps
+    the repository's bootstrap scripts, task runners and helmfile hooks create (`kubectl create
+    secret`, `sops -d FILE | kubectl apply -f -`); list anything else managed outside the
+    repository in the `external` option.
     """,
     failing=_FAIL,
     passing=_PASS,

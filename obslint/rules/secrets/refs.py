@@ -246,8 +246,10 @@ def _allowed(allow: list[str], name: str, ns: str | None) -> bool:
         are producers; a custom resource in the same namespace that has the Secret's name or
         mentions it, or a Helm release whose name prefixes it, makes the Secret unknown (an
         operator or a chart may create it); and it is only reported in a cluster where the
-        repository does create Secrets. Secrets created out of band (the `sops-age` key in
-        flux-system) go in the `allow` option.
+        repository does create Secrets. Secrets the repository's bootstrap scripts, task
+        runners or helmfile hooks create (`kubectl create secret generic NAME -n NS`, `sops -d
+        FILE | kubectl apply -f -`) are producers too. Secrets created out of band by hand (the
+        `sops-age` key in flux-system) go in the `allow` option.
     """,
     failing="""
         -- monitoring/alertmanager-pushover.sops.yaml --
