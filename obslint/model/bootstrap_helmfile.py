@@ -18,10 +18,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from obslint.findings import Loc
+from obslint.index import memoised
 from obslint.model.bootstrap_steps import argv_steps
 from obslint.model.charts import CHART_CRDS
 
 if TYPE_CHECKING:
+    from obslint.index import Index
     from obslint.model.bootstrap import Bootstrap
     from obslint.model.bootstrap_scripts import Reader
 
@@ -128,14 +130,40 @@ def _hooks(reader: Reader, rel: str, hooks: Any, release: dict[str, Any]) -> Non
         reader.steps(rel, argv_steps(argv, line))
 
 
+def _release_chart(r: dict[str, Any]) -> str:
+    """The chart's name of a release (its `chart:`, else its name); "" when templated."""
+    named = r.get("chart") if isinstance(r.get("chart"), str) else r.get("name")
+    chart = chart_name(named) if isinstance(named, str) else ""
+    return "" if "{{" in chart else chart
+
+
+@memoised
+def helmfile_charts(index: Index) -> frozenset[str]:
+    """The charts every helmfile of the repository installs. Needs no Flux model, so deciding
+    which roots are clusters may ask it (`bootstrap` itself needs the clusters)."""
+    from obslint.model.sops import read_other
+
+    out: set[str] = set()
+    for rel in sorted(index.tree.paths):
+        sf = index.file(rel)
+        if sf is not None and sf.kind == "yaml":
+            text, docs = sf.text, [d.data for d in sf.documents]
+        elif HELMFILE_NAME.search(rel) or rel.endswith(".gotmpl"):
+            text, docs = read_other(index, rel) or "", []
+        else:
+            continue
+        if text and is_helmfile(rel, docs, text):
+            out.update(filter(None, map(_release_chart, _releases(text, docs))))
+    return frozenset(out)
+
+
 def read_helmfile(out: Bootstrap, reader: Reader, rel: str, text: str, docs: list[Any]) -> None:
     """What a helmfile installs: each release's chart (CRDs) and namespace, and its hooks' steps."""
     found = _releases(text, docs)
     for r in found:
-        named = r.get("chart") if isinstance(r.get("chart"), str) else r.get("name")
-        chart = chart_name(named) if isinstance(named, str) else ""
+        chart = _release_chart(r)
         loc = r.loc() if hasattr(r, "loc") else Loc(rel, 1, 1)
-        if chart and "{{" not in chart:
+        if chart:
             out.charts.add(chart)
             crds = CHART_CRDS.get(chart)
             for gk in crds.kinds if crds is not None else ():

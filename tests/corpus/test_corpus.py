@@ -8,9 +8,9 @@ write a verdict and reason for each new entry.
 
 from __future__ import annotations
 
-import pytest
-
 from collections import Counter
+
+import pytest
 
 from obslint.findings import Severity
 from obslint.rules import REGISTRY, load_rules

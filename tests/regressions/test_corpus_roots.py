@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.regressions.helpers import BOOTSTRAP, detail, findings, kustomization, swap
+from tests.regressions.helpers import BOOTSTRAP, detail, findings, kustomization
 
 # A live cluster (clusters/home) applying ./repos and ./apps; apps/ holds a flux-instance
 # HelmRelease whose sync path is clusters/next, but the Kustomization deploying it is commented out.

@@ -13,7 +13,9 @@ text it was written in, with the transformations kustomize applies on the way up
   transformer also renames `Namespace` objects to that namespace (api/filters/namespace: the
   common `metadata.name: _` template relies on it);
 - `namePrefix`/`nameSuffix`, `commonLabels`/`labels`, `commonAnnotations`;
-- patches (`patches`, `patchesStrategicMerge`, `patchesJson6902`), through `obslint.kustomize.patch`.
+- patches (`patches`, `patchesStrategicMerge`, `patchesJson6902`), through `obslint.kustomize.patch`;
+- then the configs of `transformers:` (inline, files, or kustomization directories built for
+  them), through `obslint.model.flux.transformers`.
 
 A directory without kustomization.yaml is built as kustomize-controller's generator does
 (fluxcd/pkg kustomize/kustomize_generator.go): every manifest below it, a sub-directory with its
@@ -129,6 +131,8 @@ class Builder:
         paths: set[str],
         patcher: Any = None,
         read_text: Any = None,
+        transformer: Any = None,
+        read_inline: Any = None,
     ):
         self.kfiles = kustomize_files
         self.objects_by_file = objects_by_file
@@ -138,6 +142,9 @@ class Builder:
         self.paths = paths
         self.patcher = patcher  # applies PatchSpecs to items (obslint.model.flux.patching)
         self.read_text = read_text  # rel -> text of a non-YAML file (generator inputs)
+        # (items, transformer config) -> items, or None for a config it does not run
+        self.transformer = transformer
+        self.read_inline = read_inline  # (container, key) -> the documents of inline YAML text
         self._memo: dict[str, Built] = {}
         self._active: set[str] = set()
 
@@ -199,6 +206,27 @@ class Builder:
         if kf.patches and self.patcher is not None:
             out.items = self.patcher(out.items, kf.patches)
         out.items = transform(out.items, kf.namespace, kf.name_prefix, kf.name_suffix, kf.labels, kf.annotations)
+        if kf.transformers and self.transformer is not None:
+            for config in self._transformer_configs(kf):
+                done = self.transformer(out.items, config)
+                if done is not None:  # None: a config not modelled, left out as before
+                    out.items = done
+
+    def _transformer_configs(self, kf: KustomizeFile) -> list[Any]:
+        """The transformer configs of `transformers:`: the inline ones first, then those of the paths,
+        each list in order (kusttarget.go configureExternalTransformers accumulates them so); a
+        directory is built like a resource."""
+        configs: list[Any] = []
+        for spec in kf.transformers:
+            if spec.inline is not None and self.read_inline is not None:
+                configs.extend(self.read_inline(*spec.inline) or ())
+        for spec in kf.transformers:
+            target = spec.file.target if spec.file is not None else ""
+            if target in self.kfiles:
+                configs.extend(it.data for it in self.build(target).items)
+            elif target and target in self.paths:
+                configs.extend(obj.data for obj in self.objects_by_file.get(target, ()))
+        return configs
 
     def add_component(self, out: Built, e: Entry) -> None:
         """A kustomize Component: its resources join what `out` has accumulated, then its patches

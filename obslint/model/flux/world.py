@@ -30,9 +30,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from obslint.kustomize.resourceset import expand_resourceset
-from obslint.model.bootstrap import bootstrap
 from obslint.kustomize.substitute import Vars, postbuild_vars, substitute_object
 from obslint.load import YMap, YSeq
+from obslint.model.bootstrap_helmfile import helmfile_charts
 from obslint.model.flux.build import Builder, Item, transform
 from obslint.model.flux.clusters import Root, Sync, find_roots, top_level_groups
 from obslint.model.flux.graph import FluxGraph
@@ -556,7 +556,7 @@ def _undeployed_instances(roots: list[Root], g: FluxGraph, index: Index) -> list
     tree applies (its ks.yaml commented out of the apps list, say) is a draft, and its sync path
     is no cluster; a FluxInstance written as a file is kept, as `kubectl apply` at bootstrap is
     how flux-operator's guide installs it."""
-    if "flux-instance" in bootstrap(index).charts:
+    if "flux-instance" in helmfile_charts(index):
         return None
     live = [r for r in roots if r.defined_by.kind != "HelmRelease" or g.renders.get(r.defined_by)]
     return live if live and len(live) < len(roots) else None
