@@ -35,6 +35,7 @@ from obslint.model.charts import CHART_CRDS, CLUSTER_NAMESPACES, is_builtin_grou
 from obslint.model.flux import flux_graph
 from obslint.model.flux.kinds import FLUX_GROUPS, OPERATOR_GROUP
 from obslint.model.helm import helm_releases, values_bool
+from obslint.model.replication import Mirrors, mirrors_of, spec_mirrors
 from obslint.objects import Cluster, K8sObject, dig
 
 if TYPE_CHECKING:
@@ -111,6 +112,10 @@ class Catalogue:
     configs_by_name: dict[tuple, list[Produced]] = field(default_factory=lambda: defaultdict(list))  # no namespace
     # (cluster, namespace, name) -> custom resources that have that name or mention it
     mentions: dict[tuple, list[K8sObject]] = field(default_factory=lambda: defaultdict(list))
+    # (cluster, namespace, name) -> custom resources of that name whose outputs obslint does not know
+    named_crs: dict[tuple, list[K8sObject]] = field(default_factory=lambda: defaultdict(list))
+    # (cluster, kind, name) -> sources a replicating controller copies to namespaces matching a pattern
+    mirrored: dict[tuple, list[K8sObject]] = field(default_factory=lambda: defaultdict(list))
     # (cluster, namespace) -> (release name, HelmRelease) there (their charts name objects after them)
     releases: dict[tuple, list[tuple[str, K8sObject]]] = field(default_factory=lambda: defaultdict(list))
     made: set[tuple] = field(default_factory=set)  # (cluster, kind) the repository creates at all
@@ -151,6 +156,13 @@ class Catalogue:
             return Lookup(Presence.UNKNOWN, reason="the name holds an unresolved variable")
         for cr in self.mentions.get((cluster, namespace, name), []) + self.mentions.get((cluster, None, name), []):
             return Lookup(Presence.UNKNOWN, reason=f"{cr.kind} {cr.name} may create it")
+        for part in _name_parts(name):
+            for cr in self.named_crs.get((cluster, namespace, part), []) + self.named_crs.get(
+                (cluster, None, part), []
+            ):
+                return Lookup(Presence.UNKNOWN, reason=f"{cr.kind} {cr.name} may create it after its own name")
+        for src in self.mirrored.get((cluster, kind, name), []):
+            return Lookup(Presence.UNKNOWN, reason=f"{src.kind} {src.name} is copied to namespaces matching a pattern")
         for release, hr in self.releases.get((cluster, namespace), ()):
             if name.startswith(release) and hr is not scope:
                 return Lookup(Presence.UNKNOWN, reason=f"the chart of HelmRelease {hr.name} may create it")
@@ -175,10 +187,33 @@ def _add_config(cat: Catalogue, cluster: Cluster | None, kind: str, ns: str | No
     cat.made.add((cluster, kind))
 
 
+def _name_parts(name: str) -> list[str]:
+    """The runs of whole `-`/`.`-separated words of a name, shorter than the name: operators
+    name what they write after their resource, with a prefix or suffix (pocket-id-operator:
+    `<name>-oidc-credentials`; ext-postgres-operator: `<secretName>-<name>`)."""
+    words = re.split(r"([-.])", name)
+    out = []
+    for i in range(0, len(words), 2):
+        for j in range(i + 1, len(words) + 1, 2):
+            part = "".join(words[i:j])
+            if part and part != name:
+                out.append(part)
+    return out[:400]
+
+
+def _add_mirrors(cat: Catalogue, src: K8sObject, kind: str, name: str, mirrors: Mirrors) -> None:
+    """The copies a replicating controller makes of `kind` `name`, written by `src`."""
+    for ns in sorted(mirrors.namespaces):
+        _add_config(cat, src.cluster, kind, ns, name, Produced((kind, ns, name), src, "mirror", src.loc()))
+    if mirrors.anywhere:
+        cat.mirrored[(src.cluster, kind, name)].append(src)
+
+
 def _mentions(cat: Catalogue, cr: K8sObject) -> None:
     """Index the names a custom resource has or mentions in its spec, for its namespace."""
     key = (cr.cluster, cr.namespace)
     cat.mentions[(*key, cr.name)].append(cr)
+    cat.named_crs[(*key, cr.name)].append(cr)
     stack: list[Any] = [cr.spec]
     seen = 0
     while stack and seen < 5000:
@@ -213,6 +248,7 @@ def catalogue(index: Index) -> Catalogue:
             via = "generator" if gen is not None else "manifest"
             p = Produced((obj.kind, obj.namespace or "", obj.name), obj, via, obj.loc(), gen is not None and gen.hashed)
             _add_config(cat, c, obj.kind, obj.namespace, obj.name, p)
+            _add_mirrors(cat, obj, obj.kind, obj.name, mirrors_of(obj.get("metadata", "annotations")))
         elif not is_builtin_group(obj.group) and obj.group not in _INERT_GROUPS:
             _operator_outputs(cat, obj)
     for k in g.kustomizations:  # the namespace of a Kustomization object exists when it is applied
@@ -267,3 +303,4 @@ def _operator_outputs(cat: Catalogue, cr: K8sObject) -> None:
         kinds = ("Secret", "ConfigMap") if cr.kind == "ObjectBucketClaim" else ("Secret",)
         for kind in kinds:
             _add_config(cat, c, kind, ns, name, Produced((kind, ns or "", name), cr, "operator", cr.loc()))
+            _add_mirrors(cat, cr, kind, name, spec_mirrors(cr.spec))

@@ -18,8 +18,7 @@ EVIDENCE = {"elsewhere/other.sops.yaml": encrypted_secret("unrelated", "elsewher
 
 
 def test_secret_refs_are_unknown_when_the_repository_creates_no_secrets(repo):
-    extra = "  valuesFrom:\n    - kind: Secret\n      name: loki-s3\n"
-    files = {"monitoring/loki.yaml": helmrelease("loki", "deploymentMode: SingleBinary", extra=extra)}
+    files = {"monitoring/grafana.yaml": helmrelease("grafana", "admin:\n  existingSecret: grafana-creds")}
     assert not fired(repo(files), "SEC006")
     assert fired(repo({**files, **EVIDENCE}), "SEC006")
 
@@ -92,39 +91,93 @@ def test_alloy_literal_vs_sys_env(repo):
 # --- SEC006 secret-ref-missing --------------------------------------------------------------
 
 
-def test_values_from_missing_and_present(repo):
-    extra = "  valuesFrom:\n    - kind: Secret\n      name: loki-s3\n"
-    files = {"monitoring/loki.yaml": helmrelease("loki", "deploymentMode: SingleBinary", extra=extra), **EVIDENCE}
+def test_existing_secret_missing_and_present(repo):
+    files = {"monitoring/grafana.yaml": helmrelease("grafana", "admin:\n  existingSecret: grafana-creds"), **EVIDENCE}
     (f,) = fired(repo(files), "SEC006")
-    assert "Secret loki-s3" in f.message and "namespace monitoring" in f.message
-    files["monitoring/loki-s3.sops.yaml"] = encrypted_secret("loki-s3")
+    assert "Secret grafana-creds" in f.message and "namespace monitoring" in f.message
+    files["monitoring/grafana-creds.sops.yaml"] = encrypted_secret("grafana-creds")
     assert not fired(repo(files), "SEC006")
 
 
-def test_optional_values_from_and_generator_and_external_secret(repo):
-    extra = "  valuesFrom:\n    - kind: Secret\n      name: opt\n      optional: true\n"
-    extra += "    - kind: Secret\n      name: generated\n    - kind: Secret\n      name: external\n"
+def test_secrets_flux_objects_name_are_flux001s_alone(repo):
+    """valuesFrom, substituteFrom and decryption name Secrets that the Flux controllers read:
+    FLUX001 judges them, and a missing one is one finding, not one per rule."""
+    extra = "  valuesFrom:\n    - kind: Secret\n      name: s3-creds\n"
     files = {
-        "clusters/home/apps.yaml": flux_ks("apps", "./monitoring"),
-        "monitoring/kustomization.yaml": "namespace: monitoring\nresources:\n  - loki.yaml\n  - es.yaml\n"
-        "secretGenerator:\n  - name: generated\n    envs:\n      - x.sops.env\ngeneratorOptions:\n"
-        "  disableNameSuffixHash: true\n",
+        "clusters/home/apps.yaml": flux_ks("apps", "./monitoring").replace("sops-age", "age-key"),
         "monitoring/loki.yaml": helmrelease("loki", "deploymentMode: SingleBinary", extra=extra),
-        "monitoring/es.yaml": "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: ext\n"
-        "spec:\n  target:\n    name: external\n",
+        "monitoring/repo.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n"
+        "  name: repo\n  namespace: monitoring\nspec:\n  url: https://grafana.github.io/helm-charts\n",
+        "monitoring/other.sops.yaml": encrypted_secret("unrelated"),
     }
-    assert not fired(repo(files), "SEC006")
+    findings = check(repo(files)).findings
+    assert not [f for f in findings if f.rule == "SEC006"]
+    assert {f.message.split(": ", 1)[1].split(" names ")[0] for f in findings if f.rule == "FLUX001"} == {
+        "valuesFrom",
+        "decryption.secretRef",
+    }
 
 
-def test_decryption_secret_allow_list(repo):
-    files = {"clusters/home/apps.yaml": flux_ks("apps", "./apps"), "apps/s.sops.yaml": encrypted_secret("x", "apps")}
-    assert not fired(repo(files), "SEC006")  # flux-system/sops-age is allowed by default
-    files["clusters/home/apps.yaml"] = files["clusters/home/apps.yaml"].replace("sops-age", "age-key")
-    root = repo(files)
-    (f,) = fired(root, "SEC006")
-    assert "spec.decryption.secretRef" in f.message
-    (root / ".obslint.yaml").write_text("options:\n  secret-ref-missing:\n    allow: [flux-system/age-key]\n")
-    assert not fired(root, "SEC006")
+def _related_secret_files(name: str, namespace: str, annotations: str) -> dict[str, str]:
+    """An ExternalSecret in `identity` whose Secret carries `annotations`, and a Deployment in
+    `namespace` reading that Secret."""
+    return {
+        "identity/es.yaml": "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n"
+        f"  name: {name}\n  namespace: identity\nspec:\n  target:\n    template:\n      metadata:\n"
+        f"        annotations:\n{annotations}",
+        f"{namespace}/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n"
+        f"  namespace: {namespace}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n"
+        "          env:\n            - name: X\n              valueFrom:\n                secretKeyRef:\n"
+        f"                  name: {name}\n                  key: x\n",
+        **EVIDENCE,
+    }
+
+
+REFLECT = (
+    '          reflector.v1.k8s.emberstack.com/reflection-allowed: "true"\n'
+    '          reflector.v1.k8s.emberstack.com/reflection-auto-enabled: "true"\n'
+)
+
+
+@pytest.mark.parametrize(
+    "annotations, fires",
+    [
+        # kubernetes-reflector mirrors into the allowed namespaces ...
+        (REFLECT + '          reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: "media,apps"\n', False),
+        (REFLECT + '          reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: "media"\n', True),
+        # ... the auto-namespaces when given, every namespace when none are listed, patterns anywhere
+        (REFLECT + '          reflector.v1.k8s.emberstack.com/reflection-auto-namespaces: "media"\n', True),
+        (REFLECT, False),
+        (REFLECT + '          reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: "ap.*"\n', False),
+        # allowed, but no automatic mirrors: a mirror would be a manifest of the repository
+        ('          reflector.v1.k8s.emberstack.com/reflection-allowed: "true"\n', True),
+        # kubernetes-replicator pushes to listed namespaces, or to those a selector matches
+        ('          replicator.v1.mittwald.de/replicate-to: "apps"\n', False),
+        ('          replicator.v1.mittwald.de/replicate-to: "media"\n', True),
+        ("          replicator.v1.mittwald.de/replicate-to-matching: team=a\n", False),
+    ],
+)
+def test_secret_copies_made_by_replicating_controllers(repo, annotations, fires):
+    assert bool(fired(repo(_related_secret_files("authentik-secrets", "apps", annotations)), "SEC006")) is fires
+
+
+@pytest.mark.parametrize(
+    "cr, secret, fires",
+    [
+        # pocket-id-operator writes <name>-oidc-credentials, ext-postgres-operator <secretName>-<name>
+        ("PocketIDOIDCClient", "karakeep-oidc-credentials", False),
+        ("PostgresUser", "database-karakeep", False),
+        # a word boundary is needed, and the custom resource must be in the referrer's namespace
+        ("PocketIDOIDCClient", "karakeepers-oidc", True),
+    ],
+)
+def test_secrets_named_after_a_custom_resource_are_unknown(repo, cr, secret, fires):
+    files = _related_secret_files("unrelated", "apps", "          a: b\n")
+    files["apps/deploy.yaml"] = files["apps/deploy.yaml"].replace("name: unrelated", f"name: {secret}")
+    files["apps/cr.yaml"] = f"apiVersion: example.dev/v1\nkind: {cr}\nmetadata:\n  name: karakeep\n  namespace: apps\n"
+    assert bool(fired(repo(files), "SEC006")) is fires
+    files["apps/cr.yaml"] = files["apps/cr.yaml"].replace("namespace: apps", "namespace: other")
+    assert fired(repo(files), "SEC006")
 
 
 def test_alertmanager_file_needs_mounted_secret(repo):

@@ -12,6 +12,10 @@ A root is the Flux Kustomization that a cluster's bootstrap creates, with the pa
 - a Kustomization that applies its own file (`flux bootstrap` writes gotk-sync.yaml into the path
   it syncs), whatever its source is named.
 
+A sync path holding `${VAR}` is resolved with the inline `postBuild.substitute` of each
+Kustomization whose path builds the FluxInstance or HelmRelease (kustomize-controller substitutes
+before applying it): one cluster per value, as one template serves several clusters.
+
 When the repository holds none of these but does hold Flux Kustomizations, the ones nothing
 applies are taken as applied at bootstrap, one cluster per directory holding them.
 Each distinct synced path is one cluster, named by that path.
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from obslint.kustomize.resourceset import expand_resourceset
+from obslint.kustomize.substitute import Vars, expand, postbuild_vars
 from obslint.load import YMap
 from obslint.model.flux.build import Builder
 from obslint.model.flux.kinds import BOOTSTRAP_NAMESPACE, HELMRELEASE_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, norm_path
@@ -61,15 +66,22 @@ class Root:
     source_root: str = ""
 
 
-def _sync_of(instance: Any, namespace: str) -> Sync | None:
+def _syncs_of(instance: Any, namespace: str, appliers: Callable[[], list[Vars]]) -> list[Sync]:
+    """The syncs of a FluxInstance spec: one, or one per applier's variables when its path holds
+    `${VAR}` (`appliers` gives the variables of each Kustomization that builds it)."""
     node = instance.get("sync") if isinstance(instance, YMap) else None
     if not isinstance(node, YMap):
-        return None
+        return []
     kind, url, path = node.get("kind"), node.get("url"), node.get("path")
-    if not isinstance(path, str) or "${" in path or kind not in ("GitRepository", "OCIRepository", "Bucket"):
-        return None
+    if not isinstance(path, str) or kind not in ("GitRepository", "OCIRepository", "Bucket"):
+        return []
+    paths = [path] if "${" not in path else [expand(path, v).text for v in appliers()]
     name = node.get("name") if isinstance(node.get("name"), str) and node.get("name") else namespace
-    return Sync(kind, name, namespace, url if isinstance(url, str) else "", norm_path(path), node, instance)
+    return [
+        Sync(kind, name, namespace, url if isinstance(url, str) else "", norm_path(p), node, instance)
+        for p in dict.fromkeys(paths)
+        if "${" not in p
+    ]
 
 
 def _instance_values(hr: K8sObject, kfile_of: Callable[[str], KustomizeFile | None], read: Callable[[str], Any]) -> Any:
@@ -131,6 +143,16 @@ def find_roots(
     read_yaml: Callable[[str], Any],
 ) -> list[Root]:
     roots: dict[str, Root] = {}
+    appliers: dict[str, list[Vars]] | None = None
+
+    def applier_vars(obj: K8sObject) -> Callable[[], list[Vars]]:
+        def get() -> list[Vars]:
+            nonlocal appliers
+            if appliers is None:
+                appliers = _inline_vars_by_file(by_kind, builder)
+            return appliers.get(obj.file.rel, [])
+
+        return get
 
     def add(root: Root, kind: str) -> None:
         path = root.path
@@ -145,16 +167,14 @@ def find_roots(
     for fi in by_kind.get("FluxInstance", ()):
         if fi.group != OPERATOR_GROUP:
             continue
-        sync = _sync_of(fi.spec, fi.namespace or BOOTSTRAP_NAMESPACE)
-        if sync is not None:
+        for sync in _syncs_of(fi.spec, fi.namespace or BOOTSTRAP_NAMESPACE, applier_vars(fi)):
             add(Root(Cluster(sync.path, fi.loc()), fi, sync.path, sync=sync), sync.kind)
     for hr, definer in _helmreleases(by_kind):
         if hr.group != HELMRELEASE_GROUP or _chart_name(hr) != "flux-instance":
             continue
         target = hr.spec.get("targetNamespace")
         ns = target if isinstance(target, str) and target else (hr.namespace or BOOTSTRAP_NAMESPACE)
-        sync = _sync_of(_instance_values(hr, kfile_of, read_yaml), ns)
-        if sync is not None:
+        for sync in _syncs_of(_instance_values(hr, kfile_of, read_yaml), ns, applier_vars(definer)):
             add(Root(Cluster(sync.path, hr.loc()), definer, sync.path, sync=sync), sync.kind)
     for ks in by_kind.get("Kustomization", ()):
         if ks.group != KUSTOMIZE_GROUP:
@@ -171,6 +191,26 @@ def find_roots(
         if base is not None and builder.is_dir(full) and ks.file.rel in builder.build(full).files:
             add(Root(Cluster(p, ks.loc()), ks, full, kustomization=ks, source_root=base), "GitRepository")
     return sorted(roots.values(), key=lambda r: r.path)
+
+
+def _inline_vars_by_file(by_kind: dict[str, list[K8sObject]], builder: Builder) -> dict[str, list[Vars]]:
+    """For each file, the inline `postBuild.substitute` variables of the Kustomizations (as
+    written) whose path builds it."""
+    out: dict[str, list[Vars]] = defaultdict(list)
+    for ks in by_kind.get("Kustomization", ()):
+        path = ks.spec.get("path") if ks.group == KUSTOMIZE_GROUP else None
+        subst = dig(ks.spec, "postBuild", "substitute")
+        if (
+            not isinstance(path, str)
+            or "${" in path
+            or not isinstance(subst, dict)
+            or not builder.is_dir(norm_path(path))
+        ):
+            continue
+        variables, _problems = postbuild_vars({"substitute": subst})
+        for rel in builder.build(norm_path(path)).files:
+            out[rel].append(variables)
+    return out
 
 
 def top_level_groups(unreached: list[K8sObject]) -> dict[str, list[K8sObject]]:

@@ -562,12 +562,29 @@ def _undeployed_instances(roots: list[Root], g: FluxGraph, index: Index) -> list
     return live if live and len(live) < len(roots) else None
 
 
+def _nested_self_appliers(roots: list[Root], g: FluxGraph) -> list[Root] | None:
+    """The roots without Kustomizations that list themselves in their own path while another
+    root's tree applies them as a child; None when there are none. Such a Kustomization is no
+    bootstrap: the parent creates it (with the parent's namespace and patches), and applying
+    itself again only re-applies the same object. Kept as a root it would be a cluster of its
+    own, judged as written rather than as the parent applies it."""
+    kept = list(roots)
+    for r in roots:
+        if r.kustomization is None:
+            continue
+        others = {x.cluster for x in kept if x is not r}
+        if any(x.cluster in others for x in g.renders.get(r.defined_by, ())):
+            kept.remove(r)
+    return kept if len(kept) < len(roots) else None
+
+
 def render_world(index: Index) -> FluxGraph:
     world = _World(index)
     graph = world.run()
     live = _undeployed_instances(world.roots, graph, index)
-    if live is not None:
+    nested = _nested_self_appliers(live if live is not None else world.roots, graph)
+    if live is not None or nested is not None:
         world = _World(index)
-        graph = world.run(live)
+        graph = world.run(nested if nested is not None else live)
     merged = _same_cluster_roots(world.roots, graph)
     return graph if merged is None else _World(index).run(merged)

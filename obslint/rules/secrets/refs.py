@@ -14,7 +14,7 @@ from obslint.index import Index
 from obslint.model.catalogue import catalogue
 from obslint.model.helm import helm_releases
 from obslint.model.sops import is_enc, sops_files
-from obslint.objects import K8sObject, dig
+from obslint.objects import K8sObject
 from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.rules.secrets.common import norm_key
 
@@ -109,22 +109,10 @@ def collect_refs(index: Index) -> list[SecretRef]:
             loc = container.loc(key) if hasattr(container, "loc") else Loc("?", 1, 1)
             refs.append(SecretRef(name, ns, loc, what, scope, hint))
 
-    # Flux Kustomizations: decryption key, post-build substitutions
-    for obj in index.of_kind("Kustomization", group="kustomize.toolkit.fluxcd.io"):
-        ns = obj.namespace or "flux-system"
-        add(obj, dig(obj.spec, "decryption", "secretRef"), "name", ns, f"{obj.ref()} spec.decryption.secretRef")
-        subs = dig(obj.spec, "postBuild", "substituteFrom")
-        for entry in subs if isinstance(subs, list) else []:
-            if isinstance(entry, dict) and entry.get("kind") == "Secret" and entry.get("optional") is not True:
-                add(obj, entry, "name", ns, f"{obj.ref()} spec.postBuild.substituteFrom")
-    # HelmReleases: valuesFrom, and Secret references inside the values
+    # (the Secrets Flux objects name themselves - decryption, substituteFrom, valuesFrom - are
+    # FLUX001's: one missing Secret, one finding)
     for rel in helm_releases(index):
-        hr_ns = rel.obj.namespace
         chart_ns = rel.namespace
-        vf = rel.obj.spec.get("valuesFrom")
-        for entry in vf if isinstance(vf, list) else []:
-            if isinstance(entry, dict) and entry.get("kind") == "Secret" and entry.get("optional") is not True:
-                add(rel.obj, entry, "name", hr_ns, f"{rel.obj.ref()} spec.valuesFrom")
         values = rel.values
         if not isinstance(values, dict):
             continue
@@ -231,25 +219,28 @@ def _allowed(allow: list[str], name: str, ns: str | None) -> bool:
     "SEC006",
     "secret-ref-missing",
     "warning",
-    "A valuesFrom, secretKeyRef, existingSecret, decryption secretRef or `*_file` names a Secret nothing creates",
+    "A secretKeyRef, existingSecret, Secret mount or `*_file` names a Secret nothing creates",
     basis=Basis.ASSUMPTION,
     why="""
-        A reference to a Secret that is never created fails at deploy time: Flux cannot reconcile
-        a HelmRelease whose `valuesFrom` Secret is missing, a Pod with a missing `secretKeyRef`
-        stays in CreateContainerConfigError, and an Alertmanager `*_file` under
+        A reference to a Secret that is never created fails at deploy time: a Pod with a missing
+        `secretKeyRef` stays in CreateContainerConfigError, a chart's `existingSecret` leaves its
+        Pods waiting for the volume, and an Alertmanager `*_file` under
         `/etc/alertmanager/secrets/<secret>/` only exists when `<secret>` is listed in
         `alertmanagerSpec.secrets`.
 
         Secrets come from many places, so this is a warning that rests on what the repository
         shows: manifests, secretGenerators, SealedSecrets, ExternalSecrets, cert-manager
         Certificates, CloudNativePG Clusters, Talos ServiceAccounts and other operator resources
-        are producers; a custom resource in the same namespace that has the Secret's name or
-        mentions it, or a Helm release whose name prefixes it, makes the Secret unknown (an
-        operator or a chart may create it); and it is only reported in a cluster where the
+        are producers, and so are the copies kubernetes-reflector and kubernetes-replicator make
+        of a Secret annotated for it; a custom resource in the same namespace that has the
+        Secret's name, mentions it or is named by some of its words (`<name>-oidc-credentials`),
+        or a Helm release whose name prefixes it, makes the Secret unknown (an operator or a
+        chart may create it); and it is only reported in a cluster where the
         repository does create Secrets. Secrets the repository's bootstrap scripts, task
         runners or helmfile hooks create (`kubectl create secret generic NAME -n NS`, `sops -d
         FILE | kubectl apply -f -`) are producers too. Secrets created out of band by hand (the
-        `sops-age` key in flux-system) go in the `allow` option.
+        `sops-age` key in flux-system) go in the `allow` option. The Secrets that Flux objects
+        name themselves (`decryption`, `substituteFrom`, `valuesFrom`) are FLUX001's.
     """,
     failing="""
         -- monitoring/alertmanager-pushover.sops.yaml --
@@ -271,54 +262,52 @@ def _allowed(allow: list[str], name: str, ns: str | None) -> bool:
           mac: ENC[AES256_GCM,data:bWFjbWFjbWFj,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
           encrypted_regex: ^(data|stringData)$
           version: 3.9.0
-        -- monitoring/loki.yaml --
+        -- monitoring/grafana.yaml --
         apiVersion: helm.toolkit.fluxcd.io/v2
         kind: HelmRelease
         metadata:
-          name: loki
+          name: grafana
           namespace: monitoring
         spec:
           interval: 30m
           chart:
             spec:
-              chart: loki
-              version: 6.46.0
+              chart: grafana
+              version: 10.1.4
               sourceRef:
                 kind: HelmRepository
                 name: grafana
-          valuesFrom:
-            - kind: Secret
-              name: loki-s3-credentials
-              valuesKey: values.yaml
+          values:
+            admin:
+              existingSecret: grafana-admin
     """,
     passing="""
-        -- monitoring/loki.yaml --
+        -- monitoring/grafana.yaml --
         apiVersion: helm.toolkit.fluxcd.io/v2
         kind: HelmRelease
         metadata:
-          name: loki
+          name: grafana
           namespace: monitoring
         spec:
           interval: 30m
           chart:
             spec:
-              chart: loki
-              version: 6.46.0
+              chart: grafana
+              version: 10.1.4
               sourceRef:
                 kind: HelmRepository
                 name: grafana
-          valuesFrom:
-            - kind: Secret
-              name: loki-s3-credentials
-              valuesKey: values.yaml
-        -- monitoring/loki-s3-credentials.sops.yaml --
+          values:
+            admin:
+              existingSecret: grafana-admin
+        -- monitoring/grafana-admin.sops.yaml --
         apiVersion: v1
         kind: Secret
         metadata:
-          name: loki-s3-credentials
+          name: grafana-admin
           namespace: monitoring
         stringData:
-          values.yaml: ENC[AES256_GCM,data:3Ck2PfT0OQ==,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
+          admin-password: ENC[AES256_GCM,data:3Ck2PfT0OQ==,iv:8vQ0oR3m5b7S=,tag:Jr1m2v3Q4w==,type:str]
         sops:
           age:
             - recipient: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
