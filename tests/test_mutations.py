@@ -11,6 +11,7 @@ import pytest
 import tests.mutations as mutations_pkg
 from obslint.rules import load_rules
 from tests.conftest import REFERENCE_STACK, check
+from tests.core.test_severity_policy import policy_violations
 from tests.mutations import MUTATIONS, StackCopy
 
 for _info in pkgutil.iter_modules(mutations_pkg.__path__):
@@ -35,6 +36,7 @@ def test_mutation_fires_exactly(name, tmp_path):
     fired = {f.rule for f in result.findings}
     detail = "\n".join(f"{f.loc}: {f.rule} {f.name} {f.message}" for f in result.findings)
     assert fired == set(m.expect), f"mutation {name}: expected {sorted(m.expect)}, got {sorted(fired)}\n{detail}"
+    assert not policy_violations(result.findings)
 
 
 def test_every_rule_has_a_mutation():
