@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from obslint.findings import Finding, Related
 from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, FluxKustomization, below, flux_graph
 from obslint.rules import Basis, RuleContext, rule
-from obslint.rules.flux.unapplied import AppliedObjects, FluxPathOwner, flux_paths, root_files
+from obslint.rules.flux.orphan_exemptions import AppliedObjects, FluxPathOwner, flux_paths, root_files
 
 _KS = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
