@@ -49,7 +49,7 @@ class Cluster:
     FluxInstance, a flux-instance HelmRelease)."""
 
     name: str
-    root: str = ""  # "path:line" of the defining object, to tell apart two roots of one path
+    root: Loc | None = None  # where the defining object is, to tell apart two roots of one path
 
     def __str__(self) -> str:
         return self.name

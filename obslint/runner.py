@@ -15,6 +15,7 @@ from obslint import suppress
 from obslint.config import Config, ConfigError, load_config, validation_problems
 from obslint.errors import UsageError
 from obslint.findings import Finding, Severity
+from obslint.fold import fold_unapplied
 from obslint.index import Index
 from obslint.load import load_tree
 from obslint.model.flux import flux_graph
@@ -153,7 +154,7 @@ def run_check(
             detail = traceback.format_exc() if os.environ.get("OBSLINT_DEBUG") else f"{type(exc).__name__}: {exc}"
             errors.append(f"internal error in rule {rule.id} {rule.name}: {index.redactor.redact(detail)}")
 
-    findings = _suppress(findings, index, rules, severities)
+    findings = fold_unapplied(_suppress(findings, index, rules, severities), index)
     findings = sorted(merge_findings(_with_clusters(findings, index)), key=lambda f: f.sort_key)
     return RunResult(root, findings, index.notices, errors, len(tree.files), rules, config, index)
 

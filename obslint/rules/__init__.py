@@ -17,6 +17,11 @@ make it right) at most warning, Basis.STYLE is info. tests/core/test_severity_po
 rule to it. A rule whose findings are not all equally sure gives the less sure ones
 `Finding(..., basis=Basis.ASSUMPTION)`: the runner stamps them at most a warning.
 
+`scope` says what a finding is about. Scope.APPLIED (the default): what a cluster runs, so a
+finding inside a tree nothing applies is folded into that tree's one unapplied-tree finding
+(obslint.model.unapplied). Scope.REPOSITORY: the repository itself (a credential committed in
+clear leaks whether or not anything applies the file), never folded.
+
 Examples are small repositories in a txtar-like form: `-- path/to/file.yaml --` lines start
 each file; text before any marker is `example.yaml`. The test suite runs every rule's
 failing example (it must fire) and passing example (it must not).
@@ -28,6 +33,7 @@ Rules reach the registry when their module is imported. Modules are listed in th
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -51,6 +57,13 @@ class RuleOptions(BaseModel):
     when a configuration actually sets options (building all of them cost ~50 ms per run)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
+
+
+class Scope(enum.Enum):
+    """What a rule's findings are about (see the module docstring)."""
+
+    APPLIED = "applied"
+    REPOSITORY = "repository"
 
 
 ID_RE = re.compile(r"^[A-Z]+[0-9]{3}$")
@@ -82,6 +95,7 @@ class Rule:
     check: CheckFn
     options: type[RuleOptions] | None = None
     module: str = ""
+    scope: Scope = Scope.APPLIED
 
     @property
     def family(self) -> str:
@@ -176,6 +190,7 @@ def rule(
     passing: str,
     fix: str,
     options: type[RuleOptions] | None = None,
+    scope: Scope = Scope.APPLIED,
 ) -> Callable[[CheckFn], CheckFn]:
     """Declare and register a rule. `basis` is required and must be a Basis: it is what the
     severity policy test checks the severity against."""
@@ -197,6 +212,7 @@ def rule(
                 check=fn,
                 options=options,
                 module=fn.__module__,
+                scope=scope,
             )
         )
         return fn

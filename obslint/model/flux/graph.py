@@ -115,6 +115,13 @@ class FluxGraph:
         """The clusters a file of the repository reaches: through the objects it holds, as a
         kustomization.yaml or the input of a kustomize generator in a cluster's build; {None} when
         it reaches none."""
+        return self._reach().get(rel) or frozenset({None})
+
+    def reached_files(self) -> set[str]:
+        """Every file some cluster reaches (see `file_clusters`), and every applied manifest."""
+        return set(self._reach()) | self.applied_files
+
+    def _reach(self) -> dict[str, frozenset[Cluster | None]]:
         if self._file_clusters is None:
             table: dict[str, set[Cluster | None]] = defaultdict(set)
             for written, rendered in self.renders.items():
@@ -129,7 +136,7 @@ class FluxGraph:
                             if e.target:
                                 table[e.target].add(k.cluster)
             self._file_clusters = {rel: frozenset(c) for rel, c in table.items()}
-        return self._file_clusters.get(rel) or frozenset({None})
+        return self._file_clusters
 
     def objects_in(self, rel: str) -> list[K8sObject]:
         """Objects as written in a file."""

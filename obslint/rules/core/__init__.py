@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from obslint.findings import Finding
 from obslint.model.flux import flux_graph
-from obslint.rules import Basis, RuleContext, rule
+from obslint.rules import Basis, RuleContext, Scope, rule
 
 if TYPE_CHECKING:
     from obslint.index import Index
@@ -113,6 +113,7 @@ def duplicate_key(ctx: RuleContext) -> Iterator[Finding]:
     "warning",
     "An `# obslint: disable=...` comment suppresses nothing, names an unknown rule, or does not parse",
     basis=Basis.CERTAIN,
+    scope=Scope.REPOSITORY,
     why="""
         Suppressions outlive the problems they silenced. A stale one hides the next real
         finding on that line; one with a misspelt rule name, or written so that it does not

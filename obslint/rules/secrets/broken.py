@@ -12,7 +12,7 @@ from pydantic import Field
 from obslint.findings import Finding
 from obslint.index import Index
 from obslint.model.sops import GoRegexError, SopsFile, go_regex, is_enc, sops_block, sops_files
-from obslint.rules import Basis, RuleContext, RuleOptions, rule
+from obslint.rules import Basis, RuleContext, RuleOptions, Scope, rule
 from obslint.rules.secrets.common import path_str
 from obslint.rules.secrets.examples import ENC_VALUE, secret_manifest, sops_metadata
 
@@ -174,6 +174,7 @@ def _file_loc(index: Index, rel: str):
     "error",
     "SOPS metadata is incomplete (no MAC, no recipients), values escaped encryption, or the file does not decrypt",
     basis=Basis.CERTAIN,
+    scope=Scope.REPOSITORY,
     why="""
         A file with `ENC[...]` values is only as good as its `sops` metadata: without a MAC
         sops refuses to decrypt it, without recipients nobody holds the data key, and a value

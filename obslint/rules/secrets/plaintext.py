@@ -28,7 +28,7 @@ from obslint.model.helm import (
 from obslint.model.sops import is_enc, sops_block
 from obslint.objects import K8sObject
 from obslint.redact import fingerprint
-from obslint.rules import Basis, RuleContext, rule
+from obslint.rules import Basis, RuleContext, Scope, rule
 from obslint.rules.secrets.common import (
     find_credentials,
     is_clear_credential,
@@ -164,6 +164,7 @@ def _alloy(index: Index) -> Iterator[Finding]:
     "error",
     "A credential is written in clear in chart values, an Alertmanager/Loki/Promtail/Alloy config or a Flux Provider",
     basis=Basis.CERTAIN,
+    scope=Scope.REPOSITORY,
     why="""
         Monitoring configs are full of credentials: Grafana's admin password, Loki's S3 keys,
         Alertmanager receivers (Slack/Discord/Teams webhook URLs are bearer tokens, Pushover

@@ -29,7 +29,7 @@ from obslint.model.sops import (
     sops_files,
 )
 from obslint.objects import walk_strings
-from obslint.rules import Basis, RuleContext, rule
+from obslint.rules import Basis, RuleContext, Scope, rule
 from obslint.rules.secrets.common import is_credential_key, is_literal_value
 from obslint.rules.secrets.examples import ENC_VALUE, secret_manifest, sops_metadata
 from obslint.rules.secrets.unencrypted import clear_values
@@ -124,6 +124,7 @@ _ENCRYPTED_SECRET = secret_manifest(
     "warning",
     "`.sops.yaml` creation rules miss the secret files, leave Secret data in clear, or have no recipients",
     basis=Basis.CERTAIN,
+    scope=Scope.REPOSITORY,
     why="""
         `.sops.yaml` decides how new and re-keyed files are encrypted: the first creation rule
         whose `path_regex` (a Go regular expression searched in the path relative to the

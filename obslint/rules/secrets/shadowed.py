@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from obslint.findings import Finding, Related
 from obslint.model.sops import CreationRule, RuleCoverage, SopsConfig, rule_coverage, sops_configs
-from obslint.rules import Basis, RuleContext, rule
+from obslint.rules import Basis, RuleContext, Scope, rule
 from obslint.rules.secrets.examples import ENC_VALUE, RECIPIENT, sops_metadata
 
 PROBE_DIR = "obslint-probe"
@@ -97,6 +97,7 @@ _TALOS_SECRET = f"-- kubernetes/talos/talsecret.sops.yaml --\nsecret: {ENC_VALUE
     "warning",
     "A `.sops.yaml` creation rule is never used: an earlier rule takes every file it matches",
     basis=Basis.CERTAIN,
+    scope=Scope.REPOSITORY,
     why="""
         sops uses the first creation rule whose `path_regex` matches the file (a rule without
         `path_regex` matches every file) and ignores the rest. A specific rule placed after a

@@ -18,7 +18,7 @@ from obslint.model.sops import (
     read_other,
     sops_block,
 )
-from obslint.rules import Basis, RuleContext, rule
+from obslint.rules import Basis, RuleContext, Scope, rule
 from obslint.rules.secrets.common import find_credentials, is_literal_value, is_manager_reference
 from obslint.rules.secrets.examples import ENC_VALUE, RECIPIENT, secret_manifest, sops_metadata
 from obslint.rules.secrets.protected import is_public_pem
@@ -68,6 +68,7 @@ PASSING = secret_manifest(SECRET_PATH, "grafana-admin", {"admin-password": ENC_V
     "error",
     "A Secret manifest or kustomize secretGenerator holds values that are not SOPS-encrypted",
     basis=Basis.CERTAIN,
+    scope=Scope.REPOSITORY,
     why="""
         A `kind: Secret` committed with clear `data`/`stringData` (base64 is an encoding, not
         encryption) publishes the credential to everyone who can read the repository and its
