@@ -7,6 +7,10 @@ those name. A directory none of whose files is reached, and that lies under no F
 path (there, a file left out of a kustomization.yaml is orphan-manifest's business), is dead
 configuration: linting it rule by rule reports problems that can never happen. Such a tree is
 reported once instead (unapplied-tree).
+
+A Flux Kustomization whose path does not exist most likely meant the closest directory that does
+(`uptimekuma` for `uptime-kuma`): that directory is left unreached by the same typo, so it is the
+path's finding (kustomization-path-missing), not a tree of its own.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from typing import TYPE_CHECKING
 from obslint.findings import Loc
 from obslint.index import memoised
 from obslint.model.bootstrap import bootstrap
-from obslint.model.flux import flux_graph
+from obslint.model.flux import FluxGraph, flux_graph
+from obslint.suggest import closest
 
 if TYPE_CHECKING:
     from obslint.index import Index
@@ -72,6 +77,9 @@ def unapplied_trees(index: Index) -> UnappliedTrees:
     reached = set(g.reached_files())
     reached.update(c.root.path for c in g.clusters if c.root is not None)
     reached.update(bootstrap(index).sources)
+    # the directory a misspelt path meant counts as that path's, as if it were reached
+    meant = {m for k in g.kustomizations if (m := meant_dir(g, k.path, k.local)) is not None}
+    reached.update(f"{m}/" for m in meant)
     dirs: set[str] = set()
     for rel in reached:
         d = posixpath.dirname(rel)
@@ -81,5 +89,15 @@ def unapplied_trees(index: Index) -> UnappliedTrees:
                 break
             d = posixpath.dirname(d)
     paths = {k.path + "/" if k.path else "" for k in g.kustomizations if k.local and k.path is not None}
+    paths.update(f"{m}/" for m in meant)
     tops = {d: kf.file.loc(1, 1) for d, kf in g.kustomize_files.items()}
     return UnappliedTrees(frozenset(dirs), tuple(sorted(paths)), tops)
+
+
+def meant_dir(g: FluxGraph, path: str | None, local: bool = True) -> str | None:
+    """The directory a local Kustomization path that does not exist most likely meant: the
+    closest existing one by spelling (None when the path exists or nothing is close)."""
+    if not local or not path or g.index.is_dir(path):
+        return None
+    found = closest(path, g.sorted_dirs)
+    return found[0] if found else None

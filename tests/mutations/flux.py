@@ -69,6 +69,15 @@ def orphan_manifest(stack: StackCopy) -> None:
     )
 
 
+@mutation("old-loki-kept-beside-the-new", {"FLUX010"})
+def old_loki_kept(stack: StackCopy) -> None:
+    """The previous Loki setup kept in archive/, an `interval` written twice in it: no
+    Kustomization applies it, so it is one unapplied tree, and the duplicate key folds into it."""
+    for name in ("kustomization.yaml", "helmrelease.yaml", "grafana-datasource.yaml", "ruler-rules.yaml"):
+        stack.write(f"archive/loki-old/{name}", stack.read(f"infrastructure/monitoring/loki/{name}"))
+    stack.replace("archive/loki-old/helmrelease.yaml", "  interval: 30m\n", "  interval: 30m\n  interval: 1h\n")
+
+
 @mutation("chart-version-range", {"FLUX008"})
 def chart_version_range(stack: StackCopy) -> None:
     """Alloy's chart follows a version range."""

@@ -6,5 +6,5 @@ from obslint.rules.flux import charts as _charts  # noqa: F401
 from obslint.rules.flux import deps as _deps  # noqa: F401
 from obslint.rules.flux import paths as _paths  # noqa: F401
 from obslint.rules.flux import refs as _refs  # noqa: F401
-from obslint.rules.flux import unapplied as _unapplied  # noqa: F401
 from obslint.rules.flux import schema as _schema  # noqa: F401  (FLUX050-FLUX059)
+from obslint.rules.flux import unapplied as _unapplied  # noqa: F401

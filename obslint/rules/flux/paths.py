@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from obslint.findings import Finding, Related
 from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, FluxKustomization, below, flux_graph
+from obslint.model.unapplied import meant_dir
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.flux.orphan_exemptions import AppliedObjects, FluxPathOwner, flux_paths, root_files
 
@@ -63,6 +64,9 @@ def kustomization_path_missing(ctx: RuleContext) -> Iterator[Finding]:
             if d.count("/") == parent.count("/") + (1 if parent else 0)
         )
         hint = f"directories next to it: {', '.join(siblings[:8])}" if siblings else "fix spec.path"
+        meant = meant_dir(g, k.path)
+        if meant is not None:
+            hint = f"did you mean ./{meant}? ({hint})" if siblings else f"did you mean ./{meant}?"
         yield Finding(
             k.obj.loc("spec", "path"),
             f"{k.ref}: path ./{k.path} {what} in the repository",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from obslint.findings import Finding
 from obslint.index import Index, memoised
+from obslint.model.flux import flux_graph
 from obslint.model.sops import (
     config_for,
     file_is_sops,
@@ -87,7 +88,9 @@ PASSING = secret_manifest(SECRET_PATH, "grafana-admin", {"admin-password": ENC_V
 )
 def unencrypted_secret(ctx: RuleContext) -> Iterator[Finding]:
     index = ctx.index
-    for obj in index.of_kind("Secret"):
+    # a Secret in clear leaks from the repository whether or not a cluster applies its file
+    unapplied = [o for o in flux_graph(index).unapplied if o.kind == "Secret"]
+    for obj in [*index.of_kind("Secret"), *unapplied]:
         if obj.group != "":
             continue
         if sops_block(obj.data) is not None and any(

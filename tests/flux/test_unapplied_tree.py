@@ -1,0 +1,96 @@
+"""FLUX010 unapplied-tree: a tree no cluster reaches is one finding, and what is inside it folds into it."""
+
+from __future__ import annotations
+
+from tests.conftest import check
+
+ROOT = {
+    "clusters/home/flux-system/gotk-sync.yaml": """\
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: flux-system
+          namespace: flux-system
+        spec:
+          interval: 10m
+          path: ./clusters/home
+          prune: true
+          sourceRef:
+            kind: GitRepository
+            name: flux-system
+        """,
+    "clusters/home/kustomization.yaml": "resources:\n  - flux-system/gotk-sync.yaml\n",
+}
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: default\ndata: {{}}\n"
+ARCHIVE = {
+    "archive/old/kustomization.yaml": "resources:\n  - a.yaml\n  - b.yaml\n",
+    "archive/old/a.yaml": CM.format(name="a"),
+    "archive/old/b.yaml": CM.format(name="b"),
+}
+
+
+def _ks(name: str, path: str) -> str:
+    return (
+        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
+        f"  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n"
+        "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    )
+
+
+def _fired(root, rule_id):
+    return [f for f in check(root).findings if f.rule == rule_id]
+
+
+def test_a_tree_nothing_applies_is_one_finding(repo):
+    (f,) = _fired(repo({**ROOT, **ARCHIVE}), "FLUX010")
+    assert f.loc.path.startswith("archive/old/")
+    assert "nothing applies archive/:" in f.message and "3 manifest files" in f.message
+
+
+def test_a_tree_a_cluster_applies_is_quiet(repo):
+    files = {**ROOT, **ARCHIVE, "clusters/home/old.yaml": _ks("old", "./archive/old")}
+    files["clusters/home/kustomization.yaml"] += "  - old.yaml\n"
+    assert not _fired(repo(files), "FLUX010")
+
+
+def test_without_clusters_nothing_is_unapplied(repo):
+    """A repository defining no cluster root does not say what is applied: every tree is linted."""
+    assert not _fired(repo(ARCHIVE), "FLUX010")
+
+
+def test_a_file_left_out_under_a_flux_path_is_an_orphan_not_a_tree(repo):
+    files = {**ROOT, "apps/kustomization.yaml": "resources:\n  - a.yaml\n", "apps/a.yaml": CM.format(name="a")}
+    files["apps/b.yaml"] = CM.format(name="b")
+    files["clusters/home/apps.yaml"] = _ks("apps", "./apps")
+    files["clusters/home/kustomization.yaml"] += "  - apps.yaml\n"
+    findings = check(repo(files)).findings
+    assert {f.rule for f in findings} == {"FLUX007"}
+
+
+def test_findings_inside_fold_into_the_tree_but_leaks_stay(repo):
+    files = {**ROOT, **ARCHIVE}
+    files["archive/old/a.yaml"] = CM.format(name="a").replace("data: {}", "data: {}\ndata: {}")  # CORE002
+    files["archive/old/kustomization.yaml"] += "  - secret.yaml\n"
+    files["archive/old/secret.yaml"] = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: default\nstringData:\n  password: hunter22\n"
+    )
+    findings = check(repo(files)).findings
+    (tree,) = [f for f in findings if f.rule == "FLUX010"]
+    assert "1 finding in it not reported" in tree.message
+    assert [r.message.split(":")[0] for r in tree.related] == ["CORE002 duplicate-key"]
+    assert "CORE002" not in {f.rule for f in findings}
+    assert "SEC001" in {f.rule for f in findings}  # a credential in clear leaks whether applied or not
+
+
+def test_the_directory_a_misspelt_path_meant_is_that_path_finding(repo):
+    files = {**ROOT, **ARCHIVE, "clusters/home/old.yaml": _ks("old", "./archive/olt")}
+    files["clusters/home/kustomization.yaml"] += "  - old.yaml\n"
+    findings = check(repo(files)).findings
+    assert "FLUX010" not in {f.rule for f in findings}
+    (path,) = [f for f in findings if f.rule == "FLUX005"]
+    assert path.hint.startswith("did you mean ./archive/old?")
+
+
+def test_bootstrap_files_are_not_unapplied(repo):
+    files = {**ROOT, "bootstrap/helmfile.yaml": "releases:\n  - name: cilium\n    chart: cilium/cilium\n"}
+    assert not _fired(repo(files), "FLUX010")
