@@ -1,8 +1,10 @@
 """Folding findings inside a tree nothing applies into that tree's one unapplied-tree finding.
 
-One cause, one finding: an archive folder with twenty broken references is one fact (nothing
+One cause, one finding: an archive folder with twenty broken references is one fact (no cluster
 applies it), not twenty errors. Findings of repository-scope rules (a credential in clear) stay
-where they are; see `obslint.rules.Scope`.
+where they are; see `obslint.rules.Scope`. A tree with nothing folded into it is not reported:
+trees outside Flux are common and mostly deliberate (what bootstrap scripts, Talos or a task
+runner apply, templates, unused components), and obslint has nothing to say about them.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ def fold_unapplied(findings: list[Finding], index: Index) -> list[Finding]:
                 folded.setdefault(tree.dir, []).append(f)
                 continue
         out.append(f)
+    quiet = {id(h) for d, h in heads.items() if d not in folded}
+    out = [f for f in out if id(f) not in quiet]
     for d, inner in folded.items():
         head = heads[d]
         inner.sort(key=lambda f: f.sort_key)

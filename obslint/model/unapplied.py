@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class UnappliedTree:
-    dir: str  # the topmost directory nothing applies
-    loc: Loc  # its kustomization.yaml, or where it is first reported
+    dir: str  # the topmost directory nothing applies (a tree is that directory)
+    loc: Loc = field(compare=False)  # its kustomization.yaml, or where it is first reported
 
 
 @dataclass
@@ -42,7 +42,8 @@ class UnappliedTrees:
     reached_dirs: frozenset[str] = frozenset()  # directories holding (at any depth) a reached file
     flux_paths: tuple[str, ...] = ()  # local Kustomization paths, as "dir/" prefixes ("" for the root)
     top_files: dict[str, Loc] = field(default_factory=dict)  # directory -> its kustomization.yaml
-    _trees: dict[str, UnappliedTree | None] = field(default_factory=dict)
+    _trees: dict[str, UnappliedTree | None] = field(default_factory=dict)  # by directory of a file
+    _by_top: dict[str, UnappliedTree] = field(default_factory=dict)
 
     def tree_of(self, rel: str, at: Loc) -> UnappliedTree | None:
         """The unapplied tree holding file `rel` (None: the file is reached, or the repository
@@ -63,7 +64,9 @@ class UnappliedTrees:
             if parent == top or parent in self.reached_dirs:
                 break
             top = parent
-        return UnappliedTree(top, self.top_files.get(top, at))
+        if top not in self._by_top:
+            self._by_top[top] = UnappliedTree(top, self.top_files.get(top, at))
+        return self._by_top[top]
 
     def _under_flux_path(self, d: str) -> bool:
         return any(p == "" or (d + "/").startswith(p) for p in self.flux_paths)

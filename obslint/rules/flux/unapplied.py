@@ -44,24 +44,26 @@ data: {{}}
     "FLUX010",
     "unapplied-tree",
     "info",
-    "A tree of manifests that no Flux Kustomization of any cluster reaches: reported once, not linted rule by rule",
+    "Problems inside a tree that no Flux Kustomization of any cluster reaches: reported once, as that tree",
     basis=Basis.STYLE,
     why="""
     Where the repository defines its clusters (a bootstrapped flux-system Kustomization, a
     FluxInstance, a flux-instance HelmRelease), Flux applies exactly what their roots reach:
     Kustomization paths, the kustomization.yaml files kustomize walks from them and what those
     name. A directory none of whose files is reached, outside every Flux path (an `archive/`
-    folder, an old layout kept beside the new one), is dead configuration: a missing file or a
-    broken rule in it can never break anything. obslint reports the tree once, as info, and
-    folds what other rules find inside it into that one finding (the first places are listed).
-    A credential committed in clear is still reported where it is: it leaks whether or not
-    anything applies it.
+    folder, an old layout kept beside the new one), cannot break a cluster through Flux: a
+    missing file or a broken rule in it is dead configuration, or belongs to whatever applies
+    the tree outside Flux (a bootstrap script, Talos, a task runner). obslint folds what other
+    rules find inside such a tree into one info finding for the tree (the first places are
+    listed), and says nothing about a tree where they find nothing. A credential committed in
+    clear is still reported where it is: it leaks whether or not anything applies it.
     """,
     failing=_ROOT.format(extra=""),
     passing=_ROOT.format(extra="  - ../../archive/monitoring\n"),
     fix="""
     Delete the tree if it is obsolete (git history keeps it), apply it from a cluster if it was
-    meant to run, or exclude it in .obslint.yaml (`exclude: [archive/**]`) to keep it unlinted.
+    meant to run, fix the folded problems if something applies it outside Flux, or exclude it in
+    .obslint.yaml (`exclude: [archive/**]`).
     """,
 )
 def unapplied_tree(ctx: RuleContext) -> Iterator[Finding]:
@@ -74,11 +76,12 @@ def unapplied_tree(ctx: RuleContext) -> Iterator[Finding]:
         tree = trees.tree_of(sf.rel, sf.loc(1))
         if tree is not None:
             counts[tree] = counts.get(tree, 0) + 1
+    # one finding per tree; obslint.fold gives it what other rules find inside, or drops it
     for tree, n in counts.items():
         files = "1 manifest file" if n == 1 else f"{n} manifest files"
         yield Finding(
             tree.loc,
-            f"nothing applies {tree.dir}/: no Flux Kustomization of any cluster reaches its {files}",
-            "delete it if it is obsolete, apply it from a cluster, or exclude it in .obslint.yaml",
+            f"no Flux Kustomization of any cluster reaches {tree.dir}/ ({files})",
+            "delete it if it is obsolete, apply it from a cluster, or fix it if something applies it outside Flux",
             data={"tree": tree.dir},
         )
