@@ -336,7 +336,7 @@ UNKNOWN_CASES = {
         ),
         _files(_doc("monitoring/grafana.yaml", GRAFANA_OAUTH), resources=("grafana.yaml",)),
         "SEC006",
-        Severity.WARNING,
+        Severity.INFO,
     ),
     "alertmanager-receivers-from-a-values-secret": (
         _files(

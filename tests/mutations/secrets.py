@@ -58,10 +58,16 @@ def admin_password_in_values(stack: StackCopy) -> None:
     )
 
 
-@mutation("alertmanager-secret-not-mounted", {"SEC006"})
+@mutation("alertmanager-secret-not-mounted", {"SEC008"})
 def secret_not_mounted(stack: StackCopy) -> None:
     """The Pushover Secret dropped from alertmanagerSpec.secrets: the *_file paths do not exist."""
     stack.replace(KPS, "        secrets:\n          - alertmanager-pushover\n", "")
+
+
+@mutation("grafana-admin-secret-renamed", {"SEC006"})
+def grafana_admin_secret_renamed(stack: StackCopy) -> None:
+    """Grafana's existingSecret renamed in the values, the Secret file left as it was."""
+    stack.replace(KPS, "existingSecret: grafana-admin\n", "existingSecret: grafana-admin-credentials\n")
 
 
 @mutation("sops-specific-rule-after-general-one", {"SEC007"})

@@ -191,8 +191,18 @@ def test_alertmanager_file_needs_mounted_secret(repo):
         "monitoring/kps.yaml": helmrelease("kube-prometheus-stack", values),
         "monitoring/am.sops.yaml": encrypted_secret("am-pushover"),
     }
-    (f,) = fired(repo(files), "SEC006")
+    (f,) = fired(repo(files), "SEC008")
     assert "Secret other" in f.message and "token_file" in f.message and "alertmanagerSpec.secrets" in f.hint
+    assert not fired(repo(files), "SEC006")
+    # one finding per Secret, whatever the number of keys read; a volumeMount there mounts it too
+    values_two = values + "            url_file: /etc/alertmanager/secrets/other/url\n"
+    (f,) = fired(repo({**files, "monitoring/kps.yaml": helmrelease("kube-prometheus-stack", values_two)}), "SEC008")
+    assert [r.message for r in f.related] == ["url_file reads it too"]
+    mounted = values.replace(
+        "    secrets: [am-pushover]\n",
+        "    secrets: [am-pushover]\n    volumeMounts: [{name: o, mountPath: /etc/alertmanager/secrets/other}]\n",
+    )
+    assert not fired(repo({**files, "monitoring/kps.yaml": helmrelease("kube-prometheus-stack", mounted)}), "SEC008")
 
 
 def test_secret_key_ref_in_deployment(repo):

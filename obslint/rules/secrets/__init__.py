@@ -1,7 +1,16 @@
 """SEC: secrets - encryption, SOPS coverage, plaintext credentials, secret references."""
 
 from obslint.index import Index, redaction_hook
-from obslint.rules.secrets import broken, decryption, plaintext, refs, rules_gap, shadowed, unencrypted  # noqa: F401
+from obslint.rules.secrets import (  # noqa: F401
+    broken,
+    decryption,
+    mounts,
+    plaintext,
+    refs,
+    rules_gap,
+    shadowed,
+    unencrypted,
+)
 from obslint.rules.secrets.plaintext import plaintext_findings
 from obslint.rules.secrets.unencrypted import generator_findings
 

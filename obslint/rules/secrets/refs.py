@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,6 @@ from obslint.objects import K8sObject
 from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.rules.secrets.common import norm_key
 
-AM_SECRETS_DIR = re.compile(r"^/etc/alertmanager/secrets/([^/]+)/([^/]+)$")
 POD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"}
 
 
@@ -154,17 +152,15 @@ def collect_refs(index: Index) -> list[SecretRef]:
 
 
 def _alertmanager_refs(rel: Any, ns: str | None) -> list[SecretRef]:
-    """kube-prometheus-stack: alertmanagerSpec.secrets, and `*_file` paths of the Alertmanager
-    config under /etc/alertmanager/secrets/<secret>/<key> (mounted only when listed there)."""
+    """kube-prometheus-stack: the Secrets alertmanagerSpec.secrets and prometheusSpec.secrets
+    mount (a `*_file` reading one not listed is SEC008's)."""
     refs: list[SecretRef] = []
     if rel.chart != "kube-prometheus-stack":
         return refs
     spec_secrets = rel.value("alertmanager", "alertmanagerSpec", "secrets")
-    listed: set[str] = set()
     if isinstance(spec_secrets, list):
         for i, name in enumerate(spec_secrets):
             if isinstance(name, str) and name:
-                listed.add(name)
                 what = f"{rel.obj.ref()} values alertmanager.alertmanagerSpec.secrets"
                 refs.append(SecretRef(name, ns, spec_secrets.loc(i), what, rel.obj))
     prom_secrets = rel.value("prometheus", "prometheusSpec", "secrets")
@@ -173,35 +169,6 @@ def _alertmanager_refs(rel: Any, ns: str | None) -> list[SecretRef]:
             if isinstance(name, str) and name:
                 what = f"{rel.obj.ref()} values prometheus.prometheusSpec.secrets"
                 refs.append(SecretRef(name, ns, prom_secrets.loc(i), what, rel.obj))
-    config = rel.value("alertmanager", "config")
-    if not isinstance(config, dict):
-        return refs
-    stack: list[Any] = [config]
-    while stack:
-        cur = stack.pop()
-        items = cur.items() if isinstance(cur, dict) else enumerate(cur)
-        for key, value in items:
-            if isinstance(value, (dict, list)):
-                stack.append(value)
-                continue
-            if not (isinstance(key, str) and key.endswith("_file") and isinstance(value, str)):
-                continue
-            m = AM_SECRETS_DIR.match(value.strip())
-            if not m:
-                continue
-            secret = m.group(1)
-            if secret not in listed:
-                refs.append(
-                    SecretRef(
-                        secret,
-                        "<not mounted>",
-                        cur.loc(key),
-                        f"{rel.obj.ref()} alertmanager config {key}",
-                        rel.obj,
-                        f"add {secret!r} to alertmanager.alertmanagerSpec.secrets so the operator mounts it at "
-                        f"/etc/alertmanager/secrets/{secret}/",
-                    )
-                )
     return refs
 
 
@@ -218,15 +185,19 @@ def _allowed(allow: list[str], name: str, ns: str | None) -> bool:
 @rule(
     "SEC006",
     "secret-ref-missing",
-    "warning",
-    "A secretKeyRef, existingSecret, Secret mount or `*_file` names a Secret nothing creates",
+    "info",
+    "A secretKeyRef, existingSecret or Secret mount names a Secret nothing in the repository creates",
     basis=Basis.ASSUMPTION,
     why="""
         A reference to a Secret that is never created fails at deploy time: a Pod with a missing
-        `secretKeyRef` stays in CreateContainerConfigError, a chart's `existingSecret` leaves its
-        Pods waiting for the volume, and an Alertmanager `*_file` under
-        `/etc/alertmanager/secrets/<secret>/` only exists when `<secret>` is listed in
-        `alertmanagerSpec.secrets`.
+        `secretKeyRef` stays in CreateContainerConfigError, and a chart's `existingSecret` leaves
+        its Pods waiting for the volume.
+
+        It is info, not a warning: on real repositories most Secrets that nothing in the
+        repository creates exist all the same, created by hand from a password manager, by an
+        operator obslint does not know, or copied by a controller (on the reviewed public
+        repositories, one finding in four was a Secret that was really missing). Read it as a
+        list to check against the cluster, and put the ones made out of band in `allow`.
 
         Secrets come from many places, so this is a warning that rests on what the repository
         shows: manifests, secretGenerators, SealedSecrets, ExternalSecrets, cert-manager
@@ -343,23 +314,6 @@ def secret_ref_missing(ctx: RuleContext) -> Iterator[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        if ref.namespace == "<not mounted>":
-            made = cat.config("Secret", None, ref.name, ref.scope)
-            if made.present or _allowed(opts.allow, ref.name, None):
-                yield Finding(
-                    ref.loc,
-                    f"{ref.what} reads Secret {ref.name}, which is not mounted",
-                    ref.hint,
-                    clusters=ref.scope.cluster_names,
-                )
-            elif made.absent:
-                yield Finding(
-                    ref.loc,
-                    f"{ref.what} reads Secret {ref.name}, which is neither mounted nor created in the repository",
-                    ref.hint,
-                    clusters=ref.scope.cluster_names,
-                )
-            continue
         if _allowed(opts.allow, ref.name, ref.namespace):
             continue
         found = cat.config("Secret", ref.namespace, ref.name, ref.scope)

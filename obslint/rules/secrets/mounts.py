@@ -1,0 +1,148 @@
+"""SEC008 alertmanager-secret-not-mounted: an Alertmanager `*_file` under
+/etc/alertmanager/secrets/<secret>/ for a Secret the operator does not mount.
+
+prometheus-operator mounts each Secret of the Alertmanager's `spec.secrets` at
+`/etc/alertmanager/secrets/<name>/` (prometheus-operator pkg/alertmanager/statefulset.go,
+`secretsDir`; API docs, AlertmanagerSpec.secrets), and nothing else there unless a volumeMount of
+`spec.volumeMounts` puts it there. kube-prometheus-stack passes `alertmanager.alertmanagerSpec`
+through to that spec. A receiver reading a file of a Secret not listed finds no file: its
+notifications fail whether or not the Secret exists.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from obslint.findings import Finding, Loc, Related
+from obslint.model.helm import HelmReleaseView, helm_releases
+from obslint.rules import Basis, RuleContext, rule
+from obslint.rules.secrets.examples import ENC_VALUE, sops_metadata
+
+AM_SECRETS_DIR = re.compile(r"^/etc/alertmanager/secrets/([^/]+)/([^/]+)$")
+
+
+@dataclass(frozen=True)
+class FileRead:
+    secret: str
+    key: str  # the config key (`token_file`)
+    loc: Loc
+
+
+def _file_reads(config: Any) -> Iterator[FileRead]:
+    """The `*_file` values of an Alertmanager config that point into the Secrets directory."""
+    stack: list[Any] = [config]
+    while stack:
+        cur = stack.pop()
+        items = cur.items() if isinstance(cur, dict) else enumerate(cur)
+        for key, value in items:
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+            elif isinstance(key, str) and key.endswith("_file") and isinstance(value, str):
+                m = AM_SECRETS_DIR.match(value.strip())
+                if m:
+                    yield FileRead(m.group(1), key, cur.loc(key) if hasattr(cur, "loc") else Loc("?", 1, 1))
+
+
+def _mounted(rel: HelmReleaseView) -> tuple[set[str], list[str]]:
+    """The Secrets listed in alertmanagerSpec.secrets, and the volumeMount paths of the spec."""
+    listed = rel.value("alertmanager", "alertmanagerSpec", "secrets")
+    mounts = rel.value("alertmanager", "alertmanagerSpec", "volumeMounts")
+    names = {n for n in listed if isinstance(n, str)} if isinstance(listed, list) else set()
+    paths = [
+        posixpath.normpath(m["mountPath"])
+        for m in (mounts if isinstance(mounts, list) else ())
+        if isinstance(m, dict) and isinstance(m.get("mountPath"), str)
+    ]
+    return names, paths
+
+
+_HR = """\
+-- monitoring/kube-prometheus-stack.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: kube-prometheus-stack
+  namespace: monitoring
+spec:
+  interval: 30m
+  chart:
+    spec:
+      chart: kube-prometheus-stack
+      version: 80.6.0
+      sourceRef:
+        kind: HelmRepository
+        name: prometheus-community
+  values:
+    alertmanager:
+      alertmanagerSpec:
+        secrets: [{listed}]
+      config:
+        route:
+          receiver: pushover
+        receivers:
+          - name: pushover
+            pushover_configs:
+              - user_key_file: /etc/alertmanager/secrets/alertmanager-pushover/user-key
+                token_file: /etc/alertmanager/secrets/alertmanager-pushover/token
+-- monitoring/alertmanager-pushover.sops.yaml --
+apiVersion: v1
+kind: Secret
+metadata:
+  name: alertmanager-pushover
+  namespace: monitoring
+stringData:
+  user-key: {enc}
+  token: {enc}
+{sops}"""
+
+
+@rule(
+    "SEC008",
+    "alertmanager-secret-not-mounted",
+    "error",
+    "An Alertmanager `*_file` reads /etc/alertmanager/secrets/<secret>/ of a Secret the operator does not mount",
+    basis=Basis.CERTAIN,
+    why="""
+        prometheus-operator mounts the Secrets listed in the Alertmanager's `spec.secrets`
+        (kube-prometheus-stack: `alertmanager.alertmanagerSpec.secrets`) at
+        `/etc/alertmanager/secrets/<secret>/`, and nothing else. A receiver whose `token_file`,
+        `password_file` or `api_key_file` points at a Secret that is not listed reads a file that
+        does not exist, so every notification through it fails: the alerts it carries are lost.
+        This holds whether or not the Secret itself exists.
+    """,
+    failing=_HR.format(listed="", enc=ENC_VALUE, sops=sops_metadata()),
+    passing=_HR.format(listed="alertmanager-pushover", enc=ENC_VALUE, sops=sops_metadata()),
+    fix="""
+        Add the Secret's name to `alertmanager.alertmanagerSpec.secrets` (or fix the directory
+        name in the path).
+    """,
+)
+def alertmanager_secret_not_mounted(ctx: RuleContext) -> Iterator[Finding]:
+    for rel in helm_releases(ctx.index):
+        if rel.chart != "kube-prometheus-stack":
+            continue
+        config = rel.value("alertmanager", "config")
+        if not isinstance(config, dict):
+            continue
+        listed, mount_paths = _mounted(rel)
+        missing: dict[str, list[FileRead]] = {}
+        for read in _file_reads(config):
+            directory = f"/etc/alertmanager/secrets/{read.secret}"
+            if read.secret in listed or any(directory == p or directory.startswith(p + "/") for p in mount_paths):
+                continue
+            missing.setdefault(read.secret, []).append(read)
+        for secret, reads in missing.items():
+            reads.sort(key=lambda r: r.loc)
+            first = reads[0]
+            yield Finding(
+                first.loc,
+                f"{rel.obj.ref()} alertmanager config {first.key} reads Secret {secret}, which is not mounted",
+                f"add {secret!r} to alertmanager.alertmanagerSpec.secrets so the operator mounts it at "
+                f"/etc/alertmanager/secrets/{secret}/",
+                related=tuple(Related(r.loc, f"{r.key} reads it too") for r in reads[1:]),
+                clusters=rel.obj.cluster_names,
+            )
