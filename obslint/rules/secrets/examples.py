@@ -29,3 +29,15 @@ def secret_manifest(path: str, name: str, string_data: dict[str, str], metadata:
     values = "".join(f"  {key}: {value}\n" for key, value in string_data.items())
     head = f"-- {path} --\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: monitoring\n"
     return f"{head}stringData:\n{values}{metadata}"
+
+
+def kps_release(values: str) -> str:
+    """An example file holding a kube-prometheus-stack HelmRelease in namespace monitoring with
+    `values` (YAML at column 0) as its values."""
+    indented = "".join(f"    {line}\n" if line else "\n" for line in values.rstrip("\n").split("\n"))
+    return (
+        "-- monitoring/kube-prometheus-stack.yaml --\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        "metadata:\n  name: kube-prometheus-stack\n  namespace: monitoring\nspec:\n  interval: 30m\n  chart:\n"
+        "    spec:\n      chart: kube-prometheus-stack\n      version: 80.6.0\n      sourceRef:\n"
+        f"        kind: HelmRepository\n        name: prometheus-community\n  values:\n{indented}"
+    )

@@ -20,7 +20,7 @@ from typing import Any
 from obslint.findings import Finding, Loc, Related
 from obslint.model.helm import HelmReleaseView, helm_releases
 from obslint.rules import Basis, RuleContext, rule
-from obslint.rules.secrets.examples import ENC_VALUE, sops_metadata
+from obslint.rules.secrets.examples import ENC_VALUE, kps_release, secret_manifest, sops_metadata
 
 AM_SECRETS_DIR = re.compile(r"^/etc/alertmanager/secrets/([^/]+)/([^/]+)$")
 
@@ -60,44 +60,25 @@ def _mounted(rel: HelmReleaseView) -> tuple[set[str], list[str]]:
     return names, paths
 
 
-_HR = """\
--- monitoring/kube-prometheus-stack.yaml --
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: kube-prometheus-stack
-  namespace: monitoring
-spec:
-  interval: 30m
-  chart:
-    spec:
-      chart: kube-prometheus-stack
-      version: 80.6.0
-      sourceRef:
-        kind: HelmRepository
-        name: prometheus-community
-  values:
-    alertmanager:
-      alertmanagerSpec:
-        secrets: [{listed}]
-      config:
-        route:
-          receiver: pushover
-        receivers:
-          - name: pushover
-            pushover_configs:
-              - user_key_file: /etc/alertmanager/secrets/alertmanager-pushover/user-key
-                token_file: /etc/alertmanager/secrets/alertmanager-pushover/token
--- monitoring/alertmanager-pushover.sops.yaml --
-apiVersion: v1
-kind: Secret
-metadata:
-  name: alertmanager-pushover
-  namespace: monitoring
-stringData:
-  user-key: {enc}
-  token: {enc}
-{sops}"""
+_VALUES = """\
+alertmanager:
+  alertmanagerSpec:
+    secrets: [{listed}]
+  config:
+    route:
+      receiver: pushover
+    receivers:
+      - name: pushover
+        pushover_configs:
+          - user_key_file: /etc/alertmanager/secrets/alertmanager-pushover/user-key
+            token_file: /etc/alertmanager/secrets/alertmanager-pushover/token
+"""
+_SECRET = secret_manifest(
+    "monitoring/alertmanager-pushover.sops.yaml",
+    "alertmanager-pushover",
+    {"user-key": ENC_VALUE, "token": ENC_VALUE},
+    sops_metadata(),
+)
 
 
 @rule(
@@ -114,8 +95,8 @@ stringData:
         does not exist, so every notification through it fails: the alerts it carries are lost.
         This holds whether or not the Secret itself exists.
     """,
-    failing=_HR.format(listed="", enc=ENC_VALUE, sops=sops_metadata()),
-    passing=_HR.format(listed="alertmanager-pushover", enc=ENC_VALUE, sops=sops_metadata()),
+    failing=kps_release(_VALUES.format(listed="")) + _SECRET,
+    passing=kps_release(_VALUES.format(listed="alertmanager-pushover")) + _SECRET,
     fix="""
         Add the Secret's name to `alertmanager.alertmanagerSpec.secrets` (or fix the directory
         name in the path).
