@@ -92,8 +92,11 @@ def _only(result, rules: frozenset[str]):
     return result.findings[0]
 
 
-@pytest.mark.parametrize("n", SIZES)
-@pytest.mark.parametrize("layout", [copies, shared_base])
+@pytest.mark.parametrize(
+    ("layout", "n"),
+    [pytest.param(copies, n, id=f"copies-{n}") for n in SIZES]
+    + [pytest.param(shared_base, n, id=f"shared_base-{n}") for n in MISTAKE_SIZES],
+)
 def test_clusters_side_by_side_are_clean(layout, n, tmp_path):
     layout(tmp_path, n)
     result = check(tmp_path)
