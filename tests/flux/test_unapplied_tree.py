@@ -108,3 +108,15 @@ def test_bootstrap_files_are_not_unapplied(repo):
     files = {**ROOT, "bootstrap/helmfile.yaml": "releases:\n  - name: cilium\n    chart: cilium/cilium\n"}
     files["bootstrap/helmfile.yaml"] += "releases:\n  - name: twice\n"  # CORE002, in a file bootstrap reads
     assert {f.rule for f in check(repo(files)).findings} == {"CORE002"}
+
+
+def test_credentials_in_clear_are_reported_in_files_nothing_applies(repo):
+    """SEC001/SEC005 speak about the repository: a file no cluster applies leaks all the same."""
+    files = {**ROOT, **ARCHIVE}
+    files["archive/old/kustomization.yaml"] += "  - hr.yaml\n"
+    files["archive/old/hr.yaml"] = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: grafana\n"
+        "  namespace: monitoring\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: grafana\n"
+        "  values:\n    adminPassword: correct-horse-battery\n"
+    )
+    assert {f.rule for f in check(repo(files)).findings} == {"SEC005"}

@@ -22,6 +22,8 @@ from obslint.alloy.configs import alloy_configs
 from obslint.findings import Finding, Loc
 from obslint.index import Index, memoised
 from obslint.load import YMap
+from obslint.model.flux import flux_graph
+from obslint.model.flux.kinds import HELMRELEASE_GROUP
 from obslint.model.helm import (
     helm_releases,
 )
@@ -238,7 +240,18 @@ def plaintext_findings(index: Index) -> list[Finding]:
     return list(_scan(index))
 
 
+def _of_kind(index: Index, *kinds: str) -> list[K8sObject]:
+    """Objects of these kinds as the clusters apply them, and as written where no cluster
+    applies them: a credential in clear leaks from the repository either way."""
+    unapplied = [o for o in flux_graph(index).unapplied if o.kind in kinds]
+    return [*index.of_kind(*kinds), *unapplied]
+
+
 def _scan(index: Index) -> Iterator[Finding]:
+    for obj in flux_graph(index).unapplied:
+        values = obj.spec.get("values") if obj.kind == "HelmRelease" and obj.group == HELMRELEASE_GROUP else None
+        if isinstance(values, dict) and values:
+            yield from _walk(index, values, f"{obj.ref()} values", "helm")
     for hr in helm_releases(index):
         if isinstance(hr.values, dict) and hr.values:
             yield from _walk(index, hr.values, f"{hr.obj.ref()} values", "helm")
@@ -256,14 +269,15 @@ def _scan(index: Index) -> Iterator[Finding]:
             if _is_config(doc.data) and sops_block(doc.data) is None:
                 context = "alertmanager" if "receivers" in doc.data or "route" in doc.data else "config"
                 yield from _walk(index, doc.data, "config", context)
-    for obj in index.of_kind("ConfigMap", "Secret"):
+    for obj in _of_kind(index, "ConfigMap", "Secret"):
         if obj.group == "" and sops_block(obj.data) is None:
             yield from _embedded_configs(index, obj)
-    for obj in index.of_kind(*POD_KINDS):
+    for obj in _of_kind(index, *POD_KINDS):
         if obj.group in ("", "apps", "batch"):
             yield from _walk(index, obj.spec, obj.ref(), "pod", ("spec",))
-    for obj in index.of_kind("AlertmanagerConfig"):
+    for obj in _of_kind(index, "AlertmanagerConfig"):
         yield from _walk(index, obj.spec, obj.ref(), "alertmanagerconfig", ("spec",))
-    for obj in index.of_kind("Provider", group="notification.toolkit.fluxcd.io"):
-        yield from _walk(index, obj.spec, obj.ref(), "provider", ("spec",))
+    for obj in _of_kind(index, "Provider"):
+        if obj.group == "notification.toolkit.fluxcd.io":
+            yield from _walk(index, obj.spec, obj.ref(), "provider", ("spec",))
     yield from _alloy(index)
