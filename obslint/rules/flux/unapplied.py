@@ -26,11 +26,10 @@ spec:
 -- clusters/home/kustomization.yaml --
 resources:
   - flux-system/gotk-sync.yaml
-{extra}-- archive/monitoring/kustomization.yaml --
+-- archive/monitoring/kustomization.yaml --
 resources:
   - loki.yaml
-  - promtail.yaml
--- archive/monitoring/loki.yaml --
+{extra}-- archive/monitoring/loki.yaml --
 apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -58,8 +57,8 @@ data: {{}}
     listed), and says nothing about a tree where they find nothing. A credential committed in
     clear is still reported where it is: it leaks whether or not anything applies it.
     """,
-    failing=_ROOT.format(extra=""),
-    passing=_ROOT.format(extra="  - ../../archive/monitoring\n"),
+    failing=_ROOT.format(extra="  - promtail.yaml\n"),
+    passing=_ROOT.format(extra=""),
     fix="""
     Delete the tree if it is obsolete (git history keeps it), apply it from a cluster if it was
     meant to run, fix the folded problems if something applies it outside Flux, or exclude it in
