@@ -42,6 +42,14 @@ def test_missing_severity(repo):
     assert len(found) == 1 and found[0].loc.line == 7  # the labels mapping
 
 
+@pytest.mark.parametrize("key", ["serverity", "Severity", "severty"])
+def test_misspelt_severity_key_is_named(repo, key):
+    (found,) = _ids(repo, GOOD.replace("severity: critical", f"{key}: critical"), ["PROM004"])
+    assert f"has a '{key}' label but no 'severity' (did you mean severity?)" in found.message
+    assert f"rename labels.{key}" in found.hint
+    assert found.loc.line == 7  # the misspelt key
+
+
 def test_severity_allowed_values_option(repo):
     rule = GOOD.replace("severity: critical", "severity: page")
     assert _ids(repo, rule, ["PROM004"]) == []

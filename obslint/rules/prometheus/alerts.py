@@ -85,6 +85,15 @@ def alert_missing_severity(ctx: RuleContext) -> Iterator[Finding]:
         value = labels.get(opts.label)
         if value is None or (isinstance(value, str) and not value.strip()):
             loc = entry.loc_of("labels") if "labels" in entry.data else entry.loc
+            # a misspelt key (`serverity`, `Severity`) is the likeliest cause: point at it
+            typo = closest(opts.label, [k for k in entry.labels if isinstance(k, str) and k != opts.label])
+            if typo:
+                yield Finding(
+                    entry.loc_of("labels", typo[0]),
+                    f"alert {entry.name!r} has a {typo[0]!r} label but no {opts.label!r} (did you mean {opts.label}?)",
+                    hint=f"rename labels.{typo[0]} to {opts.label} so Alertmanager can route and inhibit it",
+                )
+                continue
             yield Finding(
                 loc,
                 f"alert {entry.name!r} has no {opts.label!r} label",
