@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from obslint.findings import Loc
 from obslint.index import memoised
-from obslint.model.bootstrap_helmfile import HELMFILE_NAME, is_helmfile, read_helmfile
+from obslint.model.bootstrap_helmfile import helmfiles, read_helmfile
 from obslint.model.charts import remote_crd_kinds
 from obslint.objects import Cluster, K8sObject
 
@@ -145,27 +145,29 @@ def bootstrap(index: Index) -> Bootstrap:
     g = flux_graph(index)
     out = Bootstrap()
     reader = Reader(index, g, out)
+    found = helmfiles(index)
+    for helmfile in found:
+        read_helmfile(out, reader, helmfile)
+    taken = {h.rel for h in found}
     for rel in sorted(index.tree.paths):
+        if rel in taken:
+            continue
         base = posixpath.basename(rel)
         talos = base.startswith("talconfig") or "talos" in rel.split("/")[0].lower()
         sf = index.file(rel)
         if sf is not None and sf.kind == "yaml":
             docs = [d.data for d in sf.documents]
-            if is_helmfile(rel, docs, sf.text):
-                read_helmfile(out, reader, rel, sf.text, docs)
-            elif is_taskfile(docs):
+            if is_taskfile(docs):
                 reader.taskfile(rel, sf)
             elif talos:
                 _talos(out, rel, sf.text)
             continue
-        if not (HELMFILE_NAME.search(rel) or rel.endswith(".gotmpl") or is_script(rel) or talos):
+        if not (is_script(rel) or talos):
             continue
         text = _text(index, rel)
         if not text:
             continue
-        if is_helmfile(rel, None, text):
-            read_helmfile(out, reader, rel, text, [])
-        elif is_script(rel):
+        if is_script(rel):
             reader.script(rel, text)
         elif talos:
             _talos(out, rel, text)

@@ -15,6 +15,7 @@ as YAML (a template) is read as `name:`/`namespace:`/`chart:` lines.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from obslint.findings import Loc
@@ -137,13 +138,20 @@ def _release_chart(r: dict[str, Any]) -> str:
     return "" if "{{" in chart else chart
 
 
+@dataclass(frozen=True)
+class Helmfile:
+    rel: str
+    docs: list[Any]  # the parsed documents ([] for a template read as text)
+    releases: list[dict[str, Any]]
+
+
 @memoised
-def helmfile_charts(index: Index) -> frozenset[str]:
-    """The charts every helmfile of the repository installs. Needs no Flux model, so deciding
+def helmfiles(index: Index) -> list[Helmfile]:
+    """Every helmfile of the repository, by name or by content. Needs no Flux model, so deciding
     which roots are clusters may ask it (`bootstrap` itself needs the clusters)."""
     from obslint.model.sops import read_other
 
-    out: set[str] = set()
+    out: list[Helmfile] = []
     for rel in sorted(index.tree.paths):
         sf = index.file(rel)
         if sf is not None and sf.kind == "yaml":
@@ -153,13 +161,18 @@ def helmfile_charts(index: Index) -> frozenset[str]:
         else:
             continue
         if text and is_helmfile(rel, docs, text):
-            out.update(filter(None, map(_release_chart, _releases(text, docs))))
-    return frozenset(out)
+            out.append(Helmfile(rel, docs, _releases(text, docs)))
+    return out
 
 
-def read_helmfile(out: Bootstrap, reader: Reader, rel: str, text: str, docs: list[Any]) -> None:
+def helmfile_charts(index: Index) -> frozenset[str]:
+    """The charts the helmfiles of the repository install."""
+    return frozenset(c for h in helmfiles(index) for c in map(_release_chart, h.releases) if c)
+
+
+def read_helmfile(out: Bootstrap, reader: Reader, helmfile: Helmfile) -> None:
     """What a helmfile installs: each release's chart (CRDs) and namespace, and its hooks' steps."""
-    found = _releases(text, docs)
+    rel, docs, found = helmfile.rel, helmfile.docs, helmfile.releases
     for r in found:
         chart = _release_chart(r)
         loc = r.loc() if hasattr(r, "loc") else Loc(rel, 1, 1)

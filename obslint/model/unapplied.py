@@ -27,6 +27,7 @@ from obslint.suggest import closest
 
 if TYPE_CHECKING:
     from obslint.index import Index
+    from obslint.objects import K8sObject
 
 
 @dataclass(frozen=True)
@@ -104,3 +105,10 @@ def meant_dir(g: FluxGraph, path: str | None, local: bool = True) -> str | None:
         return None
     found = closest(path, g.sorted_dirs)
     return found[0] if found else None
+
+
+def in_repository(index: Index, *kinds: str) -> list[K8sObject]:
+    """Objects of these kinds as the clusters apply them, and as written where no cluster
+    applies them: for what the repository holds whether or not anything applies it (a
+    credential in clear leaks from Git either way)."""
+    return [*index.of_kind(*kinds), *(o for o in flux_graph(index).unapplied if o.kind in kinds)]

@@ -19,6 +19,7 @@ from typing import Any
 
 from obslint.findings import Finding, Loc, Related
 from obslint.model.helm import HelmReleaseView, helm_releases
+from obslint.objects import walk_strings
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.secrets.examples import ENC_VALUE, kps_release, secret_manifest, sops_metadata
 
@@ -34,17 +35,13 @@ class FileRead:
 
 def _file_reads(config: Any) -> Iterator[FileRead]:
     """The `*_file` values of an Alertmanager config that point into the Secrets directory."""
-    stack: list[Any] = [config]
-    while stack:
-        cur = stack.pop()
-        items = cur.items() if isinstance(cur, dict) else enumerate(cur)
-        for key, value in items:
-            if isinstance(value, (dict, list)):
-                stack.append(value)
-            elif isinstance(key, str) and key.endswith("_file") and isinstance(value, str):
-                m = AM_SECRETS_DIR.match(value.strip())
-                if m:
-                    yield FileRead(m.group(1), key, cur.loc(key) if hasattr(cur, "loc") else Loc("?", 1, 1))
+    for _path, container, key in walk_strings(config):
+        value = container[key]
+        if isinstance(key, str) and key.endswith("_file") and isinstance(value, str):
+            m = AM_SECRETS_DIR.match(value.strip())
+            if m:
+                loc = container.loc(key) if hasattr(container, "loc") else Loc("?", 1, 1)
+                yield FileRead(m.group(1), key, loc)
 
 
 def _mounted(rel: HelmReleaseView) -> tuple[set[str], list[str]]:

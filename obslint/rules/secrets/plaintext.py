@@ -28,6 +28,7 @@ from obslint.model.helm import (
     helm_releases,
 )
 from obslint.model.sops import is_enc, sops_block
+from obslint.model.unapplied import in_repository
 from obslint.objects import K8sObject
 from obslint.redact import fingerprint
 from obslint.rules import Basis, RuleContext, Scope, rule
@@ -240,13 +241,6 @@ def plaintext_findings(index: Index) -> list[Finding]:
     return list(_scan(index))
 
 
-def _of_kind(index: Index, *kinds: str) -> list[K8sObject]:
-    """Objects of these kinds as the clusters apply them, and as written where no cluster
-    applies them: a credential in clear leaks from the repository either way."""
-    unapplied = [o for o in flux_graph(index).unapplied if o.kind in kinds]
-    return [*index.of_kind(*kinds), *unapplied]
-
-
 def _scan(index: Index) -> Iterator[Finding]:
     for obj in flux_graph(index).unapplied:
         values = obj.spec.get("values") if obj.kind == "HelmRelease" and obj.group == HELMRELEASE_GROUP else None
@@ -269,15 +263,15 @@ def _scan(index: Index) -> Iterator[Finding]:
             if _is_config(doc.data) and sops_block(doc.data) is None:
                 context = "alertmanager" if "receivers" in doc.data or "route" in doc.data else "config"
                 yield from _walk(index, doc.data, "config", context)
-    for obj in _of_kind(index, "ConfigMap", "Secret"):
+    for obj in in_repository(index, "ConfigMap", "Secret"):
         if obj.group == "" and sops_block(obj.data) is None:
             yield from _embedded_configs(index, obj)
-    for obj in _of_kind(index, *POD_KINDS):
+    for obj in in_repository(index, *POD_KINDS):
         if obj.group in ("", "apps", "batch"):
             yield from _walk(index, obj.spec, obj.ref(), "pod", ("spec",))
-    for obj in _of_kind(index, "AlertmanagerConfig"):
+    for obj in in_repository(index, "AlertmanagerConfig"):
         yield from _walk(index, obj.spec, obj.ref(), "alertmanagerconfig", ("spec",))
-    for obj in _of_kind(index, "Provider"):
+    for obj in in_repository(index, "Provider"):
         if obj.group == "notification.toolkit.fluxcd.io":
             yield from _walk(index, obj.spec, obj.ref(), "provider", ("spec",))
     yield from _alloy(index)

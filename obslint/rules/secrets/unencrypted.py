@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 from obslint.findings import Finding
 from obslint.index import Index, memoised
-from obslint.model.flux import flux_graph
 from obslint.model.sops import (
     config_for,
     file_is_sops,
@@ -19,6 +18,7 @@ from obslint.model.sops import (
     read_other,
     sops_block,
 )
+from obslint.model.unapplied import in_repository
 from obslint.rules import Basis, RuleContext, Scope, rule
 from obslint.rules.secrets.common import find_credentials, is_literal_value, is_manager_reference
 from obslint.rules.secrets.examples import ENC_VALUE, RECIPIENT, secret_manifest, sops_metadata
@@ -88,9 +88,7 @@ PASSING = secret_manifest(SECRET_PATH, "grafana-admin", {"admin-password": ENC_V
 )
 def unencrypted_secret(ctx: RuleContext) -> Iterator[Finding]:
     index = ctx.index
-    # a Secret in clear leaks from the repository whether or not a cluster applies its file
-    unapplied = [o for o in flux_graph(index).unapplied if o.kind == "Secret"]
-    for obj in [*index.of_kind("Secret"), *unapplied]:
+    for obj in in_repository(index, "Secret"):
         if obj.group != "":
             continue
         if sops_block(obj.data) is not None and any(
