@@ -117,7 +117,10 @@ def run_check(
     config_path: str | None = None,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
+    sops_age_key_file: str | None = None,
 ) -> RunResult:
+    """`sops_age_key_file` switches on sops-file-broken's decrypt check; only the person or CI
+    running obslint can give it (the checked repository is untrusted)."""
     root = resolve_root(paths or ["."])
     if config is None:
         try:
@@ -134,6 +137,7 @@ def run_check(
     with _cyclic_gc_paused():
         tree = load_tree(root, config.exclude, config.max_file_size)
         index = Index.build(tree, config)
+    index.sops_age_key_file = sops_age_key_file
     # Start the selected rules' external tool batches now, so they run while the other rules do.
     for rule in rules:
         for start in PREFETCH.get(rule.id, ()):

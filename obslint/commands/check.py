@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 HELP = "lint a repository (default: the current directory)"
+# Deliberately not $SOPS_AGE_KEY_FILE: a key in the shell of someone running the pre-commit hook is
+# used only when they ask for it.
+SOPS_KEY_ENV = "OBSLINT_SOPS_AGE_KEY_FILE"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -18,6 +22,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--config", metavar="FILE", help="configuration file (default: .obslint.yaml or pyproject.toml)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument(
+        "--sops-age-key-file",
+        metavar="FILE",
+        default=os.environ.get(SOPS_KEY_ENV) or None,
+        help=f"age key file: decrypt each SOPS file it can open to prove it is intact (default: ${SOPS_KEY_ENV})",
+    )
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -32,7 +42,13 @@ def run(args: argparse.Namespace) -> int:
     from obslint.report.text import use_color
     from obslint.runner import run_check
 
-    result = run_check(args.paths, config_path=args.config, select=_split(args.select), ignore=_split(args.ignore))
+    result = run_check(
+        args.paths,
+        config_path=args.config,
+        select=_split(args.select),
+        ignore=_split(args.ignore),
+        sops_age_key_file=args.sops_age_key_file,
+    )
     if args.output:
         with open(args.output, "w", encoding="utf-8") as out:
             render(result, args.format, out)

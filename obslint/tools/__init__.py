@@ -7,6 +7,8 @@ working directory. Each family calls its tool once per run over everything it ex
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
 import subprocess
@@ -16,6 +18,8 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from obslint.tools.sandbox import NO_NETWORK_ENV, offline_argv
 
 DEFAULT_TIMEOUT = 60
 
@@ -51,8 +55,8 @@ def run_tool(
     """Run a tool with no shell, a bounded time and a scrubbed working directory."""
     try:
         proc = subprocess.run(
-            list(argv),
-            cwd=cwd or tempfile.gettempdir(),
+            offline_argv(list(argv)),
+            cwd=cwd or empty_home(),
             input=input_text,
             capture_output=True,
             text=True,
@@ -69,15 +73,27 @@ def run_tool(
 
 
 # What a tool may see of the environment: nothing that could carry a credential of the person or CI
-# running obslint (cloud keys, SOPS key files, kubeconfig, tokens) - only locale and a search path.
+# running obslint (cloud keys, VAULT_TOKEN, SOPS key files, kubeconfig, tokens) - only locale and a
+# search path - and a HOME that is an empty private directory, so no ~/.vault-token, ~/.aws,
+# ~/.config/sops/age/keys.txt, ~/.ssh or ~/.kube is found there either.
 _PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TZ")
 
 
 def _minimal_env(extra: dict[str, str] | None) -> dict[str, str]:
     env = {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
-    env.setdefault("HOME", tempfile.gettempdir())
+    env["HOME"] = empty_home()
+    env.update(NO_NETWORK_ENV)
     env.update(extra or {})
     return env
+
+
+@functools.cache
+def empty_home() -> str:
+    """An empty directory private to this run (mode 0700), removed at exit: HOME and the working
+    directory of every tool."""
+    path = tempfile.mkdtemp(prefix="obslint-home-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
