@@ -5,6 +5,7 @@ and a summary."""
 from __future__ import annotations
 
 import os
+import re
 from typing import TextIO
 
 from obslint.findings import Severity
@@ -28,9 +29,11 @@ def render_text(result: RunResult, out: TextIO, color: bool) -> None:
             out.write(f"  {c(_DIM, 'hint:')} {_indented(red.redact(f.hint))}\n")
         excerpt = _excerpt(result, f.loc.path, f.loc.line)
         if excerpt is not None:
-            shown = red.mask_line(excerpt.rstrip())
+            # masked whole, then cut: a secret cut first would no longer match its value
+            masked = red.mask_line(excerpt.rstrip())
+            shown = masked if len(masked) <= EXCERPT_MAX else masked[:EXCERPT_MAX] + "…"
             out.write(f"  {c(_DIM, f'{f.loc.line:>4} |')} {shown}\n")
-            if shown == excerpt.rstrip() and 0 < f.loc.col <= len(shown) + 1:
+            if masked == excerpt.rstrip() and 0 < f.loc.col <= len(shown) + 1:
                 out.write(f"  {c(_DIM, '     |')} {' ' * (f.loc.col - 1)}{c(_COLORS[f.severity], '^')}\n")
         if len(f.clusters) > 1:
             out.write(f"  {c(_DIM, 'clusters:')} {', '.join(sorted(red.redact(n) for n in f.clusters))}\n")
@@ -51,16 +54,19 @@ def _indented(text: str) -> str:
     return text.replace("\n", "\n        ")
 
 
+EXCERPT_MAX = 300
+# Files that hold a Secret show no source lines: where the file (or a config inside a value) does
+# not parse, its values were never registered with the redactor, and any line may be one.
+_HOLDS_SECRET = re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*(?:#.*)?$", re.MULTILINE)
+
+
 def _excerpt(result: RunResult, rel: str, line: int) -> str | None:
     if result.index is None:
         return None
     sf = result.index.file(rel)
-    if sf is None or not sf.text:
+    if sf is None or not sf.text or _HOLDS_SECRET.search(sf.text):
         return None
-    text = sf.line_text(line)
-    if text is None:
-        return None
-    return text if len(text) <= 300 else text[:300] + "…"
+    return sf.line_text(line)
 
 
 def use_color(stream: TextIO) -> bool:
