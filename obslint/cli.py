@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from obslint.errors import UsageError
+    from obslint.printable import printable
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except UsageError as exc:
-        print(f"obslint: error: {exc}", file=sys.stderr)
+        print(f"obslint: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -52,9 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("OBSLINT_DEBUG"):
             raise
-        print(
-            f"obslint: internal error: {type(exc).__name__}: {exc} (set OBSLINT_DEBUG=1 for details)", file=sys.stderr
-        )
+        detail = printable(f"{type(exc).__name__}: {exc}")
+        print(f"obslint: internal error: {detail} (set OBSLINT_DEBUG=1 for details)", file=sys.stderr)
         return 2
 
 
