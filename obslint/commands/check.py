@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 
@@ -36,12 +37,21 @@ def _split(values: list[str] | None) -> list[str] | None:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
+def _debug() -> bool:
+    """OBSLINT_DEBUG puts a traceback into a rule's error, shown with its line breaks."""
+    return bool(os.environ.get("OBSLINT_DEBUG"))
+
+
 def run(args: argparse.Namespace) -> int:
     from obslint.findings import Severity
+    from obslint.output_file import check_output_path, write_output
+    from obslint.printable import printable
     from obslint.report import render
     from obslint.report.text import use_color
     from obslint.runner import run_check
 
+    if args.output:
+        check_output_path(args.output)  # before the run, not after it
     result = run_check(
         args.paths,
         config_path=args.config,
@@ -50,15 +60,16 @@ def run(args: argparse.Namespace) -> int:
         sops_age_key_file=args.sops_age_key_file,
     )
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as out:
-            render(result, args.format, out)
+        out = io.StringIO()
+        render(result, args.format, out)
+        write_output(args.output, out.getvalue())
     else:
         render(result, args.format, sys.stdout, color=args.format == "text" and use_color(sys.stdout))
     redact = result.index.redactor.redact if result.index else str
-    for notice in result.notices:
-        print(f"obslint: note: {redact(notice)}", file=sys.stderr)
+    for notice in result.notices:  # notices and errors name files of the checked tree
+        print(f"obslint: note: {printable(redact(notice))}", file=sys.stderr)
     for error in result.errors:
-        print(f"obslint: {error}", file=sys.stderr)
+        print(f"obslint: {printable(error, keep_newlines=_debug())}", file=sys.stderr)
     if result.errors:
         return 2
     fail_on = Severity.parse(args.fail_on or result.config.fail_on)

@@ -21,16 +21,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from obslint.output_file import check_output_path, write_output
     from obslint.runner import run_check
 
+    if args.output:
+        check_output_path(args.output)
     result = run_check([args.path], config_path=args.config, select=["FLUX"])
     if result.index is None:
         print("obslint: nothing to graph", file=sys.stderr)
         return 2
     text = render_graph(result.index, result.findings, args.format)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as out:
-            out.write(text)
+        write_output(args.output, text)
     else:
         sys.stdout.write(text)
     for error in result.errors:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from obslint.findings import Finding, Severity
+from obslint.printable import escape_controls
 from obslint.report import redactor, related_shown
 from obslint.runner import RunResult
 
@@ -12,10 +13,16 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def _data(text: str) -> str:
+    """Message text of a workflow command (actions/toolkit packages/core/src/command.ts,
+    escapeData). Line breaks are encoded, which the runner decodes into the annotation itself;
+    other controls, which the log viewer would act on (ESC starts a colour), are made visible."""
+    text = escape_controls(text, keep_newlines=True)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _prop(text: str) -> str:
+    """A property value (file, title): escapeProperty of the same file, which also encodes the
+    `:` and `,` that end a property."""
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 

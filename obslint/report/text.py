@@ -9,6 +9,7 @@ import re
 from typing import TextIO
 
 from obslint.findings import Severity
+from obslint.printable import printable
 from obslint.report import redactor, related_shown, summary
 from obslint.runner import RunResult
 
@@ -22,9 +23,14 @@ def render_text(result: RunResult, out: TextIO, color: bool) -> None:
     def c(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
+    def safe(text: str) -> str:
+        """A value that may hold a secret: redacted first (the redactor knows values as written)."""
+        return printable(red.redact(text))
+
     for f in result.findings:
         sev = c(_COLORS[f.severity], str(f.severity))
-        out.write(f"{c(_BOLD, str(f.loc))}: {sev} {c(_BOLD, f.rule)} {f.name} {_indented(red.redact(f.message))}\n")
+        where, rule, name = printable(str(f.loc)), printable(f.rule), printable(f.name)
+        out.write(f"{c(_BOLD, where)}: {sev} {c(_BOLD, rule)} {name} {_indented(red.redact(f.message))}\n")
         if f.hint:
             out.write(f"  {c(_DIM, 'hint:')} {_indented(red.redact(f.hint))}\n")
         excerpt = _excerpt(result, f.loc.path, f.loc.line)
@@ -32,14 +38,16 @@ def render_text(result: RunResult, out: TextIO, color: bool) -> None:
             # masked whole, then cut: a secret cut first would no longer match its value
             masked = red.mask_line(excerpt.rstrip())
             shown = masked if len(masked) <= EXCERPT_MAX else masked[:EXCERPT_MAX] + "…"
-            out.write(f"  {c(_DIM, f'{f.loc.line:>4} |')} {shown}\n")
+            out.write(f"  {c(_DIM, f'{f.loc.line:>4} |')} {printable(shown)}\n")
             if masked == excerpt.rstrip() and 0 < f.loc.col <= len(shown) + 1:
-                out.write(f"  {c(_DIM, '     |')} {' ' * (f.loc.col - 1)}{c(_COLORS[f.severity], '^')}\n")
+                # under the character the column names, however wide the escapes before it are
+                pad = len(printable(shown[: f.loc.col - 1]))
+                out.write(f"  {c(_DIM, '     |')} {' ' * pad}{c(_COLORS[f.severity], '^')}\n")
         if len(f.clusters) > 1:
-            out.write(f"  {c(_DIM, 'clusters:')} {', '.join(sorted(red.redact(n) for n in f.clusters))}\n")
+            out.write(f"  {c(_DIM, 'clusters:')} {', '.join(sorted(safe(n) for n in f.clusters))}\n")
         related, more = related_shown(f)
         for r in related:
-            out.write(f"  {c(_DIM, 'related:')} {r.loc}: {red.redact(r.message)}\n")
+            out.write(f"  {c(_DIM, 'related:')} {printable(str(r.loc))}: {safe(r.message)}\n")
         if more:
             out.write(f"  {c(_DIM, 'related:')} and {more} more\n")
     s = summary(result)
@@ -50,8 +58,11 @@ def render_text(result: RunResult, out: TextIO, color: bool) -> None:
 
 
 def _indented(text: str) -> str:
-    """Lines after the first of a message or hint, indented under the finding they belong to."""
-    return text.replace("\n", "\n        ")
+    """A message or hint made printable, the lines after the first indented under the finding they
+    belong to. Rules break a hint into lines on purpose (one fix per line); an indented line cannot
+    pass for a finding or the summary, which start at the margin, and `printable` keeps it from
+    opening a workflow command."""
+    return printable(text, keep_newlines=True).replace("\n", "\n        ")
 
 
 EXCERPT_MAX = 300

@@ -88,7 +88,6 @@ def decrypt_check(jobs: Iterable[DecryptJob], key_file: str) -> dict[str, Outcom
         return {}
     results: dict[str, Outcome] = {}
     with scratch_dir("sops") as tmp:
-        os.chmod(tmp, 0o700)
         env = {"SOPS_AGE_KEY_FILE": os.path.abspath(key_file)}
 
         def one(i_job: tuple[int, DecryptJob]) -> tuple[str, Outcome]:
