@@ -1,5 +1,9 @@
 """`obslint graph`: the Flux deploy order (Kustomizations, HelmReleases, dependsOn) as Mermaid or DOT,
-with the nodes that have Flux findings marked."""
+with the nodes that have Flux findings marked.
+
+Kinds, namespaces and names come from the checked repository. Each label goes through `printable`
+(no control character reaches a terminal or starts a line of its own), then through the quoting of
+the output language, so a name cannot close its label and add statements to the graph."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections import defaultdict
 
 from obslint.model.flux import flux_graph
 from obslint.model.helm import helm_releases
+from obslint.printable import printable
 
 HELP = "print the Flux dependency graph (Mermaid or Graphviz DOT), findings marked"
 
@@ -36,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     for error in result.errors:
-        print(f"obslint: {error}", file=sys.stderr)
+        print(f"obslint: {printable(error)}", file=sys.stderr)
     return 2 if result.errors else 0
 
 
@@ -80,7 +85,7 @@ def render_graph(index, findings, fmt: str = "mermaid") -> str:
         text = f"{obj.kind} {ns + '/' if ns else ''}{obj.name}"
         if marks.get(obj):
             text += " [" + ", ".join(sorted(marks[obj])) + "]"
-        return text
+        return printable(text)
 
     if fmt == "dot":
         out = ["digraph flux {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
@@ -107,8 +112,15 @@ def render_graph(index, findings, fmt: str = "mermaid") -> str:
 
 
 def _dot_escape(text: str) -> str:
+    """`text` (no control characters left) inside a DOT quoted string. The DOT parser knows one escape
+    there, `\\"`, and keeps every other backslash for the label's own escapes (`\\n`, `\\N`, `\\G`, ...;
+    https://graphviz.org/doc/info/lang.html and https://graphviz.org/docs/attr-types/escString/), so
+    backslashes are doubled to show as themselves and quotes escaped so that none ends the string."""
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _mermaid_escape(text: str) -> str:
-    return text.replace('"', "#quot;")
+    """`text` (no control characters left) inside a Mermaid `["..."]` label, which only a quote ends.
+    The quote is written as an entity code, and so is `#` so that a name holding one shows as itself:
+    https://mermaid.js.org/syntax/flowchart.html#entity-codes-to-escape-characters"""
+    return text.replace("#", "#35;").replace('"', "#quot;")
