@@ -19,12 +19,14 @@ directory is removed afterwards, or by a signal that ends the run (obslint.tools
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from obslint.errors import UsageError
 from obslint.runner import RunResult
@@ -133,23 +135,34 @@ def write_tree(entries: list[Entry], dest: str, top: str, max_size: int) -> None
     blobs = _Blobs([e.oid for e in files + links], top)
     try:
         for e in files:
-            target = os.path.join(dest, e.path)
-            os.makedirs(os.path.dirname(target), 0o700, exist_ok=True)
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-            fd = os.open(target, flags, 0o700 if e.mode == "100755" else 0o600)
-            with os.fdopen(fd, "wb") as out:
-                size = blobs.next(out if e.size <= max_size else None)
-                out.truncate(size)
+            out = _create(os.path.join(dest, e.path), e.mode)
+            if out is None:
+                blobs.next(None)  # read past it all the same: the blobs come in order
+                continue
+            with out:
+                out.truncate(blobs.next(out if e.size <= max_size else None))
         for e in links:
-            link_target = blobs.read()
+            link_target = os.fsdecode(blobs.read())
             target = os.path.join(dest, e.path)
             parent = os.path.dirname(target)
-            os.makedirs(parent, 0o700, exist_ok=True)
-            if os.path.realpath(parent) != os.path.abspath(parent):  # a link on the way: not ours to follow
-                continue
-            os.symlink(os.fsdecode(link_target), target)
+            # The parent is a directory written above, never a link: links are made only now, and
+            # one on the way (a malformed tree names a path below a link) is not followed.
+            if os.path.isdir(parent) and os.path.realpath(parent) == os.path.abspath(parent):
+                with contextlib.suppress(OSError):  # taken (a malformed tree), or an empty target
+                    os.symlink(link_target, target)
     finally:
         blobs.close()
+
+
+def _create(path: str, mode: str) -> BinaryIO | None:
+    """A new file at `path` (its directories made), or None where a malformed tree made that
+    impossible (a path used twice, below a file)."""
+    try:
+        os.makedirs(os.path.dirname(path), 0o700, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        return os.fdopen(os.open(path, flags, 0o700 if mode == "100755" else 0o600), "wb")
+    except OSError:
+        return None
 
 
 class _Blobs:
@@ -177,7 +190,7 @@ class _Blobs:
         except OSError:  # git ended early; the reader reports it
             pass
 
-    def next(self, out: object | None) -> int:
+    def next(self, out: BinaryIO | None) -> int:
         """Copy the next blob into `out` (a binary file, or None to skip it); its size."""
         assert self._proc.stdout is not None
         header = self._proc.stdout.readline().split()
@@ -189,7 +202,7 @@ class _Blobs:
             if not chunk:
                 raise UsageError("--diff: git cat-file ended early")
             if out is not None:
-                out.write(chunk)  # type: ignore[attr-defined]
+                out.write(chunk)
             left -= len(chunk)
         self._proc.stdout.read(1)  # the line break after the contents
         return size
