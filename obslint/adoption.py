@@ -45,7 +45,7 @@ class Narrowing:
 
     def apply(self, result: RunResult, check_tree: Callable[[str], RunResult]) -> RunResult:
         """`check_tree(path)` checks REF's tree the way the run checked the working tree."""
-        if self.ref is not None and not result.errors:
+        if self.ref is not None:
             result = _changed_since(result, self.ref, check_tree)
         if self.known is not None:
             shown = len(result.findings)

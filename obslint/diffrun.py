@@ -194,6 +194,8 @@ class _Blobs:
         """Copy the next blob into `out` (a binary file, or None to skip it); its size."""
         assert self._proc.stdout is not None
         header = self._proc.stdout.readline().split()
+        if len(header) == 2 and header[1] == b"missing":  # a partial clone: not fetched here, on purpose
+            raise UsageError(f"--diff: object {os.fsdecode(header[0])} is not in the local repository")
         if len(header) != 3 or header[1] != b"blob":
             raise UsageError("--diff: git cat-file did not return a blob")
         size = left = int(header[2])
