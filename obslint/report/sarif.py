@@ -1,7 +1,9 @@
 """`--format sarif`: SARIF 2.1.0 for GitHub code scanning, with every rule's metadata.
 
 A finding's related places are its result's `relatedLocations` (each with an id and a message),
-the clusters it arises in `properties.clusters`."""
+the clusters it arises in `properties.clusters`. `partialFingerprints` carries the fingerprint that
+`--baseline` and `--diff` match findings by (obslint.fingerprint), so code scanning too keeps
+tracking a finding whose lines moved."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import TextIO
 
 from obslint import __version__
 from obslint.findings import Finding, Loc, Severity
+from obslint.fingerprint import SARIF_KEY, Fingerprinter
 from obslint.redact import Redactor
 from obslint.report import redactor
 from obslint.rules import REGISTRY, Rule
@@ -57,7 +60,7 @@ def _link_text(loc: Loc) -> str:
     return re.sub(r"([\[\]\\])", r"\\\1", f"{loc.path}:{loc.line}")
 
 
-def _result(f: Finding, red: Redactor, rule_index: int | None) -> dict:
+def _result(f: Finding, red: Redactor, rule_index: int | None, fingerprint: str) -> dict:
     message = red.redact(f.message) + (f"\nHint: {red.redact(f.hint)}" if f.hint else "")
     if f.related:
         # Code scanning shows related locations only as links embedded in the message, `[text](id)`.
@@ -68,6 +71,7 @@ def _result(f: Finding, red: Redactor, rule_index: int | None) -> dict:
         "level": _LEVEL[f.severity],
         "message": {"text": message},
         "locations": [{"physicalLocation": _physical(f.loc)}],
+        "partialFingerprints": {SARIF_KEY: fingerprint},
     }
     if rule_index is not None:
         entry["ruleIndex"] = rule_index
@@ -85,7 +89,8 @@ def render_sarif(result: RunResult, out: TextIO) -> None:
     red = redactor(result)
     rules = REGISTRY.all()
     index = {r.id: i for i, r in enumerate(rules)}
-    results = [_result(f, red, index.get(f.rule)) for f in result.findings]
+    fingerprint = Fingerprinter(result.index)
+    results = [_result(f, red, index.get(f.rule), fingerprint(f)) for f in result.findings]
     doc = {
         "$schema": SCHEMA,
         "version": "2.1.0",

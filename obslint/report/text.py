@@ -17,7 +17,7 @@ _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.IN
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
-def render_text(result: RunResult, out: TextIO, color: bool) -> None:
+def render_text(result: RunResult, out: TextIO, color: bool, quiet: bool = False) -> None:
     red = redactor(result)
 
     def c(code: str, text: str) -> str:
@@ -50,11 +50,17 @@ def render_text(result: RunResult, out: TextIO, color: bool) -> None:
             out.write(f"  {c(_DIM, 'related:')} {printable(str(r.loc))}: {safe(r.message)}\n")
         if more:
             out.write(f"  {c(_DIM, 'related:')} and {more} more\n")
+    if not quiet:
+        out.write(summary_line(result) + "\n")
+
+
+def summary_line(result: RunResult) -> str:
+    """`3 findings (1 error, 2 warnings) in 40 files, 120 rules`."""
     s = summary(result)
     parts = [f"{n} {k}{'s' if n != 1 and k != 'info' else ''}" for k, n in s["by_severity"].items() if n]
     detail = f" ({', '.join(parts)})" if parts else ""
     noun = "finding" if s["findings"] == 1 else "findings"
-    out.write(f"{s['findings']} {noun}{detail} in {s['files']} files, {s['rules_run']} rules\n")
+    return f"{s['findings']} {noun}{detail} in {s['files']} files, {s['rules_run']} rules"
 
 
 def _indented(text: str) -> str:
