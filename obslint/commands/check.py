@@ -29,6 +29,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=os.environ.get(SOPS_KEY_ENV) or None,
         help=f"age key file: decrypt each SOPS file it can open to prove it is intact (default: ${SOPS_KEY_ENV})",
     )
+    p.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what is left")
+    p.add_argument(
+        "--diff",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="REF",
+        help="with --fix: print what the fixes would change as a unified diff, and write nothing",
+    )
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -52,6 +61,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output:
         check_output_path(args.output)  # before the run, not after it
+    if args.fix:
+        from obslint.fix.command import fix_tree
+
+        code = fix_tree(args, _split(args.select), _split(args.ignore))
+        if code is not None:
+            return code
     result = run_check(
         args.paths,
         config_path=args.config,
