@@ -243,17 +243,16 @@ def splice(original: str, before: str, after: str) -> str:
 
 def _place(to_original: dict[int, int], i1: int, i2: int, n_before: int, n_original: int) -> int:
     """Where lines i1:i2 of the first dump stand in the original: found from the lines themselves
-    when ruamel reproduced them, else from the unchanged lines on either side of them."""
+    when ruamel reproduced them, else from the unchanged lines on either side of them (for an
+    insertion, the line before it: the next one may belong to a less indented block)."""
     block = range(i1, i2)
     if block and all(to_original.get(k) == to_original.get(i1, -1) + (k - i1) for k in block):
         return to_original[i1]
     prev = to_original.get(i1 - 1, -1 if i1 == 0 else None)
     nxt = to_original.get(i2, n_original if i2 >= n_before else None)
-    if not block and prev is not None:
+    if not block and prev is not None:  # an insertion follows the line before it (a list's last item)
         return prev + 1
-    if not block and nxt is not None:
-        return nxt
-    if prev is not None and nxt is not None and nxt - prev - 1 == i2 - i1:
+    if block and prev is not None and nxt is not None and nxt - prev - 1 == i2 - i1:
         return prev + 1
     raise EditError("ruamel.yaml would reformat the lines around the edit")
 
