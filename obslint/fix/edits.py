@@ -23,12 +23,14 @@ ANY: Any = type("Any", (), {"__repr__": lambda self: "ANY"})()
 @dataclass(frozen=True)
 class SetKey:
     """`key: value` in the mapping. `expect`: the current value it replaces (MISSING: the key must
-    be absent, ANY: whatever is there). `after`: put a new key right after this one, if present."""
+    be absent, ANY: whatever is there). `after`: put a new key right after this one, if present.
+    `flow`: write a list value in flow style (`[a, b]`)."""
 
     key: str
     value: Any
     expect: Any = ANY
     after: str | None = None
+    flow: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -124,10 +125,13 @@ def _insert_after(m: CommentedMap, after: str | None, key: str, value: Any) -> N
 
 def _apply(m: CommentedMap, edit: Edit) -> None:
     if isinstance(edit, SetKey):
+        value = yaml_value(edit.value)
+        if edit.flow and isinstance(value, CommentedSeq):
+            value.fa.set_flow_style()
         if edit.key in m:
-            m[edit.key] = yaml_value(edit.value)
+            m[edit.key] = value
         else:
-            _insert_after(m, edit.after, edit.key, yaml_value(edit.value))
+            _insert_after(m, edit.after, edit.key, value)
     elif isinstance(edit, AddItem):
         seq = m.get(edit.key)
         if seq is None:
@@ -148,6 +152,12 @@ def _apply(m: CommentedMap, edit: Edit) -> None:
 def edit_file(text: str, fixes: list[Fix]) -> FileEdit:
     """Apply every fix it can to `text` (one YAML file); fixes whose target or expectation does
     not hold are refused one by one, a file ruamel cannot reproduce around the edits as a whole."""
+    with warnings.catch_warnings():  # a reused anchor is valid YAML, which ruamel warns about on stderr
+        warnings.simplefilter("ignore")
+        return _edit_file(text, fixes)
+
+
+def _edit_file(text: str, fixes: list[Fix]) -> FileEdit:
     newline = "\r\n" if "\r\n" in text else "\n"
     original = text.replace("\r\n", "\n")
     final_newline = original.endswith("\n")

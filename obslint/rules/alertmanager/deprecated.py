@@ -80,59 +80,63 @@ def deprecated_match(ctx: RuleContext) -> Iterator[Finding]:
         raw = src.raw
         if not isinstance(raw, Mapping):
             continue
-        for node, side in _matching_nodes(raw):
-            old, new = _KEYS[side]
-            present = [k for k, _op in old if k in node]
+        for node, sides in _matching_nodes(raw):
+            present = [k for side in sides for k, _op in _KEYS[side][0] if k in node]
             if not present:
                 continue
             loc = node.loc(present[0]) if isinstance(node, YMap) else src.anchor
             if loc in seen:
                 continue
             seen.add(loc)
-            what = "route" if side == "route" else "inhibit rule"
+            what = "route" if sides == ("route",) else "inhibit rule"
             keys = " and ".join(f"`{k}`" for k in present)
+            news = " and ".join(f"`{_KEYS[side][1]}`" for side in sides if any(k in node for k, _ in _KEYS[side][0]))
             yield Finding(
                 loc,
                 f"{what} of {src.description} uses the deprecated {keys}",
-                f'write them as `{new}` (e.g. `{new}: [severity="critical"]`)',
-                fix=_matchers_fix(node, side),
+                f'write them as {news} (e.g. `{_KEYS[sides[0]][1]}: [severity="critical"]`)',
+                fix=_matchers_fix(node, sides),
             )
 
 
-def _matching_nodes(raw: Mapping) -> Iterator[tuple[Any, str]]:
-    """(mapping, side) of every route below `route` and both sides of every inhibit rule."""
+def _matching_nodes(raw: Mapping) -> Iterator[tuple[Any, tuple[str, ...]]]:
+    """(mapping, its sides) of every route below `route` and of every inhibit rule."""
     stack = [raw.get("route")]
     while stack:
         cur = stack.pop()
         if not isinstance(cur, Mapping):
             continue
-        yield cur, "route"
+        yield cur, ("route",)
         routes = cur.get("routes")
         if isinstance(routes, list):
             stack.extend(reversed(routes))
     inhibit = raw.get("inhibit_rules")
     for item in inhibit if isinstance(inhibit, list) else []:
         if isinstance(item, Mapping):
-            yield item, "source"
-            yield item, "target"
+            yield item, ("source", "target")
 
 
-def _matchers_fix(node: Any, side: str) -> Fix | None:
+def _matchers_fix(node: Any, sides: tuple[str, ...]) -> Fix | None:
     """`matchers` for the deprecated keys, when each of them converts exactly: label names that
     need no quoting, values without a quote, a backslash or a line break (which the matcher
     syntax would have to escape)."""
-    old, new = _KEYS[side]
-    items: list[str] = []
-    for key, op in old:
-        pairs = node.get(key)
-        if pairs is None:
-            continue
-        if not isinstance(pairs, Mapping):
-            return None
-        for name, value in pairs.items():
-            text = scalar_str(value)
-            if not LABEL_NAME_RE.match(scalar_str(name)) or value is None or any(c in text for c in '"\\\n'):
+    edits: list[ReplaceKeys] = []
+    for side in sides:
+        old, new = _KEYS[side]
+        items: list[str] = []
+        for key, op in old:
+            pairs = node.get(key)
+            if pairs is None:
+                continue
+            if not isinstance(pairs, Mapping):
                 return None
-            items.append(f'{name}{op}"{text}"')
-    keys = tuple(k for k, _op in old)
-    return fix_at(node, ReplaceKeys(keys, new, tuple(items)), summary=f"rewrite {' and '.join(keys)} as {new}")
+            for name, value in pairs.items():
+                text = scalar_str(value)
+                if not LABEL_NAME_RE.match(scalar_str(name)) or value is None or any(c in text for c in '"\\\n'):
+                    return None
+                items.append(f'{name}{op}"{text}"')
+        keys = tuple(k for k, _op in old)
+        if any(k in node for k in keys):
+            edits.append(ReplaceKeys(keys, new, tuple(items)))
+    summary = "rewrite " + " and ".join(f"{' and '.join(e.old)} as {e.new}" for e in edits)
+    return fix_at(node, *edits, summary=summary)

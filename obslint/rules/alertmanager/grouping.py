@@ -130,4 +130,4 @@ def _alertname_fix(route: Route) -> Fix | None:
     summary = f"add alertname to group_by of {describe(route)}"
     if isinstance(data, YMap) and data.has_pos("group_by") and data.src_of("group_by") is data.src:
         return fix_at(data, AddItem("group_by", "alertname", at=0), summary=summary)
-    return fix_at(data, SetKey("group_by", ["alertname", *route.group_by], expect=MISSING), summary=summary)
+    return fix_at(data, SetKey("group_by", ["alertname", *route.group_by], expect=MISSING, flow=True), summary=summary)
