@@ -22,6 +22,9 @@ finding inside a tree nothing applies is folded into that tree's one unapplied-t
 (obslint.model.unapplied). Scope.REPOSITORY: the repository itself (a credential committed in
 clear leaks whether or not anything applies the file), never folded.
 
+`fixable=True` says that some findings carry `Finding.fix` (obslint.fix.edits): the edit of one
+mapping that resolves them, which `obslint check --fix` applies.
+
 Examples are small repositories in a txtar-like form: `-- path/to/file.yaml --` lines start
 each file; text before any marker is `example.yaml`. The test suite runs every rule's
 failing example (it must fire) and passing example (it must not).
