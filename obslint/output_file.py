@@ -34,28 +34,29 @@ _TREE_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.
 _TREE_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def check_output_path(path: str) -> None:
-    """Raise UsageError when `path` cannot take a report: a symlink, a directory, or a name in a
+def check_output_path(path: str, what: str = "the report") -> None:
+    """Raise UsageError when `path` cannot take `what`: a symlink, a directory, or a name in a
     directory that does not exist."""
     if os.path.islink(path):
-        raise UsageError(f"refusing to write the report to {path}: it is a symbolic link")
+        raise UsageError(f"refusing to write {what} to {path}: it is a symbolic link")
     if os.path.isdir(path):
-        raise UsageError(f"cannot write the report to {path}: it is a directory")
+        raise UsageError(f"cannot write {what} to {path}: it is a directory")
     parent = os.path.dirname(path) or "."
     if not os.path.isdir(parent):
-        raise UsageError(f"cannot write the report to {path}: directory {parent} does not exist")
+        raise UsageError(f"cannot write {what} to {path}: directory {parent} does not exist")
 
 
-def write_output(path: str, text: str) -> None:
-    """Replace the contents of `path` with `text` (UTF-8), never following a symlink at `path`."""
-    check_output_path(path)
+def write_output(path: str, text: str, what: str = "the report") -> None:
+    """Replace the contents of `path` with `text` (UTF-8), never following a symlink at `path`.
+    `what` names the text in errors ("the report", "the fix")."""
+    check_output_path(path, what)
     try:
         fd = os.open(path, _FLAGS, 0o666)
     except OSError as exc:
         if exc.errno == errno.ELOOP and os.path.islink(path):
-            raise UsageError(f"refusing to write the report to {path}: it is a symbolic link") from None
-        raise UsageError(f"cannot write the report to {path}: {exc.strerror}") from None
-    _write_fd(fd, text, f"the report to {path}")
+            raise UsageError(f"refusing to write {what} to {path}: it is a symbolic link") from None
+        raise UsageError(f"cannot write {what} to {path}: {exc.strerror}") from None
+    _write_fd(fd, text, f"{what} to {path}")
 
 
 def write_under(root: Path, rel: str, text: str) -> Path:

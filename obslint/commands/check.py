@@ -31,13 +31,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--baseline", metavar="FILE", help="report only findings that the baseline FILE does not hold")
     p.add_argument("--write-baseline", metavar="FILE", help="record every current finding in the baseline FILE")
+    p.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what is left")
     p.add_argument(
         "--diff",
         nargs="?",
         const="",
         default=None,
         metavar="REF",
-        help="report only findings that the changes since the git commit REF introduce (working tree included)",
+        help="report only findings that the changes since the git commit REF introduce (working tree included); "
+        "with --fix: print what the fixes would change as a unified diff, and write nothing",
     )
     p.add_argument("--statistics", action="store_true", help="count the findings of each rule instead of listing them")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (2 stays 2)")
@@ -73,6 +75,12 @@ def run(args: argparse.Namespace) -> int:
     expand_user_paths(args)
     if args.output:
         check_output_path(args.output)  # before the run, not after it
+    if args.fix:
+        from obslint.fix.command import fix_tree
+
+        code = fix_tree(args, _split(args.select), _split(args.ignore))
+        if code is not None:
+            return code
     narrow = narrowing(args)
     if args.statistics and args.format not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints text or json, not {args.format}")

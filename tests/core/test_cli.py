@@ -114,7 +114,7 @@ def test_rules_json(capsys):
     rows = json.loads(out)
     assert code == 0 and rows
     for row in rows:
-        assert set(row) == {"id", "name", "family", "severity", "basis", "summary"}
+        assert set(row) == {"id", "name", "family", "severity", "basis", "summary", "fixable"}
 
 
 @pytest.mark.parametrize("key", ["CORE002", "duplicate-key", "core002"])

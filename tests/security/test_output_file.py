@@ -43,7 +43,7 @@ def test_a_symlink_that_appears_after_the_check_is_refused_when_opened(tmp_path,
     link = tmp_path / "report.txt"
     link.symlink_to(outside)
     # the link is created between the check before the run and the write after it
-    monkeypatch.setattr(output_file, "check_output_path", lambda path: None)
+    monkeypatch.setattr(output_file, "check_output_path", lambda path, what="the report": None)
     with pytest.raises(UsageError, match="symbolic link"):
         output_file.write_output(str(link), "replaced\n")
     assert outside.read_text() == "keep\n"
