@@ -11,7 +11,7 @@ import pytest
 
 from obslint.findings import Finding, Loc, Related, Severity
 from obslint.report import FORMATS, render
-from tests.conftest import check
+from tests.conftest import DATA, check
 from tests.secrets.helpers import secret
 
 TOKEN = "tok-Zq8x3LwP4m9N2v"
@@ -61,9 +61,9 @@ def test_json_related_and_clusters(result):
     assert (plain["related"], plain["clusters"]) == ([], ["one"])
 
 
-def test_sarif_related_locations_validate(result, shared):
+def test_sarif_related_locations_validate(result):
     doc = json.loads(rendered(result, "sarif"))
-    schema = json.loads((shared / "oracles/sarif/sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.validate(doc, schema)
     rich, plain = doc["runs"][0]["results"]
     locations = rich["relatedLocations"]
