@@ -33,7 +33,17 @@ class Scope:
     only: tuple[str, ...] = ()
 
     def reports(self, rel: str) -> bool:
-        return not self.only or any(rel == p or rel.startswith(p + "/") for p in self.only)
+        return not self.only or any(_under(rel, p) for p in self.only)
+
+    def unlisted(self, listed: Iterable[str]) -> list[str]:
+        """Notices for the PATHs that hold no file of the run (gitignored, excluded or empty): their
+        report would be empty without saying why."""
+        empty = [p for p in self.only if not any(_under(rel, p) for rel in listed)]
+        return [f"{p}: no file there is linted (ignored by git, excluded, or empty)" for p in empty]
+
+
+def _under(rel: str, path: str) -> bool:
+    return rel == path or rel.startswith(path + "/")
 
 
 def has_root_marker(directory: str) -> bool:

@@ -128,6 +128,7 @@ def run_check(
     with _cyclic_gc_paused():
         tree = load_tree(root, config.exclude, config.max_file_size)
         index = Index.build(tree, config)
+    index.notices.extend(scope.unlisted(tree.paths))
     index.sops_age_key_file = sops_age_key_file
     # Start the selected rules' external tool batches now, so they run while the other rules do.
     for rule in rules:
