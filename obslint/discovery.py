@@ -47,8 +47,10 @@ def _under(rel: str, path: str) -> bool:
 
 
 def has_root_marker(directory: str) -> bool:
-    if os.path.exists(os.path.join(directory, GIT_MARKER)):
-        return True
+    return os.path.exists(os.path.join(directory, GIT_MARKER)) or has_obslint_config(directory)
+
+
+def has_obslint_config(directory: str) -> bool:
     if any(os.path.isfile(os.path.join(directory, name)) for name in CONFIG_NAMES):
         return True
     return _pyproject_has_obslint(os.path.join(directory, PYPROJECT))
@@ -133,9 +135,10 @@ def discover(paths: list[str], cwd: str | None = None) -> Scope:
 
 def _refuse_broad_root(root: str) -> None:
     """A root that is the home directory or `/` is a mistake (obslint run outside any repository,
-    or a home directory under git for its dotfiles): it would read every file below, for minutes."""
+    or a home directory under git for its dotfiles): it would read every file below, for minutes.
+    An obslint configuration there says it is meant."""
     home = os.path.realpath(os.path.expanduser("~"))
-    if root in (home, os.path.realpath(os.sep)):
+    if root in (home, os.path.realpath(os.sep)) and not has_obslint_config(root):
         where = "the home directory" if root == home else "/"
         raise UsageError(
             f"the repository root would be {where} ({root}); run obslint inside the repository, or mark "

@@ -157,6 +157,8 @@ def _listed(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple
         notices.append(f"{problem}; files listed without .gitignore")
     if listing is None:
         return _walk(root, exclude, notices)
+    if not listing:  # an empty report would not say why
+        notices.append("git lists no file here: the directory is empty or ignored by git")
     return _from_git(root, listing, exclude, notices)
 
 

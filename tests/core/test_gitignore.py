@@ -153,3 +153,12 @@ def test_repository_inside_the_repository_is_walked(tmp_path):
     git_repo(root / "nested", {"x/bad.yaml": BROKEN})
     assert "nested/" in git_listing(str(root))[0]
     assert fired(check(root, select=["CORE001"]), "CORE001") == ["nested/x/bad.yaml"]
+
+
+def test_a_root_git_ignores_says_so(tmp_path):
+    top = git_repo(
+        tmp_path / "repo", {".gitignore": "scratch/\n", "scratch/.obslint.yaml": "", "scratch/bad.yaml": BROKEN}
+    )
+    result = check(top / "scratch")
+    assert result.findings == [] and result.files == 0
+    assert "git lists no file here: the directory is empty or ignored by git" in result.notices

@@ -215,6 +215,11 @@ def test_home_directory_is_refused_as_root(tmp_path, monkeypatch, capsys):
     (project / ".obslint.yaml").write_text("", encoding="utf-8")  # the way out the message names
     code, out, _ = _run(["check"], capsys)
     assert code == 1 and out.startswith("x.yaml:2:1:")
+    # a configuration in the home directory itself says that home is the repository meant
+    (project / ".obslint.yaml").unlink()
+    (home / ".obslint.yaml").write_text("", encoding="utf-8")
+    code, out, _ = _run(["check"], capsys)
+    assert code == 1 and out.startswith("src/project/x.yaml:2:1:")
 
 
 def test_filesystem_root_is_refused(monkeypatch):
