@@ -3,7 +3,8 @@
 The root is found the way ruff finds its project (https://docs.astral.sh/ruff/configuration/,
 "Config file discovery"): the nearest directory, from the PATHs - or the current directory - up,
 that holds `.git`, `.obslint.yaml` / `.obslint.yml`, or a pyproject.toml with a `[tool.obslint]`
-table. Without one, the root is the single PATH given (as before), else the current directory.
+table. Without one, the root is the single PATH given (as before), or the current directory
+when no PATH is given; several PATHs need a repository that holds them all.
 
 The whole root is analysed, because obslint reads a repository as one system (Flux roots,
 `dependsOn` and kustomize references across directories); the PATHs only narrow which findings
@@ -119,8 +120,11 @@ def discover(paths: list[str], cwd: str | None = None) -> Scope:
         root = roots[0]
     elif len(paths) == 1:
         root = real[paths[0]]  # no marker anywhere above: the PATH itself is the root, as before
-    else:
-        root = here
+    else:  # their common parent would be a guess, and may be /tmp or a home directory
+        raise UsageError(
+            f"{', '.join(paths)}: no repository holds these PATHs (no .git, {' or '.join(CONFIG_NAMES)} or "
+            f"[tool.obslint] above them); check one at a time, or mark their repository's root with {CONFIG_NAMES[0]}"
+        )
     _refuse_broad_root(root)
     only = []
     for p in paths:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -130,13 +131,16 @@ def _from_git(root: str, listing: list[str], exclude: list[str], notices: list[s
             continue
         path = os.path.join(root, rel)
         try:
-            is_link = os.path.islink(path)
-            if is_link and _outside_or_broken(path, rel, real_root, notices):
-                continue
-            is_dir = os.path.isdir(path)
-            if not is_dir and not os.path.isfile(path):
-                continue  # tracked but deleted from the work tree
+            st = os.lstat(path)
+            is_link = stat.S_ISLNK(st.st_mode)
+            if is_link:
+                if _outside_or_broken(path, rel, real_root, notices):
+                    continue
+                st = os.stat(path)
         except OSError:
+            continue  # tracked, but deleted from the work tree
+        is_dir = stat.S_ISDIR(st.st_mode)
+        if not is_dir and not stat.S_ISREG(st.st_mode):
             continue
         for i in range(1, len(parts)):
             parent = "/".join(parts[:i])
