@@ -122,7 +122,7 @@ def discover(paths: list[str], cwd: str | None = None) -> Scope:
         root = real[paths[0]]  # no marker anywhere above: the PATH itself is the root, as before
     else:  # their common parent would be a guess, and may be /tmp or a home directory
         raise UsageError(
-            f"{', '.join(paths)}: no repository holds these PATHs (no .git, {' or '.join(CONFIG_NAMES)} or "
+            f"{', '.join(paths)}: no repository holds these PATHs (no .git, {' / '.join(CONFIG_NAMES)} or "
             f"[tool.obslint] above them); check one at a time, or mark their repository's root with {CONFIG_NAMES[0]}"
         )
     _refuse_broad_root(root)
