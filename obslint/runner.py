@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from obslint import suppress
 from obslint.config import Config, ConfigError, load_config, validation_problems
+from obslint.discovery import discover
 from obslint.errors import UsageError
 from obslint.findings import Finding, Severity
 from obslint.fold import fold_unapplied
@@ -99,17 +100,6 @@ def _options(rule: Rule, config: Config) -> object:
         raise UsageError(f"{_where(config)}: options for {rule.name}: {problems}") from None
 
 
-def resolve_root(paths: list[str]) -> str:
-    if not paths:
-        paths = ["."]
-    for p in paths:
-        if not os.path.exists(p):
-            raise UsageError(f"{p}: no such file or directory")
-    if len(paths) == 1:
-        return paths[0]
-    return os.path.commonpath([os.path.abspath(p) for p in paths])
-
-
 def run_check(
     paths: list[str] | None = None,
     *,
@@ -121,7 +111,8 @@ def run_check(
 ) -> RunResult:
     """`sops_age_key_file` switches on sops-file-broken's decrypt check; only the person or CI
     running obslint can give it (the checked repository is untrusted)."""
-    root = resolve_root(paths or ["."])
+    scope = discover(paths or [])  # the whole repository is analysed; the PATHs narrow the report
+    root = scope.root
     if config is None:
         try:
             config = load_config(root, config_path)
@@ -137,6 +128,7 @@ def run_check(
     with _cyclic_gc_paused():
         tree = load_tree(root, config.exclude, config.max_file_size)
         index = Index.build(tree, config)
+    index.notices.extend(scope.unlisted(tree.paths))
     index.sops_age_key_file = sops_age_key_file
     # Start the selected rules' external tool batches now, so they run while the other rules do.
     for rule in rules:
@@ -160,6 +152,7 @@ def run_check(
 
     findings = fold_unapplied(_suppress(findings, index, rules, severities), index)
     findings = sorted(merge_findings(_with_clusters(findings, index)), key=lambda f: f.sort_key)
+    findings = [f for f in findings if scope.reports(f.loc.path)]
     return RunResult(root, findings, index.notices, errors, len(tree.files), rules, config, index)
 
 

@@ -5,14 +5,16 @@ import io
 import os
 import sys
 
-HELP = "lint a repository (default: the current directory)"
+HELP = "lint a repository (default: the one the current directory is in)"
 # Deliberately not $SOPS_AGE_KEY_FILE: a key in the shell of someone running the pre-commit hook is
 # used only when they ask for it.
 SOPS_KEY_ENV = "OBSLINT_SOPS_AGE_KEY_FILE"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="report only findings under these files or directories (default: all)"
+    )
     p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     p.add_argument(
         "--select", action="append", metavar="RULES", help="only these rules (ids, names or families, comma-separated)"

@@ -93,22 +93,23 @@ def test_fixed_and_committed_changes(gitrepo: Path, private_tmp: Path, capsys):
     assert code == 0 and doc["findings"] == []
 
 
-def test_checked_root_is_a_subdirectory(gitrepo: Path, private_tmp: Path, capsys, monkeypatch):
+def test_a_path_in_a_subdirectory(gitrepo: Path, private_tmp: Path, capsys, monkeypatch):
+    """The root is the repository (paths are relative to it); the PATH narrows what is reported."""
     (gitrepo / "monitoring" / "new.yaml").write_text("b: 1\nb: 2\n")
     code, doc, _ = _run(capsys, str(gitrepo / "monitoring"), *ARGS, "--diff", "HEAD")
-    assert code == 1 and _found(doc) == [("CORE002", "new.yaml")]
+    assert code == 1 and _found(doc) == [("CORE002", "monitoring/new.yaml")]
     # from inside it, with a hook's GIT_DIR pointing elsewhere (git must ask the checked tree)
     monkeypatch.chdir(gitrepo / "monitoring")
     monkeypatch.setenv("GIT_DIR", str(private_tmp))
     code, doc, _ = _run(capsys, ".", *ARGS, "--diff", "HEAD")
-    assert code == 1 and _found(doc) == [("CORE002", "new.yaml")]
+    assert code == 1 and _found(doc) == [("CORE002", "monitoring/new.yaml")]
 
 
 def test_directory_new_since_ref(gitrepo: Path, private_tmp: Path, capsys):
     (gitrepo / "logging").mkdir()
     (gitrepo / "logging" / "x.yaml").write_text("b: 1\nb: 2\n")
     code, doc, _ = _run(capsys, str(gitrepo / "logging"), *ARGS, "--diff", "HEAD")
-    assert code == 1 and _found(doc) == [("CORE002", "x.yaml")]
+    assert code == 1 and _found(doc) == [("CORE002", "logging/x.yaml")]  # relative to the repository root
 
 
 @pytest.mark.parametrize("ref", ["--output=/tmp/obslint-pwned", "-h", "--upload-pack=touch x"])
