@@ -123,6 +123,17 @@ def _insert_after(m: CommentedMap, after: str | None, key: str, value: Any) -> N
         m[key] = value
 
 
+def _keep_trailing_comment_last(seq: CommentedSeq, added: int) -> None:
+    """ruamel keeps the blank lines and comments after a sequence on its last item; an item appended
+    after it would land below them, detached from the list. Move them to the new last item."""
+    if added != len(seq) - 1 or added == 0 or (added - 1) not in seq.ca.items:
+        return
+    eol = seq.ca.items[added - 1][0]
+    # only what follows the item's line: a comment on the item's own line stays with it
+    if eol is not None and getattr(eol, "value", "").startswith("\n"):
+        seq.ca.items[added] = seq.ca.items.pop(added - 1)
+
+
 def _apply(m: CommentedMap, edit: Edit) -> None:
     if isinstance(edit, SetKey):
         value = yaml_value(edit.value)
@@ -137,7 +148,9 @@ def _apply(m: CommentedMap, edit: Edit) -> None:
         if seq is None:
             m[edit.key] = yaml_value([edit.value])
         elif edit.value not in seq:
-            seq.insert(len(seq) if edit.at is None else edit.at, yaml_value(edit.value))
+            at = len(seq) if edit.at is None else edit.at
+            seq.insert(at, yaml_value(edit.value))
+            _keep_trailing_comment_last(seq, at)
     elif isinstance(edit, ReplaceKeys):
         first = next(k for k in m if k in edit.old)
         seq = m.get(edit.new)

@@ -117,3 +117,22 @@ def test_splice_checks_the_result_reads_as_the_edit():
         # the change between the two dumps cannot be placed: neither it nor its neighbours are in
         # the original
         splice("x: 1\ny: 2\n", "p: 1\nq: 2\n", "p: 1\nq: 3\n")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "resources:\n  - a.yaml\n\nnamespace: x\n",
+            "resources:\n  - a.yaml\n  - b.yaml\n\nnamespace: x\n",
+        ),
+        (  # a comment on the last item's own line stays with that item
+            "resources:\n  - a.yaml  # main\n",
+            "resources:\n  - a.yaml  # main\n  - b.yaml\n",
+        ),
+    ],
+    ids=["blank-line-after-the-list", "comment-on-the-last-item"],
+)
+def test_an_appended_item_joins_the_list_above_what_follows_it(text, expected):
+    out = edit_file(text, [_fix(1, 1, AddItem("resources", "b.yaml"))])
+    assert not out.refused and out.text == expected
