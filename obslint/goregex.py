@@ -58,6 +58,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import Any
 
 try:
     import re2  # google-re2: RE2, the linear-time engine Go's regexp is modelled on
@@ -537,22 +539,22 @@ class GoRegexp:
 
     __slots__ = ("_regexp", "anchored", "pattern")
 
-    def __init__(self, regexp, pattern: str, anchored: bool):
+    def __init__(self, regexp: Any, pattern: str, anchored: bool):  # regexp: a compiled re2 pattern
         self._regexp = regexp
         self.pattern = pattern  # the Go source, as written in the checked repository
         self.anchored = anchored
 
-    def search(self, text: str):
+    def search(self, text: str) -> Any | None:
         return self._run(self._regexp.search, text)
 
-    def match(self, text: str):
+    def match(self, text: str) -> Any | None:
         return self._run(self._regexp.match, text)
 
-    def fullmatch(self, text: str):
+    def fullmatch(self, text: str) -> Any | None:
         return self._run(self._regexp.fullmatch, text)
 
     @staticmethod
-    def _run(method, text: str):
+    def _run(method: Callable[[str], Any], text: str) -> Any | None:
         try:
             return method(text)
         except UnicodeEncodeError:  # the binding encodes str as strict UTF-8
@@ -577,7 +579,7 @@ def compile_go(pattern: str, *, anchored: bool) -> GoRegexp:
 
 
 @functools.cache
-def _options():
+def _options() -> Any:
     """RE2 options for the text `translate` writes (https://github.com/google/re2/blob/main/re2/re2.h)."""
     opts = re2.Options()
     opts.posix_syntax = False  # Perl syntax: \d \b \pN (?flags), like Go's syntax.Perl
@@ -585,7 +587,7 @@ def _options():
     opts.case_sensitive = True  # `i` is written into the text where Go's flags put it
     opts.dot_nl = False  # the text writes `.` out as `(?s:.)` or `[^\n]`
     opts.never_nl = False  # Go matches across newlines
-    opts.never_capture = True  # only whether (and where) a match is is asked: no submatches
+    opts.never_capture = True  # callers ask only whether (and where) it matches: no submatches
     opts.log_errors = False  # a refused pattern becomes UnsupportedGoRegex, not stderr noise
     return opts
 

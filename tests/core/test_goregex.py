@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from obslint import goregex
 from obslint.goregex import GoRegexError, InvalidGoRegex, UnsupportedGoRegex, compile_go, translate
 from tests.conftest import require_tool
 
@@ -300,6 +301,20 @@ def test_pattern_that_is_not_utf8_is_refused_like_go():
     with pytest.raises(InvalidGoRegex) as exc:
         compile_go("a\ud800", anchored=False)
     assert exc.value.code == "invalid UTF-8"
+
+
+def test_without_re2_every_pattern_is_declined(monkeypatch):
+    """No backtracking fallback: without the RE2 binding a valid pattern is declined (the
+    callers' "cannot tell"), and Go's verdict on an invalid one is still given."""
+    goregex._compile.cache_clear()
+    monkeypatch.setattr(goregex, "re2", None)
+    try:
+        with pytest.raises(UnsupportedGoRegex, match="google-re2 is not installed"):
+            compile_go("(a|a)*b", anchored=True)
+        with pytest.raises(InvalidGoRegex):
+            compile_go("(a", anchored=True)
+    finally:
+        goregex._compile.cache_clear()
 
 
 @pytest.mark.parametrize("value", [None, 3, ["a"]])
