@@ -1,32 +1,42 @@
-r"""Go regular expressions (RE2 syntax, Go's regexp package) evaluated with Python's `re`.
+r"""Go regular expressions (RE2 syntax, Go's regexp package) matched with RE2 (google-re2).
 
-Two families read Go regexps: Alertmanager matchers (obslint.routing: Alertmanager compiles
-`^(?:re)$`, so the whole value must match) and `.sops.yaml` creation rules (obslint.model.sops:
-sops calls MatchString, a search). Both use `compile_go(pattern, anchored=...)`.
+Three families read Go regexps, all from the checked (untrusted) repository: Alertmanager
+matchers (obslint.routing: Alertmanager compiles `^(?:re)$`, so the whole value must match),
+`.sops.yaml` creation rules (obslint.model.sops: sops calls MatchString, a search) and kustomize
+patch targets (obslint.kustomize.target, `^(?:re)$` too). All use `compile_go(pattern,
+anchored=...)`, whose result matches with RE2: the C++ engine Go's regexp was modelled on, with
+the same leftmost-first semantics and time linear in the text, so no pattern can make matching
+backtrack (`(a|a)*b` on forty `a`s answers at once, as in Go).
 
-The pattern is parsed the way Go's regexp/syntax parser does with the Perl flags that
-regexp.Compile uses (src/regexp/syntax/parse.go; syntax: https://pkg.go.dev/regexp/syntax and
-https://github.com/google/re2/wiki/Syntax), and each construct is written in Python syntax
-whose meaning does not depend on Python's defaults:
+RE2 and Go's regexp differ in details, so the pattern is not handed to RE2 as written. It is
+parsed the way Go's regexp/syntax parser does with the Perl flags that regexp.Compile uses
+(src/regexp/syntax/parse.go; syntax: https://pkg.go.dev/regexp/syntax and
+https://github.com/google/re2/wiki/Syntax), which gives Go's verdict and Go's error text, and
+each construct is written out in a small RE2 subset whose meaning is the same in both:
 
 * flags `i`, `m`, `s`, `U` as `(?flags)` (for the rest of the current group, across `|`: Go
   restores the flags only at the group's `)`) and `(?flags:re)`, with `-` to clear. The
-  translator tracks the flags itself and renders each atom for the flags in force: `.` is
-  `[^\n]` or any character, `^`/`$` are text or line anchors, `U` swaps greedy and lazy
-  repetition, `i` wraps the atom in `(?i:...)`;
-* `^ $ \A \z \b \B` (Go's `\b` is ASCII: a word character is [0-9A-Za-z_]; written as
-  lookarounds because Python's `\B` never matches an empty string, Go's does);
+  translator tracks the flags itself and writes each atom for the flags in force: `.` is
+  `[^\n]` or `(?s:.)`, `^`/`$` are `\A`/`\z` or `(?m:^)`/`(?m:$)`, `U` swaps greedy and lazy
+  repetition, `i` wraps the atom in `(?i:...)` (RE2 folds as Go does: simple case folding
+  orbits, a negated class item folded before it is negated);
+* `^ $ \A \z \b \B` (`\b` is ASCII in both);
 * Perl classes `\d \s \w` and negations (ASCII only; `\s` is [\t\n\f\r ], no `\v`), POSIX
   classes `[[:alpha:]]` and `[[:^alpha:]]`, Unicode general categories `\pL`, `\p{Lu}`,
-  `\PN`, `\p{^Lu}` negation and `\p{Any}`; classes are computed as code-point
-  ranges, so `[^\D_]`, `[\d-z]` or `[[:^alpha:]0-3]` come out exact;
+  `\PN`, `\p{^Lu}` negation and `\p{Any}`: RE2 has the same names and class grammar;
 * escapes: `\a \f \t \n \r \v`, octal `\0`, `\123`, hex `\x41`, `\x{10FFFF}`, any escaped
-  ASCII punctuation (`\_` too), `\Q...\E` (each character a literal, so `\Qab\E*` repeats `b`);
+  ASCII punctuation (`\_` too), `\Q...\E` (each character a literal, so `\Qab\E*` repeats `b`):
+  every literal is written as itself or `\x{...}`, so the RE2 text is ASCII;
 * repetition `* + ? {n} {n,} {n,m}` and lazy forms; Go's limits: a count above 1000, or
-  nested counts whose product exceeds 1000 (`(a{100}){20}`), are invalid;
+  nested counts whose product exceeds 1000 (`(a{100}){20}`), are invalid. A repetition of a
+  variable repetition (`(a+)+`) is evaluated like any other: RE2 does not backtrack;
 * groups `(re)`, `(?:re)`, named `(?P<name>re)` and `(?<name>re)` (the latter since Go 1.22:
   golang/go#58458; amtool 0.25, built with Go 1.19, refuses it, current Alertmanager and sops
-  accept it). Names do not change what matches, so they become plain groups.
+  accept it). Only whether and where a match is matters, so every group is `(?:re)`.
+
+Go-only or RE2-only syntax is settled here: `\C` (any byte) is RE2's and invalid in Go; a
+pattern that is not UTF-8 is invalid in Go. The text is read as Go reads it: a byte that is
+not UTF-8 is one U+FFFD rune (see `_as_go_reads`).
 
 Two errors, both GoRegexError:
 
@@ -35,22 +45,30 @@ Two errors, both GoRegexError:
 * UnsupportedGoRegex: valid Go that this module cannot evaluate the same way. Callers must
   decline (treat the answer as unknown and say so), never guess. Declined: Unicode scripts
   and other `\p` names (`\p{Greek}`, `\pC`, `\p{Letter}`: their sets or their very validity
-  depend on the Go version), a repeated group that itself holds a variable repetition
-  (`(a+)+`: RE2 runs in linear time, Python's backtracking can take exponential time), groups
-  nested more than 100 deep and patterns near Go's size limit.
+  depend on the Go version), groups nested more than 100 deep (Go limits the tree's height,
+  which is not computed here), patterns near Go's size limit, and patterns RE2 cannot compile
+  within its memory budget (re2.h max_mem, 8 MiB: `\pL{1000}`). Without google-re2 installed,
+  every pattern is declined: a backtracking engine is never used on untrusted patterns.
 
-Known residual differences: Unicode tables are Python's (unicodedata) where Go has its own
-version's; case folding is Python's, which matches Go's simple folding (unicode.SimpleFold)
-except for the Turkish dotted/dotless i, handled explicitly.
+Known residual differences: Unicode tables (categories, case folding) are RE2's, whose Unicode
+version may differ from the one of the Go release that built Alertmanager or sops.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import Any
+
+try:
+    import re2  # google-re2: RE2, the linear-time engine Go's regexp is modelled on
+except ImportError:  # pragma: no cover - a hard dependency; without it patterns are declined
+    re2 = None
 
 __all__ = [
     "GoRegexError",
+    "GoRegexp",
     "InvalidGoRegex",
     "UnsupportedGoRegex",
     "compile_go",
@@ -59,7 +77,7 @@ __all__ = [
 
 MAX_REPEAT = 1000  # parse.go maxRepeat: largest count, and largest product of nested counts
 MAX_SIZE = (128 << 20) // 40  # parse.go maxSize: compiled program size Go accepts (Insts)
-MAX_DEPTH = 100  # ours: deeper nesting is declined (Python's parser recurses per group)
+MAX_DEPTH = 100  # ours: deeper nesting is declined (Go limits the tree's height to 1000, not computed here)
 MAX_RUNE = 0x10FFFF
 
 
@@ -86,203 +104,69 @@ class UnsupportedGoRegex(GoRegexError):
     invalid = False
 
 
-# --- code-point sets ----------------------------------------------------------------------
-Ranges = tuple[tuple[int, int], ...]
-
-
-def _clean(pairs) -> Ranges:
-    out: list[list[int]] = []
-    for lo, hi in sorted(pairs):
-        if out and lo <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], hi)
-        else:
-            out.append([lo, hi])
-    return tuple((lo, hi) for lo, hi in out)
-
-
-def _negate(rs: Ranges) -> Ranges:
-    out, nxt = [], 0
-    for lo, hi in rs:
-        if lo > nxt:
-            out.append((nxt, lo - 1))
-        nxt = hi + 1
-    if nxt <= MAX_RUNE:
-        out.append((nxt, MAX_RUNE))
-    return tuple(out)
-
-
-def _has(rs: Ranges, cp: int) -> bool:
-    return any(lo <= cp <= hi for lo, hi in rs)
-
-
-def _spec(text: str) -> Ranges:
-    """Ranges from a compact spec: 'a-z', single characters."""
-    pairs, k = [], 0
-    while k < len(text):
-        if k + 2 < len(text) and text[k + 1] == "-":
-            pairs.append((ord(text[k]), ord(text[k + 2])))
-            k += 3
-        else:
-            pairs.append((ord(text[k]), ord(text[k])))
-            k += 1
-    return _clean(pairs)
-
-
-# Go's perl_groups.go: Perl classes and POSIX classes are ASCII-only.
-_PERL = {"d": _spec("0-9"), "s": _spec("\t\n\f\r "), "w": _spec("0-9A-Za-z_")}
-_POSIX = {
-    name: _spec(spec)
-    for name, spec in {
-        "alnum": "0-9A-Za-z",
-        "alpha": "A-Za-z",
-        "ascii": "\x00-\x7f",
-        "blank": "\t ",
-        "cntrl": "\x00-\x1f\x7f",
-        "digit": "0-9",
-        "graph": "!-~",
-        "lower": "a-z",
-        "print": " -~",
-        "punct": "!-/:-@[-`{-~",
-        "space": "\t\n\v\f\r ",
-        "upper": "A-Z",
-        "word": "0-9A-Za-z_",
-        "xdigit": "0-9A-Fa-f",
-    }.items()
-}
+# --- classes ------------------------------------------------------------------------------
+# Go's perl_groups.go: Perl and POSIX classes are ASCII-only, as in RE2 (re2/perl_groups.cc,
+# generated from the same tables), so they are passed to RE2 by name.
+_PERL = frozenset("dDsSwW")
+_POSIX = frozenset(
+    {"alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct", "space", "upper"}
+    | {"word", "xdigit"}
+)
 # General categories every Go version since 1.0 has in unicode.Categories with the same
 # members (up to the Unicode version). Not here: "C" (Go 1.25 added Cn to it), "Cn", "LC" and
-# aliases such as "Letter" (new in Go 1.25, golang/go#70780), scripts (not in unicodedata).
+# aliases such as "Letter" (new in Go 1.25, golang/go#70780), scripts (new ones come with each
+# Unicode version, so whether Go accepts a name depends on the Go version).
 _CATEGORIES = frozenset(
     {"L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Ps"}
     | {"Pe", "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "Cc", "Cf", "Co", "Cs"}
 )
 
 
-@functools.cache
-def _category_table() -> dict[str, Ranges]:
-    import unicodedata  # only when a pattern uses \p
-
-    runs: dict[str, list[tuple[int, int]]] = {}
-    start, prev = 0, unicodedata.category("\x00")
-    for cp in range(1, MAX_RUNE + 2):
-        cat = unicodedata.category(chr(cp)) if cp <= MAX_RUNE else None
-        if cat != prev:
-            runs.setdefault(prev, []).append((start, cp - 1))
-            start, prev = cp, cat
-    table = {name: _clean(pairs) for name, pairs in runs.items()}
-    for major in "LMNPSZ":
-        table[major] = _clean(p for name, rs in table.items() if len(name) == 2 and name[0] == major for p in rs)
-    return table
+def _unicode_class(name: str, negated: bool) -> str:
+    """RE2 text for Go's \\p{name} (or its negation); RE2 has the same category names."""
+    if name != "Any" and name not in _CATEGORIES:
+        raise UnsupportedGoRegex(
+            f"Unicode class \\p{{{name}}} is not evaluated here (scripts, aliases and C/Cn/LC depend on the Go version)"
+        )
+    return ("\\P{" if negated else "\\p{") + name + "}"
 
 
-def _unicode_class(name: str) -> Ranges:
-    if name == "Any":
-        return ((0, MAX_RUNE),)
-    if name in _CATEGORIES:
-        return _category_table()[name]
-    raise UnsupportedGoRegex(
-        f"Unicode class \\p{{{name}}} is not evaluated here (scripts, aliases and C/Cn/LC depend on the Go version)"
-    )
-
-
-# --- rendering ----------------------------------------------------------------------------
 def _char(cp: int) -> str:
-    """One code point as Python regex text, valid inside and outside a class."""
-    if cp < 128:
-        c = chr(cp)
-        if c.isalnum() or c == "_":
-            return c
-        if 0x21 <= cp <= 0x7E:
-            return "\\" + c
-    if cp < 0x100:
-        return f"\\x{cp:02x}"
-    if cp < 0x10000:
-        return f"\\u{cp:04x}"
-    return f"\\U{cp:08x}"
+    """One code point as RE2 text, valid inside and outside a class (the text stays ASCII)."""
+    c = chr(cp)
+    if c.isascii() and (c.isalnum() or c == "_"):
+        return c
+    return f"\\x{{{cp:x}}}"
 
 
-def _py_class(rs: Ranges, negate: bool = False) -> str:
-    if not rs:
-        return "(?s:.)" if negate else "(?!)"
-    if not negate and len(rs) == 1 and rs[0][0] == rs[0][1]:
-        return _char(rs[0][0])
-    body = "".join(_char(lo) if lo == hi else f"{_char(lo)}-{_char(hi)}" for lo, hi in rs)
-    return ("[^" if negate else "[") + body + "]"
-
-
-def _py_exact(rs: Ranges) -> str:
-    """The set, written as a class or as the negation of its complement, whichever is shorter."""
-    comp = _negate(rs)
-    if rs and len(comp) < len(rs):
-        return _py_class(comp, negate=True)
-    return _py_class(rs)
-
-
-# Python's IGNORECASE folds i and I with the dotless i (U+0131) and the dotted capital I
-# (U+0130); Go's simple folding does not: in Go the orbit of i is {i, I} and U+0131, U+0130
-# fold only to themselves (checked against amtool).
-_TURKIC = "iI\u0131\u0130"
-_GO_ORBIT = {"i": "iI", "I": "iI", "\u0131": "\u0131", "\u0130": "\u0130"}
-
-
-class _Set:
-    """A one-character matcher as Go builds it: items (ranges, negated) are case-folded when
-    `i` is on, then negated, then united; the whole class is negated last (`[^...]`)."""
+class _Class:
+    """A one-character matcher: RE2 class items (ranges, Perl, POSIX and Unicode classes) and
+    whether the whole class is negated. Under `i` RE2 folds each item, a negated item after
+    folding its positive form, then negates the class: the order of Go's parseClass
+    (regexp/syntax/parse.go appendGroup; re2/parse.cc AddUGroup)."""
 
     __slots__ = ("items", "negated")
 
-    def __init__(self, items: list[tuple[Ranges, bool]], negated: bool = False):
+    def __init__(self, items: list[str], negated: bool = False):
         self.items = items
         self.negated = negated
 
-    def exact(self) -> Ranges:
-        pairs = [p for rs, neg in self.items for p in (_negate(rs) if neg else rs)]
-        rs = _clean(pairs)
-        return _negate(rs) if self.negated else rs
-
-    def go_folded_has(self, ch: str) -> bool:
-        orbit = [ord(o) for o in _GO_ORBIT[ch]]
-        hit = any(any(_has(rs, o) for o in orbit) != neg for rs, neg in self.items)
-        return hit != self.negated
-
     def render(self, fold: bool) -> str:
-        if not fold:
-            return _py_exact(self.exact())
-        pos = _clean(p for rs, neg in self.items if not neg for p in rs)
-        negs = [rs for rs, neg in self.items if neg]
-        if not self.negated:
-            parts = ([_py_class(pos)] if pos else []) + [_py_class(rs, negate=True) for rs in negs]
-            body = "|".join(parts) if parts else "(?!)"
-        else:
-            look = "".join(f"(?={_py_class(rs)})" for rs in negs)
-            body = look + _py_class(pos, negate=True)
-        if len(pos) == 1 and pos[0][0] == pos[0][1] and not negs and not self.negated:
-            c = chr(pos[0][0])
-            if c not in _TURKIC and c.lower() == c == c.upper():
-                return body  # nothing to fold
-        text = f"(?i:{body})"
-        touches = negs or self.negated or any(_has(pos, ord(t)) for t in _TURKIC)
-        if touches:
-            go = "".join(t for t in _TURKIC if self.go_folded_has(t))
-            py = "".join(t for t in _TURKIC if re.fullmatch(text, t))
-            if go != py:
-                extra = "|" + _py_class(_clean((ord(t), ord(t)) for t in go)) if go else ""
-                text = f"(?:(?![{_TURKIC}]){text}{extra})"
-        return text
+        text = ("[^" if self.negated else "[") + "".join(self.items) + "]"
+        return f"(?i:{text})" if fold else text
 
 
 # --- parser -------------------------------------------------------------------------------
 class _Atom:
-    """A parsed piece of a concatenation: its Python text and what Go's limits need."""
+    """A parsed piece of a concatenation: its RE2 text and what Go's limits need."""
 
-    __slots__ = ("quantified", "reps", "size", "text", "unit", "varq")
+    __slots__ = ("quantified", "reps", "size", "text", "unit")
 
-    def __init__(self, text: str, unit: bool = True, size: int = 1, reps: tuple = (), varq: bool = False):
+    def __init__(self, text: str, unit: bool = True, size: int = 1, reps: tuple = ()):
         self.text = text
         self.unit = unit  # a quantifier may follow the text directly
         self.size = size  # Go's calcSize estimate of the compiled program
         self.reps = reps  # nested counted repetitions: ((count, inner reps), ...)
-        self.varq = varq  # holds a repetition of variable count
         self.quantified = False
 
 
@@ -296,9 +180,6 @@ class _Frame:
         self.items: list[_Atom] = []
 
 
-_WORD = "[0-9A-Za-z_]"
-_BOUNDARY = f"(?:(?<={_WORD})(?!{_WORD})|(?<!{_WORD})(?={_WORD}))"
-_NOT_BOUNDARY = f"(?:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))"
 _SIMPLE_ESCAPES = {"a": 7, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11}
 _OCTAL = "01234567"
 # parse.go parseRepeat: {n}, {n,}, {n,m}; decimal without leading zeros, else `{` is a literal
@@ -320,14 +201,14 @@ def _repeat_ok(node: tuple[int, tuple], n: int) -> bool:
     return all(_repeat_ok(sub, n) for sub in inner)
 
 
-def _group(alts: list[list[_Atom]], opener: str) -> _Atom:
+def _group(alts: list[list[_Atom]], capture: bool) -> _Atom:
+    """A group: captures do not change whether or where a match is, so all are `(?:`."""
     sizes = [max(1, sum(a.size for a in alt)) for alt in alts]
-    size = sum(sizes) + len(alts) - 1 + (2 if opener == "(" else 0)
+    size = sum(sizes) + len(alts) - 1 + (2 if capture else 0)
     return _Atom(
-        opener + "|".join("".join(a.text for a in alt) for alt in alts) + ")",
+        "(?:" + "|".join("".join(a.text for a in alt) for alt in alts) + ")",
         size=size,
         reps=tuple(r for alt in alts for a in alt for r in a.reps),
-        varq=any(a.varq for alt in alts for a in alt),
     )
 
 
@@ -370,8 +251,8 @@ class _Parser:
             return _SIMPLE_ESCAPES[c], j
         raise self.error("invalid escape sequence", i, j)
 
-    def unicode_class(self, i: int) -> tuple[Ranges, bool, int]:
-        """parse.go parseUnicodeClass at s[i:i+2] == '\\p' or '\\P': (ranges, negated, next)."""
+    def unicode_class(self, i: int) -> tuple[str, int]:
+        """parse.go parseUnicodeClass at s[i:i+2] == '\\p' or '\\P': (RE2 class item, next)."""
         s, n = self.s, len(self.s)
         negated = s[i + 1] == "P"
         if i + 2 >= n:
@@ -385,17 +266,16 @@ class _Parser:
             name, j = s[i + 3 : end], end + 1
         if name.startswith("^"):
             negated, name = not negated, name[1:]
-        return _unicode_class(name), negated, j
+        return _unicode_class(name, negated), j
 
     # -- character classes
-    def char_class(self, i: int) -> tuple[_Set, int]:
+    def char_class(self, i: int) -> tuple[_Class, int]:
         """parse.go parseClass at s[i] == '['."""
         s, n = self.s, len(self.s)
         j, negated = i + 1, False
         if j < n and s[j] == "^":
             negated, j = True, j + 1
-        items: list[tuple[Ranges, bool]] = []
-        chars: list[tuple[int, int]] = []
+        items: list[str] = []
         first = True
         while True:
             if j >= n:
@@ -408,18 +288,17 @@ class _Parser:
                 end = s.find(":]", j + 2)
                 if end >= 0:
                     name = s[j + 2 : end]
-                    table = _POSIX.get(name.removeprefix("^"))
-                    if table is None:
+                    if name.removeprefix("^") not in _POSIX:
                         raise self.error("invalid character class range", j, end + 2)
-                    items.append((table, name.startswith("^")))
+                    items.append(f"[:{name}:]")
                     j = end + 2
                     continue
             if s.startswith("\\", j) and j + 1 < n and s[j + 1] in "pP":
-                rs, neg, j = self.unicode_class(j)
-                items.append((rs, neg))
+                item, j = self.unicode_class(j)
+                items.append(item)
                 continue
-            if s.startswith("\\", j) and j + 1 < n and s[j + 1] in "dDsSwW":
-                items.append((_PERL[s[j + 1].lower()], s[j + 1].isupper()))
+            if s.startswith("\\", j) and j + 1 < n and s[j + 1] in _PERL:
+                items.append(s[j : j + 2])
                 j += 2
                 continue
             start = j
@@ -429,10 +308,8 @@ class _Parser:
                 hi, j = self.class_char(j + 1, i)
                 if hi < lo:
                     raise self.error("invalid character class range", start, j)
-            chars.append((lo, hi))
-        if chars:
-            items.append((_clean(chars), False))
-        return _Set(items, negated), j
+            items.append(_char(lo) if lo == hi else f"{_char(lo)}-{_char(hi)}")
+        return _Class(items, negated), j
 
     def class_char(self, j: int, class_start: int) -> tuple[int, int]:
         if j >= len(self.s):
@@ -466,15 +343,10 @@ class _Parser:
         else:
             reps, suffix = atom.reps, kind
             size = (2 if kind == "*" else 1) + atom.size
-        if atom.varq and (hi is None or hi > 1):
-            raise UnsupportedGoRegex(
-                f"nested repetition `{s[start:end]}` over a variable repetition may backtrack "
-                "exponentially in Python (RE2 is linear); not evaluated"
-            )
         if lazy != ("U" in self.flags):  # (?U) swaps greedy and lazy
             suffix += "?"
         base = atom.text if atom.unit and not atom.quantified else f"(?:{atom.text})"
-        new = _Atom(base + suffix, size=max(1, size), reps=reps, varq=atom.varq or hi != lo)
+        new = _Atom(base + suffix, size=max(1, size), reps=reps)
         new.quantified = True
         items[-1] = new
         return end
@@ -539,14 +411,14 @@ class _Parser:
             raise InvalidGoRegex("unexpected )", self.s)
         frame = self.frames.pop()
         self.flags = frame.flags
-        self.frames[-1].items.append(_group([*frame.alts, frame.items], "(" if frame.capture else "(?:"))
+        self.frames[-1].items.append(_group([*frame.alts, frame.items], frame.capture))
 
     # -- the whole pattern
     def atom(self, text: str, unit: bool = True) -> None:
         self.frames[-1].items.append(_Atom(text, unit))
 
     def literal(self, cp: int) -> None:
-        self.atom(_Set([(((cp, cp),), False)]).render("i" in self.flags))
+        self.atom(f"(?i:{_char(cp)})" if "i" in self.flags else _char(cp))
 
     def parse(self) -> _Atom:
         s, n, i = self.s, len(self.s), 0
@@ -571,7 +443,7 @@ class _Parser:
                 self.atom("(?m:^)" if "m" in self.flags else "\\A", unit=False)
                 i += 1
             elif c == "$":
-                self.atom("(?m:$)" if "m" in self.flags else "\\Z", unit=False)
+                self.atom("(?m:$)" if "m" in self.flags else "\\z", unit=False)
                 i += 1
             elif c == ".":
                 self.atom("(?s:.)" if "s" in self.flags else "[^\\n]")
@@ -598,16 +470,16 @@ class _Parser:
         if len(self.frames) != 1:
             raise InvalidGoRegex("missing closing )", s)
         top = self.frames[0]
-        return _group([*top.alts, top.items], "(?:")
+        return _group([*top.alts, top.items], capture=False)
 
     def backslash(self, i: int) -> int:
         s, n = self.s, len(self.s)
         d = s[i + 1] if i + 1 < n else ""
         if d in ("A", "z"):
-            self.atom("\\A" if d == "A" else "\\Z", unit=False)
+            self.atom("\\A" if d == "A" else "\\z", unit=False)
             return i + 2
         if d in ("b", "B"):
-            self.atom(_BOUNDARY if d == "b" else _NOT_BOUNDARY, unit=False)
+            self.atom("\\" + d, unit=False)  # ASCII word boundary in Go and RE2 alike
             return i + 2
         if d == "C":  # any byte: Go does not support it
             raise self.error("invalid escape sequence", i, i + 2)
@@ -617,31 +489,83 @@ class _Parser:
                 self.literal(ord(ch))
             return n if end < 0 else end + 2
         if d in ("p", "P"):
-            rs, neg, j = self.unicode_class(i)
-            self.atom(_Set([(rs, neg)]).render("i" in self.flags))
+            item, j = self.unicode_class(i)
+            self.atom(_Class([item]).render("i" in self.flags))
             return j
-        if d and d in "dDsSwW":
-            self.atom(_Set([(_PERL[d.lower()], d.isupper())]).render("i" in self.flags))
+        if d and d in _PERL:
+            self.atom(_Class(["\\" + d]).render("i" in self.flags))
             return i + 2
         cp, j = self.escape(i)
         self.literal(cp)
         return j
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def translate(pattern: str, *, anchored: bool = False) -> str:
-    """Python `re` text for a Go regex. anchored: as Alertmanager compiles it, `^(?:pattern)$`
-    (the Go string, so the pattern's own flags and parentheses interact exactly as in Go).
+    """RE2 text for a Go regex. anchored: as Alertmanager compiles it, `^(?:pattern)$` (the Go
+    string, so the pattern's own flags and parentheses interact exactly as in Go).
     Raises InvalidGoRegex or UnsupportedGoRegex."""
     if not isinstance(pattern, str):
         raise InvalidGoRegex("not a string", repr(pattern))
-    top = _Parser(f"^(?:{pattern})$" if anchored else pattern).parse()
+    source = f"^(?:{pattern})$" if anchored else pattern
+    if _SURROGATE.search(source):
+        # A Python str holds a lone surrogate only for bytes that are not UTF-8 (or an escape
+        # Go's YAML decoders refuse); Go's parser checks its string first (parse.go checkUTF8).
+        raise InvalidGoRegex("invalid UTF-8", source)
+    top = _Parser(source).parse()
     if top.size > MAX_SIZE:
         raise UnsupportedGoRegex("the pattern is near Go's size limit (expression too large); not evaluated")
     return top.text
 
 
-def compile_go(pattern: str, *, anchored: bool) -> re.Pattern[str]:
-    """A compiled Python pattern that matches what Go's regexp matches (cached).
+# --- matching -----------------------------------------------------------------------------
+_ESCAPED_BYTE = range(0xDC80, 0xDD00)  # os.fsdecode's surrogateescape: one undecodable byte each
+
+
+def _as_go_reads(text: str) -> str:
+    """The text as Go's regexp reads its bytes: each byte that is not UTF-8 is U+FFFD, one rune
+    wide (utf8.DecodeRuneInString returns RuneError, 1). A lone surrogate of a Python str is one
+    such byte (surrogateescape) or else the three bytes of its UTF-8-like encoding."""
+    return _SURROGATE.sub(lambda m: "\ufffd" * (1 if ord(m.group()) in _ESCAPED_BYTE else 3), text)
+
+
+class GoRegexp:
+    """A compiled Go regexp matched by RE2 in time linear in the text (never backtracking).
+
+    `search` is Go's MatchString; `match` and `fullmatch` anchor at the start and at both ends.
+    Each returns a match object or None; text that is not valid UTF-8 is read as Go reads it."""
+
+    __slots__ = ("_regexp", "anchored", "pattern")
+
+    def __init__(self, regexp: Any, pattern: str, anchored: bool):  # regexp: a compiled re2 pattern
+        self._regexp = regexp
+        self.pattern = pattern  # the Go source, as written in the checked repository
+        self.anchored = anchored
+
+    def search(self, text: str) -> Any | None:
+        return self._run(self._regexp.search, text)
+
+    def match(self, text: str) -> Any | None:
+        return self._run(self._regexp.match, text)
+
+    def fullmatch(self, text: str) -> Any | None:
+        return self._run(self._regexp.fullmatch, text)
+
+    @staticmethod
+    def _run(method: Callable[[str], Any], text: str) -> Any | None:
+        try:
+            return method(text)
+        except UnicodeEncodeError:  # the binding encodes str as strict UTF-8
+            return method(_as_go_reads(text))
+
+    def __repr__(self) -> str:
+        return f"GoRegexp({self.pattern!r}, anchored={self.anchored})"
+
+
+def compile_go(pattern: str, *, anchored: bool) -> GoRegexp:
+    """A compiled pattern that matches what Go's regexp matches (cached).
 
     anchored=True: Alertmanager's `^(?:pattern)$` (the value must match whole);
     anchored=False: a search, like Go's MatchString (sops path_regex, encrypted_regex).
@@ -654,10 +578,28 @@ def compile_go(pattern: str, *, anchored: bool) -> re.Pattern[str]:
     return _compile(pattern, bool(anchored))
 
 
+@functools.cache
+def _options() -> Any:
+    """RE2 options for the text `translate` writes (https://github.com/google/re2/blob/main/re2/re2.h)."""
+    opts = re2.Options()
+    opts.posix_syntax = False  # Perl syntax: \d \b \pN (?flags), like Go's syntax.Perl
+    opts.longest_match = False  # leftmost-first, like regexp.Compile (not CompilePOSIX)
+    opts.case_sensitive = True  # `i` is written into the text where Go's flags put it
+    opts.dot_nl = False  # the text writes `.` out as `(?s:.)` or `[^\n]`
+    opts.never_nl = False  # Go matches across newlines
+    opts.never_capture = True  # callers ask only whether (and where) it matches: no submatches
+    opts.log_errors = False  # a refused pattern becomes UnsupportedGoRegex, not stderr noise
+    return opts
+
+
 @functools.lru_cache(maxsize=4096)
-def _compile(pattern: str, anchored: bool) -> re.Pattern[str]:
+def _compile(pattern: str, anchored: bool) -> GoRegexp:
     text = translate(pattern, anchored=anchored)
+    if re2 is None:
+        # Never fall back to a backtracking engine: an untrusted pattern could hang it.
+        raise UnsupportedGoRegex("google-re2 is not installed; Go regexps are not evaluated")
     try:
-        return re.compile(text)
-    except (re.error, RecursionError, OverflowError) as exc:  # pragma: no cover - a translator gap
-        raise UnsupportedGoRegex(f"cannot be evaluated here: {exc}") from None
+        return GoRegexp(re2.compile(text, _options()), pattern, anchored)
+    except re2.error as exc:  # RE2's memory budget (max_mem) is smaller than Go's size limit
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise UnsupportedGoRegex(f"RE2 cannot compile it ({reason}); not evaluated") from None

@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from obslint.goregex import InvalidGoRegex, UnsupportedGoRegex, compile_go
+from obslint.goregex import GoRegexp, InvalidGoRegex, UnsupportedGoRegex, compile_go
 
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
@@ -45,7 +45,7 @@ class MatcherError(ValueError):
     pass
 
 
-def compile_regex(value: str) -> re.Pattern:
+def compile_regex(value: str) -> GoRegexp:
     """A matcher's Go regex as Alertmanager compiles it (`^(?:value)$`, see obslint.goregex).
 
     Raises MatcherError where Go rejects it and UnsupportedGoRegex where the value is valid Go
@@ -67,7 +67,7 @@ class Matcher:
     name: str
     op: str
     value: str
-    regex: re.Pattern | None = field(default=None, compare=False, hash=False, repr=False)
+    regex: GoRegexp | None = field(default=None, compare=False, hash=False, repr=False)
 
     @classmethod
     def make(cls, name: str, op: str, value: str) -> Matcher:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from obslint.findings import Loc
-from obslint.goregex import GoRegexError, InvalidGoRegex, compile_go
+from obslint.goregex import GoRegexError, GoRegexp, InvalidGoRegex, compile_go
 from obslint.kustomize.problem import Problem
 from obslint.kustomize.resource import Resource, label_text
 
@@ -202,7 +202,7 @@ class Selector:
         self.target = target
         self.where = where
         self.problems: list[Problem] = []
-        self._patterns: dict[str, re.Pattern[str]] = {}
+        self._patterns: dict[str, GoRegexp] = {}
         for attr in _FIELDS:
             pattern = getattr(target, attr)
             if not pattern:
@@ -232,7 +232,7 @@ class Selector:
 
     def _match(self, attr: str, value: str) -> bool:
         pattern = self._patterns.get(attr)
-        return pattern is None or pattern.match(value) is not None
+        return pattern is None or pattern.search(value) is not None  # Go's MatchString searches
 
     def matches(self, res: Resource) -> bool:
         if not self.valid:

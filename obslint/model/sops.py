@@ -14,9 +14,9 @@ Facts used here (getsops/sops `config/config.go`, v3.11, `parseCreationRuleForFi
   encrypted_comment_regex, unencrypted_comment_regex per rule; without any, every value is
   encrypted except keys ending in `_unencrypted`.
 
-Go regexps are evaluated by `go_regex` (obslint.goregex, unanchored like sops' MatchString);
-syntax that cannot be evaluated the same way (Unicode scripts, nested repetition that may
-backtrack badly) is refused with a reason instead of being guessed.
+Go regexps are evaluated by `go_regex` (obslint.goregex: RE2, linear time, unanchored like sops'
+MatchString); syntax that cannot be evaluated the same way (Unicode scripts, for one) is refused
+with a reason instead of being guessed.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from obslint.goregex import GoRegexError, compile_go
+from obslint.goregex import GoRegexError, GoRegexp, compile_go
 from obslint.index import Index, memoised
 from obslint.load import SourceFile, YMap
 
@@ -72,7 +72,7 @@ def shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def go_regex(pattern: str) -> re.Pattern[str]:
+def go_regex(pattern: str) -> GoRegexp:
     """A `.sops.yaml` regex as sops evaluates it: Go's MatchString, a search (not anchored).
     Raises GoRegexError: `invalid` when sops itself refuses the pattern, else a pattern this
     module cannot evaluate faithfully (callers then decline to judge and say so)."""
@@ -88,7 +88,7 @@ class CreationRule:
     position: int  # 0-based position in creation_rules
     data: YMap
     path_regex: str | None
-    pattern: re.Pattern[str] | None
+    pattern: GoRegexp | None
     regex_problem: GoRegexError | None
     has_recipients: bool
 

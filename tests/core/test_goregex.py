@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from obslint import goregex
 from obslint.goregex import GoRegexError, InvalidGoRegex, UnsupportedGoRegex, compile_go, translate
 from tests.conftest import require_tool
 
@@ -235,16 +236,13 @@ def test_invalid_in_go(regex, code):
 @pytest.mark.parametrize(
     "regex",
     [
-        r"\p{Greek}",  # scripts: not in Python's unicodedata
+        r"\p{Greek}",  # scripts: which names Go accepts depends on its Unicode version
         r"\pC",  # Go 1.25 added unassigned code points to C
         r"\p{Letter}",  # category aliases exist since Go 1.25 only
         r"[\p{Han}a]",
-        "(a+)+$",  # nested variable repetition: exponential backtracking in Python
-        "(a|b*)*c",
-        "a*(?i)*",  # Go: (a*)*
-        "((x{1,3})){2}",
         "(" * 101 + "a" + ")" * 101,
         "(" + "a" * 4000 + "){1000}",  # past Go's compiled-size budget (parse.go maxSize)
+        r"\pL{1000}",  # valid Go, but past RE2's memory budget (re2.h max_mem, 8 MiB)
     ],
 )
 def test_declined_not_guessed(regex):
@@ -252,6 +250,27 @@ def test_declined_not_guessed(regex):
         compile_go(regex, anchored=True)
     assert exc.value.invalid is False
     assert isinstance(exc.value, GoRegexError)
+
+
+@pytest.mark.parametrize(
+    ("regex", "yes", "no"),
+    [
+        # repetitions of variable repetitions, once declined for backtracking risk: RE2 is linear
+        ("(a+)+$", ["a", "aaa"], ["", "ab", "b"]),
+        ("(a|b*)*c", ["c", "abbac"], ["ab", "cc"]),
+        ("a*(?i)*", ["", "aaa"], ["A"]),  # Go: (a*)*, the `i` comes after the a
+        ("((x{1,3})){2}", ["xx", "xxxxxx"], ["x", "xxxxxxx"]),
+        ("(a|a)*b", ["b", "aab"], ["a" * 40]),
+        ("(a|aa)*c", ["aaac"], ["a" * 5000]),
+        ("(.*a){20}", ["a" * 20], ["a" * 19 + "b"]),
+        (r"(\w+\s?)*$", ["ab cd"], ["ab cd!"]),
+    ],
+)
+def test_nested_repetition_is_evaluated(regex, yes, no):
+    for v in yes:
+        assert full(regex, v), (regex, v)
+    for v in no:
+        assert not full(regex, v), (regex, v)
 
 
 def test_fixed_repetition_of_groups_is_evaluated():
@@ -266,6 +285,38 @@ def test_compile_is_cached_per_anchoring():
     assert not full("a|b", "xa") and found("a|b", "xa")
 
 
+def test_text_that_is_not_utf8_reads_as_go_reads_it():
+    """Go's regexp reads each byte that is not UTF-8 as U+FFFD, one rune wide. A file name with
+    such bytes reaches Python as surrogateescape code points, one per byte."""
+    name = b"secret-\xff\xfe.yaml".decode("utf-8", "surrogateescape")
+    assert found(r"secret-..\.yaml$", name)
+    assert not found(r"secret-.\.yaml$", name)
+    assert found(r"-\x{fffd}{2}\.", name)
+    assert full("a.b", "a\ud800b") is False  # a lone surrogate is three bytes, three runes for Go
+    assert full("a...b", "a\ud800b")
+    assert compile_go(".*", anchored=True).match("x\udcff") is not None
+
+
+def test_pattern_that_is_not_utf8_is_refused_like_go():
+    with pytest.raises(InvalidGoRegex) as exc:
+        compile_go("a\ud800", anchored=False)
+    assert exc.value.code == "invalid UTF-8"
+
+
+def test_without_re2_every_pattern_is_declined(monkeypatch):
+    """No backtracking fallback: without the RE2 binding a valid pattern is declined (the
+    callers' "cannot tell"), and Go's verdict on an invalid one is still given."""
+    goregex._compile.cache_clear()
+    monkeypatch.setattr(goregex, "re2", None)
+    try:
+        with pytest.raises(UnsupportedGoRegex, match="google-re2 is not installed"):
+            compile_go("(a|a)*b", anchored=True)
+        with pytest.raises(InvalidGoRegex):
+            compile_go("(a", anchored=True)
+    finally:
+        goregex._compile.cache_clear()
+
+
 @pytest.mark.parametrize("value", [None, 3, ["a"]])
 def test_not_a_string(value):
     with pytest.raises(InvalidGoRegex):
@@ -275,6 +326,7 @@ def test_not_a_string(value):
 # --- against Go's regexp package (amtool) ---------------------------------------------------
 VALUES = ["", "a", "A", "ab", "aB", "i", "I", "\u0131", "\u0130", "a\nb", "\n", "a-b", "_", "1", "12", "é", "É", "k"]
 VALUES += ["\u212a", "\u017f", "s", " ", "x y", "aaa", "a.b", "[", "]", "\\", "{", "}", "ab\n", "\t", "\v", "日"]
+VALUES += ["a" * 40, "a" * 20 + "b"]
 ATOMS = [
     *["a", "b", "i", "I", "\u0131", "k", "s", ".", r"\.", r"\d", r"\D", r"\w", r"\W", r"\s", r"\S", r"\b", r"\B"],
     *["^", "$", r"\A", r"\z", "[a-c]", "[^a]", r"[^\D_]", "[[:alpha:]]", "[[:^alpha:]1]", r"[\d-z]", "[]a]", "[a-]"],
@@ -289,6 +341,7 @@ CURATED = [
     *["(?i)[^i]", r"(?i)\W", r"(?i)[h-j]", r"\B", "^*a", "a*(?i)*", r"\Qab\E*", "(?)a", "a)|(b", "(?U)a+?", "(?m)^a$"],
     *[r"[^\D_]+", r"\p{^Ll}", r"\pN", r"(?i)\p{Lu}", r"[[:^alpha:]x]", "(?s).", r"\777", "a{0,2}b{2,}", "(a{10}){100}"],
     *["(a{100}){20}", "[[:a]b:]]", r"[\Q]\E]", r"\E", "(?i)\u0131", r"\x{212a}"],
+    *["(a+)+$", "(a|b*)*c", "((x{1,3})){2}", "(a|a)*b", "(a|aa)*c", "(.*a){20}", r"(\w+\s?)*$", r"\x{fffd}"],
 ]
 
 

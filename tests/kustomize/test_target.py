@@ -42,6 +42,7 @@ HELMRELEASE = res("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmet
         (Target(group="app"), False),
         (Target(name="loki|grafana"), True),  # ^(?:loki|grafana)$: the alternation is grouped
         (Target(name="graf|loki"), False),
+        (Target(name="x)|(fana"), True),  # ^(?:x)|(fana)$ and MatchString, a search: "fana" ends the name
         (Target(namespace="monitor.*"), True),
         (Target(namespace="default"), False),
         (Target(label_selector="app.kubernetes.io/name=grafana"), True),
