@@ -285,6 +285,16 @@ def test_dangling_references(repo):
     assert all(f.clusters == {"clusters/home"} for f in got)
 
 
+def test_a_misspelt_depends_on_suggests_the_name_meant(repo):
+    files = {
+        "clusters/home/flux.yaml": ks("apps", dependsOn="[{name: infra-controller}]")
+        + "---\n"
+        + ks("infra-controllers")
+    }
+    (f,) = findings(repo(files), "FLUX001")
+    assert "(did you mean infra-controllers?)" in f.hint
+
+
 def test_references_to_one_missing_object_are_one_finding(repo):
     """Three Kustomizations naming the same missing source share one cause: one finding, the other
     references attached."""

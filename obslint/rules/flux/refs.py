@@ -14,6 +14,7 @@ from obslint.model.flux import BOOTSTRAP_NAMESPACE, NOTIFICATION_GROUP, FluxGrap
 from obslint.model.helm import helm_releases
 from obslint.objects import K8sObject, Ref, refs_of
 from obslint.rules import Basis, RuleContext, RuleOptions, rule
+from obslint.suggest import did_you_mean
 
 # Created by `flux bootstrap`, not by files of the repository.
 BOOTSTRAP_OBJECTS = frozenset(
@@ -140,7 +141,8 @@ def dangling_reference(ctx: RuleContext) -> Iterator[Finding]:
         if obj.cluster is None or g.is_opaque(obj.cluster, ns):
             return
         others = [o for o in index.of_kind(kind) if o.name == ref.name and o.cluster == obj.cluster]
-        hint = f"no {kind} named {ref.name} in cluster {obj.cluster}"
+        same_ns = [o.name for o in index.of_kind(kind) if o.cluster == obj.cluster and (o.namespace or ns) == ns]
+        hint = f"no {kind} named {ref.name} in cluster {obj.cluster}{did_you_mean(ref.name, same_ns)}"
         if others:
             where = sorted({o.namespace or "?" for o in others})
             hint = f"{kind} {ref.name} exists in namespace {', '.join(where)}: set `namespace:` on the reference"
