@@ -18,6 +18,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--config", metavar="FILE", help="configuration file (default: .obslint.yaml or pyproject.toml)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument(
+        "--max-file-size-mb",
+        type=float,
+        metavar="MB",
+        help="largest file read (default 8, or OBSLINT_MAX_FILE_SIZE_MB); the checked repository's own "
+        "configuration may lower it, and raise it to 32 at most",
+    )
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -32,7 +39,13 @@ def run(args: argparse.Namespace) -> int:
     from obslint.report.text import use_color
     from obslint.runner import run_check
 
-    result = run_check(args.paths, config_path=args.config, select=_split(args.select), ignore=_split(args.ignore))
+    result = run_check(
+        args.paths,
+        config_path=args.config,
+        select=_split(args.select),
+        ignore=_split(args.ignore),
+        max_file_size_mb=args.max_file_size_mb,
+    )
     if args.output:
         with open(args.output, "w", encoding="utf-8") as out:
             render(result, args.format, out)

@@ -27,6 +27,7 @@ from obslint.index import Index, memoised
 from obslint.load import EmbeddedSource, YMap
 from obslint.model.promql import NotParsed
 from obslint.model.rulegroups import RuleEntry, RuleSet, rule_sets
+from obslint.objects import plain
 from obslint.tools import Background, ToolResult, find_tool, prefetch, start_tool
 from obslint.units import UnitError, parse_prom_duration
 
@@ -73,22 +74,12 @@ class _Line:
     ruleset: RuleSet
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and value != value:  # NaN
-        return str(value)
-    return value
-
-
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 def _dump(value: Any) -> str:
     # Most values are plain strings: skip the copy (and json.dumps's per-call encoder set-up).
-    return _ENCODE(value if isinstance(value, str) else _plain(value))
+    return _ENCODE(value if isinstance(value, str) else plain(value))
 
 
 def render(rs: RuleSet) -> tuple[str, list[_Line]]:
