@@ -67,6 +67,11 @@ class Config(BaseModel):
             Severity.parse(level)
         return v
 
+    @property
+    def max_file_size(self) -> int:
+        """The file-size cap in bytes this configuration gives when the runner sets none."""
+        return self.file_size_cap()[0]
+
     def file_size_cap(self, runner_mb: float | None = None) -> tuple[int, str | None]:
         """(the largest file read, in bytes; a notice when this configuration asked for more than it
         may). `runner_mb` is the cap the person running obslint set (command line or environment):

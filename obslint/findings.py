@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from obslint.fix.edits import Fix
 
 
 class Severity(enum.IntEnum):
@@ -89,6 +93,8 @@ class Finding:
     # Extra structured facts for machine consumers (never secret values).
     data: dict = field(default_factory=dict, compare=False, hash=False)
     basis: Basis | None = field(default=None, compare=False, hash=False)
+    # The edit that resolves it, for `obslint check --fix` (rules declared `fixable` only).
+    fix: Fix | None = field(default=None, compare=False, hash=False, repr=False)
 
     def stamped(self, rule: str, name: str, severity: Severity) -> Finding:
         """The finding of `rule` at `severity`, lowered to what its own basis allows."""

@@ -84,6 +84,8 @@ class Index:
     _by_rel: dict[str, SourceFile] = field(default_factory=dict)
     memo: dict[Callable[..., Any], Any] = field(default_factory=dict)
     graph: FluxGraph | None = None  # the Flux model that rendered `objects` (model.flux.flux_graph)
+    # Set by whoever runs obslint (command line, environment), never by the checked repository.
+    sops_age_key_file: str | None = None
     # (id of the container, key, how it is encoded) -> (the container, kept alive so the id stays
     # its own; the parse)
     _embedded: dict[tuple[int, Any, str], tuple[Any, EmbeddedYAML | None]] = field(default_factory=dict)

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 MIN_LEN = 4
 TOKEN_MIN_LEN = 16
@@ -36,7 +36,6 @@ _CRED_KEY = re.compile(
     r"""client[_-]?secret|bearer)[\w.-]*["']?\s*[:=]\s*)(?P<value>.+?)\s*$""",
     re.IGNORECASE,
 )
-_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/\s:@]*):(?P<pw>[^/\s@]+)@", re.IGNORECASE)
 _SAFE_VALUE = re.compile(
     r"""^(?:["']?(?:ENC\[.*|\$\{[^}]*\}|\{\{.*\}\}|null|~|""|''|true|false|[|>][+-]?\d*)["']?|/\S*)$"""
 )
@@ -76,15 +75,69 @@ def token_like(value: str) -> bool:
     return sum(any(test(c) for c in value) for test in (str.islower, str.isupper, str.isdigit)) >= 2
 
 
-def fingerprint(value: str) -> str:
-    """A stable, non-reversible tag for a secret value, safe to print."""
-    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+REDACTED = "<redacted>"
+# No tag derived from the value: an unsalted hash of a short password is reversed with a word
+# list, and a keyed one would change from run to run (and break baselines) for no reader's benefit.
+
+_URL = re.compile(r"""(?P<url>[a-z][a-z0-9+.-]*://[^\s"'<>`()\[\]{}|\\^]+)""", re.IGNORECASE)
+
+
+def _short_url(m: re.Match[str]) -> str:
+    """A URL that may carry a credential (userinfo, a query, a token-like path segment) printed as
+    scheme, host and port only; others - documentation links, service addresses - as written."""
+    url = m["url"]
+    tail = ""
+    while url and url[-1] in ".,;:!":
+        url, tail = url[:-1], url[-1] + tail
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "<url>" + tail
+    segments = [s for s in parts.path.split("/") if s]
+    if not ("@" in parts.netloc or parts.query or parts.fragment or any(_token_segment(s) for s in segments)):
+        return url + tail
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{f':{port}' if port is not None else ''}{'/…' if segments else ''}{tail}"
+
+
+def _token_segment(segment: str) -> bool:
+    return token_like(segment) or len(segment) >= 32
+
+
+def go_quoted(value: str) -> str:
+    """How Go's %q (strconv.Quote) writes a value inside its quotes: tool errors (kubectl, amtool)
+    quote values so, and a value with a quote, backslash or control character looks different."""
+    out = []
+    for ch in value:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+# where a message or tool output was cut: an ellipsis, or the end of the text
+_CUT = re.compile(r"(?:…|\.\.\.|$)")
+CUT_MIN = 4  # the shortest part of a cut secret that is masked
+CUT_LOOKBACK = 512  # how far before a cut a secret's start is looked for
 
 
 class Redactor:
     def __init__(self) -> None:
         self._values: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._by_head: dict[str, list[str]] | None = None  # values by their first CUT_MIN characters
 
     def add(self, value: Any) -> None:
         if not isinstance(value, str) or value.startswith("ENC[") or len(value) < MIN_LEN:
@@ -95,12 +148,13 @@ class Redactor:
             forms.add(decoded)
         except (binascii.Error, UnicodeDecodeError, ValueError):
             pass
+        forms |= {go_quoted(f) for f in forms}
         for form in forms:
             if len(form.strip()) >= MIN_LEN:
                 self._values.add(form.strip())
             if "\n" in form.strip():
                 self._values.update(_secret_lines(form))
-        self._pattern = None
+        self._pattern = self._by_head = None
 
     def add_secret_object(self, data: dict) -> None:
         for key in ("data", "stringData"):
@@ -110,11 +164,55 @@ class Redactor:
                     self.add(v)
 
     def redact(self, text: str) -> str:
-        if not self._values or not text:
+        """Text safe to print: URLs that may carry credentials shortened, known secret values
+        masked whole, and the start of a secret that a cut (`…`, `...`, the end) left masked too."""
+        if not text:
+            return text
+        text = _URL.sub(_short_url, text)
+        if not self._values:
             return text
         if self._pattern is None:
             self._pattern = self._compile()
-        return self._pattern.sub(lambda m: f"<redacted {fingerprint(m.group(0))}>", text)
+        return self._mask_cuts(self._pattern.sub(REDACTED, text))
+
+    def _mask_cuts(self, text: str) -> str:
+        """A value cut short before it was redacted (a message quoting 60 characters, tool output
+        kept to 600) no longer matches whole: mask a secret's first characters ending at a cut."""
+        out, last = [], 0
+        for m in _CUT.finditer(text):
+            start = self._cut_secret_start(text, m.start(), marked=bool(m.group()))
+            if start is not None and start >= last:
+                out.append(text[last:start] + REDACTED)
+                last = m.start()
+        return "".join(out) + text[last:] if out else text
+
+    def _cut_secret_start(self, text: str, end: int, marked: bool) -> int | None:
+        """Where the earliest secret that `text[:end]` ends partway through starts, if any."""
+        heads = self._heads()
+        for start in range(max(0, end - CUT_LOOKBACK), end - CUT_MIN + 1):
+            for value in heads.get(text[start : start + CUT_MIN], ()):
+                n = end - start
+                if n >= len(value) or not text.startswith(value[:n], start):
+                    continue
+                if self._cut_counts(text, start, n, value, marked):
+                    return start
+        return None
+
+    @staticmethod
+    def _cut_counts(text: str, start: int, n: int, value: str, marked: bool) -> bool:
+        """A token's first characters are masked wherever they stand; a word's only before an
+        ellipsis, standing alone, and when enough of it shows to matter (`monitoring` ending a
+        message is not the start of `monitoring-password`)."""
+        if token_like(value):
+            return True
+        return marked and n >= 8 and not (start and text[start - 1].isalnum())
+
+    def _heads(self) -> dict[str, list[str]]:
+        if self._by_head is None:
+            self._by_head = {}
+            for v in self._values:
+                self._by_head.setdefault(v[:CUT_MIN], []).append(v)
+        return self._by_head
 
     def _compile(self) -> re.Pattern[str]:
         def alternatives(values: list[str]) -> str:
@@ -130,7 +228,6 @@ class Redactor:
     def mask_line(self, line: str) -> str:
         """A source line safe to show: known secrets redacted, credential-like values masked."""
         line = self.redact(line)
-        line = _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:***@", line)
         m = _CRED_KEY.match(line)
         if m and not _SAFE_VALUE.match(m["value"]) and "redacted" not in m["value"]:
             return m["lead"] + "***"

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field, replace
 from pydantic import ValidationError
 
 from obslint import suppress
-from obslint.config import Config, ConfigError, load_config, runner_file_size_mb, validation_problems
+from obslint.config import (
+    DEFAULT_MAX_FILE_SIZE_MB,
+    Config,
+    ConfigError,
+    load_config,
+    runner_file_size_mb,
+    validation_problems,
+)
+from obslint.discovery import discover
 from obslint.errors import UsageError
 from obslint.exhausted import EXHAUSTION, exhaustion_loc, exhaustion_message
 from obslint.findings import Finding, Severity
@@ -39,6 +47,7 @@ class RunResult:
     rules: list[Rule]
     config: Config
     index: Index | None = field(default=None, repr=False)
+    max_file_size: int = int(DEFAULT_MAX_FILE_SIZE_MB * 2**20)  # the cap the run read files with
 
     def failed(self, fail_on: Severity) -> bool:
         return any(f.severity >= fail_on for f in self.findings)
@@ -102,17 +111,6 @@ def _options(rule: Rule, config: Config) -> object:
         raise UsageError(f"{_where(config)}: options for {rule.name}: {problems}") from None
 
 
-def resolve_root(paths: list[str]) -> str:
-    if not paths:
-        paths = ["."]
-    for p in paths:
-        if not os.path.exists(p):
-            raise UsageError(f"{p}: no such file or directory")
-    if len(paths) == 1:
-        return paths[0]
-    return os.path.commonpath([os.path.abspath(p) for p in paths])
-
-
 def run_check(
     paths: list[str] | None = None,
     *,
@@ -120,12 +118,15 @@ def run_check(
     config_path: str | None = None,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
+    sops_age_key_file: str | None = None,
     max_file_size_mb: float | None = None,
 ) -> RunResult:
-    """One run. `max_file_size_mb` is the file-size cap of the person running obslint (else
-    OBSLINT_MAX_FILE_SIZE_MB): unlike the checked repository's configuration, it may exceed
-    config.REPOSITORY_MAX_FILE_SIZE_MB."""
-    root = resolve_root(paths or ["."])
+    """`sops_age_key_file` switches on sops-file-broken's decrypt check; only the person or CI
+    running obslint can give it (the checked repository is untrusted). `max_file_size_mb` is the
+    file-size cap of the person running obslint (else OBSLINT_MAX_FILE_SIZE_MB): unlike the checked
+    repository's configuration, it may exceed config.REPOSITORY_MAX_FILE_SIZE_MB."""
+    scope = discover(paths or [])  # the whole repository is analysed; the PATHs narrow the report
+    root = scope.root
     try:
         runner_mb = runner_file_size_mb(max_file_size_mb)
         if config is None:
@@ -147,7 +148,9 @@ def run_check(
         try:
             index = Index.build(tree, config)
         except EXHAUSTION as exc:  # the last resort: each step of the build contains its own
-            return _unbuilt(root, tree.files, rules, config, severities, exc)
+            return _unbuilt(root, tree.files, rules, config, severities, exc, max_file_size)
+    index.notices.extend(scope.unlisted(tree.paths))
+    index.sops_age_key_file = sops_age_key_file
     # Start the selected rules' external tool batches now, so they run while the other rules do.
     for rule in rules:
         for start in PREFETCH.get(rule.id, ()):
@@ -173,18 +176,25 @@ def run_check(
     findings.extend(_over_limit(index, rules, severities))
     findings = fold_unapplied(_suppress(findings, index, rules, severities), index)
     findings = sorted(merge_findings(_with_clusters(findings, index)), key=lambda f: f.sort_key)
-    return RunResult(root, findings, index.notices, errors, len(tree.files), rules, config, index)
+    findings = [f for f in findings if scope.reports(f.loc.path)]
+    return RunResult(root, findings, index.notices, errors, len(tree.files), rules, config, index, max_file_size)
 
 
 def _unbuilt(
-    root: str, files: list, rules: list[Rule], config: Config, severities: dict[str, Severity], exc: BaseException
+    root: str,
+    files: list,
+    rules: list[Rule],
+    config: Config,
+    severities: dict[str, Severity],
+    exc: BaseException,
+    max_file_size: int,
 ) -> RunResult:
     """The result of a run whose model could not be built (out of stack or memory): one CORE006
     finding, or an error when that rule is not selected."""
     message = exhaustion_message("building the model of the repository", exc) + ": no rule ran"
     rule = next((r for r in rules if r.id == TOO_COMPLEX), None)
     if rule is None:
-        return RunResult(root, [], [], [message], len(files), rules, config)
+        return RunResult(root, [], [], [message], len(files), rules, config, max_file_size=max_file_size)
     finding = Finding(exhaustion_loc(exc), message, OVER_LIMIT_HINT)
     return RunResult(
         root,
@@ -194,6 +204,7 @@ def _unbuilt(
         len(files),
         rules,
         config,
+        max_file_size=max_file_size,
     )
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Derive chart values key trees (names and nesting only) for FLUX051 helm-values-unknown-key.
 
-Reads a chart's default values.yaml and Chart.yaml (the verbatim copies in ../shared/oracles/charts)
+Reads a chart's default values.yaml and Chart.yaml (the verbatim copies in tests/data/charts)
 and writes schemas/charts/<chart>-<version>.json:
 
     {"chart": ..., "version": ..., "keys": TREE}
@@ -19,7 +19,7 @@ Keys that values.yaml documents only as commented-out examples (`# pathType: Imp
 `# selector:`) are read by the templates too: they are added as open keys where the comment stands.
 No default values are copied: only key names.
 
-usage: scripts/gen_chart_keys.py [ORACLE_CHARTS_DIR] [OUT_DIR]
+usage: scripts/gen_chart_keys.py [CHARTS_DIR] [OUT_DIR]
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def generate(chart_dir: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    src = Path(argv[1]) if len(argv) > 1 else ROOT.parent / "shared" / "oracles" / "charts"
+    src = Path(argv[1]) if len(argv) > 1 else ROOT / "tests" / "data" / "charts"
     out = Path(argv[2]) if len(argv) > 2 else ROOT / "schemas" / "charts"
     out.mkdir(parents=True, exist_ok=True)
     for chart in CHARTS:

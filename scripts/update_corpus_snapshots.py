@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerate tests/corpus/reviewed/<repo>.yaml from a fresh `obslint check` of ../shared/corpus-full.
+"""Regenerate tests/corpus/reviewed/<repo>.yaml from a fresh `obslint check` of ../shared/corpus-full
+(or $OBSLINT_SHARED/corpus-full).
 
 Findings already in a snapshot keep their verdict and reason; new ones are written as `unreviewed`
 (the corpus test fails until a verdict and reason are filled in). Usage:
@@ -13,13 +14,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.corpus.shared import CORPUS_FULL
 from tests.corpus.snapshot import diff, load_snapshot, merge, repositories, run_repo, save_snapshot
 
 
 def main(argv: list[str]) -> int:
     repos = [r for r in repositories() if not argv or r.name in argv]
     if not repos:
-        print("no corpus repositories found (expected ../shared/corpus-full)", file=sys.stderr)
+        print(f"no corpus repositories found in {CORPUS_FULL}", file=sys.stderr)
         return 1
     for root in repos:
         run = run_repo(root)

@@ -15,7 +15,8 @@ from obslint.tools import find_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_STACK = ROOT / "reference-stack"
-SHARED = ROOT.parent / "shared"
+# Upstream fixtures copied into the repository (tests/data/README.md): every test but the corpus suite reads these.
+DATA = ROOT / "tests" / "data"
 
 
 def write_repo(root: Path, files: dict[str, str] | str) -> Path:
@@ -50,20 +51,16 @@ def repo(tmp_path: Path):
     return make
 
 
+def in_ci() -> bool:
+    """CI runners set CI (GitHub Actions, GitLab CI, ...): there a missing prerequisite fails instead of skipping."""
+    return bool(os.environ.get("CI"))
+
+
 def require_tool(name: str) -> str:
     """The tool's path; skip without it on a laptop, fail without it in CI."""
     path = find_tool(name)
     if path is None:
-        if os.environ.get("CI"):
+        if in_ci():
             pytest.fail(f"{name} is required in CI but was not found (run scripts/install.sh)")
         pytest.skip(f"{name} not installed")
     return path
-
-
-@pytest.fixture
-def shared() -> Path:
-    if not SHARED.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("../shared is required in CI")
-        pytest.skip("../shared not present")
-    return SHARED

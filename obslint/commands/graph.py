@@ -1,5 +1,9 @@
 """`obslint graph`: the Flux deploy order (Kustomizations, HelmReleases, dependsOn) as Mermaid or DOT,
-with the nodes that have Flux findings marked."""
+with the nodes that have Flux findings marked.
+
+Kinds, namespaces and names come from the checked repository. Each label goes through `printable`
+(no control character reaches a terminal or starts a line of its own), then through the quoting of
+the output language, so a name cannot close its label and add statements to the graph."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections import defaultdict
 
 from obslint.model.flux import flux_graph
 from obslint.model.helm import helm_releases
+from obslint.printable import printable
 
 HELP = "print the Flux dependency graph (Mermaid or Graphviz DOT), findings marked"
 
@@ -21,20 +26,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from obslint.output_file import check_output_path, write_output
     from obslint.runner import run_check
 
+    if args.output:
+        check_output_path(args.output)
     result = run_check([args.path], config_path=args.config, select=["FLUX"])
     if result.index is None:
         print("obslint: nothing to graph", file=sys.stderr)
         return 2
     text = render_graph(result.index, result.findings, args.format)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as out:
-            out.write(text)
+        write_output(args.output, text)
     else:
         sys.stdout.write(text)
     for error in result.errors:
-        print(f"obslint: {error}", file=sys.stderr)
+        print(f"obslint: {printable(error)}", file=sys.stderr)
     return 2 if result.errors else 0
 
 
@@ -78,7 +85,7 @@ def render_graph(index, findings, fmt: str = "mermaid") -> str:
         text = f"{obj.kind} {ns + '/' if ns else ''}{obj.name}"
         if marks.get(obj):
             text += " [" + ", ".join(sorted(marks[obj])) + "]"
-        return text
+        return printable(text)
 
     if fmt == "dot":
         out = ["digraph flux {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
@@ -105,8 +112,15 @@ def render_graph(index, findings, fmt: str = "mermaid") -> str:
 
 
 def _dot_escape(text: str) -> str:
+    """`text` (no control characters left) inside a DOT quoted string. The DOT parser knows one escape
+    there, `\\"`, and keeps every other backslash for the label's own escapes (`\\n`, `\\N`, `\\G`, ...;
+    https://graphviz.org/doc/info/lang.html and https://graphviz.org/docs/attr-types/escString/), so
+    backslashes are doubled to show as themselves and quotes escaped so that none ends the string."""
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _mermaid_escape(text: str) -> str:
-    return text.replace('"', "#quot;")
+    """`text` (no control characters left) inside a Mermaid `["..."]` label, which only a quote ends.
+    The quote is written as an entity code, and so is `#` so that a name holding one shows as itself:
+    https://mermaid.js.org/syntax/flowchart.html#entity-codes-to-escape-characters"""
+    return text.replace("#", "#35;").replace('"', "#quot;")

@@ -8,6 +8,10 @@ import re
 import sys
 from pathlib import Path
 
+from obslint.errors import UsageError
+from obslint.output_file import write_under
+from obslint.printable import printable
+
 HELP = "write the reference monitoring stack (Flux, kube-prometheus-stack, Loki, Alloy) into DIR"
 
 # What the packaged stack uses, replaced by the options.
@@ -58,7 +62,7 @@ def stack_source() -> Path:
 
 
 def _fail(message: str) -> int:
-    print(f"obslint init: {message}", file=sys.stderr)
+    print(f"obslint init: {printable(message)}", file=sys.stderr)
     return 2
 
 
@@ -101,7 +105,9 @@ def _substitute(text: str, cluster: str, domain: str, git_url: str | None = None
 
 
 def write_stack(target: Path, *, cluster: str, domain: str, git_url: str | None = None) -> list[Path]:
-    """Copy the stack into target with substitutions; returns the secret files (written in clear)."""
+    """Copy the stack into the existing directory target with substitutions; returns the secret files
+    (written in clear). No symlink below target is followed (`--force` may write into a tree someone
+    else prepared): UsageError names the first one met."""
     source = stack_source()
     secrets: list[Path] = []
     for src in sorted(source.rglob("*")):
@@ -109,15 +115,15 @@ def write_stack(target: Path, *, cluster: str, domain: str, git_url: str | None 
             continue
         rel = src.relative_to(source).as_posix()
         rel = _substitute(rel, cluster, domain)
-        dest = target / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        text = src.read_text(encoding="utf-8")
         if rel == ".sops.yaml":
             continue  # written per recipient below
-        if _is_sops_file(text):
+        text = src.read_text(encoding="utf-8")
+        secret = _is_sops_file(text)
+        if secret:
             text = plaintext_template(text)
+        dest = write_under(target, rel, _substitute(text, cluster, domain, git_url))
+        if secret:
             secrets.append(dest)
-        dest.write_text(_substitute(text, cluster, domain, git_url), encoding="utf-8")
     return secrets
 
 
@@ -154,10 +160,11 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{target} is not empty (use --force to write into it anyway)")
 
     try:
+        target.mkdir(parents=True, exist_ok=True)
         secrets = write_stack(target, cluster=args.cluster, domain=domain, git_url=args.git_url)
-    except (OSError, FileNotFoundError) as exc:
+        write_under(target, ".sops.yaml", SOPS_CONFIG.format(recipient=recipient or NO_RECIPIENT))
+    except (OSError, UsageError) as exc:
         return _fail(str(exc))
-    (target / ".sops.yaml").write_text(SOPS_CONFIG.format(recipient=recipient or NO_RECIPIENT), encoding="utf-8")
 
     rels = [p.relative_to(target).as_posix() for p in secrets]
     if recipient:

@@ -4,6 +4,10 @@ PATH is an alertmanager.yml (read as is) or a repository (every Alertmanager con
 there: HelmRelease values, Secrets, files, with the AlertmanagerConfig objects they select;
 `--alertmanager NAME` picks one when there are several).
 
+Receiver names, label names and values come from the checked repository: every line is printed
+through `printable`, so a name holding `\x1b[2J` or a newline shows escaped instead of driving the
+terminal or starting a line of its own (amtool prints them raw).
+
 Exit codes follow amtool: 0 routed (and, with --verify.receivers, as expected), 1 when the labels
 do not parse, the config is invalid or the receivers differ from --verify.receivers; 2 for
 obslint usage errors (no config found, several and none chosen).
@@ -16,6 +20,7 @@ import os
 import sys
 
 from obslint.model.alertmanager import alertmanager_configs
+from obslint.printable import printable
 from obslint.routing import AMConfig, MatcherError, Route, load_config, parse_matcher
 
 HELP = "test or show Alertmanager routing (like amtool config routes)"
@@ -59,7 +64,7 @@ def _render(lines: list[tuple[int, bool, str]]) -> str:
     for depth, last, text in lines:
         del open_levels[depth - 1 :]
         prefix = "".join("│\u00a0\u00a0 " if more else "    " for more in open_levels)  # treeprint's bytes
-        out.append(f"{prefix}{'└── ' if last else '├── '}{text}")
+        out.append(f"{prefix}{'└── ' if last else '├── '}{printable(text)}")
         open_levels.append(not last)
     return "\n".join(out) + "\n"
 
@@ -196,14 +201,14 @@ def run(args: argparse.Namespace) -> int:
         labels = _parse_labels(rest)
         cfg = _load(path, args.alertmanager)
     except _Fail as exc:
-        print(f"obslint: error: {exc}", file=sys.stderr)
+        print(f"obslint: error: {printable(str(exc))}", file=sys.stderr)
         return exc.code
     root = cfg.route
     assert root is not None
     if args.tree:
         sys.stdout.write(render_matching(root, labels))
     slug = ",".join(root.receivers(labels))
-    print(slug)
+    print(printable(slug))
     if args.verify_receivers and args.verify_receivers != slug:
         print("WARNING: Expected receivers did not match resolved receivers.")
         return 1

@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
                 "severity": str(r.severity),
                 "basis": str(r.basis),
                 "summary": r.summary,
+                "fixable": r.fixable,
             }
             for r in rules
         ]
@@ -30,5 +31,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     width = max((len(r.name) for r in rules), default=0)
     for r in rules:
-        print(f"{r.id:<9} {r.name:<{width}}  {r.severity!s:<7}  {r.summary}")
+        fix = "fix" if r.fixable else ""
+        print(f"{r.id:<9} {r.name:<{width}}  {r.severity!s:<7}  {fix:<3}  {r.summary}")
     return 0

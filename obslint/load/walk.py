@@ -1,7 +1,9 @@
 """Find the files of the checked tree and read each of them once.
 
-Symlinks are followed only while they stay inside the root (a link out of the tree is
-skipped, a link loop is visited once). Files are read as bytes and decoded strictly, so
+Inside a git work tree the files are those git lists (obslint.load.gitfiles): what .gitignore
+ignores is not linted. Elsewhere, or when git cannot list them, the directory is walked.
+Symlinks are followed only while they stay inside the root (a link out of the tree is skipped,
+a link loop is visited once). Files are read as bytes and decoded strictly, so
 invalid UTF-8, binary content and oversized files become findings instead of crashes.
 """
 
@@ -9,14 +11,21 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from obslint.config import CONFIG_NAMES
+from obslint.errors import UsageError
+from obslint.load.gitfiles import git_listing
 from obslint.load.source import SourceFile
 
 YAML_SUFFIXES = (".yaml", ".yml")
 ALLOY_SUFFIXES = (".alloy", ".river")
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".terraform"}
+# A guard against a root that is not the repository meant (a parent directory, a scratch area): the
+# YAML and Alloy files read dominate a run's time, and obslint says nothing until it has read them all.
+MAX_FILES = 20_000
 
 
 def file_kind(name: str) -> str:
@@ -51,11 +60,24 @@ def _excluded(rel: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def _walk(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple[str, str, bool]]:
-    """Yield (absolute path, relative path, is_dir) without leaving the root or looping."""
+def _outside_or_broken(path: str, rel: str, real_root: str, notices: list[str]) -> bool:
+    """Whether a symlink leaves the root or points nowhere (noted, and then skipped)."""
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root + os.sep):
+        notices.append(f"{rel}: symlink points outside the checked tree; skipped")
+        return True
+    if not os.path.exists(real):
+        notices.append(f"{rel}: broken symlink; skipped")
+        return True
+    return False
+
+
+def _walk(root: str, exclude: list[str], notices: list[str], start: str = "") -> Iterator[tuple[str, str, bool]]:
+    """Yield (absolute path, relative path, is_dir) below root/start without leaving the root or looping."""
     real_root = os.path.realpath(root)
-    seen_dirs = {real_root}
-    stack = [(root, "")]
+    top = os.path.join(root, start) if start else root
+    seen_dirs = {real_root, os.path.realpath(top)}
+    stack = [(top, start)]
     while stack:
         path, rel = stack.pop()
         try:
@@ -69,15 +91,8 @@ def _walk(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple[s
             if _excluded(child_rel, exclude):
                 continue
             try:
-                is_link = entry.is_symlink()
-                if is_link:
-                    real = os.path.realpath(entry.path)
-                    if real != real_root and not real.startswith(real_root + os.sep):
-                        notices.append(f"{child_rel}: symlink points outside the checked tree; skipped")
-                        continue
-                    if not os.path.exists(real):
-                        notices.append(f"{child_rel}: broken symlink; skipped")
-                        continue
+                if entry.is_symlink() and _outside_or_broken(entry.path, child_rel, real_root, notices):
+                    continue
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError:
                 continue
@@ -95,24 +110,90 @@ def _walk(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple[s
         stack.extend(reversed(subdirs))
 
 
-def read_tree(root: str, exclude: list[str] | None = None, max_size: int = 8 * 1024 * 1024) -> Tree:
-    """List every file under root; read the text of YAML and Alloy files."""
+def _walk_order(rel: str) -> tuple[tuple[int, str], ...]:
+    """The order `_walk` yields files in (a directory's files by name, then its subdirectories), so
+    that a run lists a tree in the same order with git as without."""
+    parts = rel.split("/")
+    return (*((1, p) for p in parts[:-1]), (0, parts[-1]))
+
+
+def _from_git(root: str, listing: list[str], exclude: list[str], notices: list[str]) -> Iterator[tuple[str, str, bool]]:
+    """The entries of git's listing, with the exclude globs, SKIP_DIRS and the symlink policy of
+    `_walk` applied on top. git lists a symlink as a file of its own: a link to a file inside the
+    root is read through, a link to a directory is skipped (git lists that directory's files under
+    their own path, and an ignored directory stays ignored). A directory git lists as one entry (a
+    submodule, or an untracked repository inside this one: `dir/`) is walked as without git."""
+    real_root = os.path.realpath(root)
+    dirs: set[str] = set()
+    for rel in sorted((p.rstrip("/") for p in listing), key=_walk_order):
+        parts = rel.split("/")
+        if any(part in SKIP_DIRS for part in parts[:-1]) or _excluded(rel, exclude):
+            continue
+        path = os.path.join(root, rel)
+        try:
+            st = os.lstat(path)
+            is_link = stat.S_ISLNK(st.st_mode)
+            if is_link:
+                if _outside_or_broken(path, rel, real_root, notices):
+                    continue
+                st = os.stat(path)
+        except OSError:
+            continue  # tracked, but deleted from the work tree
+        is_dir = stat.S_ISDIR(st.st_mode)
+        if not is_dir and not stat.S_ISREG(st.st_mode):
+            continue
+        for i in range(1, len(parts)):
+            parent = "/".join(parts[:i])
+            if parent not in dirs:
+                dirs.add(parent)
+                yield os.path.join(root, parent), parent, True
+        if not is_dir:
+            yield path, rel, False
+        elif not is_link and parts[-1] not in SKIP_DIRS:
+            yield path, rel, True
+            yield from _walk(root, exclude, notices, rel)
+
+
+def _listed(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple[str, str, bool]]:
+    """The entries under root: git's listing inside a git work tree, else a walk of the directory."""
+    listing, problem = git_listing(root)
+    if problem:
+        notices.append(f"{problem}; files listed without .gitignore")
+    if listing is None:
+        return _walk(root, exclude, notices)
+    if not listing:  # an empty report would not say why
+        notices.append("git lists no file here: the directory is empty or ignored by git")
+    return _from_git(root, listing, exclude, notices)
+
+
+def read_tree(
+    root: str, exclude: list[str] | None = None, max_size: int = 8 * 1024 * 1024, max_files: int = MAX_FILES
+) -> Tree:
+    """List every file under root; read the text of YAML and Alloy files. A tree with more than
+    max_files of them (or ten times as many files in all) is refused before any is read."""
     tree = Tree(root=root)
     exclude = exclude or []
     if os.path.isfile(root):
         entries: Iterable[tuple[str, str, bool]] = [(root, os.path.basename(root), False)]
         tree.root = os.path.dirname(root) or "."
     else:
-        entries = _walk(root, exclude, tree.notices)
+        entries = _listed(root, exclude, tree.notices)
+    to_read: list[tuple[str, str, str]] = []
     for path, rel, is_dir in entries:
         if is_dir:
             tree.dirs.add(rel)
             continue
         tree.paths.add(rel)
         kind = file_kind(rel)
-        if kind == "other" and os.path.basename(rel) != ".sops.yaml":
-            continue
-        tree.files.append(read_file(path, rel, kind, max_size))
+        if kind != "other" or os.path.basename(rel) == ".sops.yaml":
+            to_read.append((path, rel, kind))
+        if len(to_read) > max_files or len(tree.paths) > max_files * 10:
+            raise UsageError(
+                f"{root}: more than {max_files} YAML and Alloy files (or {max_files * 10} files) to lint; if this "
+                f"is not the repository you meant, run obslint inside it or mark its root with {CONFIG_NAMES[0]}, "
+                "else leave directories out with `exclude` there"
+            )
+    tree.files = [read_file(path, rel, kind, max_size) for path, rel, kind in to_read]
     return tree
 
 

@@ -49,7 +49,7 @@ LOKI_SECTIONS = frozenset(
 LOKI_ANCHORS = frozenset({"schema_config", "storage_config", "limits_config", "compactor"})
 OBJECT_STORES = ("s3", "gcs", "azure", "swift", "alibabacloud", "cos", "bos")
 
-# Chart 6.46.0 values (../shared/oracles/charts/loki-6.46.0/values.yaml), as Loki config sections.
+# Chart 6.46.0 values (tests/data/charts/loki-6.46.0/values.yaml), as Loki config sections.
 CHART_DEFAULTS: dict[str, Any] = {
     "auth_enabled": True,
     "limits_config": {

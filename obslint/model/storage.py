@@ -82,6 +82,7 @@ class TSDBStore:
     retention_size_loc: Loc | None = None
     volume: Volume = field(default_factory=lambda: Volume("unknown", Loc("", 1, 1)))
     helm: HelmReleaseView | None = None
+    spec: Any = None  # the spec mapping as loaded (where retentionSize is written), when there is one
 
     def ref(self) -> str:
         title = "Prometheus" if self.component == "prometheus" else "Alertmanager"
@@ -172,6 +173,7 @@ def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
             retention, text, rloc, declared, helm=hr,
         )  # fmt: skip
         _size(store, spec)
+        store.spec = spec
         store.volume = volume_from_storage_spec(spec.get("storageSpec"), spec, "storageSpec", spec_loc)
         out.append(store)
     am = values.get("alertmanager") if isinstance(values, dict) else None
@@ -197,6 +199,7 @@ def _from_crd(obj: K8sObject, component: str) -> TSDBStore:
     )
     retention, text, rloc, declared = _retention(spec, spec_loc, default)
     store = TSDBStore(component, obj.name, obj.namespace, obj, "crd", spec_loc, retention, text, rloc, declared)
+    store.spec = obj.get("spec")
     if component == "prometheus":
         _size(store, spec)
         if not declared and store.retention_size is not None:

@@ -12,11 +12,19 @@ FORMATS = ("text", "json", "sarif", "github")
 RELATED_SHOWN = 5
 
 
-def render(result: RunResult, fmt: str, out: TextIO, color: bool = False) -> None:
-    if fmt == "text":
+def render(
+    result: RunResult, fmt: str, out: TextIO, color: bool = False, *, quiet: bool = False, statistics: bool = False
+) -> None:
+    """`quiet`: no summary line in text output. `statistics`: a count per rule instead of the
+    findings (text and json: obslint.report.statistics)."""
+    if statistics:
+        from obslint.report.statistics import render_statistics
+
+        render_statistics(result, fmt, out, quiet)
+    elif fmt == "text":
         from obslint.report.text import render_text
 
-        render_text(result, out, color)
+        render_text(result, out, color, quiet)
     elif fmt == "json":
         from obslint.report.json import render_json
 

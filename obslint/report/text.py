@@ -5,9 +5,11 @@ and a summary."""
 from __future__ import annotations
 
 import os
+import re
 from typing import TextIO
 
 from obslint.findings import Severity
+from obslint.printable import printable
 from obslint.report import redactor, related_shown, summary
 from obslint.runner import RunResult
 
@@ -15,52 +17,73 @@ _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.IN
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
-def render_text(result: RunResult, out: TextIO, color: bool) -> None:
+def render_text(result: RunResult, out: TextIO, color: bool, quiet: bool = False) -> None:
     red = redactor(result)
 
     def c(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
+    def safe(text: str) -> str:
+        """A value that may hold a secret: redacted first (the redactor knows values as written)."""
+        return printable(red.redact(text))
+
     for f in result.findings:
         sev = c(_COLORS[f.severity], str(f.severity))
-        out.write(f"{c(_BOLD, str(f.loc))}: {sev} {c(_BOLD, f.rule)} {f.name} {_indented(red.redact(f.message))}\n")
+        where, rule, name = printable(str(f.loc)), printable(f.rule), printable(f.name)
+        out.write(f"{c(_BOLD, where)}: {sev} {c(_BOLD, rule)} {name} {_indented(red.redact(f.message))}\n")
         if f.hint:
             out.write(f"  {c(_DIM, 'hint:')} {_indented(red.redact(f.hint))}\n")
         excerpt = _excerpt(result, f.loc.path, f.loc.line)
         if excerpt is not None:
-            shown = red.mask_line(excerpt.rstrip())
-            out.write(f"  {c(_DIM, f'{f.loc.line:>4} |')} {shown}\n")
-            if shown == excerpt.rstrip() and 0 < f.loc.col <= len(shown) + 1:
-                out.write(f"  {c(_DIM, '     |')} {' ' * (f.loc.col - 1)}{c(_COLORS[f.severity], '^')}\n")
+            # masked whole, then cut: a secret cut first would no longer match its value
+            masked = red.mask_line(excerpt.rstrip())
+            shown = masked if len(masked) <= EXCERPT_MAX else masked[:EXCERPT_MAX] + "…"
+            out.write(f"  {c(_DIM, f'{f.loc.line:>4} |')} {printable(shown)}\n")
+            if masked == excerpt.rstrip() and 0 < f.loc.col <= len(shown) + 1:
+                # under the character the column names, however wide the escapes before it are
+                pad = len(printable(shown[: f.loc.col - 1]))
+                out.write(f"  {c(_DIM, '     |')} {' ' * pad}{c(_COLORS[f.severity], '^')}\n")
         if len(f.clusters) > 1:
-            out.write(f"  {c(_DIM, 'clusters:')} {', '.join(sorted(red.redact(n) for n in f.clusters))}\n")
+            out.write(f"  {c(_DIM, 'clusters:')} {', '.join(sorted(safe(n) for n in f.clusters))}\n")
         related, more = related_shown(f)
         for r in related:
-            out.write(f"  {c(_DIM, 'related:')} {r.loc}: {red.redact(r.message)}\n")
+            out.write(f"  {c(_DIM, 'related:')} {printable(str(r.loc))}: {safe(r.message)}\n")
         if more:
             out.write(f"  {c(_DIM, 'related:')} and {more} more\n")
+    if not quiet:
+        out.write(summary_line(result) + "\n")
+
+
+def summary_line(result: RunResult) -> str:
+    """`3 findings (1 error, 2 warnings) in 40 files, 120 rules`."""
     s = summary(result)
     parts = [f"{n} {k}{'s' if n != 1 and k != 'info' else ''}" for k, n in s["by_severity"].items() if n]
     detail = f" ({', '.join(parts)})" if parts else ""
     noun = "finding" if s["findings"] == 1 else "findings"
-    out.write(f"{s['findings']} {noun}{detail} in {s['files']} files, {s['rules_run']} rules\n")
+    return f"{s['findings']} {noun}{detail} in {s['files']} files, {s['rules_run']} rules"
 
 
 def _indented(text: str) -> str:
-    """Lines after the first of a message or hint, indented under the finding they belong to."""
-    return text.replace("\n", "\n        ")
+    """A message or hint made printable, the lines after the first indented under the finding they
+    belong to. Rules break a hint into lines on purpose (one fix per line); an indented line cannot
+    pass for a finding or the summary, which start at the margin, and `printable` keeps it from
+    opening a workflow command."""
+    return printable(text, keep_newlines=True).replace("\n", "\n        ")
+
+
+EXCERPT_MAX = 300
+# Files that hold a Secret show no source lines: where the file (or a config inside a value) does
+# not parse, its values were never registered with the redactor, and any line may be one.
+_HOLDS_SECRET = re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*(?:#.*)?$", re.MULTILINE)
 
 
 def _excerpt(result: RunResult, rel: str, line: int) -> str | None:
     if result.index is None:
         return None
     sf = result.index.file(rel)
-    if sf is None or not sf.text:
+    if sf is None or not sf.text or _HOLDS_SECRET.search(sf.text):
         return None
-    text = sf.line_text(line)
-    if text is None:
-        return None
-    return text if len(text) <= 300 else text[:300] + "…"
+    return sf.line_text(line)
 
 
 def use_color(stream: TextIO) -> bool:

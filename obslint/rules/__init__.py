@@ -22,6 +22,9 @@ finding inside a tree nothing applies is folded into that tree's one unapplied-t
 (obslint.model.unapplied). Scope.REPOSITORY: the repository itself (a credential committed in
 clear leaks whether or not anything applies the file), never folded.
 
+`fixable=True` says that some findings carry `Finding.fix` (obslint.fix.edits): the edit of one
+mapping that resolves them, which `obslint check --fix` applies.
+
 Examples are small repositories in a txtar-like form: `-- path/to/file.yaml --` lines start
 each file; text before any marker is `example.yaml`. The test suite runs every rule's
 failing example (it must fire) and passing example (it must not).
@@ -46,6 +49,7 @@ from obslint.findings import Basis, Finding, Severity
 
 if TYPE_CHECKING:
     from obslint.config import Config
+    from obslint.fix.edits import Fix
     from obslint.index import Index
 
 ENTRY_POINT_GROUP = "obslint.rules"
@@ -96,6 +100,7 @@ class Rule:
     options: type[RuleOptions] | None = None
     module: str = ""
     scope: Scope = Scope.APPLIED
+    fixable: bool = False  # its findings can carry a Finding.fix (`obslint check --fix`)
 
     @property
     def family(self) -> str:
@@ -122,8 +127,10 @@ class RuleContext:
         if self.options is None and self.rule.options is not None:
             self.options = self.rule.options.model_construct()
 
-    def finding(self, loc: Any, message: str, hint: str = "", basis: Basis | None = None, **data: Any) -> Finding:
-        return Finding(loc, message, hint, data=data, basis=basis)
+    def finding(
+        self, loc: Any, message: str, hint: str = "", basis: Basis | None = None, fix: Fix | None = None, **data: Any
+    ) -> Finding:
+        return Finding(loc, message, hint, data=data, basis=basis, fix=fix)
 
 
 class Registry:
@@ -191,9 +198,11 @@ def rule(
     fix: str,
     options: type[RuleOptions] | None = None,
     scope: Scope = Scope.APPLIED,
+    fixable: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
     """Declare and register a rule. `basis` is required and must be a Basis: it is what the
-    severity policy test checks the severity against."""
+    severity policy test checks the severity against. `fixable`: some of its findings carry a
+    `Finding.fix` (obslint.fix), which `obslint check --fix` applies."""
     if not isinstance(basis, Basis):
         raise TypeError(f"rule {id}: basis must be a Basis (CERTAIN, ASSUMPTION or STYLE), not {basis!r}")
 
@@ -213,6 +222,7 @@ def rule(
                 options=options,
                 module=fn.__module__,
                 scope=scope,
+                fixable=fixable,
             )
         )
         return fn

@@ -7,17 +7,23 @@ working directory. Each family calls its tool once per run over everything it ex
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from obslint.tools import live
+from obslint.tools.sandbox import NO_NETWORK_ENV, offline_argv
+
 DEFAULT_TIMEOUT = 60
+# After a timeout: how long to wait for the output of the killed process group.
+_DRAIN_TIMEOUT = 5
 
 
 def find_tool(name: str) -> str | None:
@@ -48,41 +54,78 @@ def run_tool(
     timeout: float = DEFAULT_TIMEOUT,
     env: dict[str, str] | None = None,
 ) -> ToolResult:
-    """Run a tool with no shell, a bounded time and a scrubbed working directory."""
+    """Run a tool with no shell, a bounded time and a scrubbed working directory, in a process group
+    of its own that a timeout or an interrupted run (obslint.tools.live) kills as a whole."""
     try:
-        proc = subprocess.run(
-            list(argv),
-            cwd=cwd or tempfile.gettempdir(),
-            input=input_text,
-            capture_output=True,
+        proc = live.start_process(
+            offline_argv(list(argv)),
+            cwd=cwd or empty_home(),
+            stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
             env=_minimal_env(env),
-            check=False,
         )
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        return ToolResult(-1, out, f"timed out after {timeout:.0f}s", True)
     except OSError as exc:
         return ToolResult(-1, "", str(exc))
-    return ToolResult(proc.returncode, proc.stdout, proc.stderr)
+    try:
+        try:
+            out, err = proc.communicate(input_text, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            live.kill_group(proc)
+            try:  # what it wrote before; the pipes close as the group dies
+                out, _ = proc.communicate(timeout=_DRAIN_TIMEOUT)
+            except subprocess.TimeoutExpired:  # a descendant that left the group holds the pipes
+                out = ""
+            return ToolResult(-1, out or "", f"timed out after {timeout:.0f}s", True)
+    finally:
+        live.forget_process(proc)
+    return ToolResult(proc.returncode, out, err)
 
 
 # What a tool may see of the environment: nothing that could carry a credential of the person or CI
-# running obslint (cloud keys, SOPS key files, kubeconfig, tokens) - only locale and a search path.
+# running obslint (cloud keys, VAULT_TOKEN, SOPS key files, kubeconfig, tokens) - only locale and a
+# search path - and a HOME that is an empty private directory, so no ~/.vault-token, ~/.aws,
+# ~/.config/sops/age/keys.txt, ~/.ssh or ~/.kube is found there either.
 _PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TZ")
 
 
 def _minimal_env(extra: dict[str, str] | None) -> dict[str, str]:
     env = {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
-    env.setdefault("HOME", tempfile.gettempdir())
+    env["HOME"] = empty_home()
+    env.update(NO_NETWORK_ENV)
     env.update(extra or {})
     return env
 
 
-def scratch_dir(prefix: str) -> tempfile.TemporaryDirectory:
-    """A private temporary directory for a batch of extracted files."""
-    return tempfile.TemporaryDirectory(prefix=f"obslint-{prefix}-")
+@functools.cache
+def empty_home() -> str:
+    """An empty directory private to this run (mode 0700), removed at exit or by an interrupted
+    run: HOME and the working directory of every tool."""
+    path = live.make_directory("obslint-home-")
+    atexit.register(live.remove_directory, path)
+    return path
+
+
+class ScratchDir:
+    """A private temporary directory (mode 0700) for a batch of extracted files, removed by
+    `cleanup` or at the end of a `with` block - or by an interrupted run (obslint.tools.live)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.name = live.make_directory(f"obslint-{prefix}-")
+
+    def cleanup(self) -> None:
+        live.remove_directory(self.name)
+
+    def __enter__(self) -> str:
+        return self.name
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()
+
+
+def scratch_dir(prefix: str) -> ScratchDir:
+    return ScratchDir(prefix)
 
 
 class Background:

@@ -7,8 +7,9 @@ LoadRestrictionsNone (fluxcd/pkg kustomize: `krusty.MakeDefaultOptions()` with
 `LoadRestrictions = LoadRestrictionsNone`), so entries may reach anywhere inside the copy, and a
 Flux Kustomization's `spec.components` added to the kustomization.yaml of its path (what the
 controller's generator does). No `--enable-helm`, no alpha/exec plugins (KUSTOMIZE_PLUGIN_HOME
-points at an empty directory) and no network access for remote bases (paths whose kustomization
-names a remote resource are skipped, with a notice).
+points at an empty directory), no network (obslint.tools.sandbox) and nothing outside the copy:
+paths whose kustomizations name a URL, a git remote or a path outside the repository in any field
+are never built (obslint.model.flux.local_paths). All builds share one time budget.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from obslint.index import Index
 from obslint.objects import plain
-from obslint.tools import find_tool, run_tool, scratch_dir
+from obslint.tools import ToolResult, find_tool, run_tool, scratch_dir
 
 MAX_PARALLEL = 2
 CHUNK = 24
@@ -32,6 +34,9 @@ CHUNK = 24
 # turns it back on only if a build grows past the limit, so a huge build stays bounded.
 _SHORT_RUN_GC = {"GOGC": "off", "GOMEMLIMIT": "256MiB"}
 TIMEOUT = 60
+# All builds of a run together: a repository cannot make obslint wait longer than this (a hostile
+# one could otherwise stack up builds that each run until the per-build timeout).
+BUDGET = 120
 _FLUX_OPTIONS = ("--load-restrictor", "LoadRestrictionsNone")
 
 
@@ -40,6 +45,7 @@ class BuildResult:
     path: str  # directory relative to the repo root
     ok: bool
     error: str  # first lines of kubectl's error, paths relative to the repo root
+    checked: bool = True  # False: not built (timed out, or the run's time budget was spent)
 
 
 def _copy_tree(index: Index, dest: str) -> None:
@@ -123,6 +129,14 @@ class _Builder:
 
     def __init__(self, kubectl: str, tmp: str, tree: str, env: dict[str, str]) -> None:
         self.kubectl, self.tmp, self.tree, self.env = kubectl, tmp, tree, env
+        self.deadline = time.monotonic() + BUDGET
+
+    def _kustomize(self, target: str) -> ToolResult | None:
+        """`kubectl kustomize target` within what is left of the budget; None once it is spent."""
+        left = min(TIMEOUT, self.deadline - time.monotonic())
+        if left < 1:
+            return None
+        return run_tool([self.kubectl, "kustomize", *_FLUX_OPTIONS, target], cwd=self.tmp, env=self.env, timeout=left)
 
     def run(self, groups: list[list[str]]) -> dict[str, BuildResult]:
         done: dict[str, BuildResult] = {}
@@ -157,14 +171,18 @@ class _Builder:
             _write_kustomization(wrapper, {"namePrefix": f"p{n}-", "resources": [inner]})
             wrappers.append(str(n))
         _write_kustomization(agg, {"resources": wrappers})
-        res = run_tool([self.kubectl, "kustomize", *_FLUX_OPTIONS, agg], cwd=self.tmp, env=self.env, timeout=TIMEOUT)
+        res = self._kustomize(agg)
+        if res is None or res.timed_out:  # splitting would only spend more time
+            return {rel: BuildResult(rel, False, "", checked=False) for rel in group}
         if res.returncode != 0:
             return None
         return {rel: BuildResult(rel, True, "") for rel in group}
 
     def _build(self, rel: str) -> BuildResult:
         target = os.path.join(self.tree, rel) if rel else self.tree
-        res = run_tool([self.kubectl, "kustomize", *_FLUX_OPTIONS, target], cwd=self.tmp, env=self.env, timeout=TIMEOUT)
+        res = self._kustomize(target)
+        if res is None or res.timed_out:
+            return BuildResult(rel, False, "", checked=False)
         if res.returncode == 0:
             return BuildResult(rel, True, "")
         return BuildResult(rel, False, _clean(res.stderr or res.stdout, self.tree))

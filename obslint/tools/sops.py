@@ -3,19 +3,19 @@
 sops takes one file per process, so the files run concurrently (at most MAX_PARALLEL at a
 time), each from a copy in one private temporary directory. The decrypted output is read from
 the pipe and dropped at once: it is never written to disk and never returned. Only the exit
-status and the first line of sops' error message come back.
+status comes back, as a fixed sentence per known failure: sops' own error text never does.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from obslint.tools import find_tool, run_tool, scratch_dir
+from obslint.tools.sops_copy import NotCopyable, age_only
 
 MAX_PARALLEL = 3
 TIMEOUT = 30
@@ -48,45 +48,73 @@ def age_public_keys(key_file: str) -> set[str]:
     return keys
 
 
-def _first_error_line(stderr: str) -> str:
-    for line in stderr.splitlines():
-        line = line.strip()
-        if line and not line.startswith("[warning]"):
-            return line[:200]
-    return "sops exited with an error"
+# sops' error text is never shown: its MAC-mismatch message carries the MAC it computed, a hash of
+# the plaintext (getsops/sops `cmd/sops/common/common.go`: "MAC mismatch. File has %s, computed %s"),
+# and other messages may quote values. Each known failure gets a fixed sentence instead.
+_REASONS = (
+    ("mac mismatch", "its MAC does not match its values: a value was changed after encryption"),
+    ("failed to get the data key", "the age key cannot unwrap its data key"),
+    ("could not decrypt value", "a value does not decrypt with its data key: a value was edited by hand"),
+    ("metadata not found", "sops finds no metadata in it"),
+    ("unmarshal", "sops cannot parse it"),
+    ("error loading file", "sops cannot parse it"),
+)
 
 
-def decrypt_check(jobs: Iterable[DecryptJob], key_file: str) -> dict[str, str | None]:
-    """{rel: None when it decrypts, else a one-line reason}. Empty when sops is missing."""
+def _reason(stderr: str) -> str:
+    text = stderr.lower()
+    for needle, reason in _REASONS:
+        if needle in text:
+            return reason
+    return "sops cannot decrypt it"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one file fared: `problem` when sops failed, `skipped` when it was not tried."""
+
+    problem: str | None = None
+    skipped: str | None = None
+
+
+def decrypt_check(jobs: Iterable[DecryptJob], key_file: str) -> dict[str, Outcome]:
+    """{rel: Outcome} for each job; empty when sops is missing.
+
+    sops sees a copy of each file with only its age keys (obslint.tools.sops_copy), the age key
+    file as its only key, an empty HOME and no network (obslint.tools.run_tool)."""
     sops = find_tool("sops")
     jobs = list(jobs)
     if sops is None or not jobs:
         return {}
-    results: dict[str, str | None] = {}
+    results: dict[str, Outcome] = {}
     with scratch_dir("sops") as tmp:
-        os.chmod(tmp, 0o700)
         env = {"SOPS_AGE_KEY_FILE": os.path.abspath(key_file)}
 
-        def one(i_job: tuple[int, DecryptJob]) -> tuple[str, str | None]:
+        def one(i_job: tuple[int, DecryptJob]) -> tuple[str, Outcome]:
             i, job = i_job
             work = os.path.join(tmp, str(i))
             os.makedirs(work, mode=0o700)
-            copy = os.path.join(work, os.path.basename(job.path))
             try:
-                shutil.copyfile(job.path, copy)
-            except OSError as exc:
-                return job.rel, f"cannot copy for decryption ({exc.strerror})"
+                with open(job.path, encoding="utf-8") as fh:
+                    text = age_only(fh.read(), job.format)
+            except (OSError, UnicodeDecodeError):
+                return job.rel, Outcome(skipped="cannot be read")
+            except NotCopyable as exc:
+                return job.rel, Outcome(skipped=str(exc))
+            copy = os.path.join(work, "file")
+            with open(copy, "w", encoding="utf-8") as fh:
+                fh.write(text)
             fmt = _INPUT_TYPES.get(job.format, "yaml")
             argv = [sops, "--decrypt", "--input-type", fmt, "--output-type", fmt, copy]
             res = run_tool(argv, cwd=work, timeout=TIMEOUT, env=env)
             res.stdout = ""  # drop the plaintext at once
             if res.timed_out:
-                return job.rel, f"sops timed out after {TIMEOUT}s"
+                return job.rel, Outcome(skipped=f"sops timed out after {TIMEOUT}s")
             if res.returncode != 0:
-                return job.rel, _first_error_line(res.stderr)
-            return job.rel, None
+                return job.rel, Outcome(problem=_reason(res.stderr))
+            return job.rel, Outcome()
 
         with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
-            for rel, problem in pool.map(one, enumerate(jobs)):
-                results[rel] = problem
+            for rel, outcome in pool.map(one, enumerate(jobs)):
+                results[rel] = outcome
     return results

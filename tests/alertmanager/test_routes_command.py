@@ -11,9 +11,9 @@ import yaml
 from obslint.cli import main
 from obslint.tools import run_tool
 from tests.alertmanager.test_routing import _quote, _random_labels, _random_route
-from tests.conftest import SHARED, require_tool
+from tests.conftest import DATA, require_tool
 
-CLI_DATA = SHARED / "oracles" / "alertmanager" / "cli-testdata"
+CLI_DATA = DATA / "alertmanager" / "cli-testdata"
 
 
 def _obslint(capsys, *argv: str) -> tuple[int, str]:
@@ -29,8 +29,6 @@ def _amtool(*argv: str) -> tuple[int, str]:
 @pytest.mark.parametrize("fixture", ["conf.routing.yml", "conf.routing-reverted.yml"])
 def test_fixtures_like_amtool(capsys, fixture):
     path = CLI_DATA / fixture
-    if not path.is_file():
-        pytest.skip("../shared oracles not present")
     assert _obslint(capsys, "routes", "show", str(path)) == _amtool("show", f"--config.file={path}")
     for labels in (["test=1"], ["test=2"], ["test=volovina"], []):
         assert _obslint(capsys, "routes", "test", str(path), "--tree", *labels) == _amtool(

@@ -25,15 +25,13 @@ from obslint.routing import (
     unsatisfiable,
 )
 from obslint.tools import run_tool
-from tests.conftest import SHARED, require_tool
+from tests.conftest import DATA, require_tool
 
-CASES = SHARED / "oracles" / "alertmanager" / "routes_cases.yaml"
+FIXTURES = DATA / "alertmanager"
 
 
-def _oracle() -> dict:
-    if not CASES.is_file():
-        pytest.skip("../shared oracles not present")
-    return yaml.safe_load(CASES.read_text())
+def _routes_cases() -> dict:
+    return yaml.safe_load((FIXTURES / "routes_cases.yaml").read_text())
 
 
 def _version_ok(case: dict) -> bool:
@@ -43,7 +41,7 @@ def _version_ok(case: dict) -> bool:
 
 
 def test_routes_cases_receivers_options_and_keys():
-    data = _oracle()
+    data = _routes_cases()
     checked = 0
     for case in data["cases"]:
         if not _version_ok(case):
@@ -69,7 +67,7 @@ def test_routes_cases_receivers_options_and_keys():
 
 
 def test_walk_case():
-    for case in _oracle()["walk_cases"]:
+    for case in _routes_cases()["walk_cases"]:
         root = build_route(case["config"])
         assert [r.receiver for r in root.walk()] == case["expected_walk_receivers"]
 
@@ -280,11 +278,7 @@ def test_random_trees_agree_with_amtool(tmp_path: Path):
 
 
 def test_upstream_fixtures_valid_ones_load_clean_route_errors_found():
-    base = SHARED / "oracles" / "alertmanager"
-    expected_path = base / "fixtures_expected.yaml"
-    if not expected_path.is_file():
-        pytest.skip("../shared oracles not present")
-    expected = yaml.safe_load(expected_path.read_text())["fixtures"]
+    expected = yaml.safe_load((FIXTURES / "fixtures_expected.yaml").read_text())["fixtures"]
     # errors this module checks (route tree, matchers, inhibit rules); integration settings are not
     ours = {
         "conf.nil-match_re-route.yml": "invalid_label",
@@ -294,7 +288,7 @@ def test_upstream_fixtures_valid_ones_load_clean_route_errors_found():
     }
     seen = 0
     for folder in ("testdata", "testdata-v0.30.0"):
-        for path in sorted((base / folder).glob("*.yml")):
+        for path in sorted((FIXTURES / folder).glob("*.yml")):
             want = expected.get(path.name)
             if want is None:
                 continue

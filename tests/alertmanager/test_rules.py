@@ -550,3 +550,34 @@ spec:
     [fx] = [a for a in alerts if a.origin == "flux"]
     assert fx.labels == {"cluster": "home", "severity": "error", "kind": "Kustomization"}
     assert fx.prefixes == {"alertname": "FluxKustomization"}
+
+
+# --- AM016 ----------------------------------------------------------------------------------
+def test_deprecated_match_on_routes_and_inhibit_rules(repo):
+    cfg = (
+        "route:\n  receiver: team\n  routes:\n    - receiver: pager\n      match: {severity: critical}\n"
+        '      matchers: [team="db"]\n'
+        "inhibit_rules:\n  - source_match: {severity: critical}\n    target_match_re: {severity: warning|info}\n"
+        "    equal: [alertname]\n" + RECEIVERS
+    )
+    findings = run(repo, {"alertmanager.yml": cfg}, "AM016")
+    assert [(f.loc.line, f.message) for f in findings] == [
+        (5, "route of file alertmanager.yml uses the deprecated `match`"),
+        (8, "inhibit rule of file alertmanager.yml uses the deprecated `source_match` and `target_match_re`"),
+    ]
+    route_fix, inhibit_fix = (f.fix for f in findings)
+    assert route_fix is not None and inhibit_fix is not None
+    assert [(e.old, e.new, e.items) for e in route_fix.edits] == [
+        (("match", "match_re"), "matchers", ('severity="critical"',))
+    ]
+    assert [(e.new, e.items) for e in inhibit_fix.edits] == [
+        ("source_matchers", ('severity="critical"',)),
+        ("target_matchers", ('severity=~"warning|info"',)),
+    ]
+    assert run(repo, {"alertmanager.yml": 'route:\n  receiver: team\n  matchers: [a="b"]\n' + RECEIVERS}, "AM016") == []
+
+
+def test_deprecated_match_is_not_fixed_when_a_value_needs_escaping(repo):
+    cfg = "route:\n  receiver: team\n  routes:\n    - receiver: pager\n      match_re: {path: '\\d+'}\n" + RECEIVERS
+    findings = run(repo, {"alertmanager.yml": cfg}, "AM016")
+    assert len(findings) == 1 and findings[0].fix is None

@@ -1,4 +1,4 @@
-"""Conformance of the Alloy parser with upstream fixtures (../shared/oracles/alloy) and the corpus."""
+"""Conformance of the Alloy parser with upstream fixtures (tests/data/alloy)."""
 
 from __future__ import annotations
 
@@ -28,36 +28,27 @@ from obslint.alloy import (
     tokenize,
     unquote,
 )
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
-ORACLE = SHARED / "oracles" / "alloy"
-CORPUS = SHARED / "corpus"
-
-
-def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    return path
+FIXTURES = DATA / "alloy"
 
 
 def _expected():
-    return yaml.safe_load(_need(ORACLE / "parser_fixtures_expected.yaml").read_text())
+    return yaml.safe_load((FIXTURES / "parser_fixtures_expected.yaml").read_text())
 
 
 def _syntax_cases():
-    return yaml.safe_load(_need(ORACLE / "syntax_cases.yaml").read_text())
+    return yaml.safe_load((FIXTURES / "syntax_cases.yaml").read_text())
 
 
-def _oracle_valid_files() -> list[Path]:
-    if not ORACLE.is_dir():
-        return []
-    files = sorted((ORACLE / "parser-testdata" / "valid").glob("*.alloy"))
-    files += sorted((ORACLE / "printer-testdata").glob("*.in"))
-    files += sorted(p for p in (ORACLE / "converted").rglob("*") if p.suffix in (".alloy", ".river"))
+def _valid_fixture_files() -> list[Path]:
+    files = sorted((FIXTURES / "parser-testdata" / "valid").glob("*.alloy"))
+    files += sorted((FIXTURES / "printer-testdata").glob("*.in"))
+    files += sorted(p for p in (FIXTURES / "converted").rglob("*") if p.suffix in (".alloy", ".river"))
     return [f for f in files if "error" not in f.name]
 
 
-@pytest.mark.parametrize("path", _oracle_valid_files(), ids=lambda p: str(p.relative_to(ORACLE)))
+@pytest.mark.parametrize("path", _valid_fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_valid_fixture_parses_without_diagnostics(path: Path) -> None:
     result = parse(path.read_text(encoding="utf-8"))
     assert [str(d) for d in result.diagnostics] == []
@@ -68,7 +59,7 @@ def test_invalid_fixtures_report_each_declared_error_at_its_position() -> None:
     expected = _expected()
     assert expected["error_files"]
     for name, spec in expected["error_files"].items():
-        result = parse((ORACLE / "parser-testdata" / name).read_text(encoding="utf-8"))
+        result = parse((FIXTURES / "parser-testdata" / name).read_text(encoding="utf-8"))
         got = [(d.line, d.col, d.message) for d in result.diagnostics]
         assert len(got) == len(spec["expected_errors"]), (name, got)
         for want, (line, col, message) in zip(spec["expected_errors"], got, strict=True):
@@ -77,7 +68,9 @@ def test_invalid_fixtures_report_each_declared_error_at_its_position() -> None:
 
 
 def test_fuzz_inputs_terminate_with_diagnostics_not_exceptions() -> None:
-    for path in sorted((_need(ORACLE / "parser-testdata" / "fuzz" / "FuzzParser")).iterdir()):
+    paths = sorted((FIXTURES / "parser-testdata" / "fuzz" / "FuzzParser").iterdir())
+    assert paths
+    for path in paths:
         m = re.search(r'\[\]byte\("(.*)"\)', path.read_text())
         assert m
         data = m.group(1).encode().decode("unicode_escape")
@@ -89,7 +82,7 @@ def test_printer_error_case() -> None:
     for case in expected["printer_cases"]:
         if "error_contains" not in case:
             continue
-        result = parse((ORACLE / "printer-testdata" / case["in"]).read_text())
+        result = parse((FIXTURES / "printer-testdata" / case["in"]).read_text())
         assert any(case["error_contains"] in d.message for d in result.diagnostics), result.diagnostics
 
 
@@ -168,7 +161,7 @@ def test_expression_errors() -> None:
 
 
 def test_validator_syntax_errors_case() -> None:
-    text = (_need(ORACLE / "validator-testdata" / "default" / "syntax_errors.txtar")).read_text()
+    text = (FIXTURES / "validator-testdata" / "default" / "syntax_errors.txtar").read_text()
     files = dict(re.findall(r"^-- (\S+) --\n(.*?)(?=^-- |\Z)", text, re.S | re.M))
     main = [str(d) for d in parse(files["main.alloy"]).diagnostics]
     assert main == [
@@ -270,14 +263,3 @@ def test_garbage_never_raises() -> None:
     for text in ["\x00", "a = \ufeff", "'x", "a = 1 |", "a = 10E", "/* open", "#x", "a.b.c", "}}}", "a = [", "`"]:
         f = parse(text)
         assert f.diagnostics, text
-
-
-def _corpus_configs() -> list[Path]:
-    if not CORPUS.is_dir():
-        return []
-    return sorted(p for p in CORPUS.rglob("*") if p.suffix in (".alloy", ".river") and p.is_file())
-
-
-@pytest.mark.parametrize("path", _corpus_configs(), ids=lambda p: str(p.relative_to(CORPUS)))
-def test_corpus_files_parse(path: Path) -> None:
-    assert [str(d) for d in parse(path.read_text()).diagnostics] == []

@@ -8,9 +8,9 @@ import pytest
 
 from obslint.alloy import parse
 from obslint.findings import Severity
-from tests.conftest import SHARED, check, rule_ids
+from tests.conftest import DATA, check, rule_ids
 
-ORACLE = SHARED / "oracles" / "alloy"
+FIXTURES = DATA / "alloy"
 
 WRITER = """
 loki.write "default" {
@@ -162,9 +162,7 @@ loki.source.api "push" {
 
 
 def test_validator_oracle_invalid_refs(repo) -> None:
-    path = ORACLE / "validator-testdata" / "default" / "invalid_refs.txtar"
-    if not path.exists():
-        pytest.skip("oracle not present")
+    path = FIXTURES / "validator-testdata" / "default" / "invalid_refs.txtar"
     files = dict(re.findall(r"^-- (\S+) --\n(.*?)(?=^-- |\Z)", path.read_text(), re.S | re.M))
     findings = run(repo, {"alloy/main.alloy": files["main.alloy"]}, "ALLOY002")
     got = sorted((f.loc.line, f.loc.col) for f in findings)
@@ -241,9 +239,7 @@ def test_dead_end_skipped_on_syntax_errors(repo) -> None:
 
 # --- ALLOY004 -----------------------------------------------------------------------------
 def test_validator_oracle_cycles(repo) -> None:
-    path = ORACLE / "validator-testdata" / "default" / "cycle.txtar"
-    if not path.exists():
-        pytest.skip("oracle not present")
+    path = FIXTURES / "validator-testdata" / "default" / "cycle.txtar"
     text = path.read_text().split("-- main.alloy --\n", 1)[1]
     findings = alloy(repo, text, "ALLOY004")
     messages = sorted(f.message for f in findings)
@@ -284,9 +280,7 @@ def test_unknown_component_close_to_none_is_a_warning(repo) -> None:
 
 
 def test_validator_oracle_missing_component(repo) -> None:
-    path = ORACLE / "validator-testdata" / "default" / "missing.txtar"
-    if not path.exists():
-        pytest.skip("oracle not present")
+    path = FIXTURES / "validator-testdata" / "default" / "missing.txtar"
     text = path.read_text().split("-- main.alloy --\n", 1)[1]
     findings = alloy(repo, text, "ALLOY005")
     assert [(f.loc.line, f.loc.col, f.message) for f in findings] == [(1, 1, 'unknown component "local.missing"')]
@@ -370,14 +364,6 @@ pipeline "ok" {
         (9, 'unknown attribute "forward_too" in pipeline.main', "did you mean forward_to?")
     ]
     assert findings[0].severity is Severity.ERROR
-
-
-def test_known_attributes_pass(repo) -> None:
-    corpus = SHARED / "corpus" / "bjw-s-labs__home-ops" / "kubernetes" / "apps" / "observability" / "alloy"
-    path = corpus / "app" / "resources" / "config.alloy"
-    if not path.exists():
-        pytest.skip("corpus not present")
-    assert alloy(repo, path.read_text(), "ALLOY006") == []
 
 
 # --- ALLOY007 -----------------------------------------------------------------------------
@@ -466,10 +452,7 @@ def test_parse_is_exposed() -> None:
 
 def test_converter_outputs_have_no_reference_or_schema_findings(tmp_path) -> None:
     """Real `alloy convert` outputs are valid Alloy: the knowledge base must accept every one."""
-    converted = ORACLE / "converted"
-    if not converted.is_dir():
-        pytest.skip("oracle not present")
-    files = sorted(converted.rglob("*.alloy"))
+    files = sorted((FIXTURES / "converted").rglob("*.alloy"))
     assert len(files) > 100
     for i, path in enumerate(files):
         target = tmp_path / f"c{i}" / "config.alloy"
@@ -492,8 +475,7 @@ SYNTAX_FILES = {"syntax_errors"}
 
 
 def _validator_cases() -> list:
-    base = ORACLE / "validator-testdata"
-    return sorted(base.rglob("*.txtar")) if base.is_dir() else []
+    return sorted((FIXTURES / "validator-testdata").rglob("*.txtar"))
 
 
 @pytest.mark.parametrize("case", _validator_cases(), ids=lambda p: f"{p.parent.name}/{p.stem}")

@@ -11,7 +11,7 @@ import pytest
 
 from obslint import __version__
 from obslint.cli import main
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
 BROKEN = {
     "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
@@ -79,7 +79,7 @@ def test_json_contract(repo, capsys):
 def test_sarif_validates(repo, capsys):
     _, out, _ = run(["check", str(repo(BROKEN)), "--format", "sarif"], capsys)
     doc = json.loads(out)
-    schema = json.loads((SHARED / "oracles/sarif/sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.validate(doc, schema)
     driver = doc["runs"][0]["tool"]["driver"]
     ids = [r["id"] for r in driver["rules"]]
@@ -114,7 +114,7 @@ def test_rules_json(capsys):
     rows = json.loads(out)
     assert code == 0 and rows
     for row in rows:
-        assert set(row) == {"id", "name", "family", "severity", "basis", "summary"}
+        assert set(row) == {"id", "name", "family", "severity", "basis", "summary", "fixable"}
 
 
 @pytest.mark.parametrize("key", ["CORE002", "duplicate-key", "core002"])

@@ -1,5 +1,5 @@
 """Reviewed snapshots of `obslint check` over the full trees of real repositories in
-../shared/corpus-full.
+../shared/corpus-full (tests/corpus/shared.py).
 
 Each repository has tests/corpus/reviewed/<repo>.yaml: one entry per finding (rule, path, line)
 with the verdict its maintainer would give and a one-line reason. Regenerate with
@@ -19,15 +19,15 @@ from pathlib import Path
 import yaml
 
 from obslint.cli import main
+from tests.corpus.shared import CORPUS_FULL
 
 HERE = Path(__file__).resolve().parent
 SNAPSHOTS = HERE / "reviewed"
-CORPUS = HERE.parent.parent.parent / "shared" / "corpus-full"
 
 # true-problem: a real mistake in the repository; accepted: reported correctly but a deliberate or
 # harmless choice; false-positive: obslint is wrong (to be fixed at its cause); corpus-artifact: the
 # corpus copy dropped the file the finding is about (it keeps YAML, Alloy and JSON files only, and
-# no templates/ of vendored charts: ../shared/corpus-full/README.md).
+# no templates/ of vendored charts: corpus-full/README.md in ../shared).
 VERDICTS = ("true-problem", "accepted", "false-positive", "corpus-artifact")
 # what counts towards precision: a finding its maintainer would defend (artifacts are left out)
 DEFENSIBLE = ("true-problem", "accepted")
@@ -44,9 +44,15 @@ class Run:
 
 
 def repositories() -> list[Path]:
-    if not CORPUS.is_dir():
+    """The repositories of the corpus (none when it is absent)."""
+    if not CORPUS_FULL.is_dir():
         return []
-    return sorted(p for p in CORPUS.iterdir() if p.is_dir())
+    return sorted(p for p in CORPUS_FULL.iterdir() if p.is_dir())
+
+
+def snapshot_names() -> list[str]:
+    """Every repository with a reviewed snapshot: the snapshots are in the project, the corpus may not be."""
+    return sorted(p.stem for p in SNAPSHOTS.glob("*.yaml"))
 
 
 def run_repo(root: Path) -> Run:

@@ -151,3 +151,13 @@ def template_label_not_grouped(stack: StackCopy) -> None:
         '                priority: "1"\n'
         "                title: '[{{ .GroupLabels.severity }}] {{ .GroupLabels.alertname }}'\n",
     )
+
+
+@mutation("critical-route-deprecated-match", {"AM016"})
+def deprecated_match(stack: StackCopy) -> None:
+    """The critical route written with the deprecated `match` instead of `matchers`."""
+    stack.replace(
+        HR,
+        CRITICAL_ROUTE,
+        "            - receiver: pushover-critical\n              match:\n                severity: critical\n",
+    )

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from obslint.config import Config
-from tests.conftest import check, require_tool
+from tests.conftest import DATA, check, require_tool
 
-ORACLE = "oracles/prometheus"
+FIXTURES = DATA / "prometheus"
 
 
 def _findings(root, monkeypatch=None, promtool=True, **cfg):
@@ -149,15 +149,10 @@ def test_flux_substitution_is_not_reported(repo, mode):
     assert _findings(root, **mode).findings == []
 
 
-def _oracle_cases(shared):
-    expected = yaml.safe_load((shared / ORACLE / "rulefmt_expected.yaml").read_text())
-    return expected
-
-
-def test_rulefmt_fixtures(shared, repo, mode, tmp_path):
+def test_rulefmt_fixtures(repo, mode, tmp_path):
     """Every upstream rulefmt fixture: invalid ones rejected, valid ones accepted (UTF-8 names)."""
-    expected = _oracle_cases(shared)
-    data = shared / ORACLE / "rulefmt-testdata"
+    expected = yaml.safe_load((FIXTURES / "rulefmt_expected.yaml").read_text())
+    data = FIXTURES / "rulefmt-testdata"
     for name, spec in expected["valid"].items():
         scheme = spec.get("scheme", "utf8")
         root = tmp_path / f"valid-{mode['promtool']}-{name}"
@@ -175,9 +170,9 @@ def test_rulefmt_fixtures(shared, repo, mode, tmp_path):
         assert all(f.loc.path == name and f.loc.line > 1 for f in result.findings), result.findings
 
 
-def test_promtool_fixtures(shared, repo, tmp_path):
+def test_promtool_fixtures(repo, tmp_path):
     require_tool("promtool")
-    data = shared / ORACLE / "promtool-testdata"
+    data = FIXTURES / "promtool-testdata"
     for name, exit_code in (("rules.yml", 0), ("rules-bad.yml", 1), ("rules_duplicates.yml", 0)):
         root = tmp_path / name
         root.mkdir()
@@ -225,10 +220,10 @@ def test_prometheus2_dialect_option(repo):
     assert [f.loc.line for f in result.findings] == [9]  # the quoted UTF-8 name
 
 
-def test_more_promtool_fixtures(shared, tmp_path):
-    """promtool_expected.yaml: syntax errors and unknown group fields rejected, duplicates linted."""
+def test_more_promtool_fixtures(tmp_path):
+    """Upstream's promtool fixtures: syntax errors and unknown group fields rejected, duplicates linted."""
     require_tool("promtool")
-    data = shared / ORACLE / "promtool-testdata"
+    data = FIXTURES / "promtool-testdata"
     expected = {
         "bad-rules-syntax.yml": {"PROM001"},  # expr 'test +' does not parse
         "rules_extrafields.yml": {"PROM001"},  # extra group keys without --ignore-unknown-fields

@@ -1,5 +1,5 @@
 """Every key under a HelmRelease's `values` exists in that chart version's default values.yaml
-(../shared/oracles/charts/<chart>-<version>/values.yaml).
+(tests/data/charts/<chart>-<version>/values.yaml).
 
 Where a default is an empty map (`{}`), a null, or a list, the chart takes the value as it is
 (free-form), so nothing below it is checked. A few non-empty default maps are also passed to the
@@ -10,15 +10,15 @@ own values.yaml at the version the parent pins (Chart.yaml dependencies).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.conftest import DATA
 from tests.reference_stack.stack import objects
 
-CHARTS = Path(__file__).resolve().parents[2].parent / "shared" / "oracles" / "charts"
+CHARTS = DATA / "charts"
 
 # Non-empty default maps that the chart renders verbatim into the application's config.
 PASSTHROUGH = {
@@ -68,7 +68,7 @@ def unknown_keys(values: Any, defaults: Any, chart: str, path: tuple = ()) -> li
 
 
 @pytest.mark.parametrize("name,chart,version,values", _releases(), ids=lambda v: v if isinstance(v, str) else "")
-def test_values_keys_exist_in_chart_defaults(shared, name, chart, version, values):
+def test_values_keys_exist_in_chart_defaults(name, chart, version, values):
     defaults_file = CHARTS / f"{chart}-{version}" / "values.yaml"
     assert defaults_file.is_file(), f"no chart defaults for {chart} {version}"
     defaults = yaml.safe_load(defaults_file.read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Our CRD schema subsets against the upstream CRDs (../shared/oracles): accept, reject, no drift."""
+"""Our CRD schema subsets against the upstream CRDs (tests/data/crds): accept, reject, no drift."""
 
 from __future__ import annotations
 
@@ -11,13 +11,11 @@ import pytest
 from obslint.model.schemas import crd_validator, fast_validator
 from tests.schemas.upstream import example, key_of, our_schema_files, resolve, upstream_versions
 
-pytestmark = pytest.mark.usefixtures("shared")
-
 FILES = our_schema_files()
 IDS = [f"{p.parent.name}/{p.stem}" for p in FILES]
-# v2beta1 HelmRelease is no longer served by any release in the oracles: its schema is lenient (no strict
+# v2beta1 HelmRelease is no longer served by any release in tests/data/crds: its schema is lenient (no strict
 # objects) and only checked for being a valid JSON Schema.
-# HTTPRoute is lenient (strict only for parentRefs/backendRefs) and has no upstream CRD in the oracles.
+# HTTPRoute is lenient (strict only for parentRefs/backendRefs) and has no upstream CRD in tests/data/crds.
 NO_UPSTREAM = {
     ("helm.toolkit.fluxcd.io", "HelmRelease", "v2beta1"),
     ("gateway.networking.k8s.io", "HTTPRoute", "v1"),
@@ -33,7 +31,7 @@ def _upstreams(path):
     if key in NO_UPSTREAM:
         pytest.skip("no upstream CRD serves this version any more")
     ups = upstream_versions().get(key)
-    assert ups, f"no upstream CRD in the oracles for {key}"
+    assert ups, f"no upstream CRD in tests/data/crds for {key}"
     return key, ups
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from obslint.rules.flux.schema import chart_keys
-from tests.conftest import ROOT, SHARED, check
+from tests.conftest import DATA, ROOT, check
 
 KS = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -334,10 +334,9 @@ def _unknown(values, tree, path=()):
     return out
 
 
-CHARTS = SHARED / "oracles" / "charts"
+CHARTS = DATA / "charts"
 
 
-@pytest.mark.usefixtures("shared")
 @pytest.mark.parametrize(
     ("chart", "version", "pattern"),
     [
@@ -375,8 +374,7 @@ def test_chart_ci_values_use_known_keys(chart, version, pattern):
     assert reported <= (dead if chart == "loki" else set()), sorted(reported)
 
 
-@pytest.mark.usefixtures("shared")
-def test_key_trees_are_generated_from_the_oracles(tmp_path):
+def test_key_trees_are_generated_from_the_chart_defaults(tmp_path):
     subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_chart_keys.py"), str(CHARTS), str(tmp_path)],
         check=True,

@@ -1,8 +1,9 @@
-"""Upstream CRD schemas (../shared/oracles) and instances built from them, for the schema tests."""
+"""Upstream CRD schemas (tests/data/crds) and instances built from them, for the schema tests."""
 
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import re
 from functools import cache
@@ -12,14 +13,10 @@ from typing import Any
 import yaml
 
 from obslint.model.schemas import schemas_dir
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
-ORACLE_DIRS = [
-    SHARED / "oracles" / "flux" / "crds",
-    SHARED / "oracles" / "flux" / "crds-previous",
-    SHARED / "oracles" / "flux" / "monitoring-crds",
-    SHARED / "oracles" / "prometheus" / "crd",
-]
+# Newest Flux releases first, then the previous line (deprecated versions), then prometheus-operator.
+CRD_DIRS = [DATA / "crds" / name for name in ("flux", "flux-previous", "prometheus-operator")]
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the monitoring CRDs are large
@@ -30,13 +27,25 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the monitoring 
 _Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
 
 
+def crd_files(directory: Path) -> list[Path]:
+    """The CRD files of a directory; the largest are stored gzip-compressed (tests/data/crds/PROVENANCE.md)."""
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yaml.gz")])
+    assert files, f"no CRDs in {directory}"
+    return files
+
+
+def crd_text(path: Path) -> str:
+    data = path.read_bytes()
+    return (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8")
+
+
 @cache
 def upstream_versions() -> dict[tuple[str, str, str], list[dict]]:
     """(group, kind, version) -> every upstream openAPIV3Schema of it (newest release first)."""
     out: dict[tuple[str, str, str], list[dict]] = {}
-    for d in ORACLE_DIRS:
-        for path in sorted(d.glob("*.yaml")):
-            for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader):
+    for d in CRD_DIRS:
+        for path in crd_files(d):
+            for doc in yaml.load_all(crd_text(path), Loader=_Loader):
                 if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
                     continue
                 group, kind = doc["spec"]["group"], doc["spec"]["names"]["kind"]

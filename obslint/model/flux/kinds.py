@@ -19,7 +19,7 @@ BOOTSTRAP_NAMESPACE = "flux-system"
 
 # The source kinds a Flux Kustomization accepts: the enum of `.spec.sourceRef.kind` in the
 # kustomize-controller CRD (v1.9.4, config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml,
-# mirrored in ../shared/oracles/flux/crds/).
+# copied in tests/data/crds/flux/).
 KUSTOMIZATION_SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
 
 # Kinds without a namespace: kustomize's namespace transformer and Flux's targetNamespace leave

@@ -1,3 +1,3 @@
 """AM: Alertmanager route trees, receivers, inhibit rules."""
 
-from obslint.rules.alertmanager import config, grouping, inhibit, receivers, routes, templates  # noqa: F401
+from obslint.rules.alertmanager import config, deprecated, grouping, inhibit, receivers, routes, templates  # noqa: F401

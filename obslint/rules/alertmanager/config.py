@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from obslint.findings import Finding
+from obslint.fix.edits import Fix, SetKey, fix_at
 from obslint.index import Index, memoised
 from obslint.load import YMap
 from obslint.model.alertmanager import node_loc
@@ -310,7 +311,11 @@ def _null_receivers(node: Any, path: str) -> Iterator[tuple[Any, str]]:
           - name: team
             webhook_configs: [{url: "https://example.org/team"}]
 """,
-    fix='Quote it: `receiver: "null"` (and `- name: "null"`).',
+    fix="""
+        Quote it: `receiver: "null"` (and `- name: "null"`). `obslint check --fix` adds the quotes
+        (not inside a config written as a string, e.g. a Secret's `alertmanager.yaml: |`).
+    """,
+    fixable=True,
 )
 def yaml_null_receiver(ctx: RuleContext) -> Iterator[Finding]:
     seen: set[tuple] = set()
@@ -324,7 +329,10 @@ def yaml_null_receiver(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             seen.add((loc.path, loc.line, loc.col))
             yield Finding(
-                loc, "`receiver: null` is YAML null: this route inherits its parent's receiver", 'write "null"'
+                loc,
+                "`receiver: null` is YAML null: this route inherits its parent's receiver",
+                'write "null"',
+                fix=_quote_null(node, "receiver"),
             )
         receivers = raw.get("receivers")
         for item in receivers if isinstance(receivers, list) else []:
@@ -332,8 +340,15 @@ def yaml_null_receiver(ctx: RuleContext) -> Iterator[Finding]:
                 loc = item.loc("name")
                 if (loc.path, loc.line, loc.col) not in seen:
                     seen.add((loc.path, loc.line, loc.col))
-                    yield Finding(loc, "receiver `name: null` is YAML null: the receiver has no name", 'write "null"')
+                    message = "receiver `name: null` is YAML null: the receiver has no name"
+                    yield Finding(loc, message, 'write "null"', fix=_quote_null(item, "name"))
     for obj in ctx.index.of_kind("AlertmanagerConfig", group="monitoring.coreos.com"):
         for node, _ in _null_receivers(obj.spec.get("route"), "spec.route"):
             loc = node.loc("receiver") if isinstance(node, YMap) else obj.loc()
-            yield Finding(loc, f"`receiver: null` is YAML null in {obj.ref()}", 'write "null"')
+            yield Finding(
+                loc, f"`receiver: null` is YAML null in {obj.ref()}", 'write "null"', fix=_quote_null(node, "receiver")
+            )
+
+
+def _quote_null(node: Any, key: str) -> Fix | None:
+    return fix_at(node, SetKey(key, "null", expect=None), summary=f'quote {key} "null"')

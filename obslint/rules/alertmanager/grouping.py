@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obslint.findings import Finding
+from obslint.fix.edits import MISSING, AddItem, Fix, SetKey, fix_at
+from obslint.load import YMap
+from obslint.routing import Route
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import HR_EXAMPLE, describe, is_null, route_loc, sources
 
@@ -89,7 +92,12 @@ def group_by_all(ctx: RuleContext) -> Iterator[Finding]:
           group_by: [alertname, namespace]
 """
     + _RECEIVERS,
-    fix="Add `alertname` to `group_by` (e.g. [alertname, namespace]).",
+    fix="""
+        Add `alertname` to `group_by` (e.g. [alertname, namespace]). `obslint check --fix` adds it
+        (first) to the route's `group_by`, or sets `group_by` with it on a root route that inherits
+        the default (not inside a config written as a string).
+    """,
+    fixable=True,
 )
 def missing_alertname_grouping(ctx: RuleContext) -> Iterator[Finding]:
     for src in sources(ctx.index):
@@ -111,4 +119,15 @@ def missing_alertname_grouping(ctx: RuleContext) -> Iterator[Finding]:
                 route_loc(src, route, "group_by" if sets else None),
                 f"{describe(route)} groups by [{shown}] without alertname: different alerts share one notification",
                 "add alertname to group_by",
+                fix=_alertname_fix(route),
             )
+
+
+def _alertname_fix(route: Route) -> Fix | None:
+    """alertname first in the route's own group_by, or a group_by of its own that adds it to the
+    grouping it inherits."""
+    data = route.data
+    summary = f"add alertname to group_by of {describe(route)}"
+    if isinstance(data, YMap) and data.has_pos("group_by") and data.src_of("group_by") is data.src:
+        return fix_at(data, AddItem("group_by", "alertname", at=0), summary=summary)
+    return fix_at(data, SetKey("group_by", ["alertname", *route.group_by], expect=MISSING, flow=True), summary=summary)

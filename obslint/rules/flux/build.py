@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from obslint.findings import Finding, Related
 from obslint.index import Index, memoised
 from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph, norm_path
+from obslint.model.flux.local_paths import local_paths
 from obslint.rules import Basis, RuleContext, rule
 from obslint.tools import Background, prefetch
 
@@ -43,8 +44,10 @@ data:
 _PASS = _FAIL.replace("  - configmap.yaml\n  - configmap.yaml\n", "  - configmap.yaml\n")
 
 
-def _build_plan(g: FluxGraph) -> tuple[dict[str, FluxKustomization], list[str]]:
+def _build_plan(index: Index) -> tuple[dict[str, FluxKustomization], list[str]]:
     """(build root -> the Kustomization that applies it, refs skipped for remote resources)."""
+    g = flux_graph(index)
+    guard = local_paths(index)
     owners: dict[str, FluxKustomization] = {}
     remote: list[str] = []
     for k, built in g.builds.items():
@@ -54,7 +57,7 @@ def _build_plan(g: FluxGraph) -> tuple[dict[str, FluxKustomization], list[str]]:
             continue  # a component outside the repository (or missing): the build cannot be reproduced
         # kustomize's file loader fetches generator and patch files given as URLs over HTTP
         # (sigs.k8s.io/kustomize/api/loader/fileloader.go); offline, the build cannot be judged
-        if built.remote or built.fetched:
+        if built.remote or built.fetched or any(guard.why_refused(d) for d in built.roots):
             remote.append(k.ref)
             continue
         for d in built.roots:
@@ -77,7 +80,7 @@ def kustomize_builds(index: Index) -> Background | None:
     from obslint.tools.kubectl import kustomize_build
 
     g = flux_graph(index)
-    owners, _remote = _build_plan(g)
+    owners, _remote = _build_plan(index)
     if not owners:
         return None
     by_cluster: dict[str, list[str]] = {}
@@ -122,11 +125,11 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
                 "kustomize-controller stops at this error and applies nothing of the Kustomization",
                 clusters=k.obj.cluster_names,
             )
-    owners, remote = _build_plan(g)
+    owners, remote = _build_plan(index)
     if remote:
         index.notice(
-            f"kustomize-build-fails: skipped {len(remote)} path(s) with remote or out-of-tree resources "
-            f"(no network access): {', '.join(sorted(remote)[:5])}"
+            f"kustomize-build-fails: skipped {len(remote)} path(s) that name URLs, git remotes or paths outside "
+            f"the repository (nothing is fetched): {', '.join(sorted(remote)[:5])}"
         )
     if not owners:
         return
@@ -135,8 +138,14 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
     if results is None:
         index.notice("kustomize-build-fails: kubectl not found; kustomize builds were not checked")
         return
+    unchecked = sorted(res.path or "." for res in results if not res.checked)
+    if unchecked:
+        index.notice(
+            f"kustomize-build-fails: {len(unchecked)} path(s) not built within the time budget: "
+            + ", ".join(unchecked[:5])
+        )
     for res in results:
-        if res.ok:
+        if res.ok or not res.checked:
             continue
         k = owners[res.path]
         kf = g.kustomize_files.get(res.path)

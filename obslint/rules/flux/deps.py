@@ -8,6 +8,7 @@ from typing import Any
 
 from obslint.digraph import cyclic_components
 from obslint.findings import Finding, Related
+from obslint.fix.edits import AddItem, Fix, fix_at
 from obslint.model.flux import FluxGraph, flux_graph
 from obslint.model.flux.needs import Producer, Verdict, flux_needs
 from obslint.model.helm import helm_releases
@@ -145,8 +146,11 @@ def _dep_entry(target: Any, from_ns: str | None, target_ns: str | None) -> str:
     Add the dependsOn entry the finding names (to the Kustomization, or to the HelmRelease when
     both releases are applied by the same Kustomization). When the producer is a HelmRelease,
     make its Kustomization `wait: true` (or health-check that HelmRelease) so the dependency
-    waits for the chart to be installed.
+    waits for the chart to be installed. `obslint check --fix` adds the dependsOn entry when the
+    finding names one Kustomization that needs it and the entry closes no dependsOn cycle (nor
+    does it together with the other entries it adds).
     """,
+    fixable=True,
 )
 def missing_depends_on(ctx: RuleContext) -> Iterator[Finding]:
     # One finding per producer: every Kustomization (or HelmRelease) that uses what one Kustomization
@@ -158,9 +162,54 @@ def missing_depends_on(ctx: RuleContext) -> Iterator[Finding]:
             kind, _consumer, target = v.fix
             groups[(kind, target)].append(v)
     g = flux_graph(ctx.index)
+    added = AddedEdges(g)
     for (kind, target), verdicts in groups.items():
         verdicts.sort(key=lambda v: (v.need.loc.path, v.need.loc.line, v.need.loc.col))
-        yield _missing_finding(g, kind, target, verdicts)
+        yield _missing_finding(g, kind, target, verdicts, added)
+
+
+class AddedEdges:
+    """The dependsOn entries fixes add, so that together they close no cycle either: each fix is
+    checked against the graph with the entries of the fixes before it."""
+
+    def __init__(self, g: FluxGraph) -> None:
+        self.g = g
+        self.extra: dict[Any, list[Any]] = defaultdict(list)
+
+    def reaches(self, start: Any, goal: Any) -> bool:
+        seen: set[Any] = set()
+        stack = [start]
+        while stack:
+            cur = stack.pop()
+            if cur is goal:
+                return True
+            if cur in seen:
+                continue
+            seen.add(cur)
+            stack.extend(t for _, ts in self.g.depends_on_targets(cur) for t in ts)
+            stack.extend(self.extra[cur])
+        return False
+
+    def add(self, consumer: Any, target: Any) -> bool:
+        """Record consumer -> target unless it closes a cycle; whether it was recorded."""
+        if self.reaches(target, consumer):
+            return False
+        self.extra[consumer].append(target)
+        return True
+
+
+def _depends_on_fix(g: FluxGraph, consumer: Any, target: Any, producer: Producer, added: AddedEdges) -> Fix | None:
+    """The dependsOn entry on the one Kustomization of a finding, when the analysis proves it is
+    what is missing (_fix_line suggests it) and it closes no cycle with the other fixes."""
+    if consumer.synthetic or not _fix_line(g, "Kustomization", consumer, target, producer, []).startswith("add "):
+        return None
+    spec = consumer.written.get("spec")
+    if not isinstance(spec, dict) or not added.add(consumer, target):
+        return None
+    entry = {"name": target.name}
+    if target.namespace != consumer.namespace:
+        entry["namespace"] = target.namespace
+    return fix_at(spec, AddItem("dependsOn", entry), summary=f"add dependsOn {target.ref} to {consumer.ref}")
 
 
 def _fix_line(g: FluxGraph, kind: str, consumer: Any, target: Any, producer: Producer, whats: list[str]) -> str:
@@ -195,7 +244,7 @@ def _fix_line(g: FluxGraph, kind: str, consumer: Any, target: Any, producer: Pro
     return f"add `dependsOn: [{_entry(consumer, target)}]` to {name} ({file})"
 
 
-def _missing_finding(g: FluxGraph, kind: str, target: Any, verdicts: list[Verdict]) -> Finding:
+def _missing_finding(g: FluxGraph, kind: str, target: Any, verdicts: list[Verdict], added: AddedEdges) -> Finding:
     first = verdicts[0]
     consumers: dict[Any, list[str]] = {}
     for v in verdicts:
@@ -227,12 +276,14 @@ def _missing_finding(g: FluxGraph, kind: str, target: Any, verdicts: list[Verdic
         message = f"{who} {verb} {uses} from {_ref(kind, target)} without depending on it"
         how = f"\nthe chart of HelmRelease {_nsname(producer.release)} creates it" if producer.release else ""
     hint = "\n".join(adds[:10]) + (f"\nand {len(adds) - 10} more" if len(adds) > 10 else "") + how
+    one = next(iter(consumers)) if kind == "Kustomization" and len(consumers) == 1 else None
     return Finding(
         first.need.loc,
         message,
         hint,
         related=tuple(related[:50]),
         clusters=frozenset().union(*(_cluster_names(kind, c) for c in consumers)),
+        fix=_depends_on_fix(g, one, target, producer, added) if one is not None else None,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obslint.findings import Finding, Related
+from obslint.fix.edits import AddItem, fix_at
 from obslint.model.flux import KUSTOMIZATION_FILES, FluxGraph, FluxKustomization, below, flux_graph
 from obslint.model.unapplied import meant_dir
 from obslint.rules import Basis, RuleContext, rule
@@ -143,8 +144,9 @@ def kustomize_resource_missing(ctx: RuleContext) -> Iterator[Finding]:
     fix="""
     Add the file to `resources:` of the kustomization.yaml, or delete it if it is obsolete. A file
     named in a comment of the kustomization.yaml (`# - ./httproute.yaml`) counts as switched off
-    on purpose and is not reported.
+    on purpose and is not reported. `obslint check --fix` adds the files to `resources:`.
     """,
+    fixable=True,
 )
 def orphan_manifest(ctx: RuleContext) -> Iterator[Finding]:
     g: FluxGraph = flux_graph(ctx.index)
@@ -197,6 +199,9 @@ def orphan_manifest(ctx: RuleContext) -> Iterator[Finding]:
             f"obsolete (under the path of {k.ref})",
             related=tuple(related[:50]),
             clusters=k.obj.cluster_names,
+            fix=fix_at(
+                kf.data, *(AddItem("resources", n) for n in names), summary=f"add {listed} to resources of {kf.rel}"
+            ),
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from obslint.findings import Finding, Related
+from obslint.fix.edits import MISSING, Fix, SetKey, fix_at
 from obslint.model.prometheus import (
     OPERATOR_GROUP,
     SELECTED_KINDS,
@@ -13,6 +14,7 @@ from obslint.model.prometheus import (
     namespace_labels,
     prometheus_instances,
 )
+from obslint.objects import K8sObject
 from obslint.rules import Basis, RuleContext, rule
 
 FAILING = """\
@@ -106,8 +108,11 @@ def _hint(inst: PrometheusInstance, kind: str, labels: dict) -> str:
     fix="""
     Add the label the selector wants (for kube-prometheus-stack: `release: <release name>`), or set
     `prometheus.prometheusSpec.ruleSelectorNilUsesHelmValues: false` (and the ServiceMonitor, PodMonitor,
-    Probe equivalents) so the chart's Prometheus selects every object.
+    Probe equivalents) so the chart's Prometheus selects every object. `obslint check --fix` adds
+    the labels a Prometheus's selector wants to the object, when its namespace is selected and
+    the labels are all that is missing.
     """,
+    fixable=True,
 )
 def rule_not_selected(ctx: RuleContext) -> Iterator[Finding]:
     instances: list[PrometheusInstance] = prometheus_instances(ctx.index)
@@ -134,4 +139,29 @@ def rule_not_selected(ctx: RuleContext) -> Iterator[Finding]:
                 f"{obj.ref()} is not selected by any Prometheus, so it is never loaded",
                 _hint(candidates[0], kind, labels),
                 related=tuple(Related(i.loc, _why_not(i, kind, labels, ns, ns_labels)) for i in candidates),
+                fix=_label_fix(obj, kind, candidates, ns, ns_labels),
             )
+
+
+def _label_fix(
+    obj: K8sObject, kind: str, candidates: list[PrometheusInstance], ns: str | None, ns_labels: dict | None
+) -> Fix | None:
+    """The labels of the first Prometheus's matchLabels that the object lacks, when adding them to
+    the object as written makes that Prometheus select it (not when its namespace is the reason,
+    nor when kustomize sets one of those labels on the way to the cluster)."""
+    written = obj.written
+    for inst in candidates:
+        missing = {
+            k: v for k, v in inst.selections[kind].objects.match_labels.items() if str(obj.labels.get(k, "")) != v
+        }
+        if not missing or inst.selects(kind, {**obj.labels, **missing}, ns, ns_labels) is not True:
+            continue
+        if any(obj.labels.get(k) != written.labels.get(k) for k in missing):
+            return None  # a transformer owns the label: an edit of the file would not reach the cluster
+        summary = f"label {written.ref()} " + ", ".join(f"{k}: {v}" for k, v in missing.items())
+        labels = written.get("metadata", "labels")
+        if isinstance(labels, dict):
+            edits = [SetKey(k, v, expect=labels.get(k, MISSING)) for k, v in missing.items()]
+            return fix_at(labels, *edits, summary=summary)
+        return fix_at(written.get("metadata"), SetKey("labels", missing, expect=MISSING), summary=summary)
+    return None

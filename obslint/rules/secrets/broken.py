@@ -18,12 +18,9 @@ from obslint.rules.secrets.examples import ENC_VALUE, secret_manifest, sops_meta
 
 
 class BrokenOptions(RuleOptions):
-    decrypt: bool = Field(default=True, description="decrypt each SOPS file with sops when an age key is available")
-    key_file: str | None = Field(
-        default=None,
-        alias="key-file",
-        description="age key file for the decrypt check (default: $SOPS_AGE_KEY_FILE); relative to the checked root",
-    )
+    # The key itself is never an option: options come from the checked repository, which must not
+    # be able to switch the check on or choose the key (see `obslint check --sops-age-key-file`).
+    decrypt: bool = Field(default=True, description="decrypt each SOPS file when an age key was given to obslint")
 
 
 def _str(value: Any) -> str | None:
@@ -116,14 +113,11 @@ def metadata_problems(sfile: SopsFile) -> list[str]:
 
 
 def _key_file(ctx: RuleContext) -> str | None:
+    """The age key file the person or CI running obslint chose (command line or environment)."""
     opts: BrokenOptions | None = ctx.options
-    if opts is not None and not opts.decrypt:
+    path = ctx.index.sops_age_key_file
+    if not path or (opts is not None and not opts.decrypt):
         return None
-    path = (opts.key_file if opts else None) or os.environ.get("SOPS_AGE_KEY_FILE")
-    if not path:
-        return None
-    if not os.path.isabs(path) and opts is not None and opts.key_file:
-        path = os.path.join(ctx.index.root, path)
     if not os.path.isfile(path):
         ctx.index.notice(f"sops-file-broken: age key file {path} not found; decrypt check skipped")
         return None
@@ -150,16 +144,21 @@ def _decrypt(ctx: RuleContext, files: list[SopsFile]) -> Iterator[Finding]:
             by_rel[f.rel] = f
     index: Index = ctx.index
     jobs = [DecryptJob(rel, os.path.join(index.root, rel), f.format) for rel, f in by_rel.items()]
-    for rel, problem in decrypt_check(jobs, key_file).items():
-        if problem is None:
+    skipped = []
+    for rel, outcome in decrypt_check(jobs, key_file).items():
+        if outcome.skipped:
+            skipped.append(f"{rel} ({outcome.skipped})")
+        if outcome.problem is None:
             continue
         f = by_rel[rel]
         loc = f.data.loc("sops") if f.data is not None and hasattr(f.data, "loc") else _file_loc(index, rel)
         yield Finding(
             loc,
-            f"sops cannot decrypt this file with the available age key: {index.redactor.redact(problem)}",
+            f"sops cannot decrypt this file with the given age key: {outcome.problem}",
             "re-encrypt it from the plaintext (sops --encrypt), or restore it from Git: it was edited after encryption",
         )
+    if skipped:
+        index.notice(f"sops-file-broken: decrypt check skipped for {len(skipped)} file(s): {', '.join(skipped[:5])}")
 
 
 def _file_loc(index: Index, rel: str):
@@ -181,8 +180,10 @@ def _file_loc(index: Index, rel: str):
         added in clear after encryption (under `encrypted_regex: ^(data|stringData)$`) is
         published while the file looks encrypted. Flux's kustomize-controller fails the whole
         Kustomization on such a file. When `sops` and an age key are available
-        (`$SOPS_AGE_KEY_FILE` or the `key-file` option), each file whose recipients include the
-        key is decrypted once, in memory, to prove it opens; the plaintext is dropped unread.
+        (given to obslint with `--sops-age-key-file` or `$OBSLINT_SOPS_AGE_KEY_FILE`: never taken from
+        the checked repository, nor from `$SOPS_AGE_KEY_FILE` unasked), each file whose recipients
+        include the key is decrypted once - from a copy listing only its age keys, offline - to
+        prove it opens; the plaintext is dropped unread.
     """,
     failing=secret_manifest(
         "apps/monitoring/secret.sops.yaml",

@@ -26,7 +26,6 @@ from obslint.model.helm import (
 from obslint.model.sops import is_enc, sops_block
 from obslint.model.unapplied import in_repository
 from obslint.objects import K8sObject
-from obslint.redact import fingerprint
 from obslint.rules import Basis, RuleContext, Scope, rule
 from obslint.rules.secrets.common import (
     find_credentials,
@@ -83,7 +82,7 @@ def _finding(index: Index, loc: Loc, what: str, path: tuple, key: Any, kind: str
     label = "URL with an embedded token" if kind == "url" else "credential"
     return Finding(
         loc,
-        f"plaintext {label} at {what} `{path_str(path)}` ({fingerprint(secret)})",
+        f"plaintext {label} at {what} `{path_str(path)}`",
         hint,
     )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from obslint.findings import Finding, Loc, Related
+from obslint.fix.edits import MISSING, Fix, SetKey, fix_at
 from obslint.index import Index
 from obslint.load import YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
@@ -232,12 +233,15 @@ data:
     fix="""
         Label the ConfigMap as the sidecar expects (e.g. `grafana_datasource: "1"`) and put it in
         Grafana's namespace, or set `grafana.sidecar.datasources.searchNamespace: ALL`.
+        `obslint check --fix` adds the label to a ConfigMap or Secret written in the repository
+        (not to one a configMapGenerator builds, and not when two sidecars want different labels).
     """,
+    fixable=True,
 )
 def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
     all_sidecars = grafana_sidecars(ctx.index)
     templates = _secret_templates(ctx.index)
-    for holder in _holders(ctx.index):
+    for holder, obj in _holders(ctx.index):
         sidecars = [s for s in all_sidecars if s.release.obj.cluster == holder.cluster]
         if not sidecars or any(holder.name in s.mounted for s in sidecars) or holder.name in templates:
             continue
@@ -256,6 +260,7 @@ def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
                 related=tuple(
                     Related(s.label_loc, f"{s.describe()} loads only what carries its label") for s in sidecars
                 ),
+                fix=_label_fix(obj, sidecars),
             )
             continue
         ns = holder.namespace
@@ -273,13 +278,33 @@ def datasource_not_discovered(ctx: RuleContext) -> Iterator[Finding]:
             )  # fmt: skip
 
 
-def _holders(index: Index) -> Iterator[Holder]:
+def _label_fix(obj: K8sObject | None, sidecars: list[Sidecar]) -> Fix | None:
+    """The sidecar's label on the object as written, when every sidecar wants the same one and
+    nothing (a kustomize label transformer) sets that label on the way to the cluster."""
+    wanted = {(s.label, s.label_value) for s in sidecars}
+    if obj is None or len(wanted) != 1:
+        return None
+    label, value = next(iter(wanted))
+    value = value or "1"  # the sidecar takes any value
+    written = obj.written
+    if obj.labels.get(label) != written.labels.get(label):
+        return None
+    summary = f'label {written.ref()} {label}: "{value}"'
+    labels = written.get("metadata", "labels")
+    if isinstance(labels, dict):
+        return fix_at(labels, SetKey(label, value, expect=labels.get(label, MISSING)), summary=summary)
+    return fix_at(written.get("metadata"), SetKey("labels", {label: value}, expect=MISSING), summary=summary)
+
+
+def _holders(index: Index) -> Iterator[tuple[Holder, K8sObject | None]]:
+    """Each holder, with the object written in the repository when it is one (not generated)."""
     seen: set[int] = set()
     for obj, _doc, _data in provisioning_holders(index):
         if id(obj) not in seen:
             seen.add(id(obj))
-            yield object_holder(obj)
-    yield from generated_holders(index, lambda paths, _labels: any(_is_datasource_file(index, p) for p in paths))
+            yield object_holder(obj), obj
+    for holder in generated_holders(index, lambda paths, _labels: any(_is_datasource_file(index, p) for p in paths)):
+        yield holder, None
 
 
 def _secret_templates(index: Index) -> set[str]:

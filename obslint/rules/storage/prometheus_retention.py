@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from pydantic import Field, field_validator
 
 from obslint.findings import Finding
+from obslint.fix.edits import MISSING, Fix, SetKey, fix_at
 from obslint.model.loki import loki_configs
 from obslint.model.storage import TSDBStore, tsdb_stores, values_hidden
+from obslint.objects import dig
 from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.units import DAY, UnitError, format_bytes, format_duration, parse_bytes_any
 
@@ -83,8 +86,11 @@ storageSpec:
     passing=_kps(PVC_20 + "retentionSize: 16GiB\n"),
     fix="""
         Set `retentionSize` a little below the volume (about 80-85%, leaving room for the WAL and
-        compaction), e.g. `retentionSize: 16GiB` on a 20Gi volume.
+        compaction), e.g. `retentionSize: 16GiB` on a 20Gi volume. `obslint check --fix` sets it to
+        the `max-share` of retention-size-exceeds-volume (85% by default) of the volume, when the
+        volume's size is known and enforced.
     """,
+    fixable=True,
 )
 def retention_without_size(ctx: RuleContext) -> Iterator[Finding]:
     for store in _stores(ctx):
@@ -101,7 +107,35 @@ def retention_without_size(ctx: RuleContext) -> Iterator[Finding]:
             f"{store.ref()} keeps {retention} of data on its volume{size} but sets no retentionSize: "
             "if the data outgrows the volume, Prometheus fails with a full disk",
             hint=f"add retentionSize (about 85% of the volume) in {_where_values(store)}",
+            fix=_retention_size_fix(store, _max_share(ctx), MISSING),
         )
+
+
+def _max_share(ctx: RuleContext) -> float:
+    """max-share of retention-size-exceeds-volume as configured (STOR001 fixes to what STOR002 wants)."""
+    raw: dict = {}
+    for key in ("STOR002", "retention-size-exceeds-volume"):
+        raw.update(ctx.config.options.get(key, {}) or {})
+    return ShareOptions.model_validate(raw).max_share if raw else ShareOptions.model_construct().max_share
+
+
+def _share_of(size: int, share: float) -> str | None:
+    """`share` of `size` bytes, rounded down to whole GiB (MiB below 10 GiB), in Prometheus units."""
+    limit = int(size * share)
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20)):
+        if limit >= 10 * factor or (unit == "MiB" and limit >= factor):
+            return f"{limit // factor}{unit}"
+    return None
+
+
+def _retention_size_fix(store: TSDBStore, share: float, current: Any) -> Fix | None:
+    """retentionSize at `share` of the volume, replacing `current` (MISSING: none is set)."""
+    vol = store.volume
+    value = _share_of(vol.size, share) if vol.size and vol.size_enforced else None
+    if value is None:
+        return None
+    summary = f"set retentionSize of {store.ref()} to {value} ({share:.0%} of {vol.size_text})"
+    return fix_at(store.spec, SetKey("retentionSize", value, expect=current, after="retention"), summary=summary)
 
 
 class ShareOptions(RuleOptions):
@@ -134,8 +168,12 @@ class ShareOptions(RuleOptions):
     """,
     failing=_kps(PVC_20 + "retentionSize: 20GiB\n"),
     passing=_kps(PVC_20 + "retentionSize: 16GiB\n"),
-    fix="Lower retentionSize to at most the configured share of the volume, or grow the volume.",
+    fix="""
+        Lower retentionSize to at most the configured share of the volume, or grow the volume.
+        `obslint check --fix` sets retentionSize to that share (`max-share`) of the volume.
+    """,
     options=ShareOptions,
+    fixable=True,
 )
 def retention_size_exceeds_volume(ctx: RuleContext) -> Iterator[Finding]:
     share = ctx.options.max_share
@@ -162,6 +200,7 @@ def retention_size_exceeds_volume(ctx: RuleContext) -> Iterator[Finding]:
             f"the disk {'may fill' if basis else 'fills'} before size-based retention deletes anything",
             hint=f"set retentionSize to at most {format_bytes(limit)} or grow the volume",
             basis=basis,
+            fix=_retention_size_fix(store, share, dig(store.spec, "retentionSize")),
         )
 
 
