@@ -83,7 +83,7 @@ def record_baseline(path: str, result: RunResult, quiet: bool) -> bool:
 
 
 def _changed_since(result: RunResult, ref: str, check_tree: Callable[[str], RunResult]) -> RunResult:
-    old = result_at(ref, result.root, result.config.max_file_size, check_tree)
+    old = result_at(ref, result.root, result.max_file_size, check_tree)
     before = known_findings(old) if old is not None else Known()
     shown = len(result.findings)
 

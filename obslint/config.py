@@ -14,17 +14,27 @@ Rules are named by id or by name everywhere.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from obslint.findings import Severity
+from obslint.load.yamlfile import YAMLLoadError, load_text
 from obslint.suggest import did_you_mean
 
 CONFIG_NAMES = (".obslint.yaml", ".obslint.yml")
+
+DEFAULT_MAX_FILE_SIZE_MB = 8.0
+# The checked repository is untrusted, its configuration included: it may lower the file-size cap,
+# or raise it up to this ceiling (an 8 MB manifest file costs ~170 MB of memory to load and check).
+# Beyond it only the person running obslint decides: --max-file-size-mb or this variable.
+REPOSITORY_MAX_FILE_SIZE_MB = 32.0
+MAX_FILE_SIZE_ENV = "OBSLINT_MAX_FILE_SIZE_MB"
+# A configuration file larger than this is no configuration (and is not read into memory whole).
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -40,7 +50,7 @@ class Config(BaseModel):
     disable: list[str] = Field(default_factory=list)
     severity: dict[str, str] = Field(default_factory=dict)
     fail_on: str = Field(default="warning", alias="fail-on")
-    max_file_size_mb: float = Field(default=8.0, alias="max-file-size-mb", gt=0)
+    max_file_size_mb: float = Field(default=DEFAULT_MAX_FILE_SIZE_MB, alias="max-file-size-mb", gt=0)
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     source: str = Field(default="", exclude=True)
 
@@ -59,7 +69,48 @@ class Config(BaseModel):
 
     @property
     def max_file_size(self) -> int:
-        return int(self.max_file_size_mb * 1024 * 1024)
+        """The file-size cap in bytes this configuration gives when the runner sets none."""
+        return self.file_size_cap()[0]
+
+    def file_size_cap(self, runner_mb: float | None = None) -> tuple[int, str | None]:
+        """(the largest file read, in bytes; a notice when this configuration asked for more than it
+        may). `runner_mb` is the cap the person running obslint set (command line or environment):
+        it replaces the default and the ceiling, and the configuration may still lower it."""
+        ceiling = runner_mb if runner_mb is not None else REPOSITORY_MAX_FILE_SIZE_MB
+        if "max_file_size_mb" not in self.model_fields_set:
+            mb = runner_mb if runner_mb is not None else DEFAULT_MAX_FILE_SIZE_MB
+            return int(mb * 1024 * 1024), None
+        if self.max_file_size_mb <= ceiling:
+            return int(self.max_file_size_mb * 1024 * 1024), None
+        who = "the command line or environment" if runner_mb is not None else "a repository's configuration"
+        notice = (
+            f"{self.source or 'configuration'}: max-file-size-mb {self.max_file_size_mb:g} is above the "
+            f"{ceiling:g} {who} allows; files up to {ceiling:g} MB are read "
+            f"(raise it with --max-file-size-mb or {MAX_FILE_SIZE_ENV})"
+        )
+        return int(ceiling * 1024 * 1024), notice
+
+
+def runner_file_size_mb(flag: float | None) -> float | None:
+    """The file-size cap in MB the person running obslint set: the command-line flag, else the
+    environment variable; None when neither is set. Raises ConfigError for a value that is no
+    positive finite number."""
+    if flag is not None:
+        return _positive_mb(flag, "--max-file-size-mb")
+    raw = os.environ.get(MAX_FILE_SIZE_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{MAX_FILE_SIZE_ENV}={raw!r}: not a number of megabytes") from None
+    return _positive_mb(value, MAX_FILE_SIZE_ENV)
+
+
+def _positive_mb(value: float, where: str) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{where}: {value:g} is not a positive number of megabytes")
+    return value
 
 
 def field_spellings(model: type[BaseModel]) -> list[str]:
@@ -109,10 +160,11 @@ def load_config(root: str, explicit: str | None = None) -> Config:
     pyproject = os.path.join(base, "pyproject.toml")
     if os.path.isfile(pyproject):
         try:
-            with open(pyproject, "rb") as fh:
-                data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+            data = tomllib.loads(_read_capped(pyproject).decode("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{pyproject}: cannot read: {exc}") from None
+        except RecursionError:
+            raise ConfigError(f"{pyproject}: cannot read: nested too deeply") from None
         section = data.get("tool", {}).get("obslint")
         if section is not None:
             return parse_config(section, f"{pyproject} [tool.obslint]")
@@ -121,8 +173,7 @@ def load_config(root: str, explicit: str | None = None) -> Config:
 
 def _load_file(path: str) -> Config:
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        text = _read_capped(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     if path.endswith(".toml"):
@@ -130,11 +181,23 @@ def _load_file(path: str) -> Config:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: {exc}") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: nested too deeply") from None
         return parse_config(data.get("tool", {}).get("obslint", data), path)
+    # the repository's own configuration is as untrusted as the rest of it: the capped loader
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML") from None
-    return parse_config(data, path)
+        docs = load_text(text, path)
+    except YAMLLoadError as exc:
+        raise ConfigError(f"{path}:{exc.line}: not valid YAML ({exc.message})") from None
+    if len(docs) > 1:
+        raise ConfigError(f"{path}: not valid YAML (several documents; the configuration is one)")
+    return parse_config(docs[0] if docs else None, path)
+
+
+def _read_capped(path: str) -> bytes:
+    """The file's bytes; OSError when it is larger than MAX_CONFIG_BYTES (never read whole)."""
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise OSError(f"larger than {MAX_CONFIG_BYTES // 1024} KB; no configuration is that large")
+    return data

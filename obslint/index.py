@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from obslint.load import Document, EmbeddedSource, SourceFile, Tree, YMap, YSeq, parse_yaml
+from obslint.findings import Loc
+from obslint.load import LIMIT_EXCEEDED, Document, EmbeddedSource, SourceFile, Tree, YMap, YSeq, parse_yaml
 from obslint.objects import K8sObject
 from obslint.redact import Redactor
 
@@ -85,8 +86,12 @@ class Index:
     graph: FluxGraph | None = None  # the Flux model that rendered `objects` (model.flux.flux_graph)
     # Set by whoever runs obslint (command line, environment), never by the checked repository.
     sops_age_key_file: str | None = None
-    # (id of the container, key) -> (the container, kept alive so the id stays its own; the parse)
-    _embedded: dict[tuple[int, Any], tuple[Any, EmbeddedYAML | None]] = field(default_factory=dict)
+    # (id of the container, key, how it is encoded) -> (the container, kept alive so the id stays
+    # its own; the parse)
+    _embedded: dict[tuple[int, Any, str], tuple[Any, EmbeddedYAML | None]] = field(default_factory=dict)
+    # what was not checked because it passed a limit on hostile input (embedded YAML too deep or an
+    # alias bomb, a rule out of stack or memory): (where, why), reported by CORE006 too-complex
+    limits: dict[tuple[Loc, str], None] = field(default_factory=dict)  # ordered, without repeats
 
     @classmethod
     def build(cls, tree: Tree, config: Config) -> Index:
@@ -164,15 +169,33 @@ class Index:
 
     def embedded_yaml(self, container: YMap | YSeq, key: Any, name: str = "") -> EmbeddedYAML | None:
         """Parse the YAML text at container[key] once, positions mapped into the file."""
-        cache_key = (id(container), key)
+        cache_key = (id(container), key, "")
         if cache_key not in self._embedded:
             source = EmbeddedSource.from_value(container, key, name)
-            parsed = None
-            if source is not None:
-                docs, problems = parse_yaml(source)
-                parsed = EmbeddedYAML(source, [d for d, _, _ in docs], problems)
-            self._embedded[cache_key] = (container, parsed)
+            self._embedded[cache_key] = (container, self._parse_embedded(source) if source is not None else None)
         return self._embedded[cache_key][1]
+
+    def secret_yaml(self, container: YMap | YSeq, key: Any, name: str = "") -> EmbeddedYAML | None:
+        """Parse the YAML held base64-encoded at container[key] (a Secret's `data`) once; every
+        position is the value's, the decoded text having none in the file. None when the value is
+        not base64 of UTF-8 text."""
+        cache_key = (id(container), key, "base64")
+        if cache_key not in self._embedded:
+            source = EmbeddedSource.decoded(container, key, name)
+            self._embedded[cache_key] = (container, self._parse_embedded(source) if source is not None else None)
+        return self._embedded[cache_key][1]
+
+    def _parse_embedded(self, source: EmbeddedSource) -> EmbeddedYAML:
+        docs, problems = parse_yaml(source)
+        for kind, line, col, message in problems:
+            if kind == LIMIT_EXCEEDED:
+                what = f"the YAML text in this value ({source.name})" if source.name else "the YAML text in this value"
+                self.over_limit(source.loc(line, col), f"{what} was not read: {message.removesuffix('; not loaded')}")
+        return EmbeddedYAML(source, [d for d, _, _ in docs], problems)
+
+    def over_limit(self, loc: Loc, message: str) -> None:
+        """Record that what stands at `loc` was not checked because it passed a limit on hostile input."""
+        self.limits[(loc, message)] = None
 
     def notice(self, message: str) -> None:
         if message not in self.notices:

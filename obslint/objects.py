@@ -3,6 +3,7 @@ helpers to read nested YAML data."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -125,6 +126,35 @@ class K8sObject:
     def __repr__(self) -> str:
         where = f" in {self.cluster}" if self.cluster is not None else ""
         return f"<{self.ref()}{where} at {self.loc()}>"
+
+
+def plain(node: Any) -> Any:
+    """A copy of a loaded tree as built-in dicts (string keys) and lists, for a serializer, made
+    without recursion (a tree may nest as deep as the loader allows, obslint.load.yamlfile MAX_DEPTH).
+    A float that is not finite becomes its text: JSON has no spelling for it."""
+    if not isinstance(node, (dict, list)):
+        return _plain_scalar(node)
+    root: Any = {} if isinstance(node, dict) else []
+    stack: list[tuple[Any, Any]] = [(node, root)]
+    while stack:
+        src, dst = stack.pop()
+        for key, value in src.items() if isinstance(src, dict) else enumerate(src):
+            if isinstance(value, (dict, list)):
+                copy: Any = {} if isinstance(value, dict) else []
+                stack.append((value, copy))
+            else:
+                copy = _plain_scalar(value)
+            if isinstance(dst, dict):
+                dst[str(key)] = copy
+            else:
+                dst.append(copy)
+    return root
+
+
+def _plain_scalar(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
 
 
 def walk_strings(node: Any, path: tuple = ()) -> Iterable[tuple[tuple, Any, Any]]:

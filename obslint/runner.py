@@ -12,9 +12,17 @@ from dataclasses import dataclass, field, replace
 from pydantic import ValidationError
 
 from obslint import suppress
-from obslint.config import Config, ConfigError, load_config, validation_problems
+from obslint.config import (
+    DEFAULT_MAX_FILE_SIZE_MB,
+    Config,
+    ConfigError,
+    load_config,
+    runner_file_size_mb,
+    validation_problems,
+)
 from obslint.discovery import discover
 from obslint.errors import UsageError
+from obslint.exhausted import EXHAUSTION, exhaustion_loc, exhaustion_message
 from obslint.findings import Finding, Severity
 from obslint.fold import fold_unapplied
 from obslint.index import Index
@@ -25,6 +33,8 @@ from obslint.suggest import did_you_mean
 from obslint.tools import PREFETCH
 
 UNUSED_SUPPRESSION = "CORE003"
+TOO_COMPLEX = "CORE006"
+OVER_LIMIT_HINT = "a real configuration never comes near this limit: look for a mistake, or an attack in a pull request"
 
 
 @dataclass
@@ -37,6 +47,7 @@ class RunResult:
     rules: list[Rule]
     config: Config
     index: Index | None = field(default=None, repr=False)
+    max_file_size: int = int(DEFAULT_MAX_FILE_SIZE_MB * 2**20)  # the cap the run read files with
 
     def failed(self, fail_on: Severity) -> bool:
         return any(f.severity >= fail_on for f in self.findings)
@@ -108,16 +119,20 @@ def run_check(
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     sops_age_key_file: str | None = None,
+    max_file_size_mb: float | None = None,
 ) -> RunResult:
     """`sops_age_key_file` switches on sops-file-broken's decrypt check; only the person or CI
-    running obslint can give it (the checked repository is untrusted)."""
+    running obslint can give it (the checked repository is untrusted). `max_file_size_mb` is the
+    file-size cap of the person running obslint (else OBSLINT_MAX_FILE_SIZE_MB): unlike the checked
+    repository's configuration, it may exceed config.REPOSITORY_MAX_FILE_SIZE_MB."""
     scope = discover(paths or [])  # the whole repository is analysed; the PATHs narrow the report
     root = scope.root
-    if config is None:
-        try:
+    try:
+        runner_mb = runner_file_size_mb(max_file_size_mb)
+        if config is None:
             config = load_config(root, config_path)
-        except ConfigError as exc:
-            raise UsageError(str(exc)) from None
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     rules = select_rules(config, select, ignore)
     severities = _severities(config)
     options = {r.id: _options(r, config) for r in rules}
@@ -125,9 +140,15 @@ def run_check(
         if not REGISTRY.lookup(key):
             raise UsageError(f"{_where(config)}: options: {unknown_rule(REGISTRY, key, False)}")
 
+    max_file_size, capped = config.file_size_cap(runner_mb)
     with _cyclic_gc_paused():
-        tree = load_tree(root, config.exclude, config.max_file_size)
-        index = Index.build(tree, config)
+        tree = load_tree(root, config.exclude, max_file_size)
+        if capped:
+            tree.notices.append(capped)
+        try:
+            index = Index.build(tree, config)
+        except EXHAUSTION as exc:  # the last resort: each step of the build contains its own
+            return _unbuilt(root, tree.files, rules, config, severities, exc, max_file_size)
     index.notices.extend(scope.unlisted(tree.paths))
     index.sops_age_key_file = sops_age_key_file
     # Start the selected rules' external tool batches now, so they run while the other rules do.
@@ -146,14 +167,59 @@ def run_check(
         try:
             for f in rule.check(ctx):
                 findings.append(f.stamped(rule.id, rule.name, severity))
+        except EXHAUSTION as exc:  # hostile input, not a rule bug: a finding where it happened
+            index.over_limit(exhaustion_loc(exc), exhaustion_message(f"{rule.id} {rule.name}", exc))
         except Exception as exc:  # a rule bug must not hide the other rules' findings
             detail = traceback.format_exc() if os.environ.get("OBSLINT_DEBUG") else f"{type(exc).__name__}: {exc}"
             errors.append(f"internal error in rule {rule.id} {rule.name}: {index.redactor.redact(detail)}")
 
+    findings.extend(_over_limit(index, rules, severities))
     findings = fold_unapplied(_suppress(findings, index, rules, severities), index)
     findings = sorted(merge_findings(_with_clusters(findings, index)), key=lambda f: f.sort_key)
     findings = [f for f in findings if scope.reports(f.loc.path)]
-    return RunResult(root, findings, index.notices, errors, len(tree.files), rules, config, index)
+    return RunResult(root, findings, index.notices, errors, len(tree.files), rules, config, index, max_file_size)
+
+
+def _unbuilt(
+    root: str,
+    files: list,
+    rules: list[Rule],
+    config: Config,
+    severities: dict[str, Severity],
+    exc: BaseException,
+    max_file_size: int,
+) -> RunResult:
+    """The result of a run whose model could not be built (out of stack or memory): one CORE006
+    finding, or an error when that rule is not selected."""
+    message = exhaustion_message("building the model of the repository", exc) + ": no rule ran"
+    rule = next((r for r in rules if r.id == TOO_COMPLEX), None)
+    if rule is None:
+        return RunResult(root, [], [], [message], len(files), rules, config, max_file_size=max_file_size)
+    finding = Finding(exhaustion_loc(exc), message, OVER_LIMIT_HINT)
+    return RunResult(
+        root,
+        [finding.stamped(rule.id, rule.name, severities.get(rule.id, rule.severity))],
+        [],
+        [],
+        len(files),
+        rules,
+        config,
+        max_file_size=max_file_size,
+    )
+
+
+def _over_limit(index: Index, rules: list[Rule], severities: dict[str, Severity]) -> list[Finding]:
+    """CORE006 too-complex findings for what passed a limit on hostile input (see Index.limits);
+    notices when that rule is not selected, so it is never silent."""
+    rule = next((r for r in rules if r.id == TOO_COMPLEX), None)
+    if rule is None:
+        for loc, message in index.limits:
+            index.notice(f"{loc}: {message}")
+        return []
+    severity = severities.get(rule.id, rule.severity)
+    return [
+        Finding(loc, message, OVER_LIMIT_HINT).stamped(rule.id, rule.name, severity) for loc, message in index.limits
+    ]
 
 
 def _with_clusters(findings: list[Finding], index: Index) -> list[Finding]:

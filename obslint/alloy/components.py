@@ -8,7 +8,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from obslint.load.yamlfile import load_text
 
 OPEN = "open"
 
@@ -75,7 +75,7 @@ class KnowledgeBase:
 @lru_cache(maxsize=1)
 def knowledge_base() -> KnowledgeBase:
     text = resources.files("obslint").joinpath("data/alloy/components.yaml").read_text(encoding="utf-8")
-    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C parser: ~0.14 s less per run
+    raw = load_text(text, "components.yaml")[0]
     components: dict[str, ComponentSpec] = {}
     for name, entry in (raw.get("components") or {}).items():
         body = _block_spec({k: entry[k] for k in ("arguments", "blocks") if k in entry}) or BlockSpec()

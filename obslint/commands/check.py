@@ -31,6 +31,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=os.environ.get(SOPS_KEY_ENV) or None,
         help=f"age key file: decrypt each SOPS file it can open to prove it is intact (default: ${SOPS_KEY_ENV})",
     )
+    p.add_argument(
+        "--max-file-size-mb",
+        type=float,
+        metavar="MB",
+        help="largest file read (default 8, or $OBSLINT_MAX_FILE_SIZE_MB); the checked repository's own "
+        "configuration may lower it, and raise it to 32 at most",
+    )
     p.add_argument("--baseline", metavar="FILE", help="report only findings that the baseline FILE does not hold")
     p.add_argument("--write-baseline", metavar="FILE", help="record every current finding in the baseline FILE")
     p.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what is left")
@@ -95,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
             select=_split(args.select),
             ignore=_split(args.ignore),
             sops_age_key_file=args.sops_age_key_file,
+            max_file_size_mb=args.max_file_size_mb,
         )
 
     result = check(args.paths)

@@ -2,7 +2,7 @@
 
 from obslint.load.source import Document, EmbeddedSource, Source, SourceFile
 from obslint.load.walk import Tree, read_tree
-from obslint.load.yamlfile import YMap, YSeq, load_documents, parse_yaml
+from obslint.load.yamlfile import LIMIT_EXCEEDED, YAMLLoadError, YMap, YSeq, load_documents, load_text, parse_yaml
 
 
 def load_tree(root: str, exclude: list[str] | None = None, max_size: int = 8 * 1024 * 1024) -> Tree:
@@ -15,14 +15,17 @@ def load_tree(root: str, exclude: list[str] | None = None, max_size: int = 8 * 1
 
 
 __all__ = [
+    "LIMIT_EXCEEDED",
     "Document",
     "EmbeddedSource",
     "Source",
     "SourceFile",
     "Tree",
+    "YAMLLoadError",
     "YMap",
     "YSeq",
     "load_documents",
+    "load_text",
     "load_tree",
     "parse_yaml",
 ]

@@ -8,6 +8,8 @@ points at the right line of the YAML file.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from array import array
 from dataclasses import dataclass, field
@@ -134,6 +136,20 @@ class EmbeddedSource(Source):
         quote = 1 if style in ("'", '"') else 0
         exact = "\n" not in value and not (style == '"' and "\\" in _raw_line(parent, vline))
         return cls(parent, value, vline - 1, vcol - 1 + quote, vcol - 1 + quote, (vline, vcol), exact, name)
+
+    @classmethod
+    def decoded(cls, container: YMap | YSeq, key: Any, name: str = "") -> EmbeddedSource | None:
+        """The base64 value at `container[key]` decoded (a Secret's `data`), as a source whose every
+        position is the value's; None when it is not base64 of UTF-8 text."""
+        value = container[key]
+        if not isinstance(value, str):
+            return None
+        try:
+            text = base64.b64decode("".join(value.split()), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        vline, vcol, _ = container.value_pos(key)
+        return cls(container.src_of(key), text, 0, 0, 0, (vline, vcol), False, name)
 
 
 def _raw_line(src: Source, line: int) -> str:

@@ -207,7 +207,7 @@ def read_file(path: str, rel: str, kind: str, max_size: int) -> SourceFile:
                     "file-skipped",
                     1,
                     1,
-                    f"file is {sf.size / 1e6:.1f} MB, over the {max_size / 1e6:.1f} MB limit; not linted",
+                    f"file is {_size(sf.size)}, over the {_size(max_size)} limit; not linted",
                 )
             )
             return sf
@@ -227,3 +227,10 @@ def read_file(path: str, rel: str, kind: str, max_size: int) -> SourceFile:
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         sf.problems.append(("unparseable-file", line, col, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); not linted"))
     return sf
+
+
+def _size(n: int) -> str:
+    """A size as max-file-size-mb counts it (1 MB = 2**20 bytes)."""
+    if n < 2**20 // 10:
+        return f"{n:,} bytes"
+    return f"{n / 2**20:.1f}".removesuffix(".0") + " MB"

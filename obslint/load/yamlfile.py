@@ -9,7 +9,10 @@ a `kind`) as kustomize's kyaml (go-yaml v3: `yes` is a string, `0o555` the integ
 `yes` is true).
 
 Hostile input is refused before it can hurt: nesting deeper than MAX_DEPTH, alias graphs
-that expand past MAX_EXPANDED nodes (billion laughs) or that are recursive. The trees are
+that expand past MAX_EXPANDED nodes (billion laughs, counted over the whole text: one document
+or many) or that are recursive. Every YAML text obslint reads from the checked repository goes
+through `parse_yaml` - files, values embedded in them, base64 Secret data, the configuration -
+and a refusal for a limit is a problem named LIMIT_EXCEEDED. The trees are
 built from libyaml's event stream without recursion (its composer recurses in C and
 crashes the interpreter on deep input). Nothing is ever executed: only
 the safe loader's standard tags are interpreted, any other tag keeps its plain value.
@@ -38,15 +41,19 @@ MAX_DEPTH = 500
 _INTERN_MAX = 512
 _intern = sys.intern
 MAX_EXPANDED = 1_000_000
+# The problem name of a text refused for a limit above (a top-level file reports it as
+# unparseable-file; text embedded in a value as obslint.rules.core too-complex)
+LIMIT_EXCEEDED = "limit-exceeded"
 
 _SC = yaml.constructor.SafeConstructor()
 _TAG = "tag:yaml.org,2002:"
 
 
 class YAMLLoadError(Exception):
-    def __init__(self, message: str, line: int = 1, col: int = 1):
+    def __init__(self, message: str, line: int = 1, col: int = 1, limit: bool = False):
         super().__init__(message)
         self.message, self.line, self.col = message, line, col
+        self.limit = limit  # refused for a limit (depth, alias expansion), not for its syntax
 
 
 # Positions are packed into one int per key or item: a (line, col, line, col, style) tuple with
@@ -280,6 +287,9 @@ class _Builder:
         self.problems = problems
         self.schema = schema  # how plain scalars are typed; None: by document (_document_schema)
         self.docs: list[tuple[Any, int, int]] = []
+        # nodes aliases added, over every document: a bomb spread over many documents (each
+        # below MAX_EXPANDED) costs every walk of the trees as much as one big bomb
+        self.aliased = 0
 
     def run(self, text: str) -> None:
         # One document's events are kept until its end: which decoder reads it (and so what
@@ -325,7 +335,7 @@ class _Builder:
             elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
                     line, col = _mark(event.start_mark)
-                    raise YAMLLoadError(f"nesting deeper than {MAX_DEPTH} levels; not loaded", line, col)
+                    raise YAMLLoadError(f"nesting deeper than {MAX_DEPTH} levels; not loaded", line, col, limit=True)
                 line, col = _mark(event.start_mark)
                 obj = YMap(self.src, line, col) if cls is yaml.MappingStartEvent else YSeq(self.src, line, col)
                 stack.append(_Frame(obj, event.anchor))
@@ -344,6 +354,9 @@ class _Builder:
                         raise YAMLLoadError("recursive YAML alias; not loaded", line, col)
                     raise YAMLLoadError(f"undefined YAML alias {event.anchor!r}", line, col)
                 value, size = anchors[event.anchor]
+                self.aliased += size
+                if self.aliased > MAX_EXPANDED:
+                    raise self._bomb(line, col)
                 self._add(stack, value, (line, col), "", size)
 
     def _add(self, stack: list[_Frame], value: Any, pos: tuple[int, int], style: str, size: int, merge: bool = False):
@@ -353,9 +366,7 @@ class _Builder:
         frame = stack[-1]
         frame.size += size
         if frame.size > MAX_EXPANDED:
-            raise YAMLLoadError(
-                f"YAML aliases expand to more than {MAX_EXPANDED:,} nodes (alias bomb); not loaded", *pos
-            )
+            raise self._bomb(*pos)
         obj = frame.obj
         if isinstance(obj, YSeq):
             obj.append(value)
@@ -382,6 +393,11 @@ class _Builder:
         frame.explicit.add(key)
         obj[key] = value
         obj._kpos[key] = _pack_entry(kline, kcol, pos[0], pos[1], style)
+
+    @staticmethod
+    def _bomb(line: int, col: int) -> YAMLLoadError:
+        message = f"YAML aliases expand to more than {MAX_EXPANDED:,} nodes (alias bomb); not loaded"
+        return YAMLLoadError(message, line, col, limit=True)
 
     def _merge(self, frame: _Frame) -> None:
         target = frame.obj
@@ -413,7 +429,8 @@ def parse_yaml(
     (`_document_schema`).
 
     Returns ([(data, line, col) per document], problems). Documents before a syntax error are
-    kept; the error is one problem ("unparseable-file", line, col, message).
+    kept; the error is one problem ("unparseable-file", line, col, message), or (LIMIT_EXCEEDED, ...)
+    when the text was refused for a limit (nesting depth, alias expansion).
     """
     text = src.text if text is None else text
     problems: list[tuple[str, int, int, str]] = []
@@ -421,13 +438,24 @@ def parse_yaml(
     try:
         builder.run(text)
     except YAMLLoadError as exc:
-        problems.append(("unparseable-file", exc.line, exc.col, exc.message))
+        problems.append((LIMIT_EXCEEDED if exc.limit else "unparseable-file", exc.line, exc.col, exc.message))
     except yaml.YAMLError as exc:
         err = _error(exc)
         problems.append(("unparseable-file", err.line, err.col, err.message))
     except RecursionError:
-        problems.append(("unparseable-file", 1, 1, "YAML nested too deeply to load"))
+        problems.append((LIMIT_EXCEEDED, 1, 1, "YAML nested too deeply to load"))
     return builder.docs, problems
+
+
+def load_text(text: str, name: str) -> list[Any]:
+    """The documents of a YAML text that is no manifest of the checked tree (obslint's configuration
+    file, its packaged data), through `parse_yaml` like everything else. Raises YAMLLoadError on a
+    syntax error or a refusal for a limit; `name` only names the text."""
+    docs, problems = parse_yaml(SourceFile(name, name, "yaml", text=text))
+    for kind, line, col, message in problems:
+        if kind in ("unparseable-file", LIMIT_EXCEEDED):
+            raise YAMLLoadError(message, line, col, limit=kind == LIMIT_EXCEEDED)
+    return [data for data, _, _ in docs]
 
 
 def is_sops_document(data: Any) -> bool:
@@ -458,10 +486,16 @@ def load_documents(sf: SourceFile) -> None:
             if not any(p[0] == "template-file" for p in problems):
                 message = "file holds template directives ({{ ... }}); not linted as a manifest"
                 problems.append(("template-file", line, col, message))
-            sf.problems.extend(problems)
+            sf.problems.extend(_as_unparseable(problems))
             return
-    sf.problems.extend(problems)
+    sf.problems.extend(_as_unparseable(problems))
     for i, (data, line, col) in enumerate(docs):
         sops = is_sops_document(data)
         sf.documents.append(Document(sf, i, data, line, col, sops))
         sf.sops = sf.sops or sops
+
+
+def _as_unparseable(problems: list[tuple[str, int, int, str]]) -> list[tuple[str, int, int, str]]:
+    """A file refused for a limit is one CORE001 unparseable-file finding, whatever else it holds
+    (`{{` in a comment does not turn an alias bomb into a template notice)."""
+    return [("unparseable-file", *p[1:]) if p[0] == LIMIT_EXCEEDED else p for p in problems]

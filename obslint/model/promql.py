@@ -20,6 +20,8 @@ from typing import Any
 
 import promql_parser as pp
 
+from obslint.model.promql_nesting import nesting_problem
+
 COMPARISON_OPS = frozenset({"==", "!=", ">", "<", ">=", "<="})
 SET_OPS = frozenset({"and", "or", "unless"})
 # Functions whose result only exists when a condition holds: alerts over them are filters.
@@ -30,9 +32,18 @@ FILTER_FUNCTIONS = frozenset({"absent", "absent_over_time"})
 # a promql-parser AST costs ~15 KB of native memory: parse each distinct text once and share the
 # (read-only) AST. 15,000 alert rules with 51 distinct expressions took 235 MB before. Bounded so a
 # long-lived process (tests, an editor integration) does not keep every expression it ever saw.
+class NotParsed(str):
+    """The error of an expression obslint declined to parse (nested too deeply for promql-parser,
+    see obslint.model.promql_nesting): not a verdict on the expression, a limit of obslint's."""
+
+
 @lru_cache(maxsize=4096)
 def parse(expr: str) -> tuple[Any, str | None]:
-    """(ast, None) or (None, error message)."""
+    """(ast, None) or (None, error message); the message is a `NotParsed` when the expression is
+    too deep to parse safely."""
+    too_deep = nesting_problem(expr)
+    if too_deep is not None:
+        return None, NotParsed(too_deep)
     try:
         return pp.parse(expr), None
     except (ValueError, TypeError, RuntimeError) as exc:
@@ -54,7 +65,8 @@ _UNJUDGED: tuple[Any, str | None] = (None, None)
 def parsed(entry: Any) -> tuple[Any, str | None]:
     """The AST of a RuleEntry's expression, computed once (None for LogQL, substituted or empty exprs).
 
-    The error is None when the expression could not be judged (LogQL, Flux substitution)."""
+    The error is None when the expression could not be judged (LogQL, Flux substitution); a
+    `NotParsed` when it nests too deeply to parse, substitution or not."""
     cache = entry._parsed
     if cache is not None:
         return cache
@@ -62,7 +74,7 @@ def parsed(entry: Any) -> tuple[Any, str | None]:
         result: tuple[Any, str | None] = _UNJUDGED
     else:
         result = parse(entry.expr)  # the cached tuple itself: shared by equal expressions
-        if result[0] is None and has_substitution(entry.expr):
+        if result[0] is None and has_substitution(entry.expr) and not isinstance(result[1], NotParsed):
             result = _UNJUDGED
     entry._parsed = result
     return result

@@ -363,7 +363,7 @@ def parse_other(rel: str, text: str) -> SopsFile | None:
     if stripped.startswith("{"):
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the C decoder goes
             return None
         meta = sops_block(data)
         return SopsFile(rel, "json", meta, data) if meta is not None else None

@@ -32,9 +32,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from obslint.index import Index, memoised
+from obslint.load import YMap
 from obslint.model.helm import releases_of_chart, values_bool
 from obslint.objects import dig
 
@@ -44,15 +43,13 @@ _OPENEBS_CONFIG = "cas.openebs.io/config"
 _OPENEBS_HOSTPATH_PATHS = (("localprovisioner",), ("localpv-provisioner",), ())
 
 
-def _openebs_hostpath(annotations: dict) -> bool:
+def _openebs_hostpath(index: Index, annotations: dict) -> bool:
     """An openebs.io/local class holding a hostpath volume without a quota."""
     raw = annotations.get(_OPENEBS_CONFIG)
     if raw is None:
         return True  # no cas config: StorageType hostpath, no quota
-    try:
-        entries = yaml.safe_load(raw) if isinstance(raw, str) else None
-    except yaml.YAMLError:
-        return False  # unreadable: not known to be hostPath-style
+    emb = index.embedded_yaml(annotations, _OPENEBS_CONFIG) if isinstance(annotations, YMap) else None
+    entries = emb.data if emb is not None and not emb.problems else None  # unreadable: not known hostPath-style
     if not isinstance(entries, list):
         return False
     for entry in entries:
@@ -71,7 +68,7 @@ def _democratic_local_hostpath(provisioner: str) -> bool:
     return "local-hostpath" in parts and "democratic-csi" in parts
 
 
-def hostpath_provisioner(provisioner: Any, parameters: Any, annotations: Any) -> bool:
+def hostpath_provisioner(index: Index, provisioner: Any, parameters: Any, annotations: Any) -> bool:
     """Whether a StorageClass with this provisioner, parameters and annotations makes directories
     whose size nothing enforces."""
     if not isinstance(provisioner, str):
@@ -81,7 +78,7 @@ def hostpath_provisioner(provisioner: Any, parameters: Any, annotations: Any) ->
     if provisioner == "rancher.io/local-path":
         return str(params.get("quotaEnforcement") or "").strip() == ""
     if provisioner == "openebs.io/local":
-        return _openebs_hostpath(notes)
+        return _openebs_hostpath(index, notes)
     return _democratic_local_hostpath(provisioner)
 
 
@@ -115,7 +112,7 @@ def storage_class_definitions(index: Index) -> list[tuple[str, bool, bool]]:
     """(name, hostPath-style, default) of every StorageClass the repository defines."""
     out: list[tuple[str, bool, bool]] = []
     for obj in index.of_kind("StorageClass", group="storage.k8s.io"):
-        hostpath = hostpath_provisioner(obj.get("provisioner"), obj.get("parameters"), obj.annotations)
+        hostpath = hostpath_provisioner(index, obj.get("provisioner"), obj.get("parameters"), obj.annotations)
         default = str(obj.annotations.get(_DEFAULT_ANNOTATION, "")).lower() == "true"
         out.append((obj.name, hostpath, default))
     out.extend(_chart_classes(index))

@@ -13,27 +13,19 @@ field such as pushover `user_key_file` (0.26), not a mistake.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from obslint.index import Index
+from obslint.objects import plain
 from obslint.tools import Background, ToolResult, find_tool, start_tool
 
 _CHECKING = re.compile(r"^Checking '(?P<file>[^']+)'\s+(?P<status>SUCCESS|FAILED: ?(?P<msg>.*))$")
 _UNKNOWN_FIELD = re.compile(r"^\s*line \d+: field \S+ not found in type \S+$")
 _SENSITIVE_KEY = re.compile(r"url|key|token|password|secret|routing|auth", re.I)
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, Mapping):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
 
 
 def _register_secrets(index: Index, node: Any) -> None:
@@ -97,7 +89,8 @@ def start_check(index: Index, configs: list[Mapping]) -> Background | None:
     files: dict[str, str] = {}
     for k, data in enumerate(configs):
         _register_secrets(index, data)
-        files[f"alertmanager-{k}.yml"] = yaml.safe_dump(_plain(data), sort_keys=False)
+        # JSON is YAML: its encoder, unlike PyYAML's, takes a route tree as deep as the loader allows
+        files[f"alertmanager-{k}.yml"] = json.dumps(plain(data), ensure_ascii=False, indent=1)
     return start_tool("amtool", files, [tool, "check-config", *files], timeout=60)
 
 

@@ -23,9 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from obslint.index import Index
+from obslint.objects import plain
 from obslint.tools import ToolResult, find_tool, run_tool, scratch_dir
 
 MAX_PARALLEL = 2
@@ -81,19 +80,13 @@ def _add_components(index: Index, tree: str, components: dict[str, list[str]]) -
         kf = graph.kustomize_files.get(rel) if graph is not None else None
         if kf is None:
             continue
-        data = _plain(kf.data)
+        data = plain(kf.data)
         have = data.get("components") if isinstance(data.get("components"), list) else []
         data["components"] = [*have, *(c for c in extra if c not in have)]
         with open(os.path.join(tree, kf.rel), "w", encoding="utf-8") as fh:
-            yaml.safe_dump(data, fh, sort_keys=False)
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
+            json.dump(
+                data, fh, ensure_ascii=False, indent=1
+            )  # JSON is YAML, and its encoder does not recurse in Python
 
 
 def kustomize_build(

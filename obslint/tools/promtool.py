@@ -25,7 +25,9 @@ import promql_parser as pp
 from obslint.findings import Loc
 from obslint.index import Index, memoised
 from obslint.load import EmbeddedSource, YMap
+from obslint.model.promql import NotParsed
 from obslint.model.rulegroups import RuleEntry, RuleSet, rule_sets
+from obslint.objects import plain
 from obslint.tools import Background, ToolResult, find_tool, prefetch, start_tool
 from obslint.units import UnitError, parse_prom_duration
 
@@ -49,6 +51,8 @@ class RuleProblem:
     # info(), limitk(), double_exponential_smoothing()); "removed-syntax": promtool accepts an
     # expression Prometheus 3 rejects (holt_winters() without the experimental flag).
     dialect: str = ""
+    # obslint did not check the expression (nested too deeply to parse safely): not a rejection
+    not_checked: bool = False
 
     @property
     def legacy_name_only(self) -> bool:
@@ -70,22 +74,12 @@ class _Line:
     ruleset: RuleSet
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and value != value:  # NaN
-        return str(value)
-    return value
-
-
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 def _dump(value: Any) -> str:
     # Most values are plain strings: skip the copy (and json.dumps's per-call encoder set-up).
-    return _ENCODE(value if isinstance(value, str) else _plain(value))
+    return _ENCODE(value if isinstance(value, str) else plain(value))
 
 
 def render(rs: RuleSet) -> tuple[str, list[_Line]]:
@@ -392,6 +386,8 @@ def structure_problems(rs: RuleSet, *, with_expr: bool) -> list[RuleProblem]:
                 add(entry.loc, where + "one of 'record' or 'alert' must be set", entry)
             if not entry.expr.strip():
                 add(entry.loc, where + "field 'expr' must be set in rule", entry)
+            elif isinstance(entry.parse_error, NotParsed):
+                out.append(RuleProblem(entry.expr_loc, entry.parse_error, entry, rs, tool, not_checked=True))
             elif with_expr and entry.parse_error:
                 add(entry.expr_loc, where + f"could not parse expression: {entry.parse_error}", entry)
             if has_record:
@@ -471,9 +467,15 @@ def _dialect(index: Index, problems: list[RuleProblem], sets: list[RuleSet]) -> 
             )
     for rs in sets:
         for entry in rs.rules:
-            if id(entry) not in reported and entry.parse_error and entry.expr.strip():
-                msg = f"could not parse expression (Prometheus 3): {entry.parse_error}"
-                problems.append(RuleProblem(entry.expr_loc, msg, entry, rs, "promql-parser", "removed-syntax"))
+            if id(entry) in reported or not entry.parse_error or not entry.expr.strip():
+                continue
+            if isinstance(entry.parse_error, NotParsed):  # promtool parsed it; obslint's checks did not
+                problems.append(
+                    RuleProblem(entry.expr_loc, entry.parse_error, entry, rs, "promql-parser", not_checked=True)
+                )
+                continue
+            msg = f"could not parse expression (Prometheus 3): {entry.parse_error}"
+            problems.append(RuleProblem(entry.expr_loc, msg, entry, rs, "promql-parser", "removed-syntax"))
     return problems
 
 

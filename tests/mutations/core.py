@@ -34,3 +34,13 @@ def helm_template(stack: StackCopy) -> None:
 def binary_yaml(stack: StackCopy) -> None:
     """A binary file saved with a .yaml name."""
     stack.write("notes/logo.yaml", b"\x89PNG\r\n\x1a\n\x00\x00")
+
+
+@mutation("alias-bomb-in-embedded-rules", {"CORE006"})
+def alias_bomb_in_embedded_rules(stack: StackCopy) -> None:
+    """Six lines of YAML aliases multiplying each other appended to the Loki rule file embedded in
+    a ConfigMap: the embedded text is refused, not expanded to 1.1 million nodes."""
+    bomb = "    l1: &l1 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"    l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(2, 7)
+    )
+    stack.append("infrastructure/monitoring/loki/ruler-rules.yaml", bomb)

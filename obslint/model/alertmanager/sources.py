@@ -519,20 +519,6 @@ def _text_config(index: Index, obj: K8sObject) -> tuple[Any, Any, bool] | None:
     return None
 
 
-def _decode(text: str) -> Any:
-    """A base64 Secret value parsed as YAML (positions are not kept: findings point at the key)."""
-    import base64
-    import binascii
-
-    import yaml
-
-    try:
-        raw = base64.b64decode("".join(text.split()), validate=True).decode("utf-8")
-        return yaml.safe_load(raw)
-    except (binascii.Error, UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
-        return None
-
-
 def _from_text(index: Index, obj: K8sObject, origin: str, name: str) -> AMSource | None:
     if obj.sops:
         return None
@@ -540,15 +526,11 @@ def _from_text(index: Index, obj: K8sObject, origin: str, name: str) -> AMSource
     if found is None:
         return None
     container, key, encoded = found
-    if encoded:
-        data = _decode(container[key])
-        if not isinstance(data, Mapping):
-            return None
-    else:
-        emb = index.embedded_yaml(container, key)
-        if emb is None or not isinstance(emb.data, YMap):
-            return None
-        data = emb.data
+    # base64 Secret data has no positions in the file: findings inside it point at the key
+    emb = index.secret_yaml(container, key) if encoded else index.embedded_yaml(container, key)
+    if emb is None or not isinstance(emb.data, YMap):
+        return None
+    data = emb.data
     if "route" not in data and "receivers" not in data:
         return None
     return AMSource(

@@ -41,6 +41,12 @@ from obslint.model.flux.kinds import CLUSTER_SCOPED, below, is_remote
 from obslint.model.flux.kustomize_files import Entry, Generator, KustomizeFile
 from obslint.objects import K8sObject
 
+# How deeply kustomizations may include one another (resources, bases, components). kustomize sets
+# no limit; real repositories nest a handful of levels, and the build recurses three Python frames
+# per level, so a chain of a thousand bases built to exhaust the checker would reach Python's
+# recursion limit. Deeper includes are not built, and reported (CORE006 too-complex).
+MAX_BUILD_DEPTH = 100
+
 
 @dataclass(eq=False)
 class Item:
@@ -133,6 +139,7 @@ class Builder:
         read_text: Any = None,
         transformer: Any = None,
         read_inline: Any = None,
+        over_limit: Any = None,
     ):
         self.kfiles = kustomize_files
         self.objects_by_file = objects_by_file
@@ -145,6 +152,7 @@ class Builder:
         # (items, transformer config) -> items, or None for a config it does not run
         self.transformer = transformer
         self.read_inline = read_inline  # (container, key) -> the documents of inline YAML text
+        self.over_limit = over_limit  # (loc, message) -> None: what passed MAX_BUILD_DEPTH
         self._memo: dict[str, Built] = {}
         self._active: set[str] = set()
 
@@ -157,6 +165,8 @@ class Builder:
             return got
         if d in self._active:  # a kustomization that includes itself: kustomize fails on the cycle
             return Built(d)
+        if self._too_deep(d):
+            return Built(d)  # not memoised: included from higher up, it is built
         self._active.add(d)
         try:
             built = self._build_kustomization(d) if d in self.kfiles else self._build_plain(d)
@@ -164,6 +174,18 @@ class Builder:
             self._active.discard(d)
         self._memo[d] = built
         return built
+
+    def _too_deep(self, d: str) -> bool:
+        if len(self._active) < MAX_BUILD_DEPTH:
+            return False
+        kf = self.kfiles.get(d)
+        if self.over_limit is not None and kf is not None:
+            self.over_limit(
+                kf.file.loc(1, 1),
+                f"kustomizations include one another more than {MAX_BUILD_DEPTH} levels deep down to this one; "
+                "it and what it includes were not built",
+            )
+        return True
 
     # --- a directory without kustomization.yaml (Flux's generated kustomization) ---
     def _build_plain(self, d: str) -> Built:
@@ -239,7 +261,7 @@ class Builder:
         if kf is None:
             out.missing.append(e)
             return
-        if e.target in self._active:
+        if e.target in self._active or self._too_deep(e.target):
             return
         self._active.add(e.target)
         try:

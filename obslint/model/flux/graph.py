@@ -7,9 +7,11 @@ they apply as rendered there, and lookups that stay inside the asking object's c
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from obslint.digraph import Reachability, Reached
 from obslint.findings import Loc
 from obslint.kustomize.problem import Problem
 from obslint.model.flux.build import Builder, Built
@@ -65,10 +67,28 @@ class FluxGraph:
     _configs: dict[tuple, list[K8sObject]] = field(default_factory=lambda: defaultdict(list))
     _by_obj: dict[K8sObject, FluxKustomization] = field(default_factory=dict)
     _objects_by_file: dict[str, list[K8sObject]] = field(default_factory=lambda: defaultdict(list))
-    _kclosure: dict[FluxKustomization, set[FluxKustomization]] = field(default_factory=dict)
-    _hclosure: dict[K8sObject, set[K8sObject]] = field(default_factory=dict)
-    _anc: dict[K8sObject, set[FluxKustomization]] = field(default_factory=dict)
+    # dependsOn between Kustomizations, between HelmReleases, and Kustomization -> its appliers:
+    # reachability without a closure stored per node (see obslint.digraph.Reachability)
+    _kreach: Reachability[FluxKustomization] = field(init=False)
+    _hreach: Reachability[K8sObject] = field(init=False)
+    _areach: Reachability[FluxKustomization] = field(init=False)
+    _ereach: Reachability[tuple[FluxKustomization, bool]] = field(init=False)
     _file_clusters: dict[str, frozenset[Cluster | None]] | None = None
+
+    def __post_init__(self) -> None:
+        self._kreach = Reachability(lambda k: [t for _, ts in self.depends_on_targets(k) for t in ts])
+        self._hreach = Reachability(lambda hr: [t for _, ts in self.helm_depends_on(hr) for t in ts])
+        self._areach = Reachability(lambda k: self.appliers(k.obj))
+        self._ereach = Reachability(self._ready_edges)
+
+    def _ready_edges(self, node: tuple[FluxKustomization, bool]) -> list[tuple[FluxKustomization, bool]]:
+        """Edges of `effective_deps`: from (k, False) up to k's appliers, and from (k, any) along
+        k's dependsOn to (target, True); (x, True) is reached when x is Ready before the start."""
+        k, waited = node
+        out = [(t, True) for _, ts in self.depends_on_targets(k) for t in ts]
+        if not waited:
+            out.extend((a, False) for a in self.appliers(k.obj))
+        return out
 
     @property
     def has_clusters(self) -> bool:
@@ -170,34 +190,14 @@ class FluxGraph:
             out.append((ref, targets))
         return out
 
-    def kdeps(self, k: FluxKustomization) -> set[FluxKustomization]:
+    def kdeps(self, k: FluxKustomization) -> Reached[FluxKustomization]:
         """Kustomizations `k` depends on, transitively (not including itself unless in a cycle)."""
-        got = self._kclosure.get(k)
-        if got is not None:
-            return got
-        seen: set[FluxKustomization] = set()
-        stack = [t for _, ts in self.depends_on_targets(k) for t in ts]
-        while stack:
-            cur = stack.pop()
-            if cur in seen:
-                continue
-            seen.add(cur)
-            cached = self._kclosure.get(cur)
-            if cached is not None:
-                seen |= cached
-                continue
-            stack.extend(t for _, ts in self.depends_on_targets(cur) for t in ts)
-        self._kclosure[k] = seen
-        return seen
+        return Reached(self._kreach, (k,))
 
-    def effective_deps(self, k: FluxKustomization) -> set[FluxKustomization]:
+    def effective_deps(self, k: FluxKustomization) -> ReadyBefore:
         """What is Ready before `k` reconciles: its own dependsOn closure, and that of every
         Kustomization applying it (a child object is only created once its parent runs)."""
-        out = set(self.kdeps(k))
-        for a in self.ancestors(k.obj):
-            if a is not k:
-                out |= self.kdeps(a)
-        return out
+        return ReadyBefore(self._ereach, k)
 
     def helm_depends_on(self, hr: K8sObject) -> list[tuple[Ref, list[K8sObject]]]:
         ns = self.namespace_of(hr)
@@ -206,36 +206,13 @@ class FluxGraph:
             for ref in refs_of(hr, "spec", "dependsOn", kind="HelmRelease")
         ]
 
-    def hdeps(self, hr: K8sObject) -> set[K8sObject]:
-        got = self._hclosure.get(hr)
-        if got is not None:
-            return got
-        seen: set[K8sObject] = set()
-        stack = [t for _, ts in self.helm_depends_on(hr) for t in ts]
-        while stack:
-            cur = stack.pop()
-            if cur in seen:
-                continue
-            seen.add(cur)
-            stack.extend(t for _, ts in self.helm_depends_on(cur) for t in ts)
-        self._hclosure[hr] = seen
-        return seen
+    def hdeps(self, hr: K8sObject) -> Reached[K8sObject]:
+        """HelmReleases `hr` depends on, transitively (not including itself unless in a cycle)."""
+        return Reached(self._hreach, (hr,))
 
-    def ancestors(self, obj: K8sObject) -> set[FluxKustomization]:
+    def ancestors(self, obj: K8sObject) -> Reached[FluxKustomization]:
         """Kustomizations that apply `obj`, directly or by applying its applier."""
-        got = self._anc.get(obj)
-        if got is not None:
-            return got
-        seen: set[FluxKustomization] = set()
-        stack = list(self.appliers(obj))
-        while stack:
-            k = stack.pop()
-            if k in seen:
-                continue
-            seen.add(k)
-            stack.extend(self.appliers(k.obj))
-        self._anc[obj] = seen
-        return seen
+        return Reached(self._areach, self.appliers(obj), include_starts=True)
 
     def is_opaque(self, cluster: Cluster | None, namespace: str | None) -> bool:
         """Whether something the repository cannot see into may create objects there."""
@@ -260,3 +237,17 @@ class FluxGraph:
                 if kf is not None and any(r.matches(kind, consumer.kind, consumer.group, path) for r in kf.name_refs):
                     return True
         return False
+
+
+class ReadyBefore:
+    """`FluxGraph.effective_deps(k)` as a read-only set: the Kustomizations that `k` or one of its
+    appliers depends on, transitively, answered on the graph of `FluxGraph._ready_edges`."""
+
+    def __init__(self, reach: Reachability[tuple[FluxKustomization, bool]], k: FluxKustomization):
+        self._reach, self._start = reach, (k, False)
+
+    def __contains__(self, x: object) -> bool:
+        return self._reach.reaches(self._start, (x, True))  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[FluxKustomization]:
+        return (k for k, waited in self._reach.reachable(self._start) if waited)

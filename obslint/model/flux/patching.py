@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from obslint.exhausted import contained
 from obslint.kustomize.patch import Patch, apply_patches
 from obslint.kustomize.problem import Problem
 from obslint.kustomize.resource import Resource
@@ -52,7 +53,9 @@ def patch_items(index: Index, items: list[Item], specs: Iterable[PatchSpec]) -> 
     if not patches or not items:
         return items, []
     resources = [Resource(it.data, it.previous) for it in items]
-    result = apply_patches(resources, patches)
+    result = contained(index.over_limit, "applying this patch", None, lambda: apply_patches(resources, patches))
+    if result is None:
+        return items, []
     out: list[Item] = []
     for res, origin in zip(result.resources, result.origins, strict=True):
         item = items[origin]

@@ -55,7 +55,8 @@ def predecessors(g: FluxGraph, k: FluxKustomization) -> set[FluxKustomization]:
     stack = [k]
     while stack:
         cur = stack.pop()
-        for w in (*g.ancestors(cur.obj), *g.kdeps(cur)):
+        # direct edges only: walking each one's closures again made a long chain cubic
+        for w in (*g.appliers(cur.obj), *(t for _, ts in g.depends_on_targets(cur) for t in ts)):
             if w is not k and w not in out:
                 out.add(w)
                 stack.append(w)

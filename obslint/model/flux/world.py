@@ -29,6 +29,7 @@ from collections import defaultdict, deque
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from obslint.exhausted import contained
 from obslint.kustomize.resourceset import expand_resourceset
 from obslint.kustomize.substitute import Vars, postbuild_vars, substitute_object
 from obslint.load import YMap, YSeq
@@ -96,8 +97,11 @@ class _World:
             index.tree.paths,
             patcher=lambda items, specs: patch_items(index, items, specs)[0],
             read_text=self._read_text,
-            transformer=apply_transformer,
+            transformer=lambda items, config: contained(
+                index.over_limit, "this transformer", None, lambda: apply_transformer(items, config)
+            ),
             read_inline=self._read_inline,
+            over_limit=index.over_limit,
         )
         g = self.g = FluxGraph(index, self.builder, kustomize_files=kfiles)
         g._objects_by_file = by_file
@@ -332,8 +336,9 @@ class _World:
 
     def _substituted(self, k: FluxKustomization, item: Item, values: Vars) -> Item:
         """postBuild substitution of one built object (fluxcd/pkg kustomize/kustomize_varsub.go)."""
-        result = substitute_object(item.data, values)
-        if not result.applied:
+        what = "postBuild substitution of this object"
+        result = contained(self.index.over_limit, what, None, lambda: substitute_object(item.data, values))
+        if result is None or not result.applied:
             return item
         self.g.build_problems.extend((k, p) for p in result.problems)
         if result.data is item.data:
@@ -455,7 +460,9 @@ class _World:
         ResourceSet's. Names still holding a template the expansion could not evaluate are unknown;
         an expansion that may make more objects (inputs from a provider) makes the ResourceSet's
         namespace opaque."""
-        expansion = expand_resourceset(rset.data)
+        expansion = contained(self.index.over_limit, "this ResourceSet", None, lambda: expand_resourceset(rset.data))
+        if expansion is None:
+            return
         if expansion.partial:
             self.g.opaque[rset.cluster].add(rset.namespace)
         for ro in expansion.objects:

@@ -290,3 +290,53 @@ def _under(rel: str, path: str) -> bool:
 )
 def file_skipped(ctx: RuleContext) -> Iterator[Finding]:
     yield from _problems(ctx, "file-skipped")
+
+
+TOO_COMPLEX_FAILING = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: node-rules
+  namespace: monitoring
+data:
+  rules.yaml: |
+    groups:
+      - name: node
+        rules:
+          - alert: NodeDown
+            expr: up == 0
+    # each line repeats the one above ten times: 1,111,111 nodes from six lines
+    l1: &l1 [x, x, x, x, x, x, x, x, x, x]
+    l2: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]
+    l3: &l3 [*l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2]
+    l4: &l4 [*l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3]
+    l5: &l5 [*l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4]
+    l6: &l6 [*l5, *l5, *l5, *l5, *l5, *l5, *l5, *l5, *l5, *l5]
+"""
+
+
+@rule(
+    "CORE006",
+    "too-complex",
+    "warning",
+    "Part of the repository passes a limit obslint sets on hostile input, so it is not checked",
+    basis=Basis.CERTAIN,
+    scope=Scope.REPOSITORY,
+    why="""
+        The checked repository may come from a pull request, and input built to exhaust a checker
+        (YAML aliases that expand a few lines into millions of nodes, structures nested thousands
+        of levels deep) must neither crash obslint nor make it run out of memory. YAML text held
+        in a value (an embedded config, a Secret's base64 data) is refused past 500 levels of
+        nesting or 1,000,000 nodes of alias expansion, as whole files are (CORE001); a rule that
+        still runs out of stack or memory stops with this finding instead of a traceback. What
+        was refused was not checked at all: a real configuration never comes near these limits,
+        so the finding means a mistake or an attack.
+    """,
+    failing=TOO_COMPLEX_FAILING,
+    passing=TOO_COMPLEX_FAILING.split("    # each line")[0],
+    fix="Remove the anchors and aliases that multiply each other, or the excessive nesting.",
+)
+def too_complex(ctx: RuleContext) -> Iterator[Finding]:
+    # Findings of this rule are produced by the runner once every other rule has run, from what
+    # the index recorded as over a limit (obslint/runner.py, Index.over_limit).
+    return iter(())

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
 from obslint.findings import Finding
+from obslint.load.yamlfile import load_text
 from obslint.model.promql import analysis, metric_name_list
 from obslint.model.rulegroups import all_rules
 from obslint.rules import Basis, RuleContext, rule
@@ -29,7 +28,7 @@ class Removed:
 def knowledge_base() -> tuple[dict[str, Removed], dict[str, Removed]]:
     """(exact names, name prefixes) from obslint/data/prometheus/removed_metrics.yaml."""
     text = resources.files("obslint").joinpath("data", "prometheus", "removed_metrics.yaml").read_text("utf-8")
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C parser: ~0.14 s less per run
+    data = load_text(text, "removed_metrics.yaml")[0]
     exact: dict[str, Removed] = {}
     prefixes: dict[str, Removed] = {}
     for comp in data["components"]:

@@ -103,6 +103,13 @@ def rule_invalid(ctx: RuleContext) -> Iterator[Finding]:
         seen.add(key)
         what = f"{p.entry.kind} {p.entry.name!r}" if p.entry is not None and p.entry.name else "rule file"
         where = f" ({p.ruleset.description})" if p.ruleset.origin != "file" else ""
+        if p.not_checked:
+            yield Finding(
+                p.loc,
+                f"{what}{where} not checked: {p.message}",
+                hint="no real rule nests this deeply: simplify or split the expression (no PROM rule read it)",
+            )
+            continue
         engine = "Loki" if p.ruleset.engine == "logql" else "Prometheus"
         yield Finding(
             p.loc,

@@ -11,12 +11,8 @@ Places searched, each with one general walker (`find_credentials`):
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator
 from typing import Any
-
-import yaml
 
 from obslint.alloy.configs import alloy_configs
 from obslint.findings import Finding, Loc
@@ -111,11 +107,8 @@ def _embedded_configs(index: Index, obj: K8sObject) -> Iterator[Finding]:
                 continue
             what = f"{obj.ref()} {section}[{key}]"
             if section == "data" and obj.kind == "Secret":
-                try:
-                    text = base64.b64decode(value, validate=True).decode("utf-8")
-                    data = yaml.safe_load(text)
-                except (binascii.Error, UnicodeDecodeError, ValueError, yaml.YAMLError):
-                    continue
+                decoded = index.secret_yaml(values, key) if isinstance(values, YMap) else None
+                data = decoded.data if decoded is not None and not decoded.problems else None
                 if not _is_config(data):
                     continue
                 for path, _c, ckey, cvalue, secret, kind in find_credentials(data):

@@ -123,7 +123,7 @@ def _config_without_credentials(index: Index, rel: str, text: str) -> bool:
     elif rel.lower().endswith(".json"):
         try:
             documents = [json.loads(text)]
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the C decoder goes
             return False
     else:
         return False
