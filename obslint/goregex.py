@@ -47,7 +47,8 @@ Two errors, both GoRegexError:
   and other `\p` names (`\p{Greek}`, `\pC`, `\p{Letter}`: their sets or their very validity
   depend on the Go version), groups nested more than 100 deep (Go limits the tree's height,
   which is not computed here), patterns near Go's size limit, and patterns RE2 cannot compile
-  within its memory budget (re2.h max_mem, 8 MiB: `\pL{1000}`). Without google-re2 installed,
+  within its memory budget (re2.h max_mem, 1 MiB here: `\pL{1000}`, `[a-z\pL]{100}`), and large ones once
+  the run's budget of RE2 instructions is spent. Without google-re2 installed,
   every pattern is declined: a backtracking engine is never used on untrusted patterns.
 
 Known residual differences: Unicode tables (categories, case folding) are RE2's, whose Unicode
@@ -575,7 +576,10 @@ def compile_go(pattern: str, *, anchored: bool) -> GoRegexp:
     """
     if not isinstance(pattern, str):
         raise InvalidGoRegex("not a string", repr(pattern))
-    return _compile(pattern, bool(anchored))
+    compiled = _compile(pattern, bool(anchored))
+    if isinstance(compiled, UnsupportedGoRegex):
+        raise compiled
+    return compiled
 
 
 @functools.cache
@@ -589,17 +593,42 @@ def _options() -> Any:
     opts.never_nl = False  # Go matches across newlines
     opts.never_capture = True  # callers ask only whether (and where) it matches: no submatches
     opts.log_errors = False  # a refused pattern becomes UnsupportedGoRegex, not stderr noise
+    # A pattern written to be huge (`[a-z\pL]{400}`: 478,000 instructions, 7 MB and 0.3 s each) is
+    # refused as soon as its program passes this budget, instead of being compiled in full. Real
+    # matchers and path regexes need tens to a few thousand instructions.
+    opts.max_mem = MAX_MEM
     return opts
 
 
+MAX_MEM = 1 << 20  # per pattern; RE2 gives about two thirds to the program (re2.h: max_mem)
+SMALL_PROGRAM = 2_000  # always compiled: a matcher listing a few hundred alert names stays below
+RUN_PROGRAM_BUDGET = 500_000  # instructions of all patterns compiled in one process together
+_used = [0]
+
+
+def new_run() -> None:
+    """Start a run's regex budget afresh (and let go of the previous run's compiled patterns)."""
+    _compile.cache_clear()
+    _used[0] = 0
+
+
 @functools.lru_cache(maxsize=4096)
-def _compile(pattern: str, anchored: bool) -> GoRegexp:
+def _compile(pattern: str, anchored: bool) -> GoRegexp | UnsupportedGoRegex:
+    """The compiled pattern, or why RE2 does not evaluate it (cached too: a refused pattern is
+    often asked about again, once per alert or file, and each attempt costs a compile)."""
     text = translate(pattern, anchored=anchored)
     if re2 is None:
         # Never fall back to a backtracking engine: an untrusted pattern could hang it.
         raise UnsupportedGoRegex("google-re2 is not installed; Go regexps are not evaluated")
     try:
-        return GoRegexp(re2.compile(text, _options()), pattern, anchored)
+        compiled = re2.compile(text, _options())
     except re2.error as exc:  # RE2's memory budget (max_mem) is smaller than Go's size limit
         reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else exc
-        raise UnsupportedGoRegex(f"RE2 cannot compile it ({reason}); not evaluated") from None
+        return UnsupportedGoRegex(f"RE2 cannot compile it ({reason}); not evaluated")
+    # Many large patterns together (a hostile repository repeats one with small changes) would
+    # still add up: once the run's budget is spent, only small patterns are compiled.
+    size = compiled.programsize
+    if size > SMALL_PROGRAM and _used[0] + size > RUN_PROGRAM_BUDGET:
+        return UnsupportedGoRegex("too large for what is left of the run's regex budget; not evaluated")
+    _used[0] += size
+    return GoRegexp(compiled, pattern, anchored)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from pydantic import ValidationError
 
-from obslint import suppress
+from obslint import goregex, suppress
 from obslint.config import (
     DEFAULT_MAX_FILE_SIZE_MB,
     Config,
@@ -127,6 +127,7 @@ def run_check(
     repository's configuration, it may exceed config.REPOSITORY_MAX_FILE_SIZE_MB."""
     scope = discover(paths or [])  # the whole repository is analysed; the PATHs narrow the report
     root = scope.root
+    goregex.new_run()
     try:
         runner_mb = runner_file_size_mb(max_file_size_mb)
         if config is None:

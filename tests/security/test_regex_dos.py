@@ -13,7 +13,7 @@ import yaml
 
 from obslint.cli import main
 from obslint.config import Config
-from obslint.goregex import compile_go
+from obslint.goregex import UnsupportedGoRegex, compile_go
 from obslint.index import Index
 from obslint.load import load_tree
 from obslint.model.sops import rule_coverage, sops_configs
@@ -151,3 +151,23 @@ def test_pathological_patterns_mean_what_their_plain_forms_mean(pathological, pl
     texts += [c * 3000 for c in alphabet] + [alphabet * 1000, "a" * 3000 + alphabet[-1]]
     for text in texts:
         assert (slow.search(text) is None) == (fast.search(text) is None), (pathological, text[:20])
+
+
+def test_patterns_written_to_be_huge_are_refused_fast_and_within_a_budget():
+    """`[a-z\\pL]{400}` compiles to ~478,000 RE2 instructions (7 MB, 0.3 s): a repository repeating
+    such patterns must neither exhaust memory nor time. They are declined (unknown), cheaply, and
+    small patterns keep working once the run's budget is spent."""
+    from obslint import goregex
+
+    goregex.new_run()
+    declined = 0
+    for i in range(200):
+        for size in (20, 400):
+            try:
+                compile_go(rf"[a-z\pL]{{{size}}}x{i}", anchored=True)
+            except UnsupportedGoRegex:
+                declined += 1
+    assert declined >= 200  # every 400-repeat, and the 20-repeats past the budget
+    assert compile_go("(foo|bar)-[0-9]+", anchored=True).fullmatch("bar-42")
+    goregex.new_run()
+    assert compile_go(r"[a-z\pL]{20}x0", anchored=True).fullmatch("a" * 20 + "x0")
