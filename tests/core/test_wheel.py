@@ -51,6 +51,22 @@ def _run(cmd: list[str], cwd: Path) -> None:
     assert proc.returncode == 0, f"{cmd}: {proc.stdout}\n{proc.stderr}"
 
 
+def fresh_venv(venv: Path) -> Path:
+    """A virtual environment without pip whose site-packages also reach this environment's (the dependencies),
+    without its editable obslint; returns its python."""
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], venv.parent)
+    python = venv / "bin" / "python"
+    site_packages = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    dev_paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    (Path(site_packages) / "dev-dependencies.pth").write_text("\n".join(dev_paths) + "\n", encoding="utf-8")
+    return python
+
+
 @pytest.fixture(scope="session")
 def fresh_install(tmp_path_factory) -> FreshInstall:
     base = tmp_path_factory.mktemp("wheel")
@@ -62,18 +78,9 @@ def fresh_install(tmp_path_factory) -> FreshInstall:
     (wheel,) = dist.glob("obslint-*.whl")
 
     venv = base / "venv"
-    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], base)
-    python = venv / "bin" / "python"
+    python = fresh_venv(venv)
     pip_install = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index"]
     _run([*pip_install, str(wheel)], base)
-    site_packages = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    dev_paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
-    (Path(site_packages) / "dev-dependencies.pth").write_text("\n".join(dev_paths) + "\n", encoding="utf-8")
     outside = base / "work"
     outside.mkdir()
     return FreshInstall(venv=venv, wheel=wheel, outside=outside)
