@@ -11,6 +11,8 @@ from pathlib import Path
 from obslint.errors import UsageError
 from obslint.output_file import write_under
 from obslint.printable import printable
+from obslint.scaffold.ci import PRE_COMMIT_PATH, REPO_PLACEHOLDER, WORKFLOW_PATH, pre_commit_config, workflow
+from obslint.scaffold.secrets import sops_commands
 
 HELP = "write the reference monitoring stack (Flux, kube-prometheus-stack, Loki, Alloy) into DIR"
 
@@ -163,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
         target.mkdir(parents=True, exist_ok=True)
         secrets = write_stack(target, cluster=args.cluster, domain=domain, git_url=args.git_url)
         write_under(target, ".sops.yaml", SOPS_CONFIG.format(recipient=recipient or NO_RECIPIENT))
+        write_under(target, PRE_COMMIT_PATH, pre_commit_config())
+        write_under(target, WORKFLOW_PATH, workflow())
     except (OSError, UsageError) as exc:
         return _fail(str(exc))
 
@@ -173,19 +177,25 @@ def run(args: argparse.Namespace) -> int:
             for path in secrets:  # never leave a half-encrypted tree looking finished
                 path.unlink(missing_ok=True)
             return _fail(f"{error}; the secret files were removed, the rest of the stack is in {target}")
-        print(f"wrote the reference stack to {target} (cluster {args.cluster}, domain {domain})")
-        print(f"encrypted for {recipient}: " + ", ".join(rels))
+    print(f"wrote the reference stack to {target} (cluster {args.cluster}, domain {domain})")
+    print(f"with {PRE_COMMIT_PATH} (the obslint hook) and {WORKFLOW_PATH} (obslint on pull requests)")
+    print()
+    if recipient:
+        print(f"encrypted for {recipient}, with placeholder values ({PLACEHOLDER}): " + ", ".join(rels))
+        print("Put the real values in with sops (it decrypts with your age private key):")
     else:
-        print(f"wrote the reference stack to {target} (cluster {args.cluster}, domain {domain})")
-        print()
-        print("WARNING: these Secrets are written UNENCRYPTED, with placeholder values:")
+        print(f"WARNING: these Secrets are written UNENCRYPTED, with placeholder values ({PLACEHOLDER}):")
         for rel in rels:
             print(f"  {rel}")
-        print("Set the real values, put your age recipient into .sops.yaml and encrypt them BEFORE you commit:")
-        print("  sops --encrypt --in-place <file>")
-        print("(or run `obslint init --age-recipient age1...` into an empty directory).")
+        print("Replace the placeholders with the real values, put your age recipient into .sops.yaml")
+        print("(instead of " + NO_RECIPIENT + ") and encrypt them BEFORE you commit:")
+    for line in sops_commands(target, rels, encrypted=bool(recipient)):
+        print(f"  {line}")
     print()
+    print("Next:")
     if not args.git_url:
-        print(f"Next: set the Git URL in clusters/{args.cluster}/flux-system/gotk-sync.yaml (or use --git-url),")
-    print("create the flux-system/sops-age Secret with your age private key (see README.md), and run `obslint check`.")
+        print(f"- set the Git URL in clusters/{args.cluster}/flux-system/gotk-sync.yaml (or use --git-url);")
+    print(f"- replace {REPO_PLACEHOLDER} in {WORKFLOW_PATH} with the URL you clone obslint from;")
+    print("- create the flux-system/sops-age Secret with your age private key (see .sops.yaml);")
+    print("- run `obslint check`.")
     return 0

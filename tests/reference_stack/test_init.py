@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from obslint import __version__
 from obslint.cli import main
-from obslint.commands.init import PLACEHOLDER, plaintext_template, stack_source
+from obslint.commands.init import NO_RECIPIENT, PLACEHOLDER, plaintext_template, stack_source
 from obslint.rules import load_rules
 from obslint.tools import run_tool
 from tests.conftest import REFERENCE_STACK, ROOT, check, require_tool
@@ -157,3 +158,104 @@ def test_init_without_sops_leaves_no_clear_secrets_behind(tmp_path, capsys, monk
     for rel in SECRET_FILES:
         assert not (target / rel).exists()
     assert (target / "clusters/home/monitoring.yaml").is_file()
+
+
+def _printed_commands(out: str) -> list[str]:
+    """The indented shell lines init prints between the Secrets notice and "Next:"."""
+    block = out.split("Next:")[0]
+    start = next(i for i, line in enumerate(block.splitlines()) if line.startswith("  cd "))
+    return [line.strip() for line in block.splitlines()[start:] if line.startswith("  ")]
+
+
+def _run_as_printed(lines: list[str], cwd: Path, key: Path | None, editor: Path | None = None) -> None:
+    sops = require_tool("sops")
+    script = "\n".join(["set -eu", *lines]).replace("/path/to/your/age.key", str(key))
+    env = {"PATH": f"{Path(sops).parent}:/usr/bin:/bin", "HOME": str(cwd)}
+    if editor:
+        env["EDITOR"] = str(editor)
+    proc = subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_init_writes_the_pre_commit_hook_and_the_workflow(tmp_path, capsys):
+    from pre_commit.clientlib import load_config, load_manifest
+
+    target = tmp_path / "repo"
+    assert main(["init", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert ".pre-commit-config.yaml" in out and ".github/workflows/obslint.yaml" in out
+    assert "replace OBSLINT_REPO in .github/workflows/obslint.yaml" in out
+
+    config = load_config(str(target / ".pre-commit-config.yaml"))  # raises on an invalid config
+    (repo,) = config["repos"]
+    (hook,) = repo["hooks"]
+    # `system` as written; pre-commit >= 4.4 reads it as its new name `unsupported` (pre_commit/clientlib.py
+    # _translate_language), older ones know only `system`
+    assert repo["repo"] == "local" and hook["language"] in ("system", "unsupported")
+    raw = yaml.safe_load((target / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert raw["repos"][0]["hooks"][0]["language"] == "system"
+    # the local hook behaves as the published one: same command, whole repository, never the staged files
+    (published,) = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
+    for field in ("id", "entry", "pass_filenames", "always_run", "require_serial"):
+        assert hook[field] == published[field], field
+    assert f"obslint {__version__} " in (target / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+
+    flow = yaml.safe_load((target / ".github/workflows/obslint.yaml").read_text(encoding="utf-8"))
+    assert "pull_request" in flow[True]  # YAML 1.1 reads the key `on` as true
+    steps = flow["jobs"]["obslint"]["steps"]
+    runs = [s["run"] for s in steps if "run" in s]
+    assert f'pip install "git+OBSLINT_REPO@v{__version__}"' in runs
+    assert "obslint check --format github" in runs
+    sarif_step = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert f"--output {sarif_step['with']['sarif_file']}" in " ".join(runs)
+    assert flow["jobs"]["obslint"]["permissions"]["security-events"] == "write"
+
+
+def test_init_does_not_overwrite_an_existing_hook_config_without_force(tmp_path, capsys):
+    target = tmp_path / "repo"
+    target.mkdir()
+    mine = "repos: []\n"
+    (target / ".pre-commit-config.yaml").write_text(mine, encoding="utf-8")
+    assert main(["init", str(target)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert (target / ".pre-commit-config.yaml").read_text(encoding="utf-8") == mine
+    assert not (target / ".github").exists()
+    assert main(["init", str(target), "--force"]) == 0
+    assert "id: obslint" in (target / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+
+
+def test_printed_sops_edit_puts_real_values_into_the_encrypted_secrets(tmp_path, capsys):
+    sops = require_tool("sops")
+    key, recipient = _new_age_key(tmp_path)
+    target = tmp_path / "repo"
+    assert main(["init", str(target), "--age-recipient", recipient]) == 0
+    lines = _printed_commands(capsys.readouterr().out)
+    assert [line for line in lines if line.startswith("sops ")] == [f"sops edit {rel}" for rel in SECRET_FILES]
+    assert any(line.startswith("export SOPS_AGE_KEY_FILE=") for line in lines)
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f'#!/bin/sh\nsed -i "s/{PLACEHOLDER}/real-value/" "$1"\n', encoding="utf-8")
+    editor.chmod(0o755)
+    _run_as_printed(lines, tmp_path, key, editor)
+    for rel in SECRET_FILES:
+        path = target / rel
+        assert "real-value" not in path.read_text(encoding="utf-8")  # still encrypted
+        clear = run_tool([sops, "--decrypt", str(path)], env={"SOPS_AGE_KEY_FILE": str(key)})
+        assert clear.returncode == 0, clear.stderr
+        assert set(yaml.safe_load(clear.stdout)["stringData"].values()) == {"real-value"}
+
+
+def test_printed_sops_encrypt_encrypts_the_clear_secrets(tmp_path, capsys):
+    key, recipient = _new_age_key(tmp_path)
+    target = tmp_path / "repo"
+    assert main(["init", str(target)]) == 0
+    lines = _printed_commands(capsys.readouterr().out)
+    assert [line for line in lines if line.startswith("sops ")] == [
+        f"sops --encrypt --in-place {rel}" for rel in SECRET_FILES
+    ]
+    sops_config = target / ".sops.yaml"  # the step the output asks for before encrypting
+    sops_config.write_text(sops_config.read_text(encoding="utf-8").replace(NO_RECIPIENT, recipient), encoding="utf-8")
+    _run_as_printed(lines, tmp_path, key)
+    for rel in SECRET_FILES:
+        assert "ENC[AES256_GCM" in (target / rel).read_text(encoding="utf-8")
+    result = check(target)
+    assert result.findings == [], [f"{f.loc}: {f.rule} {f.message}" for f in result.findings]
