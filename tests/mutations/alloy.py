@@ -63,3 +63,18 @@ def duplicated_component(stack: StackCopy) -> None:
     marker = "          // Labels every log stream carries"
     duplicate = '          discovery.kubernetes "pods" {\n            role = "node"\n          }\n\n'
     stack.replace(HR, marker, duplicate + marker)
+
+
+@mutation("alloy-experimental-component", {"ALLOY009"})
+def experimental_component(stack: StackCopy) -> None:
+    """loki.enrich (experimental) joins the log pipeline; the chart still runs Alloy at generally-available."""
+    stack.replace(HR, "forward_to = [loki.process.pods.receiver]", "forward_to = [loki.enrich.pods.receiver]")
+    enrich = (
+        '          loki.enrich "pods" {\n'
+        "            targets            = discovery.relabel.pods.output\n"
+        '            target_match_label = "pod"\n'
+        "            forward_to         = [loki.process.pods.receiver]\n"
+        "          }\n\n"
+    )
+    marker = "          // Drop kube-system health-check noise"
+    stack.replace(HR, marker, enrich + marker)

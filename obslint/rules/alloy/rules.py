@@ -454,7 +454,8 @@ def _scope_blocks(body: list) -> Iterator[Block]:
     why="""
         A misspelt argument (`forward-to`, `tenantid`) or a block in the wrong place makes Alloy
         reject the config ("unrecognized attribute name"): the pipeline does not load. Checked for
-        the common discovery, loki, prometheus, otelcol, local and remote components. A name close
+        every component of Alloy, in nested blocks too, against the arguments and blocks Alloy's own
+        source declares (generated from its component registry). A name close
         to a known one, or an argument a `declare`d component does not define, is an error; a name
         close to none is a warning, as a newer Alloy release may have added it.
     """,
