@@ -215,7 +215,8 @@ def test_oci_repository_tag_and_semver(repo, ref, expected):
 
 
 def test_a_chart_from_a_git_path_is_not_checked(repo):
-    text = hr(TYPO, "80.6.0").replace("kind: HelmRepository\n        name: charts", "kind: GitRepository\n        name: x")
+    git = "kind: GitRepository\n        name: x"
+    text = hr(TYPO, "80.6.0").replace("kind: HelmRepository\n        name: charts", git)
     assert found(repo, text, "FLUX051") == []
 
 
