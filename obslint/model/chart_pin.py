@@ -16,7 +16,8 @@ HelmChart (`chart`, `version`). The version is then matched against the versions
 
 Grafana's `loki` chart and the grafana-community `loki` chart (published since 2026-03 from
 https://grafana-community.github.io/helm-charts) share the name and even version 7.0.0, with different
-content: the chart's repository URL tells them apart.
+content: the chart's repository URL tells them apart. A URL of another publisher (not a mirror) is another
+chart of the same name, and is not checked.
 """
 
 from __future__ import annotations
@@ -30,6 +31,26 @@ from obslint.model.helm import HelmReleaseView
 from obslint.model.semver import constraint, is_exact, parse
 
 COMMUNITY_LOKI = "loki-grafana-community"
+
+# Who publishes each chart of the package data (../shared/oracles/charts/history/README.md, "Sources"): a
+# repository URL that names neither the publisher nor a mirror serves another chart of the same name
+# (pascaliske's `uptime-kuma`, Bitnami's `grafana`), whose keys are not these.
+PUBLISHERS = {
+    "kube-prometheus-stack": "prometheus-community",
+    "loki": "grafana",
+    "loki-grafana-community": "grafana-community",
+    "loki-stack": "grafana",
+    "promtail": "grafana",
+    "grafana": "grafana",
+    "alloy": "grafana",
+    "k8s-monitoring": "grafana",
+    "vector": "vector",
+    "uptime-kuma": "dirsigler",
+    "victoria-metrics-k8s-stack": "victoriametrics",
+    "robusta": "robusta",
+    "falco": "falcosecurity",
+    "falcosidekick": "falcosecurity",
+}
 
 
 @dataclass(frozen=True)
@@ -135,6 +156,14 @@ def _chart_key(name: str, version: str, url: str | None) -> str:
     return "loki"
 
 
+def _published_there(chart: str, url: str | None) -> bool:
+    """Whether the chart at `url` is the published one (an unknown URL or a mirror: assumed so)."""
+    if url is None:
+        return True
+    low = url.lower()
+    return "mirror" in low or PUBLISHERS.get(chart, chart) in low
+
+
 def resolve(keys: ChartKeys, requested: str) -> tuple[int, str] | None:
     """(index of the known version, how) for what a release asks for, or None when nothing fits."""
     versions = keys.parsed
@@ -164,8 +193,9 @@ def chart_pin(index: Index, release: HelmReleaseView) -> ChartPin | None:
     written = _written(index, release)
     if written is None or not written.chart or written.version is None:
         return None
-    keys = chart_keys(_chart_key(written.chart, written.version, written.url))
-    if keys is None:
+    key = _chart_key(written.chart, written.version, written.url)
+    keys = chart_keys(key)
+    if keys is None or not _published_there(key, written.url):
         return None
     found = resolve(keys, written.version)
     if found is None:

@@ -280,3 +280,13 @@ def test_key_tree_of_one_version():
     assert key_tree("kube-prometheus-stack", "80.6.0")["prometheus"]["prometheusSpec"]["retentionSize"] == 1
     assert key_tree("kube-prometheus-stack", "80.4.0") is None
     assert key_tree("podinfo", "6.0.0") is None
+
+
+def test_a_chart_of_the_same_name_from_another_publisher_is_not_checked(repo):
+    values = "    ingressRoute:\n      create: true\n"
+    kuma = hr(values, "2.21.0", "uptime-kuma", "https://dirsigler.github.io/uptime-kuma-helm")
+    assert len(found(repo, kuma, "FLUX051")) == 1
+    other = hr(values, "2.21.0", "uptime-kuma", "oci://ghcr.io/pascaliske/helm-charts")
+    assert found(repo, other, "FLUX051") == []
+    mirror = hr(TYPO, "80.6.0", url="oci://ghcr.io/home-operations/charts-mirror/kube-prometheus-stack")
+    assert len(found(repo, mirror, "FLUX051")) == 1
