@@ -1,4 +1,5 @@
-"""Mutations for the schema rules of the FLUX family (FLUX050 schema-invalid, FLUX051 helm-values-unknown-key)."""
+"""Mutations for the schema rules of the FLUX family (FLUX050 schema-invalid, FLUX051 helm-values-unknown-key,
+FLUX052 helm-values-key-removed)."""
 
 from tests.mutations import StackCopy, mutation
 
@@ -30,4 +31,15 @@ def kps_values_key_typo(stack: StackCopy) -> None:
         KPS,
         "      prometheusSpec:\n",
         "      prometheusSpec:\n        walCompresion: true\n",
+    )
+
+
+@mutation("kps-values-key-removed", {"FLUX052"})
+def kps_values_key_removed(stack: StackCopy) -> None:
+    """`defaultRules.rules.k8s`, split into k8sContainer* switches after 54.1.0, kept after the bump to 80.6.0:
+    Helm ignores it and the rule group it meant to switch off is back."""
+    stack.replace(
+        KPS,
+        "    defaultRules:\n      create: true\n",
+        "    defaultRules:\n      create: true\n      rules:\n        k8s: false\n",
     )

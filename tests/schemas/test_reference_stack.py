@@ -10,8 +10,9 @@ import yaml
 from obslint.config import load_config
 from obslint.index import Index
 from obslint.load import load_tree
+from obslint.model.chart_pin import chart_pin
+from obslint.model.helm import helm_releases
 from obslint.model.schemas import has_schema, validate_data, validate_object
-from obslint.rules.flux.schema import chart_keys
 from tests.conftest import REFERENCE_STACK, require_tool
 
 # Kinds the stack uses that have no schema here (none today); kustomization.yaml files are not API objects.
@@ -38,11 +39,11 @@ def test_every_object_as_written_has_a_schema_and_validates():
 
 def test_every_helmrelease_is_a_known_chart_version_with_known_keys():
     index = _index()
-    releases = index.of_kind("HelmRelease", group="helm.toolkit.fluxcd.io")
+    releases = helm_releases(index)
     assert len(releases) == 3
-    for obj in releases:
-        chart, version = obj.get("spec", "chart", "spec", "chart"), obj.get("spec", "chart", "spec", "version")
-        assert chart_keys(chart, str(version)) is not None, f"{chart} {version}: no key tree"
+    for release in releases:
+        pin = chart_pin(index, release)
+        assert pin is not None and pin.how == "exact", f"{release.chart} {release.version}: not a known version"
 
 
 def test_every_built_object_validates():

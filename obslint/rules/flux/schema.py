@@ -1,4 +1,4 @@
-"""FLUX050 schema-invalid and FLUX051 helm-values-unknown-key."""
+"""FLUX050 schema-invalid."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from pydantic import Field
 from obslint.findings import Finding
 from obslint.index import Index, memoised
 from obslint.load import YMap
-from obslint.model.helm import helm_releases
 from obslint.objects import dig, loc_of
 from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.suggest import closest
@@ -198,142 +197,3 @@ def schema_invalid(ctx: RuleContext) -> Iterator[Finding]:
                 if close:
                     hint = f"did you mean {close[0]!r}? Checked against {problem.source}"
             yield ctx.finding(loc, f"{obj.kind} {obj.name}: {problem.message}", hint)
-
-
-# ------------------------------------------------------------------------------------------------
-# FLUX051: keys of HelmRelease values that the chart (at that version) does not have.
-_FAIL_VALUES = """\
--- monitoring/kube-prometheus-stack.yaml --
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: kube-prometheus-stack
-  namespace: monitoring
-spec:
-  interval: 1h
-  chart:
-    spec:
-      chart: kube-prometheus-stack
-      version: 80.6.0
-      sourceRef:
-        kind: HelmRepository
-        name: prometheus-community
-  values:
-    prometheus:
-      prometheusSpec:
-        retention: 7d
-        retentionsize: 45GB     # the chart reads retentionSize: this does nothing
-"""
-
-_PASS_VALUES = _FAIL_VALUES.replace(
-    "retentionsize: 45GB     # the chart reads retentionSize: this does nothing", "retentionSize: 45GB"
-)
-
-
-@rule(
-    "FLUX051",
-    "helm-values-unknown-key",
-    "warning",
-    "HelmRelease values use a key that the chart version's default values do not have",
-    basis=Basis.ASSUMPTION,
-    why=(
-        "Helm ignores values the chart templates never read: a misspelt key (`retentionsize`, "
-        "`persistance`) deploys fine and silently keeps the default — often the very setting you meant to "
-        "change (retention, storage, replicas). Known charts and versions: kube-prometheus-stack 80.6.0, "
-        "loki 6.46.0, alloy 1.5.1, named by `spec.chart.spec` or through `chartRef` to an OCIRepository tag or a "
-        "HelmChart (key trees derived from their default values.yaml, under "
-        "`schemas/charts/`). Free-form places (empty default maps such as podAnnotations, lists, "
-        "application config blocks such as `alertmanager.config` or Loki `structuredConfig`, and "
-        "subchart sections such as `grafana`) are not checked, nor are other charts or versions."
-    ),
-    failing=_FAIL_VALUES,
-    passing=_PASS_VALUES,
-    fix="Rename the key to the one the chart documents (see the hint), or remove it.",
-)
-def helm_values_unknown_key(ctx: RuleContext) -> Iterator[Finding]:
-    for release in helm_releases(ctx.index):
-        if not isinstance(release.values, YMap) or not release.values:
-            continue
-        chart, version = chart_and_version(ctx.index, release)
-        tree = chart_keys(chart, version)
-        if tree is None:
-            continue
-        yield from _unknown_keys(ctx, release, chart, version, release.values, tree)
-
-
-def chart_and_version(index: Index, release: Any) -> tuple[str, str | None]:
-    """Chart name and version of a release: from spec.chart.spec, or through spec.chartRef to the
-    OCIRepository (last path segment of its URL, `ref.tag`) or HelmChart (`chart`, `version`) it names."""
-    if release.version:
-        return release.chart, release.version
-    ref = release.obj.spec.get("chartRef")
-    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
-        return release.chart, None
-    namespace = ref.get("namespace") or release.obj.namespace
-    kind = ref.get("kind")
-    for source in index.find(str(kind), ref["name"], namespace if isinstance(namespace, str) else None):
-        if kind == "OCIRepository":
-            url, tag = source.get("spec", "url"), source.get("spec", "ref", "tag")
-            if isinstance(url, str) and isinstance(tag, str):
-                return url.rstrip("/").rsplit("/", 1)[-1], tag.split("@", 1)[0]
-        elif kind == "HelmChart":
-            chart, version = source.get("spec", "chart"), source.get("spec", "version")
-            if isinstance(chart, str) and isinstance(version, (str, int, float)):
-                return chart.rsplit("/", 1)[-1], str(version)
-    return release.chart, None
-
-
-def _unknown_keys(
-    ctx: RuleContext, release: Any, chart: str, version: str | None, node: YMap, tree: dict
-) -> Iterator[Finding]:
-    stack: list[tuple[YMap, dict, tuple]] = [(node, tree, ())]
-    while stack:
-        values, known, p = stack.pop()
-        for key, value in values.items():
-            sub = known.get(str(key)) if isinstance(key, (str, int, float, bool)) else None
-            if sub is None:
-                if isinstance(key, str) and ("${" in key or "{{" in key):
-                    continue
-                shown = ".".join(str(k) for k in (*p, key))
-                close = closest(str(key), known)
-                hint = (
-                    f"did you mean {'.'.join(str(k) for k in (*p, close[0]))!r}?"
-                    if close
-                    else (
-                        f"keys known at {'.'.join(map(str, p)) or 'the top level'}: {', '.join(sorted(known)[:12])}"
-                        + (" ..." if len(known) > 12 else "")
-                    )
-                )
-                yield ctx.finding(
-                    values.key_loc(key),
-                    f"HelmRelease {release.obj.name}: {chart} {version} has no value {shown!r}; Helm ignores it",
-                    hint,
-                )
-            elif isinstance(sub, dict) and isinstance(value, YMap):
-                stack.append((value, sub, (*p, key)))
-
-
-_CHART_KEYS: dict[tuple[str, str], dict | None] = {}
-
-
-def chart_keys(chart: str, version: str | None) -> dict | None:
-    """The key tree of a known chart version (schemas/charts/<chart>-<version>.json), else None."""
-    import json
-    import re
-
-    from obslint.model.schemas import schemas_dir
-
-    if not chart or not version:
-        return None
-    version = version.strip().lstrip("v")
-    if not re.match(r"^[0-9]+\.[0-9]+\.[0-9]+$", version) or not re.match(r"^[a-z0-9-]+$", chart):
-        return None  # ranges and unknown forms: we cannot know which keys apply
-    key = (chart, version)
-    if key not in _CHART_KEYS:
-        path = schemas_dir() / "charts" / f"{chart}-{version}.json"
-        tree = None
-        if path.is_file():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            tree = data.get("keys") if isinstance(data.get("keys"), dict) else None
-        _CHART_KEYS[key] = tree
-    return _CHART_KEYS[key]
