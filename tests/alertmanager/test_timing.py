@@ -9,7 +9,7 @@ from obslint.routing import load_config, parse_matchers
 from obslint.rules.alertmanager.braces import stripped_brace
 from obslint.rules.alertmanager.inhibit import _witness
 from obslint.timeintervals import covers, entries_of, never_matches
-from tests.alertmanager.test_rules import RECEIVERS, am, run
+from tests.alertmanager.test_rules import RECEIVERS, RULES, am, run
 
 
 def _cfg(body: str) -> str:
@@ -328,3 +328,20 @@ def test_matcher_trailing_brace_rule(repo):
         "severity=critical}", "severity=critical"
     )
     assert run(repo, {"alertmanager.yml": quoted}, "AM022") == []
+
+
+def test_mutual_inhibition_is_not_reported_when_no_defined_alert_fits(repo):
+    inhibit = (
+        "inhibit_rules:\n"
+        '  - source_matchers: [severity="critical"]\n    target_matchers: [severity="warning"]\n'
+        "    equal: [namespace]\n"
+        '  - source_matchers: [alertname="AppSlow"]\n    target_matchers: [severity="critical"]\n'
+        "    equal: [namespace]\n"
+    )
+    files = {"hr.yaml": am("route: {receiver: team}\n" + inhibit + RECEIVERS), "rules.yaml": RULES}
+    assert len(run(repo, files, "AM021")) == 1  # AppSlow is a warning: it and the criticals mute each other
+    files["hr.yaml"] = files["hr.yaml"].replace('alertname="AppSlow"', 'alertname="AppDown"')
+    assert run(repo, files, "AM021") == []  # AppDown is critical only: never a warning target of rule 1
+    routed_to_null = 'route:\n  receiver: team\n  routes: [{matchers: [alertname="AppSlow"], receiver: "null"}]\n'
+    files["hr.yaml"] = am(routed_to_null + inhibit + RECEIVERS)
+    assert run(repo, files, "AM021") == []  # muting AppSlow loses nothing: it is never notified

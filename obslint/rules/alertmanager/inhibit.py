@@ -6,13 +6,22 @@ from collections.abc import Iterator
 from itertools import product
 
 from obslint.findings import Finding, Loc
-from obslint.model.alertmanager import from_chart_default, matchers_verdict, node_loc
+from obslint.model.alertmanager import (
+    AMSource,
+    KnownAlert,
+    from_chart_default,
+    matchers_verdict,
+    node_loc,
+    possible_routes,
+)
 from obslint.routing import InhibitRule, Matcher, finite_values, unsatisfiable
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import (
     HR_EXAMPLE,
     RULE_EXAMPLE,
     alert_groups_for,
+    alerts_for,
+    is_null,
     routed_sources,
     sources,
 )
@@ -194,6 +203,26 @@ def _witness(r1: InhibitRule, r2: InhibitRule) -> tuple[dict[str, str], dict[str
     return None
 
 
+def _may_be_notified(matchers: list[Matcher], known: list[KnownAlert], src: AMSource) -> bool:
+    """False when the matchers name alerts (by `alertname`) that the repository defines, and none
+    of those with labels that fit can reach a receiver that notifies (muting it changes nothing):
+    e.g. `alertname="InfoInhibitor", severity="info"` (the chart's InfoInhibitor has `severity:
+    none`), or a maintenance signal routed to "null". True otherwise, incl. alerts defined elsewhere."""
+    names: set[str] | None = None
+    for m in matchers:
+        if m.name == "alertname" and m.op in ("=", "=~"):
+            values = finite_values(m)
+            if values is not None:
+                names = values if names is None else names & values
+    if names is None or src.route is None:
+        return True
+    defined = [a for a in known if a.name in names]
+    if {a.name for a in defined} != names:
+        return True
+    fitting = [a for a in defined if matchers_verdict(matchers, a) is not False]
+    return any(not all(is_null(src, r.receiver) for r in possible_routes(src.route, a)) for a in fitting)
+
+
 def _all(matchers: list[Matcher], labels: dict[str, str]) -> bool:
     return all(m.matches(labels) for m in matchers)
 
@@ -217,7 +246,12 @@ def _labels_text(labels: dict[str, str]) -> str:
         alert A mute alert B and rule 2 lets B mute A (e.g. critical mutes warning and warning
         mutes critical, with the same `equal`), both are silent while both fire: the incident
         is not notified at all. Alertmanager spares only an alert matching both sides of one
-        rule (its two-sided exclusion), which does not help across two rules. Rules without
+        rule (its two-sided exclusion), which does not help across two rules. A pair is not
+        reported when the alerts one side needs are named by `alertname`, defined in the
+        repository, and none of them both has labels that fit and reaches a receiver that
+        notifies (the chart's InfoInhibitor has `severity: none`, so it is never one of the
+        `info` alerts it inhibits; a maintenance signal routed to "null" loses nothing by being
+        muted). Rules without
         source or target matchers (the chart's InfoInhibitor rules) and pairs of chart default
         rules are not reported.
     """,
@@ -262,6 +296,10 @@ def mutual_inhibition(ctx: RuleContext) -> Iterator[Finding]:
                 found = _witness(r1, r2)
                 if found is None:
                     continue
+                known = alerts_for(ctx.index, src)
+                a_side, b_side = [*r1.source, *r2.target], [*r1.target, *r2.source]
+                if not (_may_be_notified(a_side, known, src) and _may_be_notified(b_side, known, src)):
+                    continue  # one side's alerts are defined here and none of them would be notified anyway
                 at = r1 if from_chart_default(r2.data) else r2
                 loc = node_loc(at.data, None, src.anchor)
                 if loc in seen:
