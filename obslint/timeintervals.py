@@ -229,7 +229,14 @@ def entries_of(named: Any, problems: list[Problem] | None = None) -> list[Entry]
         sink.append(Problem("time_intervals must be a list", named, "time_intervals"))
         return None
     before = len(sink)
-    out = [e for e in (read_entry(item, sink) for item in raw) if e is not None]
+    out = []
+    for k, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            sink.append(Problem("a time interval must be a mapping", raw, k))  # positioned at the item
+            continue
+        entry = read_entry(item, sink)
+        if entry is not None:
+            out.append(entry)
     return None if len(sink) > before else out
 
 
