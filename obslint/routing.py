@@ -513,6 +513,8 @@ class AMConfig:
 
 def load_config(data: Any) -> AMConfig:
     """Read an alertmanager.yml mapping; `problems` lists what Alertmanager would refuse to load."""
+    from obslint.timeintervals import entries_of  # it builds on this module's Problem
+
     problems: list[Problem] = []
     if not isinstance(data, Mapping):
         problems.append(Problem("no route provided in config" if data is None else "config must be a mapping", data))
@@ -549,6 +551,7 @@ def load_config(data: Any) -> AMConfig:
                     kind = "mute time interval" if key == "mute_time_intervals" else "time interval"
                     problems.append(Problem(f'{kind} "{name}" is not unique', item, "name"))
                 intervals[name] = item
+                entries_of(item, problems)  # the ranges Alertmanager refuses to load
     route: Route | None = None
     raw_route = data.get("route")
     if raw_route is None:

@@ -161,3 +161,78 @@ def deprecated_match(stack: StackCopy) -> None:
         CRITICAL_ROUTE,
         "            - receiver: pushover-critical\n              match:\n                severity: critical\n",
     )
+
+
+@mutation("critical-repeat-below-group-interval", {"AM017"})
+def repeat_below_group(stack: StackCopy) -> None:
+    """The critical route meant to repeat every minute: it cannot repeat faster than group_interval (5m)."""
+    stack.replace(
+        HR,
+        '                - severity = "critical"\n              repeat_interval: 4h\n',
+        '                - severity = "critical"\n              repeat_interval: 1m\n',
+    )
+
+
+@mutation("group-wait-and-interval-swapped", {"AM018"})
+def wait_above_group(stack: StackCopy) -> None:
+    """group_wait and group_interval swapped on the root route."""
+    stack.replace(
+        HR,
+        "          group_wait: 30s\n          group_interval: 5m\n",
+        "          group_wait: 5m\n          group_interval: 30s\n",
+    )
+
+
+_FREEZE = (
+    "        time_intervals:\n          - name: freeze\n            time_intervals:\n"
+    '              - months: [february]\n                days_of_month: ["30:31"]\n'
+)
+
+
+@mutation("mute-interval-on-february-30", {"AM019"})
+def interval_never_matches(stack: StackCopy) -> None:
+    """The warning route muted on a "month-end freeze" written as February 30-31: it never mutes."""
+    stack.replace(
+        HR,
+        LAST_ROUTE,
+        '                - severity =~ "warning|info"\n'
+        "              mute_time_intervals: [freeze]\n" + _FREEZE + "        inhibit_rules:\n",
+    )
+
+
+@mutation("critical-route-muted-on-every-weekday", {"AM020"})
+def route_never_notifies(stack: StackCopy) -> None:
+    """The critical route muted on weekdays and weekends (two entries): critical alerts are never sent."""
+    stack.replace(
+        HR,
+        CRITICAL_ROUTE,
+        CRITICAL_ROUTE + "              mute_time_intervals: [always]\n",
+    )
+    stack.replace(
+        HR,
+        "        inhibit_rules:\n",
+        "        time_intervals:\n          - name: always\n            time_intervals:\n"
+        '              - weekdays: ["monday:friday"]\n              - weekdays: [saturday, sunday]\n'
+        "        inhibit_rules:\n",
+    )
+
+
+@mutation("warning-inhibits-critical-too", {"AM021"})
+def mutual_inhibition(stack: StackCopy) -> None:
+    """A rule letting warnings mute criticals of the same alert, against the chart's critical-mutes-warning."""
+    stack.replace(
+        HR,
+        "        inhibit_rules:\n",
+        '        inhibit_rules:\n          - source_matchers:\n              - severity = "warning"\n'
+        '            target_matchers:\n              - severity = "critical"\n'
+        "            equal: [namespace, alertname]\n",
+    )
+
+
+@mutation("route-regex-unquoted-brace", {"AM022"})
+def trailing_brace(stack: StackCopy) -> None:
+    """A team route whose unquoted regex ends in a repetition `{2}`: Alertmanager strips the `}`."""
+    _append_route(
+        stack,
+        "            - receiver: pushover-critical\n              matchers:\n                - instance=~db-[0-9]{2}\n",
+    )

@@ -354,10 +354,11 @@ def _amc_time_intervals(obj: K8sObject, prefix: str) -> dict[str, Any]:
 
 def _global_amc(
     index: Index, am_spec: Mapping, am_ns: str | None, cluster: Cluster | None
-) -> tuple[K8sObject, YMap] | None:
+) -> tuple[K8sObject, YMap, dict[str, Any]] | None:
     """`alertmanagerConfiguration.name`: the AlertmanagerConfig (in the Alertmanager's namespace)
     the operator turns into the whole config: its route is the root (no namespace matcher), names
-    still prefixed `<ns>/<name>/`. None when unset or not in the repository."""
+    still prefixed `<ns>/<name>/`; with its time intervals as written (the config only names
+    them: their validation is the operator's). None when unset or not in the repository."""
     name = dig(am_spec, "alertmanagerConfiguration", "name")
     if not isinstance(name, str) or not name:
         return None
@@ -380,8 +381,9 @@ def _global_amc(
         recs.extend(conv for _, _, conv in _amc_receivers(obj, prefix))
         data["receivers"] = recs
         data["inhibit_rules"] = _amc_inhibit_rules(obj, None)
-        data["time_intervals"] = [{"name": n} for n in _amc_time_intervals(obj, prefix)]
-        return obj, data
+        intervals = _amc_time_intervals(obj, prefix)
+        data["time_intervals"] = [{"name": n} for n in intervals]
+        return obj, data, intervals
     return None
 
 
@@ -462,7 +464,7 @@ def _from_helm(index: Index, rel: HelmReleaseView) -> AMSource | None:
         found = _global_amc(index, spec, ns, cluster)
         if found is None:
             return None  # the whole config comes from an AlertmanagerConfig outside the repository
-        obj, data = found
+        obj, data, intervals = found
         src = AMSource(
             name=f"{ns + '/' if ns else ''}{rel.obj.name}",
             origin="helm-values",
@@ -477,6 +479,7 @@ def _from_helm(index: Index, rel: HelmReleaseView) -> AMSource | None:
             release=rel,
             cluster=cluster,
         )
+        src.config.time_intervals.update(intervals)
         _merge_amconfigs(index, src, chart_spec, ns, exclude=obj)
         return src
     raw: Mapping | None = user if isinstance(user, Mapping) else None
@@ -570,7 +573,7 @@ def alertmanager_configs(index: Index) -> list[AMSource]:
         ns = am.namespace
         found = _global_amc(index, am.spec, ns, am.cluster)
         if found is not None:
-            amc, data = found
+            amc, data, intervals = found
             src = AMSource(
                 name=f"{ns + '/' if ns else ''}{am.name}",
                 origin="alertmanager-secret",
@@ -584,6 +587,7 @@ def alertmanager_configs(index: Index) -> list[AMSource]:
                 obj=amc,
                 cluster=am.cluster,
             )
+            src.config.time_intervals.update(intervals)
             _merge_amconfigs(index, src, am.spec, ns, exclude=amc)
             out.append(src)
             continue

@@ -1,3 +1,14 @@
-"""AM: Alertmanager route trees, receivers, inhibit rules."""
+"""AM: Alertmanager route trees, receivers, inhibit rules, timings and time intervals."""
 
-from obslint.rules.alertmanager import config, deprecated, grouping, inhibit, receivers, routes, templates  # noqa: F401
+from obslint.rules.alertmanager import (  # noqa: F401
+    braces,
+    config,
+    deprecated,
+    grouping,
+    inhibit,
+    intervals,
+    receivers,
+    routes,
+    templates,
+    timing,
+)
