@@ -19,6 +19,7 @@ import argparse
 import os
 import sys
 
+from obslint.commands._route_cases import CasesError, RouteCase, read_cases
 from obslint.model.alertmanager import alertmanager_configs
 from obslint.printable import printable
 from obslint.routing import AMConfig, MatcherError, Route, load_config, parse_matcher
@@ -45,6 +46,12 @@ def _options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--tree", action="store_true", help="test: print the matching routes tree")
     p.add_argument("--config.file", dest="config_file", metavar="FILE", help="alertmanager.yml (same as PATH)")
+    p.add_argument(
+        "--file",
+        dest="cases_file",
+        metavar="CASES",
+        help="test: run the routing tests of a YAML file (tests: [{name, labels, receivers}])",
+    )
 
 
 # --- tree rendering (amtool uses xlab/treeprint) -------------------------------------------
@@ -183,9 +190,10 @@ def run(args: argparse.Namespace) -> int:
     again = argparse.ArgumentParser(prog="obslint routes " + args.action)
     again.add_argument("args", nargs="*")
     _options(again)
-    again.set_defaults(**{k: getattr(args, k) for k in ("alertmanager", "verify_receivers", "tree", "config_file")})
+    keys = ("alertmanager", "verify_receivers", "tree", "config_file", "cases_file")
+    again.set_defaults(**{k: getattr(args, k) for k in keys})
     extra = again.parse_intermixed_args(args.args)
-    for key in ("alertmanager", "verify_receivers", "tree", "config_file"):
+    for key in keys:
         setattr(args, key, getattr(extra, key))
     rest = list(extra.args)
     path = args.config_file
@@ -198,6 +206,14 @@ def run(args: argparse.Namespace) -> int:
             cfg = _load(path, args.alertmanager)
             sys.stdout.write(render_show(cfg.route))  # type: ignore[arg-type]
             return 0
+        if args.cases_file:
+            if rest or args.verify_receivers:
+                raise _Fail("--file takes no labels and no --verify.receivers: the cases give both", 2)
+            try:
+                cases = read_cases(args.cases_file)
+            except CasesError as exc:
+                raise _Fail(str(exc), 1) from None
+            return _run_cases(_load(path, args.alertmanager), cases, args.tree)
         labels = _parse_labels(rest)
         cfg = _load(path, args.alertmanager)
     except _Fail as exc:
@@ -213,3 +229,22 @@ def run(args: argparse.Namespace) -> int:
         print("WARNING: Expected receivers did not match resolved receivers.")
         return 1
     return 0
+
+
+def _run_cases(cfg: AMConfig, cases: list[RouteCase], tree: bool) -> int:
+    """Each case as `amtool config routes test --verify.receivers`: its resolved receivers, and
+    amtool's WARNING line when they differ from the expected ones; 1 when any case fails."""
+    root = cfg.route
+    assert root is not None
+    failed = 0
+    for case in cases:
+        if tree:
+            sys.stdout.write(render_matching(root, case.labels))
+        slug = ",".join(root.receivers(case.labels))
+        print(printable(f"{case.name}: {slug}"))
+        if slug != case.expected:
+            failed += 1
+            expected = printable(case.expected)
+            print(f"WARNING: Expected receivers did not match resolved receivers (expected {expected}).")
+    print(f"{len(cases) - failed} of {len(cases)} routing tests passed")
+    return 1 if failed else 0
