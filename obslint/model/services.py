@@ -2,7 +2,8 @@
 
 Services come from manifests (as rendered for their cluster), from the known charts of
 HelmReleases (charts.py: names and ports from the chart templates), and from the
-prometheus-operator (`alertmanager-operated`, `prometheus-operated`). Namespaces where something
+prometheus-operator (`alertmanager-operated`, `prometheus-operated`), the VictoriaMetrics operator
+(`vmsingle-<name>`, ...) and grafana-operator (`<grafana>-service`). Namespaces where something
 the repository cannot see into may create Services (an unknown chart, a remote kustomize base,
 another repository's Kustomization) are opaque: a URL into them is never judged.
 
@@ -112,6 +113,8 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
     ):
         for obj in index.of_kind(kind, group="monitoring.coreos.com"):
             out.of(obj).add(ServiceEntry(svc, obj.namespace, ports, f"the prometheus-operator for {obj.ref()}", obj))
+    for obj, svc, ports, operator in _operator_services(index):
+        out.of(obj).add(ServiceEntry(svc, obj.namespace, ports, f"the {operator} for {obj.ref()}", obj))
     for rel in helm_releases(index):
         cat = out.of(rel.obj)
         ns = rel.namespace
@@ -140,6 +143,44 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
             out.of(obj).managed_namespaces.add(obj.namespace)
         if obj.kind == "Namespace" and obj.group == "":
             out.of(obj).managed_namespaces.add(obj.name)
+    return out
+
+
+# Services that operators create for their custom resources: (group, kind) -> (operator, [(name
+# prefix, name suffix, default ports)]). `spec.port` replaces the first port where the CR has it.
+# VictoriaMetrics/operator: PrefixedName() of each CR (`vmsingle-<name>`, api/operator/v1beta1/
+# vmsingle_types.go AsURL, port 8428) and the default ports of vmselect 8481, vminsert 8480,
+# vmstorage 8482, vmalert 8080, vmagent 8429, vmalertmanager 9093, vmauth 8427 (vmcluster_types.go,
+# vmalert_types.go, vmagent_types.go, vmalertmanager_types.go, vmauth_types.go). grafana-operator:
+# `<name>-service` on 3000 for a Grafana it deploys (controllers/reconcilers/grafana/service_reconciler.go).
+OPERATOR_SERVICES: dict[tuple[str, str], tuple[str, tuple[tuple[str, str, tuple[int, ...]], ...]]] = {
+    ("operator.victoriametrics.com", "VMSingle"): ("VictoriaMetrics operator", (("vmsingle-", "", (8428,)),)),
+    ("operator.victoriametrics.com", "VMAlert"): ("VictoriaMetrics operator", (("vmalert-", "", (8080,)),)),
+    ("operator.victoriametrics.com", "VMAgent"): ("VictoriaMetrics operator", (("vmagent-", "", (8429,)),)),
+    ("operator.victoriametrics.com", "VMAuth"): ("VictoriaMetrics operator", (("vmauth-", "", (8427,)),)),
+    ("operator.victoriametrics.com", "VMAlertmanager"): (
+        "VictoriaMetrics operator",
+        (("vmalertmanager-", "", (9093, 9094)),),
+    ),
+    ("operator.victoriametrics.com", "VMCluster"): (
+        "VictoriaMetrics operator",
+        (("vmselect-", "", (8481,)), ("vminsert-", "", (8480,)), ("vmstorage-", "", (8482, 8400, 8401))),
+    ),
+    ("grafana.integreatly.org", "Grafana"): ("grafana-operator", (("", "-service", (3000,)),)),
+}
+
+
+def _operator_services(index: Index) -> list[tuple[K8sObject, str, tuple[int, ...], str]]:
+    out: list[tuple[K8sObject, str, tuple[int, ...], str]] = []
+    for (group, kind), (operator, services) in OPERATOR_SERVICES.items():
+        for obj in index.of_kind(kind, group=group):
+            if obj.get("spec", "external") is not None:  # an external Grafana: nothing is deployed
+                continue
+            custom = port_of(obj.spec, "port", default=0) if kind != "VMCluster" else 0
+            for prefix, suffix, ports in services:
+                if custom:
+                    ports = (custom, *ports[1:])
+                out.append((obj, f"{prefix}{obj.name}{suffix}", ports, operator))
     return out
 
 

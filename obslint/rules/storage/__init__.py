@@ -1,3 +1,10 @@
-"""STOR, LOKI, GRAF: retention and volumes, Loki limits, endpoints, Grafana datasources."""
+"""STOR, LOKI, GRAF: retention and volumes, Loki limits, endpoints, Grafana datasources and grafana-operator."""
 
-from obslint.rules.storage import endpoints, grafana, loki, loki_rules, prometheus_retention  # noqa: F401
+from obslint.rules.storage import (  # noqa: F401
+    endpoints,
+    grafana,
+    grafana_operator,
+    loki,
+    loki_rules,
+    prometheus_retention,
+)

@@ -11,6 +11,7 @@ from obslint.fix.edits import MISSING, Fix, SetKey, fix_at
 from obslint.index import Index
 from obslint.load import YMap, YSeq
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
+from obslint.model.grafana_operator import resolving_namespace
 from obslint.model.sidecar import (
     Holder,
     carries,
@@ -156,7 +157,7 @@ def datasource_entries(index: Index, sidecars: list[Sidecar] | None = None) -> l
                 DatasourceEntry(
                     str(ds.get("type", "")).lower(), url if isinstance(url, str) else None,
                     obj.loc("spec", "datasource", "url"), obj.loc("spec", "datasource"),
-                    f"{obj.ref()}", obj.namespace, cluster=obj.cluster,
+                    f"{obj.ref()}", resolving_namespace(index, obj), cluster=obj.cluster,
                 )
             )  # fmt: skip
     for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
