@@ -111,7 +111,5 @@ def resolving_namespace(index: Index, obj: K8sObject) -> str | None:
 def folder_named(index: Index, name: str, namespace: str | None, cluster: Cluster | None) -> list[K8sObject]:
     """GrafanaFolders `namespace/name` applied in `cluster`."""
     return [
-        f
-        for f in index.find("GrafanaFolder", name, namespace, group=GRAFANA_OPERATOR_GROUP)
-        if f.cluster == cluster
+        f for f in index.find("GrafanaFolder", name, namespace, group=GRAFANA_OPERATOR_GROUP) if f.cluster == cluster
     ]

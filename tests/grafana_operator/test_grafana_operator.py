@@ -41,27 +41,57 @@ def test_fixture_lints_clean():
     ("rel", "old", "new", "rule", "says"),
     [
         # a selector no Grafana carries
-        (DASHBOARDS, "dashboards: grafana\n  folderRef", "dashboards: grafana-main\n  folderRef", "GRAF002",
-         "GrafanaDashboard monitoring/node-exporter selects dashboards=grafana-main, which no Grafana in namespace"),
+        (
+            DASHBOARDS,
+            "dashboards: grafana\n  folderRef",
+            "dashboards: grafana-main\n  folderRef",
+            "GRAF002",
+            "GrafanaDashboard monitoring/node-exporter selects dashboards=grafana-main, which no Grafana in namespace",
+        ),
         # matchExpressions that exclude the only Grafana
         (DASHBOARDS, "operator: In", "operator: NotIn", "GRAF002", "GrafanaDashboard monitoring/flux selects"),
         # cross-namespace import turned off: the Grafana in monitoring is out of reach
-        (DATASOURCES, "allowCrossNamespaceImport: true", "allowCrossNamespaceImport: false", "GRAF002",
-         "which only Grafana monitoring/grafana in another namespace carries"),
+        (
+            DATASOURCES,
+            "allowCrossNamespaceImport: true",
+            "allowCrossNamespaceImport: false",
+            "GRAF002",
+            "which only Grafana monitoring/grafana in another namespace carries",
+        ),
         # the Grafana relabelled: nothing matches any more (one finding per resource)
         (GRAFANA, "dashboards: grafana", "dashboards: main", "GRAF002", "selects dashboards=grafana"),
         # a misspelt folder
-        (DASHBOARDS, "folderRef: nodes", "folderRef: node", "GRAF003",
-         "GrafanaDashboard monitoring/node-exporter names GrafanaFolder node in folderRef"),
+        (
+            DASHBOARDS,
+            "folderRef: nodes",
+            "folderRef: node",
+            "GRAF003",
+            "GrafanaDashboard monitoring/node-exporter names GrafanaFolder node in folderRef",
+        ),
         # a misspelt parent folder
-        (FOLDERS, "parentFolderRef: infrastructure", "parentFolderRef: infra", "GRAF003",
-         "GrafanaFolder monitoring/nodes names GrafanaFolder infra in parentFolderRef"),
+        (
+            FOLDERS,
+            "parentFolderRef: infrastructure",
+            "parentFolderRef: infra",
+            "GRAF003",
+            "GrafanaFolder monitoring/nodes names GrafanaFolder infra in parentFolderRef",
+        ),
         # a datasource at a port the Service does not have
-        (DATASOURCES, "prometheus-operated:9090", "prometheus-operated:9091", "LOKI006",
-         "Service prometheus-operated in namespace monitoring has no port 9091"),
+        (
+            DATASOURCES,
+            "prometheus-operated:9090",
+            "prometheus-operated:9091",
+            "LOKI006",
+            "Service prometheus-operated in namespace monitoring has no port 9091",
+        ),
         # resolved from the Grafana's namespace, the Service name is wrong
-        (DATASOURCES, "http://alertmanager-operated:9093", "http://alertmanager:9093", "LOKI006",
-         "no Service alertmanager in namespace monitoring"),
+        (
+            DATASOURCES,
+            "http://alertmanager-operated:9093",
+            "http://alertmanager:9093",
+            "LOKI006",
+            "no Service alertmanager in namespace monitoring",
+        ),
     ],
 )
 def test_planted_mistake_is_caught(tmp_path, rel, old, new, rule, says):
@@ -84,9 +114,8 @@ def test_no_grafana_in_the_repository_is_not_judged(tmp_path):
 
 
 def test_folder_in_another_namespace_is_named(tmp_path):
-    found = findings(
-        planted(tmp_path, DASHBOARDS, "  name: node-exporter\n  namespace: monitoring", "  name: node-exporter\n  namespace: apps")
-    )
+    moved = ("  name: node-exporter\n  namespace: monitoring", "  name: node-exporter\n  namespace: apps")
+    found = findings(planted(tmp_path, DASHBOARDS, *moved))
     rules = {f.rule for f in found}
     # the dashboard moved out of the Grafana's namespace: neither its Grafana nor its folder is there
     assert rules == {"GRAF002", "GRAF003"}

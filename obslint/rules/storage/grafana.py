@@ -10,8 +10,8 @@ from obslint.findings import Finding, Loc, Related
 from obslint.fix.edits import MISSING, Fix, SetKey, fix_at
 from obslint.index import Index
 from obslint.load import YMap, YSeq
-from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.grafana_operator import resolving_namespace
+from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.sidecar import (
     Holder,
     carries,
