@@ -63,18 +63,24 @@ _UNJUDGED: tuple[Any, str | None] = (None, None)
 
 
 def parsed(entry: Any) -> tuple[Any, str | None]:
-    """The AST of a RuleEntry's expression, computed once (None for LogQL, substituted or empty exprs).
+    """The AST of a RuleEntry's expression, computed once (None for LogQL, substituted or empty exprs,
+    and MetricsQL expressions that are not PromQL).
 
     The error is None when the expression could not be judged (LogQL, Flux substitution); a
     `NotParsed` when it nests too deeply to parse, substitution or not."""
     cache = entry._parsed
     if cache is not None:
         return cache
-    if entry.group.engine != "promql" or not entry.expr.strip():
+    engine = entry.group.engine
+    if engine not in ("promql", "metricsql") or not entry.expr.strip():
         result: tuple[Any, str | None] = _UNJUDGED
     else:
         result = parse(entry.expr)  # the cached tuple itself: shared by equal expressions
         if result[0] is None and has_substitution(entry.expr) and not isinstance(result[1], NotParsed):
+            result = _UNJUDGED
+        elif result[0] is None and engine == "metricsql":
+            # MetricsQL is a superset of PromQL: what the PromQL parser refuses may be valid
+            # MetricsQL (`WITH`, `rollup_*`, `default`, ...), never a parse error of the rule.
             result = _UNJUDGED
     entry._parsed = result
     return result

@@ -3,6 +3,7 @@
 Sources (each becomes one `RuleSet`, the unit Prometheus or Loki loads as one rule file):
 
 * PrometheusRule objects (monitoring.coreos.com): `spec.groups`;
+* VMRule objects (operator.victoriametrics.com): `spec.groups`, engine "metricsql";
 * kube-prometheus-stack HelmRelease values: `additionalPrometheusRulesMap` (one PrometheusRule per
   key) and the deprecated list `additionalPrometheusRules` (`[{name, groups}]`); the chart labels
   those objects so its own Prometheus selects them;
@@ -96,7 +97,7 @@ class RuleEntry:
 class RuleGroup:
     name: str
     source: K8sObject | SourceFile
-    engine: str  # "promql" | "logql"
+    engine: str  # "promql" | "logql" | "metricsql"
     interval: str | None
     rules: list[RuleEntry]
     loc: Loc
@@ -122,7 +123,7 @@ class RuleSet:
 
     id: int
     description: str  # human-readable: "PrometheusRule monitoring/foo", "file rules/x.yaml", ...
-    origin: str  # prometheusrule | helm-additional | helm-serverfiles | loki-directories | configmap | file
+    origin: str  # prometheusrule | vmrule | helm-additional | helm-serverfiles | loki-directories | configmap | file
     source: K8sObject | SourceFile
     engine: str
     node: YMap  # the mapping holding `groups`
@@ -346,6 +347,25 @@ def rule_sets(index: Index) -> list[RuleSet]:
             cluster=obj.cluster,
         )
 
+    # VMRule objects (VictoriaMetrics/operator api/operator/v1beta1/vmrule_types.go): PrometheusRule-
+    # shaped, MetricsQL expressions, evaluated by vmalert
+    from obslint.model.victoriametrics import VM_GROUP, gaps_notice
+
+    for obj in index.of_kind("VMRule", group=VM_GROUP):
+        if obj.sops or not isinstance(obj.data.get("spec"), YMap):
+            continue
+        add(
+            description=f"VMRule {obj.ref().split(' ', 1)[1]}",
+            origin="vmrule",
+            source=obj,
+            engine="metricsql",
+            node=obj.data["spec"],
+            namespace=obj.namespace,
+            labels=obj.labels,
+            cluster=obj.cluster,
+        )
+    gaps_notice(index, "VMRule")
+
     # kube-prometheus-stack values
     for rel in releases_of_chart(index, "kube-prometheus-stack"):
         if rel.obj.sops:
@@ -475,8 +495,13 @@ def rule_groups(index: Index) -> list[RuleGroup]:
     return [g for rs in rule_sets(index) for g in rs.groups]
 
 
+# MetricsQL is a superset of PromQL (https://docs.victoriametrics.com/victoriametrics/metricsql/): the
+# checks of PromQL rules see MetricsQL rules too, and judge the expressions that parse as PromQL.
+ENGINE_FAMILY = {"metricsql": "promql"}
+
+
 def all_rules(index: Index, engine: str | None = "promql") -> Iterator[RuleEntry]:
-    """Every rule entry (of this engine; all when engine is None)."""
+    """Every rule entry (of this engine, "promql" including MetricsQL; all when engine is None)."""
     for g in rule_groups(index):
-        if engine is None or g.engine == engine:
+        if engine is None or g.engine == engine or ENGINE_FAMILY.get(g.engine) == engine:
             yield from g.rules

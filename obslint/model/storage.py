@@ -1,6 +1,6 @@
-"""Storage views of Prometheus and Alertmanager: retention, retentionSize and the volume behind them.
+"""Storage views of Prometheus, Alertmanager and VictoriaMetrics: retention, size limit and volume.
 
-Two origins, one shape (`TSDBStore`):
+Three origins, one shape (`TSDBStore`) (VictoriaMetrics: obslint.model.victoriametrics):
 
 * kube-prometheus-stack HelmRelease values: `prometheus.prometheusSpec.{retention,retentionSize,
   storageSpec}` and `alertmanager.alertmanagerSpec.{retention,storage}`. Chart defaults are applied
@@ -83,11 +83,19 @@ class TSDBStore:
     volume: Volume = field(default_factory=lambda: Volume("unknown", Loc("", 1, 1)))
     helm: HelmReleaseView | None = None
     spec: Any = None  # the spec mapping as loaded (where retentionSize is written), when there is one
+    # How many times the volume the data has room in: 1 for one server; vmstorage nodes /
+    # replicationFactor for a VMCluster (None: not known statically).
+    capacity_factor: float | None = 1.0
 
     def ref(self) -> str:
-        title = "Prometheus" if self.component == "prometheus" else "Alertmanager"
+        title = _TITLES.get(self.component, self.component)
         where = f"{self.namespace}/" if self.namespace else ""
         return f"{title} {where}{self.name}"
+
+
+_TITLES = {"prometheus": "Prometheus", "alertmanager": "Alertmanager", "vmsingle": "VMSingle", "vmcluster": "VMCluster"}
+# Components that keep samples (the time series databases), as opposed to Alertmanager's state.
+SAMPLE_STORES = frozenset({"prometheus", "vmsingle", "vmcluster"})
 
 
 def values_hidden(hr: HelmReleaseView | None, *prefixes: str, index: Index | None = None) -> bool:
@@ -210,7 +218,7 @@ def _from_crd(obj: K8sObject, component: str) -> TSDBStore:
 
 @memoised
 def tsdb_stores(index: Index) -> list[TSDBStore]:
-    """Every Prometheus and Alertmanager the repo deploys, with retention and volume."""
+    """Every Prometheus, Alertmanager, VMSingle and VMCluster the repo deploys, with retention and volume."""
     out: list[TSDBStore] = []
     for hr in releases_of_chart(index, KPS_CHART):
         out.extend(_from_kps(hr))
@@ -218,6 +226,9 @@ def tsdb_stores(index: Index) -> list[TSDBStore]:
         out.append(_from_crd(obj, "prometheus"))
     for obj in index.of_kind("Alertmanager", group="monitoring.coreos.com"):
         out.append(_from_crd(obj, "alertmanager"))
+    from obslint.model.victoriametrics import vm_stores  # it builds on this module's volumes
+
+    out.extend(vm_stores(index))
     for store in out:
         vol = store.volume
         if vol.kind in ("pvc", "ephemeral") and hostpath_class(index, vol.storage_class):

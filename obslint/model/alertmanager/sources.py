@@ -10,6 +10,8 @@ Sources (`alertmanager_configs`):
 * Alertmanager objects (monitoring.coreos.com/v1) with the Secret holding their config
   (`spec.configSecret`, else `alertmanager-<name>`), when that Secret is in the same cluster and
   not encrypted;
+* VMAlertmanager objects (operator.victoriametrics.com): `spec.configRawYaml`, or the Secret named
+  by `spec.configSecret` (VMAlertmanagerConfig objects are not merged in yet);
 * Secrets and ConfigMaps holding `alertmanager.yaml`/`alertmanager.yml` as text (not encrypted);
 * plain YAML files whose top level has `route:` and `receivers:` (once per cluster whose build
   reads them).
@@ -94,7 +96,7 @@ class AMSource:
     """One Alertmanager configuration as Alertmanager would load it."""
 
     name: str  # identifies it for `--alertmanager`: "<namespace>/<name>" or the file path
-    origin: str  # helm-values | alertmanager-secret | secret | configmap | file
+    origin: str  # helm-values | alertmanager-secret | vmalertmanager | secret | configmap | file
     description: str
     data: Mapping  # the config mapping as loaded (chart defaults merged in for helm values)
     raw: Mapping | None  # the mapping as written in the repo (None when only defaults apply)
@@ -551,6 +553,54 @@ def _from_text(index: Index, obj: K8sObject, origin: str, name: str) -> AMSource
     )
 
 
+def _from_vmalertmanagers(index: Index, used_secrets: set[int]) -> list[AMSource]:
+    """The config of each VMAlertmanager (VictoriaMetrics/operator api/operator/v1beta1/
+    vmalertmanager_types.go): `spec.configRawYaml` (alertmanager.yaml as text) or the Secret
+    `spec.configSecret` (key alertmanager.yaml). VMAlertmanagerConfig objects, which the operator
+    merges into it, are not read yet: one notice says so."""
+    from obslint.model.victoriametrics import VM_GROUP, gaps_notice
+
+    out: list[AMSource] = []
+    for am in index.of_kind("VMAlertmanager", group=VM_GROUP):
+        ns = am.namespace
+        name = f"{ns + '/' if ns else ''}{am.name}"
+        spec = am.data.get("spec")
+        if am.sops or not isinstance(spec, YMap):
+            continue
+        if isinstance(spec.get("configRawYaml"), str):
+            emb = index.embedded_yaml(spec, "configRawYaml")
+            if emb is not None and isinstance(emb.data, YMap) and ("route" in emb.data or "receivers" in emb.data):
+                out.append(
+                    AMSource(
+                        name=name,
+                        origin="vmalertmanager",
+                        description=f"{am.ref()} spec.configRawYaml",
+                        data=emb.data,
+                        raw=emb.data,
+                        config=load_config(emb.data),
+                        file=am.file,
+                        anchor=spec.loc("configRawYaml"),
+                        namespace=ns,
+                        obj=am,
+                        cluster=am.cluster,
+                    )
+                )
+            continue
+        secret_name = spec.get("configSecret")
+        if not isinstance(secret_name, str) or not secret_name:
+            continue
+        for sec in index.find("Secret", secret_name, ns):
+            if sec.cluster != am.cluster:
+                continue
+            used_secrets.add(id(sec))
+            src = _from_text(index, sec, "vmalertmanager", name)
+            if src is not None:
+                src.description = f"{am.ref()} config from {src.description}"
+                out.append(src)
+    gaps_notice(index, "VMAlertmanagerConfig")
+    return out
+
+
 def _looks_like_am_config(node: Any) -> bool:
     return (
         isinstance(node, YMap)
@@ -601,6 +651,7 @@ def alertmanager_configs(index: Index) -> list[AMSource]:
                 src.description = f"{am.ref()} config from {src.description}"
                 _merge_amconfigs(index, src, am.spec, ns)
                 out.append(src)
+    out.extend(_from_vmalertmanagers(index, used_secrets))
     for obj in index.of_kind("Secret", "ConfigMap", group=""):
         if id(obj) in used_secrets:
             continue

@@ -19,7 +19,7 @@ from obslint.model.alertmanager import (
 from obslint.routing import Route
 from obslint.rules.examples import RULES_HEAD
 
-DEPLOYED = ("helm-values", "alertmanager-secret")
+DEPLOYED = ("helm-values", "alertmanager-secret", "vmalertmanager")
 
 
 def sources(index: Index) -> list[AMSource]:

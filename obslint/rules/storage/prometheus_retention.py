@@ -1,4 +1,4 @@
-"""STOR: Prometheus and Alertmanager retention against the volume that holds the data."""
+"""STOR: Prometheus, Alertmanager and VictoriaMetrics retention against the volume that holds the data."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from obslint.findings import Finding
 from obslint.fix.edits import MISSING, Fix, SetKey, fix_at
 from obslint.model.loki import loki_configs
-from obslint.model.storage import TSDBStore, tsdb_stores, values_hidden
+from obslint.model.storage import SAMPLE_STORES, TSDBStore, tsdb_stores, values_hidden
 from obslint.objects import dig
 from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.units import DAY, UnitError, format_bytes, format_duration, parse_bytes_any
@@ -208,7 +208,7 @@ def retention_size_exceeds_volume(ctx: RuleContext) -> Iterator[Finding]:
     "STOR003",
     "retention-without-persistence",
     "warning",
-    "Prometheus, Alertmanager or Loki keeps data on an emptyDir: a restart loses the retention window",
+    "Prometheus, Alertmanager, VictoriaMetrics or Loki keeps data on an emptyDir: a restart loses the retention window",
     basis=Basis.CERTAIN,
     why="""
         Without a volumeClaimTemplate, prometheus-operator mounts an emptyDir (the
@@ -216,7 +216,10 @@ def retention_size_exceeds_volume(ctx: RuleContext) -> Iterator[Finding]:
         so the retention you configured is never reached and dashboards go blank after each
         rollout. Alertmanager keeps silences and the notification log there (a restart re-sends
         notifications and forgets silences). Loki on filesystem storage keeps chunks and index on
-        its volume: without persistence, logs vanish with the pod.
+        its volume: without persistence, logs vanish with the pod. A VMSingle without
+        `spec.storage`, or the vmstorage nodes of a VMCluster without `vmstorage.storage`, run on
+        an emptyDir too (VictoriaMetrics/operator api/operator/v1beta1/vmsingle_types.go: "by
+        default it's empty dir").
     """,
     failing=_kps("retention: 15d\nretentionSize: 8GiB\n"),
     passing=_kps(PVC_20 + "retentionSize: 16GiB\n"),
@@ -240,12 +243,12 @@ def retention_without_persistence(ctx: RuleContext) -> Iterator[Finding]:
             continue
         what = "an emptyDir" if vol.kind == "emptyDir" else "an ephemeral volume"
         keeps = "alerts state (silences, notification log)" if store.component == "alertmanager" else "samples"
-        key = "storageSpec" if store.via == "helm" and store.component == "prometheus" else "storage"
+        key, hint = _storage_key(store)
         yield ctx.finding(
             vol.loc,
             f"{store.ref()} keeps {keeps} for {store.retention_text or 'its retention'} on {what}"
             f"{'' if vol.declared else ' (no ' + key + ' set)'}: a restart loses them",
-            hint=f"set {key}.volumeClaimTemplate with a storage request in {_where_values(store)}",
+            hint=hint,
         )
     for cfg in loki_configs(ctx.index):
         vol = cfg.volume
@@ -258,6 +261,16 @@ def retention_without_persistence(ctx: RuleContext) -> Iterator[Finding]:
             f"{cfg.ref()} keeps {keeps} on filesystem storage without a persistent volume: a restart loses them",
             hint="enable persistence (singleBinary.persistence.enabled: true with a size) or use object storage",
         )
+
+
+def _storage_key(store: TSDBStore) -> tuple[str, str]:
+    """(the key that gives `store` a volume, how to set it)."""
+    if store.component == "vmsingle":  # a PersistentVolumeClaimSpec (VictoriaMetrics/operator vmsingle_types.go)
+        return "storage", f"set spec.storage.resources.requests.storage in {store.ref()}"
+    if store.component == "vmcluster":
+        return "vmstorage.storage", f"set spec.vmstorage.storage.volumeClaimTemplate with a size in {store.ref()}"
+    key = "storageSpec" if store.via == "helm" and store.component == "prometheus" else "storage"
+    return key, f"set {key}.volumeClaimTemplate with a storage request in {_where_values(store)}"
 
 
 def _rate(raw: str | int | None, field: str) -> int | None:
@@ -311,6 +324,9 @@ options:
         claimed size of a hostPath-style volume (see STOR002) is no limit and is not counted.
         Set the option `ingest-per-day` (measure it with
         `rate(prometheus_tsdb_compaction_chunk_size_bytes_sum[1d]) * 86400`) to enable the check.
+        VMSingle and VMCluster `retentionPeriod` are judged the same way (a bare number counts
+        months of 31 days, as VictoriaMetrics does); a VMCluster's room is its vmstorage volume
+        times `replicaCount`, divided by `replicationFactor`.
     """,
     failing=_kps("retention: 30d\n" + PVC_20.split("\n", 2)[2] + "retentionSize: 16GiB\n") + CAPACITY_CONFIG,
     passing=_kps(PVC_20.replace("15d", "7d") + "retentionSize: 16GiB\n") + CAPACITY_CONFIG,
@@ -322,12 +338,16 @@ def retention_capacity(ctx: RuleContext) -> Iterator[Finding]:
     if not per_day:
         return
     for store in _stores(ctx):
-        if store.component != "prometheus" or not store.retention or not store.volume.size:
+        if store.component not in SAMPLE_STORES or not store.retention or not store.volume.size:
             continue
+        if not store.capacity_factor:
+            continue  # how many VMCluster storage nodes share the data is not known statically
         need = store.retention / DAY * per_day
         room, limit_what = None, ""
         if store.volume.size_enforced:  # a node directory's claimed size is no limit
-            room, limit_what = store.volume.size, f"its volume ({store.volume.size_text})"
+            room, limit_what = store.volume.size * store.capacity_factor, f"its volume ({store.volume.size_text})"
+            if store.capacity_factor != 1:
+                limit_what = f"its vmstorage volumes ({store.volume.size_text} x {store.capacity_factor:g})"
         if store.retention_size is not None and (room is None or store.retention_size < room):
             room, limit_what = store.retention_size, f"its retentionSize ({store.retention_size_text})"
         if room is None:

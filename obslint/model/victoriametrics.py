@@ -1,0 +1,131 @@
+"""VictoriaMetrics operator objects (operator.victoriametrics.com/v1beta1) as obslint's models see them.
+
+* VMSingle and VMCluster (its vmstorage nodes) keep samples for `spec.retentionPeriod` on a volume:
+  they become `TSDBStore`s, so the STOR rules that carry over judge them (STOR003 no persistence,
+  STOR004 capacity). VictoriaMetrics has no size-based retention, so STOR001/STOR002 have nothing
+  to judge. Facts from VictoriaMetrics/operator api/operator/v1beta1/vmsingle_types.go and
+  vmcluster_types.go: VMSingle `spec.storage` is a PersistentVolumeClaimSpec ("by default it's
+  empty dir", ignored when `storageDataPath` is set); vmstorage `storage` is a StorageSpec like
+  prometheus-operator's; `retentionPeriod` matches `^[0-9]+(h|d|w|y)?$`, a bare number counting
+  months, default 1. VictoriaMetrics counts a month as 31 days (lib/flagutil/duration.go).
+* VMRule is PrometheusRule-shaped (`spec.groups[].rules`), with MetricsQL expressions: those become
+  rule sets of engine "metricsql" (obslint.model.rulegroups).
+
+What is not modelled yet is said once per run (`gaps_notice`), never once per object.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from obslint.findings import Loc
+from obslint.index import Index
+from obslint.model.storage import TSDBStore, Volume, volume_from_storage_spec
+from obslint.objects import K8sObject, dig, loc_of
+from obslint.units import DAY, HOUR, WEEK, YEAR, try_quantity_bytes
+
+VM_GROUP = "operator.victoriametrics.com"
+DEFAULT_RETENTION = "1"  # one month (vmsingle_types.go RetentionPeriod; VictoriaMetrics -retentionPeriod)
+MONTH = 31 * DAY  # VictoriaMetrics lib/flagutil/duration.go: msecsPerMonth = 31 days
+_RETENTION_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([hdwy]?)$")
+_UNITS = {"h": HOUR, "d": DAY, "w": WEEK, "y": YEAR, "": MONTH}
+
+# Object kinds whose checks do not carry over yet: (kind, what the notice says).
+NOT_CHECKED_YET = {
+    "VMAlertmanagerConfig": "VictoriaMetrics VMAlertmanagerConfig routing is not checked yet "
+    "(AM rules read the VMAlertmanager's own config only)",
+    "VMRule": "VictoriaMetrics VMRule groups: which VMAlert loads them, retention reach, duplicates and vmalert's "
+    "own validation are not checked yet (PROM002, PROM003, PROM009, PROM001); MetricsQL-only expressions "
+    "are not judged",
+}
+
+
+def retention_seconds(raw: Any) -> float | None:
+    """VictoriaMetrics `retentionPeriod` in seconds; None when it does not parse."""
+    text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    m = _RETENTION_RE.match(text)
+    if m is None:
+        return None
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def _retention(spec: Any, spec_loc: Loc) -> tuple[float | None, str, Loc, bool]:
+    raw = dig(spec, "retentionPeriod")
+    if raw is None or raw == "":
+        return retention_seconds(DEFAULT_RETENTION), "1 month (the default)", spec_loc, False
+    text = str(raw)
+    if text.isdigit():
+        text = f"{text} month{'s' if text != '1' else ''}"
+    return retention_seconds(raw), text, loc_of(spec, "retentionPeriod"), True
+
+
+def _int(value: Any, default: int) -> int | None:
+    if value is None:
+        return default
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None  # templated or malformed: not known
+
+
+def _vmsingle(obj: K8sObject) -> TSDBStore:
+    spec = obj.spec
+    spec_loc = obj.loc("spec") if "spec" in obj.data else obj.loc()
+    retention, text, rloc, declared = _retention(spec, spec_loc)
+    store = TSDBStore("vmsingle", obj.name, obj.namespace, obj, "crd", spec_loc, retention, text, rloc, declared)
+    store.spec = obj.get("spec")
+    storage = spec.get("storage")
+    if spec.get("storageDataPath"):
+        store.volume = Volume("unknown", spec_loc)  # the user mounts the data volume (spec.volumes)
+    elif isinstance(storage, dict) and storage:
+        vol = Volume("pvc", loc_of(spec, "storage"))
+        name = storage.get("storageClassName")
+        vol.storage_class = name if isinstance(name, str) else None
+        raw = dig(storage, "resources", "requests", "storage")
+        if raw is not None:
+            vol.size_text, vol.size = str(raw), try_quantity_bytes(raw)
+            vol.size_loc = loc_of(storage, "resources", "requests", "storage")
+        store.volume = vol
+    else:
+        store.volume = Volume("emptyDir", spec_loc if storage is None else loc_of(spec, "storage"), declared=False)
+    return store
+
+
+def _vmcluster(obj: K8sObject) -> TSDBStore | None:
+    spec = obj.spec
+    vmstorage = spec.get("vmstorage")
+    if not isinstance(vmstorage, dict):
+        return None  # no storage nodes: nothing keeps samples
+    spec_loc = obj.loc("spec")
+    retention, text, rloc, declared = _retention(spec, spec_loc)
+    store = TSDBStore("vmcluster", obj.name, obj.namespace, obj, "crd", spec_loc, retention, text, rloc, declared)
+    store.spec = obj.get("spec")
+    store.volume = volume_from_storage_spec(vmstorage.get("storage"), vmstorage, "storage", loc_of(spec, "vmstorage"))
+    nodes = _int(vmstorage.get("replicaCount"), 1)
+    copies = _int(spec.get("replicationFactor"), 1)
+    # Samples are spread over the vmstorage nodes, each kept `replicationFactor` times: the room
+    # for data is the volume of every node divided by the copies (None: not known statically).
+    store.capacity_factor = nodes / copies if nodes and copies else None
+    return store
+
+
+def vm_stores(index: Index) -> list[TSDBStore]:
+    """Every VMSingle and VMCluster of the repository, with retention and volume."""
+    out: list[TSDBStore] = []
+    for obj in index.of_kind("VMSingle", group=VM_GROUP):
+        if not obj.sops:
+            out.append(_vmsingle(obj))
+    for obj in index.of_kind("VMCluster", group=VM_GROUP):
+        if not obj.sops:
+            store = _vmcluster(obj)
+            if store is not None:
+                out.append(store)
+    return out
+
+
+def gaps_notice(index: Index, kind: str) -> None:
+    """Say once per run that the checks of `kind` do not carry over yet, when the repository has one."""
+    if index.of_kind(kind, group=VM_GROUP):
+        index.notice(NOT_CHECKED_YET[kind])
