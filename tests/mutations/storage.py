@@ -120,3 +120,61 @@ def loki_rules_sidecar_elsewhere(stack: StackCopy) -> None:
     """The rules sidecar searches a `logging` namespace: the loki_rule ConfigMap in monitoring is never loaded."""
     folder = "        folder: /rules/fake\n"
     stack.replace(LOKI, folder, folder + "        searchNamespace: logging\n")
+
+
+CONFIG = "infrastructure/monitoring/config"
+GRAFANA_OPERATOR = """\
+apiVersion: grafana.integreatly.org/v1beta1
+kind: Grafana
+metadata:
+  name: grafana
+  namespace: monitoring
+  labels:
+    dashboards: grafana
+spec:
+  config:
+    security: {admin_user: admin}
+---
+apiVersion: grafana.integreatly.org/v1beta1
+kind: GrafanaFolder
+metadata:
+  name: infrastructure
+  namespace: monitoring
+spec:
+  instanceSelector:
+    matchLabels:
+      dashboards: grafana
+  title: Infrastructure
+---
+apiVersion: grafana.integreatly.org/v1beta1
+kind: GrafanaDashboard
+metadata:
+  name: node-exporter
+  namespace: monitoring
+spec:
+  instanceSelector:
+    matchLabels:
+      dashboards: SELECTOR
+  folderRef: FOLDER
+  url: https://grafana.com/api/dashboards/1860/revisions/37/download
+"""
+
+
+def _add_grafana_operator(stack: StackCopy, selector: str = "grafana", folder: str = "infrastructure") -> None:
+    """A grafana-operator Grafana, folder and dashboard added to the monitoring config."""
+    text = GRAFANA_OPERATOR.replace("SELECTOR", selector).replace("FOLDER", folder)
+    stack.write(f"{CONFIG}/grafana-operator.yaml", text)
+    stack.replace(f"{CONFIG}/kustomization.yaml", "  - flux-notifications.yaml\n",
+                  "  - flux-notifications.yaml\n  - grafana-operator.yaml\n")  # fmt: skip
+
+
+@mutation("grafana-dashboard-selects-no-grafana", {"GRAF002"})
+def grafana_dashboard_selects_no_grafana(stack: StackCopy) -> None:
+    """A GrafanaDashboard whose instanceSelector names a label value no Grafana carries."""
+    _add_grafana_operator(stack, selector="grafana-main")
+
+
+@mutation("grafana-dashboard-folder-misspelt", {"GRAF003"})
+def grafana_dashboard_folder_misspelt(stack: StackCopy) -> None:
+    """A GrafanaDashboard filed under folderRef `infra`, a GrafanaFolder nothing creates."""
+    _add_grafana_operator(stack, folder="infra")
