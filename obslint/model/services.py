@@ -147,26 +147,22 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
 
 
 # Services that operators create for their custom resources: (group, kind) -> (operator, [(name
-# prefix, name suffix, default ports)]). `spec.port` replaces the first port where the CR has it.
+# prefix, name suffix)]). Their ports are not judged: they move with operator versions and CR
+# fields (VMSingle serves more than 8428 in newer operators), so only the name is.
 # VictoriaMetrics/operator: PrefixedName() of each CR (`vmsingle-<name>`, api/operator/v1beta1/
-# vmsingle_types.go AsURL, port 8428) and the default ports of vmselect 8481, vminsert 8480,
-# vmstorage 8482, vmalert 8080, vmagent 8429, vmalertmanager 9093, vmauth 8427 (vmcluster_types.go,
-# vmalert_types.go, vmagent_types.go, vmalertmanager_types.go, vmauth_types.go). grafana-operator:
-# `<name>-service` on 3000 for a Grafana it deploys (controllers/reconcilers/grafana/service_reconciler.go).
-OPERATOR_SERVICES: dict[tuple[str, str], tuple[str, tuple[tuple[str, str, tuple[int, ...]], ...]]] = {
-    ("operator.victoriametrics.com", "VMSingle"): ("VictoriaMetrics operator", (("vmsingle-", "", (8428,)),)),
-    ("operator.victoriametrics.com", "VMAlert"): ("VictoriaMetrics operator", (("vmalert-", "", (8080,)),)),
-    ("operator.victoriametrics.com", "VMAgent"): ("VictoriaMetrics operator", (("vmagent-", "", (8429,)),)),
-    ("operator.victoriametrics.com", "VMAuth"): ("VictoriaMetrics operator", (("vmauth-", "", (8427,)),)),
-    ("operator.victoriametrics.com", "VMAlertmanager"): (
-        "VictoriaMetrics operator",
-        (("vmalertmanager-", "", (9093, 9094)),),
-    ),
+# vmsingle_types.go AsURL; vmcluster_types.go: vmselect-, vminsert-, vmstorage-). grafana-operator:
+# `<name>-service` for a Grafana it deploys (controllers/reconcilers/grafana/service_reconciler.go).
+OPERATOR_SERVICES: dict[tuple[str, str], tuple[str, tuple[tuple[str, str], ...]]] = {
+    ("operator.victoriametrics.com", "VMSingle"): ("VictoriaMetrics operator", (("vmsingle-", ""),)),
+    ("operator.victoriametrics.com", "VMAlert"): ("VictoriaMetrics operator", (("vmalert-", ""),)),
+    ("operator.victoriametrics.com", "VMAgent"): ("VictoriaMetrics operator", (("vmagent-", ""),)),
+    ("operator.victoriametrics.com", "VMAuth"): ("VictoriaMetrics operator", (("vmauth-", ""),)),
+    ("operator.victoriametrics.com", "VMAlertmanager"): ("VictoriaMetrics operator", (("vmalertmanager-", ""),)),
     ("operator.victoriametrics.com", "VMCluster"): (
         "VictoriaMetrics operator",
-        (("vmselect-", "", (8481,)), ("vminsert-", "", (8480,)), ("vmstorage-", "", (8482, 8400, 8401))),
+        (("vmselect-", ""), ("vminsert-", ""), ("vmstorage-", "")),
     ),
-    ("grafana.integreatly.org", "Grafana"): ("grafana-operator", (("", "-service", (3000,)),)),
+    ("grafana.integreatly.org", "Grafana"): ("grafana-operator", (("", "-service"),)),
 }
 
 
@@ -176,11 +172,8 @@ def _operator_services(index: Index) -> list[tuple[K8sObject, str, tuple[int, ..
         for obj in index.of_kind(kind, group=group):
             if obj.get("spec", "external") is not None:  # an external Grafana: nothing is deployed
                 continue
-            custom = port_of(obj.spec, "port", default=0) if kind != "VMCluster" else 0
-            for prefix, suffix, ports in services:
-                if custom:
-                    ports = (custom, *ports[1:])
-                out.append((obj, f"{prefix}{obj.name}{suffix}", ports, operator))
+            for prefix, suffix in services:
+                out.append((obj, f"{prefix}{obj.name}{suffix}", (), operator))  # () = any port
     return out
 
 

@@ -180,9 +180,11 @@ def test_grafana_datasource_reaches_the_vmsingle_service(tmp_path):
     )
     (root / "monitoring/ds.yaml").write_text(ds.replace("PORT", "8428"), encoding="utf-8")
     assert run(root).findings == []
-    (root / "monitoring/ds.yaml").write_text(ds.replace("PORT", "9090"), encoding="utf-8")
+    (root / "monitoring/ds.yaml").write_text(ds.replace("PORT", "8428").replace("-main", "-mian"), encoding="utf-8")
     found = run(root).findings
-    assert [(f.rule, "has no port 9090" in f.message) for f in found] == [("LOKI006", True)]
+    assert [(f.rule, "no Service vmsingle-mian in namespace monitoring" in f.message) for f in found] == [
+        ("LOKI006", True)
+    ]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from obslint.model.alertmanager import alertmanager_configs, node_loc
 from obslint.model.gotemplate import analyse, label_refs
 from obslint.model.promql import Labels, analysis, output_labels
 from obslint.model.rulegroups import RuleEntry, all_rules
+from obslint.objects import dig
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.examples import RULES_HEAD
 
@@ -98,6 +99,15 @@ def _external_labels(index: Index) -> set[str]:
         if isinstance(ext, dict):
             out |= {str(k) for k in ext}
         out.add("prometheus")
+    # vmalert adds `-external.label` (VMAlert spec.externalLabels, or the flag in extraArgs) to every
+    # alert it generates (VictoriaMetrics/operator api/operator/v1beta1/vmalert_types.go)
+    for obj in index.of_kind("VMAlert", group="operator.victoriametrics.com"):
+        ext = obj.spec.get("externalLabels")
+        if isinstance(ext, dict):
+            out |= {str(k) for k in ext}
+        flag = dig(obj.spec, "extraArgs", "external.label")
+        if isinstance(flag, str):
+            out |= {pair.split("=", 1)[0].strip() for pair in flag.split(",") if "=" in pair}
     return out
 
 
