@@ -1,3 +1,3 @@
-"""STOR, LOKI, GRAF: retention and volumes, Loki limits, endpoints, Grafana datasources."""
+"""STOR, LOKI, GRAF, VEC: retention and volumes, Loki limits, endpoints, Grafana datasources, Vector pipelines."""
 
-from obslint.rules.storage import endpoints, grafana, loki, loki_rules, prometheus_retention  # noqa: F401
+from obslint.rules.storage import endpoints, grafana, loki, loki_rules, prometheus_retention, vector  # noqa: F401
