@@ -21,10 +21,33 @@ HELM_REPOSITORIES = {
 }
 
 
+KPS = "infrastructure/monitoring/kube-prometheus-stack/helmrelease.yaml"
+# Robusta's Alertmanager receiver and the route that sends every alert to it, then on
+# (https://docs.robusta.dev/master/configuration/alertmanager-integration/outofcluster-prometheus.html).
+ROBUSTA_ROUTE = "            - receiver: robusta\n              continue: true\n"
+ROBUSTA_RECEIVER = (
+    "          - name: robusta\n"
+    "            webhook_configs:\n"
+    "              - url: http://robusta-runner.monitoring.svc.cluster.local/api/alerts\n"
+    "                send_resolved: true\n"
+)
+
+
+def _robusta_receiver(stack: StackCopy) -> None:
+    stack.replace(KPS, "          routes:\n", "          routes:\n" + ROBUSTA_ROUTE)
+    stack.replace(KPS, "        receivers:\n", "        receivers:\n" + ROBUSTA_RECEIVER)
+
+
+# What a system changes in the stack beside its own files.
+WIRING = {"robusta": _robusta_receiver}
+
+
 def add_system(stack: StackCopy, system: str, repository: str) -> list[str]:
     """Lay the system's fixture over the stack; the paths it added, relative to the stack."""
     added: list[str] = []
     base = FIXTURES / system
+    if system in WIRING:
+        WIRING[system](stack)
     for src in sorted(base.rglob("*.yaml")):
         rel = src.relative_to(base).as_posix()
         stack.write(rel, src.read_text(encoding="utf-8"))

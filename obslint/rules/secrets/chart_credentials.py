@@ -4,8 +4,8 @@ values of a known chart. The general walker (common.find_credentials) finds the 
 
 - robusta: `globalConfig.signing_key` and `globalConfig.account_id` ("Keep secret!",
   https://docs.robusta.dev/master/setup-robusta/additional-settings.html#global-config) and the
-  playbook-signing key pair's private half `rsa.private` (helm/robusta/templates/auth-config.yaml
-  writes it into a Secret).
+  playbook-signing key pair's private half `rsa.private` / `rsa.prv`
+  (helm/robusta/templates/auth-config.yaml writes it into a Secret).
 - falcosidekick (and the falco chart's `falcosidekick` subchart): an incoming-webhook URL
   `config.<output>.webhookurl` carries the token that lets anyone post to the channel, on any
   host (Mattermost and Rocket.Chat `/hooks/<token>`, Webex `/v1/webhooks/incoming/<token>`);
@@ -24,7 +24,12 @@ from obslint.objects import dig
 from obslint.rules.secrets.common import is_clear_credential, is_literal_value, is_placeholder
 
 # (container path, key) of robusta values that hold a secret
-ROBUSTA_SECRETS = ((("globalConfig",), "signing_key"), (("globalConfig",), "account_id"), (("rsa",), "private"))
+ROBUSTA_SECRETS = (
+    (("globalConfig",), "signing_key"),
+    (("globalConfig",), "account_id"),
+    (("rsa",), "private"),  # base64 of the PEM key
+    (("rsa",), "prv"),  # the PEM key itself, which the chart base64-encodes
+)
 _AUTH_HEADER = re.compile(r"(?i)\b(?:authorization|x-api-key|api-key|token)\s*:\s*\S+")
 
 
