@@ -210,7 +210,9 @@ def _vector_protocol_problem(index: Index, url: str, cfg: VectorConfig) -> str |
         whose `alertmanager_url` names a Service that does not exist drops every log-based alert;
         a Grafana datasource at a wrong port shows "Bad Gateway" exactly when someone needs it; a
         Promtail client without `/loki/api/v1/push` or a Vector sink with it (Vector appends the
-        path itself) gets 404 on every push and buffers logs until it drops them. A wrong port or
+        path itself) gets 404 on every push and buffers logs until it drops them; a Vector agent's
+        `vector` sink sends Vector's own gRPC protocol, which only a `vector` source of the
+        aggregator accepts, so a port of another of its sources refuses every batch. A wrong port or
         path is an error. A Service nothing in the repository creates is a warning: it may come
         from outside (installed by hand, by another repository, by an operator); URLs into
         namespaces that something obslint cannot read fills are not judged.
