@@ -327,9 +327,9 @@ def vector_service_ports(v: Any) -> tuple[int, ...]:
 
 
 def _trailing_port(address: Any) -> int:
-    # the chart takes `mustRegexFind "[0-9]+$"` of the address
+    # the chart takes `mustRegexFind "[0-9]+$"` of the address; more than 5 digits is no port
     m = re.search(r"[0-9]+$", address) if isinstance(address, str) else None
-    return int(m.group(0)) if m else 0
+    return int(m.group(0)) if m and len(m.group(0)) <= 5 else 0
 
 
 def _vector_services(rel: HelmReleaseView) -> Iterator[tuple[str, tuple[int, ...]]]:

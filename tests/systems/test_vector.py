@@ -130,3 +130,33 @@ data:
 """
     result = check(repo(CONFIGMAP.replace("INPUT", "journal") + other), select=["VEC001"])
     assert result.findings == []
+
+
+def test_hostile_config_gives_findings_not_tracebacks(repo):
+    root = repo(
+        {
+            "logging/vector.yaml": """\
+                apiVersion: helm.toolkit.fluxcd.io/v2
+                kind: HelmRelease
+                metadata: {name: vector, namespace: logging}
+                spec:
+                  chart: {spec: {chart: vector, version: 0.46.0}}
+                  values:
+                    customConfig:
+                      sources:
+                        a: {type: vector, address: "0.0.0.0:%s"}
+                        b: [not, a, mapping]
+                      transforms:
+                        r: {type: route, inputs: [a, 7, {x: 1}], route: [odd]}
+                      sinks:
+                        s: {type: vector, inputs: [r, r.x, s, ""], address: "vector.logging:%s"}
+                        t: {type: http, inputs: "a", uri: [1, 2]}
+                """
+            % ("9" * 5000, "9" * 5000)
+        }
+    )
+    result = check(root, select=["VEC001", "LOKI006"])
+    assert not result.errors
+    messages = sorted(f.message for f in result.findings)
+    assert any('input "r" is a route transform, which has no default output' in m for m in messages)
+    assert any('input "s" is the component itself' in m for m in messages)

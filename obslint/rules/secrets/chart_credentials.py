@@ -45,6 +45,21 @@ def chart_credentials(hr: HelmReleaseView) -> Iterator[tuple[tuple, Any, Any, st
             yield from _falcosidekick(sub, ("falcosidekick",))
 
 
+def chart_hint(chart: str) -> str | None:
+    """How the chart takes the credential from a Secret instead."""
+    if chart == "robusta":
+        return (
+            "write `{{ env.NAME }}` and set NAME from a Secret in runner.additional_env_vars "
+            "(valueFrom.secretKeyRef); for rsa, rsa.existingSecret"
+        )
+    if chart in ("falcosidekick", "falco"):
+        return (
+            "put it in the Secret that config.existingSecret names, under the output's variable "
+            "(e.g. MATTERMOST_WEBHOOKURL), and leave the value empty"
+        )
+    return None
+
+
 def _robusta(values: Any) -> Iterator[tuple[tuple, Any, Any, str, str, str]]:
     for path, key in ROBUSTA_SECRETS:
         container = dig(values, *path)
