@@ -144,15 +144,14 @@ def test_hostile_config_gives_findings_not_tracebacks(repo):
                   values:
                     customConfig:
                       sources:
-                        a: {type: vector, address: "0.0.0.0:%s"}
+                        a: {type: vector, address: "0.0.0.0:PORT"}
                         b: [not, a, mapping]
                       transforms:
                         r: {type: route, inputs: [a, 7, {x: 1}], route: [odd]}
                       sinks:
-                        s: {type: vector, inputs: [r, r.x, s, ""], address: "vector.logging:%s"}
+                        s: {type: vector, inputs: [r, r.x, s, ""], address: "vector.logging:PORT"}
                         t: {type: http, inputs: "a", uri: [1, 2]}
-                """
-            % ("9" * 5000, "9" * 5000)
+                """.replace("PORT", "9" * 5000)
         }
     )
     result = check(root, select=["VEC001", "LOKI006"])
