@@ -298,12 +298,103 @@ def _grafana_services(rel: HelmReleaseView) -> Iterator[tuple[str, tuple[int, ..
         yield helm_fullname(rel.release_name, "grafana", v), (port_of(v, "service", "port", default=80),)
 
 
+def vector_service_ports(v: Any) -> tuple[int, ...]:
+    """The ports of the vector chart's Service: `service.ports` when set, else one per
+    `customConfig` source or sink with an `address` (its trailing port) plus `api.address` when the
+    API is enabled, else the role's defaults (vectordotdev/helm-charts charts/vector/templates/
+    service.yaml, service-headless.yaml and _helpers.tpl `vector.ports` / `_helper.generatePort`)."""
+    manual = dig(v, "service", "ports")
+    if isinstance(manual, list) and manual:
+        return tuple(p for p in (port_of(x, "port", default=0) for x in manual) if p)
+    custom = dig(v, "customConfig")
+    if isinstance(custom, dict) and custom:
+        ports: list[int] = []
+        for kind in ("sources", "sinks"):
+            components = custom.get(kind)
+            for conf in components.values() if isinstance(components, dict) else ():
+                port = _trailing_port(dig(conf, "address"))
+                if port:
+                    ports.append(port)
+        if values_bool(dig(custom, "api", "enabled"), False):
+            port = _trailing_port(dig(custom, "api", "address"))
+            if port:
+                ports.append(port)
+        return tuple(ports)
+    role = dig(v, "role")
+    if role in ("Aggregator", "Stateless-Aggregator", None):  # "Aggregator" is the chart default
+        return (8282, 24224, 5044, 8080, 8125, 9000, 6000, 9090)
+    return (9090,)
+
+
+def _trailing_port(address: Any) -> int:
+    # the chart takes `mustRegexFind "[0-9]+$"` of the address; more than 5 digits is no port
+    m = re.search(r"[0-9]+$", address) if isinstance(address, str) else None
+    return int(m.group(0)) if m and len(m.group(0)) <= 5 else 0
+
+
+def _vector_services(rel: HelmReleaseView) -> Iterator[tuple[str, tuple[int, ...]]]:
+    v = rel.values
+    full = helm_fullname(rel.release_name, "vector", v)
+    if _enabled(v, "service", "enabled"):
+        ports = vector_service_ports(v)
+        yield full, ports
+        if _enabled(v, "serviceHeadless", "enabled"):
+            yield f"{full}-headless", ports
+    if _enabled(v, "haproxy", "enabled", default=False):
+        # templates/haproxy/service.yaml: `<vector.fullname>-haproxy`, ports as the Vector Service
+        yield f"{full}-haproxy", ()
+
+
+def _falcosidekick_services(rel: HelmReleaseView) -> Iterator[tuple[str, tuple[int, ...]]]:
+    # falcosecurity/charts charts/falcosidekick templates/service.yaml: `falcosidekick.fullname`
+    # on service.port (2801), plus config.tlsserver.notlsport (2810) when notlspaths is set;
+    # service-ui.yaml: `<fullname>-ui` (webui.service.port 2802) and `<fullname>-ui-redis` (6379).
+    v = rel.values
+    full = helm_fullname(rel.release_name, "falcosidekick", v)
+    ports = [port_of(v, "service", "port", default=2801)]
+    if dig(v, "config", "tlsserver", "notlspaths") != "":
+        ports.append(port_of(v, "config", "tlsserver", "notlsport", default=2810))
+    yield full, tuple(ports)
+    if _enabled(v, "webui", "enabled", default=False):
+        yield f"{full}-ui", (port_of(v, "webui", "service", "port", default=2802),)
+        if _enabled(v, "webui", "redis", "enabled", default=True):
+            yield f"{full}-ui-redis", (port_of(v, "webui", "redis", "service", "port", default=6379),)
+
+
+def robusta_fullname(rel: HelmReleaseView) -> str:
+    """robusta-dev/robusta helm/robusta/templates/_helpers.tpl `robusta.fullname`: fullnameOverride,
+    else the release name (never `<release>-robusta`)."""
+    override = dig(rel.values, "fullnameOverride")
+    name = override if isinstance(override, str) and override else rel.release_name
+    return name[:63].rstrip("-")
+
+
+def _robusta_services(rel: HelmReleaseView) -> Iterator[tuple[str, tuple[int, ...]]]:
+    # helm/robusta/templates/runner.yaml: Service `<robusta.fullname>-runner`, port 80 (http -> 5000),
+    # the address Alertmanager's webhook receiver posts to (`/api/alerts`).
+    yield f"{robusta_fullname(rel)}-runner", (80,)
+
+
+def _robusta_subcharts(rel: HelmReleaseView) -> bool:
+    # Chart.yaml dependencies: kube-prometheus-stack (`enablePrometheusStack`) and holmes
+    # (`enableHolmesGPT`) render Services of their own, named by their own templates.
+    v = rel.values
+    return _enabled(v, "enablePrometheusStack", default=False) or _enabled(v, "enableHolmesGPT", default=False)
+
+
 CHART_SERVICES = {
     "kube-prometheus-stack": _kps_services,
     "loki": _loki_services,
     "alloy": _alloy_services,
     "grafana": _grafana_services,
+    "vector": _vector_services,
+    "falcosidekick": _falcosidekick_services,
+    "robusta": _robusta_services,
 }
+
+# Charts whose subcharts, when switched on, render Services CHART_SERVICES does not list: their
+# namespace is then opaque (a URL into it is not judged), the listed Services still resolve.
+CHART_SERVICES_PARTIAL = {"robusta": _robusta_subcharts}
 
 # Charts known to create no Service anyone would address (so their namespace stays checkable).
 CHARTS_WITHOUT_SERVICES = frozenset({"prometheus-operator-crds"})

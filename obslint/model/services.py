@@ -20,7 +20,13 @@ from urllib.parse import urlsplit
 
 from obslint.findings import Basis, Loc, few
 from obslint.index import Index, memoised
-from obslint.model.charts import CHART_SERVICES, CHARTS_WITHOUT_SERVICES, CLUSTER_NAMESPACES, port_of
+from obslint.model.charts import (
+    CHART_SERVICES,
+    CHART_SERVICES_PARTIAL,
+    CHARTS_WITHOUT_SERVICES,
+    CLUSTER_NAMESPACES,
+    port_of,
+)
 from obslint.model.helm import HelmReleaseView, helm_releases
 from obslint.objects import Cluster, K8sObject
 
@@ -119,7 +125,8 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
         cat = out.of(rel.obj)
         ns = rel.namespace
         fn = CHART_SERVICES.get(rel.chart)
-        if fn is None or rel.values_open():
+        partial = CHART_SERVICES_PARTIAL.get(rel.chart)
+        if fn is None or rel.values_open() or (partial is not None and partial(rel)):
             if rel.chart in CHARTS_WITHOUT_SERVICES:
                 continue
             if ns is None:

@@ -1,4 +1,5 @@
-"""Receivers and Flux Providers that point at in-cluster Services nothing creates."""
+"""Receivers, Flux Providers and Falco/falcosidekick outputs that point at in-cluster Services
+nothing creates."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from obslint.findings import Finding
 from obslint.findings import cluster_names as _names
 from obslint.model.alertmanager import node_loc
+from obslint.model.falco import falco_targets
 from obslint.model.services import check_url
 from obslint.objects import walk_strings
 from obslint.rules import Basis, RuleContext, rule
@@ -68,11 +70,14 @@ def _urls(node: Any) -> Iterator[tuple[Any, Any, str]]:
     "AM008",
     "receiver-endpoint-missing",
     "error",
-    "A receiver or Flux Provider sends to an in-cluster Service nothing in the repository creates, or to a wrong port",
+    "A receiver, Flux Provider or falcosidekick output sends to an in-cluster Service nothing creates, or a wrong port",
     basis=Basis.CERTAIN,
     why="""
         Webhook receivers often point at an in-cluster bridge (a Discord or Signal proxy,
-        Robusta, a ticketing relay), and Flux notification Providers at Alertmanager. When the
+        Robusta, a ticketing relay), Flux notification Providers at Alertmanager, and
+        falcosidekick outputs (`config.loki.hostport`, `config.alertmanager.hostport`,
+        `config.webhook.address`, ...) and Falco's `http_output` at Loki, Alertmanager or
+        falcosidekick. When the
         Service in that URL is not created by any manifest or chart of the repository (a typo,
         a renamed release, a component that was removed), every notification fails at delivery
         time, only visible in Alertmanager's logs. That finding is a warning, as the Service may
@@ -107,6 +112,16 @@ def receiver_endpoint_missing(ctx: RuleContext) -> Iterator[Finding]:
                     clusters=_names(src.cluster),
                     basis=problem.basis,
                 )
+    for target in falco_targets(ctx.index):
+        problem = check_url(ctx.index, target.url, from_namespace=target.namespace, cluster=target.cluster)
+        if problem is not None:
+            yield Finding(
+                target.loc,
+                f"{target.description}: {problem.message}",
+                problem.hint,
+                clusters=_names(target.cluster),
+                basis=problem.basis,
+            )
     for provider in ctx.index.of_kind("Provider", group="notification.toolkit.fluxcd.io"):
         address = provider.spec.get("address")
         if not isinstance(address, str):

@@ -27,6 +27,7 @@ from obslint.model.sops import is_enc, sops_block
 from obslint.model.unapplied import in_repository
 from obslint.objects import K8sObject
 from obslint.rules import Basis, RuleContext, Scope, rule
+from obslint.rules.secrets.chart_credentials import chart_credentials, chart_hint
 from obslint.rules.secrets.common import (
     find_credentials,
     is_clear_credential,
@@ -240,7 +241,14 @@ def _scan(index: Index) -> Iterator[Finding]:
             yield from _walk(index, values, f"{obj.ref()} values", "helm")
     for hr in helm_releases(index):
         if isinstance(hr.values, dict) and hr.values:
-            yield from _walk(index, hr.values, f"{hr.obj.ref()} values", "helm")
+            found = list(_walk(index, hr.values, f"{hr.obj.ref()} values", "helm"))
+            yield from found
+            seen = {f.loc for f in found}
+            for path, container, key, value, secret, kind in chart_credentials(hr):
+                loc = container.loc(key) if hasattr(container, "loc") else hr.loc()
+                if loc not in seen:
+                    hint = chart_hint(hr.chart) or _hint(path, key, kind, "helm")
+                    yield _finding(index, loc, f"{hr.obj.ref()} values", path, key, kind, value, secret, hint)
             # kube-prometheus-stack `alertmanager.stringConfig`: the config as YAML text
             am = hr.values.get("alertmanager")
             if isinstance(am, YMap) and isinstance(am.get("stringConfig"), str):

@@ -1,4 +1,5 @@
-"""STOR, LOKI, GRAF: retention and volumes, Loki limits, endpoints, Grafana datasources and grafana-operator."""
+"""STOR, LOKI, GRAF, VEC: retention and volumes, Loki limits, endpoints, Grafana datasources and
+grafana-operator, Vector pipelines."""
 
 from obslint.rules.storage import (  # noqa: F401
     endpoints,
@@ -7,4 +8,5 @@ from obslint.rules.storage import (  # noqa: F401
     loki,
     loki_rules,
     prometheus_retention,
+    vector,
 )

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 from obslint.findings import Finding, Loc, cluster_names
 from obslint.index import Index
 from obslint.model.loki import LogWriter, LokiConfig, log_writers, loki_configs, loki_for_url
-from obslint.model.services import check_url, safe_url
+from obslint.model.services import check_url, resolve_url, safe_url, split_host
 from obslint.model.storage import values_hidden
+from obslint.model.vector import VectorConfig, listening_source, sink_urls, vector_configs
 from obslint.objects import Cluster
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.storage.grafana import datasource_entries
@@ -117,6 +118,7 @@ class Endpoint:
     namespace: str | None
     path_problem: str | None  # what is wrong with the path, if anything
     cluster: Cluster | None = None
+    protocol_problem: str | None = None  # the port reached speaks another protocol
 
 
 def _path_problem_for_datasource(kind: str, url: str) -> str | None:
@@ -161,6 +163,40 @@ def _endpoints(ctx: RuleContext) -> Iterator[Endpoint]:
         if w.kind == "vector" and PUSH_PATH in path and w.extra.get("path") == PUSH_PATH:
             problem = f"Vector appends `path` ({PUSH_PATH}) to the endpoint: the endpoint must be Loki's base URL"
         yield Endpoint(w.url, w.url_loc, w.description, w.namespace, problem, w.cluster)
+    yield from _vector_endpoints(index)
+
+
+def _vector_endpoints(index: Index) -> Iterator[Endpoint]:
+    """Vector sinks other than `loki` (those are log writers above): `vector` sinks to an
+    aggregator, `http`, `elasticsearch`, `prometheus_remote_write` sinks to in-cluster Services."""
+    for cfg in vector_configs(index):
+        for sink in cfg.of_kind("sinks"):
+            if sink.type == "loki":
+                continue
+            for url, loc in sink_urls(sink):
+                protocol = _vector_protocol_problem(index, url, cfg) if sink.type == "vector" else None
+                description = f"Vector sink {sink.id} in {cfg.description}"
+                yield Endpoint(url, loc, description, cfg.namespace, None, cfg.cluster, protocol)
+
+
+def _vector_protocol_problem(index: Index, url: str, cfg: VectorConfig) -> str | None:
+    """A `vector` sink speaks Vector's gRPC protocol, which only a `vector` source accepts
+    (vector.dev/docs/reference/configuration/sinks/vector): the aggregator port it reaches must be one."""
+    split = split_host(url)
+    if split is None or split[2] is None:
+        return None
+    port = split[2]
+    for entry in resolve_url(index, url, from_namespace=cfg.namespace, cluster=cfg.cluster):
+        for target in vector_configs(index):
+            if target.helm is None or target.helm.obj is not entry.obj or not target.complete:
+                continue
+            source = listening_source(target, port)
+            if source is not None and source.type != "vector":
+                return (
+                    f"port {port} of Service {entry.name} is the {source.type} source {source.id} of "
+                    f"{target.description}, not a vector source: every batch is refused"
+                )
+    return None
 
 
 @rule(
@@ -174,7 +210,9 @@ def _endpoints(ctx: RuleContext) -> Iterator[Endpoint]:
         whose `alertmanager_url` names a Service that does not exist drops every log-based alert;
         a Grafana datasource at a wrong port shows "Bad Gateway" exactly when someone needs it; a
         Promtail client without `/loki/api/v1/push` or a Vector sink with it (Vector appends the
-        path itself) gets 404 on every push and buffers logs until it drops them. A wrong port or
+        path itself) gets 404 on every push and buffers logs until it drops them; a Vector agent's
+        `vector` sink sends Vector's own gRPC protocol, which only a `vector` source of the
+        aggregator accepts, so a port of another of its sources refuses every batch. A wrong port or
         path is an error. A Service nothing in the repository creates is a warning: it may come
         from outside (installed by hand, by another repository, by an operator); URLs into
         namespaces that something obslint cannot read fills are not judged.
@@ -212,6 +250,12 @@ def endpoint_unreachable(ctx: RuleContext) -> Iterator[Finding]:
                 problem.hint,
                 clusters=cluster_names(ep.cluster),
                 basis=problem.basis,
+            )
+        elif ep.protocol_problem:
+            yield ctx.finding(
+                ep.loc,
+                f"{ep.description}: {ep.protocol_problem}",
+                hint="send to the address of a `vector` source of the aggregator (type: vector)",
             )
         elif ep.path_problem:
             yield ctx.finding(
