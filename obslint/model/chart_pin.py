@@ -141,6 +141,13 @@ def _written(index: Index, release: HelmReleaseView) -> _Written | None:
     return None
 
 
+def from_publisher(index: Index, release: HelmReleaseView) -> bool:
+    """Whether a release's chart comes from the publisher PUBLISHERS names (or a mirror, or a
+    source obslint cannot see: assumed so)."""
+    written = _written(index, release)
+    return written is None or _published_there(release.chart, written.url)
+
+
 def _chart_key(name: str, version: str, url: str | None) -> str:
     """The package-data chart for a chart name: the grafana-community loki line by its URL."""
     if name != "loki":

@@ -382,6 +382,14 @@ def _robusta_subcharts(rel: HelmReleaseView) -> bool:
     return _enabled(v, "enablePrometheusStack", default=False) or _enabled(v, "enableHolmesGPT", default=False)
 
 
+def _uptime_kuma_services(rel: HelmReleaseView) -> Iterator[tuple[str, tuple[int, ...]]]:
+    # dirsigler/uptime-kuma-helm charts/uptime-kuma templates/service.yaml: one
+    # Service `uptime-kuma.fullname` (Helm's convention, templates/_helpers.tpl), port
+    # `service.port` (3001 in values.yaml of 0.1.0 to 4.1.0, oracles/charts/history) named http.
+    v = rel.values
+    yield helm_fullname(rel.release_name, "uptime-kuma", v), (port_of(v, "service", "port", default=3001),)
+
+
 CHART_SERVICES = {
     "kube-prometheus-stack": _kps_services,
     "loki": _loki_services,
@@ -390,7 +398,14 @@ CHART_SERVICES = {
     "vector": _vector_services,
     "falcosidekick": _falcosidekick_services,
     "robusta": _robusta_services,
+    "uptime-kuma": _uptime_kuma_services,
 }
+# The port names of every Service a chart renders, where the templates fix them (an Ingress
+# backend may name the port).
+CHART_PORT_NAMES: dict[str, tuple[str, ...]] = {"uptime-kuma": ("http",)}
+# Charts whose Services above hold only for the publisher chart_pin.PUBLISHERS names (pascaliske
+# publishes another `uptime-kuma`).
+CHARTS_OF_ONE_PUBLISHER = frozenset({"uptime-kuma"})
 
 # Charts whose subcharts, when switched on, render Services CHART_SERVICES does not list: their
 # namespace is then opaque (a URL into it is not judged), the listed Services still resolve.

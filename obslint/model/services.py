@@ -20,9 +20,12 @@ from urllib.parse import urlsplit
 
 from obslint.findings import Basis, Loc, few
 from obslint.index import Index, memoised
+from obslint.model.chart_pin import from_publisher
 from obslint.model.charts import (
+    CHART_PORT_NAMES,
     CHART_SERVICES,
     CHART_SERVICES_PARTIAL,
+    CHARTS_OF_ONE_PUBLISHER,
     CHARTS_WITHOUT_SERVICES,
     CLUSTER_NAMESPACES,
     port_of,
@@ -38,6 +41,8 @@ class ServiceEntry:
     ports: tuple[int, ...]
     origin: str  # human description: "Service manifest" or "HelmRelease monitoring/loki (chart loki)"
     obj: K8sObject  # the Service manifest or the HelmRelease that creates it
+    # names of its ports (an Ingress backend may name one); None: not known (a chart's Service)
+    port_names: tuple[str, ...] | None = None
 
     @property
     def loc(self) -> Loc:
@@ -111,7 +116,8 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
     graph = index.graph
     for obj in index.of_kind("Service", group=""):
         ports = tuple(p for p in (port_of(x, "port", default=0) for x in _ports(obj)) if p)
-        out.of(obj).add(ServiceEntry(obj.name, obj.namespace, ports, "Service manifest", obj))
+        names = tuple(str(x["name"]) for x in _ports(obj) if isinstance(x, dict) and x.get("name"))
+        out.of(obj).add(ServiceEntry(obj.name, obj.namespace, ports, "Service manifest", obj, names))
     # The operator creates `<kind>-operated` governing Services for each Alertmanager/Prometheus CR.
     for kind, svc, ports in (
         ("Alertmanager", "alertmanager-operated", (9093, 9094)),
@@ -125,6 +131,8 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
         cat = out.of(rel.obj)
         ns = rel.namespace
         fn = CHART_SERVICES.get(rel.chart)
+        if rel.chart in CHARTS_OF_ONE_PUBLISHER and not from_publisher(index, rel):
+            fn = None  # another publisher's chart of that name renders other Services
         partial = CHART_SERVICES_PARTIAL.get(rel.chart)
         if fn is None or rel.values_open() or (partial is not None and partial(rel)):
             if rel.chart in CHARTS_WITHOUT_SERVICES:
@@ -136,8 +144,9 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
             if fn is None:
                 continue
         origin = f"HelmRelease {rel.obj.namespace + '/' if rel.obj.namespace else ''}{rel.obj.name} (chart {rel.chart})"
+        names = CHART_PORT_NAMES.get(rel.chart)
         for name, ports in fn(rel):
-            cat.add(ServiceEntry(name, ns, ports, origin, rel.obj))
+            cat.add(ServiceEntry(name, ns, ports, origin, rel.obj, names))
     if graph is not None:
         for cluster, spaces in graph.opaque.items():
             for ns in spaces:

@@ -80,7 +80,8 @@ BUILTIN_MODULES = (
     "obslint.rules.prometheus",
     "obslint.rules.storage",
     "obslint.rules.alloy",
-)  # fallback when running from a source tree without metadata
+    "obslint.rules.network",
+)  # always loaded: an install whose metadata predates a family (an editable one) still has it
 
 CheckFn = Callable[["RuleContext"], Iterable[Finding]]
 
@@ -241,11 +242,9 @@ def load_rules() -> Registry:
     global _loaded
     if _loaded:
         return REGISTRY
-    modules: list[str] = []
+    modules: list[str] = list(BUILTIN_MODULES)
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         modules.append(ep.value.split(":")[0])
-    if not any(m.startswith("obslint.") for m in modules):
-        modules.extend(BUILTIN_MODULES)
     for module in dict.fromkeys(modules):
         import_module(module)
     _loaded = True

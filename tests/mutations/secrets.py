@@ -81,3 +81,17 @@ def specific_rule_after_general_one(stack: StackCopy) -> None:
         "    age: age1uedramuvypu6pp8j69npk0qv9emmfmcacmdl3l3za6tlejvtxe6sgt8l4m,"
         "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n",
     )
+
+
+@mutation("grafana-datasource-bearer-jwt", {"SEC005"})
+def grafana_datasource_bearer_jwt(stack: StackCopy) -> None:
+    """A service-account JWT pasted into the Loki datasource's secureJsonData, in a ConfigMap."""
+    header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"  # {"alg":"HS256","typ":"JWT"}
+    payload = "eyJzdWIiOiJncmFmYW5hIiwiaWF0IjoxNzAwMDAwMDAwfQ"  # {"sub":"grafana","iat":1700000000}
+    token = f"{header}.{payload}.c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA"
+    stack.replace(
+        "infrastructure/monitoring/loki/grafana-datasource.yaml",
+        "          maxLines: 1000\n",
+        "          maxLines: 1000\n          httpHeaderName1: Authorization\n"
+        f"        secureJsonData:\n          httpHeaderValue1: Bearer {token}\n",
+    )

@@ -86,3 +86,15 @@ def test_generated_configmap(repo):
 def test_sidecar_values_from_elsewhere(repo):
     loki = _loki().replace("  values:\n", "  valuesFrom:\n    - {kind: Secret, name: loki-values}\n  values:\n")
     assert _run(repo, {"loki.yaml": loki, "cm.yaml": _rules_cm("shop")}) == []
+
+
+def test_defaults_are_the_charts():
+    # the defaults LOKI008 assumes when values set nothing, as the loki chart ships them
+    import yaml
+
+    from tests.conftest import DATA
+
+    values = yaml.safe_load((DATA / "charts" / "loki-6.46.0" / "values.yaml").read_text(encoding="utf-8"))
+    rules = values["sidecar"]["rules"]
+    assert (rules["enabled"], rules["label"], rules["labelValue"]) == (True, "loki_rule", "")
+    assert (rules["searchNamespace"], rules["resource"]) == (None, "both")

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from obslint.model.sops import is_enc
 from obslint.rules.secrets.protected import is_protected
+from obslint.rules.secrets.tokens import token_in
 
 # Key names (normalised: lower case, `_`, `-` and `.` removed) whose value is a credential.
 CRED_SUFFIXES = (
@@ -206,7 +207,8 @@ def path_str(path: tuple) -> str:
 def find_credentials(node: Any, path: tuple = ()):
     """Yield (path, container, key, value, secret, kind) for each literal credential below node.
 
-    kind is "key" (a credential-like key with a literal value) or "url" (a URL embedding a token).
+    kind is "key" (a credential-like key with a literal value), "url" (a URL embedding a token), or
+    "private key" / "JWT" (a value holding one, whatever its key: tokens.py tells them by format).
     `secret` is the part to redact (the value, or the token part of a URL).
     """
     stack: list[tuple[Any, tuple]] = [(node, path)]
@@ -244,6 +246,10 @@ def find_credentials(node: Any, path: tuple = ()):
             secret = url_secret(value)
             if secret is not None:
                 yield (*p, key), current, key, value, secret, "url"
+                continue
+            token = token_in(value)
+            if token is not None:
+                yield (*p, key), current, key, value, token[1], token[0]
                 continue
             if refs_here or not isinstance(key, str) or not is_credential_key(key):
                 continue

@@ -6,7 +6,12 @@ Places searched, each with one general walker (`find_credentials`):
 - plain YAML config files (alertmanager.yml, promtail/loki/prometheus configs);
 - ConfigMaps and non-encrypted Secrets holding such a config under a `*.yaml` key;
 - AlertmanagerConfig objects and Flux notification Providers (`spec.address` with a token);
-- Alloy configs (`alloy.configs` provider): literal `password`, `bearer_token`, ... attributes.
+- Alloy configs (`alloy.configs` provider): literal `password`, `bearer_token`, ... attributes;
+- Grafana datasource provisioning files (in ConfigMaps, chart values, plain files) and
+  GrafanaDatasource objects: `secureJsonData`/`jsonData` literals. Grafana expands `$VAR`,
+  `${VAR}` and `$__file{path}` in provisioning files, so every such value has a reference form
+  (https://grafana.com/docs/grafana/latest/administration/provisioning/#using-environment-variables);
+- PEM private keys and JWTs (tokens.py) under any key of those places, and in any ConfigMap value.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from obslint.rules.secrets.common import (
     url_secret,
     worth_registering,
 )
+from obslint.rules.secrets.tokens import token_in
 
 CONFIG_TOP_KEYS = {
     "route",
@@ -66,6 +72,13 @@ def _hint(path: tuple, key: Any, kind: str, context: str) -> str:
             f"use `{k}_file` with a Secret mounted through alertmanagerSpec.secrets "
             "(/etc/alertmanager/secrets/<secret>/<key>), or a secretKeyRef in an AlertmanagerConfig"
         )
+    if kind in ("private key", "JWT") and context == "configmap":
+        return "a ConfigMap is not for secrets: move it to a SOPS-encrypted Secret and mount that instead"
+    if context == "datasource":
+        return (
+            "reference it in secureJsonData: `$__file{/path}` of a mounted Secret or `${ENV_VAR}` set from a "
+            "secretKeyRef (Grafana expands both in provisioning files)"
+        )
     if context == "config":
         return f"use `{k}_file` (a mounted Secret) or an environment variable expanded with -config.expand-env"
     if context == "alertmanagerconfig":
@@ -80,7 +93,7 @@ def _finding(index: Index, loc: Loc, what: str, path: tuple, key: Any, kind: str
     for v in (value, secret):
         if worth_registering(v):
             index.redactor.add(v)
-    label = "URL with an embedded token" if kind == "url" else "credential"
+    label = {"url": "URL with an embedded token", "private key": "private key", "JWT": "JWT"}.get(kind, "credential")
     return Finding(
         loc,
         f"plaintext {label} at {what} `{path_str(path)}`",
@@ -95,7 +108,21 @@ def _walk(index: Index, node: Any, what: str, context: str, base: tuple = ()) ->
 
 
 def _is_config(data: Any) -> bool:
-    return isinstance(data, dict) and "apiVersion" not in data and bool(CONFIG_TOP_KEYS & set(data))
+    if not isinstance(data, dict):
+        return False
+    return ("apiVersion" not in data and bool(CONFIG_TOP_KEYS & set(data))) or is_datasource_provisioning(data)
+
+
+def is_datasource_provisioning(data: Any) -> bool:
+    """A Grafana datasource provisioning file (`apiVersion: 1`, `datasources: [...]`), whose
+    `secureJsonData` and `jsonData` hold passwords, tokens and TLS keys."""
+    return isinstance(data, dict) and isinstance(data.get("datasources"), list) and "kind" not in data
+
+
+def _context(data: dict) -> str:
+    if is_datasource_provisioning(data):
+        return "datasource"
+    return "alertmanager" if "receivers" in data or "route" in data else "config"
 
 
 def _embedded_configs(index: Index, obj: K8sObject) -> Iterator[Finding]:
@@ -104,23 +131,32 @@ def _embedded_configs(index: Index, obj: K8sObject) -> Iterator[Finding]:
         if not isinstance(values, dict):
             continue
         for key, value in values.items():
-            if not isinstance(value, str) or not str(key).endswith((".yaml", ".yml")) or is_enc(value):
+            if not isinstance(value, str) or is_enc(value):
                 continue
             what = f"{obj.ref()} {section}[{key}]"
-            if section == "data" and obj.kind == "Secret":
+            walked = str(key).endswith((".yaml", ".yml"))
+            if walked and section == "data" and obj.kind == "Secret":
                 decoded = index.secret_yaml(values, key) if isinstance(values, YMap) else None
                 data = decoded.data if decoded is not None and not decoded.problems else None
                 if not _is_config(data):
                     continue
                 for path, _c, ckey, cvalue, secret, kind in find_credentials(data):
-                    hint = _hint(path, ckey, kind, "alertmanager" if "receivers" in data else "config")
+                    hint = _hint(path, ckey, kind, _context(data))
                     yield _finding(index, values.loc(key), what, path, ckey, kind, cvalue, secret, hint)
                 continue
-            emb = index.embedded_yaml(values, key)
-            if emb is None or not _is_config(emb.data):
-                continue
-            context = "alertmanager" if "receivers" in emb.data or "route" in emb.data else "config"
-            yield from _walk(index, emb.data, what, context)
+            emb = index.embedded_yaml(values, key) if walked else None
+            if emb is not None and _is_config(emb.data):
+                yield from _walk(index, emb.data, what, _context(emb.data))
+            elif obj.kind == "ConfigMap":
+                # any other ConfigMap value (a dashboard, a script, a PEM file): a private key or a
+                # JWT is told by its format alone
+                token = token_in(value)
+                if token is not None:
+                    kind, secret = token
+                    if worth_registering(secret):
+                        index.redactor.add(secret)
+                    hint = _hint((key,), key, kind, "configmap")
+                    yield Finding(values.loc(key), f"plaintext {kind} in {obj.ref()} {section} key {key}", hint)
 
 
 def _alloy(index: Index) -> Iterator[Finding]:
@@ -271,6 +307,9 @@ def _scan(index: Index) -> Iterator[Finding]:
             yield from _walk(index, obj.spec, obj.ref(), "pod", ("spec",))
     for obj in in_repository(index, "AlertmanagerConfig"):
         yield from _walk(index, obj.spec, obj.ref(), "alertmanagerconfig", ("spec",))
+    for obj in in_repository(index, "GrafanaDatasource"):
+        if obj.group == "grafana.integreatly.org":
+            yield from _walk(index, obj.spec, obj.ref(), "datasource", ("spec",))
     for obj in in_repository(index, "Provider"):
         if obj.group == "notification.toolkit.fluxcd.io":
             yield from _walk(index, obj.spec, obj.ref(), "provider", ("spec",))

@@ -21,8 +21,11 @@ from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.storage.loki import LOKI_HEAD
 
 # loki chart values `sidecar.rules` (the same from 5.19.0, the first version with the sidecar, to 7.x
-# and the grafana-community chart): enabled true, label loki_rule, labelValue "", searchNamespace
-# null (only the namespace Loki runs in), resource both (ConfigMaps and Secrets).
+# and the grafana-community chart): enabled true, label loki_rule, labelValue "", folder /rules,
+# searchNamespace null (only the namespace Loki runs in), resource both (ConfigMaps and Secrets).
+# Source: grafana/loki production/helm/loki/values.yaml, as kept for every version in
+# ../shared/oracles/charts/history/loki.tar.xz (loki/5.18.1/values.yaml has no `loki_rule`,
+# loki/5.19.0/values.yaml is the first that does) and tests/data/charts/loki-6.46.0/values.yaml.
 FIRST_VERSION = (5, 19, 0)
 
 
