@@ -9,6 +9,8 @@ from obslint.rules.alertmanager import (  # noqa: F401
     intervals,
     receivers,
     routes,
+    template_names,
+    template_syntax,
     templates,
     timing,
 )
