@@ -384,7 +384,8 @@ class _Walker:
 
     def _add(self, path: Path | None, offset: int, test: bool, func: str) -> None:
         guards = self.top.guards
-        guarded = path is not None and any(path[: len(g)] == g for g in guards)
+        # testing a list (`range .Alerts`) tests none of its elements' fields
+        guarded = path is not None and any(path[: len(g)] == g and ELEMENT not in path[len(g) :] for g in guards)
         self.refs.append(Ref(path, offset, guarded, test or func in TEST_FUNCS, self.top.define))
 
     # control structure ------------------------------------------------------------------------

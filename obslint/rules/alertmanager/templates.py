@@ -134,12 +134,12 @@ def _uses(refs: tuple[Ref, ...], define: str | None, field: TemplateText, via: T
                 yield Use(label, root, field, via)
 
 
-def _notifying_routes(src: AMSource, receiver: str) -> list[Route]:
+def notifying_routes(src: AMSource, receiver: str) -> list[Route]:
     assert src.route is not None
     return [r for r in src.route.walk() if r.receiver == receiver]
 
 
-def _reaching(ctx: RuleContext, src: AMSource) -> dict[int, list[KnownAlert]]:
+def alerts_by_route(ctx: RuleContext, src: AMSource) -> dict[int, list[KnownAlert]]:
     """Known alerts per route (by id) they may be dispatched to."""
     assert src.route is not None
     out: dict[int, list[KnownAlert]] = {}
@@ -233,7 +233,7 @@ def template_label_not_grouped(ctx: RuleContext) -> Iterator[Finding]:
         for name in src.config.receivers:
             if is_null(src, name):
                 continue
-            routes = _notifying_routes(src, name)
+            routes = notifying_routes(src, name)
             if not routes:
                 continue
             reported: set[tuple[str, str, Loc]] = set()
@@ -243,7 +243,7 @@ def template_label_not_grouped(ctx: RuleContext) -> Iterator[Finding]:
                     if key in reported:
                         continue
                     if use.root == "CommonLabels" and reaching is None:
-                        reaching = _reaching(ctx, src)
+                        reaching = alerts_by_route(ctx, src)
                     finding = _judge(use, name, routes, reaching or {})
                     if finding is not None:
                         reported.add(key)
