@@ -41,7 +41,8 @@ PASSING = FAILING.replace(" at {{ humanize .CommonAnnotations.value }}", " at {{
         Alertmanager parses the `templates:` files when it loads the configuration and refuses a
         configuration whose files do not parse (the reload fails, the old configuration stays).
         It parses a receiver field's text (title, text, message...) only when it sends a
-        notification: a field that does not parse makes that notification fail, every time
+        notification: a field that does not parse fails to render every time (the notification
+        fails; Slack sends it with the field empty)
         (template/template.go `FromGlobs`, `ExecuteTextString`). Go's parser refuses an unclosed
         `{{` or string, an `{{ end }}` or `{{ else }}` with nothing open, a missing `{{ end }}`, a
         variable used before it is declared, and a function the engine does not define: Alertmanager
@@ -87,6 +88,6 @@ def template_parse_error(ctx: RuleContext) -> Iterator[Finding]:
                     yield Finding(
                         field.loc,
                         f'receiver "{name}" {field.what} does not parse as a template ({problem.message}): '
-                        "every notification through it fails",
+                        "Alertmanager cannot render it for any notification",
                         hint="fix the template text",
                     )
