@@ -103,7 +103,7 @@ def _right_delim(text: str, i: int) -> int:
     return 0
 
 
-def _lex_action(text: str, i: int) -> tuple[list[Token], int]:
+def lex_action(text: str, i: int) -> tuple[list[Token], int]:
     """Tokens of the action whose body starts at i, and the offset after its `}}`."""
     tokens: list[Token] = []
     n = len(text)
@@ -185,7 +185,7 @@ def lex(text: str) -> tuple[Action, ...]:
             end = text.find("}}", close + 2) if close >= 0 else -1
             i = len(text) if end < 0 else end + 2
             continue
-        tokens, i = _lex_action(text, body)
+        tokens, i = lex_action(text, body)
         out.append(Action(start, i, tuple(tokens)))
 
 
@@ -384,7 +384,8 @@ class _Walker:
 
     def _add(self, path: Path | None, offset: int, test: bool, func: str) -> None:
         guards = self.top.guards
-        guarded = path is not None and any(path[: len(g)] == g for g in guards)
+        # testing a list (`range .Alerts`) tests none of its elements' fields
+        guarded = path is not None and any(path[: len(g)] == g and ELEMENT not in path[len(g) :] for g in guards)
         self.refs.append(Ref(path, offset, guarded, test or func in TEST_FUNCS, self.top.define))
 
     # control structure ------------------------------------------------------------------------

@@ -236,3 +236,43 @@ def trailing_brace(stack: StackCopy) -> None:
         stack,
         "            - receiver: pushover-critical\n              matchers:\n                - instance=~db-[0-9]{2}\n",
     )
+
+
+CRITICAL_RECEIVER = '                priority: "1"\n'
+
+
+@mutation("notification-title-uses-prometheus-function", {"AM030"})
+def template_parse_error(stack: StackCopy) -> None:
+    """The critical Pushover title pipes the status through humanize, a Prometheus function Alertmanager lacks."""
+    stack.replace(HR, CRITICAL_RECEIVER, CRITICAL_RECEIVER + "                title: '{{ .Status | humanize }}'\n")
+
+
+@mutation("notification-title-calls-undefined-template", {"AM031"})
+def template_undefined(stack: StackCopy) -> None:
+    """The critical Pushover title runs a template no file under /etc/alertmanager/config defines."""
+    stack.replace(
+        HR,
+        CRITICAL_RECEIVER,
+        CRITICAL_RECEIVER + "                title: '{{ template \"pushover.custom.title\" . }}'\n",
+    )
+
+
+@mutation("flux-route-prints-absent-pod-label", {"AM032"})
+def template_label_absent(stack: StackCopy) -> None:
+    """A route for the long Flux failure prints .CommonLabels.pod; the alert is aggregated by namespace, name, kind."""
+    stack.replace(
+        HR,
+        CRITICAL_ROUTE,
+        "            - receiver: pushover-flux\n              matchers:\n"
+        + '                - alertname = "FluxReconciliationFailureLong"\n'
+        + CRITICAL_ROUTE,
+    )
+    stack.replace(
+        HR,
+        "          - name: pushover-warning\n",
+        "          - name: pushover-flux\n            pushover_configs:\n"
+        "              - user_key_file: /etc/alertmanager/secrets/alertmanager-pushover/user-key\n"
+        "                token_file: /etc/alertmanager/secrets/alertmanager-pushover/token\n"
+        "                message: '{{ .CommonLabels.name }} on {{ .CommonLabels.pod }}'\n"
+        "          - name: pushover-warning\n",
+    )

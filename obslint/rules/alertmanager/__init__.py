@@ -9,6 +9,9 @@ from obslint.rules.alertmanager import (  # noqa: F401
     intervals,
     receivers,
     routes,
+    template_labels,
+    template_names,
+    template_syntax,
     templates,
     timing,
 )

@@ -35,6 +35,7 @@ class TemplateText:
     text: str
     loc: Loc
     what: str  # "pushover title", "templateFiles custom.tmpl"
+    name: str = ""  # a template file's name (the key it is mounted under)
 
 
 def template_files(src: AMSource) -> list[TemplateText]:
@@ -46,7 +47,7 @@ def template_files(src: AMSource) -> list[TemplateText]:
             for name, text in files.items():
                 if isinstance(text, str):
                     where = node_loc(files, name, src.anchor)
-                    out.append(TemplateText(text, where, f"templateFiles {name}"))
+                    out.append(TemplateText(text, where, f"templateFiles {name}", str(name)))
     obj = src.obj
     if obj is not None and obj.kind in ("Secret", "ConfigMap") and not obj.sops:
         for section in ("stringData", "data"):
@@ -59,7 +60,7 @@ def template_files(src: AMSource) -> list[TemplateText]:
                 if obj.kind == "Secret" and section == "data":
                     text = _b64(text)
                 if text is not None:
-                    out.append(TemplateText(text, values.loc(key), f"{obj.ref()} key {key}"))
+                    out.append(TemplateText(text, values.loc(key), f"{obj.ref()} key {key}", str(key)))
     return out
 
 
@@ -68,6 +69,16 @@ def _b64(text: str) -> str | None:
         return base64.b64decode("".join(text.split()), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
+
+
+# Integration settings Alertmanager reads as they are written, not as templates: file paths,
+# endpoints and the HTTP client settings (notify/*: only message fields go through tmplText).
+NOT_TEMPLATED = frozenset({"url", "api_url", "webhook_url", "http_config", "send_resolved", "smarthost"})
+
+
+def _templated(path: tuple) -> bool:
+    keys = [p for p in path if isinstance(p, str)]
+    return not any(k in NOT_TEMPLATED or k.endswith("_file") for k in keys)
 
 
 def receiver_templates(src: AMSource, name: str) -> Iterator[TemplateText]:
@@ -79,6 +90,8 @@ def receiver_templates(src: AMSource, name: str) -> Iterator[TemplateText]:
         if not isinstance(item, Mapping):
             continue
         for path, container, key in walk_strings(item):
+            if not _templated(path):
+                continue
             value = container[key]
             if isinstance(value, str) and "{{" in value:
                 field = ".".join(str(p) for p in path if isinstance(p, str))
@@ -121,12 +134,12 @@ def _uses(refs: tuple[Ref, ...], define: str | None, field: TemplateText, via: T
                 yield Use(label, root, field, via)
 
 
-def _notifying_routes(src: AMSource, receiver: str) -> list[Route]:
+def notifying_routes(src: AMSource, receiver: str) -> list[Route]:
     assert src.route is not None
     return [r for r in src.route.walk() if r.receiver == receiver]
 
 
-def _reaching(ctx: RuleContext, src: AMSource) -> dict[int, list[KnownAlert]]:
+def alerts_by_route(ctx: RuleContext, src: AMSource) -> dict[int, list[KnownAlert]]:
     """Known alerts per route (by id) they may be dispatched to."""
     assert src.route is not None
     out: dict[int, list[KnownAlert]] = {}
@@ -220,7 +233,7 @@ def template_label_not_grouped(ctx: RuleContext) -> Iterator[Finding]:
         for name in src.config.receivers:
             if is_null(src, name):
                 continue
-            routes = _notifying_routes(src, name)
+            routes = notifying_routes(src, name)
             if not routes:
                 continue
             reported: set[tuple[str, str, Loc]] = set()
@@ -230,7 +243,7 @@ def template_label_not_grouped(ctx: RuleContext) -> Iterator[Finding]:
                     if key in reported:
                         continue
                     if use.root == "CommonLabels" and reaching is None:
-                        reaching = _reaching(ctx, src)
+                        reaching = alerts_by_route(ctx, src)
                     finding = _judge(use, name, routes, reaching or {})
                     if finding is not None:
                         reported.add(key)
