@@ -1,6 +1,6 @@
-"""What the repository knows about Helm charts and the cluster: the CRD kinds a chart installs,
-the Services it renders for a release, Helm's naming conventions, and the API groups and
-namespaces every cluster has.
+"""What the repository knows about the cluster and the CRDs charts install: the CRD kinds a chart
+installs, and the API groups and namespaces every cluster has. (Chart values, Services and naming:
+obslint.model.chart_facts.)
 
 Chart facts come from the chart templates at the pinned versions; each table entry cites its source.
 """
@@ -8,12 +8,7 @@ Chart facts come from the chart templates at the pinned versions; each table ent
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-from obslint.model.helm import HelmReleaseView, values_bool
-from obslint.objects import dig
 
 # --- objects the cluster or the Flux bootstrap create -------------------------------------
 
@@ -169,141 +164,3 @@ def remote_crd_kinds(url: str) -> set[tuple[str, str]]:
 def _plurals(kind: str) -> tuple[str, ...]:
     low = kind.lower()
     return (low + "s", low + "es", low[:-1] + "ies") if low.endswith("y") else (low + "s", low + "es")
-
-
-def helm_fullname(release: str, chart: str, values: Any, limit: int = 63) -> str:
-    """Helm's conventional `<chart>.fullname`: fullnameOverride, else the release name when it
-    contains the chart name (or nameOverride), else `<release>-<name>`; truncated, no trailing '-'."""
-    override = dig(values, "fullnameOverride")
-    if isinstance(override, str) and override:
-        return override[:limit].rstrip("-")
-    name = dig(values, "nameOverride")
-    name = name if isinstance(name, str) and name else chart
-    full = release if name in release else f"{release}-{name}"
-    return full[:limit].rstrip("-")
-
-
-def _chart_name(chart: str, values: Any) -> str:
-    name = dig(values, "nameOverride")
-    return (name if isinstance(name, str) and name else chart)[:63].rstrip("-")
-
-
-def _enabled(values: Any, *path: str, default: bool = True) -> bool:
-    return values_bool(dig(values, *path), default)
-
-
-def port_of(values: Any, *path: str, default: int) -> int:
-    v = dig(values, *path)
-    if isinstance(v, int) and not isinstance(v, bool):
-        return v
-    if isinstance(v, str) and v.isdigit():
-        return int(v)
-    return default
-
-
-def _sub(values: Any, key: str) -> dict:
-    v = dig(values, key)
-    return v if isinstance(v, dict) else {}
-
-
-def _kps_services(rel: HelmReleaseView) -> Iterator[tuple[str, tuple[int, ...]]]:
-    v = rel.values
-    # kube-prometheus-stack templates/_helpers.tpl: "kube-prometheus-stack.fullname" truncates at 26
-    # (prometheus-community/helm-charts, charts/kube-prometheus-stack/templates/_helpers.tpl).
-    full = helm_fullname(rel.release_name, "kube-prometheus-stack", v, limit=26)
-    if _enabled(v, "alertmanager", "enabled"):
-        # templates/alertmanager/service.yaml: `<fullname>-alertmanager`, ports service.port (9093)
-        # and reloader-web 8080; the operator adds `alertmanager-operated` (9093 web, 9094 mesh).
-        yield f"{full}-alertmanager", (port_of(v, "alertmanager", "service", "port", default=9093), 8080)
-        yield "alertmanager-operated", (9093, 9094)
-    if _enabled(v, "prometheus", "enabled"):
-        # templates/prometheus/service.yaml: `<fullname>-prometheus`, service.port (9090) + reloader-web 8080.
-        yield f"{full}-prometheus", (port_of(v, "prometheus", "service", "port", default=9090), 8080)
-        yield "prometheus-operated", (9090,)
-    if _enabled(v, "prometheusOperator", "enabled"):
-        op = dig(v, "prometheusOperator", "fullnameOverride")
-        name = op if isinstance(op, str) and op else f"{full}-operator"
-        yield name, (443,)
-    if _enabled(v, "grafana", "enabled"):
-        # grafana subchart: grafana.fullname, service.port 80.
-        g = _sub(v, "grafana")
-        yield helm_fullname(rel.release_name, "grafana", g), (port_of(g, "service", "port", default=80),)
-    if _enabled(v, "kubeStateMetrics", "enabled"):
-        k = _sub(v, "kube-state-metrics")
-        yield helm_fullname(rel.release_name, "kube-state-metrics", k), (port_of(k, "service", "port", default=8080),)
-    if _enabled(v, "nodeExporter", "enabled"):
-        n = _sub(v, "prometheus-node-exporter")
-        yield (
-            helm_fullname(rel.release_name, "prometheus-node-exporter", n),
-            (port_of(n, "service", "port", default=9100),),
-        )
-
-
-def _loki_services(rel: HelmReleaseView) -> Iterator[tuple[str, tuple[int, ...]]]:
-    # grafana/loki production/helm/loki 6.46.0 templates (see oracles/charts/KEYS.md "Service names").
-    v = rel.values
-    full = helm_fullname(rel.release_name, "loki", v)
-    name = _chart_name("loki", v)
-    http = port_of(v, "loki", "server", "http_listen_port", default=3100)
-    grpc = port_of(v, "loki", "server", "grpc_listen_port", default=9095)
-    mode = dig(v, "deploymentMode")
-    mode = mode if isinstance(mode, str) else "SimpleScalable"
-    yield f"{full}-memberlist", (7946,)
-    if _enabled(v, "gateway", "enabled"):
-        yield f"{full}-gateway", (port_of(v, "gateway", "service", "port", default=80),)
-    if _enabled(v, "lokiCanary", "enabled"):
-        yield f"{name}-canary", (3500,)
-    if _enabled(v, "memcached", "enabled"):
-        if _enabled(v, "chunksCache", "enabled"):
-            yield f"{full}-chunks-cache", (11211, 9150)
-        if _enabled(v, "resultsCache", "enabled"):
-            yield f"{full}-results-cache", (11211, 9150)
-    if "SingleBinary" in mode:
-        yield full, (http, grpc)
-        yield f"{name}-headless", (http, grpc)
-    if "SimpleScalable" in mode:
-        for part in ("read", "write", "backend"):
-            yield f"{name}-{part}", (http, grpc)
-            yield f"{name}-{part}-headless", (http, grpc)
-        yield f"{full}-query-scheduler-discovery", (http, grpc)
-    if "Distributed" in mode:
-        for part in ("distributor", "ingester", "query-frontend", "index-gateway"):
-            yield f"{full}-{part}", (http, grpc)
-            yield f"{full}-{part}-headless", (http, grpc)
-        for part in ("querier", "query-scheduler", "compactor", "ruler"):
-            yield f"{full}-{part}", (http, grpc)
-
-
-def _alloy_services(rel: HelmReleaseView) -> Iterator[tuple[str, tuple[int, ...]]]:
-    # grafana/alloy operations/helm/charts/alloy 1.5.1 templates/service.yaml: `alloy.fullname`,
-    # port alloy.listenPort (12345) plus alloy.extraPorts[].port; `service.enabled` default true.
-    v = rel.values
-    if not _enabled(v, "service", "enabled"):
-        return
-    alloy = _sub(v, "alloy") or _sub(v, "agent")
-    ports = [port_of(alloy, "listenPort", default=12345)]
-    extra = alloy.get("extraPorts")
-    if isinstance(extra, list):
-        for p in extra:
-            port = port_of(p, "port", default=0)
-            if port:
-                ports.append(port)
-    yield helm_fullname(rel.release_name, "alloy", v), tuple(ports)
-
-
-def _grafana_services(rel: HelmReleaseView) -> Iterator[tuple[str, tuple[int, ...]]]:
-    # grafana/helm-charts charts/grafana templates/service.yaml: grafana.fullname, service.port 80.
-    v = rel.values
-    if _enabled(v, "service", "enabled"):
-        yield helm_fullname(rel.release_name, "grafana", v), (port_of(v, "service", "port", default=80),)
-
-
-CHART_SERVICES = {
-    "kube-prometheus-stack": _kps_services,
-    "loki": _loki_services,
-    "alloy": _alloy_services,
-    "grafana": _grafana_services,
-}
-
-# Charts known to create no Service anyone would address (so their namespace stays checkable).
-CHARTS_WITHOUT_SERVICES = frozenset({"prometheus-operator-crds"})

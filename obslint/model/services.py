@@ -1,10 +1,15 @@
 """The Services each cluster will have, and whether an in-cluster URL reaches one of them.
 
-Services come from manifests (as rendered for their cluster), from the known charts of
-HelmReleases (charts.py: names and ports from the chart templates), and from the
-prometheus-operator (`alertmanager-operated`, `prometheus-operated`). Namespaces where something
-the repository cannot see into may create Services (an unknown chart, a remote kustomize base,
-another repository's Kustomization) are opaque: a URL into them is never judged.
+Services come from manifests (as rendered for their cluster), from the HelmReleases of charts whose
+Services obslint knows (obslint.model.chart_facts: names and ports for the pinned version), and from the
+prometheus-operator (`alertmanager-operated`, `prometheus-operated`). What the repository cannot see into
+leaves names unknown:
+
+* a release of any other chart may create Services named like the release (`<release>`,
+  `<release>-<suffix>`, a `fullnameOverride`): those names in its namespace are unknown, others are not;
+* a namespace where something may create Services of any name (a remote kustomize base, another
+  repository's Kustomization, a release whose values or name obslint cannot read) is opaque: no URL into
+  it is judged.
 
 `check_url(index, url, from_namespace=..., cluster=...)` judges a URL within one cluster.
 """
@@ -19,7 +24,15 @@ from urllib.parse import urlsplit
 
 from obslint.findings import Basis, Loc, few
 from obslint.index import Index, memoised
-from obslint.model.charts import CHART_SERVICES, CHARTS_WITHOUT_SERVICES, CLUSTER_NAMESPACES, port_of
+from obslint.model.chart_facts import (
+    CHARTS_WITHOUT_SERVICES,
+    OPERATOR_SERVICES,
+    chart_services,
+    could_be_named,
+    port_of,
+    release_name_patterns,
+)
+from obslint.model.charts import CLUSTER_NAMESPACES
 from obslint.model.helm import HelmReleaseView, helm_releases
 from obslint.objects import Cluster, K8sObject
 
@@ -45,6 +58,8 @@ class ClusterServices:
     # namespaces where something opaque (unknown chart, remote base) may create Services
     opaque_namespaces: set[str] = field(default_factory=set)
     opaque_anywhere: bool = False
+    # namespace (None: any) -> name prefixes of releases whose Services obslint does not know
+    release_names: dict[str | None, list[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(list))
     # every namespace the repo puts something into (where "no such Service" is meaningful)
     managed_namespaces: set[str] = field(default_factory=set)
     _by_name: dict[str, list[ServiceEntry]] = field(default_factory=lambda: defaultdict(list))
@@ -65,6 +80,14 @@ class ClusterServices:
 
     def is_opaque(self, namespace: str) -> bool:
         return self.opaque_anywhere or namespace in self.opaque_namespaces
+
+    def may_exist_unseen(self, name: str, namespace: str) -> bool:
+        """Whether something obslint cannot see into may create a Service of this name there."""
+        if self.is_opaque(namespace):
+            return True
+        return any(
+            could_be_named(patterns, name) for ns in (namespace, None) for patterns in self.release_names.get(ns, ())
+        )
 
 
 @dataclass
@@ -106,28 +129,11 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
         ports = tuple(p for p in (port_of(x, "port", default=0) for x in _ports(obj)) if p)
         out.of(obj).add(ServiceEntry(obj.name, obj.namespace, ports, "Service manifest", obj))
     # The operator creates `<kind>-operated` governing Services for each Alertmanager/Prometheus CR.
-    for kind, svc, ports in (
-        ("Alertmanager", "alertmanager-operated", (9093, 9094)),
-        ("Prometheus", "prometheus-operated", (9090,)),
-    ):
+    for kind, (svc, ports) in OPERATOR_SERVICES.items():
         for obj in index.of_kind(kind, group="monitoring.coreos.com"):
             out.of(obj).add(ServiceEntry(svc, obj.namespace, ports, f"the prometheus-operator for {obj.ref()}", obj))
     for rel in helm_releases(index):
-        cat = out.of(rel.obj)
-        ns = rel.namespace
-        fn = CHART_SERVICES.get(rel.chart)
-        if fn is None or rel.values_open():
-            if rel.chart in CHARTS_WITHOUT_SERVICES:
-                continue
-            if ns is None:
-                cat.opaque_anywhere = True
-            else:
-                cat.opaque_namespaces.add(ns)
-            if fn is None:
-                continue
-        origin = f"HelmRelease {rel.obj.namespace + '/' if rel.obj.namespace else ''}{rel.obj.name} (chart {rel.chart})"
-        for name, ports in fn(rel):
-            cat.add(ServiceEntry(name, ns, ports, origin, rel.obj))
+        _add_release(index, out.of(rel.obj), rel)
     if graph is not None:
         for cluster, spaces in graph.opaque.items():
             for ns in spaces:
@@ -141,6 +147,33 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
         if obj.kind == "Namespace" and obj.group == "":
             out.of(obj).managed_namespaces.add(obj.name)
     return out
+
+
+def _renames_unseen(rel: HelmReleaseView) -> bool:
+    """Whether values obslint cannot read may name the release's objects anything: a whole values
+    document (any key, a fullnameOverride among them) or a `targetPath` that sets a fullnameOverride."""
+    return any(not path or path[-1] == "fullnameOverride" for path in rel.open_paths)
+
+
+def _add_release(index: Index, cat: ClusterServices, rel: HelmReleaseView) -> None:
+    """The Services of one HelmRelease: its chart's, for the version it pins, when obslint knows them;
+    else (or as well, when the values may differ from what obslint reads) the names its release could give."""
+    if rel.chart in CHARTS_WITHOUT_SERVICES:
+        return
+    ns = rel.namespace
+    known = chart_services(index, rel)
+    if _renames_unseen(rel) or "${" in rel.release_name:  # a postBuild variable names the release
+        if ns is None:
+            cat.opaque_anywhere = True
+        else:
+            cat.opaque_namespaces.add(ns)
+    elif known is None or not known.complete or rel.values_open():
+        cat.release_names[ns].append(release_name_patterns(rel))
+    if known is None:
+        return
+    origin = f"HelmRelease {rel.obj.namespace + '/' if rel.obj.namespace else ''}{rel.obj.name} (chart {rel.chart})"
+    for name, ports in known.services:
+        cat.add(ServiceEntry(name, ns, ports, origin, rel.obj))
 
 
 def _ports(obj: K8sObject) -> list:
@@ -244,10 +277,11 @@ def check_url(
     found = cat.lookup(name, ns)
     if found:
         problem = _check_port(name, ns, found, port, port_given, scheme, url)
-        if problem is not None and cat.is_opaque(ns):  # values or a base obslint cannot read may set the port
+        # values or a base obslint cannot read may set the port
+        if problem is not None and cat.may_exist_unseen(name, ns):
             return replace(problem, basis=Basis.ASSUMPTION)
         return problem
-    if cat.is_opaque(ns) or (ns not in cat.managed_namespaces and ns not in CLUSTER_NAMESPACES):
+    if cat.may_exist_unseen(name, ns) or (ns not in cat.managed_namespaces and ns not in CLUSTER_NAMESPACES):
         return None
     # `http://loki:3100` from a namespace with no Service we know of: could be a compose-style alias.
     if not explicit_ns and not cat.in_namespace(ns):

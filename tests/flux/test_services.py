@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from obslint.model.catalogue import catalogue
-from obslint.model.charts import helm_fullname
+from obslint.model.chart_facts import helm_fullname
 from obslint.model.services import check_url, parse_cluster_host, service_catalogue
 from tests.flux.helpers import index_of
 
@@ -173,26 +173,77 @@ def test_credentials_never_echoed(stack):
     assert "s3cr3t" not in problem.message and "abc" not in problem.message
 
 
-def test_unknown_chart_makes_namespace_opaque(repo):
-    index = index_of(
-        repo(
-            """
-            -- apps.yaml --
-            apiVersion: helm.toolkit.fluxcd.io/v2
-            kind: HelmRelease
-            metadata: {name: thing, namespace: apps}
-            spec:
-              chart: {spec: {chart: some-chart, sourceRef: {kind: HelmRepository, name: x}}}
-            -- svc.yaml --
-            apiVersion: v1
-            kind: Service
-            metadata: {name: known, namespace: apps}
-            spec: {ports: [{port: 80}]}
-            """
-        )
-    )
-    assert url_problem(index, "http://whatever.apps.svc:8080") is None
+UNKNOWN_CHART = """
+-- apps.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: thing, namespace: apps}
+spec:
+  chart: {spec: {chart: some-chart, sourceRef: {kind: HelmRepository, name: x}}}
+  values: {VALUES}
+-- svc.yaml --
+apiVersion: v1
+kind: Service
+metadata: {name: known, namespace: apps}
+spec: {ports: [{port: 80}]}
+"""
+
+
+def test_unknown_chart_leaves_only_names_its_release_could_create_unknown(repo):
+    index = index_of(repo(UNKNOWN_CHART.replace("{VALUES}", "{}")))
+    for url in ("http://thing.apps.svc:8080", "http://thing-web.apps.svc:9000", "http://thing-some-chart.apps"):
+        assert url_problem(index, url) is None, url
+    problem = url_problem(index, "http://whatever.apps.svc:8080")
+    assert problem is not None and "no Service whatever in namespace apps" in problem.message
+    assert url_problem(index, "http://thingy.apps.svc:80") is not None  # a prefix without the dash is another name
     assert url_problem(index, "http://known.apps.svc:81") is not None
+
+
+def test_unknown_chart_fullname_overrides_name_its_services(repo):
+    values = "{fullnameOverride: web, redis: {fullnameOverride: cache}}"
+    index = index_of(repo(UNKNOWN_CHART.replace("{VALUES}", values)))
+    for url in ("http://web.apps.svc:80", "http://web-api.apps.svc:80", "http://cache-master.apps.svc:6379"):
+        assert url_problem(index, url) is None, url
+    assert url_problem(index, "http://whatever.apps.svc:8080") is not None
+
+
+def test_values_obslint_cannot_read_make_the_namespace_opaque(repo):
+    text = UNKNOWN_CHART.replace("{VALUES}", "{}").replace(
+        "  values: {}", "  values: {}\n  valuesFrom: [{kind: Secret, name: out-of-band}]"
+    )
+    index = index_of(repo(text))
+    assert url_problem(index, "http://whatever.apps.svc:8080") is None
+
+
+def test_a_release_named_by_a_postbuild_variable_makes_the_namespace_opaque(repo):
+    text = UNKNOWN_CHART.replace("{VALUES}", "{}").replace("  values: {}", "  values: {}\n  releaseName: ${APP}")
+    index = index_of(repo(text))
+    assert url_problem(index, "http://whatever.apps.svc:8080") is None
+
+
+LOKI_RELEASE = """
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: logs, namespace: apps}
+spec:
+  chart: {spec: {chart: loki, version: VERSION, sourceRef: {kind: HelmRepository, name: grafana}}}
+  values: {deploymentMode: SingleBinary}
+"""
+
+
+def test_known_chart_has_exactly_its_services_for_the_pinned_version(repo):
+    index = index_of(repo(LOKI_RELEASE.replace("VERSION", "6.46.0")))
+    assert url_problem(index, "http://logs-loki.apps.svc:3100") is None
+    problem = url_problem(index, "http://logs-loki-distributor.apps.svc:3100")
+    assert problem is not None and "no Service logs-loki-distributor" in problem.message
+
+
+def test_a_loki_version_whose_services_are_not_modelled_leaves_the_release_names_unknown(repo):
+    # loki 2.x is the single-binary chart of before deploymentMode: its names are not modelled
+    index = index_of(repo(LOKI_RELEASE.replace("VERSION", "2.16.0")))
+    assert not [e for e in service_catalogue(index).services if e.name.startswith("logs")]
+    assert url_problem(index, "http://logs-loki-distributor.apps.svc:3100") is None
+    assert url_problem(index, "http://elsewhere.apps.svc:3100") is not None
 
 
 def test_fullname_rules():
