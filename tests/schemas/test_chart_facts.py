@@ -155,7 +155,7 @@ def test_a_chart_of_the_same_name_from_another_publisher_has_no_known_services(r
 
 
 def test_release_name_patterns(repo):
-    index, rel = one(repo, release("x", "1.0.0", "{fullnameOverride: web, sub: {fullnameOverride: cache}}", "app"))
+    _index, rel = one(repo, release("x", "1.0.0", "{fullnameOverride: web, sub: {fullnameOverride: cache}}", "app"))
     patterns = release_name_patterns(rel)
     assert patterns == ("app", "web", "cache")
     assert could_be_named(patterns, "app") and could_be_named(patterns, "app-redis")
