@@ -32,7 +32,7 @@ from obslint.model.chart_facts import (
     port_of,
     release_name_patterns,
 )
-from obslint.model.charts import CLUSTER_NAMESPACES
+from obslint.model.charts import CLUSTER_NAMESPACES, is_builtin_group
 from obslint.model.helm import HelmReleaseView, helm_releases
 from obslint.objects import Cluster, K8sObject
 
@@ -60,6 +60,8 @@ class ClusterServices:
     opaque_anywhere: bool = False
     # namespace (None: any) -> name prefixes of releases whose Services obslint does not know
     release_names: dict[str | None, list[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(list))
+    # namespace -> names of custom resources an operator may create Services after
+    resource_names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     # every namespace the repo puts something into (where "no such Service" is meaningful)
     managed_namespaces: set[str] = field(default_factory=set)
     _by_name: dict[str, list[ServiceEntry]] = field(default_factory=lambda: defaultdict(list))
@@ -85,9 +87,11 @@ class ClusterServices:
         """Whether something obslint cannot see into may create a Service of this name there."""
         if self.is_opaque(namespace):
             return True
-        return any(
-            could_be_named(patterns, name) for ns in (namespace, None) for patterns in self.release_names.get(ns, ())
-        )
+        releases = [p for ns in (namespace, None) for p in self.release_names.get(ns, ())]
+        if any(could_be_named(patterns, name) for patterns in releases):
+            return True
+        dashed = f"-{name}-"
+        return any(f"-{cr}-" in dashed for cr in self.resource_names.get(namespace, ()))
 
 
 @dataclass
@@ -134,6 +138,13 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
             out.of(obj).add(ServiceEntry(svc, obj.namespace, ports, f"the prometheus-operator for {obj.ref()}", obj))
     for rel in helm_releases(index):
         _add_release(index, out.of(rel.obj), rel)
+    # Operators name the Services they create after their custom resource: the VictoriaMetrics operator
+    # `vmsingle-<name>`, `vmalertmanager-<name>` (VictoriaMetrics/operator api/operator/v1beta1, PrefixedName),
+    # grafana-operator `<name>-service` (grafana/grafana-operator controllers/model/grafana_resources.go).
+    # A name with the resource's name among its dash-separated parts may be one of those.
+    for obj in index.objects:
+        if obj.namespace and obj.name and not is_builtin_group(obj.group) and obj.group not in _SERVICELESS_GROUPS:
+            out.of(obj).resource_names[obj.namespace].add(obj.name)
     if graph is not None:
         for cluster, spaces in graph.opaque.items():
             for ns in spaces:
@@ -147,6 +158,21 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
         if obj.kind == "Namespace" and obj.group == "":
             out.of(obj).managed_namespaces.add(obj.name)
     return out
+
+
+# Custom resources whose Services obslint models (the prometheus-operator's `<kind>-operated`) or that
+# make none (Flux, kustomize).
+_SERVICELESS_GROUPS = frozenset(
+    {
+        "monitoring.coreos.com",
+        "kustomize.toolkit.fluxcd.io",
+        "helm.toolkit.fluxcd.io",
+        "source.toolkit.fluxcd.io",
+        "notification.toolkit.fluxcd.io",
+        "image.toolkit.fluxcd.io",
+        "kustomize.config.k8s.io",
+    }
+)
 
 
 def _renames_unseen(rel: HelmReleaseView) -> bool:
