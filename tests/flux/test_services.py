@@ -322,3 +322,14 @@ def test_cert_manager_crds_follow_values(repo):
     assert cat.kind("cert-manager.io", "ClusterIssuer", scope)
     assert cat.namespace("cert-manager", scope)
     assert not cat.kind("monitoring.coreos.com", "ServiceMonitor", scope)
+
+
+def test_names_an_operator_may_derive_from_a_custom_resource_are_unknown(repo):
+    text = UNKNOWN_CHART.replace("{VALUES}", "{}") + (
+        "-- vm.yaml --\napiVersion: operator.victoriametrics.com/v1beta1\nkind: VMSingle\n"
+        "metadata: {name: kantai, namespace: apps}\nspec: {}\n"
+    )
+    index = index_of(repo(text))
+    assert url_problem(index, "http://vmsingle-kantai.apps.svc:8429") is None
+    assert url_problem(index, "http://kantai-service.apps.svc:3000") is None
+    assert url_problem(index, "http://vmsingle-kantaix.apps.svc:8429") is not None
