@@ -216,7 +216,11 @@ def release_name_patterns(rel: HelmReleaseView) -> tuple[str, ...]:
 
 
 def could_be_named(patterns: tuple[str, ...], name: str) -> bool:
-    return any(name == p or name.startswith(p + "-") for p in patterns)
+    """Whether a name may be one a release gives its objects: a pattern with or without a suffix, or
+    among the name's dash-separated parts (an operator's name for a custom resource the chart renders
+    under the release's name, e.g. the VictoriaMetrics operator's `vmsingle-<release>`)."""
+    dashed = f"-{name}-"
+    return any(f"-{p}-" in dashed for p in patterns)
 
 
 # --- the Services of the known charts --------------------------------------------------------------

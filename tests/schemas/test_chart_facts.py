@@ -160,3 +160,4 @@ def test_release_name_patterns(repo):
     assert patterns == ("app", "web", "cache")
     assert could_be_named(patterns, "app") and could_be_named(patterns, "app-redis")
     assert could_be_named(patterns, "cache-master") and not could_be_named(patterns, "apps")
+    assert could_be_named(patterns, "vmsingle-app") and not could_be_named(patterns, "vmsingle-apps")
