@@ -194,6 +194,14 @@ def resolve(keys: ChartKeys, requested: str) -> tuple[int, str] | None:
     return (max(allowed, key=lambda i: versions[i]), "range") if allowed else None
 
 
+def another_publisher(index: Index, release: HelmReleaseView) -> bool:
+    """Whether the release's chart comes from a repository that serves another chart of the same name."""
+    written = _written(index, release)
+    if written is None or not written.chart:
+        return False
+    return not _published_there(_chart_key(written.chart, written.version or "*", written.url), written.url)
+
+
 def chart_pin(index: Index, release: HelmReleaseView) -> ChartPin | None:
     """The known chart version a release's values are checked against, or None (unknown chart, version
     or source)."""

@@ -29,11 +29,11 @@ from typing import Any
 from obslint.findings import Loc
 from obslint.index import Index, memoised
 from obslint.load import EmbeddedSource, SourceFile, YMap, YSeq
+from obslint.model.chart_facts import loki_rules_label
 from obslint.model.helm import HelmReleaseView, releases_of_chart
 from obslint.objects import Cluster, K8sObject, dig
 
 PROMETHEUS_OPERATOR_GROUP = "monitoring.coreos.com"
-LOKI_SIDECAR_DEFAULT_LABEL = "loki_rule"  # loki chart 6.46.0 values: sidecar.rules.label
 
 
 @dataclass(eq=False, slots=True)  # slots, positions on demand: a repository can hold 100,000 rules
@@ -291,7 +291,7 @@ def _engine_by_expr(node: YMap) -> str:
 
 
 def _loki_rule_labels(index: Index) -> set[str]:
-    labels = {LOKI_SIDECAR_DEFAULT_LABEL}
+    labels = {loki_rules_label()}
     for rel in releases_of_chart(index, "loki", "loki-stack", "loki-distributed", "loki-simple-scalable"):
         label = rel.value("sidecar", "rules", "label")
         if isinstance(label, str) and label:

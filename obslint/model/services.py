@@ -1,11 +1,16 @@
 """The Services each cluster will have, and whether an in-cluster URL reaches one of them.
 
-Services come from manifests (as rendered for their cluster), from the known charts of
-HelmReleases (charts.py: names and ports from the chart templates), and from the
+Services come from manifests (as rendered for their cluster), from the HelmReleases of charts whose
+Services obslint knows (obslint.model.chart_facts: names and ports for the pinned version), and from the
 prometheus-operator (`alertmanager-operated`, `prometheus-operated`), the VictoriaMetrics operator
-(`vmsingle-<name>`, ...) and grafana-operator (`<grafana>-service`). Namespaces where something
-the repository cannot see into may create Services (an unknown chart, a remote kustomize base,
-another repository's Kustomization) are opaque: a URL into them is never judged.
+(`vmsingle-<name>`, ...) and grafana-operator (`<grafana>-service`). What the repository cannot see into
+leaves names unknown:
+
+* a release of any other chart may create Services named like the release (`<release>`,
+  `<release>-<suffix>`, a `fullnameOverride`): those names in its namespace are unknown, others are not;
+* a namespace where something may create Services of any name (a remote kustomize base, another
+  repository's Kustomization, a release whose values or name obslint cannot read) is opaque: no URL into
+  it is judged.
 
 `check_url(index, url, from_namespace=..., cluster=...)` judges a URL within one cluster.
 """
@@ -20,16 +25,15 @@ from urllib.parse import urlsplit
 
 from obslint.findings import Basis, Loc, few
 from obslint.index import Index, memoised
-from obslint.model.chart_pin import from_publisher
-from obslint.model.charts import (
-    CHART_PORT_NAMES,
-    CHART_SERVICES,
-    CHART_SERVICES_PARTIAL,
-    CHARTS_OF_ONE_PUBLISHER,
+from obslint.model.chart_facts import (
     CHARTS_WITHOUT_SERVICES,
-    CLUSTER_NAMESPACES,
+    OPERATOR_SERVICES,
+    chart_services,
+    could_be_named,
     port_of,
+    release_name_patterns,
 )
+from obslint.model.charts import CLUSTER_NAMESPACES, is_builtin_group
 from obslint.model.helm import HelmReleaseView, helm_releases
 from obslint.objects import Cluster, K8sObject
 
@@ -57,6 +61,10 @@ class ClusterServices:
     # namespaces where something opaque (unknown chart, remote base) may create Services
     opaque_namespaces: set[str] = field(default_factory=set)
     opaque_anywhere: bool = False
+    # namespace (None: any) -> name prefixes of releases whose Services obslint does not know
+    release_names: dict[str | None, list[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(list))
+    # namespace -> names of custom resources an operator may create Services after
+    resource_names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     # every namespace the repo puts something into (where "no such Service" is meaningful)
     managed_namespaces: set[str] = field(default_factory=set)
     _by_name: dict[str, list[ServiceEntry]] = field(default_factory=lambda: defaultdict(list))
@@ -77,6 +85,16 @@ class ClusterServices:
 
     def is_opaque(self, namespace: str) -> bool:
         return self.opaque_anywhere or namespace in self.opaque_namespaces
+
+    def may_exist_unseen(self, name: str, namespace: str) -> bool:
+        """Whether something obslint cannot see into may create a Service of this name there."""
+        if self.is_opaque(namespace):
+            return True
+        releases = [p for ns in (namespace, None) for p in self.release_names.get(ns, ())]
+        if any(could_be_named(patterns, name) for patterns in releases):
+            return True
+        dashed = f"-{name}-"
+        return any(f"-{cr}-" in dashed for cr in self.resource_names.get(namespace, ()))
 
 
 @dataclass
@@ -119,34 +137,24 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
         names = tuple(str(x["name"]) for x in _ports(obj) if isinstance(x, dict) and x.get("name"))
         out.of(obj).add(ServiceEntry(obj.name, obj.namespace, ports, "Service manifest", obj, names))
     # The operator creates `<kind>-operated` governing Services for each Alertmanager/Prometheus CR.
-    for kind, svc, ports in (
-        ("Alertmanager", "alertmanager-operated", (9093, 9094)),
-        ("Prometheus", "prometheus-operated", (9090,)),
-    ):
+    for kind, (svc, ports) in OPERATOR_SERVICES.items():
         for obj in index.of_kind(kind, group="monitoring.coreos.com"):
             out.of(obj).add(ServiceEntry(svc, obj.namespace, ports, f"the prometheus-operator for {obj.ref()}", obj))
-    for obj, svc, ports, operator in _operator_services(index):
-        out.of(obj).add(ServiceEntry(svc, obj.namespace, ports, f"the {operator} for {obj.ref()}", obj))
+    _add_flux_services(index, out)
+    for obj, svc, cr_ports, operator in _custom_resource_services(index):
+        out.of(obj).add(ServiceEntry(svc, obj.namespace, cr_ports, f"the {operator} for {obj.ref()}", obj))
     for rel in helm_releases(index):
-        cat = out.of(rel.obj)
-        ns = rel.namespace
-        fn = CHART_SERVICES.get(rel.chart)
-        if rel.chart in CHARTS_OF_ONE_PUBLISHER and not from_publisher(index, rel):
-            fn = None  # another publisher's chart of that name renders other Services
-        partial = CHART_SERVICES_PARTIAL.get(rel.chart)
-        if fn is None or rel.values_open() or (partial is not None and partial(rel)):
-            if rel.chart in CHARTS_WITHOUT_SERVICES:
-                continue
-            if ns is None:
-                cat.opaque_anywhere = True
-            else:
-                cat.opaque_namespaces.add(ns)
-            if fn is None:
-                continue
-        origin = f"HelmRelease {rel.obj.namespace + '/' if rel.obj.namespace else ''}{rel.obj.name} (chart {rel.chart})"
-        names = CHART_PORT_NAMES.get(rel.chart)
-        for name, ports in fn(rel):
-            cat.add(ServiceEntry(name, ns, ports, origin, rel.obj, names))
+        _add_release(index, out.of(rel.obj), rel)
+    # Operators name the Services they create after their custom resource: the VictoriaMetrics operator
+    # `vmsingle-<name>`, `vmalertmanager-<name>` (VictoriaMetrics/operator api/operator/v1beta1, PrefixedName),
+    # grafana-operator `<name>-service` (grafana/grafana-operator controllers/model/grafana_resources.go).
+    # A name with the resource's name among its dash-separated parts may be one of those.
+    # Operators modelled in CUSTOM_RESOURCE_SERVICES create exactly the Services listed there.
+    for obj in index.objects:
+        if not (obj.namespace and obj.name) or is_builtin_group(obj.group) or obj.group in _SERVICELESS_GROUPS:
+            continue
+        if (obj.group, obj.kind) not in CUSTOM_RESOURCE_SERVICES:
+            out.of(obj).resource_names[obj.namespace].add(obj.name)
     if graph is not None:
         for cluster, spaces in graph.opaque.items():
             for ns in spaces:
@@ -162,13 +170,59 @@ def service_catalogue(index: Index) -> ServiceCatalogue:
     return out
 
 
+# Custom resources whose Services obslint models (the prometheus-operator's `<kind>-operated`) or that
+# make none (Flux, kustomize).
+_SERVICELESS_GROUPS = frozenset(
+    {
+        "monitoring.coreos.com",
+        "kustomize.toolkit.fluxcd.io",
+        "helm.toolkit.fluxcd.io",
+        "source.toolkit.fluxcd.io",
+        "notification.toolkit.fluxcd.io",
+        "image.toolkit.fluxcd.io",
+        "kustomize.config.k8s.io",
+    }
+)
+
+
+def _renames_unseen(rel: HelmReleaseView) -> bool:
+    """Whether values obslint cannot read may name the release's objects anything: a whole values
+    document (any key, a fullnameOverride among them) or a `targetPath` that sets a fullnameOverride."""
+    return any(not path or path[-1] == "fullnameOverride" for path in rel.open_paths)
+
+
+def _add_release(index: Index, cat: ClusterServices, rel: HelmReleaseView) -> None:
+    """The Services of one HelmRelease: its chart's, for the version it pins, when obslint knows them;
+    else (or as well, when the values may differ from what obslint reads) the names its release could give."""
+    if rel.chart in CHARTS_WITHOUT_SERVICES:
+        return
+    ns = rel.namespace
+    known = chart_services(index, rel)
+    # A chart obslint does not know may create Services of any name: many fix theirs instead of deriving
+    # them from the release (cilium's `hubble-ui`, longhorn's `longhorn-frontend`, metallb's
+    # `metallb-webhook-service`), so its namespace is opaque. A known chart whose list may be incomplete
+    # (values obslint cannot read, a subchart it does not model) adds the names its release could give.
+    if known is None or _renames_unseen(rel) or "${" in rel.release_name:  # a postBuild variable names it
+        if ns is None:
+            cat.opaque_anywhere = True
+        else:
+            cat.opaque_namespaces.add(ns)
+    elif not known.complete or rel.values_open():
+        cat.release_names[ns].append(release_name_patterns(rel))
+    if known is None:
+        return
+    origin = f"HelmRelease {rel.obj.namespace + '/' if rel.obj.namespace else ''}{rel.obj.name} (chart {rel.chart})"
+    for name, ports in known.services:
+        cat.add(ServiceEntry(name, ns, ports, origin, rel.obj, known.port_names))
+
+
 # Services that operators create for their custom resources: (group, kind) -> (operator, [(name
 # prefix, name suffix)]). Their ports are not judged: they move with operator versions and CR
 # fields (VMSingle serves more than 8428 in newer operators), so only the name is.
 # VictoriaMetrics/operator: PrefixedName() of each CR (`vmsingle-<name>`, api/operator/v1beta1/
 # vmsingle_types.go AsURL; vmcluster_types.go: vmselect-, vminsert-, vmstorage-). grafana-operator:
 # `<name>-service` for a Grafana it deploys (controllers/reconcilers/grafana/service_reconciler.go).
-OPERATOR_SERVICES: dict[tuple[str, str], tuple[str, tuple[tuple[str, str], ...]]] = {
+CUSTOM_RESOURCE_SERVICES: dict[tuple[str, str], tuple[str, tuple[tuple[str, str], ...]]] = {
     ("operator.victoriametrics.com", "VMSingle"): ("VictoriaMetrics operator", (("vmsingle-", ""),)),
     ("operator.victoriametrics.com", "VMAlert"): ("VictoriaMetrics operator", (("vmalert-", ""),)),
     ("operator.victoriametrics.com", "VMAgent"): ("VictoriaMetrics operator", (("vmagent-", ""),)),
@@ -182,15 +236,34 @@ OPERATOR_SERVICES: dict[tuple[str, str], tuple[str, tuple[tuple[str, str], ...]]
 }
 
 
-def _operator_services(index: Index) -> list[tuple[K8sObject, str, tuple[int, ...], str]]:
+def _custom_resource_services(index: Index) -> list[tuple[K8sObject, str, tuple[int, ...], str]]:
     out: list[tuple[K8sObject, str, tuple[int, ...], str]] = []
-    for (group, kind), (operator, services) in OPERATOR_SERVICES.items():
+    for (group, kind), (operator, services) in CUSTOM_RESOURCE_SERVICES.items():
         for obj in index.of_kind(kind, group=group):
             if obj.get("spec", "external") is not None:  # an external Grafana: nothing is deployed
                 continue
             for prefix, suffix in services:
                 out.append((obj, f"{prefix}{obj.name}{suffix}", (), operator))  # () = any port
     return out
+
+
+# The Services `flux install` / `flux bootstrap` (and flux-operator's FluxInstance) create in the Flux
+# namespace: fluxcd/source-controller config/manager/service.yaml (`source-controller`, port 80) and
+# fluxcd/notification-controller config/manager/service.yaml (`notification-controller`, port 80, and
+# `webhook-receiver`, port 80 to the receiver's 9292). They exist wherever Flux applies the repository.
+FLUX_SERVICES = (("source-controller", (80,)), ("notification-controller", (80,)), ("webhook-receiver", (80,)))
+FLUX_NAMESPACE = "flux-system"
+
+
+def _add_flux_services(index: Index, out: ServiceCatalogue) -> None:
+    seen: set[int] = set()
+    for obj in index.of_kind("Kustomization", group="kustomize.toolkit.fluxcd.io"):
+        cat = out.of(obj)
+        if obj.namespace != FLUX_NAMESPACE or id(cat) in seen:
+            continue
+        seen.add(id(cat))
+        for name, ports in FLUX_SERVICES:
+            cat.add(ServiceEntry(name, FLUX_NAMESPACE, ports, "the Flux installation", obj))
 
 
 def _ports(obj: K8sObject) -> list:
@@ -294,10 +367,11 @@ def check_url(
     found = cat.lookup(name, ns)
     if found:
         problem = _check_port(name, ns, found, port, port_given, scheme, url)
-        if problem is not None and cat.is_opaque(ns):  # values or a base obslint cannot read may set the port
+        # values or a base obslint cannot read may set the port
+        if problem is not None and cat.may_exist_unseen(name, ns):
             return replace(problem, basis=Basis.ASSUMPTION)
         return problem
-    if cat.is_opaque(ns) or (ns not in cat.managed_namespaces and ns not in CLUSTER_NAMESPACES):
+    if cat.may_exist_unseen(name, ns) or (ns not in cat.managed_namespaces and ns not in CLUSTER_NAMESPACES):
         return None
     # `http://loki:3100` from a namespace with no Service we know of: could be a compose-style alias.
     if not explicit_ns and not cat.in_namespace(ns):

@@ -4,10 +4,10 @@ Three origins, one shape (`TSDBStore`) (VictoriaMetrics: obslint.model.victoriam
 
 * kube-prometheus-stack HelmRelease values: `prometheus.prometheusSpec.{retention,retentionSize,
   storageSpec}` and `alertmanager.alertmanagerSpec.{retention,storage}`. Chart defaults are applied
-  when a key is absent (kube-prometheus-stack 80.6.0, ../shared/oracles/charts/KEYS.md): Prometheus
-  retention `10d`, retentionSize `""` (none), storageSpec `{}` (emptyDir, data lost on restart);
-  Alertmanager retention `120h`, storage `{}`. `prometheus.enabled` / `alertmanager.enabled` default
-  true; `prometheus.agentMode` renders no retention.
+  when a key is absent, for the chart version the release pins (obslint.model.chart_facts; every version
+  from 40.0.0 on has Prometheus retention `10d`, retentionSize `""` (none), storageSpec `{}` (emptyDir,
+  data lost on restart); Alertmanager retention `120h`, storage `{}`). `prometheus.enabled` /
+  `alertmanager.enabled` default true; `prometheus.agentMode` renders no retention.
 * prometheus-operator objects (monitoring.coreos.com/v1 `Prometheus`, `Alertmanager`): `spec.retention`,
   `spec.retentionSize`, `spec.storage`. Operator defaults: Prometheus retention `24h` when both
   retention and retentionSize are empty, Alertmanager retention `120h`
@@ -28,16 +28,13 @@ from typing import Any
 from obslint.findings import Loc
 from obslint.index import Index, memoised
 from obslint.load import YMap
+from obslint.model.chart_facts import OPERATOR_DEFAULT_RETENTION, kps_retention_default
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.storageclass import hostpath_class
 from obslint.objects import K8sObject, dig, loc_of
 from obslint.units import try_duration, try_prom_bytes, try_quantity_bytes
 
 KPS_CHART = "kube-prometheus-stack"
-KPS_DEFAULT_PROMETHEUS_RETENTION = "10d"  # kube-prometheus-stack 80.6.0 values.yaml
-KPS_DEFAULT_ALERTMANAGER_RETENTION = "120h"  # kube-prometheus-stack 80.6.0 values.yaml
-OPERATOR_DEFAULT_PROMETHEUS_RETENTION = "24h"  # prometheus-operator PrometheusSpec.retention
-OPERATOR_DEFAULT_ALERTMANAGER_RETENTION = "120h"  # prometheus-operator AlertmanagerSpec.retention
 
 
 _REQUEST = ("spec", "resources", "requests", "storage")
@@ -166,7 +163,7 @@ def _key_loc(parent: Any, key: str, fallback: Loc) -> Loc:
     return fallback
 
 
-def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
+def _from_kps(index: Index, hr: HelmReleaseView) -> list[TSDBStore]:
     out: list[TSDBStore] = []
     values = hr.values
     spec_fallback = hr.obj.loc("spec", "values") if "values" in hr.obj.spec else hr.obj.loc("spec")
@@ -175,7 +172,7 @@ def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
         spec = dig(prom, "prometheusSpec")
         spec = spec if isinstance(spec, dict) else {}
         spec_loc = _key_loc(prom, "prometheusSpec", spec_fallback) if spec else spec_fallback
-        retention, text, rloc, declared = _retention(spec, spec_loc, KPS_DEFAULT_PROMETHEUS_RETENTION)
+        retention, text, rloc, declared = _retention(spec, spec_loc, kps_retention_default(index, hr, "prometheus"))
         store = TSDBStore(
             "prometheus", hr.release_name, hr.namespace, hr.obj, "helm", spec_loc,
             retention, text, rloc, declared, helm=hr,
@@ -189,7 +186,7 @@ def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
         spec = dig(am, "alertmanagerSpec")
         spec = spec if isinstance(spec, dict) else {}
         spec_loc = _key_loc(am, "alertmanagerSpec", spec_fallback) if spec else spec_fallback
-        retention, text, rloc, declared = _retention(spec, spec_loc, KPS_DEFAULT_ALERTMANAGER_RETENTION)
+        retention, text, rloc, declared = _retention(spec, spec_loc, kps_retention_default(index, hr, "alertmanager"))
         store = TSDBStore(
             "alertmanager", hr.release_name, hr.namespace, hr.obj, "helm", spec_loc,
             retention, text, rloc, declared, helm=hr,
@@ -202,10 +199,7 @@ def _from_kps(hr: HelmReleaseView) -> list[TSDBStore]:
 def _from_crd(obj: K8sObject, component: str) -> TSDBStore:
     spec = obj.spec
     spec_loc = _key_loc(obj.data, "spec", obj.loc())
-    default = (
-        OPERATOR_DEFAULT_PROMETHEUS_RETENTION if component == "prometheus" else OPERATOR_DEFAULT_ALERTMANAGER_RETENTION
-    )
-    retention, text, rloc, declared = _retention(spec, spec_loc, default)
+    retention, text, rloc, declared = _retention(spec, spec_loc, OPERATOR_DEFAULT_RETENTION[component])
     store = TSDBStore(component, obj.name, obj.namespace, obj, "crd", spec_loc, retention, text, rloc, declared)
     store.spec = obj.get("spec")
     if component == "prometheus":
@@ -221,7 +215,7 @@ def tsdb_stores(index: Index) -> list[TSDBStore]:
     """Every Prometheus, Alertmanager, VMSingle and VMCluster the repo deploys, with retention and volume."""
     out: list[TSDBStore] = []
     for hr in releases_of_chart(index, KPS_CHART):
-        out.extend(_from_kps(hr))
+        out.extend(_from_kps(index, hr))
     for obj in index.of_kind("Prometheus", group="monitoring.coreos.com"):
         out.append(_from_crd(obj, "prometheus"))
     for obj in index.of_kind("Alertmanager", group="monitoring.coreos.com"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from obslint.model.catalogue import catalogue
-from obslint.model.charts import helm_fullname
+from obslint.model.chart_facts import helm_fullname
 from obslint.model.services import check_url, parse_cluster_host, service_catalogue
 from tests.flux.helpers import index_of
 
@@ -173,26 +173,77 @@ def test_credentials_never_echoed(stack):
     assert "s3cr3t" not in problem.message and "abc" not in problem.message
 
 
-def test_unknown_chart_makes_namespace_opaque(repo):
-    index = index_of(
-        repo(
-            """
-            -- apps.yaml --
-            apiVersion: helm.toolkit.fluxcd.io/v2
-            kind: HelmRelease
-            metadata: {name: thing, namespace: apps}
-            spec:
-              chart: {spec: {chart: some-chart, sourceRef: {kind: HelmRepository, name: x}}}
-            -- svc.yaml --
-            apiVersion: v1
-            kind: Service
-            metadata: {name: known, namespace: apps}
-            spec: {ports: [{port: 80}]}
-            """
-        )
+UNKNOWN_CHART = """
+-- apps.yaml --
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: thing, namespace: apps}
+spec:
+  chart: {spec: {chart: some-chart, sourceRef: {kind: HelmRepository, name: x}}}
+  values: {VALUES}
+-- svc.yaml --
+apiVersion: v1
+kind: Service
+metadata: {name: known, namespace: apps}
+spec: {ports: [{port: 80}]}
+"""
+
+
+def test_an_unknown_chart_makes_its_namespace_opaque(repo):
+    """Many charts fix their Service names instead of deriving them from the release (cilium's
+    `hubble-ui`, longhorn's `longhorn-frontend`): no name in the namespace of a chart obslint does
+    not know can be said not to exist."""
+    index = index_of(repo(UNKNOWN_CHART.replace("{VALUES}", "{}")))
+    for url in ("http://thing.apps.svc:8080", "http://hubble-ui.apps.svc:80", "http://whatever.apps"):
+        assert url_problem(index, url) is None, url
+
+
+def test_a_known_chart_whose_services_are_not_all_modelled_leaves_its_release_names_unknown(repo):
+    values = "{deploymentMode: SingleBinary, fullnameOverride: web}"
+    text = LOKI_RELEASE.replace("VERSION", "2.16.0").replace("{deploymentMode: SingleBinary}", values)
+    index = index_of(repo(text))
+    for url in ("http://web.apps.svc:80", "http://web-api.apps.svc:80", "http://logs-loki.apps.svc:3100"):
+        assert url_problem(index, url) is None, url
+    assert url_problem(index, "http://whatever.apps.svc:8080") is not None
+
+
+def test_values_obslint_cannot_read_make_the_namespace_opaque(repo):
+    text = UNKNOWN_CHART.replace("{VALUES}", "{}").replace(
+        "  values: {}", "  values: {}\n  valuesFrom: [{kind: Secret, name: out-of-band}]"
     )
+    index = index_of(repo(text))
     assert url_problem(index, "http://whatever.apps.svc:8080") is None
-    assert url_problem(index, "http://known.apps.svc:81") is not None
+
+
+def test_a_release_named_by_a_postbuild_variable_makes_the_namespace_opaque(repo):
+    text = UNKNOWN_CHART.replace("{VALUES}", "{}").replace("  values: {}", "  values: {}\n  releaseName: ${APP}")
+    index = index_of(repo(text))
+    assert url_problem(index, "http://whatever.apps.svc:8080") is None
+
+
+LOKI_RELEASE = """
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: logs, namespace: apps}
+spec:
+  chart: {spec: {chart: loki, version: VERSION, sourceRef: {kind: HelmRepository, name: grafana}}}
+  values: {deploymentMode: SingleBinary}
+"""
+
+
+def test_known_chart_has_exactly_its_services_for_the_pinned_version(repo):
+    index = index_of(repo(LOKI_RELEASE.replace("VERSION", "6.46.0")))
+    assert url_problem(index, "http://logs-loki.apps.svc:3100") is None
+    problem = url_problem(index, "http://logs-loki-distributor.apps.svc:3100")
+    assert problem is not None and "no Service logs-loki-distributor" in problem.message
+
+
+def test_a_loki_version_whose_services_are_not_modelled_leaves_the_release_names_unknown(repo):
+    # loki 2.x is the single-binary chart of before deploymentMode: its names are not modelled
+    index = index_of(repo(LOKI_RELEASE.replace("VERSION", "2.16.0")))
+    assert not [e for e in service_catalogue(index).services if e.name.startswith("logs")]
+    assert url_problem(index, "http://logs-loki-distributor.apps.svc:3100") is None
+    assert url_problem(index, "http://elsewhere.apps.svc:3100") is not None
 
 
 def test_fullname_rules():
@@ -271,3 +322,26 @@ def test_cert_manager_crds_follow_values(repo):
     assert cat.kind("cert-manager.io", "ClusterIssuer", scope)
     assert cat.namespace("cert-manager", scope)
     assert not cat.kind("monitoring.coreos.com", "ServiceMonitor", scope)
+
+
+def test_names_an_operator_may_derive_from_a_custom_resource_are_unknown(repo):
+    text = (
+        UNKNOWN_CHART.split("-- svc.yaml --")[0].split("-- apps.yaml --")[0]
+        + "-- svc.yaml --"
+        + (UNKNOWN_CHART.split("-- svc.yaml --")[1])
+        + (
+            "-- vm.yaml --\napiVersion: operator.victoriametrics.com/v1beta1\nkind: VMSingle\n"
+            "metadata: {name: kantai, namespace: apps}\nspec: {}\n"
+        )
+    )
+    text += (
+        "-- pg.yaml --\napiVersion: postgresql.cnpg.io/v1\nkind: Cluster\n"
+        "metadata: {name: kantai-db, namespace: apps}\nspec: {}\n"
+    )
+    index = index_of(repo(text))
+    # a modelled operator creates exactly its Services: vmsingle-<name>, nothing else
+    assert url_problem(index, "http://vmsingle-kantai.apps.svc:8429") is None
+    assert url_problem(index, "http://kantai-service.apps.svc:3000") is not None
+    assert url_problem(index, "http://vmsingle-kantaix.apps.svc:8429") is not None
+    # an operator obslint does not model may name Services after its resource (CloudNativePG: <name>-rw)
+    assert url_problem(index, "http://kantai-db-rw.apps.svc:5432") is None

@@ -65,10 +65,11 @@ def _port_problem(backend: Backend, found: list[ServiceEntry]) -> str | None:
     return None
 
 
-def _service_missing(cat: ClusterServices, ns: str) -> bool:
-    """Whether "no such Service" means something in `ns`: a namespace the repository manages and
-    nothing opaque (an unknown chart, a remote base) could create Services in."""
-    return not cat.is_opaque(ns) and (ns in cat.managed_namespaces or ns in CLUSTER_NAMESPACES)
+def _service_missing(cat: ClusterServices, name: str, ns: str) -> bool:
+    """Whether "no such Service" means something: a namespace the repository manages, where nothing
+    obslint cannot see into (a chart it does not know, an operator, a remote base) could name a
+    Service so."""
+    return not cat.may_exist_unseen(name, ns) and (ns in cat.managed_namespaces or ns in CLUSTER_NAMESPACES)
 
 
 @rule(
@@ -128,7 +129,7 @@ def backend_unresolved(ctx: RuleContext) -> Iterator[Finding]:
         cat = catalogue.clusters[owner.cluster]
         found = cat.lookup(backend.service, ns)
         if not found:
-            if _service_missing(cat, ns) and cat.in_namespace(ns):
+            if _service_missing(cat, backend.service, ns) and cat.in_namespace(ns):
                 here = sorted({e.name for e in cat.in_namespace(ns)})
                 yield Finding(
                     backend.loc,

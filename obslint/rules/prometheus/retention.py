@@ -7,14 +7,13 @@ from datetime import timedelta
 
 from obslint.findings import Finding, Loc
 from obslint.index import Index
+from obslint.model.chart_facts import PROMETHEUS_CHART_DEFAULT_RETENTION
 from obslint.model.prometheus import rule_selected_by
 from obslint.model.promql import selectors
 from obslint.model.rulegroups import RuleSet, rule_sets
 from obslint.model.storage import tsdb_stores
 from obslint.rules import Basis, RuleContext, rule
 from obslint.units import format_duration, try_duration
-
-PROMETHEUS_CHART_DEFAULT_RETENTION = "15d"  # prometheus-community/prometheus chart: server.retention
 
 FAILING = """\
 -- monitoring/helmrelease.yaml --

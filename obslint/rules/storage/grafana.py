@@ -10,6 +10,7 @@ from obslint.findings import Finding, Loc, Related
 from obslint.fix.edits import MISSING, Fix, SetKey, fix_at
 from obslint.index import Index
 from obslint.load import YMap, YSeq
+from obslint.model.chart_facts import datasource_sidecar_defaults
 from obslint.model.grafana_operator import resolving_namespace
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.sidecar import (
@@ -21,14 +22,6 @@ from obslint.model.sidecar import (
 )
 from obslint.objects import Cluster, K8sObject, dig, loc_of
 from obslint.rules import Basis, RuleContext, rule
-
-# Datasource sidecar defaults. kube-prometheus-stack 80.6.0 values: grafana.sidecar.datasources
-# {enabled: true, label: grafana_datasource, labelValue: "1"}; no searchNamespace, so the grafana
-# subchart default applies: null = only the namespace Grafana runs in (grafana chart README,
-# `sidecar.datasources.searchNamespace`; the NAMESPACE env of the sidecar is set only when given).
-# The standalone grafana chart: sidecar.datasources.enabled false, labelValue "" (any value).
-KPS_SIDECAR = {"enabled": True, "label": "grafana_datasource", "labelValue": "1"}
-GRAFANA_SIDECAR = {"enabled": False, "label": "grafana_datasource", "labelValue": ""}
 
 
 @dataclass
@@ -57,16 +50,19 @@ def grafana_sidecars(index: Index) -> list[Sidecar]:
     out: list[Sidecar] = []
     for hr in releases_of_chart(index, "kube-prometheus-stack", "grafana"):
         values, prefix = _grafana_values(hr)
-        defaults = KPS_SIDECAR if hr.chart == "kube-prometheus-stack" else GRAFANA_SIDECAR
+        # Defaults of the pinned version (obslint.model.chart_facts). kube-prometheus-stack sets no
+        # searchNamespace, so the grafana subchart's applies: null = only the namespace Grafana runs in
+        # (grafana chart README, `sidecar.datasources.searchNamespace`).
+        defaults = datasource_sidecar_defaults(index, hr)
         if hr.chart == "kube-prometheus-stack" and not values_bool(values.get("enabled"), True):
             continue
         ds = values.get("sidecar", {}).get("datasources") if isinstance(values.get("sidecar"), dict) else None
         ds = ds if isinstance(ds, dict) else {}
-        if not values_bool(ds.get("enabled"), defaults["enabled"]):
+        if not values_bool(ds.get("enabled"), defaults.enabled):
             continue
-        label = ds.get("label", defaults["label"])
-        value = ds.get("labelValue", defaults["labelValue"])
-        namespaces = search_namespaces(ds.get("searchNamespace"), hr.namespace)
+        label = ds.get("label", defaults.label)
+        value = ds.get("labelValue", defaults.label_value)
+        namespaces = search_namespaces(ds.get("searchNamespace", defaults.search_namespace), hr.namespace)
         mounts = values.get("extraConfigmapMounts")
         mounted = {
             m["configMap"]

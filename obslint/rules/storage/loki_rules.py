@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from obslint.findings import Finding, Loc, cluster_names
 from obslint.index import Index
+from obslint.model.chart_facts import loki_rules_sidecar_defaults
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.sidecar import (
     Holder,
@@ -19,14 +19,6 @@ from obslint.model.sidecar import (
 from obslint.model.storage import values_hidden
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.storage.loki import LOKI_HEAD
-
-# loki chart values `sidecar.rules` (the same from 5.19.0, the first version with the sidecar, to 7.x
-# and the grafana-community chart): enabled true, label loki_rule, labelValue "", folder /rules,
-# searchNamespace null (only the namespace Loki runs in), resource both (ConfigMaps and Secrets).
-# Source: grafana/loki production/helm/loki/values.yaml, as kept for every version in
-# ../shared/oracles/charts/history/loki.tar.xz (loki/5.18.1/values.yaml has no `loki_rule`,
-# loki/5.19.0/values.yaml is the first that does) and tests/data/charts/loki-6.46.0/values.yaml.
-FIRST_VERSION = (5, 19, 0)
 
 
 @dataclass
@@ -43,31 +35,29 @@ class RulesSidecar:
         return f"the Loki rules sidecar of HelmRelease {ns}{self.release.obj.name}"
 
 
-def _version(text: str | None) -> tuple[int, ...] | None:
-    m = re.match(r"^v?(\d+)\.(\d+)\.(\d+)", text.strip()) if isinstance(text, str) else None
-    return tuple(int(g) for g in m.groups()) if m else None
-
-
 def rules_sidecars(index: Index) -> list[RulesSidecar]:
     out: list[RulesSidecar] = []
     for hr in releases_of_chart(index, "loki"):
-        version = _version(hr.version)
-        if version is not None and version < FIRST_VERSION:
+        # `sidecar.rules` defaults of the pinned version (obslint.model.chart_facts): none before 5.19.0,
+        # then enabled, label loki_rule, any value, searchNamespace null (only the namespace Loki runs
+        # in), resource both (ConfigMaps and Secrets).
+        defaults = loki_rules_sidecar_defaults(index, hr)
+        if defaults is None:
             continue
         rules = hr.value("sidecar", "rules")
         rules = rules if isinstance(rules, dict) else {}
-        if not values_bool(rules.get("enabled"), True) or values_hidden(hr, "sidecar.rules", index=index):
+        if not values_bool(rules.get("enabled"), defaults.enabled) or values_hidden(hr, "sidecar.rules", index=index):
             continue  # off, or set by valuesFrom that obslint cannot read
-        resource = str(rules.get("resource", "both")).lower()
+        resource = str(rules.get("resource", defaults.resource)).lower()
         kinds = {"configmap": ("ConfigMap",), "secret": ("Secret",)}.get(resource, ("ConfigMap", "Secret"))
-        label = rules.get("label", "loki_rule")
-        value = rules.get("labelValue", "")
+        label = rules.get("label", defaults.label)
+        value = rules.get("labelValue", defaults.label_value)
         out.append(
             RulesSidecar(
                 hr,
                 str(label),
                 "" if value is None else str(value),
-                search_namespaces(rules.get("searchNamespace"), hr.namespace),
+                search_namespaces(rules.get("searchNamespace", defaults.search_namespace), hr.namespace),
                 kinds,
                 hr.loc("sidecar", "rules", "searchNamespace"),
             )
