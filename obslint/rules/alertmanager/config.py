@@ -13,6 +13,7 @@ from obslint.model.alertmanager import node_loc
 from obslint.routing import scalar_str
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import HR_EXAMPLE, route_loc, sources
+from obslint.rules.alertmanager.native import invalid_findings
 from obslint.suggest import closest
 from obslint.tools import Background, prefetch
 from obslint.tools.amtool import collect, start_check
@@ -206,9 +207,13 @@ prefetch("AM014", amtool_batch)
         is wrong: a root route without a default receiver or with matchers or `continue`,
         duplicate receiver names, a receiver without a name, matchers that do not parse,
         invalid regexes, `...` mixed with other labels in `group_by`, zero intervals, and
-        receiver settings (checked with `amtool check-config` when amtool is installed, once
-        per run; errors about fields amtool is too old to know are ignored). The change never
-        takes effect and nothing in the repository says so.
+        receiver settings: a required value missing for any integration (a webhook without `url`
+        or `url_file`, a Slack receiver without an API URL here or in `global:`), two values that
+        exclude each other (`x` and `x_file`), a malformed URL, duration or `host:port`, a value of
+        the wrong kind. These are checked natively, at the key; `amtool check-config` (when
+        installed, once per run) adds what the native check does not cover, and its errors about
+        fields it is too old to know are ignored (unknown keys are AM023). The change never takes
+        effect and nothing in the repository says so.
     """,
     failing=HR_EXAMPLE
     + """\
@@ -234,11 +239,17 @@ prefetch("AM014", amtool_batch)
 )
 def config_invalid(ctx: RuleContext) -> Iterator[Finding]:
     all_sources = sources(ctx.index)
+    native: dict[int, list[str]] = {}
+    for src, problem, finding in invalid_findings(ctx.index):
+        native.setdefault(id(src), []).append(problem.message)
+        yield finding
     clean, batch = amtool_batch(ctx.index)
     rejected = (collect(ctx.index, batch, len(clean)) if batch is not None else None) or {}
     for k, error in sorted(rejected.items()):
         src = clean[k]
         first, _, rest = error.partition("\n")
+        if any(message in error for message in native.get(id(src), ())):
+            continue  # the native check reports the same problem, at its key
         yield Finding(
             src.anchor,
             f"amtool check-config rejects {src.description}: {first}",

@@ -71,6 +71,7 @@ class Violation:
 
     message: str
     key: str | None = None
+    missing: bool = False  # a required value absent, rather than values in conflict
 
 
 Check = Callable[[Mapping, Mapping], "Violation | None"]  # (section, global section) -> violation
@@ -82,7 +83,7 @@ def required(*keys: str, globals_: tuple[str, ...] = (), message: str) -> Check:
     def check(section: Mapping, glob: Mapping) -> Violation | None:
         if any(is_set(section.get(k)) for k in keys) or any(is_set(glob.get(g)) for g in globals_):
             return None
-        return Violation(message)
+        return Violation(message, missing=True)
 
     check.keys = keys  # type: ignore[attr-defined]
     return check

@@ -43,6 +43,7 @@ from obslint.suggest import closest
 UNKNOWN = "unknown-field"
 TOO_NEW = "field-of-another-version"
 INVALID = "invalid"
+MISSING = "missing"  # a required value absent (the configuration may be completed elsewhere)
 
 _RECEIVER = Receiver
 _GO_DURATION = re.compile(r"^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$")
@@ -57,6 +58,10 @@ class SchemaProblem:
     key: Any = None  # the key in it (None: the mapping itself)
     hint: str = ""
     certain: bool = True  # False: it rests on which release runs, or on releases newer than described
+    where: str = ""  # `receiver "team" webhook_configs[0]`
+
+    def text(self) -> str:
+        return f"{self.message} in {self.where}" if self.where else self.message
 
 
 def vstr(version: AMVersion) -> str:
@@ -117,8 +122,10 @@ class _Walk:
         self.glob = glob
         self.problems: list[SchemaProblem] = []
 
-    def add(self, kind: str, message: str, node: Any, key: Any = None, hint: str = "", certain: bool = True) -> None:
-        self.problems.append(SchemaProblem(kind, message, node, key, hint, certain))
+    def add(
+        self, kind: str, message: str, node: Any, key: Any = None, hint: str = "", certain: bool = True, where: str = ""
+    ) -> None:
+        self.problems.append(SchemaProblem(kind, message, node, key, hint, certain, where))
 
     # --- a mapping ------------------------------------------------------------------------------
     def section(self, node: Any, model: type[Section], where: str) -> None:
@@ -126,7 +133,7 @@ class _Walk:
             return
         if not isinstance(node, Mapping):
             if not model.shape_checked_elsewhere:
-                self.add(INVALID, f"{where} must be a mapping, not {_kind(node)}", node)
+                self.add(INVALID, f"must be a mapping, not {_kind(node)}", node, where=where)
             return
         known = fields_of(model)
         if model is _RECEIVER and isinstance(node.get("name"), str):
@@ -136,18 +143,19 @@ class _Walk:
             field = known.get(key) if isinstance(key, str) else None
             if field is None:
                 self._unknown(node, key, known, where)
-            elif not field.available(self.version):
-                self._other_version(node, key, field, where)
             else:
+                # a key of another release still counts as given: its one cause is reported once
                 visible[key] = value
-                if value is not None:
+                if not field.available(self.version):
+                    self._other_version(node, key, field, where)
+                elif value is not None:
                     self.value(node, key, value, field, _join(where, key))
         if not model.shape_checked_elsewhere:
             for check in model.checks:
                 broken = check(visible, self.glob)
                 if broken is not None:
                     key = broken.key if broken.key in node else None
-                    self.add(INVALID, f"{broken.message} ({where})", node, key)
+                    self.add(MISSING if broken.missing else INVALID, broken.message, node, key, where=where)
 
     def _unknown(self, node: Mapping, key: Any, known: dict[str, _Field], where: str) -> None:
         here = [k for k, f in known.items() if f.available(self.version)]
@@ -159,17 +167,17 @@ class _Walk:
             hint = f"`{alt.key}` needs Alertmanager {vstr(alt.since)} or later" if alt.since else hint
         # A key close to no known one may belong to a release newer than the ones described here.
         certain = bool(near) or (self.version is not None and self.version <= DESCRIBED_UNTIL)
-        self.add(UNKNOWN, f"unknown field `{key}` in {where or 'the top level'}", node, key, hint, certain)
+        self.add(UNKNOWN, f"unknown field `{key}`", node, key, hint, certain, where or "the top level")
 
     def _other_version(self, node: Mapping, key: Any, field: _Field, where: str) -> None:
         assert self.version is not None
         if field.since is not None and self.version < field.since:
-            message = f"`{key}` in {where} needs Alertmanager {vstr(field.since)} or later; {self.describe}"
-            hint = f"upgrade Alertmanager to {vstr(field.since)}+ or remove `{key}`"
+            message = f"`{key}` needs Alertmanager {vstr(field.since)} or later"
+            hint = f"{self.describe}: upgrade Alertmanager or remove `{key}`"
         else:
-            message = f"`{key}` in {where} was removed in Alertmanager {vstr(field.until or (0, 0))}; {self.describe}"
-            hint = f"remove `{key}`"
-        self.add(TOO_NEW, message, node, key, hint, certain=False)
+            message = f"`{key}` was removed in Alertmanager {vstr(field.until or (0, 0))}"
+            hint = f"{self.describe}: remove `{key}`"
+        self.add(TOO_NEW, message, node, key, hint, False, where)
 
     # --- a value --------------------------------------------------------------------------------
     def value(self, node: Mapping, key: Any, value: Any, field: _Field, where: str) -> None:
@@ -183,7 +191,7 @@ class _Walk:
         if origin is list:
             item_type = typing.get_args(inner)[0]
             if not isinstance(value, list):
-                self.add(INVALID, f"{where} must be a list, not {_kind(value)}", node, key)
+                self.add(INVALID, f"must be a list, not {_kind(value)}", node, key, where=where)
                 return
             if isinstance(item_type, type) and issubclass(item_type, Section):
                 for k, item in enumerate(value):
@@ -192,34 +200,36 @@ class _Walk:
             elif item_type is str:
                 for item in value:
                     if isinstance(item, (Mapping, list)):
-                        self.add(INVALID, f"{where} must be a list of strings", node, key)
+                        self.add(INVALID, "must be a list of strings", node, key, where=where)
                         break
             return
         if origin is dict or inner is dict:
             if not isinstance(value, Mapping):
-                self.add(INVALID, f"{where} must be a mapping, not {_kind(value)}", node, key)
+                self.add(INVALID, f"must be a mapping, not {_kind(value)}", node, key, where=where)
             return
         if inner is bool:
             if not isinstance(value, bool):
-                self.add(INVALID, f"{where} must be true or false, not {value!r}", node, key)
+                self.add(INVALID, f"must be true or false, not {value!r}", node, key, where=where)
             return
         if inner is int:
             if (isinstance(value, bool) or not isinstance(value, int)) and not _deferred(value):
-                self.add(INVALID, f"{where} must be an integer, not {value!r}", node, key)
+                self.add(INVALID, f"must be an integer, not {value!r}", node, key, where=where)
             return
         if inner is str:
             if isinstance(value, (Mapping, list)):
-                self.add(INVALID, f"{where} must be a string, not {_kind(value)}", node, key)
+                self.add(INVALID, f"must be a string, not {_kind(value)}", node, key, where=where)
                 return
             if isinstance(value, str) and not _deferred(value) and value != "<secret>":
                 for meta in field.metadata:
                     error = _format_error(meta, value)
                     if error:
-                        self.add(INVALID, f"{where}: {error}", node, key)
+                        self.add(INVALID, error, node, key, where=where)
 
 
 def _join(where: str, key: Any) -> str:
-    return f"{where}.{key}" if where else str(key)
+    if not where:
+        return str(key)
+    return f"{where} {key}" if where.endswith('"') else f"{where}.{key}"
 
 
 def _kind(value: Any) -> str:

@@ -21,7 +21,8 @@ def _credential(section, glob) -> Violation | None:
     if not auth and not token:
         return Violation(
             "at least one of alert_source_token, alert_source_token_file or http_config.authorization"
-            " must be configured"
+            " must be configured",
+            missing=True,
         )
     return None
 

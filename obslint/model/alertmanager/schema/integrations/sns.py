@@ -22,7 +22,9 @@ def _one_target(section, glob) -> Violation | None:
     # writes it: an odd number of them empty is refused
     empty = [not is_set(section.get(k)) for k in ("target_arn", "topic_arn", "phone_number")]
     if (empty[0] != empty[1]) != empty[2]:
-        return Violation("must provide either a Target ARN, Topic ARN, or Phone Number for SNS config")
+        return Violation(
+            "must provide either a Target ARN, Topic ARN, or Phone Number for SNS config", missing=all(empty)
+        )
     return None
 
 

@@ -12,7 +12,7 @@ def _authorization(section, glob) -> Violation | None:
     http = section.get("http_config")
     if hasattr(http, "get") and http.get("authorization") is not None:
         return None
-    return Violation("missing webex_configs.http_config.authorization")
+    return Violation("missing webex_configs.http_config.authorization", missing=True)
 
 
 class WebexConfig(HTTPNotifier):
