@@ -5,11 +5,12 @@ Rocket.Chat integrations), and upstream config/testdata after v0.30.0 for the ne
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import Field, create_model
 
-from obslint.model.alertmanager.schema.base import Fmt, Section, Since, at_most_one
+from obslint.model.alertmanager.schema.base import Fmt, Section, Since, Violation, at_most_one, is_set
 from obslint.model.alertmanager.schema.http import HTTPClientConfig, TLSConfig
 from obslint.model.alertmanager.schema.integrations import INTEGRATIONS
 from obslint.model.alertmanager.schema.routing import InhibitRule, Route, TimeInterval
@@ -18,6 +19,23 @@ _028 = Since((0, 28))
 _030 = Since((0, 30))
 _031 = Since((0, 31))
 _032 = Since((0, 32))
+
+
+def _slack_token_or_url(section: Mapping, glob: Mapping) -> Violation | None:
+    # config/config.go (v0.30.0) GlobalConfig: an app token and a webhook URL exclude each other, unless the
+    # URL is the app URL itself (the form prometheus-operator renders, amcfg.go `globalConfig.sanitize`)
+    token = is_set(section.get("slack_app_token")) or is_set(section.get("slack_app_token_file"))
+    url = is_set(section.get("slack_api_url")) or is_set(section.get("slack_api_url_file"))
+    if (
+        token
+        and url
+        and section.get("slack_api_url") != section.get("slack_app_url", "https://slack.com/api/chat.postMessage")
+    ):
+        return Violation(
+            "at most one of slack_app_token/slack_app_token_file & slack_api_url/slack_api_url_file must be configured",
+            "slack_api_url" if "slack_api_url" in section else "slack_api_url_file",
+        )
+    return None
 
 
 class GlobalConfig(Section):
@@ -68,6 +86,7 @@ class GlobalConfig(Section):
         at_most_one("smtp_auth_password", "smtp_auth_password_file"),
         at_most_one("slack_api_url", "slack_api_url_file"),
         at_most_one("slack_app_token", "slack_app_token_file"),
+        _slack_token_or_url,
         at_most_one("opsgenie_api_key", "opsgenie_api_key_file"),
         at_most_one("victorops_api_key", "victorops_api_key_file"),
         at_most_one("wechat_api_secret", "wechat_api_secret_file"),

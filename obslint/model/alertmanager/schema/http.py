@@ -63,10 +63,11 @@ class OAuth2(Section):
     client_secret_file: str | None = None
     client_secret_ref: str | None = None
     scopes: list[str] | None = None
-    token_url: Annotated[str | None, Fmt.URL] = None
+    token_url: str | None = None
     endpoint_params: dict[str, str] | None = None
     tls_config: TLSConfig | None = None
-    proxy_url: Annotated[str | None, Fmt.URL] = None
+    # prometheus/common URL: any string url.Parse accepts (no scheme or host required)
+    proxy_url: str | None = None
     no_proxy: Annotated[str | None, _PROXY_026] = None
     proxy_from_environment: Annotated[bool | None, _PROXY_026] = None
     proxy_connect_header: Annotated[dict[str, list[str]] | None, _PROXY_026] = None
@@ -84,7 +85,8 @@ class HTTPClientConfig(Section):
     tls_config: TLSConfig | None = None
     follow_redirects: bool | None = None
     enable_http2: bool | None = None
-    proxy_url: Annotated[str | None, Fmt.URL] = None
+    # prometheus/common URL: any string url.Parse accepts (no scheme or host required)
+    proxy_url: str | None = None
     no_proxy: Annotated[str | None, _PROXY_026] = None
     proxy_from_environment: Annotated[bool | None, _PROXY_026] = None
     proxy_connect_header: Annotated[dict[str, list[str]] | None, _PROXY_026] = None
