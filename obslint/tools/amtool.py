@@ -1,14 +1,14 @@
 """`amtool check-config`, once per run over every Alertmanager config obslint extracted.
 
 The configs are written as plain YAML into a private scratch directory (never the repository)
-and checked in one invocation. amtool validates what obslint's own loader does not model: the
-integration settings of receivers (a Slack receiver without an API URL, both a password and a
-password file, ...).
+and checked in one invocation. obslint checks receiver settings itself, per Alertmanager release
+(obslint.model.alertmanager.schema); amtool adds what that check does not model, and AM014 drops
+an amtool error the native check already reports.
 
 amtool is often older than the Alertmanager a chart deploys (Debian ships 0.25;
 kube-prometheus-stack 80.x runs 0.30), so errors about fields amtool does not know
-(`field x not found in type ...`, strict unmarshalling) are dropped: they usually mean a newer
-field such as pushover `user_key_file` (0.26), not a mistake.
+(`field x not found in type ...`, strict unmarshalling) are dropped: unknown keys are judged
+natively against the release that runs (AM023).
 """
 
 from __future__ import annotations

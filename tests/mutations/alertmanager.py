@@ -276,3 +276,27 @@ def template_label_absent(stack: StackCopy) -> None:
         "                message: '{{ .CommonLabels.name }} on {{ .CommonLabels.pod }}'\n"
         "          - name: pushover-warning\n",
     )
+
+
+@mutation("repeat-interval-typo", {"AM023"})
+def config_unknown_field(stack: StackCopy) -> None:
+    """`repeat_interval` misspelt: Alertmanager refuses the whole config."""
+    stack.replace(HR, "          repeat_interval: 12h\n", "          repeat_intervall: 12h\n")
+
+
+@mutation("pushover-without-token", {"AM014"})
+def receiver_required_value_missing(stack: StackCopy) -> None:
+    """A pushover receiver loses its token: Alertmanager refuses the config."""
+    stack.replace(
+        HR,
+        "                token_file: /etc/alertmanager/secrets/alertmanager-pushover/token\n"
+        + '                priority: "1"\n',
+        '                priority: "1"\n',
+    )
+
+
+@mutation("pushover-ttl-on-an-old-chart", {"AM023"})
+def config_field_of_newer_release(stack: StackCopy) -> None:
+    """The chart pinned back to a release that deploys Alertmanager 0.26, whose pushover lacks `ttl`."""
+    stack.replace(HR, "      version: 80.6.0\n", "      version: 56.0.0\n")
+    stack.replace(HR, '                priority: "1"\n', '                priority: "1"\n                ttl: 1h\n')

@@ -7,6 +7,7 @@ from obslint.rules.alertmanager import (  # noqa: F401
     grouping,
     inhibit,
     intervals,
+    native,
     receivers,
     routes,
     template_labels,

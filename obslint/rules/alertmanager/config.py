@@ -10,9 +10,11 @@ from obslint.fix.edits import Fix, SetKey, fix_at
 from obslint.index import Index, memoised
 from obslint.load import YMap
 from obslint.model.alertmanager import node_loc
+from obslint.model.alertmanager.admission import amconfig_webhook, refused_routes
 from obslint.routing import scalar_str
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import HR_EXAMPLE, route_loc, sources
+from obslint.rules.alertmanager.native import invalid_findings
 from obslint.suggest import closest
 from obslint.tools import Background, prefetch
 from obslint.tools.amtool import collect, start_check
@@ -28,7 +30,9 @@ from obslint.tools.amtool import collect, start_check
         Alertmanager refuses to load a config whose route tree names a receiver missing from
         `receivers:` (`undefined receiver "x" used in route`). The operator or the chart keeps
         the previous config running, so the change silently never takes effect. In an
-        AlertmanagerConfig the receiver must be one of the object's own receivers.
+        AlertmanagerConfig the receiver must be one of the object's own receivers; where the
+        repository registers prometheus-operator's AlertmanagerConfig admission webhook, an
+        object no Alertmanager selects is refused at apply too (the Kustomization fails).
     """,
     failing=HR_EXAMPLE
     + """\
@@ -79,6 +83,30 @@ def undefined_receiver(ctx: RuleContext) -> Iterator[Finding]:
                 route_loc(src, route, "receiver"),
                 f'undefined receiver "{name}" used in route of {src.description}',
                 hint,
+            )
+    yield from _refused_by_webhook(ctx.index)
+
+
+def _refused_by_webhook(index: Index) -> Iterator[Finding]:
+    """AlertmanagerConfig objects no Alertmanager here selects, refused at apply by the operator's
+    admission webhook when the repository registers it (obslint.model.alertmanager.admission)."""
+    merged = {id(amc.obj) for src in sources(index) for amc in src.amconfigs}
+    for obj in index.of_kind("AlertmanagerConfig", group="monitoring.coreos.com"):
+        if id(obj) in merged:
+            continue
+        webhook = amconfig_webhook(index, obj.cluster)
+        if webhook is None:
+            continue
+        for refused in refused_routes(obj):
+            node = refused.node
+            loc = node.loc("receiver") if isinstance(node, YMap) and "receiver" in node else obj.loc("spec", "route")
+            defined = [scalar_str(r.get("name")) for r in obj.spec.get("receivers") or [] if isinstance(r, Mapping)]
+            near = closest(refused.receiver, defined) if refused.receiver else []
+            yield Finding(
+                loc,
+                f'receiver "{refused.receiver}" not found in {obj.ref()}: the admission webhook of '
+                f"{webhook.ref()} refuses the object, so the Kustomization applying it fails",
+                f"did you mean {near[0]!r}?" if near else f"defined receivers: {', '.join(sorted(defined)) or 'none'}",
             )
 
 
@@ -206,9 +234,13 @@ prefetch("AM014", amtool_batch)
         is wrong: a root route without a default receiver or with matchers or `continue`,
         duplicate receiver names, a receiver without a name, matchers that do not parse,
         invalid regexes, `...` mixed with other labels in `group_by`, zero intervals, and
-        receiver settings (checked with `amtool check-config` when amtool is installed, once
-        per run; errors about fields amtool is too old to know are ignored). The change never
-        takes effect and nothing in the repository says so.
+        receiver settings: a required value missing for any integration (a webhook without `url`
+        or `url_file`, a Slack receiver without an API URL here or in `global:`), two values that
+        exclude each other (`x` and `x_file`), a malformed URL, duration or `host:port`, a value of
+        the wrong kind. These are checked natively, at the key; `amtool check-config` (when
+        installed, once per run) adds what the native check does not cover, and its errors about
+        fields it is too old to know are ignored (unknown keys are AM023). The change never takes
+        effect and nothing in the repository says so.
     """,
     failing=HR_EXAMPLE
     + """\
@@ -234,11 +266,17 @@ prefetch("AM014", amtool_batch)
 )
 def config_invalid(ctx: RuleContext) -> Iterator[Finding]:
     all_sources = sources(ctx.index)
+    native: dict[int, list[str]] = {}
+    for src, problem, finding in invalid_findings(ctx.index):
+        native.setdefault(id(src), []).append(problem.message)
+        yield finding
     clean, batch = amtool_batch(ctx.index)
     rejected = (collect(ctx.index, batch, len(clean)) if batch is not None else None) or {}
     for k, error in sorted(rejected.items()):
         src = clean[k]
         first, _, rest = error.partition("\n")
+        if any(message in error for message in native.get(id(src), ())):
+            continue  # the native check reports the same problem, at its key
         yield Finding(
             src.anchor,
             f"amtool check-config rejects {src.description}: {first}",
