@@ -28,6 +28,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from data_stamp import write_stamp
 from gen_chart_keys import ROOT, _sort_key, history_dir, read_index
 
 OUT = ROOT / "obslint" / "data" / "chart_facts" / "defaults.json"
@@ -134,8 +135,14 @@ def main(argv: list[str]) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"source": "scripts/gen_chart_defaults.py", "charts": charts}, indent=1, sort_keys=True)
     out.write_text(text + "\n", encoding="utf-8")
+    inputs = [history / "INDEX.tsv", *(history / f"{chart}.tar.xz" for chart in sorted(FACTS))]
+    write_stamp(stamp_path(out), Path(__file__), inputs, [out])
     print(f"wrote {out}: {len(charts)} charts, {out.stat().st_size} bytes")
     return 0
+
+
+def stamp_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".stamp.json")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ sys.path.insert(0, str(ROOT))
 
 from obslint.model.semver import parse as parse_version  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data_stamp import write_stamp  # noqa: E402
+
 OUT = ROOT / "obslint" / "data" / "charts"
 
 # Pass-through blocks per chart (rendered with toYaml/tpl into an application config or a Kubernetes object).
@@ -376,6 +379,9 @@ def encoded(data: dict) -> bytes:
     return gzip.compress(text, compresslevel=9, mtime=0)
 
 
+STAMP = "STAMP.json"
+
+
 def main(argv: list[str]) -> int:
     history = Path(argv[1]) if len(argv) > 1 else history_dir()
     out = Path(argv[2]) if len(argv) > 2 else OUT
@@ -383,11 +389,15 @@ def main(argv: list[str]) -> int:
         print(f"no chart history at {history}", file=sys.stderr)
         return 1
     out.mkdir(parents=True, exist_ok=True)
+    inputs, outputs = [history / "INDEX.tsv"], []
     for chart, versions in sorted(read_index(history).items()):
         data = chart_history(chart, versions, history / f"{chart}.tar.xz")
         target = out / f"{chart}.json.gz"
         target.write_bytes(encoded(data))
+        inputs.append(history / f"{chart}.tar.xz")
+        outputs.append(target)
         print(f"wrote {target.name}: {len(versions)} versions, {target.stat().st_size} bytes")
+    write_stamp(out / STAMP, Path(__file__), inputs, outputs)
     return 0
 
 
