@@ -21,10 +21,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from obslint.config_files import CONFIG_NAMES, config_base
 from obslint.findings import Severity
 from obslint.suggest import did_you_mean
-
-CONFIG_NAMES = (".obslint.yaml", ".obslint.yml")
 
 
 class ConfigError(Exception):
@@ -101,7 +100,7 @@ def load_config(root: str, explicit: str | None = None) -> Config:
     """The configuration for a checked root: --config, else .obslint.yaml, else pyproject.toml."""
     if explicit:
         return _load_file(explicit)
-    base = root if os.path.isdir(root) else os.path.dirname(root) or "."
+    base = config_base(root)
     for name in CONFIG_NAMES:
         candidate = os.path.join(base, name)
         if os.path.isfile(candidate):

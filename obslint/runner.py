@@ -7,7 +7,7 @@ import gc
 import os
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from pydantic import ValidationError
 
@@ -19,26 +19,13 @@ from obslint.fold import fold_unapplied
 from obslint.index import Index
 from obslint.load import load_tree
 from obslint.model.flux import flux_graph
+from obslint.result import RunResult
+from obslint.root import resolve_root
 from obslint.rules import REGISTRY, Registry, Rule, RuleContext, load_rules
 from obslint.suggest import did_you_mean
 from obslint.tools import PREFETCH
 
 UNUSED_SUPPRESSION = "CORE003"
-
-
-@dataclass
-class RunResult:
-    root: str
-    findings: list[Finding]
-    notices: list[str]
-    errors: list[str]  # internal errors (a rule crashed): exit code 2
-    files: int
-    rules: list[Rule]
-    config: Config
-    index: Index | None = field(default=None, repr=False)
-
-    def failed(self, fail_on: Severity) -> bool:
-        return any(f.severity >= fail_on for f in self.findings)
 
 
 def select_rules(config: Config, select: list[str] | None, ignore: list[str] | None) -> list[Rule]:
@@ -99,17 +86,6 @@ def _options(rule: Rule, config: Config) -> object:
         raise UsageError(f"{_where(config)}: options for {rule.name}: {problems}") from None
 
 
-def resolve_root(paths: list[str]) -> str:
-    if not paths:
-        paths = ["."]
-    for p in paths:
-        if not os.path.exists(p):
-            raise UsageError(f"{p}: no such file or directory")
-    if len(paths) == 1:
-        return paths[0]
-    return os.path.commonpath([os.path.abspath(p) for p in paths])
-
-
 def run_check(
     paths: list[str] | None = None,
     *,
@@ -160,7 +136,9 @@ def run_check(
 
     findings = fold_unapplied(_suppress(findings, index, rules, severities), index)
     findings = sorted(merge_findings(_with_clusters(findings, index)), key=lambda f: f.sort_key)
-    return RunResult(root, findings, index.notices, errors, len(tree.files), rules, config, index)
+    return RunResult(
+        root, findings, index.notices, errors, len(tree.files), [r.id for r in rules], config.fail_on, index
+    )
 
 
 def _with_clusters(findings: list[Finding], index: Index) -> list[Finding]:

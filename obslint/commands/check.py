@@ -4,6 +4,10 @@ import argparse
 import io
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from obslint.result import RunResult
 
 HELP = "lint a repository (default: the current directory)"
 # Deliberately not $SOPS_AGE_KEY_FILE: a key in the shell of someone running the pre-commit hook is
@@ -29,6 +33,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=os.environ.get(SOPS_KEY_ENV) or None,
         help=f"age key file: decrypt each SOPS file it can open to prove it is intact (default: ${SOPS_KEY_ENV})",
     )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the cache of results and tool outputs (default: $OBSLINT_CACHE_DIR, "
+        "else $XDG_CACHE_HOME/obslint, else ~/.cache/obslint)",
+    )
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -42,23 +52,47 @@ def _debug() -> bool:
     return bool(os.environ.get("OBSLINT_DEBUG"))
 
 
+def _cached_run(args: argparse.Namespace) -> RunResult:
+    """The run's result: from the run cache when the repository, configuration, options and obslint
+    are those of a stored run (obslint.cache.run_results), else from a new run, then stored."""
+    from obslint.cache import store
+    from obslint.cache.run_results import RunKey, lookup, save
+    from obslint.root import resolve_root
+
+    select, ignore = _split(args.select), _split(args.ignore)
+    key = None
+    store.set_enabled(not args.no_cache)
+    if not args.no_cache and not args.sops_age_key_file:
+        root = resolve_root(args.paths)
+        key = RunKey(args.paths, root, args.config, select, ignore)
+        if key.start() is not None:
+            hit = lookup(key.key, root)
+            if hit is not None:
+                return hit
+    from obslint.runner import run_check
+
+    result = run_check(
+        args.paths,
+        config_path=args.config,
+        select=select,
+        ignore=ignore,
+        sops_age_key_file=args.sops_age_key_file,
+    )
+    if key is not None and key.still_valid():
+        save(key.key, result)
+    return result
+
+
 def run(args: argparse.Namespace) -> int:
     from obslint.findings import Severity
     from obslint.output_file import check_output_path, write_output
     from obslint.printable import printable
     from obslint.report import render
     from obslint.report.text import use_color
-    from obslint.runner import run_check
 
     if args.output:
         check_output_path(args.output)  # before the run, not after it
-    result = run_check(
-        args.paths,
-        config_path=args.config,
-        select=_split(args.select),
-        ignore=_split(args.ignore),
-        sops_age_key_file=args.sops_age_key_file,
-    )
+    result = _cached_run(args)
     if args.output:
         out = io.StringIO()
         render(result, args.format, out)
@@ -72,5 +106,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"obslint: {printable(error, keep_newlines=_debug())}", file=sys.stderr)
     if result.errors:
         return 2
-    fail_on = Severity.parse(args.fail_on or result.config.fail_on)
+    fail_on = Severity.parse(args.fail_on or result.fail_on)
     return 1 if result.failed(fail_on) else 0

@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from obslint.model.alertmanager import alertmanager_configs
-from obslint.routing import AMConfig, MatcherError, Route, load_config, parse_matcher
+if TYPE_CHECKING:  # the command line imports every command: their modules stay light
+    from obslint.routing import AMConfig, Route
 
 HELP = "test or show Alertmanager routing (like amtool config routes)"
 
@@ -111,6 +112,8 @@ def _load(path: str, name: str | None) -> AMConfig:
     from obslint.config import Config
     from obslint.index import Index
     from obslint.load import load_tree
+    from obslint.model.alertmanager import alertmanager_configs
+    from obslint.routing import load_config
 
     if not os.path.exists(path):
         raise _Fail(f"path '{path}' does not exist", 1)
@@ -162,6 +165,8 @@ def _checked(cfg: AMConfig, where: str) -> AMConfig:
 
 
 def _parse_labels(args: list[str]) -> dict[str, str]:
+    from obslint.routing import MatcherError, parse_matcher
+
     labels: dict[str, str] = {}
     for text in args:
         try:

@@ -51,7 +51,7 @@ def _excluded(rel: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def _walk(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple[str, str, bool]]:
+def walk(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple[str, str, bool]]:
     """Yield (absolute path, relative path, is_dir) without leaving the root or looping."""
     real_root = os.path.realpath(root)
     seen_dirs = {real_root}
@@ -103,7 +103,7 @@ def read_tree(root: str, exclude: list[str] | None = None, max_size: int = 8 * 1
         entries: Iterable[tuple[str, str, bool]] = [(root, os.path.basename(root), False)]
         tree.root = os.path.dirname(root) or "."
     else:
-        entries = _walk(root, exclude, tree.notices)
+        entries = walk(root, exclude, tree.notices)
     for path, rel, is_dir in entries:
         if is_dir:
             tree.dirs.add(rel)

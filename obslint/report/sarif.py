@@ -13,8 +13,8 @@ from obslint import __version__
 from obslint.findings import Finding, Loc, Severity
 from obslint.redact import Redactor
 from obslint.report import redactor
+from obslint.result import RunResult
 from obslint.rules import REGISTRY, Rule
-from obslint.runner import RunResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
