@@ -1,8 +1,9 @@
 """`kubectl kustomize` over every kustomize path Flux builds, once per run, on a private copy.
 
-The checked tree is copied (regular files only, nothing outside the root) into a temporary
-directory, and `kubectl kustomize` runs there - over groups of paths together, halving a group
-that fails, at most two builds at a time (see _Builder) - as kustomize-controller builds: with
+What the builds read (regular files only, nothing outside the root; obslint.model.flux.build_inputs)
+is copied into a temporary directory, and `kubectl kustomize` runs there - over groups of paths
+together, halving a group that fails, at most two builds at a time (see _Builder) - as
+kustomize-controller builds: with
 LoadRestrictionsNone (fluxcd/pkg kustomize: `krusty.MakeDefaultOptions()` with
 `LoadRestrictions = LoadRestrictionsNone`), so entries may reach anywhere inside the copy, and a
 Flux Kustomization's `spec.components` added to the kustomization.yaml of its path (what the
@@ -10,22 +11,29 @@ controller's generator does). No `--enable-helm`, no alpha/exec plugins (KUSTOMI
 points at an empty directory), no network (obslint.tools.sandbox) and nothing outside the copy:
 paths whose kustomizations name a URL, a git remote or a path outside the repository in any field
 are never built (obslint.model.flux.local_paths). All builds share one time budget.
+
+A path is built once per distinct content: the copies of a directory that read the same files
+(the same apps in forty clusters) share one build, and results are cached by that content
+(BuildCache), so an unchanged path is not built again in the next run.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
 
+from obslint import __version__
+from obslint.cache import store
+from obslint.cache.fingerprint import tool_identity
 from obslint.index import Index
+from obslint.model.flux.build_inputs import BuildInputs
 from obslint.tools import ToolResult, find_tool, run_tool, scratch_dir
 
 MAX_PARALLEL = 2
@@ -49,18 +57,16 @@ class BuildResult:
     checked: bool = True  # False: not built (timed out, or the run's time budget was spent)
 
 
-def _copy_tree(index: Index, dest: str) -> None:
-    root = index.root
-    for rel in index.tree.paths:
-        src = os.path.join(root, rel)
-        if os.path.islink(src) or not os.path.isfile(src):
+def _write_files(inputs: BuildInputs, files: set[str], dest: str) -> None:
+    """The files builds read, as they were read for their digests, into the private tree."""
+    for rel in sorted(files):
+        data = inputs.content.get(rel)
+        if data is None:
             continue
         target = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        try:
-            shutil.copyfile(src, target)
-        except OSError:
-            continue
+        with open(target, "wb") as fh:
+            fh.write(data)
 
 
 def _clean(text: str, tmp: str) -> str:
@@ -73,10 +79,11 @@ def _clean(text: str, tmp: str) -> str:
     return out[:600]
 
 
-def _add_components(index: Index, tree: str, components: dict[str, list[str]]) -> None:
-    """Write each path's kustomization.yaml into the copy with the Flux Kustomization's
-    spec.components appended to its own (from the already parsed file: nothing is re-read)."""
+def _with_components(index: Index, components: dict[str, list[str]]) -> dict[str, bytes]:
+    """Each path's kustomization.yaml with the Flux Kustomization's spec.components appended to
+    its own (from the already parsed file: nothing is re-read), by its path."""
     graph = index.graph
+    out: dict[str, bytes] = {}
     for rel, extra in components.items():
         kf = graph.kustomize_files.get(rel) if graph is not None else None
         if kf is None:
@@ -84,8 +91,8 @@ def _add_components(index: Index, tree: str, components: dict[str, list[str]]) -
         data = _plain(kf.data)
         have = data.get("components") if isinstance(data.get("components"), list) else []
         data["components"] = [*have, *(c for c in extra if c not in have)]
-        with open(os.path.join(tree, kf.rel), "w", encoding="utf-8") as fh:
-            yaml.safe_dump(data, fh, sort_keys=False)
+        out[kf.rel] = yaml.safe_dump(data, sort_keys=False).encode()
+    return out
 
 
 def _plain(node: Any) -> Any:
@@ -100,26 +107,108 @@ def kustomize_build(
     index: Index,
     dirs: list[str],
     components: dict[str, list[str]] | None = None,
-    groups: list[list[str]] | None = None,
+    claims: dict[str, frozenset] | None = None,
 ) -> list[BuildResult] | None:
-    """Build each directory; None when kubectl is not installed. `groups` partitions `dirs` into
-    sets likely to build together (the paths of one cluster); by default all form one group."""
+    """Build each directory; None when kubectl is not installed.
+
+    Paths that read the same content (obslint.model.flux.build_inputs) are built once, and a
+    result the cache holds for that content is not built at all. `claims` gives, for each
+    directory, the objects its build yields that an aggregate cannot tell apart from another
+    path's (see `pack`); paths that claim the same object are built in different aggregates."""
     kubectl = find_tool("kubectl")
     if kubectl is None:
         return None
     if not dirs:
         return []
+    components = components or {}
+    inputs = BuildInputs(index, _with_components(index, components))
+    cache = BuildCache(kubectl)
+    digests: dict[str, str] = {}
+    reads: dict[str, list[str]] = {}
+    results: dict[str, BuildResult] = {}
+    first: dict[str, str] = {}  # digest -> the path built for it
+    for rel in dirs:
+        digests[rel], reads[rel] = inputs.of(rel, components.get(rel, []))
+        cached = cache.get(digests[rel], rel)
+        if cached is not None:
+            results[rel] = cached
+        else:
+            first.setdefault(digests[rel], rel)
+    if len(results) == len(dirs):
+        return [results[rel] for rel in dirs]
     with scratch_dir("kustomize") as tmp:
         tree = os.path.join(tmp, "repo")
         plugins = os.path.join(tmp, "no-plugins")
         os.makedirs(tree)
         os.makedirs(plugins)
-        _copy_tree(index, tree)
-        _add_components(index, tree, components or {})
+        # what the paths to build read, and nothing else: their digests cover all the tool sees
+        _write_files(inputs, {f for rel in first.values() for f in reads[rel]}, tree)
         env = {"KUSTOMIZE_PLUGIN_HOME": plugins, "HOME": tmp, "KUBECONFIG": os.devnull, **_SHORT_RUN_GC}
         builder = _Builder(kubectl, tmp, tree, env)
-        results = builder.run(groups or [dirs])
+        built = builder.run(pack(sorted(first.values()), claims or {}))
+        # a failure's text names its own path: a copy of a failing path is built as itself
+        again = [rel for rel in dirs if rel not in results and rel not in built and _failed(built[first[digests[rel]]])]
+        _write_files(inputs, {f for rel in again for f in reads[rel]}, tree)
+        built.update(builder.run([[rel] for rel in again]))
+        for rel in dirs:
+            if rel not in results:
+                results[rel] = built.get(rel) or replace(built[first[digests[rel]]], path=rel)
+                cache.put(digests[rel], results[rel])
         return [results[rel] for rel in dirs]
+
+
+def _failed(res: BuildResult) -> bool:
+    return res.checked and not res.ok
+
+
+def pack(dirs: list[str], claims: dict[str, frozenset]) -> list[list[str]]:
+    """Groups of at most CHUNK paths (and enough groups for every worker) in which no two paths
+    claim the same object: each path is built under a name prefix of its own, but kustomize's
+    PrefixTransformer leaves Namespaces, CustomResourceDefinitions and APIServices unprefixed
+    (kustomize plugin/builtin/prefixtransformer/PrefixTransformer.go, prefixFieldSpecsToSkip),
+    so two paths that both declare the `monitoring` Namespace would fail together."""
+    size = max(1, min(CHUNK, -(-len(dirs) // MAX_PARALLEL)))
+    groups: list[tuple[list[str], set]] = []
+    for rel in dirs:
+        claim = claims.get(rel, frozenset())
+        for members, taken in groups:
+            if len(members) < size and not taken & claim:
+                members.append(rel)
+                taken |= claim
+                break
+        else:
+            groups.append(([rel], set(claim)))
+    return [members for members, _taken in groups]
+
+
+class BuildCache:
+    """Build results by content: a success by what the build read (obslint.model.flux.build_inputs),
+    a failure also by its path (kubectl's error names it); with the tool's identity and options."""
+
+    KIND = "kustomize"
+
+    def __init__(self, kubectl: str) -> None:
+        self.tool = [__version__, tool_identity(kubectl), list(_FLUX_OPTIONS)]
+        self.stored: set[str] = set()
+
+    def _key(self, digest: str, rel: str | None) -> str:
+        return store.key_of(self.KIND, self.tool, digest, rel)
+
+    def get(self, digest: str, rel: str) -> BuildResult | None:
+        if store.get(self.KIND, self._key(digest, None)) == {"ok": True}:
+            return BuildResult(rel, True, "")
+        failed = store.get(self.KIND, self._key(digest, rel))
+        if isinstance(failed, dict) and failed.get("ok") is False and isinstance(failed.get("error"), str):
+            return BuildResult(rel, False, failed["error"])
+        return None
+
+    def put(self, digest: str, res: BuildResult) -> None:
+        if not res.checked:  # not built: nothing is known
+            return
+        key = self._key(digest, None if res.ok else res.path)
+        if key not in self.stored:  # the copies of a path share one entry
+            self.stored.add(key)
+            store.put(self.KIND, key, {"ok": True} if res.ok else {"ok": False, "error": res.error})
 
 
 class _Builder:
@@ -147,10 +236,8 @@ class _Builder:
 
     def run(self, groups: list[list[str]]) -> dict[str, BuildResult]:
         done: dict[str, BuildResult] = {}
-        pending = [sorted(set(g)) for g in groups if g]
-        # kustomize's time grows faster than linearly with the size of a build, and both workers
-        # should be busy from the start: big groups are cut into chunks.
-        pending = [g[i : i + CHUNK] for g in pending for i in range(0, len(g), CHUNK)]
+        # kustomize's time grows faster than linearly with the size of a build: big groups are cut
+        pending = [g[i : i + CHUNK] for g in (sorted(set(g)) for g in groups if g) for i in range(0, len(g), CHUNK)]
         with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
             while pending:
                 split: list[list[str]] = []
