@@ -156,14 +156,27 @@ class Background:
 
 
 def start_tool(
-    prefix: str, files: dict[str, str], argv: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT
+    prefix: str,
+    files: dict[str, str],
+    argv: Sequence[str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    redact: Callable[[str], str] = str,
 ) -> Background:
     """Write `files` ({name: text}) into a fresh scratch directory and run `argv` there in the
     background; `result()` gives the ToolResult. argv names the files by their relative names.
 
+    The output is a function of the tool, argv and the files, so a run the cache holds for them
+    (obslint.cache.tool_results; stored through `redact`) is not started again.
     The files are written here, in the calling thread (that part is Python work, which a thread
     would not speed up); only the wait for the tool overlaps with the rules that run meanwhile.
     """
+    from obslint.cache import tool_results
+
+    key = tool_results.tool_key(argv, files)
+    stored = tool_results.lookup(key)
+    if stored is not None:
+        return Background(ToolResult, *stored)
     tmp = scratch_dir(prefix)
     try:
         for name, text in files.items():
@@ -175,9 +188,12 @@ def start_tool(
 
     def run() -> ToolResult:
         try:
-            return run_tool(argv, cwd=tmp.name, timeout=timeout)
+            res = run_tool(argv, cwd=tmp.name, timeout=timeout)
         finally:
             tmp.cleanup()
+        if not res.timed_out and res.returncode >= 0:
+            tool_results.save(key, res.returncode, res.stdout, res.stderr, redact)
+        return res
 
     return Background(run)
 

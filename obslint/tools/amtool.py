@@ -98,7 +98,7 @@ def start_check(index: Index, configs: list[Mapping]) -> Background | None:
     for k, data in enumerate(configs):
         _register_secrets(index, data)
         files[f"alertmanager-{k}.yml"] = yaml.safe_dump(_plain(data), sort_keys=False)
-    return start_tool("amtool", files, [tool, "check-config", *files], timeout=60)
+    return start_tool("amtool", files, [tool, "check-config", *files], timeout=60, redact=index.redactor.redact)
 
 
 def collect(index: Index, batch: Background, count: int) -> dict[int, str] | None:

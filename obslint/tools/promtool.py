@@ -298,7 +298,8 @@ def promtool_batch(index: Index) -> PromtoolBatch | None:
         files = {f"{rs.id:04d}.yaml": render(rs)[0] for rs in shard}
         # a generous timeout that grows with the shard: promtool is slow, not stuck
         timeout = 60 + sum(_size(rs) for rs in shard) / 1000
-        runs.append(start_tool("promtool", files, [path, "check", "rules", "--lint=none", *files], timeout=timeout))
+        argv = [path, "check", "rules", "--lint=none", *files]
+        runs.append(start_tool("promtool", files, argv, timeout=timeout, redact=index.redactor.redact))
     return PromtoolBatch(sets, by_name, runs)
 
 
