@@ -25,7 +25,7 @@ ENV = "OBSLINT_CACHE_DIR"
 MAX_BYTES = 256 * 1024 * 1024
 # Pruning lists every entry; it runs after a run that wrote, at most this often.
 _PRUNE_EVERY = 3600
-_LAYOUT = "v1"  # bump when the entry format changes
+_LAYOUT = "v1"  # bump when the entry format or the layout (<kind>/<key>.json) changes
 _disabled = False
 
 
@@ -71,7 +71,7 @@ def key_of(*parts: Any) -> str:
 
 
 def _entry_path(root: str, kind: str, key: str) -> str:
-    return os.path.join(root, kind, key[:2], key + ".json")
+    return os.path.join(root, kind, key + ".json")
 
 
 def get(kind: str, key: str) -> Any | None:
@@ -111,8 +111,8 @@ def put(kind: str, key: str, value: Any) -> None:
     body = _dump(value)
     entry = json.dumps({"kind": kind, "key": key, "sha256": hashlib.sha256(body.encode()).hexdigest(), "value": value})
     try:
-        for d in (os.path.join(root, kind), os.path.dirname(path)):  # makedirs gives the mode to the last only
-            os.makedirs(d, mode=0o700, exist_ok=True)
+        if not os.path.isdir(os.path.dirname(path)):
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

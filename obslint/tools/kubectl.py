@@ -34,7 +34,7 @@ from obslint.cache import store
 from obslint.cache.fingerprint import tool_identity
 from obslint.index import Index
 from obslint.model.flux.build_inputs import BuildInputs
-from obslint.tools import ToolResult, find_tool, run_tool, scratch_dir
+from obslint.tools import ScratchDir, ToolResult, find_tool, run_tool, scratch_dir
 
 MAX_PARALLEL = 2
 CHUNK = 24
@@ -59,12 +59,16 @@ class BuildResult:
 
 def _write_files(inputs: BuildInputs, files: set[str], dest: str) -> None:
     """The files builds read, as they were read for their digests, into the private tree."""
+    made: set[str] = set()  # each directory created once (a failed mkdir costs as much as one that works)
     for rel in sorted(files):
         data = inputs.content.get(rel)
         if data is None:
             continue
         target = os.path.join(dest, rel)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
         with open(target, "wb") as fh:
             fh.write(data)
 
@@ -109,52 +113,107 @@ def kustomize_build(
     components: dict[str, list[str]] | None = None,
     claims: dict[str, frozenset] | None = None,
 ) -> list[BuildResult] | None:
-    """Build each directory; None when kubectl is not installed.
+    """Build each directory; None when kubectl is not installed (see BuildPlan)."""
+    plan = BuildPlan.make(index, dirs, components, claims)
+    if plan is None:
+        return None
+    try:
+        return plan.build()
+    finally:
+        plan.finish()
+
+
+class BuildPlan:
+    """What a run's builds need: each path's inputs and digest, the results the cache holds, and
+    one path to build per digest not in the cache.
 
     Paths that read the same content (obslint.model.flux.build_inputs) are built once, and a
     result the cache holds for that content is not built at all. `claims` gives, for each
     directory, the objects its build yields that an aggregate cannot tell apart from another
-    path's (see `pack`); paths that claim the same object are built in different aggregates."""
-    kubectl = find_tool("kubectl")
-    if kubectl is None:
-        return None
-    if not dirs:
-        return []
-    components = components or {}
-    inputs = BuildInputs(index, _with_components(index, components))
-    cache = BuildCache(kubectl)
-    digests: dict[str, str] = {}
-    reads: dict[str, list[str]] = {}
-    results: dict[str, BuildResult] = {}
-    first: dict[str, str] = {}  # digest -> the path built for it
-    for rel in dirs:
-        digests[rel], reads[rel] = inputs.of(rel, components.get(rel, []))
-        cached = cache.get(digests[rel], rel)
-        if cached is not None:
-            results[rel] = cached
-        else:
-            first.setdefault(digests[rel], rel)
-    if len(results) == len(dirs):
-        return [results[rel] for rel in dirs]
-    with scratch_dir("kustomize") as tmp:
-        tree = os.path.join(tmp, "repo")
-        plugins = os.path.join(tmp, "no-plugins")
-        os.makedirs(tree)
-        os.makedirs(plugins)
-        # what the paths to build read, and nothing else: their digests cover all the tool sees
-        _write_files(inputs, {f for rel in first.values() for f in reads[rel]}, tree)
-        env = {"KUSTOMIZE_PLUGIN_HOME": plugins, "HOME": tmp, "KUBECONFIG": os.devnull, **_SHORT_RUN_GC}
-        builder = _Builder(kubectl, tmp, tree, env)
-        built = builder.run(pack(sorted(first.values()), claims or {}))
+    path's (see `pack`); paths that claim the same object are built in different aggregates.
+    Making the plan is Python work, done in the caller's thread; `build` mostly waits for
+    kubectl, so a background thread runs it (obslint.rules.flux.build)."""
+
+    def __init__(self, kubectl: str, inputs: BuildInputs, dirs: list[str], claims: dict[str, frozenset]) -> None:
+        self.kubectl, self.inputs, self.dirs, self.claims = kubectl, inputs, dirs, claims
+        self.cache = BuildCache(kubectl)
+        self.digests: dict[str, str] = {}
+        self.reads: dict[str, list[str]] = {}
+        self.results: dict[str, BuildResult] = {}
+        self.first: dict[str, str] = {}  # digest -> the path built for it
+        self.new: list[str] = []  # paths built in this run
+        self.scratch: ScratchDir | None = None
+        self.tree = self.plugins = ""
+
+    @classmethod
+    def make(
+        cls,
+        index: Index,
+        dirs: list[str],
+        components: dict[str, list[str]] | None = None,
+        claims: dict[str, frozenset] | None = None,
+    ) -> BuildPlan | None:
+        kubectl = find_tool("kubectl")
+        if kubectl is None:
+            return None
+        components = components or {}
+        plan = cls(kubectl, BuildInputs(index, _with_components(index, components)), dirs, claims or {})
+        for rel in dirs:
+            digest, plan.reads[rel] = plan.inputs.of(rel, components.get(rel, []))
+            plan.digests[rel] = digest
+            cached = plan.cache.get(digest, rel)
+            if cached is not None:
+                plan.results[rel] = cached
+            else:
+                plan.first.setdefault(digest, rel)
+        if plan.first:
+            plan._prepare()
+        return plan
+
+    def _prepare(self) -> None:
+        """The scratch tree with the files of the paths to build. Many short file system calls:
+        done here, in the caller's thread, they do not queue for the interpreter lock behind the
+        rules running meanwhile, as they would in the background thread."""
+        self.scratch = scratch_dir("kustomize")
+        self.tree = os.path.join(self.scratch.name, "repo")
+        self.plugins = os.path.join(self.scratch.name, "no-plugins")
+        try:
+            os.makedirs(self.tree)
+            os.makedirs(self.plugins)
+            # what the paths to build read, and nothing else: their digests cover all the tool sees
+            _write_files(self.inputs, {f for rel in self.first.values() for f in self.reads[rel]}, self.tree)
+        except BaseException:
+            self.scratch.cleanup()
+            raise
+
+    def build(self) -> list[BuildResult]:
+        """Every path's result; then `finish` must run (Background's `after`), which removes the
+        scratch directory and stores the new results."""
+        if self.first:
+            self._build()
+        return [self.results[rel] for rel in self.dirs]
+
+    def _build(self) -> None:
+        dirs, results, first, digests = self.dirs, self.results, self.first, self.digests
+        assert self.scratch is not None
+        tmp, tree = self.scratch.name, self.tree
+        env = {"KUSTOMIZE_PLUGIN_HOME": self.plugins, "HOME": tmp, "KUBECONFIG": os.devnull, **_SHORT_RUN_GC}
+        builder = _Builder(self.kubectl, tmp, tree, env)
+        built = builder.run(pack(sorted(first.values()), self.claims))
         # a failure's text names its own path: a copy of a failing path is built as itself
-        again = [rel for rel in dirs if rel not in results and rel not in built and _failed(built[first[digests[rel]]])]
-        _write_files(inputs, {f for rel in again for f in reads[rel]}, tree)
+        again = [r for r in dirs if r not in results and r not in built and _failed(built[first[digests[r]]])]
+        _write_files(self.inputs, {f for rel in again for f in self.reads[rel]}, tree)
         built.update(builder.run([[rel] for rel in again]))
         for rel in dirs:
             if rel not in results:
                 results[rel] = built.get(rel) or replace(built[first[digests[rel]]], path=rel)
-                cache.put(digests[rel], results[rel])
-        return [results[rel] for rel in dirs]
+                self.new.append(rel)
+
+    def finish(self) -> None:
+        if self.scratch is not None:
+            self.scratch.cleanup()
+        for rel in self.new:
+            self.cache.put(self.digests[rel], self.results[rel])
 
 
 def _failed(res: BuildResult) -> bool:

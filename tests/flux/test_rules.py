@@ -510,13 +510,17 @@ def test_kustomize_build_results_are_cached_by_content(repo, monkeypatch, privat
         files[f"p{n}/kustomization.yaml"] = "resources: [cm.yaml]\n"
         files[f"p{n}/cm.yaml"] = _cm(n)
     files["p2/kustomization.yaml"] = "resources: [cm.yaml, cm.yaml]\n"
+    from obslint.tools import wait_for_finishing
+
     first = findings(repo(files), "FLUX009")
     assert len(first) == 1 and runs
+    wait_for_finishing()  # the results are stored after they are handed out
     runs.clear()
     again = findings(repo(files), "FLUX009")  # another directory, the same content: nothing is built
     assert runs == [] and [(f.loc, f.message, f.hint) for f in again] == [(f.loc, f.message, f.hint) for f in first]
     files["p1/cm.yaml"] = _cm(7)
     assert len(findings(repo(files), "FLUX009")) == 1 and len(runs) == 1  # only the changed path
+    wait_for_finishing()
     runs.clear()
     for entry in (private_cache / "v1" / "kustomize").rglob("*.json"):
         entry.write_text(entry.read_text()[:-5])  # cut short: not intact, so not used

@@ -77,13 +77,14 @@ def _components(g: FluxGraph, owners: dict[str, FluxKustomization]) -> dict[str,
 @memoised
 def kustomize_builds(index: Index) -> Background | None:
     """The `kubectl kustomize` batch, started in the background (see obslint.tools.PREFETCH)."""
-    from obslint.tools.kubectl import kustomize_build
+    from obslint.tools.kubectl import BuildPlan
 
     g = flux_graph(index)
     owners, _remote = _build_plan(index)
     if not owners:
         return None
-    return Background(kustomize_build, index, sorted(owners), _components(g, owners), _claims(g, owners))
+    plan = BuildPlan.make(index, sorted(owners), _components(g, owners), _claims(g, owners))
+    return Background(plan.build, after=plan.finish) if plan is not None else Background(lambda: None)
 
 
 # What kustomize's PrefixTransformer never renames (plugin/builtin/prefixtransformer/
