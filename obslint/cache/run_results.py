@@ -65,13 +65,28 @@ def _settings(root: str, config_path: str | None, inputs: list) -> dict | None:
     return settings
 
 
-def _tree_digest(root: str, exclude: list[str]) -> list:
+def _tree(root: str, exclude: list[str]) -> tuple[list[tuple[str, str, bool]], list[str]]:
+    """(absolute path, relative path, is a directory) of every entry the run's walk finds, and its notices."""
     from obslint.load.walk import walk
 
     notices: list[str] = []
-    single = os.path.isfile(root)
-    entries = [(root, os.path.basename(root), False)] if single else list(walk(root, exclude, notices))
+    if os.path.isfile(root):
+        return [(root, os.path.basename(root), False)], notices
+    return list(walk(root, exclude, notices)), notices
+
+
+def _tree_digest(root: str, exclude: list[str]) -> list:
+    entries, notices = _tree(root, exclude)
     return [[rel, "dir" if is_dir else _file_digest(path)] for path, rel, is_dir in entries] + [notices]
+
+
+def _tree_stats(root: str, exclude: list[str], config_files: list[str]) -> list:
+    """Size and modification time of every entry and configuration file: what `still_valid`
+    compares, cheaper than hashing everything again."""
+    out = []
+    for path, rel, _is_dir in _tree(root, exclude)[0]:
+        out.append([rel, *_stat(path)[1:]])
+    return out + [_stat(p) for p in config_files]
 
 
 def _tools() -> list:
@@ -102,22 +117,27 @@ class RunKey:
         self.options = [paths, os.path.abspath(root), config_path, select, ignore]
         self.settings: dict | None = None
         self.key: str | None = None
+        self.stats: list = []
 
-    def compute(self) -> str | None:
+    def start(self) -> str | None:
         inputs = _config_inputs(self.root, self.config_path)
         self.settings = _settings(self.root, self.config_path, inputs)
         if self.settings is None:
             return None
+        self.stats = self._stats()
         tree = _tree_digest(self.root, self.settings["exclude"])
         env = [[k, os.environ.get(k)] for k in _ENV]
-        return store.key_of(KIND, obslint_fingerprint(), self.options, inputs, _tools(), env, _search_path(), tree)
-
-    def start(self) -> str | None:
-        self.key = self.compute()
+        self.key = store.key_of(KIND, obslint_fingerprint(), self.options, inputs, _tools(), env, _search_path(), tree)
         return self.key
 
+    def _stats(self) -> list:
+        assert self.settings is not None
+        return _tree_stats(self.root, self.settings["exclude"], candidate_files(self.root, self.config_path))
+
     def still_valid(self) -> bool:
-        return self.key is not None and self.compute() == self.key
+        """Nothing changed while the run read the tree (taken before the key's hashes, compared
+        after the run: a file rewritten meanwhile has another modification time)."""
+        return self.key is not None and self._stats() == self.stats
 
 
 def lookup(key: str, root: str) -> RunResult | None:

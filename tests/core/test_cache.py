@@ -152,6 +152,19 @@ def test_a_changed_file_config_or_option_is_linted_again(findings_repo, runs, ca
     assert len(runs) == 5
 
 
+def test_a_file_changed_while_the_run_reads_the_tree_is_not_stored(findings_repo, monkeypatch, capsys, private_cache):
+    real = runner.run_check
+
+    def edits_meanwhile(paths, **kw):
+        result = real(paths, **kw)
+        (findings_repo / "apps" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
+        return result
+
+    monkeypatch.setattr(runner, "run_check", edits_meanwhile)
+    cli(capsys, str(findings_repo))
+    assert not list((private_cache / "v1" / "run").glob("*.json"))
+
+
 def test_fail_on_is_applied_to_a_cached_result(findings_repo, runs, capsys):
     root = str(findings_repo)
     assert cli(capsys, root)[0] == 1

@@ -73,7 +73,7 @@ class BuildInputs:
         stack = [root]
 
         def record(rel: str) -> None:
-            records[posixpath.relpath(rel or ".", root or ".")] = self._read(rel)
+            records[_relative(rel, root)] = self._read(rel)
             files.append(rel)
 
         while stack:
@@ -81,7 +81,7 @@ class BuildInputs:
             if d in seen:
                 continue
             seen.add(d)
-            records[f"dir:{posixpath.relpath(d or '.', root or '.')}"] = "listed" if d in self.dirs else _MISSING
+            records[f"dir:{_relative(d, root)}"] = "listed" if d in self.dirs else _MISSING
             for rel in self.in_dir.get(d, ()):
                 record(rel)
             kf = self.kfiles.get(d)
@@ -112,6 +112,18 @@ class BuildInputs:
                 if target is not None:
                     out.append(target)
         return out
+
+
+def _relative(path: str, root: str) -> str:
+    """posixpath.relpath for two normalised repository-relative paths ("" is the root), without its
+    abspath calls for the common case of a path below `root`."""
+    if path == root:
+        return "."
+    if not root:
+        return path
+    if path.startswith(root + "/"):
+        return path[len(root) + 1 :]
+    return posixpath.relpath(path or ".", root)
 
 
 def _normal(path: str) -> str | None:
