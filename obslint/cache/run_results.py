@@ -75,18 +75,14 @@ def _tree(root: str, exclude: list[str]) -> tuple[list[tuple[str, str, bool]], l
     return list(walk(root, exclude, notices)), notices
 
 
-def _tree_digest(root: str, exclude: list[str]) -> list:
-    entries, notices = _tree(root, exclude)
+def _digests(entries: list[tuple[str, str, bool]], notices: list[str]) -> list:
     return [[rel, "dir" if is_dir else _file_digest(path)] for path, rel, is_dir in entries] + [notices]
 
 
-def _tree_stats(root: str, exclude: list[str], config_files: list[str]) -> list:
+def _stats(entries: list[tuple[str, str, bool]], config_files: list[str]) -> list:
     """Size and modification time of every entry and configuration file: what `still_valid`
     compares, cheaper than hashing everything again."""
-    out = []
-    for path, rel, _is_dir in _tree(root, exclude)[0]:
-        out.append([rel, *_stat(path)[1:]])
-    return out + [_stat(p) for p in config_files]
+    return [[rel, *_stat(path)[1:]] for path, rel, _is_dir in entries] + [_stat(p) for p in config_files]
 
 
 def _tools() -> list:
@@ -124,20 +120,20 @@ class RunKey:
         self.settings = _settings(self.root, self.config_path, inputs)
         if self.settings is None:
             return None
-        self.stats = self._stats()
-        tree = _tree_digest(self.root, self.settings["exclude"])
+        entries, notices = _tree(self.root, self.settings["exclude"])
+        self.stats = _stats(entries, candidate_files(self.root, self.config_path))
+        tree = _digests(entries, notices)
         env = [[k, os.environ.get(k)] for k in _ENV]
         self.key = store.key_of(KIND, obslint_fingerprint(), self.options, inputs, _tools(), env, _search_path(), tree)
         return self.key
 
-    def _stats(self) -> list:
-        assert self.settings is not None
-        return _tree_stats(self.root, self.settings["exclude"], candidate_files(self.root, self.config_path))
-
     def still_valid(self) -> bool:
         """Nothing changed while the run read the tree (taken before the key's hashes, compared
         after the run: a file rewritten meanwhile has another modification time)."""
-        return self.key is not None and self._stats() == self.stats
+        if self.key is None or self.settings is None:
+            return False
+        entries, _notices = _tree(self.root, self.settings["exclude"])
+        return _stats(entries, candidate_files(self.root, self.config_path)) == self.stats
 
 
 def lookup(key: str, root: str) -> RunResult | None:
