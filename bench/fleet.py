@@ -25,13 +25,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STACK = ROOT / "reference-stack"
 sys.path.insert(0, str(ROOT / "bench"))
-from bench import FLOOR, measure, tool  # noqa: E402
+from bench import FLOOR, checkout_env, compile_checkout, measure, obslint_argv, tool  # noqa: E402
 
 _FLUX_PATH = re.compile(r"^(\s*path:\s*)\./", re.MULTILINE)
 
@@ -66,21 +65,10 @@ def counting_kubectl(directory: Path, log: Path) -> Path | None:
 
 
 def obslint_env(cache: Path, kubectl: Path | None) -> dict[str, str]:
-    env = dict(os.environ, OBSLINT_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
+    env = checkout_env(OBSLINT_CACHE_DIR=str(cache))
     if kubectl is not None:
         env["OBSLINT_KUBECTL"] = str(kubectl)
     return env
-
-
-def measure_env(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024
-
-
-def obslint_argv(tree: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "obslint", "check", str(tree), *extra]
 
 
 def check_correct(tree: Path, env: dict[str, str]) -> str:
@@ -104,11 +92,11 @@ def bench_size(size: int, runs: int, work: Path) -> dict[str, float]:
     for _ in range(runs):
         log.unlink(missing_ok=True)
         shutil.rmtree(work / "cache", ignore_errors=True)
-        wall, mem = measure_env(obslint_argv(tree), tree, env)
+        wall, mem = measure(obslint_argv(tree), tree, env)
         cold.append(wall)
         cold_mem = max(cold_mem, mem)
         starts.append(len(log.read_text().splitlines()) if log.exists() else 0)
-    warm = [measure_env(obslint_argv(tree), tree, env)[0] for _ in range(runs)]
+    warm = [measure(obslint_argv(tree), tree, env)[0] for _ in range(runs)]
     floor = statistics.median(measure([sys.executable, "-c", FLOOR, *yaml_files], tree)[0] for _ in range(runs))
     ylint_bin = tool("yamllint")
     ylint = (
@@ -136,8 +124,8 @@ def reference_stack(runs: int, work: Path) -> tuple[float, float]:
     cold = []
     for _ in range(runs):
         shutil.rmtree(work / "ref-cache", ignore_errors=True)
-        cold.append(measure_env(obslint_argv(STACK), ROOT, env)[0])
-    warm = [measure_env(obslint_argv(STACK), ROOT, env)[0] for _ in range(runs)]
+        cold.append(measure(obslint_argv(STACK), ROOT, env)[0])
+    warm = [measure(obslint_argv(STACK), ROOT, env)[0] for _ in range(runs)]
     return statistics.median(cold), statistics.median(warm)
 
 
@@ -146,6 +134,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[40, 200])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    compile_checkout()
     load = os.getloadavg()
     print(f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     rows = []
