@@ -144,6 +144,8 @@ class BuildPlan:
         self.new: list[str] = []  # paths built in this run
         self.scratch: ScratchDir | None = None
         self.tree = self.plugins = ""
+        self.builder: _Builder | None = None
+        self.groups: list[list[str]] = []
 
     @classmethod
     def make(
@@ -182,6 +184,11 @@ class BuildPlan:
             os.makedirs(self.plugins)
             # what the paths to build read, and nothing else: their digests cover all the tool sees
             _write_files(self.inputs, {f for rel in self.first.values() for f in self.reads[rel]}, self.tree)
+            env = {"KUSTOMIZE_PLUGIN_HOME": self.plugins, "HOME": self.scratch.name, "KUBECONFIG": os.devnull}
+            self.builder = _Builder(self.kubectl, self.scratch.name, self.tree, {**env, **_SHORT_RUN_GC})
+            self.groups = self.builder.chunks(pack(sorted(self.first.values()), self.claims))
+            for group in self.groups:
+                self.builder.prepare(group)
         except BaseException:
             self.scratch.cleanup()
             raise
@@ -194,15 +201,12 @@ class BuildPlan:
         return [self.results[rel] for rel in self.dirs]
 
     def _build(self) -> None:
-        dirs, results, first, digests = self.dirs, self.results, self.first, self.digests
-        assert self.scratch is not None
-        tmp, tree = self.scratch.name, self.tree
-        env = {"KUSTOMIZE_PLUGIN_HOME": self.plugins, "HOME": tmp, "KUBECONFIG": os.devnull, **_SHORT_RUN_GC}
-        builder = _Builder(self.kubectl, tmp, tree, env)
-        built = builder.run(pack(sorted(first.values()), self.claims))
+        dirs, results, first, digests, builder = self.dirs, self.results, self.first, self.digests, self.builder
+        assert builder is not None
+        built = builder.run(self.groups)
         # a failure's text names its own path: a copy of a failing path is built as itself
         again = [r for r in dirs if r not in results and r not in built and _failed(built[first[digests[r]]])]
-        _write_files(self.inputs, {f for rel in again for f in self.reads[rel]}, tree)
+        _write_files(self.inputs, {f for rel in again for f in self.reads[rel]}, self.tree)
         built.update(builder.run([[rel] for rel in again]))
         for rel in dirs:
             if rel not in results:
@@ -285,6 +289,31 @@ class _Builder:
     def __init__(self, kubectl: str, tmp: str, tree: str, env: dict[str, str]) -> None:
         self.kubectl, self.tmp, self.tree, self.env = kubectl, tmp, tree, env
         self.deadline = time.monotonic() + BUDGET
+        self.aggregates: dict[tuple[str, ...], str] = {}  # written ahead by `prepare`
+
+    @staticmethod
+    def chunks(groups: list[list[str]]) -> list[list[str]]:
+        """kustomize's time grows faster than linearly with the size of a build: big groups are cut."""
+        return [g[i : i + CHUNK] for g in (sorted(set(g)) for g in groups if g) for i in range(0, len(g), CHUNK)]
+
+    def prepare(self, group: list[str]) -> None:
+        """Write the aggregate of a group now (see BuildPlan._prepare)."""
+        if len(group) > 1:
+            self.aggregates[tuple(group)] = self._aggregate(group)
+
+    def _aggregate(self, group: list[str]) -> str:
+        agg = tempfile.mkdtemp(prefix="paths-", dir=self.tmp)
+        wrappers = []
+        for n, rel in enumerate(group):
+            # Each path under its own name prefix: paths that Flux builds separately may hold the
+            # same object before substitution (a component's `${APP}-config` in every app).
+            wrapper = os.path.join(agg, str(n))
+            os.makedirs(wrapper)
+            inner = os.path.relpath(os.path.join(self.tree, rel), wrapper)
+            _write_kustomization(wrapper, {"namePrefix": f"p{n}-", "resources": [inner]})
+            wrappers.append(str(n))
+        _write_kustomization(agg, {"resources": wrappers})
+        return agg
 
     def _kustomize(self, target: str) -> ToolResult | None:
         """`kubectl kustomize target` within what is left of the budget; None once it is spent."""
@@ -295,8 +324,7 @@ class _Builder:
 
     def run(self, groups: list[list[str]]) -> dict[str, BuildResult]:
         done: dict[str, BuildResult] = {}
-        # kustomize's time grows faster than linearly with the size of a build: big groups are cut
-        pending = [g[i : i + CHUNK] for g in (sorted(set(g)) for g in groups if g) for i in range(0, len(g), CHUNK)]
+        pending = self.chunks(groups)
         with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
             while pending:
                 split: list[list[str]] = []
@@ -313,17 +341,7 @@ class _Builder:
         """The results of a group, or None when its aggregate fails and it must be split."""
         if len(group) == 1:
             return {rel: self._build(rel) for rel in group}
-        agg = tempfile.mkdtemp(prefix="paths-", dir=self.tmp)
-        wrappers = []
-        for n, rel in enumerate(group):
-            # Each path under its own name prefix: paths that Flux builds separately may hold the
-            # same object before substitution (a component's `${APP}-config` in every app).
-            wrapper = os.path.join(agg, str(n))
-            os.makedirs(wrapper)
-            inner = os.path.relpath(os.path.join(self.tree, rel), wrapper)
-            _write_kustomization(wrapper, {"namePrefix": f"p{n}-", "resources": [inner]})
-            wrappers.append(str(n))
-        _write_kustomization(agg, {"resources": wrappers})
+        agg = self.aggregates.pop(tuple(group), None) or self._aggregate(group)
         res = self._kustomize(agg)
         if res is None or res.timed_out:  # splitting would only spend more time
             return {rel: BuildResult(rel, False, "", checked=False) for rel in group}
