@@ -439,16 +439,16 @@ def test_kustomize_build_with_a_generator_file_from_a_url_is_skipped_with_a_noti
 
 def _spy_kubectl(monkeypatch) -> list[str]:
     """The target of every `kubectl kustomize` run from now on."""
-    from obslint.tools import kubectl
+    from obslint.tools import kustomize_builder
 
     runs: list[str] = []
-    real = kubectl.run_tool
+    real = kustomize_builder.run_tool
 
     def spy(argv, **kw):
         runs.append(argv[-1])
         return real(argv, **kw)
 
-    monkeypatch.setattr(kubectl, "run_tool", spy)
+    monkeypatch.setattr(kustomize_builder, "run_tool", spy)
     return runs
 
 
@@ -543,7 +543,7 @@ def test_kustomize_paths_declaring_one_namespace_are_not_built_together(repo, mo
 
 
 def test_pack_keeps_claims_apart_and_fills_both_workers():
-    from obslint.tools.kubectl import CHUNK, pack
+    from obslint.tools.kustomize_builder import CHUNK, pack
 
     ns = frozenset({("", "Namespace", "monitoring")})
     assert pack(["a", "b", "c", "d"], {"a": ns, "c": ns}) == [["a", "b"], ["c", "d"]]
