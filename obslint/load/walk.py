@@ -55,9 +55,11 @@ def walk(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple[st
     """Yield (absolute path, relative path, is_dir) without leaving the root or looping."""
     real_root = os.path.realpath(root)
     seen_dirs = {real_root}
-    stack = [(root, "")]
+    # (path, relative path, resolved path): a directory that is no symlink resolves to its resolved
+    # parent plus its name, without the system call per path component of os.path.realpath
+    stack = [(root, "", real_root)]
     while stack:
-        path, rel = stack.pop()
+        path, rel, real_path = stack.pop()
         try:
             entries = sorted(os.scandir(path), key=lambda e: e.name)
         except OSError as exc:
@@ -68,6 +70,7 @@ def walk(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple[st
             child_rel = f"{rel}/{entry.name}" if rel else entry.name
             if _excluded(child_rel, exclude):
                 continue
+            real = ""
             try:
                 is_link = entry.is_symlink()
                 if is_link:
@@ -84,12 +87,12 @@ def walk(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple[st
             if is_dir:
                 if entry.name in SKIP_DIRS:
                     continue
-                real = os.path.realpath(entry.path)
+                real = real or os.path.join(real_path, entry.name)
                 if real in seen_dirs:
                     continue  # a symlink loop or a second link to the same directory
                 seen_dirs.add(real)
                 yield entry.path, child_rel, True
-                subdirs.append((entry.path, child_rel))
+                subdirs.append((entry.path, child_rel, real))
             elif entry.is_file(follow_symlinks=True):
                 yield entry.path, child_rel, False
         stack.extend(reversed(subdirs))
