@@ -72,7 +72,13 @@ def _tree(root: str, exclude: list[str]) -> tuple[list[tuple[str, str, bool]], l
     notices: list[str] = []
     if os.path.isfile(root):
         return [(root, os.path.basename(root), False)], notices
-    return list(walk(root, exclude, notices)), notices
+    entries = list(walk(root, exclude, notices))
+    # A cache kept inside the checked tree changes with every run: its files are not inputs.
+    real_root, cache = os.path.realpath(root), os.path.realpath(store.cache_dir())
+    if cache.startswith(real_root + os.sep):
+        inside = os.path.relpath(cache, real_root).replace(os.sep, "/")
+        entries = [e for e in entries if e[1] != inside and not e[1].startswith(inside + "/")]
+    return entries, notices
 
 
 def _digests(entries: list[tuple[str, str, bool]], notices: list[str]) -> list:

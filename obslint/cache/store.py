@@ -52,7 +52,8 @@ def _root(path: str) -> str | None:
         os.makedirs(root, mode=0o700, exist_ok=True)
         for d in (path, root):
             st = os.stat(d)
-            if st.st_uid != os.getuid():  # another user's directory could hold anything
+            getuid = getattr(os, "getuid", None)  # POSIX only
+            if getuid is not None and st.st_uid != getuid():  # another user's directory could hold anything
                 return None
             if st.st_mode & 0o077:
                 os.chmod(d, 0o700)

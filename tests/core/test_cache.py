@@ -165,6 +165,13 @@ def test_a_file_changed_while_the_run_reads_the_tree_is_not_stored(findings_repo
     assert not list((private_cache / "v1" / "run").glob("*.json"))
 
 
+def test_a_cache_inside_the_checked_tree_is_no_input(findings_repo, runs, capsys, monkeypatch):
+    monkeypatch.setenv("OBSLINT_CACHE_DIR", str(findings_repo / ".cache" / "obslint"))
+    first = cli(capsys, str(findings_repo))
+    assert cli(capsys, str(findings_repo)) == first
+    assert len(runs) == 1
+
+
 def test_fail_on_is_applied_to_a_cached_result(findings_repo, runs, capsys):
     root = str(findings_repo)
     assert cli(capsys, root)[0] == 1
