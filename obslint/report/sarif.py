@@ -14,7 +14,7 @@ from obslint.findings import Finding, Loc, Severity
 from obslint.redact import Redactor
 from obslint.report import redactor
 from obslint.result import RunResult
-from obslint.rules import REGISTRY, Rule
+from obslint.rules import Rule, load_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -83,7 +83,7 @@ def _result(f: Finding, red: Redactor, rule_index: int | None) -> dict:
 
 def render_sarif(result: RunResult, out: TextIO) -> None:
     red = redactor(result)
-    rules = REGISTRY.all()
+    rules = load_rules().all()  # every rule's metadata, also for a result read from the cache
     index = {r.id: i for i, r in enumerate(rules)}
     results = [_result(f, red, index.get(f.rule)) for f in result.findings]
     doc = {

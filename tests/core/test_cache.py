@@ -134,6 +134,25 @@ def test_an_unchanged_repository_is_answered_from_the_cache_with_the_same_report
         assert " | " in first[1]  # excerpts are shown from the cache too
 
 
+@pytest.mark.parametrize("fmt", ["text", "sarif"])
+def test_a_new_process_reports_a_cached_run_as_the_run_itself(findings_repo, fmt):
+    """What a fresh process prints from the cache, where nothing but the entry was loaded."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    def run() -> subprocess.CompletedProcess:
+        argv = [sys.executable, "-m", "obslint", "check", str(findings_repo), "--format", fmt]
+        return subprocess.run(
+            argv, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
+        )
+
+    first, second = run(), run()
+    assert (second.returncode, second.stdout, second.stderr) == (first.returncode, first.stdout, first.stderr)
+    assert first.returncode == 1 and first.stdout
+
+
 def test_a_changed_file_config_or_option_is_linted_again(findings_repo, runs, capsys):
     root = str(findings_repo)
     cli(capsys, root)
