@@ -10,8 +10,9 @@ that ran. Rule plugins living outside the obslint package are checked again on a
 files' sizes and modification times are part of the entry).
 
 Runs with internal errors, and runs given an age key (--sops-age-key-file: what a key decrypts is
-not for the cache), are never stored. The walk and hashes are done again after the run, and the
-result is stored only if nothing changed while it ran.
+not for the cache), are never stored. The sizes and modification times taken with the hashes are
+compared again after the run, and the result is stored only if nothing changed while it ran. A
+cache directory inside the checked tree is left out of the walk (it changes with every run).
 """
 
 from __future__ import annotations
@@ -52,7 +53,13 @@ def _settings(root: str, config_path: str | None, inputs: list) -> dict | None:
     unchanged (so a hit does not build the configuration's validator); None if it is invalid."""
     key = store.key_of(_SETTINGS, obslint_fingerprint(), os.path.abspath(root), inputs)
     found = store.get(_SETTINGS, key)
-    if isinstance(found, dict) and set(found) == {"exclude", "max_file_size", "fail_on"}:
+    if (
+        isinstance(found, dict)
+        and isinstance(found.get("exclude"), list)
+        and all(isinstance(p, str) for p in found["exclude"])
+        and isinstance(found.get("max_file_size"), int)
+        and isinstance(found.get("fail_on"), str)
+    ):
         return found
     from obslint.config import ConfigError, load_config
 
