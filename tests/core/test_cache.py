@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,87 @@ def test_promtool_is_not_run_again_on_the_same_rules(repo, monkeypatch):
     assert len(started) == 1
     broken = check(repo({"r.yaml": rule.replace("{N}", " by (")}), select=["PROM001"]).findings
     assert len(started) == 2 and broken
+
+
+def _git(cwd: Path, *args: str) -> None:
+    identity = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
+    env = {"PATH": os.environ["PATH"], "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", **identity}
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
+
+
+@pytest.fixture
+def committed_repo(findings_repo: Path) -> Path:
+    _git(findings_repo, "init", "-q")
+    _git(findings_repo, "add", ".")
+    _git(findings_repo, "commit", "-qm", "init")
+    return findings_repo
+
+
+NEW_MISTAKE = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: n}\ndata:\n  k: a\n  k: b\n"
+
+
+def test_diff_and_baseline_narrow_a_cached_run_as_a_fresh_one(committed_repo, runs, capsys, tmp_path):
+    """A cached result carries its findings' fingerprints: --diff and --baseline match it against
+    REF's run and the baseline as they match a fresh run (REF's tree is never answered from the cache)."""
+    root = str(committed_repo)
+    (committed_repo / "apps" / "new.yaml").write_text(NEW_MISTAKE)
+    fresh = cli(capsys, root, "--diff", "HEAD", "--format", "sarif", "--no-cache")
+    first = cli(capsys, root, "--diff", "HEAD", "--format", "sarif")
+    cached = cli(capsys, root, "--diff", "HEAD", "--format", "sarif")
+    assert len(runs) == 5  # two fresh runs, one from the cache: each with a run of HEAD's tree
+    assert fresh == first == cached
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in _sarif(cached)] == [
+        "apps/new.yaml"
+    ]
+    baseline = str(tmp_path / "baseline.json")
+    assert cli(capsys, root, "--write-baseline", baseline)[0] == 0  # from the cache
+    assert cli(capsys, root, "--baseline", baseline, "--no-cache")[0] == 0
+    assert cli(capsys, root, "--baseline", baseline)[0] == 0
+    assert len(runs) == 6
+
+
+def _sarif(report: tuple[int, str, str]) -> list[dict]:
+    return json.loads(report[1])["runs"][0]["results"]
+
+
+def test_the_key_follows_what_git_lists(committed_repo, runs, capsys):
+    root = str(committed_repo)
+    first = cli(capsys, root)
+    (committed_repo / ".git" / "info" / "exclude").write_text("scratch/\n")
+    (committed_repo / "scratch").mkdir()
+    (committed_repo / "scratch" / "notes.yaml").write_text(NEW_MISTAKE)  # ignored: not read, not hashed
+    assert cli(capsys, root) == first
+    assert len(runs) == 1
+    _git(committed_repo, "add", "-f", "scratch/notes.yaml")  # tracked now: listed and linted
+    tracked = cli(capsys, root)
+    assert len(runs) == 2 and "scratch/notes.yaml" in tracked[1]
+
+
+def test_the_runners_file_size_cap_is_part_of_the_key(findings_repo, runs, capsys, monkeypatch):
+    root = str(findings_repo)
+    (findings_repo / "apps" / "big.yaml").write_text("# " + "x" * 200_000 + "\na: 1\n")
+    assert "over the" not in cli(capsys, root)[1]
+    assert "over the" in cli(capsys, root, "--max-file-size-mb", "0.1")[1]
+    monkeypatch.setenv("OBSLINT_MAX_FILE_SIZE_MB", "0.1")
+    assert "over the" in cli(capsys, root)[1]
+    assert len(runs) == 2  # the flag and the variable set the same cap
+
+
+def test_a_run_in_which_a_tool_ran_out_of_time_is_not_stored(findings_repo, monkeypatch, capsys, private_cache):
+    from obslint.index import Index
+
+    real = Index.build
+
+    def timing_out(*args, **kwargs):
+        index = real(*args, **kwargs)
+        index.unfinished("amtool check-config timed out")
+        return index
+
+    monkeypatch.setattr(Index, "build", timing_out)
+    cli(capsys, str(findings_repo))
+    assert not list((private_cache / "v1" / "run").glob("*.json"))
