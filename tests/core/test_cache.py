@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from obslint.cache import store
 from obslint.cli import main
 from obslint.rules import REGISTRY, example_files, load_rules
 from tests.conftest import require_tool, write_repo
+from tests.core.test_gitignore import git
 
 TOKEN = "tok-Zq8x3LwP4m9N2vKe"
 
@@ -248,22 +248,11 @@ def test_promtool_is_not_run_again_on_the_same_rules(repo, monkeypatch):
     assert len(started) == 2 and broken
 
 
-def _git(cwd: Path, *args: str) -> None:
-    identity = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@e",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@e",
-    }
-    env = {"PATH": os.environ["PATH"], "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", **identity}
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
-
-
 @pytest.fixture
 def committed_repo(findings_repo: Path) -> Path:
-    _git(findings_repo, "init", "-q")
-    _git(findings_repo, "add", ".")
-    _git(findings_repo, "commit", "-qm", "init")
+    git(findings_repo, "init", "-q")
+    git(findings_repo, "add", ".")
+    git(findings_repo, "commit", "-qm", "init")
     return findings_repo
 
 
@@ -302,7 +291,7 @@ def test_the_key_follows_what_git_lists(committed_repo, runs, capsys):
     (committed_repo / "scratch" / "notes.yaml").write_text(NEW_MISTAKE)  # ignored: not read, not hashed
     assert cli(capsys, root) == first
     assert len(runs) == 1
-    _git(committed_repo, "add", "-f", "scratch/notes.yaml")  # tracked now: listed and linted
+    git(committed_repo, "add", "-f", "scratch/notes.yaml")  # tracked now: listed and linted
     tracked = cli(capsys, root)
     assert len(runs) == 2 and "scratch/notes.yaml" in tracked[1]
 
