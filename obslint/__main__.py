@@ -1,3 +1,3 @@
-from obslint.cli import main
+from obslint.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -22,7 +22,7 @@ from obslint.baseline import (
 )
 from obslint.diffrun import check_ref, result_at
 from obslint.errors import UsageError
-from obslint.runner import RunResult
+from obslint.result import RunResult
 
 # Options that name a file of the person running obslint: `~` is theirs (`--config=~/x` is not
 # expanded by the shell). Globs in the configuration are relative to the checked root.

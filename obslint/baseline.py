@@ -26,7 +26,7 @@ from obslint.errors import UsageError
 from obslint.findings import Finding
 from obslint.fingerprint import Fingerprinter
 from obslint.output_file import check_output_path, write_output
-from obslint.runner import RunResult
+from obslint.result import RunResult
 
 VERSION = 1
 # A baseline of 100,000 findings is about 25 MB; anything much larger is not one.
@@ -57,12 +57,12 @@ class Matched:
 
 
 def known_findings(result: RunResult) -> Known:
-    fp = Fingerprinter(result.index)
+    fp = Fingerprinter.of(result)
     return Known(Counter((fp(f), f.loc.path) for f in result.findings))
 
 
 def match(result: RunResult, known: Known) -> Matched:
-    fp = Fingerprinter(result.index)
+    fp = Fingerprinter.of(result)
     left = Counter(known.counts)
     unmatched: list[tuple[int, str]] = []
     is_new = [False] * len(result.findings)
@@ -104,7 +104,7 @@ def baseline_gone_note(n: int) -> str:
 
 
 def baseline_json(result: RunResult) -> str:
-    fp = Fingerprinter(result.index)
+    fp = Fingerprinter.of(result)
     entries: dict[Key, dict] = {}
     for f in result.findings:
         fingerprint = fp(f)
@@ -117,7 +117,7 @@ def baseline_json(result: RunResult) -> str:
                 "path": f.loc.path,
                 "fingerprint": fingerprint,
                 "count": 1,
-                "message": fp.message_key(f.message),
+                "message": fp.finding_key(f),
             }
     ordered = sorted(entries.values(), key=lambda e: (e["path"], e["rule"], e["fingerprint"]))
     return json.dumps({"version": VERSION, "findings": ordered}, indent=2, ensure_ascii=False) + "\n"

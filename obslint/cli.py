@@ -4,6 +4,7 @@ and exposes HELP, add_arguments(parser) and run(args) -> exit code."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import os
 import pkgutil
@@ -73,6 +74,19 @@ def main(argv: list[str] | None = None) -> int:
         return _main(argv)
 
 
+def entry() -> None:
+    """The `obslint` command: `main`, then an exit without the interpreter's teardown, which frees
+    every object of the run one by one (~0.4 s after checking a thousand files; the process's
+    memory goes back to the system at once anyway). Output is flushed and the atexit handlers
+    (scratch directories, cache writes still under way) run first."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing more to say
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 def _main(argv: list[str] | None) -> int:
     from obslint.errors import UsageError
     from obslint.printable import printable
@@ -100,4 +114,4 @@ def _main(argv: list[str] | None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    entry()

@@ -21,11 +21,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from obslint.config_files import CONFIG_NAMES, config_base
 from obslint.findings import Severity
 from obslint.load.yamlfile import YAMLLoadError, load_text
 from obslint.suggest import did_you_mean
-
-CONFIG_NAMES = (".obslint.yaml", ".obslint.yml")
 
 DEFAULT_MAX_FILE_SIZE_MB = 8.0
 # The checked repository is untrusted, its configuration included: it may lower the file-size cap,
@@ -152,7 +151,7 @@ def load_config(root: str, explicit: str | None = None) -> Config:
     """The configuration for a checked root: --config, else .obslint.yaml, else pyproject.toml."""
     if explicit:
         return _load_file(explicit)
-    base = root if os.path.isdir(root) else os.path.dirname(root) or "."
+    base = config_base(root)
     for name in CONFIG_NAMES:
         candidate = os.path.join(base, name)
         if os.path.isfile(candidate):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from obslint.errors import UsageError
-from obslint.runner import RunResult
+from obslint.result import RunResult
 from obslint.tools import live
 
 _GIT_OPTIONS = (

@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from obslint.config import CONFIG_NAMES
+from obslint.config_files import CONFIG_NAMES
 from obslint.errors import UsageError
 
 GIT_MARKER = ".git"  # a directory, or a file in worktrees and submodules (gitrepository-layout(5))

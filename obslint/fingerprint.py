@@ -21,14 +21,17 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from obslint.findings import Finding
 from obslint.index import Index
 from obslint.load import Document, SourceFile, YMap, YSeq
 from obslint.objects import K8sObject
 from obslint.redact import Redactor
+
+if TYPE_CHECKING:
+    from obslint.result import RunResult
 
 # The key of SARIF's partialFingerprints (SARIF 2.1.0 §3.27.17: "a string of the form
 # name/vN"); the version changes whenever the hashed parts do.
@@ -43,8 +46,10 @@ _LINE_WORDS = re.compile(r"\b(?P<word>lines?|columns?|col)\s+\d+(?:\s*-\s*\d+)?\
 class Fingerprinter:
     """Fingerprints of the findings of one run (one index: its objects, paths and redactor)."""
 
-    def __init__(self, index: Index | None) -> None:
+    def __init__(self, index: Index | None, stored: Mapping[Finding, tuple[str, str]] | None = None) -> None:
+        """`stored`: (fingerprint, message key) of findings whose run is not at hand (read back from the cache)."""
         self._index = index
+        self._stored = stored or {}
         self._redactor = index.redactor if index is not None else Redactor()
         self._paths: set[str] = set(index.tree.paths) if index is not None else set()
         # file -> written objects of that file, in the order they start
@@ -55,8 +60,20 @@ class Fingerprinter:
         for entries in self._objects.values():
             entries.sort(key=lambda entry: entry[0])
 
+    @classmethod
+    def of(cls, result: RunResult) -> Fingerprinter:
+        return cls(result.index, result.fingerprints)
+
     def __call__(self, finding: Finding) -> str:
+        known = self._stored.get(finding)
+        if known is not None:
+            return known[0]
         return fingerprint(finding.rule, self.identity(finding), self.message_key(finding.message))
+
+    def finding_key(self, finding: Finding) -> str:
+        """The message key of a finding (see `message_key`)."""
+        known = self._stored.get(finding)
+        return known[1] if known is not None else self.message_key(finding.message)
 
     def message_key(self, message: str) -> str:
         """The redacted message without the line and column numbers in it."""

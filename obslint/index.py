@@ -92,6 +92,8 @@ class Index:
     # what was not checked because it passed a limit on hostile input (embedded YAML too deep or an
     # alias bomb, a rule out of stack or memory): (where, why), reported by CORE006 too-complex
     limits: dict[tuple[Loc, str], None] = field(default_factory=dict)  # ordered, without repeats
+    # a tool ran out of time: another run may check more, so this one is not stored (obslint.cache)
+    incomplete: bool = False
 
     @classmethod
     def build(cls, tree: Tree, config: Config) -> Index:
@@ -200,6 +202,11 @@ class Index:
     def notice(self, message: str) -> None:
         if message not in self.notices:
             self.notices.append(message)
+
+    def unfinished(self, message: str) -> None:
+        """A notice that something was not checked in the time given (see `incomplete`)."""
+        self.incomplete = True
+        self.notice(message)
 
 
 def _scalar(value: Any) -> str:

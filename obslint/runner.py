@@ -7,13 +7,12 @@ import gc
 import os
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from pydantic import ValidationError
 
 from obslint import goregex, suppress
 from obslint.config import (
-    DEFAULT_MAX_FILE_SIZE_MB,
     Config,
     ConfigError,
     load_config,
@@ -28,6 +27,7 @@ from obslint.fold import fold_unapplied
 from obslint.index import Index
 from obslint.load import load_tree
 from obslint.model.flux import flux_graph
+from obslint.result import RunResult
 from obslint.rules import REGISTRY, Registry, Rule, RuleContext, load_rules
 from obslint.suggest import did_you_mean
 from obslint.tools import PREFETCH
@@ -35,22 +35,6 @@ from obslint.tools import PREFETCH
 UNUSED_SUPPRESSION = "CORE003"
 TOO_COMPLEX = "CORE006"
 OVER_LIMIT_HINT = "a real configuration never comes near this limit: look for a mistake, or an attack in a pull request"
-
-
-@dataclass
-class RunResult:
-    root: str
-    findings: list[Finding]
-    notices: list[str]
-    errors: list[str]  # internal errors (a rule crashed): exit code 2
-    files: int
-    rules: list[Rule]
-    config: Config
-    index: Index | None = field(default=None, repr=False)
-    max_file_size: int = int(DEFAULT_MAX_FILE_SIZE_MB * 2**20)  # the cap the run read files with
-
-    def failed(self, fail_on: Severity) -> bool:
-        return any(f.severity >= fail_on for f in self.findings)
 
 
 def select_rules(config: Config, select: list[str] | None, ignore: list[str] | None) -> list[Rule]:
@@ -178,7 +162,10 @@ def run_check(
     findings = fold_unapplied(_suppress(findings, index, rules, severities), index)
     findings = sorted(merge_findings(_with_clusters(findings, index)), key=lambda f: f.sort_key)
     findings = [f for f in findings if scope.reports(f.loc.path)]
-    return RunResult(root, findings, index.notices, errors, len(tree.files), rules, config, index, max_file_size)
+    rule_ids = [r.id for r in rules]
+    return RunResult(
+        root, findings, index.notices, errors, len(tree.files), rule_ids, config.fail_on, max_file_size, index, config
+    )
 
 
 def _unbuilt(
@@ -193,9 +180,10 @@ def _unbuilt(
     """The result of a run whose model could not be built (out of stack or memory): one CORE006
     finding, or an error when that rule is not selected."""
     message = exhaustion_message("building the model of the repository", exc) + ": no rule ran"
+    rule_ids = [r.id for r in rules]
     rule = next((r for r in rules if r.id == TOO_COMPLEX), None)
     if rule is None:
-        return RunResult(root, [], [], [message], len(files), rules, config, max_file_size=max_file_size)
+        return RunResult(root, [], [], [message], len(files), rule_ids, config.fail_on, max_file_size, config=config)
     finding = Finding(exhaustion_loc(exc), message, OVER_LIMIT_HINT)
     return RunResult(
         root,
@@ -203,9 +191,10 @@ def _unbuilt(
         [],
         [],
         len(files),
-        rules,
-        config,
-        max_file_size=max_file_size,
+        rule_ids,
+        config.fail_on,
+        max_file_size,
+        config=config,
     )
 
 

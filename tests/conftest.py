@@ -39,6 +39,14 @@ def rule_ids(findings: list[Finding]) -> list[str]:
     return sorted({f.rule for f in findings})
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test caches into a directory of its own: never the user's cache, never another test's."""
+    path = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("OBSLINT_CACHE_DIR", str(path))
+    return path
+
+
 @pytest.fixture
 def repo(tmp_path: Path):
     """repo(files) writes a repository into a fresh temporary directory and returns its path."""

@@ -4,6 +4,13 @@ import argparse
 import io
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from obslint.config import Config
+    from obslint.result import RunResult
 
 HELP = "lint a repository (default: the one the current directory is in)"
 # Deliberately not $SOPS_AGE_KEY_FILE: a key in the shell of someone running the pre-commit hook is
@@ -56,6 +63,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--color", choices=("auto", "always", "never"), default="auto", help="colour text output (auto: a terminal)"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="findings only: no summary line, no notes")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the cache of results and tool outputs (default: $OBSLINT_CACHE_DIR, "
+        "else $XDG_CACHE_HOME/obslint, else ~/.cache/obslint)",
+    )
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -69,9 +82,45 @@ def _debug() -> bool:
     return bool(os.environ.get("OBSLINT_DEBUG"))
 
 
+def _cached_run(args: argparse.Namespace, check: Callable[[list[str]], RunResult]) -> RunResult:
+    """The run's result: from the run cache when the repository, configuration, options and obslint
+    are those of a stored run (obslint.cache.run_results), else `check(args.paths)`, then stored."""
+    if args.no_cache or args.sops_age_key_file:  # what a key decrypts is not for the cache
+        return check(args.paths)
+    from obslint.cache.run_results import RunKey, lookup, save
+    from obslint.config import ConfigError, runner_file_size_mb
+    from obslint.discovery import discover
+
+    try:
+        runner_mb = runner_file_size_mb(args.max_file_size_mb)
+    except ConfigError:
+        return check(args.paths)  # the run reports it
+    root = discover(args.paths or []).root
+    key = RunKey(args.paths, root, args.config, _split(args.select), _split(args.ignore), runner_mb)
+    if key.start() is not None:
+        hit = lookup(key.key, root, key.max_file_size)
+        if hit is not None:
+            return hit
+    result = check(args.paths)
+    if key.key is not None and key.still_valid():
+        save(key.key, result)
+    return result
+
+
+def _config_of(root: str, config_path: str | None) -> Config:
+    """The configuration a run of `root` used (a result read back from the cache does not hold it)."""
+    from obslint.config import ConfigError, load_config
+    from obslint.errors import UsageError
+
+    try:
+        return load_config(root, config_path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from obslint.adoption import expand_user_paths, narrowing, record_baseline
-    from obslint.config import Config
+    from obslint.cache import store
     from obslint.errors import UsageError
     from obslint.findings import Severity
     from obslint.output_file import check_output_path, write_output
@@ -79,8 +128,9 @@ def run(args: argparse.Namespace) -> int:
     from obslint.report import render
     from obslint.report.statistics import FORMATS as STATISTICS_FORMATS
     from obslint.report.text import use_color
-    from obslint.runner import RunResult, run_check
+    from obslint.runner import run_check
 
+    store.set_enabled(not args.no_cache)  # before --fix's run too: it starts the tools
     expand_user_paths(args)
     if args.output:
         check_output_path(args.output)  # before the run, not after it
@@ -105,10 +155,12 @@ def run(args: argparse.Namespace) -> int:
             max_file_size_mb=args.max_file_size_mb,
         )
 
-    result = check(args.paths)
+    result = _cached_run(args, check)
     if args.write_baseline and record_baseline(args.write_baseline, result, args.quiet):
         return 0
-    result = narrow.apply(result, lambda path: check([path], result.config))
+    # REF's tree is checked with the working tree's configuration, also when the run came from the cache
+    config, root = result.config, result.root
+    result = narrow.apply(result, lambda path: check([path], config or _config_of(root, args.config)))
     opts = {"quiet": args.quiet, "statistics": args.statistics}
     if args.output:
         out = io.StringIO()
@@ -124,5 +176,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"obslint: {printable(error, keep_newlines=_debug())}", file=sys.stderr)
     if result.errors:
         return 2
-    fail_on = Severity.parse(args.fail_on or result.config.fail_on)
+    fail_on = Severity.parse(args.fail_on or result.fail_on)
     return 1 if result.failed(fail_on) and not args.exit_zero else 0

@@ -11,8 +11,6 @@ import argparse
 import sys
 from collections import defaultdict
 
-from obslint.model.flux import flux_graph
-from obslint.model.helm import helm_releases
 from obslint.printable import printable
 
 HELP = "print the Flux dependency graph (Mermaid or Graphviz DOT), findings marked"
@@ -58,7 +56,8 @@ def _owner_nodes(g, index, finding) -> list:
 
 
 def render_graph(index, findings, fmt: str = "mermaid") -> str:
-    from obslint.model.flux import FluxGraph
+    from obslint.model.flux import FluxGraph, flux_graph
+    from obslint.model.helm import helm_releases
 
     g: FluxGraph = flux_graph(index)
     releases = [r.obj for r in helm_releases(index)]

@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from obslint.commands._route_cases import CasesError, RouteCase, read_cases
-from obslint.model.alertmanager import alertmanager_configs
 from obslint.printable import printable
-from obslint.routing import AMConfig, MatcherError, Route, load_config, parse_matcher
+
+if TYPE_CHECKING:  # the command line imports every command: their modules stay light
+    from obslint.commands._route_cases import RouteCase
+    from obslint.routing import AMConfig, Route
 
 HELP = "test or show Alertmanager routing (like amtool config routes)"
 
@@ -123,6 +125,8 @@ def _load(path: str, name: str | None) -> AMConfig:
     from obslint.config import Config
     from obslint.index import Index
     from obslint.load import load_tree
+    from obslint.model.alertmanager import alertmanager_configs
+    from obslint.routing import load_config
 
     if not os.path.exists(path):
         raise _Fail(f"path '{path}' does not exist", 1)
@@ -174,6 +178,8 @@ def _checked(cfg: AMConfig, where: str) -> AMConfig:
 
 
 def _parse_labels(args: list[str]) -> dict[str, str]:
+    from obslint.routing import MatcherError, parse_matcher
+
     labels: dict[str, str] = {}
     for text in args:
         try:
@@ -209,6 +215,8 @@ def run(args: argparse.Namespace) -> int:
         if args.cases_file:
             if rest or args.verify_receivers:
                 raise _Fail("--file takes no labels and no --verify.receivers: the cases give both", 2)
+            from obslint.commands._route_cases import CasesError, read_cases
+
             try:
                 cases = read_cases(args.cases_file)
             except CasesError as exc:

@@ -15,7 +15,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from obslint.config import CONFIG_NAMES
+from obslint.config_files import CONFIG_NAMES
 from obslint.errors import UsageError
 from obslint.load.gitfiles import git_listing
 from obslint.load.source import SourceFile
@@ -60,26 +60,29 @@ def _excluded(rel: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def _outside_or_broken(path: str, rel: str, real_root: str, notices: list[str]) -> bool:
-    """Whether a symlink leaves the root or points nowhere (noted, and then skipped)."""
+def _resolved_link(path: str, rel: str, real_root: str, notices: list[str]) -> str | None:
+    """Where a symlink resolves to; None (noted, and then skipped) when it leaves the root or points nowhere."""
     real = os.path.realpath(path)
     if real != real_root and not real.startswith(real_root + os.sep):
         notices.append(f"{rel}: symlink points outside the checked tree; skipped")
-        return True
+        return None
     if not os.path.exists(real):
         notices.append(f"{rel}: broken symlink; skipped")
-        return True
-    return False
+        return None
+    return real
 
 
 def _walk(root: str, exclude: list[str], notices: list[str], start: str = "") -> Iterator[tuple[str, str, bool]]:
     """Yield (absolute path, relative path, is_dir) below root/start without leaving the root or looping."""
     real_root = os.path.realpath(root)
     top = os.path.join(root, start) if start else root
-    seen_dirs = {real_root, os.path.realpath(top)}
-    stack = [(top, start)]
+    real_top = os.path.realpath(top) if start else real_root
+    seen_dirs = {real_root, real_top}
+    # (path, relative path, resolved path): a directory that is no symlink resolves to its resolved
+    # parent plus its name, without the system call per path component of os.path.realpath
+    stack = [(top, start, real_top)]
     while stack:
-        path, rel = stack.pop()
+        path, rel, real_path = stack.pop()
         try:
             entries = sorted(os.scandir(path), key=lambda e: e.name)
         except OSError as exc:
@@ -90,21 +93,24 @@ def _walk(root: str, exclude: list[str], notices: list[str], start: str = "") ->
             child_rel = f"{rel}/{entry.name}" if rel else entry.name
             if _excluded(child_rel, exclude):
                 continue
+            real: str | None = ""
             try:
-                if entry.is_symlink() and _outside_or_broken(entry.path, child_rel, real_root, notices):
-                    continue
+                if entry.is_symlink():
+                    real = _resolved_link(entry.path, child_rel, real_root, notices)
+                    if real is None:
+                        continue
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError:
                 continue
             if is_dir:
                 if entry.name in SKIP_DIRS:
                     continue
-                real = os.path.realpath(entry.path)
+                real = real or os.path.join(real_path, entry.name)
                 if real in seen_dirs:
                     continue  # a symlink loop or a second link to the same directory
                 seen_dirs.add(real)
                 yield entry.path, child_rel, True
-                subdirs.append((entry.path, child_rel))
+                subdirs.append((entry.path, child_rel, real))
             elif entry.is_file(follow_symlinks=True):
                 yield entry.path, child_rel, False
         stack.extend(reversed(subdirs))
@@ -134,7 +140,7 @@ def _from_git(root: str, listing: list[str], exclude: list[str], notices: list[s
             st = os.lstat(path)
             is_link = stat.S_ISLNK(st.st_mode)
             if is_link:
-                if _outside_or_broken(path, rel, real_root, notices):
+                if _resolved_link(path, rel, real_root, notices) is None:
                     continue
                 st = os.stat(path)
         except OSError:
@@ -154,7 +160,7 @@ def _from_git(root: str, listing: list[str], exclude: list[str], notices: list[s
             yield from _walk(root, exclude, notices, rel)
 
 
-def _listed(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple[str, str, bool]]:
+def listed(root: str, exclude: list[str], notices: list[str]) -> Iterator[tuple[str, str, bool]]:
     """The entries under root: git's listing inside a git work tree, else a walk of the directory."""
     listing, problem = git_listing(root)
     if problem:
@@ -177,7 +183,7 @@ def read_tree(
         entries: Iterable[tuple[str, str, bool]] = [(root, os.path.basename(root), False)]
         tree.root = os.path.dirname(root) or "."
     else:
-        entries = _listed(root, exclude, tree.notices)
+        entries = listed(root, exclude, tree.notices)
     to_read: list[tuple[str, str, str]] = []
     for path, rel, is_dir in entries:
         if is_dir:

@@ -464,11 +464,65 @@ def is_sops_document(data: Any) -> bool:
     return isinstance(meta, dict) and bool({"mac", "lastmodified", "version"} & meta.keys())
 
 
-def load_documents(sf: SourceFile) -> None:
-    """Fill `sf.documents` and `sf.problems` from `sf.text`."""
+def rehome(root: Any, src: Source) -> Any:
+    """A copy of a parsed tree whose mappings and sequences belong to `src`: what parsing the same
+    text for `src` gives, without parsing it. Scalars are shared (immutable), and so is a node
+    reached twice (a YAML alias) in the copy as in the original. Iterative: trees are up to
+    MAX_DEPTH deep."""
+    if type(root) is not YMap and type(root) is not YSeq:
+        return root
+    copies: dict[int, Any] = {}
+
+    def fresh(node: YMap | YSeq) -> YMap | YSeq:
+        xsrc = {k: src if s is node.src else s for k, s in node._xsrc.items()} if node._xsrc else None
+        if type(node) is YMap:
+            out: YMap | YSeq = YMap(src, node.line, node.col)
+            out._kpos = dict(node._kpos)
+        else:
+            out = YSeq(src, node.line, node.col)
+            out._ipos = list(node._ipos)
+        out._xsrc = xsrc  # type: ignore[assignment]
+        copies[id(node)] = out
+        stack.append((node, out))
+        return out
+
+    stack: list[tuple[Any, Any]] = []
+    top = fresh(root)
+    while stack:
+        old, new = stack.pop()
+        if type(old) is YMap:
+            for key, value in old.items():
+                if type(value) is YMap or type(value) is YSeq:
+                    copy = copies.get(id(value))  # (an empty copy is falsy: compare with None)
+                    value = fresh(value) if copy is None else copy
+                dict.__setitem__(new, key, value)
+        else:
+            for value in old:
+                if type(value) is YMap or type(value) is YSeq:
+                    copy = copies.get(id(value))
+                    value = fresh(value) if copy is None else copy
+                list.append(new, value)
+    return top
+
+
+# Parse results by (text, schema) for one load: a repository of many clusters holds the same
+# files many times over, and a copy is rebuilt from the first parse (rehome) several times faster.
+Parsed = dict[tuple[str, str | None], tuple[list[tuple[Any, int, int]], list[tuple[str, int, int, str]]]]
+
+
+def load_documents(sf: SourceFile, parsed: Parsed | None = None) -> None:
+    """Fill `sf.documents` and `sf.problems` from `sf.text` (or from an identical text in `parsed`)."""
     # kustomize reads its own kustomization files with kyaml, apiVersion and kind or not
     kustomization = sf.rel.rsplit("/", 1)[-1] in ("kustomization.yaml", "kustomization.yml", "Kustomization")
-    docs, problems = parse_yaml(sf, schema=KYAML if kustomization else None)
+    schema = KYAML if kustomization else None
+    first = parsed.get((sf.text, schema)) if parsed is not None else None
+    if first is not None:
+        docs = [(rehome(data, sf), line, col) for data, line, col in first[0]]
+        problems = list(first[1])
+    else:
+        docs, problems = parse_yaml(sf, schema=schema)
+        if parsed is not None:
+            parsed[(sf.text, schema)] = (docs, list(problems))
     complex_keys = [p for p in problems if p[0] == "complex-key"]
     problems = [p for p in problems if p[0] != "complex-key"]
     if "{{" in sf.text:

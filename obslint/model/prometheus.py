@@ -259,10 +259,25 @@ def namespace_labels(index: Index, name: str | None, cluster: Cluster | None) ->
     None if unknown."""
     if name is None:
         return None
+    ns = _namespaces(index).get((name, cluster))
+    return None if ns is None else {**ns.labels, "kubernetes.io/metadata.name": name}
+
+
+@memoised
+def _namespaces(index: Index) -> dict[tuple[str, Cluster | None], K8sObject]:
+    """The first Namespace object of each name in each cluster (looked up, not scanned, per rule)."""
+    out: dict[tuple[str, Cluster | None], K8sObject] = {}
     for ns in index.of_kind("Namespace"):
-        if ns.name == name and ns.cluster == cluster:
-            return {**ns.labels, "kubernetes.io/metadata.name": name}
-    return None
+        out.setdefault((ns.name, ns.cluster), ns)
+    return out
+
+
+@memoised
+def _instances_by_cluster(index: Index) -> dict[Cluster | None, list[PrometheusInstance]]:
+    out: dict[Cluster | None, list[PrometheusInstance]] = {}
+    for inst in prometheus_instances(index):
+        out.setdefault(inst.cluster, []).append(inst)
+    return out
 
 
 def rule_selected_by(index: Index, rs: Any) -> list[PrometheusInstance] | None:
@@ -270,7 +285,7 @@ def rule_selected_by(index: Index, rs: Any) -> list[PrometheusInstance] | None:
 
     PrometheusRule objects: by the selectors. Chart-values rules: the release's own Prometheus.
     Files, ConfigMaps and Loki groups: None (not loaded through prometheus-operator selection)."""
-    instances = [i for i in prometheus_instances(index) if i.cluster == rs.cluster]
+    instances = _instances_by_cluster(index).get(rs.cluster, [])  # not a scan of every cluster's
     if rs.origin == "helm-additional":
         return [i for i in instances if i.origin is rs.source]
     if rs.origin != "prometheusrule":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from obslint.findings import Finding, Related
-from obslint.runner import RunResult
+from obslint.result import RunResult
 
 FORMATS = ("text", "json", "sarif", "github")
 # Related places the line-oriented formats (text, github) show; JSON and SARIF carry them all.
@@ -63,5 +63,5 @@ def summary(result: RunResult) -> dict:
         "findings": len(result.findings),
         "by_severity": by_sev,
         "by_rule": dict(sorted(by_rule.items())),
-        "rules_run": len(result.rules),
+        "rules_run": len(result.rule_ids),
     }

@@ -8,7 +8,7 @@ from obslint.discovery import repository_base
 from obslint.findings import Finding, Severity
 from obslint.printable import escape_controls
 from obslint.report import redactor, related_shown
-from obslint.runner import RunResult
+from obslint.result import RunResult
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

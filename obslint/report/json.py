@@ -12,7 +12,7 @@ from typing import TextIO
 from obslint.findings import Finding
 from obslint.redact import Redactor
 from obslint.report import redactor, summary
-from obslint.runner import RunResult
+from obslint.result import RunResult
 
 
 def finding_json(f: Finding, red: Redactor) -> dict:

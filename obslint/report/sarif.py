@@ -19,8 +19,8 @@ from obslint.findings import Finding, Loc, Severity
 from obslint.fingerprint import SARIF_KEY, Fingerprinter
 from obslint.redact import Redactor
 from obslint.report import redactor
-from obslint.rules import REGISTRY, Rule
-from obslint.runner import RunResult
+from obslint.result import RunResult
+from obslint.rules import Rule, load_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -97,9 +97,9 @@ def _directory_uri(path: str) -> str:
 
 def render_sarif(result: RunResult, out: TextIO) -> None:
     red = redactor(result)
-    rules = REGISTRY.all()
+    rules = load_rules().all()  # every rule's metadata, also for a result read from the cache
     index = {r.id: i for i, r in enumerate(rules)}
-    fingerprint = Fingerprinter(result.index)
+    fingerprint = Fingerprinter.of(result)
     base, prefix = repository_base(result.root)
     results = [_result(f, red, index.get(f.rule), fingerprint(f), prefix) for f in result.findings]
     doc = {

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import TextIO
 
 from obslint.printable import printable
-from obslint.runner import RunResult
+from obslint.result import RunResult
 
 FORMATS = ("text", "json")
 

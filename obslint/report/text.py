@@ -11,7 +11,7 @@ from typing import TextIO
 from obslint.findings import Severity
 from obslint.printable import printable
 from obslint.report import redactor, related_shown, summary
-from obslint.runner import RunResult
+from obslint.result import Excerpt, RunResult
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -33,13 +33,11 @@ def render_text(result: RunResult, out: TextIO, color: bool, quiet: bool = False
         out.write(f"{c(_BOLD, where)}: {sev} {c(_BOLD, rule)} {name} {_indented(red.redact(f.message))}\n")
         if f.hint:
             out.write(f"  {c(_DIM, 'hint:')} {_indented(red.redact(f.hint))}\n")
-        excerpt = _excerpt(result, f.loc.path, f.loc.line)
+        excerpt = excerpt_at(result, f.loc.path, f.loc.line)
         if excerpt is not None:
-            # masked whole, then cut: a secret cut first would no longer match its value
-            masked = red.mask_line(excerpt.rstrip())
-            shown = masked if len(masked) <= EXCERPT_MAX else masked[:EXCERPT_MAX] + "…"
+            shown = excerpt.text if len(excerpt.text) <= EXCERPT_MAX else excerpt.text[:EXCERPT_MAX] + "…"
             out.write(f"  {c(_DIM, f'{f.loc.line:>4} |')} {printable(shown)}\n")
-            if masked == excerpt.rstrip() and 0 < f.loc.col <= len(shown) + 1:
+            if excerpt.exact and 0 < f.loc.col <= len(shown) + 1:
                 # under the character the column names, however wide the escapes before it are
                 pad = len(printable(shown[: f.loc.col - 1]))
                 out.write(f"  {c(_DIM, '     |')} {' ' * pad}{c(_COLORS[f.severity], '^')}\n")
@@ -77,13 +75,21 @@ EXCERPT_MAX = 300
 _HOLDS_SECRET = re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*(?:#.*)?$", re.MULTILINE)
 
 
-def _excerpt(result: RunResult, rel: str, line: int) -> str | None:
+def excerpt_at(result: RunResult, rel: str, line: int) -> Excerpt | None:
+    """The line a finding points at, masked whole (a secret cut first would no longer match its
+    value); from the index, or from what the run cache kept."""
+    if result.excerpts is not None:
+        return result.excerpts.get((rel, line))
     if result.index is None:
         return None
     sf = result.index.file(rel)
     if sf is None or not sf.text or _HOLDS_SECRET.search(sf.text):
         return None
-    return sf.line_text(line)
+    text = sf.line_text(line)
+    if text is None:
+        return None
+    masked = result.index.redactor.mask_line(text.rstrip())
+    return Excerpt(masked, masked == text.rstrip())
 
 
 def use_color(stream: TextIO) -> bool:

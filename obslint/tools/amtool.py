@@ -17,6 +17,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from obslint.index import Index
@@ -78,7 +79,16 @@ def relevant(error: str) -> str | None:
     return text
 
 
-def start_check(index: Index, configs: list[Mapping]) -> Background | None:
+@dataclass
+class AmtoolCheck:
+    """An amtool run in the background, and the file each config was checked as (configs with the
+    same text, one per cluster of a fleet, share one file)."""
+
+    run: Background
+    files: list[str]
+
+
+def start_check(index: Index, configs: list[Mapping]) -> AmtoolCheck | None:
     """Start `amtool check-config` on the configs in the background (see `collect`); None without amtool."""
     tool = find_tool("amtool")
     if tool is None:
@@ -87,23 +97,29 @@ def start_check(index: Index, configs: list[Mapping]) -> Background | None:
         )
         return None
     files: dict[str, str] = {}
+    names: dict[str, str] = {}  # text -> file name
+    order: list[str] = []
     for k, data in enumerate(configs):
         _register_secrets(index, data)
         # JSON is YAML: its encoder, unlike PyYAML's, takes a route tree as deep as the loader allows
-        files[f"alertmanager-{k}.yml"] = json.dumps(plain(data), ensure_ascii=False, indent=1)
-    return start_tool("amtool", files, [tool, "check-config", *files], timeout=60)
+        text = json.dumps(plain(data), ensure_ascii=False, indent=1)
+        name = names.setdefault(text, f"alertmanager-{k}.yml")
+        files[name] = text
+        order.append(name)
+    run = start_tool("amtool", files, [tool, "check-config", *files], timeout=60, redact=index.redactor.redact)
+    return AmtoolCheck(run, order)
 
 
-def collect(index: Index, batch: Background, count: int) -> dict[int, str] | None:
+def collect(index: Index, check: AmtoolCheck) -> dict[int, str] | None:
     """{position in the configs given to `start_check`: amtool's error} for the configs it rejects."""
-    res: ToolResult = batch.result()
+    res: ToolResult = check.run.result()
     if res.timed_out:
-        index.notice("amtool check-config timed out; Alertmanager receiver settings are not validated")
+        index.unfinished("amtool check-config timed out; Alertmanager receiver settings are not validated")
         return None
     by_file = _parse(res.stdout)
     out: dict[int, str] = {}
-    for k in range(count):
-        err = by_file.get(f"alertmanager-{k}.yml")
+    for k, name in enumerate(check.files):
+        err = by_file.get(name)
         if err:
             text = relevant(err)
             if text:

@@ -85,11 +85,33 @@ def kill_group(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+# A memory file system for scratch directories, where there is one with room.
+_SHM = "/dev/shm"
+_SHM_MIN_FREE = 256 * 1024 * 1024
+
+
+def scratch_parent() -> str | None:
+    """Where scratch directories go: tempfile's choice when TMPDIR (or tempfile.tempdir) names one,
+    else /dev/shm when it has room (not a container's 64 MB default), else tempfile's default.
+    A scratch tree is a few hundred small files that live for a second (kustomize inputs, rule
+    files): on a disk file system each creation and removal is a journalled metadata update, which
+    took ~0.3 s of a 1.5 s run on a 40-cluster fleet; in memory it is nearly free, and the copies
+    never reach a disk."""
+    if os.environ.get("TMPDIR") or tempfile.tempdir:
+        return None
+    try:
+        st = os.statvfs(_SHM)
+    except OSError:
+        return None
+    roomy = st.f_bavail * st.f_frsize >= _SHM_MIN_FREE
+    return _SHM if roomy and os.access(_SHM, os.W_OK | os.X_OK) else None
+
+
 def make_directory(prefix: str) -> str:
     """A new private temporary directory (mode 0700: tempfile.mkdtemp), recorded until
     `remove_directory`."""
     with _registry(adding=True):
-        path = tempfile.mkdtemp(prefix=prefix)
+        path = tempfile.mkdtemp(prefix=prefix, dir=scratch_parent())
         _directories.add(path)
     return path
 

@@ -218,19 +218,18 @@ class PromtoolBatch:
     """One `promtool check rules` run over every PromQL rule set, started in the background."""
 
     sets: list[RuleSet]
-    by_name: dict[str, RuleSet]  # temporary file name -> the rule set written there
+    # temporary file name -> the rule sets that render to its text (copies of one file or object
+    # in many clusters are one file: promtool says the same of each)
+    by_name: dict[str, list[RuleSet]]
     runs: list[Background]  # one promtool process per shard of the files
-    _tables: dict[str, tuple[RuleSet, list[_Line]]] = field(default_factory=dict)
+    _tables: dict[str, list[tuple[RuleSet, list[_Line]]]] = field(default_factory=dict)
 
-    def table(self, name: str) -> tuple[RuleSet | None, list[_Line] | None]:
-        """The set and line table of a temporary file. Rendered again on demand (render is
-        deterministic) rather than kept for every file: a line table holds an object per line of
-        every rule, and promtool usually reports nothing."""
+    def tables(self, name: str) -> list[tuple[RuleSet, list[_Line]]]:
+        """The sets of a temporary file with their line tables. Rendered again on demand (render
+        is deterministic) rather than kept for every file: a line table holds an object per line
+        of every rule, and promtool usually reports nothing."""
         if name not in self._tables:
-            rs = self.by_name.get(name)
-            if rs is None:
-                return None, None
-            self._tables[name] = (rs, render(rs)[1])
+            self._tables[name] = [(rs, render(rs)[1]) for rs in self.by_name.get(name, ())]
         return self._tables[name]
 
     def result(self) -> ToolResult:
@@ -285,14 +284,23 @@ def promtool_batch(index: Index) -> PromtoolBatch | None:
     path = find_tool("promtool")
     if not sets or path is None:
         return None
-    by_name = {f"{rs.id:04d}.yaml": rs for rs in sets}
-    total = sum(_size(rs) for rs in sets)
+    texts: dict[str, str] = {}  # file name -> text
+    names: dict[str, str] = {}  # text -> file name
+    by_name: dict[str, list[RuleSet]] = {}
+    for rs in sets:
+        text = render(rs)[0]
+        name = names.setdefault(text, f"{rs.id:04d}.yaml")
+        texts[name] = text
+        by_name.setdefault(name, []).append(rs)
+    written = [members[0] for members in by_name.values()]
+    total = sum(_size(rs) for rs in written)
     runs = []
-    for shard in _shards(sets, max(1, min(os.cpu_count() or 1, total // SHARD_RULES))):
-        files = {f"{rs.id:04d}.yaml": render(rs)[0] for rs in shard}
+    for shard in _shards(written, max(1, min(os.cpu_count() or 1, total // SHARD_RULES))):
+        files = {f"{rs.id:04d}.yaml": texts[f"{rs.id:04d}.yaml"] for rs in shard}
         # a generous timeout that grows with the shard: promtool is slow, not stuck
         timeout = 60 + sum(_size(rs) for rs in shard) / 1000
-        runs.append(start_tool("promtool", files, [path, "check", "rules", "--lint=none", *files], timeout=timeout))
+        argv = [path, "check", "rules", "--lint=none", *files]
+        runs.append(start_tool("promtool", files, argv, timeout=timeout, redact=index.redactor.redact))
     return PromtoolBatch(sets, by_name, runs)
 
 
@@ -304,9 +312,8 @@ def run_promtool(index: Index, batch: PromtoolBatch) -> list[RuleProblem]:
     problems: list[RuleProblem] = []
     result = batch.result()
     if result.timed_out or (result.returncode not in (0, 1) and not result.stderr.strip()):
-        index.notice(
-            f"promtool check rules failed ({result.stderr.strip()[:200]}); rules checked with the PromQL parser"
-        )
+        note = index.unfinished if result.timed_out else index.notice
+        note(f"promtool check rules failed ({result.stderr.strip()[:200]}); rules checked with the PromQL parser")
         return fallback(index, batch.sets)
     seen: set[str] = set()
     for raw in result.stderr.splitlines():
@@ -314,13 +321,10 @@ def run_promtool(index: Index, batch: PromtoolBatch) -> list[RuleProblem]:
         if not m or raw in seen:
             continue
         seen.add(raw)
-        rs, table = batch.table(f"{m.group(1)}.yaml")
-        if rs is None or table is None:
-            continue
         msg = m.group(2)
         if msg.strip() in ("yaml: unmarshal errors:",):
             continue
-        problems.append(_map_error(msg, rs, table))
+        problems.extend(_map_error(msg, rs, table) for rs, table in batch.tables(f"{m.group(1)}.yaml"))
     # "yaml: unmarshal errors:" puts the details on the following lines
     _attach_unmarshal_details(result.stderr, batch, problems)
     return problems
@@ -334,9 +338,7 @@ def _attach_unmarshal_details(stderr: str, batch: PromtoolBatch, problems: list[
             current = f"{m.group(1)}.yaml" if m.group(2).strip() == "yaml: unmarshal errors:" else None
             continue
         if current and raw.startswith("  line "):
-            rs, table = batch.table(current)
-            if rs is not None and table is not None:
-                problems.append(_map_error(raw.strip(), rs, table))
+            problems.extend(_map_error(raw.strip(), rs, table) for rs, table in batch.tables(current))
         elif not raw.startswith("  "):
             current = None
 

@@ -9,7 +9,7 @@ from obslint.findings import Severity
 from obslint.index import Index
 from obslint.load import load_tree
 from obslint.model.alertmanager import alert_universe, alertmanager_configs
-from tests.conftest import check, rule_ids
+from tests.conftest import check, require_tool, rule_ids
 
 HR_HEAD = """\
 apiVersion: helm.toolkit.fluxcd.io/v2
@@ -106,6 +106,24 @@ def test_undefined_time_interval_and_invalid_config(repo):
     bad = "route:\n  receiver: team\n  continue: true\n" + RECEIVERS
     f = run(repo, {"alertmanager.yml": bad}, "AM014")
     assert len(f) == 1 and "cannot have continue in root route" in f[0].message and f[0].loc.line == 3
+
+
+def test_identical_configs_go_to_amtool_once_and_are_reported_each(repo, monkeypatch):
+    require_tool("amtool")
+    from obslint.tools import amtool
+
+    given: list[list[str]] = []
+    real_start = amtool.start_tool
+
+    def spy(prefix, files, argv, **kw):
+        given.append(sorted(files))
+        return real_start(prefix, files, argv, **kw)
+
+    monkeypatch.setattr(amtool, "start_tool", spy)
+    bad = "route:\n  receiver: team\nreceivers:\n  - name: team\n    slack_configs: [{channel: '#ops'}]\n"
+    found = run(repo, {"a/alertmanager.yml": bad, "b/alertmanager.yml": bad}, "AM014")
+    assert [len(files) for files in given] == [1]
+    assert sorted(f.loc.path for f in found) == ["a/alertmanager.yml", "b/alertmanager.yml"]
 
 
 def test_helm_null_deletes_default_receiver(repo):

@@ -447,32 +447,119 @@ def test_kustomize_build_with_a_generator_file_from_a_url_is_skipped_with_a_noti
     assert any("Kustomization flux-system/a" in n and "remote" in n for n in result.notices)
 
 
-def test_kustomize_builds_paths_together_and_halves_a_failing_group(repo, monkeypatch):
-    """One kubectl run over all paths when they all build, even when two paths hold the same object
-    (Flux builds them separately); a failing group is halved until the broken path is built alone."""
-    require_tool("kubectl")
-    from obslint.tools import kubectl
+def _spy_kubectl(monkeypatch) -> list[str]:
+    """The target of every `kubectl kustomize` run from now on."""
+    from obslint.tools import kustomize_builder
 
     runs: list[str] = []
-    real = kubectl.run_tool
+    real = kustomize_builder.run_tool
 
     def spy(argv, **kw):
         runs.append(argv[-1])
         return real(argv, **kw)
 
-    monkeypatch.setattr(kubectl, "run_tool", spy)
-    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n"
+    monkeypatch.setattr(kustomize_builder, "run_tool", spy)
+    return runs
+
+
+def _cm(n: int, kind: str = "ConfigMap", name: str = "a") -> str:
+    return f"apiVersion: v1\nkind: {kind}\nmetadata: {{name: {name}, namespace: default}}\ndata: {{n: '{n}'}}\n"
+
+
+def test_kustomize_builds_paths_together_and_halves_a_failing_group(repo, monkeypatch):
+    """Paths are built in aggregates (two, one per worker), even when two paths hold the same object
+    (Flux builds them separately); a failing group is halved until the broken path is built alone."""
+    require_tool("kubectl")
+    from obslint.cache import store
+
+    monkeypatch.setattr(store, "_disabled", True)
+    runs = _spy_kubectl(monkeypatch)
     files = {"k.yaml": "---\n".join(ks(f"k{n}", f"p{n}") for n in range(16))}
     for n in range(16):
-        files[f"p{n}/kustomization.yaml"] = "resources: [cm.yaml]\n"  # the same object in every path
-        files[f"p{n}/cm.yaml"] = cm
+        files[f"p{n}/kustomization.yaml"] = "resources: [cm.yaml]\n"
+        files[f"p{n}/cm.yaml"] = _cm(n)  # the same object in every path, each path its own content
     assert findings(repo(files), "FLUX009") == []
-    assert len(runs) == 1 and "/paths-" in runs[0]
+    assert len(runs) == 2 and all("/paths-" in r for r in runs)
     runs.clear()
     files["p5/kustomization.yaml"] = "resources: [cm.yaml, cm.yaml]\n"
     got = findings(repo(files), "FLUX009")
     assert [f.message.split(" fails")[0] for f in got] == ["kustomize build of p5"]
-    assert len(runs) == 1 + 2 + 2 + 2 + 2  # 16 paths, then halves of 8, 4, 2 and 1
+    assert len(runs) == 2 + 2 + 2 + 2  # two groups of 8 paths, then halves of 8, 4 and 2
+
+
+def test_kustomize_copies_of_a_path_are_built_once(repo, monkeypatch):
+    """Paths that read the same bytes at the same places (one app copied into many clusters) are
+    built once; when that build fails, each copy is built as itself so its error names it."""
+    require_tool("kubectl")
+    runs = _spy_kubectl(monkeypatch)
+    files = {"k.yaml": "---\n".join(ks(f"k{n}", f"c{n}/app") for n in range(6))}
+    for n in range(6):
+        files[f"c{n}/app/kustomization.yaml"] = "resources: [cm.yaml, ../shared/x.yaml]\n"
+        files[f"c{n}/app/cm.yaml"] = _cm(0)
+        files[f"c{n}/shared/x.yaml"] = _cm(0, name="x")
+    assert findings(repo(files), "FLUX009") == []
+    assert len(runs) == 1 and "/paths-" not in runs[0]
+    runs.clear()
+    files["c4/shared/x.yaml"] = _cm(1, name="a")  # only c4 reads a duplicate
+    got = findings(repo(files), "FLUX009")
+    assert [f.message.split(" fails")[0] for f in got] == ["kustomize build of c4/app"]
+    runs.clear()
+    for n in range(6):
+        files[f"c{n}/app/kustomization.yaml"] = "resources: [cm.yaml, cm.yaml]\n"
+    got = findings(repo(files), "FLUX009")
+    assert sorted(f.message.split(" fails")[0] for f in got) == [f"kustomize build of c{n}/app" for n in range(6)]
+    assert all(f"c{n}/app" in f.hint for n, f in enumerate(sorted(got, key=lambda f: f.message)))
+    assert len(runs) == 6  # one for the content, then the other five copies for their own error text
+
+
+def test_kustomize_build_results_are_cached_by_content(repo, monkeypatch, private_cache):
+    require_tool("kubectl")
+    runs = _spy_kubectl(monkeypatch)
+    files = {"k.yaml": "---\n".join(ks(f"k{n}", f"p{n}") for n in range(3))}
+    for n in range(3):
+        files[f"p{n}/kustomization.yaml"] = "resources: [cm.yaml]\n"
+        files[f"p{n}/cm.yaml"] = _cm(n)
+    files["p2/kustomization.yaml"] = "resources: [cm.yaml, cm.yaml]\n"
+    from obslint.tools import wait_for_finishing
+
+    first = findings(repo(files), "FLUX009")
+    assert len(first) == 1 and runs
+    wait_for_finishing()  # the results are stored after they are handed out
+    runs.clear()
+    again = findings(repo(files), "FLUX009")  # another directory, the same content: nothing is built
+    assert runs == [] and [(f.loc, f.message, f.hint) for f in again] == [(f.loc, f.message, f.hint) for f in first]
+    files["p1/cm.yaml"] = _cm(7)
+    assert len(findings(repo(files), "FLUX009")) == 1 and len(runs) == 1  # only the changed path
+    wait_for_finishing()
+    runs.clear()
+    for entry in (private_cache / "v1" / "kustomize").rglob("*.json"):
+        entry.write_text(entry.read_text()[:-5])  # cut short: not intact, so not used
+    assert len(findings(repo(files), "FLUX009")) == 1 and len(runs) >= 1
+    assert all(e.stat().st_size for e in (private_cache / "v1" / "kustomize").rglob("*.json"))
+
+
+def test_kustomize_paths_declaring_one_namespace_are_not_built_together(repo, monkeypatch):
+    """kustomize leaves Namespace names unprefixed, so two paths that declare the same Namespace
+    would fail as one aggregate: they go into different groups from the start."""
+    require_tool("kubectl")
+    runs = _spy_kubectl(monkeypatch)
+    files = {"k.yaml": "---\n".join(ks(f"k{n}", f"p{n}") for n in range(4))}
+    for n in range(4):
+        files[f"p{n}/kustomization.yaml"] = "resources: [ns.yaml, cm.yaml]\n"
+        files[f"p{n}/ns.yaml"] = "apiVersion: v1\nkind: Namespace\nmetadata: {name: monitoring}\n"
+        files[f"p{n}/cm.yaml"] = _cm(n)
+    assert findings(repo(files), "FLUX009") == []
+    assert len(runs) == 4  # one per Namespace holder, none failing and halved
+
+
+def test_pack_keeps_claims_apart_and_fills_both_workers():
+    from obslint.tools.kustomize_builder import CHUNK, pack
+
+    ns = frozenset({("", "Namespace", "monitoring")})
+    assert pack(["a", "b", "c", "d"], {"a": ns, "c": ns}) == [["a", "b"], ["c", "d"]]
+    assert pack(["a", "b"], {}) == [["a"], ["b"]]
+    many = [f"p{n:03d}" for n in range(3 * CHUNK)]
+    assert [len(g) for g in pack(many, {})] == [CHUNK] * 3
 
 
 @pytest.mark.parametrize(

@@ -270,3 +270,26 @@ def test_large_batches_are_split_across_promtool_processes(repo, monkeypatch):
     names = [name for shard in started for name in shard]
     assert len(started) == 3 and len(names) == len(set(names)) == 6
     assert sorted((f.loc.path, f.loc.line) for f in result.findings) == [("rules-1.yaml", 11), ("rules-4.yaml", 11)]
+
+
+def test_copies_of_one_rule_file_are_checked_once_and_reported_each(repo, monkeypatch):
+    """A fleet holds the same PrometheusRule in every cluster: promtool sees its text once, and its
+    error is reported at each copy."""
+    require_tool("promtool")
+    from obslint.tools import promtool
+
+    started: list[list[str]] = []
+    real_start = promtool.start_tool
+
+    def spy(prefix, files, argv, **kw):
+        started.append(sorted(files))
+        return real_start(prefix, files, argv, **kw)
+
+    monkeypatch.setattr(promtool, "start_tool", spy)
+    rule = (
+        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r, namespace: m}\n"
+        "spec:\n  groups:\n    - name: g\n      rules:\n        - alert: A\n          expr: sum(up\n"
+    )
+    result = _findings(repo({f"c{n}/rules.yaml": rule for n in range(4)}))
+    assert [len(files) for files in started] == [1]
+    assert sorted(f.loc.path for f in result.findings) == [f"c{n}/rules.yaml" for n in range(4)]

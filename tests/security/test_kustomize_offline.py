@@ -9,8 +9,7 @@ import textwrap
 
 import pytest
 
-from obslint.tools import kubectl as kubectl_tool
-from obslint.tools import run_tool, sandbox
+from obslint.tools import kustomize_builder, run_tool, sandbox
 from tests.conftest import check, require_tool
 from tests.secrets.helpers import flux_ks
 from tests.security.fakes import recording_server
@@ -128,7 +127,7 @@ def test_all_builds_share_one_time_budget(tmp_path, monkeypatch):
     slow.write_text("#!/bin/sh\nsleep 30\n")
     slow.chmod(0o755)
     monkeypatch.setenv("OBSLINT_KUBECTL", str(slow))
-    monkeypatch.setattr(kubectl_tool, "BUDGET", 2)
+    monkeypatch.setattr(kustomize_builder, "BUDGET", 2)
     root = _repo(tmp_path, "")
     result = check(root, select=["FLUX009"])
     assert result.findings == []

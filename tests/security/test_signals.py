@@ -99,6 +99,24 @@ def test_scratch_directories_are_private(tmp_path, monkeypatch):
     assert not os.path.exists(path)
 
 
+def test_scratch_directories_go_to_memory_only_when_no_temporary_directory_is_named(tmp_path, monkeypatch):
+    from collections import namedtuple
+
+    from obslint.tools import live
+
+    stat = namedtuple("stat", "f_bavail f_frsize")
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr("tempfile.tempdir", None)
+    monkeypatch.setattr(live, "_SHM", str(tmp_path))
+    monkeypatch.setattr(live.os, "statvfs", lambda _path: stat(1024 * 1024, 4096))  # 4 GB free
+    assert live.scratch_parent() == str(tmp_path)
+    monkeypatch.setattr(live.os, "statvfs", lambda _path: stat(16 * 1024, 4096))  # 64 MB: a container's
+    assert live.scratch_parent() is None
+    monkeypatch.setattr(live.os, "statvfs", lambda _path: stat(1024 * 1024, 4096))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "chosen"))
+    assert live.scratch_parent() is None  # tempfile's choice: $TMPDIR
+
+
 class _Exited(Exception):
     pass
 

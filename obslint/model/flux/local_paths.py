@@ -38,7 +38,7 @@ _LIST_FIELDS = (
 )
 _PATH_KEYED = ("patches", "patchesJson6902", "replacements")  # [{path: ...}]
 _GENERATORS = ("configMapGenerator", "secretGenerator")  # files ([key=]path), envs, env
-_PLUGIN_FIELDS = ("generators", "transformers", "validators")  # entries that are config files
+PLUGIN_FIELDS = ("generators", "transformers", "validators")  # entries that are config files
 _CONFIG_KEYS = ("path", "files", "envs", "env")
 # scp-like git remotes (`git@github.com:org/repo`, `host:org/repo.git`), which kustomize clones
 _SCP = re.compile(r"^(?:[\w.-]+@)?[\w-]+(?:\.[\w-]+)+:")
@@ -73,7 +73,7 @@ def why_not_local(value: str, base: str) -> str | None:
     return None
 
 
-def _paths(data: Any) -> Iterator[tuple[str, str]]:
+def path_fields(data: Any) -> Iterator[tuple[str, str]]:
     """(field, value) of every path a kustomization's fields name."""
     if not isinstance(data, dict):
         return
@@ -107,7 +107,7 @@ def _source_paths(node: Any) -> Iterator[tuple[str, str]]:
                 yield key, v.partition("=")[2] if key == "files" and "=" in v else v
 
 
-def _config_paths(data: Any) -> Iterator[tuple[str, str]]:
+def config_paths(data: Any) -> Iterator[tuple[str, str]]:
     """Path fields anywhere in a transformer/generator/validator config (they nest: a
     PatchTransformer's `path`, a ReplacementTransformer's `replacements[].path`)."""
     stack = [data]
@@ -150,7 +150,7 @@ def local_paths(index: Index) -> LocalPaths:
     reads: dict[str, list[str]] = {}
     for d, kf in kfiles.items():
         bad: list[NonLocal] = []
-        for fld, value in _paths(kf.data):
+        for fld, value in path_fields(kf.data):
             why = why_not_local(value, d)
             if why is not None:
                 bad.append(NonLocal(kf.rel, fld, value.strip(), why))
@@ -159,7 +159,7 @@ def local_paths(index: Index) -> LocalPaths:
             target = "" if target == "." else target
             if target in kfiles:
                 reads.setdefault(d, []).append(target)
-            elif fld in _PLUGIN_FIELDS:
+            elif fld in PLUGIN_FIELDS:
                 bad.extend(_config_file(index, fld, target, d))
         refused[d] = bad
     return LocalPaths(refused, reads)
@@ -170,7 +170,7 @@ def _config_file(index: Index, fld: str, rel: str, base: str) -> list[NonLocal]:
     sf = index.file(rel)
     out = []
     for doc in sf.documents if sf is not None else ():
-        for key, value in _config_paths(doc.data):
+        for key, value in config_paths(doc.data):
             why = why_not_local(value, base)
             if why is not None:
                 out.append(NonLocal(rel, f"{fld} config {key}", value.strip(), why))

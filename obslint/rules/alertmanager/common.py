@@ -69,9 +69,19 @@ def alert_groups(index: Index) -> list[list[KnownAlert]]:
     )
 
 
+@memoised
+def _groups_by_cluster(index: Index) -> dict[Any, list[list[KnownAlert]]]:
+    """alert_groups by the cluster of their alerts (a group never spans clusters: see its scope)."""
+    out: dict[Any, list[list[KnownAlert]]] = {}
+    for g in alert_groups(index):
+        out.setdefault(g[0].cluster, []).append(g)
+    return out
+
+
 def alert_groups_for(index: Index, src: AMSource) -> list[list[KnownAlert]]:
-    """The groups of `alertmanager.alert_groups` whose alerts reach this config (non-empty lists)."""
-    return [g for g in alert_groups(index) if _delivered(g[0], src)]
+    """The groups of `alertmanager.alert_groups` whose alerts reach this config (non-empty lists).
+    Only the groups of the config's own cluster can: one cluster's configs never scan the others'."""
+    return [g for g in _groups_by_cluster(index).get(src.cluster, ()) if _delivered(g[0], src)]
 
 
 def route_loc(src: AMSource, route: Route, key: Any = None) -> Loc:

@@ -16,8 +16,8 @@ from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import HR_EXAMPLE, route_loc, sources
 from obslint.rules.alertmanager.native import invalid_findings
 from obslint.suggest import closest
-from obslint.tools import Background, prefetch
-from obslint.tools.amtool import collect, start_check
+from obslint.tools import prefetch
+from obslint.tools.amtool import AmtoolCheck, collect, start_check
 
 
 @rule(
@@ -213,7 +213,7 @@ def _strings(node: Any) -> Iterator[tuple[Any, Any]]:
 
 
 @memoised
-def amtool_batch(index: Index) -> tuple[list[Any], Background | None]:
+def amtool_batch(index: Index) -> tuple[list[Any], AmtoolCheck | None]:
     """Receiver integration settings: amtool, once over every config without errors of our own,
     started in the background (see obslint.tools.PREFETCH)."""
     clean = [s for s in sources(index) if _amtool_can_judge(s)]
@@ -271,7 +271,7 @@ def config_invalid(ctx: RuleContext) -> Iterator[Finding]:
         native.setdefault(id(src), []).append(problem.message)
         yield finding
     clean, batch = amtool_batch(ctx.index)
-    rejected = (collect(ctx.index, batch, len(clean)) if batch is not None else None) or {}
+    rejected = (collect(ctx.index, batch) if batch is not None else None) or {}
     for k, error in sorted(rejected.items()):
         src = clean[k]
         first, _, rest = error.partition("\n")

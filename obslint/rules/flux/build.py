@@ -77,17 +77,35 @@ def _components(g: FluxGraph, owners: dict[str, FluxKustomization]) -> dict[str,
 @memoised
 def kustomize_builds(index: Index) -> Background | None:
     """The `kubectl kustomize` batch, started in the background (see obslint.tools.PREFETCH)."""
-    from obslint.tools.kubectl import kustomize_build
+    from obslint.tools.kubectl import BuildPlan
 
     g = flux_graph(index)
     owners, _remote = _build_plan(index)
     if not owners:
         return None
-    by_cluster: dict[str, list[str]] = {}
+    plan = BuildPlan.make(index, sorted(owners), _components(g, owners), _claims(g, owners))
+    return Background(plan.build, after=plan.finish) if plan is not None else Background(lambda: None)
+
+
+# What kustomize's PrefixTransformer never renames (plugin/builtin/prefixtransformer/
+# PrefixTransformer.go, prefixFieldSpecsToSkip): (group or None for any group, kind).
+_UNPREFIXED = ((None, "Namespace"), (None, "CustomResourceDefinition"), ("apiregistration.k8s.io", "APIService"))
+
+
+def _claims(g: FluxGraph, owners: dict[str, FluxKustomization]) -> dict[str, frozenset]:
+    """For each path, the objects of its build that keep their names under a name prefix: two
+    paths that both hold one cannot be built in one aggregate (obslint.tools.kubectl.pack).
+    The objects are those of the whole Kustomization that builds the path, a superset."""
+    out: dict[str, frozenset] = {}
     for d, k in owners.items():
-        by_cluster.setdefault(",".join(sorted(k.obj.cluster_names)), []).append(d)
-    groups = [sorted(ds) for _c, ds in sorted(by_cluster.items())]
-    return Background(kustomize_build, index, sorted(owners), _components(g, owners), groups)
+        built = g.builds.get(k)
+        items = built.items if built is not None else ()
+        out[d] = frozenset(
+            (it.written.group, it.kind, it.name)
+            for it in items
+            if any(it.kind == kind and group in (None, it.written.group) for group, kind in _UNPREFIXED)
+        )
+    return out
 
 
 prefetch("FLUX009", kustomize_builds)
@@ -140,7 +158,7 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
         return
     unchecked = sorted(res.path or "." for res in results if not res.checked)
     if unchecked:
-        index.notice(
+        index.unfinished(
             f"kustomize-build-fails: {len(unchecked)} path(s) not built within the time budget: "
             + ", ".join(unchecked[:5])
         )

@@ -69,18 +69,28 @@ PASSING = FAILING.replace("sum by (job)", "sum by (job, namespace, pod)").replac
 )
 
 
-def _alertmanager_routes(index: Index) -> list[tuple[Any, Loc]]:
-    """Every route of every Alertmanager config, with where it is written."""
+def _alertmanager_routes(index: Index) -> dict[Any, list[tuple[Any, Loc]]]:
+    """Every route of every Alertmanager config, with where it is written, by the config's cluster."""
     try:
         configs = alertmanager_configs(index)
     except (ImportError, KeyError):
-        return []
-    routes = []
+        return {}
+    routes: dict[Any, list[tuple[Any, Loc]]] = {}
     for src in configs:
         root = getattr(src, "route", None)
         if root is not None:
-            routes.extend((route, node_loc(route.data, None, src.anchor)) for route in root.walk())
+            bucket = routes.setdefault(getattr(src, "cluster", None), [])
+            bucket.extend((route, node_loc(route.data, None, src.anchor)) for route in root.walk())
     return routes
+
+
+def _routes_for(routes: dict[Any, list[tuple[Any, Loc]]], cluster: Any) -> list[tuple[Any, Loc]]:
+    """The routes an alert of `cluster` may be sent through: its own cluster's and those of configs
+    no cluster applies; every route when the alert's cluster is unknown. Looking only there keeps
+    the work linear in the number of clusters."""
+    if cluster is None:
+        return [r for bucket in routes.values() for r in bucket]
+    return routes.get(cluster, []) + routes.get(None, [])
 
 
 def _external_labels(index: Index) -> set[str]:
@@ -200,7 +210,7 @@ def _missed_route(
     """,
 )
 def label_aggregated_away(ctx: RuleContext) -> Iterator[Finding]:
-    routes: list[tuple[Any, Loc]] | None = None
+    routes: dict[Any, list[tuple[Any, Loc]]] | None = None
     external: set[str] | None = None
     namespaces: dict[int, str | None] = {}  # per rule set
     for entry in all_rules(ctx.index):
@@ -235,7 +245,8 @@ def label_aggregated_away(ctx: RuleContext) -> Iterator[Finding]:
         rs = entry.group.ruleset
         if id(rs) not in namespaces:
             namespaces[id(rs)] = _rule_namespace(ctx.index, entry)
-        missed = _missed_route(entry, out, external or set(), routes, namespaces[id(rs)])
+        near = _routes_for(routes, entry.group.cluster)
+        missed = _missed_route(entry, out, external or set(), near, namespaces[id(rs)])
         if missed is not None and missed[0] not in reported:
             label, route, where = missed
             yield Finding(

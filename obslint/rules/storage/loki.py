@@ -224,28 +224,13 @@ _RANGE_RE = re.compile(r"\[\s*([0-9][0-9a-zµμ.]*)\s*(?::\s*[0-9a-zµμ.]*\s*)?
 _OFFSET_RE = re.compile(r"\boffset\s+(-?[0-9][0-9a-zµμ.]*)")
 
 
+# A string literal ("..." with backslash escapes, `...` raw; unterminated: to the end) or a comment.
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.|\\\Z)*"?|`[^`]*`?|#[^\n]*', re.DOTALL)
+
+
 def _strip_strings(expr: str) -> str:
-    """The expression with string literals ("...", `...`) blanked out, offsets kept."""
-    out = []
-    i, n = 0, len(expr)
-    while i < n:
-        c = expr[i]
-        if c in '"`':
-            j = i + 1
-            while j < n and expr[j] != c:
-                j += 2 if c == '"' and expr[j] == "\\" else 1
-            out.append(" " * (min(j, n - 1) - i + 1))
-            i = j + 1
-            continue
-        if c == "#":  # comment to end of line
-            j = expr.find("\n", i)
-            j = n if j < 0 else j
-            out.append(" " * (j - i))
-            i = j
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
+    """The expression with string literals ("...", `...`) and comments blanked out, offsets kept."""
+    return _STRING_OR_COMMENT.sub(lambda m: " " * len(m.group()), expr)
 
 
 def logql_lookbacks(expr: str) -> list[tuple[float, str]]:
@@ -262,11 +247,15 @@ def logql_lookbacks(expr: str) -> list[tuple[float, str]]:
 
 
 def _ruler_configs(ctx: RuleContext, ruleset) -> list[LokiConfig]:
-    """The Loki configs whose ruler evaluates this rule set (its release, else same namespace)."""
+    """The Loki configs whose ruler evaluates this rule set: its release's, else those of the
+    cluster that loads it (when one is known), narrowed to its namespace when there are several."""
     configs = _configs(ctx)
     release = getattr(ruleset, "release", None)
     if release is not None:
         return [c for c in configs if c.helm is not None and c.helm.obj is release.obj]
+    cluster = getattr(ruleset, "cluster", None)
+    if cluster is not None:
+        configs = [c for c in configs if c.cluster == cluster] or configs
     if len(configs) <= 1:
         return configs
     namespace = getattr(ruleset, "namespace", None) or getattr(ruleset.source, "namespace", None)
@@ -311,12 +300,17 @@ def loki_query_beyond_retention(ctx: RuleContext) -> Iterator[Finding]:
         from obslint.model.rulegroups import all_rules
     except ImportError:  # pragma: no cover - the rule group model ships with the package
         return
+    retentions: dict[int, float | None] = {}  # by id(cfg): worked out once per config, not per rule
     for entry in all_rules(ctx.index, "logql"):
+        lookbacks = None
         for cfg in _ruler_configs(ctx, entry.group.ruleset):
-            retention = cfg.max_retention() if cfg.retention_enabled else None
+            if id(cfg) not in retentions:
+                retentions[id(cfg)] = cfg.max_retention() if cfg.retention_enabled else None
+            retention = retentions[id(cfg)]
             if not retention:
                 continue
-            for seconds, text in logql_lookbacks(entry.expr):
+            lookbacks = logql_lookbacks(entry.expr) if lookbacks is None else lookbacks
+            for seconds, text in lookbacks:
                 if seconds > retention:
                     yield ctx.finding(
                         entry.expr_loc,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from obslint.findings import Finding, Loc, cluster_names
 from obslint.index import Index
@@ -67,13 +68,19 @@ def rules_sidecars(index: Index) -> list[RulesSidecar]:
 
 def _holders(index: Index, sidecars: list[RulesSidecar]) -> Iterator[tuple[Holder, str]]:
     kinds = {k for s in sidecars for k in s.kinds}
+    # the distinct labels looked for: a handful however many clusters run a sidecar
+    wanted_labels = {(s.label, s.label_value) for s in sidecars}
+
+    def carries_any(labels: dict) -> bool:
+        return any(carries(labels, label, value) for label, value in wanted_labels)
+
     for obj in index.of_kind(*sorted(kinds), group=""):
-        if any(carries(obj.labels, s.label, s.label_value) for s in sidecars):
+        if carries_any(obj.labels):
             yield object_holder(obj), obj.kind
     if "ConfigMap" in kinds:
 
         def wanted(_paths: list[str], labels: dict) -> bool:
-            return any(carries(labels, s.label, s.label_value) for s in sidecars)
+            return carries_any(labels)
 
         for holder in generated_holders(index, wanted):
             yield holder, "ConfigMap"
@@ -137,16 +144,17 @@ def loki_rules_not_loaded(ctx: RuleContext) -> Iterator[Finding]:
     sidecars = rules_sidecars(ctx.index)
     if not sidecars:
         return
+    by_cluster: dict[Any, list[RulesSidecar]] = {}
+    for s in sidecars:
+        by_cluster.setdefault(s.release.obj.cluster, []).append(s)
     for holder, kind in _holders(ctx.index, sidecars):
         ns = holder.namespace
         if ns is None:
             continue
         mine = [
             s
-            for s in sidecars
-            if kind in s.kinds
-            and carries(holder.labels, s.label, s.label_value)
-            and s.release.obj.cluster == holder.cluster
+            for s in by_cluster.get(holder.cluster, ())
+            if kind in s.kinds and carries(holder.labels, s.label, s.label_value)
         ]
         if not mine or any(s.namespaces is None or ns in s.namespaces for s in mine):
             continue
