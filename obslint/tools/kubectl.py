@@ -128,6 +128,9 @@ class BuildPlan:
         for rel in dirs:
             digest, plan.reads[rel] = plan.inputs.of(rel, components.get(rel, []))
             plan.digests[rel] = digest
+            if plan.inputs.oversized.intersection(plan.reads[rel]):
+                plan.results[rel] = BuildResult(rel, False, "a file it reads is too large", checked=False)
+                continue
             cached = plan.cache.get(digest, rel)
             if cached is not None:
                 plan.results[rel] = BuildResult(rel, *cached)

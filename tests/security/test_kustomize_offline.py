@@ -133,3 +133,15 @@ def test_all_builds_share_one_time_budget(tmp_path, monkeypatch):
     assert result.findings == []
     assert any("not built within the time budget" in n for n in result.notices), result.notices
     assert os.environ.get("OBSLINT_KUBECTL") == str(slow)
+
+
+def test_a_huge_file_a_build_reads_is_never_held_in_memory(tmp_path, monkeypatch):
+    """A generator input past the cap leaves its build unknown instead of being read whole."""
+    require_tool("kubectl")
+    from obslint.model.flux import build_inputs
+
+    monkeypatch.setattr(build_inputs, "MAX_INPUT_BYTES", 1024)
+    root = _repo(tmp_path, "configMapGenerator:\n  - name: big\n    files: [big.txt]\n", {"apps/big.txt": "x" * 4096})
+    result = check(root, select=["FLUX009"])
+    assert result.findings == []
+    assert any("apps (a file it reads is too large)" in n for n in result.notices), result.notices

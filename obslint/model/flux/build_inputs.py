@@ -28,6 +28,11 @@ from obslint.model.flux.local_paths import PLUGIN_FIELDS, config_paths, path_fie
 _MISSING = "missing"
 
 
+# A file a build reads (a generator input, a patch) is held in memory once per run: a checked
+# repository naming a huge one must not exhaust it. The repository's own file-size ceiling.
+MAX_INPUT_BYTES = 32 * 1024 * 1024
+
+
 class BuildInputs:
     """The files of the checked tree that builds read, each read once.
 
@@ -40,6 +45,7 @@ class BuildInputs:
         self.kfiles = graph.kustomize_files if graph is not None else {}
         self.replaced = replaced
         self.content: dict[str, bytes | None] = {}
+        self.oversized: set[str] = set()  # files past MAX_INPUT_BYTES: never read, their builds not run
         self._digests: dict[str, str] = {}
         self.in_dir: dict[str, list[str]] = defaultdict(list)
         for rel in index.tree.paths:
@@ -57,7 +63,10 @@ class BuildInputs:
             try:
                 if not os.path.islink(path):
                     with open(path, "rb") as fh:
-                        data = fh.read()
+                        data = fh.read(MAX_INPUT_BYTES + 1)
+                    if len(data) > MAX_INPUT_BYTES:
+                        self.oversized.add(rel)
+                        data = None
             except OSError:
                 data = None
         self.content[rel] = data
