@@ -31,7 +31,12 @@ def fix_tree(args: argparse.Namespace, select: list[str] | None, ignore: list[st
     fix_paths(args)
     preview = args.diff is not None
     result = run_check(
-        args.paths, config_path=args.config, select=select, ignore=ignore, sops_age_key_file=args.sops_age_key_file
+        args.paths,
+        config_path=args.config,
+        select=select,
+        ignore=ignore,
+        sops_age_key_file=args.sops_age_key_file,
+        max_file_size_mb=getattr(args, "max_file_size_mb", None),  # the same files as the check that follows
     )
     fixable = [f for f in result.findings if f.fix is not None]
     assert result.index is not None
