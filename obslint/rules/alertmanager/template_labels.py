@@ -10,7 +10,7 @@ from obslint.findings import Finding, Loc, Related
 from obslint.index import Index
 from obslint.model.alertmanager import AMSource, KnownAlert
 from obslint.model.alertmanager.alert_labels import certainly_absent
-from obslint.model.gotemplate import Path, Ref, analyse
+from obslint.model.gotemplate import Path, Ref
 from obslint.routing import Route
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import HR_EXAMPLE, alerts_for, is_null, routed_sources
@@ -19,6 +19,7 @@ from obslint.rules.alertmanager.templates import (
     TemplateText,
     alerts_by_route,
     notifying_routes,
+    reached_refs,
     receiver_templates,
     template_files,
 )
@@ -58,20 +59,8 @@ def _printed(refs: tuple[Ref, ...], define: str | None, via: TemplateText | None
 
 def printed_labels(field: TemplateText, files: list[TemplateText]) -> Iterator[Printed]:
     """Labels a receiver field prints, following `{{ template "n" P }}` into the template files."""
-    found = analyse(field.text)
-    yield from _printed(found.refs, None, None)
-    pending: list[tuple[str, Path | None]] = [(c.name, c.arg) for c in found.calls if c.define is None]
-    seen: set[tuple[str, Path | None]] = set()
-    while pending:
-        name, dot = pending.pop()
-        if (name, dot) in seen or dot is None:
-            continue
-        seen.add((name, dot))
-        for tf in files:
-            body = analyse(tf.text, dot=None, define_dots={name: dot})
-            if name in body.defines:
-                yield from _printed(body.refs, name, tf)
-                pending.extend((c.name, c.arg) for c in body.calls if c.define == name)
+    for refs, define, via in reached_refs(field, files):
+        yield from _printed(refs, define, via)
 
 
 def route_alertnames(route: Route) -> set[str] | None:

@@ -107,11 +107,13 @@ class Use:
     via: TemplateText | None  # the template file of the define it stands in
 
 
-def label_uses(field: TemplateText, files: list[TemplateText]) -> Iterator[Use]:
-    """Printed `.GroupLabels.x` / `.CommonLabels.x` of a receiver field, following
-    `{{ template "name" . }}` into the defines of the template files."""
+def reached_refs(
+    field: TemplateText, files: list[TemplateText]
+) -> Iterator[tuple[tuple[Ref, ...], str | None, TemplateText | None]]:
+    """(refs, define, file) of a receiver field itself (define and file None), then of every define
+    of the template files it runs, `{{ template "name" P }}` followed with the dot P gives it."""
     found = analyse(field.text)
-    yield from _uses(found.refs, None, field, None)
+    yield found.refs, None, None
     pending: list[tuple[str, Path | None]] = [(c.name, c.arg) for c in found.calls if c.define is None]
     seen: set[tuple[str, Path | None]] = set()
     while pending:
@@ -123,8 +125,15 @@ def label_uses(field: TemplateText, files: list[TemplateText]) -> Iterator[Use]:
             body = analyse(tf.text, dot=None, define_dots={name: dot})
             if name not in body.defines:
                 continue
-            yield from _uses(body.refs, name, field, tf)
+            yield body.refs, name, tf
             pending.extend((c.name, c.arg) for c in body.calls if c.define == name)
+
+
+def label_uses(field: TemplateText, files: list[TemplateText]) -> Iterator[Use]:
+    """Printed `.GroupLabels.x` / `.CommonLabels.x` of a receiver field, following
+    `{{ template "name" . }}` into the defines of the template files."""
+    for refs, define, via in reached_refs(field, files):
+        yield from _uses(refs, define, field, via)
 
 
 def _uses(refs: tuple[Ref, ...], define: str | None, field: TemplateText, via: TemplateText | None) -> Iterator[Use]:
