@@ -23,7 +23,6 @@ Origins:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +30,7 @@ from obslint.alloy.configs import alloy_configs
 from obslint.findings import Loc
 from obslint.index import Index, memoised
 from obslint.load import SourceFile, YMap, YSeq
+from obslint.model.config_documents import config_documents
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.services import parse_cluster_host, service_catalogue, split_host
 from obslint.model.storage import Volume
@@ -386,44 +386,6 @@ def _from_doc(
     return cfg
 
 
-def _yaml_documents(index: Index, *markers: str) -> Iterator[tuple[Any, str, str | None, Any, Loc, str, Any]]:
-    """(data, description, namespace, source, anchor, origin, cluster) of every YAML document that
-    may hold one of the marker keys: plain files (once per cluster whose build reads them), and
-    `*.yaml` keys of ConfigMaps and Secrets (origin "file" or "configmap"). The text is tested for
-    a marker before anything is parsed."""
-    graph = index.graph
-    for sf in index.files:
-        if sf.kind != "yaml" or sf.sops or not any(m in sf.text for m in markers):
-            continue
-        clusters = graph.file_clusters(sf.rel) if graph is not None else frozenset({None})
-        for doc in sf.documents:
-            for cluster in clusters:
-                yield doc.data, sf.rel, None, sf, sf.loc(doc.line, doc.col), "file", cluster
-    for obj in index.of_kind("ConfigMap", "Secret"):
-        if obj.sops:
-            continue
-        for section in ("data", "stringData"):
-            data = obj.get(section)
-            if not isinstance(data, YMap):
-                continue
-            for key, text in data.items():
-                if not isinstance(text, str) or not str(key).endswith((".yaml", ".yml")):
-                    continue
-                if not any(m in text for m in markers):
-                    continue
-                emb = index.embedded_yaml(data, key)
-                if emb is not None:
-                    yield (
-                        emb.data,
-                        f"{obj.ref()} key {key}",
-                        obj.namespace,
-                        obj,
-                        data.loc(key),
-                        "configmap",
-                        obj.cluster,
-                    )
-
-
 @memoised
 def loki_configs(index: Index) -> list[LokiConfig]:
     out: list[LokiConfig] = []
@@ -431,7 +393,7 @@ def loki_configs(index: Index) -> list[LokiConfig]:
         cfg = _from_helm(index, hr)
         if cfg is not None:
             out.append(cfg)
-    for data, desc, ns, source, anchor, origin, cluster in _yaml_documents(index, "limits_config", "schema_config"):
+    for data, desc, ns, source, anchor, origin, cluster in config_documents(index, "limits_config", "schema_config"):
         if _is_loki_doc(data):
             out.append(_from_doc(data, desc, source, origin, ns, anchor, cluster))
     return out
@@ -590,7 +552,7 @@ def log_writers(index: Index) -> list[LogWriter]:
         desc = f"HelmRelease {hr.obj.name} values customConfig.sinks"
         sinks = hr.value("customConfig", "sinks")
         out.extend(_vector_sinks(sinks, desc, hr.namespace, hr.obj, hr.loc("customConfig"), hr.obj.cluster))
-    for data, desc, ns, source, anchor, _origin, cluster in _yaml_documents(index, "clients", "sinks"):
+    for data, desc, ns, source, anchor, _origin, cluster in config_documents(index, "clients", "sinks"):
         if _is_promtail_doc(data):
             out.extend(_promtail_clients(data, desc, ns, source, anchor, cluster))
         elif _is_vector_doc(data):

@@ -20,6 +20,7 @@ from typing import Any
 from obslint.findings import Loc
 from obslint.index import Index, memoised
 from obslint.load import YMap
+from obslint.model.config_documents import config_documents
 from obslint.model.helm import HelmReleaseView, releases_of_chart
 from obslint.objects import Cluster, loc_of
 
@@ -114,40 +115,24 @@ def _from_helm(hr: HelmReleaseView) -> VectorConfig | None:
 
 def _from_documents(index: Index) -> Iterator[VectorConfig]:
     groups: dict[tuple, VectorConfig] = {}
-    for sf in index.files:
-        if sf.kind != "yaml" or sf.sops or "sinks" not in sf.text:
+    for doc in config_documents(index, "sinks"):
+        if not is_vector_doc(doc.data):
             continue
-        clusters = index.graph.file_clusters(sf.rel) if index.graph is not None else frozenset({None})
-        for doc in sf.documents:
-            if not is_vector_doc(doc.data):
-                continue
-            directory = posixpath.dirname(sf.rel)
-            for cluster in clusters:
-                cfg = groups.setdefault(
-                    ("dir", directory, cluster),
-                    VectorConfig(f"Vector config in {directory or '.'}/", {}, None, cluster, True),
-                )
-                _components(doc.data, sf.loc(doc.line, doc.col), cfg.components)
-    for obj in index.of_kind("ConfigMap", "Secret"):
-        if obj.sops:
-            continue
-        for section in ("data", "stringData"):
-            data = obj.get(section)
-            if not isinstance(data, YMap):
-                continue
-            for key, text in data.items():
-                if not isinstance(text, str) or not str(key).endswith((".yaml", ".yml")) or "sinks" not in text:
-                    continue
-                emb = index.embedded_yaml(data, key)
-                if emb is None or not is_vector_doc(emb.data):
-                    continue
-                # Vector mounts the ConfigMaps of its own namespace (the chart's existingConfigMaps):
-                # those of one namespace may be parts of one configuration.
-                cfg = groups.setdefault(
-                    ("namespace", obj.namespace, obj.cluster),
-                    VectorConfig(f"Vector config in {obj.ref()}", {}, obj.namespace, obj.cluster, True),
-                )
-                _components(emb.data, data.loc(key), cfg.components)
+        if doc.origin == "file":
+            directory = posixpath.dirname(doc.source.rel)
+            key: tuple = ("dir", directory, doc.cluster)
+            cfg = groups.setdefault(
+                key, VectorConfig(f"Vector config in {directory or '.'}/", {}, None, doc.cluster, True)
+            )
+        else:
+            # Vector mounts the ConfigMaps of its own namespace (the chart's existingConfigMaps):
+            # those of one namespace may be parts of one configuration.
+            obj = doc.source
+            cfg = groups.setdefault(
+                ("namespace", obj.namespace, obj.cluster),
+                VectorConfig(f"Vector config in {obj.ref()}", {}, obj.namespace, obj.cluster, True),
+            )
+        _components(doc.data, doc.anchor, cfg.components)
     yield from groups.values()
 
 
