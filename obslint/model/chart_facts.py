@@ -391,10 +391,15 @@ CHARTS_WITHOUT_SERVICES = frozenset({"prometheus-operator-crds"})
 def chart_services(index: Index, rel: HelmReleaseView) -> ChartServices | None:
     """The Services the release's chart renders for its pinned version (None: a chart obslint does not
     know the Services of)."""
-    from obslint.model.system_charts import SYSTEM_CHART_SERVICES  # they build on this module
-
     version = chart_version(index, rel)
-    table = {**_CHART_SERVICES, **SYSTEM_CHART_SERVICES}
+    table = _service_table()
     if version is None or version.key not in table:
         return None
     return table[version.key](rel, version)
+
+
+@cache
+def _service_table() -> dict:
+    from obslint.model.system_charts import SYSTEM_CHART_SERVICES  # they build on this module
+
+    return {**_CHART_SERVICES, **SYSTEM_CHART_SERVICES}

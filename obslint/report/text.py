@@ -9,6 +9,7 @@ import re
 from typing import TextIO
 
 from obslint.findings import Severity
+from obslint.index import Index, memoised
 from obslint.printable import printable
 from obslint.report import redactor, related_shown, summary
 from obslint.result import Excerpt, RunResult
@@ -75,6 +76,12 @@ EXCERPT_MAX = 300
 _HOLDS_SECRET = re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*(?:#.*)?$", re.MULTILINE)
 
 
+@memoised
+def _holds_secret(index: Index) -> dict[str, bool]:
+    """Whether each file holds a Secret, filled as findings ask (one scan per file, not per finding)."""
+    return {}
+
+
 def excerpt_at(result: RunResult, rel: str, line: int) -> Excerpt | None:
     """The line a finding points at, masked whole (a secret cut first would no longer match its
     value); from the index, or from what the run cache kept."""
@@ -83,7 +90,12 @@ def excerpt_at(result: RunResult, rel: str, line: int) -> Excerpt | None:
     if result.index is None:
         return None
     sf = result.index.file(rel)
-    if sf is None or not sf.text or _HOLDS_SECRET.search(sf.text):
+    if sf is None or not sf.text:
+        return None
+    holds = _holds_secret(result.index)
+    if rel not in holds:
+        holds[rel] = _HOLDS_SECRET.search(sf.text) is not None
+    if holds[rel]:
         return None
     text = sf.line_text(line)
     if text is None:
