@@ -93,7 +93,8 @@ def unread_keys(index: Index) -> list[UnreadKey]:
 
 
 # ------------------------------------------------------------------------------------------------
-_FAIL_VALUES = """\
+# the release both examples of this module change
+_KPS_RELEASE = """\
 -- monitoring/kube-prometheus-stack.yaml --
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -110,6 +111,8 @@ spec:
         kind: HelmRepository
         name: prometheus-community
   values:
+"""
+_FAIL_VALUES = _KPS_RELEASE + """\
     prometheus:
       prometheusSpec:
         retention: 7d
@@ -166,23 +169,7 @@ def helm_values_unknown_key(ctx: RuleContext) -> Iterator[Finding]:
 
 
 # ------------------------------------------------------------------------------------------------
-_FAIL_REMOVED = """\
--- monitoring/kube-prometheus-stack.yaml --
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: kube-prometheus-stack
-  namespace: monitoring
-spec:
-  interval: 1h
-  chart:
-    spec:
-      chart: kube-prometheus-stack
-      version: 80.6.0
-      sourceRef:
-        kind: HelmRepository
-        name: prometheus-community
-  values:
+_FAIL_REMOVED = _KPS_RELEASE + """\
     defaultRules:
       rules:
         k8s: false              # split into k8sContainer* switches in 55: this no longer disables anything
