@@ -35,6 +35,37 @@ def _hint(flags: RunFlags, spec: ComponentSpec) -> str:
     return f"add {flag} to the args of the container that runs alloy"
 
 
+_FAILING = """
+        -- alloy/helmrelease.yaml --
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata:
+          name: alloy
+          namespace: monitoring
+        spec:
+          interval: 30m
+          chart:
+            spec:
+              chart: alloy
+              version: 1.5.1
+              sourceRef:
+                kind: HelmRepository
+                name: grafana
+          values:
+            alloy:
+              configMap:
+                content: |
+                  otelcol.receiver.otlp "default" {
+                    grpc { }
+                    output {
+                      traces = [otelcol.exporter.debug.default.input]
+                    }
+                  }
+
+                  otelcol.exporter.debug "default" { }
+    """
+
+
 @rule(
     "ALLOY009",
     "alloy-component-not-enabled",
@@ -52,65 +83,11 @@ def _hint(flags: RunFlags, spec: ComponentSpec) -> str:
         warning: the stability levels are those of one Alloy commit, and a component's level rises
         over releases.
     """,
-    failing="""
-        -- alloy/helmrelease.yaml --
-        apiVersion: helm.toolkit.fluxcd.io/v2
-        kind: HelmRelease
-        metadata:
-          name: alloy
-          namespace: monitoring
-        spec:
-          interval: 30m
-          chart:
-            spec:
-              chart: alloy
-              version: 1.5.1
-              sourceRef:
-                kind: HelmRepository
-                name: grafana
-          values:
-            alloy:
-              configMap:
-                content: |
-                  otelcol.receiver.otlp "default" {
-                    grpc { }
-                    output {
-                      traces = [otelcol.exporter.debug.default.input]
-                    }
-                  }
-
-                  otelcol.exporter.debug "default" { }
-    """,
-    passing="""
-        -- alloy/helmrelease.yaml --
-        apiVersion: helm.toolkit.fluxcd.io/v2
-        kind: HelmRelease
-        metadata:
-          name: alloy
-          namespace: monitoring
-        spec:
-          interval: 30m
-          chart:
-            spec:
-              chart: alloy
-              version: 1.5.1
-              sourceRef:
-                kind: HelmRepository
-                name: grafana
-          values:
-            alloy:
-              stabilityLevel: experimental
-              configMap:
-                content: |
-                  otelcol.receiver.otlp "default" {
-                    grpc { }
-                    output {
-                      traces = [otelcol.exporter.debug.default.input]
-                    }
-                  }
-
-                  otelcol.exporter.debug "default" { }
-    """,
+    failing=_FAILING,
+    passing=_FAILING.replace(
+        "alloy:\n              configMap:",
+        "alloy:\n              stabilityLevel: experimental\n              configMap:",
+    ),
     fix="Lower the stability level Alloy runs at (`alloy.stabilityLevel` in the grafana/alloy chart, or "
     "`--stability.level` in the container args), enable community components with "
     "`--feature.community-components.enabled=true`, or use a generally-available component.",

@@ -112,12 +112,15 @@ spec:
         name: prometheus-community
   values:
 """
-_FAIL_VALUES = _KPS_RELEASE + """\
+_FAIL_VALUES = (
+    _KPS_RELEASE
+    + """\
     prometheus:
       prometheusSpec:
         retention: 7d
         retentionsize: 45GB     # the chart reads retentionSize: this does nothing
 """
+)
 
 _PASS_VALUES = _FAIL_VALUES.replace(
     "retentionsize: 45GB     # the chart reads retentionSize: this does nothing", "retentionSize: 45GB"
@@ -169,11 +172,14 @@ def helm_values_unknown_key(ctx: RuleContext) -> Iterator[Finding]:
 
 
 # ------------------------------------------------------------------------------------------------
-_FAIL_REMOVED = _KPS_RELEASE + """\
+_FAIL_REMOVED = (
+    _KPS_RELEASE
+    + """\
     defaultRules:
       rules:
         k8s: false              # split into k8sContainer* switches in 55: this no longer disables anything
 """
+)
 
 _PASS_REMOVED = _FAIL_REMOVED.replace(
     "        k8s: false              # split into k8sContainer* switches in 55: this no longer disables anything\n",
