@@ -18,6 +18,7 @@ known (a chart from a Git path, an unknown repository) gets the newest known ver
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -213,6 +214,51 @@ def release_name_patterns(rel: HelmReleaseView) -> tuple[str, ...]:
     https://helm.sh/docs/chart_best_practices/templates/#names-of-defined-templates and the `helm create`
     scaffold's `fullname` (helm/helm pkg/chartutil/create.go). Each entry is a name prefix."""
     return tuple(dict.fromkeys((rel.release_name[:63].rstrip("-"), *_overrides(rel.values))))
+
+
+# Names an unknown chart's objects could take from its values: DNS labels (RFC 1035, what a Service
+# name must be), at most this many per release (values are untrusted input).
+_LABEL_RE = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_MAX_VALUE_NAMES = 5000
+
+
+def _value_names(values: Any) -> Iterator[str]:
+    """What in a release's values may name its objects: every string that is a DNS label (a
+    `service.name`, a `forceRename`, coredns' `kube-dns`), and every top-level section, as written and
+    in kebab case (charts name a component's objects after the section that configures it: cilium's
+    `hubble.ui` makes Service `hubble-ui`, install/kubernetes/cilium/templates/hubble-ui/service.yaml)."""
+    if isinstance(values, dict):
+        for key, sub in values.items():
+            if isinstance(key, str) and isinstance(sub, dict):
+                for form in (key, _CAMEL_RE.sub("-", key).lower()):
+                    if _LABEL_RE.match(form):
+                        yield form
+    stack, seen = [values], 0
+    while stack and seen < _MAX_VALUE_NAMES:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and _LABEL_RE.match(node):
+            yield node
+
+
+def unknown_chart_name_patterns(rel: HelmReleaseView, namespace: str | None) -> tuple[str, ...]:
+    """The names the objects of a chart whose templates obslint does not know could have. Helm's
+    conventions (release_name_patterns) and the chart's name (`.Chart.Name`, which many charts fix names
+    with: longhorn's `longhorn-frontend`, metallb's `metallb-webhook-service`), the release's namespace
+    (charts default names to `.Release.Namespace`: rook-ceph-cluster names its CephCluster so, rook/rook
+    deploy/charts/rook-ceph-cluster/templates/cephcluster.yaml, and the operator's Services
+    `rook-ceph-mgr-dashboard` follow), and the names its values hold (_value_names).
+    Another name could only come from a literal in its templates that follows none of these: a finding
+    that rests on that is a warning (Basis.ASSUMPTION)."""
+    names = [*release_name_patterns(rel), _chart_name(rel.chart, rel.values) if rel.chart else ""]
+    names.append(namespace or "")
+    names.extend(_value_names(rel.values))
+    return tuple(n for n in dict.fromkeys(names) if n)
 
 
 def could_be_named(patterns: tuple[str, ...], name: str) -> bool:

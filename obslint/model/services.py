@@ -7,7 +7,8 @@ prometheus-operator (`alertmanager-operated`, `prometheus-operated`), the Victor
 leaves names unknown:
 
 * a release of any other chart may create Services named like the release (`<release>`,
-  `<release>-<suffix>`, a `fullnameOverride`): those names in its namespace are unknown, others are not;
+  `<release>-<suffix>`, a `fullnameOverride`), the chart, its namespace or something in its values
+  (`chart_facts.unknown_chart_name_patterns`): those names in its namespace are unknown, others are not;
 * a namespace where something may create Services of any name (a remote kustomize base, another
   repository's Kustomization, a release whose values or name obslint cannot read) is opaque: no URL into
   it is judged.
@@ -32,6 +33,7 @@ from obslint.model.chart_facts import (
     could_be_named,
     port_of,
     release_name_patterns,
+    unknown_chart_name_patterns,
 )
 from obslint.model.charts import CLUSTER_NAMESPACES, is_builtin_group
 from obslint.model.helm import HelmReleaseView, helm_releases
@@ -185,10 +187,16 @@ _SERVICELESS_GROUPS = frozenset(
 )
 
 
-def _renames_unseen(rel: HelmReleaseView) -> bool:
+def _renames_unseen(rel: HelmReleaseView, chart_known: bool) -> bool:
     """Whether values obslint cannot read may name the release's objects anything: a whole values
-    document (any key, a fullnameOverride among them) or a `targetPath` that sets a fullnameOverride."""
-    return any(not path or path[-1] == "fullnameOverride" for path in rel.open_paths)
+    document (any key, a fullnameOverride among them), a `targetPath` that sets a fullnameOverride, or,
+    for a chart whose templates obslint does not know, one that sets any key naming something
+    (`service.name`, `nameOverride`, `forceRename`)."""
+    for path in rel.open_paths:
+        last = str(path[-1]).lower() if path else ""
+        if not path or last == "fullnameoverride" or (not chart_known and ("name" in last or "override" in last)):
+            return True
+    return False
 
 
 def _add_release(index: Index, cat: ClusterServices, rel: HelmReleaseView) -> None:
@@ -198,15 +206,18 @@ def _add_release(index: Index, cat: ClusterServices, rel: HelmReleaseView) -> No
         return
     ns = rel.namespace
     known = chart_services(index, rel)
-    # A chart obslint does not know may create Services of any name: many fix theirs instead of deriving
-    # them from the release (cilium's `hubble-ui`, longhorn's `longhorn-frontend`, metallb's
-    # `metallb-webhook-service`), so its namespace is opaque. A known chart whose list may be incomplete
+    # A chart obslint does not know leaves unknown the names it could give (unknown_chart_name_patterns):
+    # its release's, its own, its namespace's and its values'. A known chart whose list may be incomplete
     # (values obslint cannot read, a subchart it does not model) adds the names its release could give.
-    if known is None or _renames_unseen(rel) or "${" in rel.release_name:  # a postBuild variable names it
+    # Names nobody can read (a values document obslint cannot see, a postBuild variable naming the
+    # release, a release whose namespace is unknown) make the namespace opaque.
+    if _renames_unseen(rel, known is not None) or "${" in rel.release_name or (known is None and ns is None):
         if ns is None:
             cat.opaque_anywhere = True
         else:
             cat.opaque_namespaces.add(ns)
+    elif known is None:
+        cat.release_names[ns].append(unknown_chart_name_patterns(rel, ns))
     elif not known.complete or rel.values_open():
         cat.release_names[ns].append(release_name_patterns(rel))
     if known is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from obslint.findings import Basis
 from obslint.model.catalogue import catalogue
 from obslint.model.chart_facts import helm_fullname
 from obslint.model.services import check_url, parse_cluster_host, service_catalogue
@@ -189,13 +190,42 @@ spec: {ports: [{port: 80}]}
 """
 
 
-def test_an_unknown_chart_makes_its_namespace_opaque(repo):
-    """Many charts fix their Service names instead of deriving them from the release (cilium's
-    `hubble-ui`, longhorn's `longhorn-frontend`): no name in the namespace of a chart obslint does
-    not know can be said not to exist."""
+def test_an_unknown_chart_leaves_unknown_only_the_names_it_could_give(repo):
+    """A chart obslint does not know may name its Services after its release, its chart, its namespace or
+    anything in its values; no other name in its namespace exists unless something else creates it."""
     index = index_of(repo(UNKNOWN_CHART.replace("{VALUES}", "{}")))
-    for url in ("http://thing.apps.svc:8080", "http://hubble-ui.apps.svc:80", "http://whatever.apps"):
+    for url in ("http://thing.apps.svc:8080", "http://thing-web.apps.svc", "http://some-chart-webhook.apps.svc"):
         assert url_problem(index, url) is None, url
+    assert url_problem(index, "http://apps-dashboard.apps.svc") is None  # named after its namespace
+    problem = url_problem(index, "http://whatever.apps.svc:8080")
+    assert problem is not None and problem.message.startswith("no Service whatever in namespace apps")
+    assert problem.basis is Basis.ASSUMPTION  # a literal name in the unknown templates stays possible
+
+
+@pytest.mark.parametrize(
+    ("values", "url"),
+    [
+        # cilium: `hubble.ui` makes Service hubble-ui (install/kubernetes/cilium/templates/hubble-ui/service.yaml)
+        ("{hubble: {ui: {enabled: true}}}", "http://hubble-ui.apps.svc:80"),
+        ("{kubeStateMetrics: {enabled: true}}", "http://kube-state-metrics.apps.svc:8080"),
+        ("{service: {name: kube-dns}}", "http://kube-dns.apps.svc:53"),
+        ("{controllers: {main: {forceRename: home}}}", "http://home.apps.svc"),
+    ],
+)
+def test_names_from_an_unknown_charts_values_are_unknown(repo, values, url):
+    index = index_of(repo(UNKNOWN_CHART.replace("{VALUES}", values)))
+    assert url_problem(index, url) is None
+    assert url_problem(index, "http://whatever.apps.svc:8080") is not None
+
+
+def test_an_unknown_charts_unread_value_that_names_something_makes_the_namespace_opaque(repo):
+    text = UNKNOWN_CHART.replace("{VALUES}", "{}").replace(
+        "  values: {}",
+        "  values: {}\n  valuesFrom: [{kind: Secret, name: out-of-band, valuesKey: n, targetPath: service.name}]",
+    )
+    assert url_problem(index_of(repo(text)), "http://whatever.apps.svc:8080") is None
+    password = text.replace("targetPath: service.name", "targetPath: auth.password")
+    assert url_problem(index_of(repo(password)), "http://whatever.apps.svc:8080") is not None
 
 
 def test_a_known_chart_whose_services_are_not_all_modelled_leaves_its_release_names_unknown(repo):
