@@ -50,6 +50,20 @@ _LOKI = [
     "sidecar.rules.resource",
 ]
 _GRAFANA_SIDECAR = ["enabled", "label", "labelValue", "searchNamespace"]
+# The values that switch kube-prometheus-stack's default rule files on (the `enabled_by` of
+# obslint/data/alertmanager/kps_default_alerts.json; a test keeps the two lists equal).
+_KPS_RULE_SWITCHES = [
+    "defaultRules.create",
+    *(
+        f"defaultRules.rules.{k}"
+        for k in (
+            "alertmanager configReloaders etcd general kubeApiserverSlos kubeControllerManager kubeProxy "
+            "kubeSchedulerAlerting kubeStateMetrics kubernetesApps kubernetesResources kubernetesStorage "
+            "kubernetesSystem network nodeExporterAlerting prometheus prometheusOperator"
+        ).split()
+    ),
+    *(f"{k}.enabled" for k in ("kubeApiServer", "kubeControllerManager", "kubeEtcd", "kubeProxy", "kubeScheduler")),
+]
 
 FACTS: dict[str, list[str]] = {
     "kube-prometheus-stack": [
@@ -66,6 +80,7 @@ FACTS: dict[str, list[str]] = {
         "kubeStateMetrics.enabled",
         "nodeExporter.enabled",
         *(f"grafana.sidecar.datasources.{k}" for k in _GRAFANA_SIDECAR),
+        *_KPS_RULE_SWITCHES,
     ],
     "loki": _LOKI,
     "loki-grafana-community": _LOKI,

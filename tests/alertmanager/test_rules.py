@@ -8,6 +8,7 @@ from obslint.config import Config
 from obslint.findings import Severity
 from obslint.index import Index
 from obslint.load import load_tree
+import obslint.model.chart_facts as facts
 from obslint.model.alertmanager import alert_universe, alertmanager_configs
 from tests.conftest import check, require_tool, rule_ids
 
@@ -599,3 +600,17 @@ def test_deprecated_match_is_not_fixed_when_a_value_needs_escaping(repo):
     cfg = "route:\n  receiver: team\n  routes:\n    - receiver: pager\n      match_re: {path: '\\d+'}\n" + RECEIVERS
     findings = run(repo, {"alertmanager.yml": cfg}, "AM016")
     assert len(findings) == 1 and findings[0].fix is None
+
+
+def test_default_rule_switches_take_the_pinned_versions_defaults(repo, monkeypatch):
+    """A rule file the pinned chart version switches off by default contributes no alerts (the switches'
+    defaults come from the chart facts of that version, not from the version whose rules were read)."""
+    real = facts._defaults()
+    kps = real["kube-prometheus-stack"]
+    switched_off = {**kps, "defaults": {**kps["defaults"], "defaultRules.rules.etcd": [[0, 10_000, False]]}}
+    monkeypatch.setattr(facts, "_defaults", lambda: {**real, "kube-prometheus-stack": switched_off})
+    alerts = {a.name for a in alert_universe(index_of(repo, {"hr.yaml": hr("{}\n")}))}
+    assert "etcdNoLeader" not in alerts and "KubePodCrashLooping" in alerts
+    monkeypatch.setattr(facts, "_defaults", lambda: real)
+    alerts = {a.name for a in alert_universe(index_of(repo, {"hr.yaml": hr("{}\n")}))}
+    assert "etcdNoLeader" in alerts

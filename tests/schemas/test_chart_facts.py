@@ -161,3 +161,15 @@ def test_release_name_patterns(repo):
     assert could_be_named(patterns, "app") and could_be_named(patterns, "app-redis")
     assert could_be_named(patterns, "cache-master") and not could_be_named(patterns, "apps")
     assert could_be_named(patterns, "vmsingle-app") and not could_be_named(patterns, "vmsingle-apps")
+
+
+def test_the_default_rule_switches_have_per_version_defaults():
+    """Every value that switches a kube-prometheus-stack default rule file on has its default per chart
+    version in the chart facts (scripts/gen_chart_defaults.py lists them)."""
+    data = json.loads((ROOT / "obslint" / "data" / "alertmanager" / "kps_default_alerts.json").read_text("utf-8"))
+    switches = {path for f in data["files"] for path in f["enabled_by"]}
+    facts = json.loads(DEFAULTS.read_text("utf-8"))["charts"]["kube-prometheus-stack"]["defaults"]
+    assert switches <= set(facts)
+    newest = max(run[1] for run in facts["defaultRules.create"])
+    assert facts["defaultRules.rules.kubeSchedulerAlerting"][0][0] > 0  # added after the first versions
+    assert facts["defaultRules.rules.kubeSchedulerAlerting"][-1][1] == newest

@@ -18,6 +18,7 @@ from typing import Any
 
 from obslint.findings import Loc
 from obslint.index import Index, memoised
+from obslint.model.chart_facts import release_default
 from obslint.model.helm import HelmReleaseView, releases_of_chart
 from obslint.model.rulegroups import rule_groups
 from obslint.objects import Cluster, dig
@@ -77,9 +78,12 @@ def external_labels(rel: HelmReleaseView) -> tuple[dict[str, str], set[str]]:
     return fixed, dynamic
 
 
-def _kps_alerts(rel: HelmReleaseView, data: dict) -> Iterator[KnownAlert]:
+def _kps_alerts(index: Index, rel: HelmReleaseView, data: dict) -> Iterator[KnownAlert]:
+    """The default alerts the release's values switch on. The switches' defaults are those of the pinned
+    chart version (obslint.model.chart_facts); the alerts of each rule file are those of the one version
+    whose rule templates obslint has read (the data's `chart_version`)."""
     values = rel.values
-    defaults = data["value_defaults"]
+    defaults = {path: release_default(index, rel, path, default) for path, default in data["value_defaults"].items()}
     disabled = rel.value("defaultRules", "disabled")
     disabled = disabled if isinstance(disabled, Mapping) else {}
     custom = rel.value("customRules")
@@ -198,5 +202,5 @@ def alert_universe(index: Index) -> list[KnownAlert]:
         if rel.values_open("defaultRules"):
             continue  # which default rules are on is set outside the repository: unknown
         if _truthy(rel.value("defaultRules", "create"), True):
-            out.extend(_kps_alerts(rel, data))
+            out.extend(_kps_alerts(index, rel, data))
     return out
