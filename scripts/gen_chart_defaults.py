@@ -56,11 +56,25 @@ _KPS_RULE_SWITCHES = [
     "defaultRules.create",
     *(
         f"defaultRules.rules.{k}"
-        for k in (
-            "alertmanager configReloaders etcd general kubeApiserverSlos kubeControllerManager kubeProxy "
-            "kubeSchedulerAlerting kubeStateMetrics kubernetesApps kubernetesResources kubernetesStorage "
-            "kubernetesSystem network nodeExporterAlerting prometheus prometheusOperator"
-        ).split()
+        for k in [
+            "alertmanager",
+            "configReloaders",
+            "etcd",
+            "general",
+            "kubeApiserverSlos",
+            "kubeControllerManager",
+            "kubeProxy",
+            "kubeSchedulerAlerting",
+            "kubeStateMetrics",
+            "kubernetesApps",
+            "kubernetesResources",
+            "kubernetesStorage",
+            "kubernetesSystem",
+            "network",
+            "nodeExporterAlerting",
+            "prometheus",
+            "prometheusOperator",
+        ]
     ),
     *(f"{k}.enabled" for k in ("kubeApiServer", "kubeControllerManager", "kubeEtcd", "kubeProxy", "kubeScheduler")),
 ]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import textwrap
 
+import obslint.model.chart_facts as facts
 from obslint.config import Config
 from obslint.findings import Severity
 from obslint.index import Index
 from obslint.load import load_tree
-import obslint.model.chart_facts as facts
 from obslint.model.alertmanager import alert_universe, alertmanager_configs
 from tests.conftest import check, require_tool, rule_ids
 
