@@ -25,7 +25,7 @@ ALLOY_SUFFIXES = (".alloy", ".river")
 TOML_SUFFIXES = (".toml",)  # read for Vector configurations (obslint.model.vector_toml)
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__", ".terraform"}
 # A guard against a root that is not the repository meant (a parent directory, a scratch area): the
-# YAML and Alloy files read dominate a run's time, and obslint says nothing until it has read them all.
+# YAML, Alloy and TOML files read dominate a run's time, and obslint says nothing until it has read them all.
 MAX_FILES = 20_000
 
 
