@@ -158,3 +158,26 @@ def test_hostile_toml_gives_findings_not_tracebacks(repo):
         ("logging/vector-keys.toml", 1),
     ]
     assert all("was not read" in f.message for f in found)
+
+
+def test_secret_string_data_and_suppression_comments(repo):
+    secret = """\
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: vector, namespace: logging}
+        stringData:
+          vector.toml: |
+            [sources.journal]
+            type = "journald"
+            [sinks.out]
+            type = "console"
+            inputs = ["journl"]
+            encoding.codec = "json"
+        """
+    (f,) = findings(repo({"logging/secret.yaml": secret}), select=["VEC001"])
+    assert where(f) == ("VEC001", "logging/secret.yaml", 10, 15)
+    toml = '[sources.a]\ntype = "file"\n[sinks.b]\ntype = "console"\ninputs = ["c"]\n'
+    (f,) = findings(repo({"logging/vector.toml": toml}), select=["VEC001"])
+    assert where(f) == ("VEC001", "logging/vector.toml", 5, 11)
+    suppressed = toml.replace('["c"]', '["c"]  # obslint: disable=VEC001 read from another directory')
+    assert findings(repo({"logging/vector.toml": suppressed}), select=["VEC001"]) == []
