@@ -67,7 +67,7 @@ class SourceFile(Source):
 
     path: str  # absolute path on disk
     rel: str  # path relative to the checked root, with forward slashes
-    kind: str  # "yaml", "alloy" or "other"
+    kind: str  # "yaml", "alloy", "toml" or "other"
     size: int = 0
     text: str = ""
     documents: list[Document] = field(default_factory=list)

@@ -34,6 +34,7 @@ from obslint.model.config_documents import config_documents
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.services import parse_cluster_host, service_catalogue, split_host
 from obslint.model.storage import Volume
+from obslint.model.vector_toml import vector_toml
 from obslint.objects import Cluster, K8sObject, dig, loc_of
 from obslint.units import try_duration, try_quantity_bytes
 
@@ -557,6 +558,8 @@ def log_writers(index: Index) -> list[LogWriter]:
             out.extend(_promtail_clients(data, desc, ns, source, anchor, cluster))
         elif _is_vector_doc(data):
             out.extend(_vector_sinks(data.get("sinks"), desc, ns, source, anchor, cluster))
+    for data, desc, ns, source, anchor, _origin, cluster in vector_toml(index).documents:
+        out.extend(_vector_sinks(data.get("sinks"), desc, ns, source, anchor, cluster))
     return out
 
 

@@ -1,10 +1,11 @@
 """Vector pipelines: the sources, transforms and sinks of each Vector configuration in the repository.
 
 A configuration is read from `customConfig` of a `vector` chart HelmRelease (the chart renders it
-as vector.yaml, vectordotdev/helm-charts charts/vector/templates/configmap.yaml) and from YAML
+as vector.yaml, vectordotdev/helm-charts charts/vector/templates/configmap.yaml), from YAML
 documents holding `sinks` with `sources` or `transforms` (plain files, `*.yaml` keys of
-ConfigMaps). Vector loads every file of its config directory as one configuration, so the
-documents of one ConfigMap, and the documents of one directory, form one configuration.
+ConfigMaps), and from TOML configurations (obslint.model.vector_toml). Vector loads every file
+of its config directory as one configuration, so the documents of one ConfigMap, and the
+documents of one directory, form one configuration.
 
 A configuration is `complete` when obslint reads all of it: a HelmRelease whose `customConfig`
 may come from values obslint cannot read, or that reads `existingConfigMaps`, is not.
@@ -22,6 +23,7 @@ from obslint.index import Index, memoised
 from obslint.load import YMap
 from obslint.model.config_documents import config_documents
 from obslint.model.helm import HelmReleaseView, releases_of_chart
+from obslint.model.vector_toml import vector_toml
 from obslint.objects import Cluster, loc_of
 
 KINDS = ("sources", "transforms", "sinks")
@@ -115,9 +117,8 @@ def _from_helm(hr: HelmReleaseView) -> VectorConfig | None:
 
 def _from_documents(index: Index) -> Iterator[VectorConfig]:
     groups: dict[tuple, VectorConfig] = {}
-    for doc in config_documents(index, "sinks"):
-        if not is_vector_doc(doc.data):
-            continue
+    yaml_docs = (doc for doc in config_documents(index, "sinks") if is_vector_doc(doc.data))
+    for doc in (*yaml_docs, *vector_toml(index).documents):
         if doc.origin == "file":
             directory = posixpath.dirname(doc.source.rel)
             key: tuple = ("dir", directory, doc.cluster)

@@ -232,7 +232,7 @@ def test_filesystem_root_is_refused(monkeypatch):
 def test_too_many_files_stop_the_run_before_any_is_read(tmp_path, monkeypatch):
     root = write_repo(tmp_path / "big", {f"d{i}/x.yaml": "a: 1\n" for i in range(5)})
     monkeypatch.setattr("obslint.load.walk.read_file", lambda *a: pytest.fail("a file was read"))
-    with pytest.raises(UsageError, match=r"more than 4 YAML and Alloy files .* to lint"):
+    with pytest.raises(UsageError, match=r"more than 4 YAML, Alloy and TOML files .* to lint"):
         read_tree(str(root), max_files=4)
 
 

@@ -4,6 +4,8 @@ from tests.mutations import StackCopy, mutation
 from tests.systems.stack import add_system
 
 VECTOR_AGENT = "infrastructure/monitoring/alloy/vector-agent.yaml"
+VECTOR_TOML_AGENT = "infrastructure/monitoring/alloy/vector-toml-agent.toml"
+VECTOR_TOML_AGGREGATOR = "infrastructure/monitoring/alloy/vector-toml-aggregator.yaml"
 FALCOSIDEKICK = "infrastructure/monitoring/alloy/falcosidekick.yaml"
 ROBUSTA = "infrastructure/monitoring/kube-prometheus-stack/robusta.yaml"
 
@@ -20,6 +22,20 @@ def vector_agent_wrong_source(stack: StackCopy) -> None:
     """The agent's vector sink reaches the aggregator's splunk_hec source instead of its vector source."""
     add_system(stack, "vector", "vector")
     stack.replace(VECTOR_AGENT, "svc.cluster.local:6000", "svc.cluster.local:8088")
+
+
+@mutation("vector-toml-transform-reads-a-misspelt-source", {"VEC001"})
+def vector_toml_input_typo(stack: StackCopy) -> None:
+    """A Vector agent configured in TOML whose transform reads `pod`, a source that is called `pods`."""
+    add_system(stack, "vector-toml", "vector")
+    stack.replace(VECTOR_TOML_AGENT, 'inputs = ["pods"]', 'inputs = ["pod"]')
+
+
+@mutation("vector-toml-loki-sink-with-the-push-path", {"LOKI006"})
+def vector_toml_push_path(stack: StackCopy) -> None:
+    """A TOML Vector config in a ConfigMap whose loki sink endpoint carries the path Vector appends."""
+    add_system(stack, "vector-toml", "vector")
+    stack.replace(VECTOR_TOML_AGGREGATOR, 'cluster.local:3100"', 'cluster.local:3100/loki/api/v1/push"')
 
 
 @mutation("falcosidekick-alertmanager-wrong-port", {"AM008"})

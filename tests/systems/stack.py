@@ -1,6 +1,7 @@
 """The reference stack with one more system: the files under tests/systems/fixtures/<system>/ laid
-over a copy of reference-stack/, each new file listed in its directory's kustomization.yaml, and
-the system's HelmRepository added beside the stack's others."""
+over a copy of reference-stack/, each new YAML file listed in its directory's kustomization.yaml
+(other files are data its wiring reads), and the system's HelmRepository added beside the stack's
+others."""
 
 from __future__ import annotations
 
@@ -38,22 +39,39 @@ def _robusta_receiver(stack: StackCopy) -> None:
     stack.replace(KPS, "        receivers:\n", "        receivers:\n" + ROBUSTA_RECEIVER)
 
 
-# What a system changes in the stack beside its own files.
-WIRING = {"robusta": _robusta_receiver}
+VECTOR_TOML_KUSTOMIZATION = "infrastructure/monitoring/alloy/kustomization.yaml"
+
+
+def _vector_toml_agent_config(stack: StackCopy) -> None:
+    """The agent's TOML file made into the ConfigMap its HelmRelease mounts (no hash suffix: the
+    chart's `existingConfigMaps` names it as written)."""
+    stack.append(
+        VECTOR_TOML_KUSTOMIZATION,
+        "configMapGenerator:\n"
+        "  - name: vector-toml-agent-config\n"
+        "    namespace: monitoring\n"
+        "    files: [vector.toml=vector-toml-agent.toml]\n"
+        "    options: {disableNameSuffixHash: true}\n",
+    )
+
+
+# What a system changes in the stack beside its own files (after they are laid).
+WIRING = {"robusta": _robusta_receiver, "vector-toml": _vector_toml_agent_config}
 
 
 def add_system(stack: StackCopy, system: str, repository: str) -> list[str]:
     """Lay the system's fixture over the stack; the paths it added, relative to the stack."""
     added: list[str] = []
     base = FIXTURES / system
-    if system in WIRING:
-        WIRING[system](stack)
-    for src in sorted(base.rglob("*.yaml")):
+    for src in sorted(p for p in base.rglob("*") if p.is_file()):
         rel = src.relative_to(base).as_posix()
         stack.write(rel, src.read_text(encoding="utf-8"))
-        kustomization = Path(rel).parent / "kustomization.yaml"
-        stack.append(kustomization.as_posix(), f"  - {Path(rel).name}\n")
         added.append(rel)
+        if src.suffix == ".yaml":
+            kustomization = Path(rel).parent / "kustomization.yaml"
+            stack.append(kustomization.as_posix(), f"  - {Path(rel).name}\n")
+    if system in WIRING:
+        WIRING[system](stack)
     stack.append(
         REPOS,
         f"---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: {repository}\n"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from obslint.findings import Finding
 from obslint.model.flux import flux_graph
+from obslint.model.vector_toml import vector_toml
 from obslint.rules import Basis, RuleContext, Scope, rule
 
 if TYPE_CHECKING:
@@ -33,14 +34,17 @@ HINTS = {
     "CORE001",
     "unparseable-file",
     "error",
-    "A YAML file cannot be parsed (syntax error, invalid UTF-8, alias bomb, nesting too deep)",
+    "A YAML file or Vector TOML config cannot be parsed (syntax error, invalid UTF-8, alias bomb, nesting too deep)",
     basis=Basis.CERTAIN,
     why="""
         Flux applies nothing from a Kustomization whose path holds a file that does not parse:
         the whole reconciliation fails, and every change behind it waits. obslint cannot
         check what it cannot read either, so the rest of that file is not linted. A file that
         kustomization.yaml files only read into a ConfigMap or Secret (configMapGenerator /
-        secretGenerator `files:` or `envs:`) is data, not a manifest, and is not reported.
+        secretGenerator `files:` or `envs:`) is data, not a manifest, and is not reported. A Vector
+        configuration in TOML (a `vector*.toml` file or ConfigMap key, or TOML with `[sinks.<id>]`
+        style headers) that does not parse stops Vector from starting, and is reported; other TOML
+        files are not obslint's business.
     """,
     failing="""
         -- monitoring/namespace.yaml --
@@ -69,6 +73,8 @@ def unparseable_file(ctx: RuleContext) -> Iterator[Finding]:
     for f in _problems(ctx, "unparseable-file"):
         if f.loc.path not in data:
             yield f
+    for loc, message in vector_toml(ctx.index).unparseable:
+        yield Finding(loc, message, HINTS["unparseable-file"])
 
 
 @rule(
