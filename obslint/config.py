@@ -159,10 +159,20 @@ def load_config(root: str, explicit: str | None = None) -> Config:
     pyproject = os.path.join(base, "pyproject.toml")
     if os.path.isfile(pyproject):
         try:
-            data = tomllib.loads(_read_capped(pyproject).decode("utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raw = _read_capped(pyproject)
+        except OSError as exc:
+            raise ConfigError(f"{pyproject}: cannot read: {exc}") from None
+        # A pyproject.toml that does not parse is somebody else's business unless it names our table:
+        # a broken one in a pull request must not stop the run.
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            if b"tool.obslint" not in raw:
+                return Config.model_construct()
             raise ConfigError(f"{pyproject}: cannot read: {exc}") from None
         except RecursionError:
+            if b"tool.obslint" not in raw:
+                return Config.model_construct()
             raise ConfigError(f"{pyproject}: cannot read: nested too deeply") from None
         section = data.get("tool", {}).get("obslint")
         if section is not None:

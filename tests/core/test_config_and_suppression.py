@@ -43,6 +43,15 @@ def test_pyproject_config(repo):
     assert check(root).findings == []
 
 
+def test_a_broken_pyproject_without_our_table_does_not_stop_the_run(repo, capsys):
+    """The checked repository is untrusted: its own broken pyproject.toml is not obslint's config."""
+    root = repo({".git/HEAD": "ref: refs/heads/main\n", "pyproject.toml": "[project\nname = 'x'\n", "dup.yaml": DUP})
+    assert main(["check", str(root)]) == 1
+    assert "CORE002" in capsys.readouterr().out
+    broken = repo({".git/HEAD": "x\n", "pyproject.toml": "[tool.obslint\ndisable = 1\n", "dup.yaml": DUP})
+    assert main(["check", str(broken)]) == 2
+
+
 @pytest.mark.parametrize(
     "content, words",
     [
