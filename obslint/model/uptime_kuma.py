@@ -62,6 +62,7 @@ class KumaData:
     volume_declared: bool  # False: the chart's default decides
     external_db: bool  # the data is in MariaDB/MySQL (or may be: a value obslint cannot read)
     claim: str | None = None  # the claim the Deployment mounts
+    claim_loc: Loc | None = None  # where a claim the chart does not create is named (existingClaim, claimName)
     access_modes: tuple[str, ...] | None = None  # of that claim (None: not known)
     strategy: str | None = None  # Deployment: "Recreate" | "RollingUpdate"
     surge: bool = False  # a RollingUpdate starts the new pod before the old one is gone
@@ -133,7 +134,7 @@ def _from_chart(index: Index, rel: HelmReleaseView, version: ChartVersion) -> Ku
         return data
     existing = dig(v, "volume", "existingClaim")
     if isinstance(existing, str) and existing and version.has("volume.enabled"):
-        data.claim = existing
+        data.claim, data.claim_loc = existing, rel.loc("volume", "existingClaim")
         data.access_modes = _claim_modes(index, rel.obj, ns, existing)
     else:
         data.claim = f"{helm_fullname(rel.release_name, CHART, v)}-pvc"
@@ -226,6 +227,7 @@ def _from_workload(index: Index, obj: K8sObject) -> KumaData | None:
                 data.volume = "emptyDir"
             elif isinstance(dig(volume, "persistentVolumeClaim", "claimName"), str):
                 data.volume, data.claim = "pvc", volume["persistentVolumeClaim"]["claimName"]
+                data.claim_loc = loc_of(volume, "persistentVolumeClaim", "claimName")
                 data.access_modes = _claim_modes(index, obj, ns, data.claim)
             else:
                 data.volume = "other"

@@ -195,3 +195,9 @@ def uptime_kuma_data_on_emptydir(stack: StackCopy) -> None:
 def uptime_kuma_rolling_update(stack: StackCopy) -> None:
     """Recreate turned into RollingUpdate: an update starts a second pod on the ReadWriteOnce claim."""
     stack.replace(KUMA, "    type: Recreate\n", "    type: RollingUpdate\n")
+
+
+@mutation("uptime-kuma-claim-renamed", {"STOR007"})
+def uptime_kuma_claim_renamed(stack: StackCopy) -> None:
+    """The Deployment mounts a claim nothing creates: the pod stays Pending."""
+    stack.replace(KUMA, "claimName: uptime-kuma-data", "claimName: uptime-kuma-storage")

@@ -221,3 +221,47 @@ def test_chart_existing_claim_is_looked_up_in_the_release_namespace(repo):
     assert "claim kuma-data" in f.message
     rwx = release("4.1.0", values) + "---\n" + pvc(modes="[ReadWriteMany]")
     assert run(repo({"kuma.yaml": rwx}), "STOR006") == []
+
+
+# --- STOR007 ---------------------------------------------------------------------------------------------------
+def test_workload_claim_nothing_creates(repo):
+    text = pvc(name="kuma-data2") + "---\n" + deployment()
+    (f,) = run(repo({"kuma.yaml": text}), "STOR007")
+    assert f.severity is Severity.WARNING and f.loc.line == 21
+    assert f.message == (
+        "Uptime Kuma (Deployment monitoring/kuma) mounts PersistentVolumeClaim kuma-data (did you mean "
+        "kuma-data2?), which nothing in the repository creates in namespace monitoring: the pod stays Pending"
+    )
+
+
+def test_chart_existing_claim_in_another_namespace(repo):
+    text = release("4.1.0", "volume:\n  existingClaim: kuma-data\n") + "---\n" + pvc(namespace="default")
+    (f,) = run(repo({"kuma.yaml": text}), "STOR007")
+    assert "HelmRelease monitoring/uptime-kuma" in f.message and f.loc.line == 14
+    assert f.hint.startswith("it exists in namespace default, and a pod mounts only claims of its own namespace")
+    assert run(repo({"kuma.yaml": release("4.1.0") + "---\n" + pvc(name="other")}), "STOR007") == []  # its own
+
+
+RD = """\
+apiVersion: volsync.backube/v1alpha1
+kind: ReplicationDestination
+metadata: {name: kuma-data-dst, namespace: monitoring}
+spec:
+  kopia: {destinationPVC: kuma-data}
+"""
+
+
+@pytest.mark.parametrize(
+    "others",
+    [
+        pvc(),  # there
+        "",  # the repository creates no claim at all: not where claims come from
+        RD + "---\n" + pvc(name="other"),  # a custom resource of the namespace names it
+        release("4.1.0").replace("name: uptime-kuma,", "name: kuma,") + "---\n" + pvc(name="other"),
+    ],
+)
+def test_claims_that_exist_or_may_come_from_elsewhere(repo, others):
+    text = deployment() + ("---\n" + others if others else "")
+    assert run(repo({"kuma.yaml": text}), "STOR007") == []
+    variable = deployment(volumes="[{name: data, persistentVolumeClaim: {claimName: '${APP}'}}]")
+    assert run(repo({"kuma.yaml": variable + "---\n" + pvc(name="other")}), "STOR007") == []

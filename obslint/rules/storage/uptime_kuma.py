@@ -1,13 +1,17 @@
-"""STOR005 uptime-kuma-data-not-persistent and STOR006 uptime-kuma-rolling-update: where Uptime Kuma keeps
-its SQLite database, and a Deployment update that starts a second pod on its ReadWriteOnce volume."""
+"""STOR005 uptime-kuma-data-not-persistent, STOR006 uptime-kuma-rolling-update and STOR007
+uptime-kuma-claim-missing: where Uptime Kuma keeps its SQLite database, a Deployment update that starts a
+second pod on its ReadWriteOnce volume, and a claim it mounts that nothing creates."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from obslint.findings import Finding, cluster_names
+from obslint.model.catalogue import catalogue
+from obslint.model.services import namespace_of
 from obslint.model.uptime_kuma import DATA_DIR, KumaData, uptime_kumas
 from obslint.rules import Basis, RuleContext, rule
+from obslint.suggest import did_you_mean
 
 _RELEASE = """\
 -- monitoring/uptime-kuma.yaml --
@@ -171,5 +175,72 @@ def uptime_kuma_rolling_update(ctx: RuleContext) -> Iterator[Finding]:
             f"{data.ref()} updates with {how} on the {' / '.join(modes)} claim {data.claim}: the new pod starts "
             "before the old one stops, and on another node it cannot attach the volume",
             f"set {where} to Recreate",
+            clusters=cluster_names(data.origin.cluster),
+        )
+
+
+CLAIMED = """\
+-- monitoring/uptime-kuma-data.yaml --
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: uptime-kuma-data
+  namespace: {namespace}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources:
+    requests:
+      storage: 2Gi
+"""
+
+
+@rule(
+    "STOR007",
+    "uptime-kuma-claim-missing",
+    "warning",
+    "Uptime Kuma mounts a PersistentVolumeClaim that nothing in the repository creates in its namespace",
+    basis=Basis.ASSUMPTION,
+    why="""
+        A pod that mounts a claim that does not exist stays Pending (`persistentvolumeclaim ... not
+        found`): Uptime Kuma never starts, and a HelmRelease that waits for it fails its install or
+        upgrade. The dirsigler/uptime-kuma-helm chart creates no claim when `volume.existingClaim` is
+        set (templates/pvc.yaml), and a Deployment's `claimName` must name a claim of its own
+        namespace. It rests on the repository being where the claim would come from: it is reported
+        only where the repository creates PersistentVolumeClaims in that cluster, and not when the
+        name holds an unresolved variable, when a custom resource of that namespace names it (a
+        VolSync ReplicationDestination, an operator's), when another HelmRelease there may create it
+        after its own name, or when something outside the repository builds into the namespace.
+    """,
+    failing=_release("4.1.0", "volume:\n  existingClaim: uptime-kuma-data\n") + CLAIMED.format(namespace="default"),
+    passing=_release("4.1.0", "volume:\n  existingClaim: uptime-kuma-data\n") + CLAIMED.format(namespace="monitoring"),
+    fix="""
+        Commit the PersistentVolumeClaim in Uptime Kuma's namespace, fix the name, or drop
+        `volume.existingClaim` to let the chart create its own claim.
+    """,
+)
+def uptime_kuma_claim_missing(ctx: RuleContext) -> Iterator[Finding]:
+    cat = catalogue(ctx.index)
+    for data in uptime_kumas(ctx.index):
+        if data.claim is None or data.claim_loc is None:
+            continue  # none, or the chart's own claim
+        found = cat.config("PersistentVolumeClaim", data.namespace, data.claim, data.origin)
+        if not found.absent:
+            continue
+        claims = cat.config("PersistentVolumeClaim", None, data.claim, data.origin).producers
+        spaces = sorted({ns for ns in (namespace_of(ctx.index, p.obj) for p in claims) if ns and ns != data.namespace})
+        here = [
+            pvc.name
+            for pvc in ctx.index.of_kind("PersistentVolumeClaim", group="")
+            if pvc.cluster == data.origin.cluster and namespace_of(ctx.index, pvc) == data.namespace
+        ]
+        where = f" in namespace {data.namespace}" if data.namespace else ""
+        hint = ""
+        if spaces:
+            hint = f"it exists in namespace {', '.join(spaces)}, and a pod mounts only claims of its own namespace; "
+        yield Finding(
+            data.claim_loc,
+            f"{data.ref()} mounts PersistentVolumeClaim {data.claim}{did_you_mean(data.claim, here)}, which nothing "
+            f"in the repository creates{where}: the pod stays Pending",
+            hint + "commit the claim in that namespace or fix the name",
             clusters=cluster_names(data.origin.cluster),
         )
