@@ -20,7 +20,8 @@ Two origins, one shape (`KumaData`):
   (2.0.0) and 525ad1d5 (2.21.3), statefulset.yaml and pvc.yaml at 197bd4d0). The Deployment gets
   `strategy` as written (2.3.6 on; the default is `Recreate` up to 2.22.x and `RollingUpdate` from
   2.23.1, dirsigler/uptime-kuma-helm#213), none before 2.3.6. `mariadb.enabled` (2.21.3 to 3.x: the
-  Bitnami subchart) and `externalDatabase.enabled` (2.22.1 on) set UPTIME_KUMA_DB_TYPE=mariadb.
+  Bitnami subchart) and `externalDatabase.enabled` (2.22.1 on) set UPTIME_KUMA_DB_TYPE=mariadb;
+  `podEnv`, `additionalVolumes` and `additionalVolumeMounts` go into the pod as written.
   Versions before 2.0.0 are not judged (their templates were not read).
 * Deployments and StatefulSets with a container of an `uptime-kuma` image.
 """
@@ -102,6 +103,12 @@ def _claim_modes(index: Index, owner: K8sObject, ns: str | None, claim: str) -> 
 
 # --- the chart -------------------------------------------------------------------------------------
 
+# The values that decide where the data is and how the pod is replaced.
+_CHART_KEYS = (
+    "volume", "useDeploy", "strategy", "mariadb", "externalDatabase", "podEnv",
+    "additionalVolumes", "additionalVolumeMounts",
+)  # fmt: skip
+
 
 def _chart_db(values: Any) -> bool:
     if values_bool(dig(values, "mariadb", "enabled"), False):
@@ -116,22 +123,40 @@ def _from_chart(index: Index, rel: HelmReleaseView, version: ChartVersion) -> Ku
     if not version.has("useDeploy"):
         return None  # before 2.0.0
     v = rel.values
-    hidden = rel.values_open("volume") or rel.values_open("useDeploy") or rel.values_open("strategy")
-    if hidden or rel.values_open("mariadb") or rel.values_open("externalDatabase") or rel.values_open("podEnv"):
+    if any(rel.values_open(k) for k in _CHART_KEYS):
         return None  # a values source the repository does not hold may decide
     fallback = rel.obj.loc("spec", "values") if "values" in rel.obj.spec else rel.obj.loc("spec")
     deploy = values_bool(dig(v, "useDeploy"), bool(version.default("useDeploy", True)))
     written = dig(v, "volume", "enabled")
     enabled = values_bool(written, bool(version.default("volume.enabled", True)))
     declared = values_bool(written, True) == values_bool(written, False)  # a switch is written, not the default
+    # podEnv and additionalVolumeMounts/additionalVolumes go into the pod as written (2.1.3 and 2.14.0 on)
+    env, mounts = dig(v, "podEnv"), dig(v, "additionalVolumeMounts")
+    container = {
+        "env": env if isinstance(env, list) else [],
+        "volumeMounts": mounts if isinstance(mounts, list) else [],
+    }
+    data_dir = _data_dir(container)
+    if data_dir is None:
+        return None
     ns = release_namespace(index, rel)
+    own = enabled and _under(data_dir, DATA_DIR)  # the chart mounts its volume at /app/data
     data = KumaData(
         rel.obj, "helm", rel.release_name, ns, "Deployment" if deploy else "StatefulSet",
-        "pvc" if enabled else "none", rel.loc("volume", "enabled") if declared else fallback, declared,
+        "pvc" if own else "none", rel.loc("volume", "enabled") if declared else fallback, declared,
         _chart_db(v), helm=rel,
     )  # fmt: skip
-    if not deploy or not enabled:
+    if not own:
+        if enabled:  # DATA_DIR in podEnv moved the data off the chart's volume
+            data.volume_loc = rel.loc("podEnv")
+        extra = _mount(container, data_dir)
+        volumes = dig(v, "additionalVolumes")
+        if extra is not None and not _place(index, data, extra, volumes if isinstance(volumes, list) else [], ()):
+            return None
+    if not deploy:
         return data
+    if not enabled:
+        return _strategy(data, version, v, rel, fallback) if data.claim else data
     existing = dig(v, "volume", "existingClaim")
     if isinstance(existing, str) and existing and version.has("volume.enabled"):
         data.claim, data.claim_loc = existing, rel.loc("volume", "existingClaim")
@@ -142,6 +167,11 @@ def _from_chart(index: Index, rel: HelmReleaseView, version: ChartVersion) -> Ku
         # The chart's own claim is ReadWriteOnce (templates/pvc.yaml); a mode written otherwise is taken
         # at its word, as some versions may render it.
         data.access_modes = (mode if isinstance(mode, str) and mode else "ReadWriteOnce",)
+    return _strategy(data, version, v, rel, fallback)
+
+
+def _strategy(data: KumaData, version: ChartVersion, v: Any, rel: HelmReleaseView, fallback: Loc) -> KumaData:
+    """The chart Deployment's strategy: as written, else the version's default, else Kubernetes' own."""
     strategy = dig(v, "strategy")
     kind = dig(strategy, "type")
     data.strategy_declared = isinstance(kind, str)
@@ -193,11 +223,36 @@ def _mount(container: dict, data_dir: str) -> dict | None:
         if not isinstance(path, str) or m.get("subPath") or m.get("subPathExpr"):
             continue
         path = posixpath.normpath(path)
-        if (data_dir == path or data_dir.startswith(path.rstrip("/") + "/")) and (
-            best is None or len(path) > len(best["mountPath"])
-        ):
+        if _under(data_dir, path) and (best is None or len(path) > len(best["mountPath"])):
             best = {"mountPath": path, "name": m.get("name"), "node": m}
     return best
+
+
+def _under(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def _place(index: Index, data: KumaData, mount: dict, volumes: list, templates: Any) -> bool:
+    """Set where the data is from the volume `mount` names (its claim and the claim's access modes);
+    False when it names no volume of the pod."""
+    data.volume_loc = loc_of(mount["node"], "mountPath")
+    volume = next((v for v in volumes if isinstance(v, dict) and v.get("name") == mount["name"]), None)
+    if volume is None:
+        if any(dig(t, "metadata", "name") == mount["name"] for t in templates):
+            data.volume = "pvc"  # a StatefulSet's claim of its own
+            return True
+        return False
+    data.volume_loc = loc_of(volume, "name")
+    claim = dig(volume, "persistentVolumeClaim", "claimName")
+    if "emptyDir" in volume:
+        data.volume = "emptyDir"
+    elif isinstance(claim, str):
+        data.volume, data.claim = "pvc", claim
+        data.claim_loc = loc_of(volume, "persistentVolumeClaim", "claimName")
+        data.access_modes = _claim_modes(index, data.origin, data.namespace, claim)
+    else:
+        data.volume = "other"
+    return True
 
 
 def _kuma_image(image: Any) -> bool:
@@ -216,27 +271,16 @@ def _from_workload(index: Index, obj: K8sObject) -> KumaData | None:
     ns = namespace_of(index, obj)
     mount = _mount(kuma, data_dir)
     data = KumaData(obj, "workload", obj.name, ns, obj.kind, "none", loc_of(kuma, "image"), True, _external_db(kuma))
-    if mount is not None:
-        data.volume_loc = loc_of(mount["node"], "mountPath")
-        volume = next(
-            (v for v in dig(spec, "volumes") or () if isinstance(v, dict) and v.get("name") == mount["name"]), None
-        )
-        if volume is not None:
-            data.volume_loc = loc_of(volume, "name")
-            if "emptyDir" in volume:
-                data.volume = "emptyDir"
-            elif isinstance(dig(volume, "persistentVolumeClaim", "claimName"), str):
-                data.volume, data.claim = "pvc", volume["persistentVolumeClaim"]["claimName"]
-                data.claim_loc = loc_of(volume, "persistentVolumeClaim", "claimName")
-                data.access_modes = _claim_modes(index, obj, ns, data.claim)
-            else:
-                data.volume = "other"
-        elif obj.kind == "StatefulSet" and any(
-            dig(t, "metadata", "name") == mount["name"] for t in obj.get("spec", "volumeClaimTemplates") or ()
-        ):
-            data.volume = "pvc"
-        else:
-            return None  # a mount of no volume: the API server refuses the pod, another rule's business
+    templates = obj.get("spec", "volumeClaimTemplates") if obj.kind == "StatefulSet" else None
+    volumes = dig(spec, "volumes")
+    if mount is not None and not _place(
+        index,
+        data,
+        mount,
+        volumes if isinstance(volumes, list) else [],
+        templates if isinstance(templates, list) else (),
+    ):
+        return None  # a mount of no volume: the API server refuses the pod, another rule's business
     if obj.kind == "Deployment":
         strategy = obj.get("spec", "strategy")
         kind = dig(strategy, "type")

@@ -100,6 +100,35 @@ def test_chart_with_a_claim_or_a_database_is_clean(repo, values):
     assert run(repo({"kuma.yaml": release("2.22.1", values)}), "STOR005") == []
 
 
+def test_chart_additional_volume_or_moved_data_dir(repo):
+    """additionalVolumeMounts (2.14.0 on) and podEnv go into the pod as written: a volume of one's own at
+    /app/data keeps the data, an emptyDir there does not, and DATA_DIR elsewhere leaves the chart's claim."""
+    own = (
+        "volume:\n  enabled: false\nadditionalVolumeMounts:\n  - {name: db, mountPath: /app/data}\n"
+        "additionalVolumes:\n  - {name: db, persistentVolumeClaim: {claimName: kuma-data}}\n"
+    )
+    assert run(repo({"kuma.yaml": release("2.21.3", own) + "---\n" + pvc()}), "STOR005") == []
+    (f,) = run(
+        repo(
+            {
+                "kuma.yaml": release(
+                    "2.21.3", own.replace("persistentVolumeClaim: {claimName: kuma-data}", "emptyDir: {}")
+                )
+            }
+        ),
+        "STOR005",
+    )
+    assert "on an emptyDir" in f.message and f.loc.line == 18
+    # the claim of one's own is the Deployment's: with the chart's RollingUpdate it is STOR006's too
+    (f,) = run(repo({"kuma.yaml": release("4.1.0", own) + "---\n" + pvc()}), "STOR006")
+    assert "claim kuma-data" in f.message
+    moved = "podEnv:\n  - {name: DATA_DIR, value: /data}\n"
+    (f,) = run(repo({"kuma.yaml": release("2.21.3", moved)}), "STOR005")
+    assert "own filesystem" in f.message and f.loc.line == 14
+    unread = "podEnv:\n  - name: DATA_DIR\n    valueFrom: {configMapKeyRef: {name: a, key: b}}\n"
+    assert run(repo({"kuma.yaml": release("2.21.3", unread)}), "STOR005") == []
+
+
 def test_chart_not_judged_where_obslint_cannot_see_or_the_chart_is_another(repo):
     hidden = release(
         "2.21.3",

@@ -58,10 +58,11 @@ def _where(data: KumaData) -> str:
         Uptime Kuma keeps its monitors, users, notification settings, status pages and heartbeat
         history in a SQLite database in its data directory, /app/data (`DATA_DIR`; louislam/uptime-kuma
         wiki "How to Install": map /app/data to a volume). Nothing of it is in Git. Without a
-        PersistentVolumeClaim there (`volume.enabled: false` in the dirsigler/uptime-kuma-helm chart,
-        no volumeMount, or an emptyDir) every container restart, eviction or upgrade starts from an
-        empty database: all monitors are gone, nothing alerts any more, and the setup page waits for
-        whoever opens it first to create the admin account. Uptime Kuma 2.x can keep its data in
+        PersistentVolumeClaim there (`volume.enabled: false` in the dirsigler/uptime-kuma-helm chart
+        with no `additionalVolumeMounts` entry of a claim there, no volumeMount, or an emptyDir) every
+        container restart, eviction or upgrade starts from an empty database: all monitors are gone,
+        nothing alerts any more, and the setup page waits for whoever opens it first to create the
+        admin account. Uptime Kuma 2.x can keep its data in
         MariaDB instead (`UPTIME_KUMA_DB_TYPE=mariadb`; chart `mariadb.enabled` or
         `externalDatabase.enabled`): then the data directory is not judged. A database chosen only in
         the setup page is not enough: that choice is saved in the data directory too (`db-config.json`,
