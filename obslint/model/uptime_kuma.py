@@ -188,9 +188,13 @@ def _strategy(data: KumaData, version: ChartVersion, v: Any, rel: HelmReleaseVie
 # --- plain workloads -------------------------------------------------------------------------------
 
 
+def _list(node: Any) -> list:
+    return node if isinstance(node, list) else []
+
+
 def _env(container: dict, name: str) -> tuple[bool, Any]:
     """(present, literal value or None) of an environment variable of the container."""
-    for e in container.get("env") or ():
+    for e in _list(container.get("env")):
         if isinstance(e, dict) and e.get("name") == name:
             return True, e.get("value") if "valueFrom" not in e else None
     return False, None
@@ -198,7 +202,7 @@ def _env(container: dict, name: str) -> tuple[bool, Any]:
 
 def _data_dir(container: dict) -> str | None:
     """The container's data directory (None: set in a way obslint does not read)."""
-    if container.get("envFrom") or any("data-dir" in str(a) for a in container.get("args") or ()):
+    if container.get("envFrom") or any("data-dir" in str(a) for a in _list(container.get("args"))):
         return None
     present, value = _env(container, "DATA_DIR")
     if not present:
@@ -218,7 +222,7 @@ def _external_db(container: dict) -> bool:
 def _mount(container: dict, data_dir: str) -> dict | None:
     """The volumeMount that holds `data_dir` (the deepest one at or above it)."""
     best = None
-    for m in container.get("volumeMounts") or ():
+    for m in _list(container.get("volumeMounts")):
         path = m.get("mountPath") if isinstance(m, dict) else None
         if not isinstance(path, str) or m.get("subPath") or m.get("subPathExpr"):
             continue

@@ -294,3 +294,17 @@ def test_claims_that_exist_or_may_come_from_elsewhere(repo, others):
     assert run(repo({"kuma.yaml": text}), "STOR007") == []
     variable = deployment(volumes="[{name: data, persistentVolumeClaim: {claimName: '${APP}'}}]")
     assert run(repo({"kuma.yaml": variable + "---\n" + pvc(name="other")}), "STOR007") == []
+
+
+def test_values_and_pods_of_the_wrong_shape_give_no_traceback(repo):
+    odd_values = (
+        "volume: 5\nstrategy: [1]\npodEnv: 7\nadditionalVolumeMounts: {a: b}\nadditionalVolumes: x\n"
+        "useDeploy: maybe\nmariadb: []\n"
+    )
+    odd_pod = deployment(mounts="7", volumes="{a: 1}", env="[3, {name: DATA_DIR, value: 4}]").replace(
+        "          env:", "          args: 9\n          env:"
+    )
+    odd_pod += "---\n" + deployment(mounts="[{mountPath: 3}, 5]", env="x", strategy="  strategy: 3\n")
+    root = repo({"kuma.yaml": release("4.1.0", odd_values), "pod.yaml": odd_pod})
+    result = check(root, select=["STOR005", "STOR006", "STOR007"])
+    assert not result.errors, result.errors
