@@ -37,6 +37,7 @@ from obslint.findings import Loc
 from obslint.index import Index, memoised
 from obslint.model.chart_facts import ChartVersion, chart_version, helm_fullname
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
+from obslint.model.semver import parse
 from obslint.model.services import namespace_of, release_namespace
 from obslint.objects import K8sObject, dig, loc_of
 
@@ -60,7 +61,6 @@ class KumaData:
     workload: str  # "Deployment" | "StatefulSet"
     volume: str  # "pvc" | "emptyDir" | "none" (the container's own filesystem) | "other"
     volume_loc: Loc  # where the data volume is decided (or where the missing one belongs)
-    volume_declared: bool  # False: the chart's default decides
     external_db: bool  # the data is in MariaDB/MySQL (or may be: a value obslint cannot read)
     claim: str | None = None  # the claim the Deployment mounts
     claim_loc: Loc | None = None  # where a claim the chart does not create is named (existingClaim, claimName)
@@ -103,11 +103,20 @@ def _claim_modes(index: Index, owner: K8sObject, ns: str | None, claim: str) -> 
 
 # --- the chart -------------------------------------------------------------------------------------
 
+# The first versions whose templates read `volume.existingClaim` and `strategy` (values history; PR #61 for
+# the strategy, dirsigler/uptime-kuma-helm).
+EXISTING_CLAIM_FROM = "2.2.7"
+STRATEGY_FROM = "2.3.6"
 # The values that decide where the data is and how the pod is replaced.
 _CHART_KEYS = (
     "volume", "useDeploy", "strategy", "mariadb", "externalDatabase", "podEnv",
     "additionalVolumes", "additionalVolumeMounts",
 )  # fmt: skip
+
+
+def _since(version: ChartVersion, first: str) -> bool:
+    mine, since = parse(version.version), parse(first)
+    return mine is not None and since is not None and mine >= since
 
 
 def _chart_db(values: Any) -> bool:
@@ -143,8 +152,8 @@ def _from_chart(index: Index, rel: HelmReleaseView, version: ChartVersion) -> Ku
     own = enabled and _under(data_dir, DATA_DIR)  # the chart mounts its volume at /app/data
     data = KumaData(
         rel.obj, "helm", rel.release_name, ns, "Deployment" if deploy else "StatefulSet",
-        "pvc" if own else "none", rel.loc("volume", "enabled") if declared else fallback, declared,
-        _chart_db(v), helm=rel,
+        "pvc" if own else "none", rel.loc("volume", "enabled") if declared else fallback, _chart_db(v),
+        helm=rel,
     )  # fmt: skip
     if not own:
         if enabled:  # DATA_DIR in podEnv moved the data off the chart's volume
@@ -158,7 +167,7 @@ def _from_chart(index: Index, rel: HelmReleaseView, version: ChartVersion) -> Ku
     if not enabled:
         return _strategy(data, version, v, rel, fallback) if data.claim else data
     existing = dig(v, "volume", "existingClaim")
-    if isinstance(existing, str) and existing and version.has("volume.enabled"):
+    if isinstance(existing, str) and existing and _since(version, EXISTING_CLAIM_FROM):
         data.claim, data.claim_loc = existing, rel.loc("volume", "existingClaim")
         data.access_modes = _claim_modes(index, rel.obj, ns, existing)
     else:
@@ -172,7 +181,7 @@ def _from_chart(index: Index, rel: HelmReleaseView, version: ChartVersion) -> Ku
 
 def _strategy(data: KumaData, version: ChartVersion, v: Any, rel: HelmReleaseView, fallback: Loc) -> KumaData:
     """The chart Deployment's strategy: as written, else the version's default, else Kubernetes' own."""
-    strategy = dig(v, "strategy")
+    strategy = dig(v, "strategy") if _since(version, STRATEGY_FROM) else None  # not rendered before
     kind = dig(strategy, "type")
     data.strategy_declared = isinstance(kind, str)
     if not data.strategy_declared:
@@ -274,7 +283,7 @@ def _from_workload(index: Index, obj: K8sObject) -> KumaData | None:
         return None
     ns = namespace_of(index, obj)
     mount = _mount(kuma, data_dir)
-    data = KumaData(obj, "workload", obj.name, ns, obj.kind, "none", loc_of(kuma, "image"), True, _external_db(kuma))
+    data = KumaData(obj, "workload", obj.name, ns, obj.kind, "none", loc_of(kuma, "image"), _external_db(kuma))
     templates = obj.get("spec", "volumeClaimTemplates") if obj.kind == "StatefulSet" else None
     volumes = dig(spec, "volumes")
     if mount is not None and not _place(

@@ -308,3 +308,13 @@ def test_values_and_pods_of_the_wrong_shape_give_no_traceback(repo):
     root = repo({"kuma.yaml": release("4.1.0", odd_values), "pod.yaml": odd_pod})
     result = check(root, select=["STOR005", "STOR006", "STOR007"])
     assert not result.errors, result.errors
+
+
+def test_values_a_version_does_not_read_yet_change_nothing(repo):
+    """existingClaim is read from 2.2.7 and strategy from 2.3.6: before, the chart's claim and Kubernetes'
+    RollingUpdate apply whatever the values say."""
+    claim = release("2.1.7", "volume:\n  existingClaim: kuma-data\n") + "---\n" + pvc(name="other")
+    assert run(repo({"kuma.yaml": claim}), "STOR007") == []
+    assert "claim uptime-kuma-pvc" in run(repo({"kuma.yaml": claim}), "STOR006")[0].message
+    assert run(repo({"kuma.yaml": release("2.3.5", "strategy:\n  type: Recreate\n")}), "STOR006")
+    assert run(repo({"kuma.yaml": release("2.3.6", "strategy:\n  type: Recreate\n")}), "STOR006") == []
