@@ -18,16 +18,18 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def stamp(script: Path, inputs: list[Path], outputs: list[Path]) -> dict:
+def stamp(script: Path, inputs: list[Path], outputs: list[Path], also: list[Path] = ()) -> dict:
+    """`also`: files next to the generator that are part of it (a table it reads)."""
     return {
-        "generator": {script.name: _digest(script)},
+        "generator": {p.name: _digest(p) for p in (script, *also)},
         "inputs": {p.name: _digest(p) for p in sorted(inputs)},
         "outputs": {p.name: _digest(p) for p in sorted(outputs)},
     }
 
 
-def write_stamp(target: Path, script: Path, inputs: list[Path], outputs: list[Path]) -> None:
-    target.write_text(json.dumps(stamp(script, inputs, outputs), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+def write_stamp(target: Path, script: Path, inputs: list[Path], outputs: list[Path], also: list[Path] = ()) -> None:
+    text = json.dumps(stamp(script, inputs, outputs, also), indent=1, sort_keys=True) + "\n"
+    target.write_text(text, encoding="utf-8")
 
 
 def read_stamp(target: Path) -> dict:

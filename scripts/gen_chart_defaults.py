@@ -10,7 +10,8 @@ obslint/data/chart_facts/defaults.json:
 FROM and TO are inclusive indexes into the chart's versions sorted as SemVer (the same list as
 obslint/data/charts/<chart>.json.gz); a version in no run does not have the key. Only the value paths in
 FACTS are kept: the defaults that name a Service or its port, switch a component (and so its Service)
-on, or set a retention or a sidecar's label and namespaces. obslint/model/chart_facts.py reads them.
+on, or set a retention or a sidecar's label and namespaces, and Uptime Kuma's storage switches.
+obslint/model/chart_facts.py reads them.
 
 usage: scripts/gen_chart_defaults.py [HISTORY_DIR] [OUT_FILE]
 """
@@ -100,6 +101,16 @@ FACTS: dict[str, list[str]] = {
     "loki-grafana-community": _LOKI,
     "grafana": ["service.enabled", "service.port", *(f"sidecar.datasources.{k}" for k in _GRAFANA_SIDECAR)],
     "alloy": ["service.enabled", "alloy.listenPort"],
+    # Deployment or StatefulSet, whether /app/data is on a claim and of which access mode, the Deployment's
+    # update strategy, and the database switches (obslint.model.uptime_kuma)
+    "uptime-kuma": [
+        "useDeploy",
+        "volume.enabled",
+        "volume.accessMode",
+        "strategy.type",
+        "mariadb.enabled",
+        "externalDatabase.enabled",
+    ],
 }
 
 _ABSENT = object()

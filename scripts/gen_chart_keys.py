@@ -23,6 +23,8 @@ is below it:
     `patternProperties`). Keys the schema declares count as known even without a default.
 Keys that values.yaml documents only as commented-out examples (`# pathType: ImplementationSpecific`,
 `# selector:`) are read by the templates too: they are added as open keys where the comment stands.
+Keys that the templates read although the defaults never list them (robusta `rsa`) come from the cited
+table scripts/chart_template_keys.tsv and are added as open keys to the versions it names.
 No default values are copied: only key names.
 
 usage: scripts/gen_chart_keys.py [HISTORY_DIR] [OUT_DIR]
@@ -38,6 +40,7 @@ import os
 import re
 import sys
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data_stamp import write_stamp  # noqa: E402
 
 OUT = ROOT / "obslint" / "data" / "charts"
+TEMPLATE_KEYS = Path(__file__).resolve().parent / "chart_template_keys.tsv"
 
 # Pass-through blocks per chart (rendered with toYaml/tpl into an application config or a Kubernetes object).
 OPEN = {
@@ -296,6 +300,53 @@ def generate(chart: str, values_text: str, schema_text: str | None) -> dict:
     return keys
 
 
+@dataclass(frozen=True)
+class TemplateKey:
+    """A key a chart's templates read in versions `first`..`last` (None: the newest) that defaults omit."""
+
+    chart: str
+    path: tuple[str, ...]
+    first: str
+    last: str | None
+
+    def covers(self, version: str) -> bool:
+        v = _sort_key(version)
+        return _sort_key(self.first) <= v and (self.last is None or v <= _sort_key(self.last))
+
+
+def read_template_keys(path: Path = TEMPLATE_KEYS) -> list[TemplateKey]:
+    """The rows of the table (lines starting with `#` are comments; every row must cite its template)."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    out: list[TemplateKey] = []
+    for row in csv.DictReader(lines, delimiter="\t"):
+        if not row.get("template") or "@" not in row["template"]:
+            raise SystemExit(f"{path.name}: {row.get('chart')} {row.get('key')} cites no template at a commit")
+        _sort_key(row["first"])
+        if row["last"]:
+            _sort_key(row["last"])
+        out.append(TemplateKey(row["chart"], tuple(row["key"].split(".")), row["first"], row["last"] or None))
+    return out
+
+
+def with_template_keys(keys: dict, paths: list[tuple[str, ...]]) -> dict:
+    """`keys` plus each path as an open key where its parent is a mapping of this version and the key
+    is absent (a key the defaults have keeps its subtree). The tree given is left as it is: it is shared
+    by every version with the same defaults."""
+    out = dict(keys)
+    for path in paths:
+        node = out
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                break  # absent, or open already (1) in this version
+            copy = dict(child)
+            node[part] = copy
+            node = copy
+        else:
+            node.setdefault(path[-1], 1)
+    return out
+
+
 # --- the history -----------------------------------------------------------------------------------
 
 
@@ -353,7 +404,7 @@ def _encode(node: dict) -> dict:
     return out
 
 
-def chart_history(chart: str, versions: list[str], archive: Path) -> dict:
+def chart_history(chart: str, versions: list[str], archive: Path, template_keys: list[TemplateKey] = ()) -> dict:
     files: dict[str, str] = {}
     with tarfile.open(archive, "r:xz") as tar:
         for member in tar:
@@ -369,7 +420,8 @@ def chart_history(chart: str, versions: list[str], archive: Path) -> dict:
         schema = files.get(f"{chart}/{version}/values.schema.json")
         if (text, schema) not in seen:
             seen[(text, schema)] = generate(chart, text, schema)
-        _add(root, seen[(text, schema)], i)
+        read = [t.path for t in template_keys if t.chart == chart and t.covers(version)]
+        _add(root, with_template_keys(seen[(text, schema)], read) if read else seen[(text, schema)], i)
     return {"chart": chart, "versions": ordered, "keys": _encode(root)}
 
 
@@ -390,14 +442,15 @@ def main(argv: list[str]) -> int:
         return 1
     out.mkdir(parents=True, exist_ok=True)
     inputs, outputs = [history / "INDEX.tsv"], []
+    template_keys = read_template_keys()
     for chart, versions in sorted(read_index(history).items()):
-        data = chart_history(chart, versions, history / f"{chart}.tar.xz")
+        data = chart_history(chart, versions, history / f"{chart}.tar.xz", template_keys)
         target = out / f"{chart}.json.gz"
         target.write_bytes(encoded(data))
         inputs.append(history / f"{chart}.tar.xz")
         outputs.append(target)
         print(f"wrote {target.name}: {len(versions)} versions, {target.stat().st_size} bytes")
-    write_stamp(out / STAMP, Path(__file__), inputs, outputs)
+    write_stamp(out / STAMP, Path(__file__), inputs, outputs, also=[TEMPLATE_KEYS])
     return 0
 
 

@@ -1,7 +1,7 @@
 """Who creates what, cluster by cluster, and what a reference resolves to: present, absent or unknown.
 
-The catalogue lists, for each cluster, the namespaces, custom resource kinds, Secrets and
-ConfigMaps that something in the repository creates, with the object that creates each:
+The catalogue lists, for each cluster, the namespaces, custom resource kinds, Secrets,
+ConfigMaps and PersistentVolumeClaims that something in the repository creates, with the object that creates each:
 manifests (as rendered), kustomize generators, Helm charts (known CRDs, `createNamespace`),
 operators from their custom resources, and what the bootstrap files install (bootstrap.py).
 
@@ -135,8 +135,8 @@ class Catalogue:
         return name in CLUSTER_NAMESPACES or self.boot.has_namespace(name, _cluster(scope))
 
     def config(self, kind: str, namespace: str | None, name: str, scope: K8sObject | None) -> Lookup:
-        """Where the Secret/ConfigMap `namespace/name` that `scope` refers to comes from (a
-        HelmRelease's own chart never makes what its values or valuesFrom read: those exist first)."""
+        """Where the Secret/ConfigMap/PersistentVolumeClaim `namespace/name` that `scope` refers to comes
+        from (a HelmRelease's own chart never makes what its values or valuesFrom read: those exist first)."""
         cluster = _cluster(scope)
         if namespace is None:  # the referrer's namespace is not known: any namespace will do
             found = list(self.configs_by_name.get((cluster, kind, name), ()))
@@ -243,12 +243,13 @@ def catalogue(index: Index) -> Catalogue:
             group, kind = obj.get("spec", "group"), obj.get("spec", "names", "kind")
             if isinstance(group, str) and isinstance(kind, str):
                 _add(cat.kinds, (c, group, kind), Produced(("Kind", group, kind), obj, "manifest", obj.loc()))
-        elif obj.kind in ("Secret", "ConfigMap") and obj.group == "":
+        elif obj.kind in ("Secret", "ConfigMap", "PersistentVolumeClaim") and obj.group == "":
             gen = g.generated.get(obj)
             via = "generator" if gen is not None else "manifest"
             p = Produced((obj.kind, obj.namespace or "", obj.name), obj, via, obj.loc(), gen is not None and gen.hashed)
             _add_config(cat, c, obj.kind, obj.namespace, obj.name, p)
-            _add_mirrors(cat, obj, obj.kind, obj.name, mirrors_of(obj.get("metadata", "annotations")))
+            if obj.kind != "PersistentVolumeClaim":
+                _add_mirrors(cat, obj, obj.kind, obj.name, mirrors_of(obj.get("metadata", "annotations")))
         elif not is_builtin_group(obj.group) and obj.group not in _INERT_GROUPS:
             _operator_outputs(cat, obj)
     for k in g.kustomizations:  # the namespace of a Kustomization object exists when it is applied

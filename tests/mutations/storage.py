@@ -178,3 +178,26 @@ def grafana_dashboard_selects_no_grafana(stack: StackCopy) -> None:
 def grafana_dashboard_folder_misspelt(stack: StackCopy) -> None:
     """A GrafanaDashboard filed under folderRef `infra`, a GrafanaFolder nothing creates."""
     _add_grafana_operator(stack, folder="infra")
+
+
+KUMA = "infrastructure/monitoring/uptime-kuma/deployment.yaml"
+
+
+@mutation("uptime-kuma-data-on-emptydir", {"STOR005"})
+def uptime_kuma_data_on_emptydir(stack: StackCopy) -> None:
+    """Uptime Kuma's /app/data on an emptyDir instead of its claim: every restart loses all monitors."""
+    stack.replace(
+        KUMA, "          persistentVolumeClaim:\n            claimName: uptime-kuma-data\n", "          emptyDir: {}\n"
+    )
+
+
+@mutation("uptime-kuma-rolling-update", {"STOR006"})
+def uptime_kuma_rolling_update(stack: StackCopy) -> None:
+    """Recreate turned into RollingUpdate: an update starts a second pod on the ReadWriteOnce claim."""
+    stack.replace(KUMA, "    type: Recreate\n", "    type: RollingUpdate\n")
+
+
+@mutation("uptime-kuma-claim-renamed", {"STOR007"})
+def uptime_kuma_claim_renamed(stack: StackCopy) -> None:
+    """The Deployment mounts a claim nothing creates: the pod stays Pending."""
+    stack.replace(KUMA, "claimName: uptime-kuma-data", "claimName: uptime-kuma-storage")

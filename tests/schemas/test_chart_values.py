@@ -101,7 +101,8 @@ def test_shipped_key_sets_are_what_the_script_generates():
     inputs = [HISTORY / name for name in shipped["inputs"]]
     outputs = sorted(DATA.glob("*.json.gz"))
     assert {p.name for p in outputs} == set(shipped["outputs"]), "regenerate with scripts/gen_chart_keys.py"
-    assert stamp(ROOT / "scripts" / "gen_chart_keys.py", inputs, outputs) == shipped, (
+    table = [ROOT / "scripts" / "chart_template_keys.tsv"]
+    assert stamp(ROOT / "scripts" / "gen_chart_keys.py", inputs, outputs, also=table) == shipped, (
         "obslint/data/charts is out of date: run scripts/gen_chart_keys.py"
     )
 
@@ -266,6 +267,45 @@ def test_a_key_only_later_versions_have_is_flux051_with_the_version_that_adds_it
     (f,) = found(repo, hr(values, "40.0.0"), "FLUX051")
     assert "has it from" in f.hint
     assert found(repo, hr(values, "40.0.0"), "FLUX052") == []
+
+
+ROBUSTA_URL = "https://robusta-charts.storage.googleapis.com"
+RSA = "    clusterName: home\n    rsa:\n      existingSecret: robusta-auth\n"
+
+
+def test_a_key_the_templates_read_but_the_defaults_dropped_is_not_reported(repo):
+    """robusta dropped `rsa` from its defaults in 0.10.30, yet helm/robusta/templates/auth-config.yaml and
+    runner.yaml still read `.Values.rsa` (scripts/chart_template_keys.tsv): setting it still works."""
+    robusta = chart_keys("robusta")
+    assert robusta.history(("rsa",)) is not None
+    assert robusta.tree(robusta.versions.index("0.47.0"))["rsa"] == 1  # open: rsa.existingSecret, rsa.private, ...
+    for version in ("0.10.29", "0.10.30", "0.47.0"):
+        text = hr(RSA, version, "robusta", ROBUSTA_URL)
+        assert found(repo, text, "FLUX052") == [] and found(repo, text, "FLUX051") == [], version
+    # a key robusta really dropped is still reported beside it
+    dropped = hr(RSA + "    disableCloudRouting: true\n", "0.47.0", "robusta", ROBUSTA_URL)
+    (f,) = found(repo, dropped, "FLUX052")
+    assert "'disableCloudRouting' was removed from robusta in 0.26.0 (last in 0.25.0)" in f.message
+    assert found(repo, dropped, "FLUX051") == []
+    # and a typo beside it stays a typo
+    (f,) = found(repo, hr(RSA + "    enablePrometheusStak: true\n", "0.47.0", "robusta", ROBUSTA_URL), "FLUX051")
+    assert "robusta 0.47.0 has no value 'enablePrometheusStak'" in f.message
+
+
+def test_template_keys_are_added_only_in_their_versions_and_where_the_defaults_lack_them():
+    from scripts.gen_chart_keys import TemplateKey, read_template_keys, with_template_keys
+
+    rows = read_template_keys()
+    assert rows and all(r.chart in known_charts() for r in rows)
+    rsa = next(r for r in rows if r.path == ("rsa",))
+    assert rsa.covers("0.10.30") and rsa.covers("0.47.0") and not rsa.covers("0.10.29")
+    bounded = TemplateKey("robusta", ("a", "b"), "1.0.0", "1.2.0")
+    assert bounded.covers("1.2.0") and not bounded.covers("1.2.1") and not bounded.covers("0.9.0")
+    shared = {"a": {"c": 1}, "d": {"b": {"x": 1}}}
+    out = with_template_keys(shared, [("a", "b"), ("d", "b"), ("missing", "b")])
+    assert out == {"a": {"c": 1, "b": 1}, "d": {"b": {"x": 1}}}  # a key the defaults have keeps its subtree
+    assert shared == {"a": {"c": 1}, "d": {"b": {"x": 1}}}  # the tree other versions share is not changed
+    assert with_template_keys({"a": 1}, [("a", "b")]) == {"a": 1}  # open already
 
 
 def test_key_tree_of_one_version():

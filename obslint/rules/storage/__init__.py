@@ -1,5 +1,5 @@
-"""STOR, LOKI, GRAF, VEC: retention and volumes, Loki limits, endpoints, Grafana datasources and
-grafana-operator, Vector pipelines."""
+"""STOR, LOKI, GRAF, VEC: retention and volumes, Uptime Kuma's data, Loki limits, endpoints, Grafana
+datasources and grafana-operator, Vector pipelines."""
 
 from obslint.rules.storage import (  # noqa: F401
     endpoints,
@@ -8,5 +8,6 @@ from obslint.rules.storage import (  # noqa: F401
     loki,
     loki_rules,
     prometheus_retention,
+    uptime_kuma,
     vector,
 )
