@@ -71,6 +71,18 @@ FACTS: dict[str, list[str]] = {
     "loki-grafana-community": _LOKI,
     "grafana": ["service.enabled", "service.port", *(f"sidecar.datasources.{k}" for k in _GRAFANA_SIDECAR)],
     "alloy": ["service.enabled", "alloy.listenPort"],
+    # the VictoriaMetrics operator objects the chart renders from `<component>.spec`
+    "victoria-metrics-k8s-stack": [
+        "vmalert.enabled",
+        "vmalert.spec.selectAllByDefault",
+        "alertmanager.enabled",
+        "alertmanager.useManagedConfig",
+        "alertmanager.spec.selectAllByDefault",
+        "vmsingle.enabled",
+        "vmsingle.spec.retentionPeriod",
+        "vmsingle.spec.storage.resources.requests.storage",
+        "vmcluster.enabled",
+    ],
 }
 
 _ABSENT = object()

@@ -9,7 +9,8 @@
   prometheus-operator's; `retentionPeriod` matches `^[0-9]+(h|d|w|y)?$`, a bare number counting
   months, default 1. VictoriaMetrics counts a month as 31 days (lib/flagutil/duration.go).
 * VMRule is PrometheusRule-shaped (`spec.groups[].rules`), with MetricsQL expressions: those become
-  rule sets of engine "metricsql" (obslint.model.rulegroups).
+  rule sets of engine "metricsql" (obslint.model.rulegroups). Which VMAlert loads one
+  (obslint.model.vm_selection) decides PROM002 (never loaded) and PROM009 (duplicates).
 
 What is not modelled yet is said once per run (`gaps_notice`), never once per object.
 """
@@ -35,9 +36,8 @@ _UNITS = {"h": HOUR, "d": DAY, "w": WEEK, "y": YEAR, "": MONTH}
 NOT_CHECKED_YET = {
     "VMAlertmanagerConfig": "VictoriaMetrics VMAlertmanagerConfig routing is not checked yet "
     "(AM rules read the VMAlertmanager's own config only)",
-    "VMRule": "VictoriaMetrics VMRule groups: which VMAlert loads them, retention reach, duplicates and vmalert's "
-    "own validation are not checked yet (PROM002, PROM003, PROM009, PROM001); MetricsQL-only expressions "
-    "are not judged",
+    "VMRule": "VictoriaMetrics VMRule groups: retention reach and vmalert's own validation are not checked yet "
+    "(PROM003, PROM001); MetricsQL-only expressions are not judged",
 }
 
 

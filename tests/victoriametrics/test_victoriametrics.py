@@ -52,9 +52,8 @@ def test_fixture_lints_clean():
     assert result.findings == []
     # MetricsQL that is not PromQL (WITH, rollup_candlestick) is not judged, and that is said once
     assert [n for n in result.notices if "VMRule" in n] == [
-        "VictoriaMetrics VMRule groups: which VMAlert loads them, retention reach, duplicates and vmalert's "
-        "own validation are not checked yet (PROM002, PROM003, PROM009, PROM001); MetricsQL-only expressions "
-        "are not judged"
+        "VictoriaMetrics VMRule groups: retention reach and vmalert's own validation are not checked yet "
+        "(PROM003, PROM001); MetricsQL-only expressions are not judged"
     ]
 
 
