@@ -34,8 +34,6 @@ _UNITS = {"h": HOUR, "d": DAY, "w": WEEK, "y": YEAR, "": MONTH}
 
 # Object kinds whose checks do not carry over yet: (kind, what the notice says).
 NOT_CHECKED_YET = {
-    "VMAlertmanagerConfig": "VictoriaMetrics VMAlertmanagerConfig routing is not checked yet "
-    "(AM rules read the VMAlertmanager's own config only)",
     "VMRule": "VictoriaMetrics VMRule groups: retention reach and vmalert's own validation are not checked yet "
     "(PROM003, PROM001); MetricsQL-only expressions are not judged",
 }

@@ -152,23 +152,6 @@ def test_promql_parse_errors_are_not_reported_for_metricsql(tmp_path):
     assert run(root).findings == []
 
 
-def test_one_notice_for_every_vmalertmanagerconfig(tmp_path):
-    root = copy(tmp_path)
-    amc = (
-        "apiVersion: operator.victoriametrics.com/v1beta1\nkind: VMAlertmanagerConfig\n"
-        "metadata: {{name: {name}, namespace: monitoring}}\n"
-        "spec:\n  route: {{receiver: team, group_by: [alertname]}}\n"
-        "  receivers: [{{name: team, webhook_configs: [{{url: 'http://alert-relay.monitoring.svc:8080/x'}}]}}]\n"
-    )
-    (root / "monitoring/amc.yaml").write_text(amc.format(name="a") + "---\n" + amc.format(name="b"), encoding="utf-8")
-    result = run(root)
-    assert result.findings == []
-    assert [n for n in result.notices if "VMAlertmanagerConfig" in n] == [
-        "VictoriaMetrics VMAlertmanagerConfig routing is not checked yet (AM rules read the VMAlertmanager's "
-        "own config only)"
-    ]
-
-
 def test_grafana_datasource_reaches_the_vmsingle_service(tmp_path):
     root = copy(tmp_path)
     ds = (
