@@ -30,9 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from obslint.index import Index, memoised
-from obslint.model.chart_facts import ChartVersion
-from obslint.model.chart_pin import chart_pin
-from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
+from obslint.model.helm import HelmReleaseView, releases_of_chart
 from obslint.model.prometheus import (
     LabelSelector,
     PrometheusInstance,
@@ -41,9 +39,9 @@ from obslint.model.prometheus import (
     namespace_labels,
 )
 from obslint.model.victoriametrics import VM_GROUP
+from obslint.model.vm_stack import K8S_STACK, stack_component
 from obslint.objects import Cluster, K8sObject, loc_of
 
-K8S_STACK = "victoria-metrics-k8s-stack"
 # a VMAlert annotation: the operator drops repeated rules of its VMRules (vmalert_types.go)
 DEDUPLICATE_RULES = "operator.victoriametrics.com/vmalert-deduplicate-rules"
 OPERATOR_CHART = "victoria-metrics-operator"
@@ -142,18 +140,15 @@ def _unknown(rel: HelmReleaseView, kind: str, namespace: str | None) -> VMOwner:
 def _from_stack(index: Index, rel: HelmReleaseView, kind: str) -> VMOwner | None:
     """The VMAlert or VMAlertmanager a victoria-metrics-k8s-stack release renders (None: switched off)."""
     selected, _, _, key = OWNERS[kind]
-    override = rel.value(key, "namespaceOverride")
-    namespace = override if isinstance(override, str) and override else rel.namespace
-    pin = chart_pin(index, rel)
-    if pin is None or rel.values_open(key):
-        return _unknown(rel, kind, namespace)
-    version = ChartVersion(pin.keys.chart, pin.index, pin.version)
-    if not values_bool(rel.value(key, "enabled"), version.default(f"{key}.enabled", True) is True):
+    comp = stack_component(index, rel, key)
+    if comp is None:
         return None
-    default_all = version.default(f"{key}.spec.selectAllByDefault", False) is True
-    selection = vm_selection(rel.value(key, "spec"), kind, f"{key}.spec.", default_all)
-    loc = rel.loc(key, "spec") if isinstance(rel.value(key, "spec"), dict) else rel.obj.loc()
-    return VMOwner(rel.release_name, namespace, rel.obj, "helm", loc, {selected: selection}, helm=rel, kind=kind)
+    if not comp.known:
+        return _unknown(rel, kind, comp.namespace)
+    default_all = comp.default("spec.selectAllByDefault", False) is True
+    selection = vm_selection(comp.spec, kind, f"{key}.spec.", default_all)
+    loc = rel.loc(key, "spec") if comp.spec else rel.obj.loc()
+    return VMOwner(comp.name, comp.namespace, rel.obj, "helm", loc, {selected: selection}, helm=rel, kind=kind)
 
 
 @memoised

@@ -10,6 +10,7 @@ Sources (`alertmanager_configs`):
 * Alertmanager objects (monitoring.coreos.com/v1) with the Secret holding their config
   (`spec.configSecret`, else `alertmanager-<name>`), when that Secret is in the same cluster and
   not encrypted;
+* victoria-metrics-k8s-stack HelmRelease values `alertmanager.config` (obslint.model.alertmanager.vm_stack);
 * VMAlertmanager objects (operator.victoriametrics.com): `spec.configRawYaml`, the Secret named by
   `spec.configSecret`, or the operator's default config, with the VMAlertmanagerConfig objects they
   select merged in (obslint.model.alertmanager.vm_configs);
@@ -110,6 +111,9 @@ class AMSource:
     amconfigs: list[AMConfigObject] = field(default_factory=list)
     defaults_only: bool = False  # the config is entirely the chart's default
     cluster: Cluster | None = None
+    # alerts reach this config from rules obslint does not model (what they are): the checks that
+    # a route or inhibit rule matches no known alert (AM006, AM010) do not judge it
+    unmodelled_alerts: str | None = None
 
     @property
     def route(self) -> Route | None:
@@ -626,6 +630,13 @@ def _from_vmalertmanagers(index: Index, used_secrets: set[int]) -> list[AMSource
         merge_vm_configs(index, src, spec, owner)
         if src.amconfigs:
             out.append(src)
+    # The operator converts PrometheusRules into VMRules by default
+    # (https://docs.victoriametrics.com/operator/integrations/prometheus/): a kube-prometheus-stack's
+    # default rules of the cluster may reach a VMAlertmanager through a VMAlert.
+    kps_clusters = {rel.obj.cluster for rel in releases_of_chart(index, KPS)}
+    for src in out:
+        if src.cluster in kps_clusters:
+            src.unmodelled_alerts = "kube-prometheus-stack default rules converted by the VictoriaMetrics operator"
     return out
 
 
@@ -645,6 +656,13 @@ def alertmanager_configs(index: Index) -> list[AMSource]:
     used_secrets: set[int] = set()
     for rel in releases_of_chart(index, KPS):
         src = _from_helm(index, rel)
+        if src is not None:
+            out.append(src)
+    from obslint.model.alertmanager.vm_stack import from_vm_stack
+    from obslint.model.vm_stack import K8S_STACK
+
+    for rel in releases_of_chart(index, K8S_STACK):
+        src = from_vm_stack(index, rel) if not rel.obj.sops else None
         if src is not None:
             out.append(src)
     for am in index.of_kind("Alertmanager", group=OPERATOR_GROUP):
