@@ -12,7 +12,8 @@
   pinned chart version's default spec (obslint.model.vm_stack).
 * VMRule is PrometheusRule-shaped (`spec.groups[].rules`), with MetricsQL expressions: those become
   rule sets of engine "metricsql" (obslint.model.rulegroups). Which VMAlert loads one
-  (obslint.model.vm_selection) decides PROM002 (never loaded) and PROM009 (duplicates).
+  (obslint.model.vm_selection) decides PROM002 (never loaded) and PROM009 (duplicates); what that
+  VMAlert queries (obslint.model.vm_datasource) decides PROM003 (retention reach).
 
 What is not modelled yet is said once per run (`gaps_notice`), never once per object.
 """
@@ -38,8 +39,8 @@ _UNITS = {"h": HOUR, "d": DAY, "w": WEEK, "y": YEAR, "": MONTH}
 
 # Object kinds whose checks do not carry over yet: (kind, what the notice says).
 NOT_CHECKED_YET = {
-    "VMRule": "VictoriaMetrics VMRule groups: retention reach and vmalert's own validation are not checked yet "
-    "(PROM003, PROM001); MetricsQL-only expressions are not judged",
+    "VMRule": "VictoriaMetrics VMRule groups: vmalert's own validation is not checked yet (PROM001); "
+    "MetricsQL-only expressions are not judged",
 }
 
 

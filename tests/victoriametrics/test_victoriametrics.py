@@ -52,8 +52,8 @@ def test_fixture_lints_clean():
     assert result.findings == []
     # MetricsQL that is not PromQL (WITH, rollup_candlestick) is not judged, and that is said once
     assert [n for n in result.notices if "VMRule" in n] == [
-        "VictoriaMetrics VMRule groups: retention reach and vmalert's own validation are not checked yet "
-        "(PROM003, PROM001); MetricsQL-only expressions are not judged"
+        "VictoriaMetrics VMRule groups: vmalert's own validation is not checked yet (PROM001); "
+        "MetricsQL-only expressions are not judged"
     ]
 
 

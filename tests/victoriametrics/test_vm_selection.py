@@ -153,3 +153,58 @@ def test_duplicate_alert_of_one_vmalert(tmp_path):
         root=root,
     )
     assert run(root).findings == []
+
+
+PREDICT = """\
+        - alert: NodeFilesystemFillsIn30Days
+          expr: predict_linear(node_filesystem_avail_bytes{fstype!="tmpfs"}[RANGE], 30 * 86400) < 0
+          for: 1h
+          labels:
+            severity: warning
+          annotations:
+            summary: Filesystem {{ $labels.mountpoint }} on {{ $labels.instance }} fills within 30 days
+            description: The trend predicts a full filesystem.
+"""
+
+
+@pytest.mark.parametrize(
+    ("rng", "datasource", "reported"),
+    [
+        # 30 days of trend, but the VMSingle the VMAlert queries keeps 14
+        ("30d", "http://vmsingle-main.monitoring.svc:8428", True),
+        ("7d", "http://vmsingle-main.monitoring.svc:8428", False),
+        # the VMCluster keeps 3 months: 30 days are there
+        ("30d", "http://vmselect-long-term.monitoring.svc:8481/select/0/prometheus", False),
+        # a datasource the repository does not deploy: not judged
+        ("30d", "http://victoria.example.org:8428", False),
+    ],
+)
+def test_vmrule_range_against_the_retention_of_its_datasource(tmp_path, rng, datasource, reported):
+    root = planted(
+        tmp_path, RULES, "        # MetricsQL only", PREDICT.replace("RANGE", rng) + "        # MetricsQL only"
+    )
+    planted(tmp_path, VMALERT, "http://vmsingle-main.monitoring.svc:8428", datasource, root=root)
+    found = [(f.rule, f.message) for f in run(root).findings]
+    expected = [
+        (
+            "PROM003",
+            "alert 'NodeFilesystemFillsIn30Days' reads 4w2d of history, but VMSingle monitoring/main keeps only 2w "
+            "(retention set at monitoring/vmsingle.yaml:8:20)",
+        )
+    ]
+    assert found == (expected if reported else [])
+
+
+def test_the_k8s_stack_vmalert_reads_the_stacks_vmsingle(tmp_path):
+    root = planted(
+        tmp_path, RULES, "        # MetricsQL only", PREDICT.replace("RANGE", "60d") + "        # MetricsQL only"
+    )
+    stack(root, "0.91.0", "")
+    found = [(f.rule, f.message) for f in run(root).findings]
+    assert found == [
+        (
+            "PROM003",
+            "alert 'NodeFilesystemFillsIn30Days' reads 8w4d of history, but VMSingle monitoring/vm-stack-victoria-"
+            "metrics-k8s-stack (default retention) keeps only 4w3d (retention set at monitoring/vm-stack.yaml:14:5)",
+        )
+    ]
