@@ -111,6 +111,18 @@ FACTS: dict[str, list[str]] = {
         "mariadb.enabled",
         "externalDatabase.enabled",
     ],
+    # the VictoriaMetrics operator objects the chart renders from `<component>.spec`
+    "victoria-metrics-k8s-stack": [
+        "vmalert.enabled",
+        "vmalert.spec.selectAllByDefault",
+        "alertmanager.enabled",
+        "alertmanager.useManagedConfig",
+        "alertmanager.spec.selectAllByDefault",
+        "vmsingle.enabled",
+        "vmsingle.spec.retentionPeriod",
+        "vmsingle.spec.storage.resources.requests.storage",
+        "vmcluster.enabled",
+    ],
 }
 
 _ABSENT = object()

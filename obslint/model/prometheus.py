@@ -155,6 +155,11 @@ class PrometheusInstance:
     def cluster(self) -> Cluster | None:
         return self.origin.cluster
 
+    @property
+    def noun(self) -> str:
+        """What selects: "Prometheus" (a VictoriaMetrics owner says VMAlert or VMAlertmanager)."""
+        return "Prometheus"
+
     def ref(self) -> str:
         if self.via == "helm":
             return f"the Prometheus of HelmRelease {self.origin.ref().split(' ', 1)[1]}"

@@ -8,8 +8,12 @@
   empty dir", ignored when `storageDataPath` is set); vmstorage `storage` is a StorageSpec like
   prometheus-operator's; `retentionPeriod` matches `^[0-9]+(h|d|w|y)?$`, a bare number counting
   months, default 1. VictoriaMetrics counts a month as 31 days (lib/flagutil/duration.go).
+  The VMSingle of a victoria-metrics-k8s-stack release comes from `vmsingle.spec` merged over the
+  pinned chart version's default spec (obslint.model.vm_stack).
 * VMRule is PrometheusRule-shaped (`spec.groups[].rules`), with MetricsQL expressions: those become
-  rule sets of engine "metricsql" (obslint.model.rulegroups).
+  rule sets of engine "metricsql" (obslint.model.rulegroups). Which VMAlert loads one
+  (obslint.model.vm_selection) decides PROM002 (never loaded) and PROM009 (duplicates); what that
+  VMAlert queries (obslint.model.vm_datasource) decides PROM003 (retention reach).
 
 What is not modelled yet is said once per run (`gaps_notice`), never once per object.
 """
@@ -21,7 +25,9 @@ from typing import Any
 
 from obslint.findings import Loc
 from obslint.index import Index
+from obslint.model.helm import HelmReleaseView, releases_of_chart
 from obslint.model.storage import TSDBStore, Volume, volume_from_storage_spec
+from obslint.model.vm_stack import K8S_STACK, stack_component
 from obslint.objects import K8sObject, dig, loc_of
 from obslint.units import DAY, HOUR, WEEK, YEAR, try_quantity_bytes
 
@@ -33,11 +39,8 @@ _UNITS = {"h": HOUR, "d": DAY, "w": WEEK, "y": YEAR, "": MONTH}
 
 # Object kinds whose checks do not carry over yet: (kind, what the notice says).
 NOT_CHECKED_YET = {
-    "VMAlertmanagerConfig": "VictoriaMetrics VMAlertmanagerConfig routing is not checked yet "
-    "(AM rules read the VMAlertmanager's own config only)",
-    "VMRule": "VictoriaMetrics VMRule groups: which VMAlert loads them, retention reach, duplicates and vmalert's "
-    "own validation are not checked yet (PROM002, PROM003, PROM009, PROM001); MetricsQL-only expressions "
-    "are not judged",
+    "VMRule": "VictoriaMetrics VMRule groups: vmalert's own validation is not checked yet (PROM001); "
+    "MetricsQL-only expressions are not judged",
 }
 
 
@@ -54,10 +57,7 @@ def _retention(spec: Any, spec_loc: Loc) -> tuple[float | None, str, Loc, bool]:
     raw = dig(spec, "retentionPeriod")
     if raw is None or raw == "":
         return retention_seconds(DEFAULT_RETENTION), "1 month (the default)", spec_loc, False
-    text = str(raw)
-    if text.isdigit():
-        text = f"{text} month{'s' if text != '1' else ''}"
-    return retention_seconds(raw), text, loc_of(spec, "retentionPeriod"), True
+    return retention_seconds(raw), _months(str(raw)), loc_of(spec, "retentionPeriod"), True
 
 
 def _int(value: Any, default: int) -> int | None:
@@ -70,6 +70,18 @@ def _int(value: Any, default: int) -> int | None:
     return None  # templated or malformed: not known
 
 
+def _claim(storage: dict, loc: Loc) -> Volume:
+    """A VMSingle `storage` PersistentVolumeClaimSpec as a Volume."""
+    vol = Volume("pvc", loc)
+    name = storage.get("storageClassName")
+    vol.storage_class = name if isinstance(name, str) else None
+    raw = dig(storage, "resources", "requests", "storage")
+    if raw is not None:
+        vol.size_text, vol.size = str(raw), try_quantity_bytes(raw)
+        vol.size_loc = loc_of(storage, "resources", "requests", "storage")
+    return vol
+
+
 def _vmsingle(obj: K8sObject) -> TSDBStore:
     spec = obj.spec
     spec_loc = obj.loc("spec") if "spec" in obj.data else obj.loc()
@@ -80,14 +92,7 @@ def _vmsingle(obj: K8sObject) -> TSDBStore:
     if spec.get("storageDataPath"):
         store.volume = Volume("unknown", spec_loc)  # the user mounts the data volume (spec.volumes)
     elif isinstance(storage, dict) and storage:
-        vol = Volume("pvc", loc_of(spec, "storage"))
-        name = storage.get("storageClassName")
-        vol.storage_class = name if isinstance(name, str) else None
-        raw = dig(storage, "resources", "requests", "storage")
-        if raw is not None:
-            vol.size_text, vol.size = str(raw), try_quantity_bytes(raw)
-            vol.size_loc = loc_of(storage, "resources", "requests", "storage")
-        store.volume = vol
+        store.volume = _claim(storage, loc_of(spec, "storage"))
     else:
         store.volume = Volume("emptyDir", spec_loc if storage is None else loc_of(spec, "storage"), declared=False)
     return store
@@ -111,9 +116,58 @@ def _vmcluster(obj: K8sObject) -> TSDBStore | None:
     return store
 
 
+def _stack_vmsingle(index: Index, rel: HelmReleaseView) -> TSDBStore | None:
+    """The VMSingle a victoria-metrics-k8s-stack release renders from `vmsingle.spec`, merged over the
+    chart's default spec (a 20Gi claim and retentionPeriod "1" in current versions); None when it is
+    off or not known."""
+    comp = stack_component(index, rel, "vmsingle")
+    if comp is None or not comp.known:
+        return None
+    spec = comp.spec
+    values_loc = rel.obj.loc("spec", "values") if "values" in rel.obj.spec else rel.obj.loc("spec")
+    spec_loc = rel.loc("vmsingle", "spec") if spec else values_loc
+    if spec.get("retentionPeriod") not in (None, ""):
+        retention, text, rloc, declared = _retention(spec, spec_loc)
+    else:
+        default = str(comp.default("spec.retentionPeriod", DEFAULT_RETENTION))
+        retention, text, rloc, declared = (
+            retention_seconds(default),
+            f"{_months(default)} (the chart default)",
+            spec_loc,
+            False,
+        )
+    store = TSDBStore("vmsingle", comp.name, comp.namespace, rel.obj, "helm", spec_loc, retention, text, rloc, declared)
+    store.helm, store.spec = rel, spec
+    default_size = comp.default("spec.storage.resources.requests.storage")
+    if spec.get("storageDataPath"):
+        store.volume = Volume("unknown", spec_loc)
+    elif "storage" in spec and not isinstance(spec.get("storage"), dict):
+        store.volume = Volume("emptyDir", loc_of(spec, "storage"))  # `storage: null` deletes the default claim
+    elif isinstance(spec.get("storage"), dict) and spec["storage"]:
+        store.volume = _claim(spec["storage"], loc_of(spec, "storage"))
+        if store.volume.size is None and default_size is not None:  # Helm merges the default request in
+            store.volume.size_text, store.volume.size = str(default_size), try_quantity_bytes(default_size)
+            store.volume.size_loc = store.volume.loc
+    elif default_size is not None:
+        store.volume = Volume("pvc", spec_loc, size=try_quantity_bytes(default_size), size_text=str(default_size))
+        store.volume.size_loc, store.volume.declared = spec_loc, False
+    else:
+        store.volume = Volume("emptyDir", spec_loc, declared=False)
+    return store
+
+
+def _months(text: str) -> str:
+    return f"{text} month{'s' if text != '1' else ''}" if text.isdigit() else text
+
+
 def vm_stores(index: Index) -> list[TSDBStore]:
-    """Every VMSingle and VMCluster of the repository, with retention and volume."""
+    """Every VMSingle and VMCluster of the repository (objects and victoria-metrics-k8s-stack
+    releases), with retention and volume."""
     out: list[TSDBStore] = []
+    for rel in releases_of_chart(index, K8S_STACK):
+        store = _stack_vmsingle(index, rel) if not rel.obj.sops else None
+        if store is not None:
+            out.append(store)
     for obj in index.of_kind("VMSingle", group=VM_GROUP):
         if not obj.sops:
             out.append(_vmsingle(obj))

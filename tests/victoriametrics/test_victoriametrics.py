@@ -52,9 +52,8 @@ def test_fixture_lints_clean():
     assert result.findings == []
     # MetricsQL that is not PromQL (WITH, rollup_candlestick) is not judged, and that is said once
     assert [n for n in result.notices if "VMRule" in n] == [
-        "VictoriaMetrics VMRule groups: which VMAlert loads them, retention reach, duplicates and vmalert's "
-        "own validation are not checked yet (PROM002, PROM003, PROM009, PROM001); MetricsQL-only expressions "
-        "are not judged"
+        "VictoriaMetrics VMRule groups: vmalert's own validation is not checked yet (PROM001); "
+        "MetricsQL-only expressions are not judged"
     ]
 
 
@@ -151,23 +150,6 @@ def test_promql_parse_errors_are_not_reported_for_metricsql(tmp_path):
     """`rate(x)` without a range is valid MetricsQL (the range defaults to the step)."""
     root = planted(tmp_path, RULES, 'rate(node_cpu_seconds_total{mode="idle"}[5m])', "rate(node_cpu_seconds_total)")
     assert run(root).findings == []
-
-
-def test_one_notice_for_every_vmalertmanagerconfig(tmp_path):
-    root = copy(tmp_path)
-    amc = (
-        "apiVersion: operator.victoriametrics.com/v1beta1\nkind: VMAlertmanagerConfig\n"
-        "metadata: {{name: {name}, namespace: monitoring}}\n"
-        "spec:\n  route: {{receiver: team, group_by: [alertname]}}\n"
-        "  receivers: [{{name: team, webhook_configs: [{{url: 'http://alert-relay.monitoring.svc:8080/x'}}]}}]\n"
-    )
-    (root / "monitoring/amc.yaml").write_text(amc.format(name="a") + "---\n" + amc.format(name="b"), encoding="utf-8")
-    result = run(root)
-    assert result.findings == []
-    assert [n for n in result.notices if "VMAlertmanagerConfig" in n] == [
-        "VictoriaMetrics VMAlertmanagerConfig routing is not checked yet (AM rules read the VMAlertmanager's "
-        "own config only)"
-    ]
 
 
 def test_grafana_datasource_reaches_the_vmsingle_service(tmp_path):

@@ -10,8 +10,10 @@ Sources (`alertmanager_configs`):
 * Alertmanager objects (monitoring.coreos.com/v1) with the Secret holding their config
   (`spec.configSecret`, else `alertmanager-<name>`), when that Secret is in the same cluster and
   not encrypted;
-* VMAlertmanager objects (operator.victoriametrics.com): `spec.configRawYaml`, or the Secret named
-  by `spec.configSecret` (VMAlertmanagerConfig objects are not merged in yet);
+* victoria-metrics-k8s-stack HelmRelease values `alertmanager.config` (obslint.model.alertmanager.vm_stack);
+* VMAlertmanager objects (operator.victoriametrics.com): `spec.configRawYaml`, the Secret named by
+  `spec.configSecret`, or the operator's default config, with the VMAlertmanagerConfig objects they
+  select merged in (obslint.model.alertmanager.vm_configs);
 * Secrets and ConfigMaps holding `alertmanager.yaml`/`alertmanager.yml` as text (not encrypted);
 * plain YAML files whose top level has `route:` and `receivers:` (once per cluster whose build
   reads them).
@@ -109,6 +111,9 @@ class AMSource:
     amconfigs: list[AMConfigObject] = field(default_factory=list)
     defaults_only: bool = False  # the config is entirely the chart's default
     cluster: Cluster | None = None
+    # alerts reach this config from rules obslint does not model (what they are): the checks that
+    # a route or inhibit rule matches no known alert (AM006, AM010) do not judge it
+    unmodelled_alerts: str | None = None
 
     @property
     def route(self) -> Route | None:
@@ -555,11 +560,16 @@ def _from_text(index: Index, obj: K8sObject, origin: str, name: str) -> AMSource
 
 def _from_vmalertmanagers(index: Index, used_secrets: set[int]) -> list[AMSource]:
     """The config of each VMAlertmanager (VictoriaMetrics/operator api/operator/v1beta1/
-    vmalertmanager_types.go): `spec.configRawYaml` (alertmanager.yaml as text) or the Secret
-    `spec.configSecret` (key alertmanager.yaml). VMAlertmanagerConfig objects, which the operator
-    merges into it, are not read yet: one notice says so."""
-    from obslint.model.victoriametrics import VM_GROUP, gaps_notice
+    vmalertmanager_types.go): `spec.configRawYaml` (alertmanager.yaml as text), the Secret
+    `spec.configSecret` (key alertmanager.yaml), else the operator's default base config; with the
+    VMAlertmanagerConfig objects it selects merged in (obslint.model.alertmanager.vm_configs). The
+    default base alone is not a config of the repository: without a selected VMAlertmanagerConfig
+    such a VMAlertmanager is not judged."""
+    from obslint.model.alertmanager.vm_configs import DEFAULT_BASE_CONFIG, merge_vm_configs
+    from obslint.model.victoriametrics import VM_GROUP
+    from obslint.model.vm_selection import vm_owners
 
+    owners = {id(o.origin): o for o in vm_owners(index) if o.kind == "VMAlertmanager" and o.via == "crd"}
     out: list[AMSource] = []
     for am in index.of_kind("VMAlertmanager", group=VM_GROUP):
         ns = am.namespace
@@ -567,37 +577,66 @@ def _from_vmalertmanagers(index: Index, used_secrets: set[int]) -> list[AMSource
         spec = am.data.get("spec")
         if am.sops or not isinstance(spec, YMap):
             continue
+        owner = owners.get(id(am))
         if isinstance(spec.get("configRawYaml"), str):
             emb = index.embedded_yaml(spec, "configRawYaml")
             if emb is not None and isinstance(emb.data, YMap) and ("route" in emb.data or "receivers" in emb.data):
-                out.append(
-                    AMSource(
-                        name=name,
-                        origin="vmalertmanager",
-                        description=f"{am.ref()} spec.configRawYaml",
-                        data=emb.data,
-                        raw=emb.data,
-                        config=load_config(emb.data),
-                        file=am.file,
-                        anchor=spec.loc("configRawYaml"),
-                        namespace=ns,
-                        obj=am,
-                        cluster=am.cluster,
-                    )
+                src = AMSource(
+                    name=name,
+                    origin="vmalertmanager",
+                    description=f"{am.ref()} spec.configRawYaml",
+                    data=emb.data,
+                    raw=emb.data,
+                    config=load_config(emb.data),
+                    file=am.file,
+                    anchor=spec.loc("configRawYaml"),
+                    namespace=ns,
+                    obj=am,
+                    cluster=am.cluster,
                 )
+                if owner is not None:
+                    merge_vm_configs(index, src, spec, owner)
+                out.append(src)
             continue
         secret_name = spec.get("configSecret")
-        if not isinstance(secret_name, str) or not secret_name:
+        if isinstance(secret_name, str) and secret_name:
+            for sec in index.find("Secret", secret_name, ns):
+                if sec.cluster != am.cluster:
+                    continue
+                used_secrets.add(id(sec))
+                src = _from_text(index, sec, "vmalertmanager", name)
+                if src is not None:
+                    src.description = f"{am.ref()} config from {src.description}"
+                    if owner is not None:
+                        merge_vm_configs(index, src, spec, owner)
+                    out.append(src)
             continue
-        for sec in index.find("Secret", secret_name, ns):
-            if sec.cluster != am.cluster:
-                continue
-            used_secrets.add(id(sec))
-            src = _from_text(index, sec, "vmalertmanager", name)
-            if src is not None:
-                src.description = f"{am.ref()} config from {src.description}"
-                out.append(src)
-    gaps_notice(index, "VMAlertmanagerConfig")
+        if owner is None or spec.get("configSecret"):
+            continue  # a Secret named with a substitution, or an encrypted spec: not known
+        data = _anchored(DEFAULT_BASE_CONFIG, spec)
+        src = AMSource(
+            name=name,
+            origin="vmalertmanager",
+            description=f"{am.ref()} (the operator's default config with its VMAlertmanagerConfigs)",
+            data=data,
+            raw=None,
+            config=load_config(data),
+            file=am.file,
+            anchor=am.loc("spec"),
+            namespace=ns,
+            obj=am,
+            cluster=am.cluster,
+        )
+        merge_vm_configs(index, src, spec, owner)
+        if src.amconfigs:
+            out.append(src)
+    # The operator converts PrometheusRules into VMRules by default
+    # (https://docs.victoriametrics.com/operator/integrations/prometheus/): a kube-prometheus-stack's
+    # default rules of the cluster may reach a VMAlertmanager through a VMAlert.
+    kps_clusters = {rel.obj.cluster for rel in releases_of_chart(index, KPS)}
+    for src in out:
+        if src.cluster in kps_clusters:
+            src.unmodelled_alerts = "kube-prometheus-stack default rules converted by the VictoriaMetrics operator"
     return out
 
 
@@ -617,6 +656,13 @@ def alertmanager_configs(index: Index) -> list[AMSource]:
     used_secrets: set[int] = set()
     for rel in releases_of_chart(index, KPS):
         src = _from_helm(index, rel)
+        if src is not None:
+            out.append(src)
+    from obslint.model.alertmanager.vm_stack import from_vm_stack
+    from obslint.model.vm_stack import K8S_STACK
+
+    for rel in releases_of_chart(index, K8S_STACK):
+        src = from_vm_stack(index, rel) if not rel.obj.sops else None
         if src is not None:
             out.append(src)
     for am in index.of_kind("Alertmanager", group=OPERATOR_GROUP):

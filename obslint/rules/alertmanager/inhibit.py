@@ -132,7 +132,7 @@ def inhibit_no_known_alert(ctx: RuleContext) -> Iterator[Finding]:
         return
     for src in routed_sources(ctx.index):
         groups = alert_groups_for(ctx.index, src)
-        if not groups:
+        if not groups or src.unmodelled_alerts:
             continue
         reps = [g[0] for g in groups]  # alike for every matcher below
         for rule_ in src.config.inhibit_rules:

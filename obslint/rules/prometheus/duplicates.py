@@ -11,6 +11,7 @@ from obslint.model.alertmanager import alert_universe
 from obslint.model.prometheus import prometheus_instances, rule_selected_by
 from obslint.model.promql_series import disjoint as disjoint_series
 from obslint.model.rulegroups import RuleEntry, RuleSet, rule_sets
+from obslint.model.vm_selection import DEDUPLICATE_RULES, VMOwner, selected_by
 from obslint.objects import K8sObject
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.examples import RULES_HEAD
@@ -65,7 +66,16 @@ def _evaluators(index: Index, rs: RuleSet) -> list[Any]:
     """Keys of what evaluates the rule set: each selecting Prometheus, else the rule file itself.
 
     PrometheusRules whose Prometheus is unknown (none in the repository, or selectors that cannot be
-    read) share one key per cluster; PrometheusRules no Prometheus selects are not loaded at all."""
+    read) share one key per cluster; PrometheusRules no Prometheus selects are not loaded at all.
+    VMRules the same with the VMAlerts that load them; a VMAlert annotated
+    `operator.victoriametrics.com/vmalert-deduplicate-rules` has the operator drop repeated rules
+    (api/operator/v1beta1/vmalert_types.go MetaVMAlertDeduplicateRulesKey), so it is not judged."""
+    if rs.origin == "vmrule" and isinstance(rs.source, K8sObject):
+        clusters = _clusters(index, rs)
+        owners = selected_by(index, rs.source)
+        if owners is None:
+            return [("vmalert-unknown", clusters)]
+        return [("vmalert", id(o.origin), clusters) for o in owners if not _deduplicating(o)]
     if rs.engine == "promql" and rs.origin in ("prometheusrule", "helm-additional"):
         clusters = _clusters(index, rs)
         instances = rule_selected_by(index, rs)
@@ -73,6 +83,12 @@ def _evaluators(index: Index, rs: RuleSet) -> list[Any]:
             return [("prometheus-unknown", clusters)]
         return [("prometheus", id(inst.origin), clusters) for inst in instances]
     return [("set", rs.id)]
+
+
+def _deduplicating(owner: VMOwner) -> bool:
+    annotations = owner.origin.get("metadata", "annotations") if owner.via == "crd" else None
+    value = annotations.get(DEDUPLICATE_RULES) if isinstance(annotations, dict) else None
+    return value is not None and str(value).lower() not in ("false", "")
 
 
 def disjoint(a: RuleEntry, b: RuleEntry) -> bool:
@@ -99,9 +115,14 @@ def _normal(expr: str) -> str:
 
 
 def _object_key(rs: RuleSet) -> tuple | None:
-    """The identity of the PrometheusRule object in its cluster (None: not a known object)."""
+    """The identity of the PrometheusRule (VMRule) object in its cluster (None: not a known object)."""
     src = rs.source
-    if rs.origin != "prometheusrule" or not isinstance(src, K8sObject) or rs.cluster is None or not rs.namespace:
+    if (
+        rs.origin not in ("prometheusrule", "vmrule")
+        or not isinstance(src, K8sObject)
+        or rs.cluster is None
+        or not rs.namespace
+    ):
         return None
     return (rs.cluster, rs.namespace, src.name)
 
@@ -194,9 +215,10 @@ def duplicate_rule(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             same = _normal(first.expr) == _normal(entry.expr)
             how = "with the same expression" if same else "with a different expression"
+            evaluator = "VMAlert" if entry.group.ruleset.origin == "vmrule" else "Prometheus"
             yield Finding(
                 entry.loc,
-                f"{entry.kind} {entry.name!r} is defined twice for the same Prometheus {how}",
+                f"{entry.kind} {entry.name!r} is defined twice for the same {evaluator} {how}",
                 "remove one copy, or rename/relabel the variant",
                 related=(Related(first.loc, f"the first definition, in {first.group.ruleset.description}"),),
             )

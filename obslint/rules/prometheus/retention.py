@@ -10,8 +10,11 @@ from obslint.index import Index
 from obslint.model.chart_facts import PROMETHEUS_CHART_DEFAULT_RETENTION
 from obslint.model.prometheus import rule_selected_by
 from obslint.model.promql import selectors
-from obslint.model.rulegroups import RuleSet, rule_sets
+from obslint.model.rulegroups import ENGINE_FAMILY, RuleSet, rule_sets
 from obslint.model.storage import tsdb_stores
+from obslint.model.vm_datasource import datasource_stores
+from obslint.model.vm_selection import selected_by
+from obslint.objects import K8sObject
 from obslint.rules import Basis, RuleContext, rule
 from obslint.units import format_duration, try_duration
 
@@ -60,8 +63,22 @@ PASSING = FAILING.replace("[30d], 30 * 86400)", "[6h], 30 * 86400)").replace(
 )
 
 
+def _vm_retentions(index: Index, rs: RuleSet) -> list[tuple[str, float, Loc]]:
+    """(store, retention seconds, where it is set) of what the VMAlerts loading a VMRule query."""
+    owners = selected_by(index, rs.source) if isinstance(rs.source, K8sObject) else None
+    out: list[tuple[str, float, Loc]] = []
+    for owner in owners or ():
+        for store in datasource_stores(index, owner):
+            if store.retention:
+                who = store.ref() + ("" if store.retention_declared else " (default retention)")
+                out.append((who, store.retention, store.retention_loc))
+    return out
+
+
 def _retentions(index: Index, rs: RuleSet) -> list[tuple[str, float, Loc]]:
     """(who, retention seconds, where it is set) of every Prometheus that evaluates the rule set."""
+    if rs.origin == "vmrule":
+        return _vm_retentions(index, rs)
     if rs.origin == "helm-serverfiles" and rs.release is not None:
         raw = rs.release.value("server", "retention")
         seconds = try_duration(raw if raw not in (None, "") else PROMETHEUS_CHART_DEFAULT_RETENTION)
@@ -94,7 +111,9 @@ def _retentions(index: Index, rs: RuleSet) -> list[tuple[str, float, Loc]]:
     alert never fires. obslint walks the PromQL AST of every rule, adds up range, subquery range and
     offset for each selector, and compares the furthest look-back with the retention of the Prometheus
     that evaluates the rule (the one whose ruleSelector selects it; kube-prometheus-stack default
-    10d, operator default 24h).
+    10d, operator default 24h). A VMRule is compared with the VMSingle or VMCluster that the VMAlerts
+    loading it query (`spec.datasource.url` naming `vmsingle-<name>`/`vmselect-<name>`, or the
+    VMSingle of the victoria-metrics-k8s-stack release), whose `retentionPeriod` keeps the data.
     """,
     failing=FAILING,
     passing=PASSING,
@@ -105,7 +124,7 @@ def _retentions(index: Index, rs: RuleSet) -> list[tuple[str, float, Loc]]:
 )
 def range_exceeds_retention(ctx: RuleContext) -> Iterator[Finding]:
     for rs in rule_sets(ctx.index):
-        if rs.engine != "promql":
+        if ENGINE_FAMILY.get(rs.engine, rs.engine) != "promql":
             continue
         entries = [e for e in rs.rules if e.ast is not None]
         if not entries:
@@ -124,5 +143,6 @@ def range_exceeds_retention(ctx: RuleContext) -> Iterator[Finding]:
                 entry.expr_loc,
                 f"{what} reads {format_duration(longest.total_seconds())} of history, but {who} keeps only "
                 f"{format_duration(sec)} (retention set at {loc})",
-                hint="shorten the range/offset or raise the retention of that Prometheus",
+                hint="shorten the range/offset or raise the retention of that "
+                + ("store" if rs.origin == "vmrule" else "Prometheus"),
             )

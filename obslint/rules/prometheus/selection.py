@@ -1,8 +1,9 @@
-"""PROM002 rule-not-selected: PrometheusRules and monitors that no Prometheus of the repo loads."""
+"""PROM002 rule-not-selected: PrometheusRules and monitors that no Prometheus of the repo loads, and
+VictoriaMetrics VMRules and VMAlertmanagerConfigs that no VMAlert or VMAlertmanager loads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from obslint.findings import Finding, Related
 from obslint.fix.edits import MISSING, Fix, SetKey, fix_at
@@ -66,12 +67,14 @@ PASSING = FAILING.replace("    app: my-app\n", "    app: my-app\n    release: ku
 def _why_not(inst: PrometheusInstance, kind: str, labels: dict, ns: str | None, ns_labels: dict | None) -> str:
     """Why `inst` does not select the object, said at the Prometheus (the related place)."""
     sel = inst.selections[kind]
+    if sel.objects.nil:
+        return f"this {inst.noun} selects no {kind}s ({sel.how})"
     if sel.objects.matches(labels) is False:
-        return f"this Prometheus selects {kind}s with labels {sel.objects.describe()} ({sel.how})"
+        return f"this {inst.noun} selects {kind}s with labels {sel.objects.describe()} ({sel.how})"
     nsel = sel.namespaces
     if nsel.nil:
-        return f"this Prometheus only selects {kind}s in its own namespace {inst.namespace}"
-    return f"this Prometheus selects {kind}s only in namespaces with labels {nsel.describe()}; {ns} does not match"
+        return f"this {inst.noun} only selects {kind}s in its own namespace {inst.namespace}"
+    return f"this {inst.noun} selects {kind}s only in namespaces with labels {nsel.describe()}; {ns} does not match"
 
 
 def _hint(inst: PrometheusInstance, kind: str, labels: dict) -> str:
@@ -80,15 +83,18 @@ def _hint(inst: PrometheusInstance, kind: str, labels: dict) -> str:
         missing = {k: v for k, v in sel.objects.match_labels.items() if str(labels.get(k, "")) != v}
         if missing:
             wanted = ", ".join(f"{k}: {v}" for k, v in missing.items())
-            return f"add the label(s) {wanted} to metadata.labels, or widen the Prometheus selector"
-    return "make the object's labels and namespace match a Prometheus selector, or widen the selector"
+            return f"add the label(s) {wanted} to metadata.labels, or widen the {inst.noun} selector"
+    if sel.objects.nil:
+        return f"set selectAllByDefault: true or a selector on the {inst.noun}"
+    return f"make the object's labels and namespace match a {inst.noun} selector, or widen the selector"
 
 
 @rule(
     "PROM002",
     "rule-not-selected",
     "error",
-    "A PrometheusRule, ServiceMonitor, PodMonitor or Probe that no Prometheus of the repo selects",
+    "A PrometheusRule, ServiceMonitor, PodMonitor, Probe, VMRule or VMAlertmanagerConfig that nothing in the repo "
+    "selects",
     basis=Basis.CERTAIN,
     why="""
     prometheus-operator only loads the PrometheusRules (and ServiceMonitors, PodMonitors, Probes)
@@ -101,7 +107,12 @@ def _hint(inst: PrometheusInstance, kind: str, labels: dict) -> str:
     every Prometheus in the repository (chart values and Prometheus objects, matchLabels and
     matchExpressions, namespace selectors) and reports objects none of them selects. It only runs when
     the repository deploys at least one Prometheus; selectors it cannot see (valuesFrom) count as
-    matching.
+    matching. The VictoriaMetrics operator works the same way: a VMAlert loads the VMRules its
+    `ruleSelector`/`ruleNamespaceSelector` match, a VMAlertmanager merges the VMAlertmanagerConfigs
+    its `configSelector`/`configNamespaceSelector` match; with both selectors unset,
+    `selectAllByDefault: true` selects everything and false (the operator's default) nothing
+    (victoria-metrics-k8s-stack sets it true). Those are judged against the VMAlerts and
+    VMAlertmanagers of the repository, objects or k8s-stack releases of a known chart version.
     """,
     failing=FAILING,
     passing=PASSING,
@@ -116,31 +127,46 @@ def _hint(inst: PrometheusInstance, kind: str, labels: dict) -> str:
 )
 def rule_not_selected(ctx: RuleContext) -> Iterator[Finding]:
     instances: list[PrometheusInstance] = prometheus_instances(ctx.index)
-    if not instances:
-        return
-    for kind in SELECTED_KINDS:
-        for obj in ctx.index.of_kind(kind, group=OPERATOR_GROUP):
-            if obj.sops:
-                continue
-            candidates = [
-                i for i in instances if i.cluster == obj.cluster and not (kind == "PrometheusRule" and i.agent)
-            ]
-            if not candidates:
-                continue
-            ns = effective_namespace(ctx.index, obj)
-            ns_labels = namespace_labels(ctx.index, ns, obj.cluster)
-            labels = obj.labels
-            results = [i.selects(kind, labels, ns, ns_labels) for i in candidates]
-            if any(r is not False for r in results):
-                continue
-            loc = obj.loc("metadata", "labels") if "labels" in (obj.get("metadata") or {}) else obj.loc("metadata")
-            yield Finding(
-                loc,
-                f"{obj.ref()} is not selected by any Prometheus, so it is never loaded",
-                _hint(candidates[0], kind, labels),
-                related=tuple(Related(i.loc, _why_not(i, kind, labels, ns, ns_labels)) for i in candidates),
-                fix=_label_fix(obj, kind, candidates, ns, ns_labels),
-            )
+    if instances:
+        for kind in SELECTED_KINDS:
+            objs = ctx.index.of_kind(kind, group=OPERATOR_GROUP)
+            yield from _unselected(ctx, kind, objs, lambda obj, k=kind: _prometheus_candidates(instances, obj, k))
+    from obslint.model.victoriametrics import VM_GROUP
+    from obslint.model.vm_selection import owners_of
+
+    for kind in ("VMRule", "VMAlertmanagerConfig"):
+        objs = ctx.index.of_kind(kind, group=VM_GROUP)
+        yield from _unselected(ctx, kind, objs, lambda obj, k=kind: owners_of(ctx.index, k, obj.cluster))
+
+
+def _prometheus_candidates(instances: list[PrometheusInstance], obj: K8sObject, kind: str) -> list:
+    return [i for i in instances if i.cluster == obj.cluster and not (kind == "PrometheusRule" and i.agent)]
+
+
+def _unselected(
+    ctx: RuleContext, kind: str, objs: list[K8sObject], candidates_of: Callable[[K8sObject], list]
+) -> Iterator[Finding]:
+    """Objects of `kind` that none of their candidate selectors selects (none at all: not judged)."""
+    for obj in objs:
+        if obj.sops:
+            continue
+        candidates = candidates_of(obj)
+        if not candidates:
+            continue
+        ns = effective_namespace(ctx.index, obj)
+        ns_labels = namespace_labels(ctx.index, ns, obj.cluster)
+        labels = obj.labels
+        results = [i.selects(kind, labels, ns, ns_labels) for i in candidates]
+        if any(r is not False for r in results):
+            continue
+        loc = obj.loc("metadata", "labels") if "labels" in (obj.get("metadata") or {}) else obj.loc("metadata")
+        yield Finding(
+            loc,
+            f"{obj.ref()} is not selected by any {candidates[0].noun}, so it is never loaded",
+            _hint(candidates[0], kind, labels),
+            related=tuple(Related(i.loc, _why_not(i, kind, labels, ns, ns_labels)) for i in candidates),
+            fix=_label_fix(obj, kind, candidates, ns, ns_labels),
+        )
 
 
 def _label_fix(

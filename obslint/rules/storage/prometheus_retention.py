@@ -22,10 +22,13 @@ def _stores(ctx: RuleContext) -> list[TSDBStore]:
 
 def _where_values(store: TSDBStore) -> str:
     if store.via == "helm":
-        key = "prometheus.prometheusSpec" if store.component == "prometheus" else "alertmanager.alertmanagerSpec"
+        key = _VALUES_SPEC.get(store.component, "alertmanager.alertmanagerSpec")
         return f"`{key}` of HelmRelease {store.origin.name}"
     return store.ref()
 
+
+# where a chart-rendered store's spec sits in the values (kube-prometheus-stack, victoria-metrics-k8s-stack)
+_VALUES_SPEC = {"prometheus": "prometheus.prometheusSpec", "vmsingle": "vmsingle.spec"}
 
 KPS_HEAD = """
 -- monitoring/kube-prometheus-stack.yaml --
@@ -234,10 +237,8 @@ def retention_without_persistence(ctx: RuleContext) -> Iterator[Finding]:
         vol = store.volume
         if vol.kind not in ("emptyDir", "ephemeral"):
             continue
-        spec_key = (
-            "prometheus.prometheusSpec.storageSpec"
-            if store.component == "prometheus"
-            else ("alertmanager.alertmanagerSpec.storage")
+        spec_key = {"prometheus": "prometheus.prometheusSpec.storageSpec", "vmsingle": "vmsingle.spec.storage"}.get(
+            store.component, "alertmanager.alertmanagerSpec.storage"
         )
         if not vol.declared and values_hidden(store.helm, spec_key, index=ctx.index):
             continue
@@ -266,6 +267,9 @@ def retention_without_persistence(ctx: RuleContext) -> Iterator[Finding]:
 def _storage_key(store: TSDBStore) -> tuple[str, str]:
     """(the key that gives `store` a volume, how to set it)."""
     if store.component == "vmsingle":  # a PersistentVolumeClaimSpec (VictoriaMetrics/operator vmsingle_types.go)
+        if store.via == "helm":
+            where = f"the values of HelmRelease {store.origin.name}"
+            return "vmsingle.spec.storage", f"set vmsingle.spec.storage.resources.requests.storage in {where}"
         return "storage", f"set spec.storage.resources.requests.storage in {store.ref()}"
     if store.component == "vmcluster":
         return "vmstorage.storage", f"set spec.vmstorage.storage.volumeClaimTemplate with a size in {store.ref()}"
