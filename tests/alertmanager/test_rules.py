@@ -306,9 +306,19 @@ def test_inhibit_rules(repo):
         '    target_matchers: [severity=~"critical|warning"]\n'
     )
     cfg = am("route: {receiver: team}\n" + inhibit + RECEIVERS)
-    assert len(run(repo, {"hr.yaml": cfg, "rules.yaml": RULES}, "AM009")) == 1
-    with_equal = cfg.replace('critical|warning"]\n', 'critical|warning"]\n            equal: [alertname]\n')
-    assert run(repo, {"hr.yaml": with_equal, "rules.yaml": RULES}, "AM009") == []
+    # criticals are never muted by it (every source alert matches the target too), warnings are: it works
+    assert run(repo, {"hr.yaml": cfg, "rules.yaml": RULES}, "AM009") == []
+    same = cfg.replace('[severity=~"critical|warning"]', '[severity="critical"]')
+    f = run(repo, {"hr.yaml": same, "rules.yaml": RULES}, "AM009")
+    assert len(f) == 1 and "mutes nothing" in f[0].message
+    with_equal = same.replace('[severity="critical"]\n', '[severity="critical"]\n            equal: [alertname]\n')
+    assert len(run(repo, {"hr.yaml": with_equal, "rules.yaml": RULES}, "AM009")) == 1
+    reordered = same.replace(
+        'target_matchers: [severity="critical"]', 'target_matchers: [severity=~"critical", severity!="x"]'
+    )
+    assert len(run(repo, {"hr.yaml": reordered, "rules.yaml": RULES}, "AM009")) == 1
+    wider_source = same.replace('source_matchers: [severity="critical"]', 'source_matchers: [severity=~"critical|x"]')
+    assert run(repo, {"hr.yaml": wider_source, "rules.yaml": RULES}, "AM009") == []
     unknown = cfg.replace('source_matchers: [severity="critical"]', 'source_matchers: [severity="page"]')
     f = run(repo, {"hr.yaml": unknown, "rules.yaml": RULES}, "AM010")
     assert len(f) == 1 and "source" in f[0].message

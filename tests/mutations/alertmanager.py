@@ -88,14 +88,13 @@ def endpoint_missing(stack: StackCopy) -> None:
     stack.replace(FLUX, "kube-prometheus-stack-alertmanager.monitoring", "kube-prometheus-stack-alertmanagr.monitoring")
 
 
-@mutation("inhibit-rule-overlap-without-equal", {"AM009"})
+@mutation("inhibit-rule-same-sides", {"AM009"})
 def inhibit_overlap(stack: StackCopy) -> None:
-    """The warning->info inhibit rule loses `equal` and its source also matches info alerts."""
+    """The warning->info inhibit rule's source becomes its target: info alerts meant to mute repeats."""
     stack.replace(
         HR,
-        '              - severity = "warning"\n            target_matchers:\n              - severity = "info"\n'
-        "            equal: [namespace, alertname]\n",
-        '              - severity =~ "warning|info"\n            target_matchers:\n              - severity = "info"\n',
+        '              - severity = "warning"\n            target_matchers:\n              - severity = "info"\n',
+        '              - severity = "info"\n            target_matchers:\n              - severity = "info"\n',
     )
 
 

@@ -14,7 +14,7 @@ from obslint.model.alertmanager import (
     node_loc,
     possible_routes,
 )
-from obslint.routing import InhibitRule, Matcher, finite_values, unsatisfiable
+from obslint.routing import InhibitRule, Matcher, finite_values, implies, unsatisfiable
 from obslint.rules import Basis, RuleContext, rule
 from obslint.rules.alertmanager.common import (
     HR_EXAMPLE,
@@ -38,24 +38,25 @@ _RECEIVERS = """\
     "AM009",
     "inhibit-rule-overlap",
     "warning",
-    "An inhibit rule whose source and target match the same alerts, without `equal`",
+    "An inhibit rule whose source and target match the same alerts, so it never mutes anything",
     basis=Basis.CERTAIN,
     why="""
-        An inhibit rule mutes every alert matching the target while an alert matching the
-        source fires, restricted to alerts that agree on the `equal` labels. When the source
-        and target matchers can match the same alert and `equal` is empty, one firing alert of
-        that kind mutes all the others cluster-wide (e.g. source `severity=~"critical|warning"`,
-        target `severity="warning"`: any warning anywhere mutes every other warning). Usually
-        `equal: [alertname, namespace]` or disjoint severities were meant. A rule without
-        source matchers (the chart's InfoInhibitor rule) is deliberate and not reported.
+        An inhibit rule mutes an alert matching the target while an alert matching the source
+        fires (with the same values of the `equal` labels). Alertmanager never lets an alert that
+        matches both sides mute a target that matches both sides: such a target can only be muted
+        by an alert matching the source alone (prometheus/alertmanager inhibit/inhibit.go, `hasEqual`
+        and its `excludeTwoSidedMatch`). When the source and the target accept exactly the same
+        alerts, there is no such alert, and the rule mutes nothing: typically a rule meant to keep
+        one alert of a kind and mute its repeats, which Alertmanager does not do (grouping does).
     """,
     failing=HR_EXAMPLE
     + """\
         route:
           receiver: team
         inhibit_rules:
-          - source_matchers: [severity=~"critical|warning"]
+          - source_matchers: [severity="warning"]
             target_matchers: [severity="warning"]
+            equal: [alertname, namespace]
 """
     + _RECEIVERS,
     passing=HR_EXAMPLE
@@ -63,30 +64,35 @@ _RECEIVERS = """\
         route:
           receiver: team
         inhibit_rules:
-          - source_matchers: [severity=~"critical|warning"]
+          - source_matchers: [severity="critical"]
             target_matchers: [severity="warning"]
             equal: [alertname, namespace]
 """
     + _RECEIVERS,
-    fix="Add `equal:` labels that tie the muted alert to its cause, or make source and target disjoint.",
+    fix="""
+        Give the source what distinguishes the cause (a higher severity, the alert that explains
+        the others) so that it matches alerts the target does not; to collapse repeats of one
+        alert, group them with the route's `group_by` instead.
+    """,
 )
 def inhibit_overlap(ctx: RuleContext) -> Iterator[Finding]:
     for src in sources(ctx.index):
         if src.defaults_only:
             continue
         for rule_ in src.config.inhibit_rules:
-            if rule_.equal or not rule_.source or not rule_.target or rule_.unsupported:
-                continue
-            if from_chart_default(rule_.data):
+            if not rule_.source or not rule_.target or rule_.unsupported or from_chart_default(rule_.data):
                 continue
             if unsatisfiable(rule_.source + rule_.target) is not None:
                 continue
-            yield Finding(
-                node_loc(rule_.data, None, src.anchor),
-                "inhibit rule: source and target can match the same alert and `equal` is empty, so one "
-                "firing alert mutes every other matching alert in the whole cluster",
-                "add `equal:` (e.g. [alertname, namespace]) or make source and target disjoint",
-            )
+            # `implies` is sound: both directions True means the two sides accept the same alerts
+            if implies(rule_.source, rule_.target) and implies(rule_.target, rule_.source):
+                yield Finding(
+                    node_loc(rule_.data, None, src.anchor),
+                    "inhibit rule: source and target match the same alerts, and Alertmanager never lets an "
+                    "alert matching both sides mute another: the rule mutes nothing",
+                    "make the source match the cause only (e.g. a higher severity); repeats of one alert are "
+                    "collapsed by group_by, not by inhibition",
+                )
 
 
 @rule(
