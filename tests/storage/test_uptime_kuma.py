@@ -196,8 +196,7 @@ def test_workload_rolling_update_on_a_rwo_claim(repo):
     assert f.severity is Severity.WARNING
     assert f.message == (
         "Uptime Kuma (Deployment monitoring/kuma) updates with RollingUpdate (the Deployment default) on the "
-        "ReadWriteOnce claim kuma-data: the new pod starts before the old one stops, and on another node it "
-        "cannot attach the volume"
+        "ReadWriteOnce claim kuma-data: a new pod on another node cannot attach it"
     )
     rolling = deployment(strategy="  strategy: {type: RollingUpdate}\n")
     (f,) = run(repo({"kuma.yaml": pvc(modes="[ReadWriteOncePod]") + "---\n" + rolling}), "STOR006")

@@ -173,8 +173,8 @@ def uptime_kuma_rolling_update(ctx: RuleContext) -> Iterator[Finding]:
         where = "strategy.type in the HelmRelease values" if data.via == "helm" else "spec.strategy.type"
         yield Finding(
             data.strategy_loc,
-            f"{data.ref()} updates with {how} on the {' / '.join(modes)} claim {data.claim}: the new pod starts "
-            "before the old one stops, and on another node it cannot attach the volume",
+            f"{data.ref()} updates with {how} on the {' / '.join(modes)} claim {data.claim}: "
+            "a new pod on another node cannot attach it",
             f"set {where} to Recreate",
             clusters=cluster_names(data.origin.cluster),
         )
