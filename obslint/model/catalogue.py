@@ -31,7 +31,13 @@ from typing import TYPE_CHECKING, Any
 from obslint.findings import Loc
 from obslint.index import memoised
 from obslint.model.bootstrap import Bootstrap, bootstrap
-from obslint.model.charts import CHART_CRDS, CLUSTER_NAMESPACES, is_builtin_group, remote_crd_kinds
+from obslint.model.charts import (
+    CHART_CRDS,
+    CHART_CUSTOM_RESOURCES,
+    CLUSTER_NAMESPACES,
+    is_builtin_group,
+    remote_crd_kinds,
+)
 from obslint.model.flux import flux_graph
 from obslint.model.flux.kinds import FLUX_GROUPS, OPERATOR_GROUP
 from obslint.model.helm import helm_releases, values_bool
@@ -97,6 +103,19 @@ SECRET_OPERATORS: dict[tuple[str, str], tuple[tuple[tuple[str, ...], str], ...]]
     ("onepassword.com", "OnePasswordItem"): (((), ""),),
     ("secrets.hashicorp.com", "VaultStaticSecret"): ((("spec", "destination", "name"), ""),),
     ("secrets.hashicorp.com", "VaultDynamicSecret"): ((("spec", "destination", "name"), ""),),
+}
+# Operators that create objects of fixed names in the namespace of their custom resource: (group, kind)
+# -> (kind, name). Some depend on the resource's settings, so a reference to one is unknown, not present.
+FIXED_NAME_OUTPUTS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    # Rook: rook/rook pkg/operator/ceph/cluster/mon/mon.go (AppName "rook-ceph-mon", the Secret of the mon
+    # keys; EndpointConfigMapName; OperatorCreds) and pkg/operator/ceph/cluster/mgr/dashboard.go
+    # (dashboardPasswordName).
+    ("ceph.rook.io", "CephCluster"): (
+        ("Secret", "rook-ceph-mon"),
+        ("Secret", "rook-ceph-operator-creds"),
+        ("ConfigMap", "rook-ceph-mon-endpoints"),
+        ("Secret", "rook-ceph-dashboard-password"),
+    ),
 }
 # Groups whose resources create no Secrets or ConfigMaps of their own.
 _INERT_GROUPS = frozenset({*FLUX_GROUPS, "monitoring.coreos.com", "kustomize.config.k8s.io"})
@@ -266,6 +285,9 @@ def catalogue(index: Index) -> Catalogue:
         c = rel.obj.cluster
         spec = rel.obj.spec
         cat.releases[(c, rel.namespace)].append((rel.release_name, rel.obj))
+        for gk in CHART_CUSTOM_RESOURCES.get(rel.chart, ()):  # the operator acts on what the chart renders
+            for _kind, name in FIXED_NAME_OUTPUTS.get(gk, ()):
+                cat.mentions[(c, rel.namespace, name)].append(rel.obj)
         crds = CHART_CRDS.get(rel.chart)
         if crds is not None:
             on = not crds.switches or any(values_bool(dig(rel.values, *p), d) for p, d in crds.switches)
@@ -289,6 +311,8 @@ def _operator_outputs(cat: Catalogue, cr: K8sObject) -> None:
     if cr.group == OPERATOR_GROUP and cr.kind == "ResourceSet":
         _mentions(cat, cr)  # its templates may make any object they name
         return
+    for _kind, name in FIXED_NAME_OUTPUTS.get((cr.group, cr.kind), ()):
+        cat.mentions[(c, ns, name)].append(cr)
     outputs = SECRET_OPERATORS.get((cr.group, cr.kind))
     if outputs is None:
         if cr.kind == "ClusterExternalSecret":

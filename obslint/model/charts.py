@@ -134,6 +134,13 @@ CHART_CRDS: dict[str, ChartCRDs] = {
     ),
 }
 
+# Custom resources a chart always renders, in the release namespace, for an operator to act on.
+CHART_CUSTOM_RESOURCES: dict[str, tuple[tuple[str, str], ...]] = {
+    # rook/rook deploy/charts/rook-ceph-cluster/templates/cephcluster.yaml: one CephCluster, unconditionally,
+    # in `.Release.Namespace`.
+    "rook-ceph-cluster": (("ceph.rook.io", "CephCluster"),),
+}
+
 # Remote kustomize resources that install well-known CRDs (matched on the URL).
 REMOTE_CRD_PATTERNS: tuple[tuple[re.Pattern[str], tuple[tuple[str, str], ...]], ...] = (
     (re.compile(r"cert-manager.*crds?\b", re.I), CHART_CRDS["cert-manager"].kinds),

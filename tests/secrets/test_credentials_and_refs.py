@@ -205,13 +205,18 @@ def test_alertmanager_file_needs_mounted_secret(repo):
     assert not fired(repo({**files, "monitoring/kps.yaml": helmrelease("kube-prometheus-stack", mounted)}), "SEC008")
 
 
-def test_secret_key_ref_in_deployment(repo):
-    deploy = (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: kuma\n  namespace: monitoring\nspec:\n"
+def _deployment_reading(secret: str, namespace: str) -> str:
+    """A Deployment whose env reads key `password` of `secret` (the secretKeyRef name on line 15)."""
+    return (
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  namespace: {namespace}\nspec:\n"
         "  template:\n    spec:\n      containers:\n        - name: c\n          env:\n            - name: P\n"
-        "              valueFrom:\n                secretKeyRef:\n                  name: kuma-db\n"
+        f"              valueFrom:\n                secretKeyRef:\n                  name: {secret}\n"
         "                  key: password\n"
     )
+
+
+def test_secret_key_ref_in_deployment(repo):
+    deploy = _deployment_reading("kuma-db", "monitoring")
     (f,) = fired(repo({"d.yaml": deploy, **EVIDENCE}), "SEC006")
     assert f.loc.line == 15
     assert not fired(repo({"d.yaml": deploy, "s.sops.yaml": encrypted_secret("kuma-db")}), "SEC006")
@@ -280,3 +285,19 @@ def test_monitoring_key_selectors_but_not_prometheus_rule_labels(repo):
     assert not fired(repo({"monitoring/rule.yaml": rule, **EVIDENCE}), "SEC006")
     (f,) = fired(repo({"monitoring/rule.yaml": rule, "monitoring/sm.yaml": monitor, **EVIDENCE}), "SEC006")
     assert "Secret scrape-auth" in f.message
+
+
+def test_rook_operator_secrets_of_fixed_names(repo):
+    """Rook makes `rook-ceph-mon` (and rook-ceph-mon-endpoints, ...) beside every CephCluster, whatever its name,
+    and the rook-ceph-cluster chart always renders a CephCluster in its release namespace."""
+    deploy = _deployment_reading("rook-ceph-mon", "storage")
+    (f,) = fired(repo({"d.yaml": deploy, **EVIDENCE}), "SEC006")
+    assert "rook-ceph-mon" in f.message
+    cluster = "apiVersion: ceph.rook.io/v1\nkind: CephCluster\nmetadata: {name: main, namespace: storage}\nspec: {}\n"
+    assert not fired(repo({"d.yaml": deploy, "c.yaml": cluster, **EVIDENCE}), "SEC006")
+    elsewhere = cluster.replace("namespace: storage", "namespace: other")
+    assert fired(repo({"d.yaml": deploy, "c.yaml": elsewhere, **EVIDENCE}), "SEC006")
+    chart = helmrelease("rook-ceph-cluster", "clusterName: main\n", name="ceph", namespace="storage")
+    assert not fired(repo({"d.yaml": deploy, "storage/hr.yaml": chart, **EVIDENCE}), "SEC006")
+    other_chart = helmrelease("rook-ceph", "{}\n", name="ceph", namespace="storage")
+    assert fired(repo({"d.yaml": deploy, "storage/hr.yaml": other_chart, **EVIDENCE}), "SEC006")
