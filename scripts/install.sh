@@ -25,4 +25,8 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+# pip byte-compiles what it installs, but not an editable project, and where PYTHONDONTWRITEBYTECODE is set
+# Python never caches it either: every run (a pre-commit hook runs one per commit) would compile all of
+# obslint again, about half a second. Python still reads bytecode it did not write, and ignores it once stale.
+.venv/bin/python -m compileall -q obslint >/dev/null
 echo "obslint installed: $(.venv/bin/obslint --version)" >&2
