@@ -249,6 +249,7 @@ def _random_labels(rng: random.Random) -> dict[str, str]:
     return {n: rng.choice([v for v in VALUES if v]) for n in NAMES if rng.random() < 0.6}
 
 
+@pytest.mark.slow
 def test_random_trees_agree_with_amtool(tmp_path: Path):
     amtool = require_tool("amtool")
     rng = random.Random(20240611)

@@ -17,6 +17,8 @@ from obslint.rules import REGISTRY, example_files, load_rules
 from tests.conftest import require_tool, write_repo
 from tests.core.test_gitignore import git
 
+pytestmark = pytest.mark.isolated_cache  # these tests watch the cache itself
+
 TOKEN = "tok-Zq8x3LwP4m9N2vKe"
 
 

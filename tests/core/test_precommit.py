@@ -36,6 +36,7 @@ def _pre_commit() -> str:
     return path
 
 
+@pytest.mark.slow
 def test_readme_pre_commit_snippets_pass_a_clean_repository_and_fail_a_broken_one(tmp_path):
     pre_commit = _pre_commit()
     source = tmp_path / "source"

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from obslint import __version__
@@ -26,6 +27,7 @@ from tests.core.test_wheel import fresh_venv
 from tests.snapshot import git, snapshot_of_tracked_files
 
 
+@pytest.mark.slow
 def test_workflow_steps_install_obslint_and_report_sarif_and_annotations(tmp_path):
     source = tmp_path / "obslint"
     snapshot_of_tracked_files(source)

@@ -37,6 +37,7 @@ NAMES = sorted({*REVIEWED, *(p.name for p in repositories())})
 _ABSENT = () if present(CORPUS_FULL) else (pytest.mark.skip(reason=absent_reason(CORPUS_FULL)),)
 
 
+@pytest.mark.slow  # a whole repository each
 @pytest.mark.parametrize("name", [pytest.param(n, id=n, marks=_ABSENT) for n in NAMES])
 def test_corpus_repository_matches_snapshot(name):
     root = CORPUS_FULL / name

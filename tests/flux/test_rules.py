@@ -487,6 +487,7 @@ def test_kustomize_builds_paths_together_and_halves_a_failing_group(repo, monkey
     assert len(runs) == 2 + 2 + 2 + 2  # two groups of 8 paths, then halves of 8, 4 and 2
 
 
+@pytest.mark.isolated_cache
 def test_kustomize_copies_of_a_path_are_built_once(repo, monkeypatch):
     """Paths that read the same bytes at the same places (one app copied into many clusters) are
     built once; when that build fails, each copy is built as itself so its error names it."""
@@ -512,6 +513,7 @@ def test_kustomize_copies_of_a_path_are_built_once(repo, monkeypatch):
     assert len(runs) == 6  # one for the content, then the other five copies for their own error text
 
 
+@pytest.mark.isolated_cache
 def test_kustomize_build_results_are_cached_by_content(repo, monkeypatch, private_cache):
     require_tool("kubectl")
     runs = _spy_kubectl(monkeypatch)

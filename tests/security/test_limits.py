@@ -248,6 +248,7 @@ def _route_tree(depth: int) -> str:
     return "\n".join([*lines, "receivers:", "- name: x", ""])
 
 
+@pytest.mark.slow
 def test_a_deep_route_tree_is_checked(tmp_path):
     """240 nested routes (480 YAML levels, within the loader's 500): PyYAML's emitter, which wrote
     the amtool input, recursed past Python's limit; every AM rule now sees the tree."""
@@ -379,6 +380,7 @@ def _chain(n: int) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_a_long_depends_on_chain_stays_linear(tmp_path):
     n = 3000
     root = write_repo(tmp_path, _chain(n))

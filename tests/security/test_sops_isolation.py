@@ -59,6 +59,7 @@ def runner_credentials(monkeypatch, tmp_path):
     monkeypatch.setenv("VAULT_ADDR", "http://127.0.0.1:9")
 
 
+@pytest.mark.slow
 def test_the_hostile_file_would_reach_the_address_with_plain_sops(tmp_path, runner_credentials):
     """The fixture is real: sops run as usual sends the runner's Vault token to the listed address."""
     sops = require_tool("sops")
