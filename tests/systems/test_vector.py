@@ -159,3 +159,19 @@ def test_hostile_config_gives_findings_not_tracebacks(repo):
     messages = sorted(f.message for f in result.findings)
     assert any('input "r" is a route transform, which has no default output' in m for m in messages)
     assert any('input "s" is the component itself' in m for m in messages)
+
+
+def test_credentials_in_a_vector_configmap(repo):
+    """A Vector YAML configuration in a ConfigMap is walked like the chart's customConfig."""
+    encoding = "        encoding: {codec: json}\n"
+    auth = "        auth: {token: Vect0r-T0ken-Value}\n"
+    text = CONFIGMAP.replace("INPUT", "journald").replace(encoding, encoding + auth)
+    (f,) = check(repo(text), select=["SEC005"]).findings
+    assert (f.loc.path, f.loc.line) == ("logging/vector-config.yaml", 16)
+    assert "sinks.out.auth.token" in f.message and "SECRET[backend.key]" in f.hint and "Vect0r" not in f.message
+    assert not check(repo(text.replace("Vect0r-T0ken-Value", "SECRET[vault.token]")), select=["SEC005"]).findings
+
+
+def test_secret_backend_references_in_values_are_quiet(stack):
+    stack.replace(AGGREGATOR, "password: ${LOKI_PASSWORD}", "password: SECRET[vault.loki_password]")
+    assert findings(stack) == []

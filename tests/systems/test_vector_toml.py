@@ -181,3 +181,26 @@ def test_secret_string_data_and_suppression_comments(repo):
     assert where(f) == ("VEC001", "logging/vector.toml", 5, 11)
     suppressed = toml.replace('["c"]', '["c"]  # obslint: disable=VEC001 read from another directory')
     assert findings(repo({"logging/vector.toml": suppressed}), select=["VEC001"]) == []
+
+
+def test_credentials_in_clear_in_toml_are_caught_where_they_are_written(stack):
+    """SEC005 walks Vector TOML configurations: the file, and a ConfigMap key (where the JWT is reported once,
+    at its key, not again as a token somewhere in the ConfigMap)."""
+    stack.replace(AGENT, 'address = "vector-toml', 'auth.password = "s3cr3t-Vector-pass"\naddress = "vector-toml')
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2ZWN0b3IifQ.c2lnbmF0dXJlLWJ5dGVzLWhlcmU"
+    labels = '    labels.source = "vector"\n'
+    stack.replace(AGGREGATOR, labels, f'{labels}    auth.token = "{jwt}"\n')
+    got = sorted(findings(stack.root), key=where)
+    assert [where(f) for f in got] == [
+        ("SEC005", AGENT, 17, 17),
+        ("SEC005", AGGREGATOR, 48, 18),
+    ]
+    assert "sinks.aggregator.auth.password" in got[0].message and "SECRET[backend.key]" in got[0].hint
+    assert "plaintext JWT at ConfigMap monitoring/vector-toml-aggregator-config key vector.toml" in got[1].message
+    assert all("s3cr3t" not in f.message and jwt not in f.message for f in got)
+
+
+@pytest.mark.parametrize("reference", ["${VECTOR_PASSWORD}", "SECRET[vault.vector_password]"])
+def test_credentials_read_at_run_time_are_quiet(stack, reference):
+    stack.replace(AGENT, 'address = "vector-toml', f'auth.password = "{reference}"\naddress = "vector-toml')
+    assert findings(stack.root) == []

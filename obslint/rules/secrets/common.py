@@ -71,7 +71,9 @@ _PLACEHOLDER_WORDS = ("changeme", "replaceme", "replacedby", "placeholder", "exa
 # Secret-manager references resolved outside Git: 1Password secret references
 # (`op://vault/item/field`, read by `op inject`/`op run`) and vals references
 # (`ref+vault://...`, `ref+sops://...`, `ref+op://...`), which helmfile and vals expand.
-_MANAGER_REF = re.compile(r"^(?:op://|ref\+[a-z0-9]+://)\S+$")
+# 1Password `op://`, vals `ref+<backend>://`, and Vector's secret backends: `SECRET[<backend>.<key>]`
+# (https://vector.dev/highlights/2022-07-07-secrets-management/).
+_MANAGER_REF = re.compile(r"^(?:op://\S+|ref\+[a-z0-9]+://\S+|SECRET\[[^.\]\s]+\.[^\]\s]+\])$")
 # A value this short is an identifier (a search shortcut `token: g`), not a credential.
 MIN_CREDENTIAL_CHARS = 4
 _DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")

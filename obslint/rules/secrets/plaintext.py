@@ -11,6 +11,7 @@ Places searched, each with one general walker (`find_credentials`):
   GrafanaDatasource objects: `secureJsonData`/`jsonData` literals. Grafana expands `$VAR`,
   `${VAR}` and `$__file{path}` in provisioning files, so every such value has a reference form
   (https://grafana.com/docs/grafana/latest/administration/provisioning/#using-environment-variables);
+- Vector configurations (YAML documents of sources and sinks, and TOML ones: obslint.model.vector_toml);
 - PEM private keys and JWTs (tokens.py) under any key of those places, and in any ConfigMap value.
 """
 
@@ -30,6 +31,8 @@ from obslint.model.helm import (
 )
 from obslint.model.sops import is_enc, sops_block
 from obslint.model.unapplied import in_repository
+from obslint.model.vector import is_vector_doc
+from obslint.model.vector_toml import vector_toml
 from obslint.objects import K8sObject
 from obslint.rules import Basis, RuleContext, Scope, rule
 from obslint.rules.secrets.chart_credentials import chart_credentials, chart_hint
@@ -81,6 +84,9 @@ def _hint(path: tuple, key: Any, kind: str, context: str) -> str:
         )
     if context == "config":
         return f"use `{k}_file` (a mounted Secret) or an environment variable expanded with -config.expand-env"
+    if context == "vector":
+        # https://vector.dev/docs/reference/configuration/#environment-variables and secret backends
+        return "read it at run time: `${VAR}` from a secretKeyRef env, or a secret backend `SECRET[backend.key]`"
     if context == "alertmanagerconfig":
         return "use the SecretKeySelector form (name/key of a Secret) instead of a literal"
     return (
@@ -110,7 +116,11 @@ def _walk(index: Index, node: Any, what: str, context: str, base: tuple = ()) ->
 def _is_config(data: Any) -> bool:
     if not isinstance(data, dict):
         return False
-    return ("apiVersion" not in data and bool(CONFIG_TOP_KEYS & set(data))) or is_datasource_provisioning(data)
+    return (
+        ("apiVersion" not in data and bool(CONFIG_TOP_KEYS & set(data)))
+        or is_datasource_provisioning(data)
+        or is_vector_doc(data)
+    )
 
 
 def is_datasource_provisioning(data: Any) -> bool:
@@ -122,10 +132,14 @@ def is_datasource_provisioning(data: Any) -> bool:
 def _context(data: dict) -> str:
     if is_datasource_provisioning(data):
         return "datasource"
+    if is_vector_doc(data):
+        return "vector"
     return "alertmanager" if "receivers" in data or "route" in data else "config"
 
 
-def _embedded_configs(index: Index, obj: K8sObject) -> Iterator[Finding]:
+def _embedded_configs(index: Index, obj: K8sObject, toml_read: set[Loc]) -> Iterator[Finding]:
+    """Credentials in the configs a ConfigMap or Secret holds; `toml_read`: the positions of the keys read as
+    Vector TOML configurations, walked by _vector_toml."""
     for section in ("data", "stringData"):
         values = obj.get(section)
         if not isinstance(values, dict):
@@ -147,9 +161,9 @@ def _embedded_configs(index: Index, obj: K8sObject) -> Iterator[Finding]:
             emb = index.embedded_yaml(values, key) if walked else None
             if emb is not None and _is_config(emb.data):
                 yield from _walk(index, emb.data, what, _context(emb.data))
-            elif obj.kind == "ConfigMap":
+            elif obj.kind == "ConfigMap" and values.loc(key) not in toml_read:
                 # any other ConfigMap value (a dashboard, a script, a PEM file): a private key or a
-                # JWT is told by its format alone
+                # JWT is told by its format alone (a Vector TOML configuration is walked key by key)
                 token = token_in(value)
                 if token is not None:
                     kind, secret = token
@@ -157,6 +171,17 @@ def _embedded_configs(index: Index, obj: K8sObject) -> Iterator[Finding]:
                         index.redactor.add(secret)
                     hint = _hint((key,), key, kind, "configmap")
                     yield Finding(values.loc(key), f"plaintext {kind} in {obj.ref()} {section} key {key}", hint)
+
+
+def _vector_toml(index: Index) -> Iterator[Finding]:
+    """Vector configurations in TOML: a file read for several clusters is one text, reported once."""
+    seen: set[Loc] = set()
+    for doc in vector_toml(index).documents:
+        if doc.anchor in seen:
+            continue
+        seen.add(doc.anchor)
+        what = "config" if doc.origin == "file" else doc.description
+        yield from _walk(index, doc.data, what, "vector")
 
 
 def _alloy(index: Index) -> Iterator[Finding]:
@@ -200,14 +225,15 @@ def _alloy(index: Index) -> Iterator[Finding]:
     why="""
         Monitoring configs are full of credentials: Grafana's admin password, Loki's S3 keys,
         Alertmanager receivers (Slack/Discord/Teams webhook URLs are bearer tokens, Pushover
-        and PagerDuty keys, SMTP passwords), Promtail/Alloy basic_auth. Written in HelmRelease
+        and PagerDuty keys, SMTP passwords), Promtail/Alloy basic_auth, Vector sink tokens. Written in HelmRelease
         values or a config file they are committed in clear, even when the Secret manifests
         next to them are SOPS-encrypted. Every one of these places has a reference form.
         Values that are `${VAR}` post-build substitutions, `ENC[...]`, file paths, Helm
         template expressions, empty, or `<placeholders>` are not reported, nor are password
         hashes (bcrypt, argon2, sha-crypt, htpasswd `$apr1$`), sealed-secrets ciphertext,
-        `op://`/`ref+...://` secret-manager references, values under keys that name a Secret
-        (`existingSecret...`, `...SecretName`, `...KeyRef`) and sections with `enabled: false`.
+        `op://`/`ref+...://` secret-manager references, Vector's `SECRET[backend.key]`, values
+        under keys that name a Secret (`existingSecret...`, `...SecretName`, `...KeyRef`) and
+        sections with `enabled: false`.
     """,
     failing="""
         -- monitoring/kube-prometheus-stack.yaml --
@@ -297,11 +323,11 @@ def _scan(index: Index) -> Iterator[Finding]:
             continue
         for doc in sf.documents:
             if _is_config(doc.data) and sops_block(doc.data) is None:
-                context = "alertmanager" if "receivers" in doc.data or "route" in doc.data else "config"
-                yield from _walk(index, doc.data, "config", context)
+                yield from _walk(index, doc.data, "config", _context(doc.data))
+    toml_read = {doc.anchor for doc in vector_toml(index).documents if doc.origin == "configmap"}
     for obj in in_repository(index, "ConfigMap", "Secret"):
         if obj.group == "" and sops_block(obj.data) is None:
-            yield from _embedded_configs(index, obj)
+            yield from _embedded_configs(index, obj, toml_read)
     for obj in in_repository(index, *POD_KINDS):
         if obj.group in ("", "apps", "batch"):
             yield from _walk(index, obj.spec, obj.ref(), "pod", ("spec",))
@@ -313,4 +339,5 @@ def _scan(index: Index) -> Iterator[Finding]:
     for obj in in_repository(index, "Provider"):
         if obj.group == "notification.toolkit.fluxcd.io":
             yield from _walk(index, obj.spec, obj.ref(), "provider", ("spec",))
+    yield from _vector_toml(index)
     yield from _alloy(index)
