@@ -122,6 +122,10 @@ FACTS: dict[str, list[str]] = {
         "vmsingle.spec.retentionPeriod",
         "vmsingle.spec.storage.resources.requests.storage",
         "vmcluster.enabled",
+        "vmcluster.spec.retentionPeriod",
+        "vmcluster.spec.replicationFactor",
+        "vmcluster.spec.vmstorage.replicaCount",
+        "vmcluster.spec.vmstorage.storage.volumeClaimTemplate.spec.resources.requests.storage",
     ],
 }
 

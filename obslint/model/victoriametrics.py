@@ -8,8 +8,8 @@
   empty dir", ignored when `storageDataPath` is set); vmstorage `storage` is a StorageSpec like
   prometheus-operator's; `retentionPeriod` matches `^[0-9]+(h|d|w|y)?$`, a bare number counting
   months, default 1. VictoriaMetrics counts a month as 31 days (lib/flagutil/duration.go).
-  The VMSingle of a victoria-metrics-k8s-stack release comes from `vmsingle.spec` merged over the
-  pinned chart version's default spec (obslint.model.vm_stack).
+  The VMSingle and VMCluster of a victoria-metrics-k8s-stack release come from `vmsingle.spec` and
+  `vmcluster.spec` merged over the pinned chart version's default spec (obslint.model.vm_stack).
 * VMRule is PrometheusRule-shaped (`spec.groups[].rules`), with MetricsQL expressions: those become
   rule sets of engine "metricsql" (obslint.model.rulegroups). Which VMAlert loads one
   (obslint.model.vm_selection) decides PROM002 (never loaded) and PROM009 (duplicates); what that
@@ -25,9 +25,10 @@ from typing import Any
 
 from obslint.findings import Loc
 from obslint.index import Index
+from obslint.model.chart_facts import MISSING
 from obslint.model.helm import HelmReleaseView, releases_of_chart
 from obslint.model.storage import TSDBStore, Volume, volume_from_storage_spec
-from obslint.model.vm_stack import K8S_STACK, stack_component
+from obslint.model.vm_stack import K8S_STACK, StackComponent, stack_component
 from obslint.objects import K8sObject, dig, loc_of
 from obslint.units import DAY, HOUR, WEEK, YEAR, try_quantity_bytes
 
@@ -116,6 +117,23 @@ def _vmcluster(obj: K8sObject) -> TSDBStore | None:
     return store
 
 
+def _stack_store(comp: StackComponent) -> TSDBStore:
+    """The store a stack component renders, with its retention (`<key>.spec.retentionPeriod`, else the chart's
+    default for the pinned version); the caller sets its volume."""
+    rel, spec = comp.rel, comp.spec
+    values_loc = rel.obj.loc("spec", "values") if "values" in rel.obj.spec else rel.obj.loc("spec")
+    spec_loc = rel.loc(comp.key, "spec") if spec else values_loc
+    if spec.get("retentionPeriod") not in (None, ""):
+        retention, text, rloc, declared = _retention(spec, spec_loc)
+    else:
+        default = str(comp.default("spec.retentionPeriod", DEFAULT_RETENTION))
+        retention, text, rloc = retention_seconds(default), f"{_months(default)} (the chart default)", spec_loc
+        declared = False
+    store = TSDBStore(comp.key, comp.name, comp.namespace, rel.obj, "helm", spec_loc, retention, text, rloc, declared)
+    store.helm, store.spec = rel, spec
+    return store
+
+
 def _stack_vmsingle(index: Index, rel: HelmReleaseView) -> TSDBStore | None:
     """The VMSingle a victoria-metrics-k8s-stack release renders from `vmsingle.spec`, merged over the
     chart's default spec (a 20Gi claim and retentionPeriod "1" in current versions); None when it is
@@ -123,21 +141,8 @@ def _stack_vmsingle(index: Index, rel: HelmReleaseView) -> TSDBStore | None:
     comp = stack_component(index, rel, "vmsingle")
     if comp is None or not comp.known:
         return None
-    spec = comp.spec
-    values_loc = rel.obj.loc("spec", "values") if "values" in rel.obj.spec else rel.obj.loc("spec")
-    spec_loc = rel.loc("vmsingle", "spec") if spec else values_loc
-    if spec.get("retentionPeriod") not in (None, ""):
-        retention, text, rloc, declared = _retention(spec, spec_loc)
-    else:
-        default = str(comp.default("spec.retentionPeriod", DEFAULT_RETENTION))
-        retention, text, rloc, declared = (
-            retention_seconds(default),
-            f"{_months(default)} (the chart default)",
-            spec_loc,
-            False,
-        )
-    store = TSDBStore("vmsingle", comp.name, comp.namespace, rel.obj, "helm", spec_loc, retention, text, rloc, declared)
-    store.helm, store.spec = rel, spec
+    store = _stack_store(comp)
+    spec, spec_loc = store.spec, store.loc
     default_size = comp.default("spec.storage.resources.requests.storage")
     if spec.get("storageDataPath"):
         store.volume = Volume("unknown", spec_loc)
@@ -156,6 +161,48 @@ def _stack_vmsingle(index: Index, rel: HelmReleaseView) -> TSDBStore | None:
     return store
 
 
+def _stack_vmcluster(index: Index, rel: HelmReleaseView) -> TSDBStore | None:
+    """The VMCluster a victoria-metrics-k8s-stack release renders from `vmcluster.spec` when `vmcluster.enabled`
+    (off by default), merged over the chart's default spec (two vmstorage nodes with a 10Gi claim each,
+    replicationFactor 2, in current versions); None when it is off or not known."""
+    comp = stack_component(index, rel, "vmcluster")
+    if comp is None or not comp.known or comp.default("enabled", MISSING) is MISSING:
+        return None  # off, not known, or a chart version that has no VMCluster to render
+    store = _stack_store(comp)
+    spec, spec_loc = store.spec, store.loc
+    vmstorage = spec.get("vmstorage") if isinstance(spec.get("vmstorage"), dict) else {}
+    vmstorage_loc = loc_of(spec, "vmstorage") if vmstorage else spec_loc
+    store.volume = _stack_vmstorage_volume(comp, vmstorage, vmstorage_loc)
+    nodes = _int(vmstorage.get("replicaCount"), _int(comp.default("spec.vmstorage.replicaCount"), 1) or 1)
+    copies = _int(spec.get("replicationFactor"), _int(comp.default("spec.replicationFactor"), 1) or 1)
+    store.capacity_factor = nodes / copies if nodes and copies else None
+    return store
+
+
+def _stack_vmstorage_volume(comp: StackComponent, vmstorage: dict, loc: Loc) -> Volume:
+    """The vmstorage volume of the chart's VMCluster: Helm merges `vmstorage.storage` over the chart's default
+    claim template, and `null` deletes it (the operator then mounts an emptyDir)."""
+    default_size = comp.default("spec.vmstorage.storage.volumeClaimTemplate.spec.resources.requests.storage")
+    storage = vmstorage.get("storage", MISSING)
+    if storage is not MISSING and not isinstance(storage, dict):
+        return Volume("emptyDir", loc_of(vmstorage, "storage"))
+    written = storage if isinstance(storage, dict) else {}
+    template = written.get("volumeClaimTemplate", MISSING)
+    if template is MISSING and default_size is not None:
+        vol = Volume("pvc", loc_of(vmstorage, "storage") if written else loc, size_text=str(default_size))
+        vol.size, vol.size_loc, vol.declared = try_quantity_bytes(default_size), vol.loc, bool(written)
+        return vol
+    if isinstance(template, dict):
+        vol = volume_from_storage_spec(written, vmstorage, "storage", loc)
+        if vol.size is None and default_size is not None:
+            vol.size_text, vol.size, vol.size_loc = str(default_size), try_quantity_bytes(default_size), vol.loc
+        return vol
+    if written:  # the default template deleted, or none in this version: what is left decides
+        rest = {k: v for k, v in written.items() if k != "volumeClaimTemplate"}
+        return volume_from_storage_spec(rest, vmstorage, "storage", loc)
+    return Volume("emptyDir", loc, declared=False)
+
+
 def _months(text: str) -> str:
     return f"{text} month{'s' if text != '1' else ''}" if text.isdigit() else text
 
@@ -165,9 +212,9 @@ def vm_stores(index: Index) -> list[TSDBStore]:
     releases), with retention and volume."""
     out: list[TSDBStore] = []
     for rel in releases_of_chart(index, K8S_STACK):
-        store = _stack_vmsingle(index, rel) if not rel.obj.sops else None
-        if store is not None:
-            out.append(store)
+        if rel.obj.sops:
+            continue
+        out.extend(store for store in (_stack_vmsingle(index, rel), _stack_vmcluster(index, rel)) if store is not None)
     for obj in index.of_kind("VMSingle", group=VM_GROUP):
         if not obj.sops:
             out.append(_vmsingle(obj))

@@ -50,7 +50,11 @@ def datasource_stores(index: Index, owner: VMOwner) -> list[TSDBStore]:
     own = [s for s in stores if s.component == "vmsingle" and s.origin is rel.obj]
     if own:  # the release renders a VMSingle (obslint.model.victoriametrics): the chart reads from it
         return own
-    if values_bool(rel.value("vmcluster", "enabled"), False) or values_bool(rel.value("vmsingle", "enabled"), True):
-        return []  # a VMCluster, or a VMSingle whose version is not known: not modelled
+    if values_bool(rel.value("vmsingle", "enabled"), True):
+        return []  # a VMSingle whose version is not known: not modelled
+    # the VMSingle is off: the chart reads from its VMCluster's vmselect when that is on
+    own = [s for s in stores if s.component == "vmcluster" and s.origin is rel.obj]
+    if own or values_bool(rel.value("vmcluster", "enabled"), False):
+        return own  # [] when the VMCluster's version is not known
     url = rel.value("external", "vm", "read", "url") or rel.value("vmalert", "spec", "datasource", "url")
     return _by_url(stores, url, owner.namespace) if isinstance(url, str) and "${" not in url else []

@@ -208,3 +208,28 @@ def test_the_k8s_stack_vmalert_reads_the_stacks_vmsingle(tmp_path):
             "metrics-k8s-stack (default retention) keeps only 4w3d (retention set at monitoring/vm-stack.yaml:14:5)",
         )
     ]
+
+
+CLUSTER_3 = '    vmcluster:\n      enabled: true\n      spec: {retentionPeriod: "3"}\n'
+SINGLE_OFF = "    vmsingle: {enabled: false}\n"
+
+
+@pytest.mark.parametrize(
+    ("values", "reported"),
+    [
+        # the VMSingle off and the VMCluster on: the chart's VMAlert reads from its vmselect (one month kept)
+        (SINGLE_OFF + "    vmcluster: {enabled: true}\n", True),
+        (SINGLE_OFF + CLUSTER_3, False),
+        # with both on, the chart reads from the VMSingle (templates/_helpers.tpl: vmsingle.enabled comes first)
+        (CLUSTER_3, True),
+    ],
+)
+def test_the_k8s_stack_vmalert_reads_the_stacks_vmcluster_when_its_vmsingle_is_off(tmp_path, values, reported):
+    root = planted(
+        tmp_path, RULES, "        # MetricsQL only", PREDICT.replace("RANGE", "60d") + "        # MetricsQL only"
+    )
+    stack(root, "0.91.0", values)
+    found = [(f.rule, f.message) for f in run(root).findings if f.rule == "PROM003"]
+    assert len(found) == (1 if reported else 0), found
+    store = "VMCluster" if SINGLE_OFF in values else "VMSingle"
+    assert all(f"{store} monitoring/vm-stack-victoria-metrics-k8s-stack (default retention)" in m for _, m in found)

@@ -1,5 +1,6 @@
-"""What a victoria-metrics-k8s-stack release renders from its values: the VMSingle (`vmsingle.spec`,
-judged by STOR003/STOR004 with the pinned chart version's defaults) and the VMAlertmanager's config
+"""What a victoria-metrics-k8s-stack release renders from its values: the VMSingle and VMCluster
+(`vmsingle.spec`, `vmcluster.spec`, judged by STOR003/STOR004 with the pinned chart version's defaults) and
+the VMAlertmanager's config
 (`alertmanager.config`, judged by the AM rules, with the VMAlertmanagerConfigs it selects)."""
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ spec:
     grafana: {enabled: false}
 """
 VMSINGLE = "VMSingle monitoring/vm-victoria-metrics-k8s-stack"
+VMCLUSTER = "VMCluster monitoring/vm-victoria-metrics-k8s-stack"
+CLUSTER_ON = "    vmsingle: {enabled: false}\n    vmcluster:\n      enabled: true\n"
 
 
 def repo(tmp_path: Path, values: str, version: str = "0.91.0", capacity: bool = False) -> Path:
@@ -60,9 +63,21 @@ def test_chart_defaults_lint_clean(tmp_path):
             "STOR004",
             "more than its volume (20Gi)",
         ),
+        # chart 0.91.0 defaults: one month on two 10Gi vmstorage nodes holding every sample twice (10Gi of room);
+        # 31 days at 500MB/day need about 15.5GB
+        (CLUSTER_ON, "STOR004", f"{VMCLUSTER} retention 1 month (the chart default)"),
+        # `storage: null` deletes the default claim template: the vmstorage nodes run on an emptyDir
+        (CLUSTER_ON + "      spec:\n        vmstorage:\n          storage: null\n", "STOR003", f"{VMCLUSTER} keeps"),
+        # a storage class alone: Helm keeps the default 10Gi request
+        (
+            CLUSTER_ON + "      spec:\n        vmstorage:\n          storage:\n            volumeClaimTemplate:\n"
+            "              spec: {storageClassName: fast}\n",
+            "STOR004",
+            "more than its volume (10Gi)",
+        ),
     ],
 )
-def test_vmsingle_from_values(tmp_path, values, rule, says):
+def test_stores_from_values(tmp_path, values, rule, says):
     found = findings(repo(tmp_path, values, capacity=True))
     assert [r for r, _ in found] == [rule], found
     assert says in found[0][1], found
@@ -140,3 +155,27 @@ def test_alertmanager_config_merges_the_selected_vmalertmanagerconfigs(tmp_path)
 def test_managed_config_is_not_read(tmp_path):
     values = AM_VALUES.replace("    alertmanager:\n", "    alertmanager:\n      useManagedConfig: true\n")
     assert findings(repo(tmp_path, values)) == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        CLUSTER_ON + "      spec:\n        vmstorage: {replicaCount: 4}\n",  # 4 nodes x 10Gi / 2 copies: 20Gi
+        CLUSTER_ON + "      spec:\n        replicationFactor: 1\n",  # 2 nodes x 10Gi, one copy
+        CLUSTER_ON + '      spec:\n        retentionPeriod: "14d"\n',
+        "    vmsingle: {enabled: false}\n",  # vmcluster is off by default
+    ],
+)
+def test_vmcluster_that_fits(tmp_path, values):
+    assert findings(repo(tmp_path, values, capacity=True)) == []
+
+
+def test_vmcluster_of_a_chart_version_without_one(tmp_path):
+    # 0.2.x have no vmcluster section (it came in 0.3.0): `enabled: true` renders nothing, the VMSingle stays
+    found = findings(repo(tmp_path, "    vmcluster: {enabled: true}\n", version="0.2.9", capacity=True))
+    (flux051, stor004) = sorted(found)
+    assert flux051 == (
+        "FLUX051",
+        "HelmRelease vm: victoria-metrics-k8s-stack 0.2.9 has no value 'vmcluster'; Helm ignores it",
+    )
+    assert stor004[0] == "STOR004" and VMSINGLE in stor004[1]

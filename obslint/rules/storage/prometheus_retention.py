@@ -237,9 +237,11 @@ def retention_without_persistence(ctx: RuleContext) -> Iterator[Finding]:
         vol = store.volume
         if vol.kind not in ("emptyDir", "ephemeral"):
             continue
-        spec_key = {"prometheus": "prometheus.prometheusSpec.storageSpec", "vmsingle": "vmsingle.spec.storage"}.get(
-            store.component, "alertmanager.alertmanagerSpec.storage"
-        )
+        spec_key = {
+            "prometheus": "prometheus.prometheusSpec.storageSpec",
+            "vmsingle": "vmsingle.spec.storage",
+            "vmcluster": "vmcluster.spec.vmstorage.storage",
+        }.get(store.component, "alertmanager.alertmanagerSpec.storage")
         if not vol.declared and values_hidden(store.helm, spec_key, index=ctx.index):
             continue
         what = "an emptyDir" if vol.kind == "emptyDir" else "an ephemeral volume"
@@ -272,6 +274,10 @@ def _storage_key(store: TSDBStore) -> tuple[str, str]:
             return "vmsingle.spec.storage", f"set vmsingle.spec.storage.resources.requests.storage in {where}"
         return "storage", f"set spec.storage.resources.requests.storage in {store.ref()}"
     if store.component == "vmcluster":
+        if store.via == "helm":
+            where = f"the values of HelmRelease {store.origin.name}"
+            key = "vmcluster.spec.vmstorage.storage"
+            return key, f"set {key}.volumeClaimTemplate with a size in {where}"
         return "vmstorage.storage", f"set spec.vmstorage.storage.volumeClaimTemplate with a size in {store.ref()}"
     key = "storageSpec" if store.via == "helm" and store.component == "prometheus" else "storage"
     return key, f"set {key}.volumeClaimTemplate with a storage request in {_where_values(store)}"
