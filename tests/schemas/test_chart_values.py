@@ -287,6 +287,9 @@ def test_a_key_the_templates_read_but_the_defaults_dropped_is_not_reported(repo)
     (f,) = found(repo, dropped, "FLUX052")
     assert "'disableCloudRouting' was removed from robusta in 0.26.0 (last in 0.25.0)" in f.message
     assert found(repo, dropped, "FLUX051") == []
+    # `isSmallCluster`, never in the defaults, is read by runner.yaml from 0.38.0 on
+    small = RSA + "    isSmallCluster: true\n"
+    assert found(repo, hr(small, "0.47.0", "robusta", ROBUSTA_URL), "FLUX051") == []
     # and a typo beside it stays a typo
     (f,) = found(repo, hr(RSA + "    enablePrometheusStak: true\n", "0.47.0", "robusta", ROBUSTA_URL), "FLUX051")
     assert "robusta 0.47.0 has no value 'enablePrometheusStak'" in f.message
