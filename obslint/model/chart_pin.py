@@ -45,7 +45,8 @@ PUBLISHERS = {
     "alloy": "grafana",
     "k8s-monitoring": "grafana",
     "vector": "vector",
-    "uptime-kuma": "dirsigler",
+    # dirsigler/uptime-kuma-helm, served at https://helm.irsigler.cloud (its README's `helm repo add`)
+    "uptime-kuma": "irsigler",
     "victoria-metrics-k8s-stack": "victoriametrics",
     "robusta": "robusta",
     "falco": "falcosecurity",
@@ -128,7 +129,9 @@ def _written(index: Index, release: HelmReleaseView) -> _Written | None:
             if not isinstance(url, str) or source.get("spec", "ref", "digest") is not None:
                 return None
             version = tag.split("@", 1)[0] if isinstance(tag, str) else str(semver) if semver is not None else None
-            return _Written(url.rstrip("/").rsplit("/", 1)[-1], version, url)
+            # an OCI artifact's URL ends in the chart name: the repository (who publishes it) is what precedes
+            repository, _, chart = url.rstrip("/").rpartition("/")
+            return _Written(chart, version, repository)
         if kind == "HelmChart":
             chart, version = source.get("spec", "chart"), source.get("spec", "version")
             if not isinstance(chart, str):

@@ -205,13 +205,28 @@ def _values_text(index: Index, graph: FluxGraph | None, cm: K8sObject, key: str)
     return None, False
 
 
+def _chart_of_ref(index: Index, obj: K8sObject, ref: Any) -> str:
+    """The chart a `chartRef` names: the last path segment of an OCIRepository's URL, a HelmChart's `chart`
+    ('' when the source is not in the repository: the source's own name says nothing of the chart, an
+    OCIRepository `uptime-kuma` may well serve bjw-s' app-template)."""
+    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+        return ""
+    namespace = ref.get("namespace") or obj.namespace
+    sources = index.find(str(ref.get("kind")), ref["name"], namespace if isinstance(namespace, str) else None)
+    for source in sorted(sources, key=lambda s: s.cluster != obj.cluster):  # the release's own cluster first
+        if source.kind == "OCIRepository" and isinstance(url := source.get("spec", "url"), str):
+            return url.rstrip("/").rsplit("/", 1)[-1]
+        if source.kind == "HelmChart" and isinstance(chart := source.get("spec", "chart"), str):
+            return chart
+    return ""
+
+
 def _view(index: Index, obj: K8sObject) -> HelmReleaseView:
     spec = obj.spec
     chart = dig(spec, "chart", "spec", "chart")
     version = dig(spec, "chart", "spec", "version")
     if not isinstance(chart, str):
-        ref = spec.get("chartRef")
-        chart = str(ref.get("name", "")) if isinstance(ref, dict) else ""
+        chart = _chart_of_ref(index, obj, spec.get("chartRef"))
     target_ns = spec.get("targetNamespace")
     namespace = target_ns or obj.namespace
     # Flux: releaseName defaults to <targetNamespace>-<name> when targetNamespace is set, else <name>.

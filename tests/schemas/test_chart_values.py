@@ -207,6 +207,25 @@ def test_oci_repository_tag_and_semver(repo, ref, expected):
     assert expected in f.message
 
 
+def test_an_oci_chart_of_another_publisher_is_not_checked(repo):
+    """An OCI URL ends in the chart name: who publishes it is the path before (Bitnami's grafana is not
+    Grafana's), so `grafana` in the last segment does not make it Grafana's chart."""
+    values = "    admin:\n      user: admin\n"
+    oci = OCI.replace("oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack", "URL")
+    bitnami = oci.replace("URL", "oci://registry-1.docker.io/bitnamicharts/grafana")
+    assert found(repo, bitnami.format(ref="tag: 12.1.8", values=values), "FLUX051") == []
+    grafana = oci.replace("URL", "oci://ghcr.io/grafana/helm-charts/grafana")
+    (f,) = found(repo, grafana.format(ref="tag: 8.5.1", values=values), "FLUX051")
+    assert "grafana 8.5.1 has no value 'admin.user'" in f.message
+
+
+def test_the_uptime_kuma_chart_of_its_own_repository_is_checked(repo):
+    """dirsigler's chart is served at https://helm.irsigler.cloud (its README's `helm repo add`)."""
+    values = "    volume:\n      enabeld: true\n"
+    (f,) = found(repo, hr(values, "2.21.2", "uptime-kuma", "https://helm.irsigler.cloud"), "FLUX051")
+    assert "uptime-kuma 2.21.2 has no value 'volume.enabeld'" in f.message
+
+
 def test_a_chart_from_a_git_path_is_not_checked(repo):
     git = "kind: GitRepository\n        name: x"
     text = hr(TYPO, "80.6.0").replace("kind: HelmRepository\n        name: charts", git)

@@ -218,6 +218,32 @@ def test_workloads_that_replace_the_pod_or_share_the_volume_are_clean(repo, clai
     assert run(repo({"kuma.yaml": (claim + "---\n" if claim else "") + workload}), "STOR006") == []
 
 
+def test_a_chart_ref_is_known_by_its_source_not_by_the_sources_name(repo):
+    """An OCIRepository named uptime-kuma that serves bjw-s' app-template is not the Uptime Kuma chart; nor is
+    a chartRef whose source the repository does not hold."""
+    app_template = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: uptime-kuma, namespace: monitoring}
+spec:
+  url: oci://ghcr.io/bjw-s-labs/helm/app-template
+  ref: {tag: 5.0.1}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: uptime-kuma, namespace: monitoring}
+spec:
+  chartRef: {kind: OCIRepository, name: uptime-kuma}
+  values: {}
+"""
+    assert run(repo({"kuma.yaml": app_template}), "STOR006") == []
+    unseen = app_template.split("---\n", 1)[1]
+    assert run(repo({"kuma.yaml": unseen}), "STOR006") == []
+    own = app_template.replace("oci://ghcr.io/bjw-s-labs/helm/app-template", "oci://ghcr.io/dirsigler/uptime-kuma")
+    own = own.replace("tag: 5.0.1", "tag: 4.1.0")
+    assert run(repo({"kuma.yaml": own}), "STOR006")  # the chart itself, through an OCI artifact
+
+
 def test_chart_default_strategy_follows_the_pinned_version(repo):
     (f,) = run(repo({"kuma.yaml": release("4.1.0")}), "STOR006")
     assert "updates with RollingUpdate (the chart's default in this version) on the ReadWriteOnce claim" in f.message
