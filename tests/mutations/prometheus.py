@@ -62,11 +62,11 @@ def alert_without_threshold(stack: StackCopy) -> None:
 
 @mutation("flappy-alert-short-for", {"PROM010"})
 def flappy_alert_short_for(stack: StackCopy) -> None:
-    """LokiDown (absent of up == 1) waits only one minute."""
+    """LokiDown (absent of up == 1) waits only 30 seconds, one scrape interval of the stack's Prometheus."""
     stack.replace(
         RULES,
         "          for: 10m\n          labels:\n            severity: critical\n            namespace: monitoring\n",
-        "          for: 1m\n          labels:\n            severity: critical\n            namespace: monitoring\n",
+        "          for: 30s\n          labels:\n            severity: critical\n            namespace: monitoring\n",
     )
 
 

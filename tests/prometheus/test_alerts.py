@@ -174,10 +174,63 @@ def test_watchdog_is_allowed(repo):
     ],
 )
 def test_for_too_short(repo, expr, for_, fires):
+    """Which signals are flappy, against a fixed minimum (the option)."""
     rule = GOOD.replace('up{job="app"} == 0', expr)
     rule = rule.replace("  for: 5m\n", f"  for: {for_}\n" if for_ else "")
-    found = _ids(repo, rule, ["PROM010"])
+    found = _ids(repo, rule, ["PROM010"], **{"alert-for-too-short": {"min_for": "2m"}})
     assert bool(found) == fires, (expr, for_, found)
+
+
+@pytest.mark.parametrize(("for_", "fires"), [(None, True), ("30s", False), ("1m", False)])
+def test_for_in_a_rule_file_whose_prometheus_is_not_known(repo, for_, fires):
+    """How often the Prometheus loading a rule file scrapes is not known: only a missing `for` is certain to
+    let one failed scrape notify."""
+    rule = GOOD.replace("  for: 5m\n", f"  for: {for_}\n" if for_ else "")
+    assert bool(_ids(repo, rule, ["PROM010"])) == fires
+
+
+KPS_RULE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: kps, namespace: monitoring}
+spec:
+  chart:
+    spec: {chart: kube-prometheus-stack, version: "80.6.0", sourceRef: {kind: HelmRepository, name: pc}}
+  values:
+    prometheus:
+      prometheusSpec:
+        ruleSelectorNilUsesHelmValues: false
+SCRAPE---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: app, namespace: monitoring}
+spec:
+  groups:
+    - name: app
+      rules:
+        - alert: AppDown
+          expr: probe_success == 0
+          FOR
+          labels: {severity: critical}
+          annotations: {summary: app down, description: "{{ $labels.instance }} down"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("scrape", "for_", "says"),
+    [
+        ("", "30s", "below two 30s scrape intervals"),  # the operator's default scrape interval
+        ("", "1m", None),
+        ("15s", "1m", None),  # four failed probes in a row before it fires
+        ("15s", "20s", "below two 15s scrape intervals"),
+        ("2m", "3m", "below two 2m scrape intervals"),
+    ],
+)
+def test_for_against_the_scrape_interval_of_the_prometheus_that_loads_it(repo, scrape, for_, says):
+    interval = f"        scrapeInterval: {scrape}\n" if scrape else ""
+    text = KPS_RULE.replace("SCRAPE", interval).replace("FOR", f"for: {for_}")
+    found = [f for f in check(repo({"monitoring/kps.yaml": text}), select=["PROM010"]).findings]
+    assert [says in f.message for f in found] == ([True] if says else []), found
 
 
 def test_for_minimum_option(repo):

@@ -14,13 +14,15 @@ import promql_parser as pp
 from pydantic import Field
 
 from obslint.findings import Finding
+from obslint.index import Index
 from obslint.load import YMap
 from obslint.model.promql import func_name, has_filter, metric_names, selectors, walk
 from obslint.model.rulegroups import RuleEntry, all_rules
+from obslint.model.scrape_interval import scrape_interval
 from obslint.rules import Basis, RuleContext, RuleOptions, rule
 from obslint.rules.examples import APP_DOWN, RULES_HEAD
 from obslint.suggest import closest
-from obslint.units import try_duration
+from obslint.units import format_duration, try_duration
 
 
 def _alerts(ctx: RuleContext, engine: str | None = None) -> Iterator[RuleEntry]:
@@ -279,9 +281,11 @@ COUNTER_FUNCTIONS = frozenset({"increase", "rate", "irate", "delta", "idelta", "
 
 
 class ForOptions(RuleOptions):
-    # Two scrape intervals at Prometheus's default of 1m: a `for` this long needs the condition in
-    # consecutive scrapes, so one failed scrape no longer notifies.
-    min_for: str = "2m"
+    min_for: str | None = Field(
+        default=None,
+        description="a fixed minimum `for` (default: two scrape intervals of the Prometheus that evaluates the "
+        "rule; where that Prometheus is not known, only a missing `for` is reported)",
+    )
 
 
 FOR_FAIL = (
@@ -353,8 +357,11 @@ def _range_of(arg: Any) -> timedelta:
     averaged over a window at least as long as the minimum (`avg_over_time(up[10m])`) counts as
     smoothed, and so does a restart counter or `changes()` compared over such a window
     (`increase(...[15m])`, `x - x offset 10m`, `changes(x[30m]) > 4`), which holds the alert for
-    that window. The minimum is the option `min_for` (default 2m: two scrape intervals at
-    Prometheus's default 1m, so a single failed scrape cannot notify).
+    that window. A failed scrape's sample is the latest one for a whole scrape interval, so the minimum
+    is two scrape intervals of the Prometheus that evaluates the rule (its `scrapeInterval`, the
+    operator's default 30s, or `server.global.scrape_interval` of the prometheus chart): one failed
+    scrape, or two in a row, cannot notify. Where that Prometheus is not known (rule files), only a
+    missing `for` is reported. The option `min_for` sets a fixed minimum instead.
     """,
     failing=FOR_FAIL,
     passing=FOR_PASS,
@@ -363,22 +370,40 @@ def _range_of(arg: Any) -> timedelta:
 )
 def alert_for_too_short(ctx: RuleContext) -> Iterator[Finding]:
     opts: ForOptions = ctx.options
-    minimum = try_duration(opts.min_for) or 120.0
-    min_td = timedelta(seconds=minimum)
+    fixed = try_duration(opts.min_for) if opts.min_for else None
     for entry in _alerts(ctx):
         ast = entry.ast
         if ast is None or isinstance(ast, pp.NumberLiteral):
             continue
         current = try_duration(entry.for_) if entry.for_ else 0.0
-        if current is None or current >= minimum:
+        if current is None:
             continue
-        reason = _flappy_reason(ast, min_td)
+        minimum, why = _minimum_for(ctx.index, entry, fixed)
+        if current >= (minimum or 1e-9):  # not known: only a missing `for` is certain to let a blip notify
+            continue
+        reason = _flappy_reason(ast, timedelta(seconds=minimum or SMOOTHING_WINDOW))
         if reason is None:
             continue
         loc = entry.loc_of("for") if "for" in entry.data else entry.loc
-        what = f"`for: {entry.for_}` (below {opts.min_for})" if entry.for_ else "no `for`"
+        what = f"`for: {entry.for_}` (below {why})" if entry.for_ else "no `for`"
+        wanted = format_duration(minimum) if minimum else "2m"
         yield Finding(
             loc,
             f"alert {entry.name!r} has {what} but {reason}: short blips notify",
-            hint=f"set `for: {opts.min_for}` or longer",
+            hint=f"set `for: {wanted}` or longer",
         )
+
+
+# Where the scrape interval is not known, a state signal averaged over a window this long (two scrapes at
+# Prometheus's default scrape_interval of 1m) counts as smoothed.
+SMOOTHING_WINDOW = 120.0
+
+
+def _minimum_for(index: Index, entry: RuleEntry, fixed: float | None) -> tuple[float | None, str]:
+    """(the shortest `for` that rides out a blip, how it is known), or (None, "") when it is not known."""
+    if fixed:
+        return fixed, format_duration(fixed)
+    interval = scrape_interval(index, entry.group.ruleset)
+    if interval is None:
+        return None, ""
+    return 2 * interval, f"two {format_duration(interval)} scrape intervals"
