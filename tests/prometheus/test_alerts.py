@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from obslint.config import Config
+from obslint.rules.examples import RULES_HEAD
 from tests.conftest import check
 
 
@@ -189,31 +190,24 @@ def test_for_in_a_rule_file_whose_prometheus_is_not_known(repo, for_, fires):
     assert bool(_ids(repo, rule, ["PROM010"])) == fires
 
 
-KPS_RULE = """\
+KPS = """\
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
-metadata: {name: kps, namespace: monitoring}
+metadata: {name: kube-prometheus-stack, namespace: monitoring}
 spec:
   chart:
     spec: {chart: kube-prometheus-stack, version: "80.6.0", sourceRef: {kind: HelmRepository, name: pc}}
   values:
     prometheus:
       prometheusSpec:
-        ruleSelectorNilUsesHelmValues: false
-SCRAPE---
-apiVersion: monitoring.coreos.com/v1
-kind: PrometheusRule
-metadata: {name: app, namespace: monitoring}
-spec:
-  groups:
-    - name: app
-      rules:
-        - alert: AppDown
-          expr: probe_success == 0
-          FOR
-          labels: {severity: critical}
-          annotations: {summary: app down, description: "{{ $labels.instance }} down"}
+SCRAPE        ruleSelector: {matchLabels: {release: kube-prometheus-stack}}
+---
 """
+KPS_RULE = (
+    KPS
+    + RULES_HEAD
+    + textwrap.indent(GOOD.replace('up{job="app"} == 0', "probe_success == 0").replace("for: 5m", "FOR"), " " * 8)
+)
 
 
 @pytest.mark.parametrize(
