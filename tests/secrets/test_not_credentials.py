@@ -77,6 +77,8 @@ def test_sealed_secrets_ciphertext_is_encrypted(repo):
         "searchProviders:\n  - name: Google\n    token: g",  # a search shortcut, not a token
         "db:\n  password: op://kubernetes/postgres/password",  # 1Password secret reference
         "db:\n  password: ref+vault://secret/data/db#password",  # vals reference
+        "sink:\n  password: SECRET[vault.sink_password]",  # a Vector secret backend
+        "destinations:\n  - auth:\n      password: password\n      bearerToken: bearer-token",  # the key's own name
     ],
 )
 def test_placeholders_and_references_are_quiet(repo, values):

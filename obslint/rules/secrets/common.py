@@ -69,10 +69,9 @@ _PLACEHOLDER = re.compile(r"^(?:<[^<>]*>|[xX*.]{3,}|(?i:your[-_ ].*|none|null))$
 # searched in the value with separators removed and lower-cased.
 _PLACEHOLDER_WORDS = ("changeme", "replaceme", "replacedby", "placeholder", "example", "redacted", "dummy")
 # Secret-manager references resolved outside Git: 1Password secret references
-# (`op://vault/item/field`, read by `op inject`/`op run`) and vals references
-# (`ref+vault://...`, `ref+sops://...`, `ref+op://...`), which helmfile and vals expand.
-# 1Password `op://`, vals `ref+<backend>://`, and Vector's secret backends: `SECRET[<backend>.<key>]`
-# (https://vector.dev/highlights/2022-07-07-secrets-management/).
+# (`op://vault/item/field`, read by `op inject`/`op run`), vals references
+# (`ref+vault://...`, `ref+sops://...`, `ref+op://...`), which helmfile and vals expand, and Vector's
+# secret backends, `SECRET[<backend>.<key>]` (https://vector.dev/highlights/2022-07-07-secrets-management/).
 _MANAGER_REF = re.compile(r"^(?:op://\S+|ref\+[a-z0-9]+://\S+|SECRET\[[^.\]\s]+\.[^\]\s]+\])$")
 # A value this short is an identifier (a search shortcut `token: g`), not a credential.
 MIN_CREDENTIAL_CHARS = 4
@@ -257,5 +256,7 @@ def find_credentials(node: Any, path: tuple = ()):
                 continue
             if nk == "routingkey" and "victorops_configs" in p:
                 continue  # VictorOps' routing_key names a route; its api_key is the secret
+            if norm_key(value) == nk:
+                continue  # `password: password`: the key's own name standing in for the value
             if is_clear_credential(value) and not names_a_secret(key, value):
                 yield (*p, key), current, key, value, value, "key"

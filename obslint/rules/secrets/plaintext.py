@@ -225,15 +225,16 @@ def _alloy(index: Index) -> Iterator[Finding]:
     why="""
         Monitoring configs are full of credentials: Grafana's admin password, Loki's S3 keys,
         Alertmanager receivers (Slack/Discord/Teams webhook URLs are bearer tokens, Pushover
-        and PagerDuty keys, SMTP passwords), Promtail/Alloy basic_auth, Vector sink tokens. Written in HelmRelease
-        values or a config file they are committed in clear, even when the Secret manifests
-        next to them are SOPS-encrypted. Every one of these places has a reference form.
-        Values that are `${VAR}` post-build substitutions, `ENC[...]`, file paths, Helm
-        template expressions, empty, or `<placeholders>` are not reported, nor are password
-        hashes (bcrypt, argon2, sha-crypt, htpasswd `$apr1$`), sealed-secrets ciphertext,
-        `op://`/`ref+...://` secret-manager references, Vector's `SECRET[backend.key]`, values
-        under keys that name a Secret (`existingSecret...`, `...SecretName`, `...KeyRef`) and
-        sections with `enabled: false`.
+        and PagerDuty keys, SMTP passwords), Promtail/Alloy basic_auth, Vector sink tokens.
+        Written in HelmRelease values or a config file they are committed in clear, even when
+        the Secret manifests next to them are SOPS-encrypted. Every one of these places has a
+        reference form. Values that are `${VAR}` post-build substitutions, `ENC[...]`, file
+        paths, Helm template expressions, empty, `<placeholders>` or the key's own name
+        (`password: password`) are not reported, nor are password hashes (bcrypt, argon2,
+        sha-crypt, htpasswd `$apr1$`), sealed-secrets ciphertext, `op://`/`ref+...://`
+        secret-manager references, Vector's `SECRET[backend.key]`, values under keys that name
+        a Secret (`existingSecret...`, `...SecretName`, `...KeyRef`) and sections with
+        `enabled: false`.
     """,
     failing="""
         -- monitoring/kube-prometheus-stack.yaml --
