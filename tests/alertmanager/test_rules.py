@@ -624,3 +624,16 @@ def test_default_rule_switches_take_the_pinned_versions_defaults(repo, monkeypat
     monkeypatch.setattr(facts, "_defaults", lambda: real)
     alerts = {a.name for a in alert_universe(index_of(repo, {"hr.yaml": hr("{}\n")}))}
     assert "etcdNoLeader" in alerts
+
+
+def test_alert_dropped_counts_chart_default_alerts_by_name(repo):
+    """KubeAPIErrorBudgetBurn is four rules of one name (two of them warnings): the hint counts names, as the
+    message does."""
+    cfg = am(
+        'route:\n  receiver: pager\n  routes:\n    - matchers: [severity="warning"]\n      receiver: "null"\n'
+        + RECEIVERS,
+        extra="",
+    )
+    (f,) = run(repo, {"hr.yaml": cfg}, "AM003")
+    dropped = int(f.message.split(" alerts can only reach")[0])
+    assert f"; {dropped} are kube-prometheus-stack default rules" in f.hint, (f.message, f.hint)
