@@ -218,4 +218,8 @@ def chart_pin(index: Index, release: HelmReleaseView) -> ChartPin | None:
     found = resolve(keys, written.version)
     if found is None:
         return None
+    if found[1] == "nearest" and written.url is None:
+        # neither the repository nor the version is known to be the publisher's: another chart of the same
+        # name (Bitnami's grafana 8.2.25 from a source the repository does not hold) is as likely
+        return None
     return ChartPin(written.chart, keys, found[0], written.version.strip(), found[1])

@@ -219,6 +219,18 @@ def test_an_oci_chart_of_another_publisher_is_not_checked(repo):
     assert "grafana 8.5.1 has no value 'admin.user'" in f.message
 
 
+def test_an_unknown_version_from_a_source_the_repository_does_not_hold_is_not_checked(repo):
+    """Neither the repository URL nor the version says it is Grafana's grafana (Bitnami's has an 8.2.25):
+    unknown. A version Grafana's chart has is still checked."""
+    values = "    admin:\n      user: admin\n"
+    unseen = hr(values, "8.2.25", "grafana", "https://x").split("---\n", 1)[1]
+    assert found(repo, unseen, "FLUX051") == []
+    (f,) = found(repo, hr(values, "8.2.25", "grafana", "https://grafana.github.io/helm-charts"), "FLUX051")
+    assert "checked against grafana 8.2.2, the nearest known version to 8.2.25" in f.message
+    (f,) = found(repo, hr(values, "8.2.2", "grafana", "https://x").split("---\n", 1)[1], "FLUX051")
+    assert "grafana 8.2.2 has no value 'admin.user'" in f.message
+
+
 def test_the_uptime_kuma_chart_of_its_own_repository_is_checked(repo):
     """dirsigler's chart is served at https://helm.irsigler.cloud (its README's `helm repo add`)."""
     values = "    volume:\n      enabeld: true\n"
