@@ -4,6 +4,8 @@ GitRepository."""
 
 from __future__ import annotations
 
+import pytest
+
 from obslint.model.catalogue import catalogue
 from obslint.model.flux import flux_graph
 from tests.conftest import check
@@ -267,13 +269,40 @@ def artifact_repo(ks_path: str = "./apps/app", frm: str = "apps/app/", to: str =
 
 
 def test_external_artifact_from_the_bootstrap_oci_source_is_placed(repo):
-    index = index_of(repo(artifact_repo(ks_path="./apps/app/app", frm="apps/app/app/", to="apps/app/app/")))
+    # `@repo/apps/app/app/` to `@artifact/apps/app/`: the directory lands as apps/app/app (cp -r)
+    index = index_of(repo(artifact_repo(ks_path="./apps/app/app", frm="apps/app/app/", to="apps/app/")))
     g = flux_graph(index)
     k = g.kustomization(by_name(index, "Kustomization", "app"))
     assert k.local and k.path == "kubernetes/apps/app/app" and k.source_root == "kubernetes"
     hr_obj = by_name(index, "HelmRelease", "app")
     assert g.namespace_of(hr_obj) == "observability"
     assert not g.is_opaque(hr_obj.cluster, "observability")
+
+
+@pytest.mark.parametrize(
+    ("ks_path", "placed"),
+    [
+        # `@repo/apps/app/` to `@artifact/` copies the directory itself: the artifact holds app/ and app/app/
+        ("./app/app", "kubernetes/apps/app/app"),
+        ("./app", "kubernetes/apps/app"),
+        # the artifact's root holds app/ alone and no kustomization.yaml: Flux generates one that takes app/ in
+        ("./", "kubernetes/apps/app"),
+    ],
+)
+def test_external_artifact_directory_copy_keeps_the_directory_name(repo, ks_path, placed):
+    """source-watcher internal/builder/builder.go applySingleDirectoryCopy: `dir/` lands as dest/<dir name>/,
+    only `dir/**` puts dir's contents in dest."""
+    index = index_of(repo(artifact_repo(ks_path=ks_path, frm="apps/app/", to="")))
+    k = flux_graph(index).kustomization(by_name(index, "Kustomization", "app"))
+    assert (k.path if k.local else None) == placed
+
+
+def test_external_artifact_directory_holding_two_copies_is_not_placed(repo):
+    """Two copies land under the artifact's root: what Flux builds there is neither of their directories."""
+    files = artifact_repo(ks_path="./", frm="apps/app/", to="")
+    files["kubernetes/flux/generator.yaml"] += '        - from: "@repo/flux/"\n          to: "@artifact/"\n'
+    index = index_of(repo(files))
+    assert not flux_graph(index).kustomization(by_name(index, "Kustomization", "app")).local
 
 
 def test_external_artifact_copy_to_another_directory_is_followed(repo):

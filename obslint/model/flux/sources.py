@@ -75,8 +75,15 @@ def artifact_root(path: str, dirs: Iterable[str], hint: str | None = None) -> st
 
 def through_generator(gen: K8sObject, artifact: YMap, path: str) -> tuple[str, tuple[Any, str, str]] | None:
     """(path in the source, (kind, namespace, name) of the source) for `path` of an ArtifactGenerator
-    artifact, from a directory `copy` entry (`from: "@alias/dir/"` or `"@alias/dir/**"` to
-    `"@artifact/dest/"`). Globs on file names, and single-file copies, are not followed."""
+    artifact, from a directory `copy` entry to `"@artifact/dest/"`. As source-watcher copies
+    (internal/builder/builder.go): `"@alias/dir/**"` puts the contents of dir into dest
+    (calculateGlobDestination strips the prefix), `"@alias/dir/"` puts dir itself there, as dest/<dir's
+    name>/ (applySingleDirectoryCopy, like `cp -r`). Globs on file names, and single-file copies, are not
+    followed.
+
+    A path above the only copy that lands under it (`dir/` copied to `@artifact/a/b/`, applied at `./a/b`)
+    holds that copy alone and no kustomization.yaml: kustomize-controller generates one that takes the
+    copied directory in (fluxcd/pkg kustomize/kustomize_generator.go scanManifests), so it builds as dir."""
     sources: dict[str, tuple[Any, str, str]] = {}
     items = gen.spec.get("sources")
     for src in items if isinstance(items, list) else ():
@@ -84,25 +91,45 @@ def through_generator(gen: K8sObject, artifact: YMap, path: str) -> tuple[str, t
             ns = src.get("namespace") if isinstance(src.get("namespace"), str) else None
             sources[src["alias"]] = (src.get("kind"), ns or gen.namespace or BOOTSTRAP_NAMESPACE, src["name"])
     copies = artifact.get("copy")
+    below: list[tuple[str, tuple[Any, str, str]] | None] = []  # what lands under `path`
     for c in copies if isinstance(copies, list) else ():
         if not isinstance(c, dict) or not isinstance(c.get("from"), str) or not isinstance(c.get("to"), str):
             continue
         frm, to = c["from"].strip(), c["to"].strip()
         if not frm.startswith("@") or not to.startswith("@artifact"):
             continue
-        alias, _, inner = frm[1:].partition("/")
-        if alias not in sources:
-            continue
-        if inner.endswith("/**"):
-            inner = inner[:-3]
-        elif not inner.endswith("/") and inner:
-            continue  # a file or a glob: not a directory copy
-        if any(ch in inner for ch in "*?["):
-            continue
-        src_dir = norm_path(inner)
         dest = norm_path(to[len("@artifact") :])
-        if dest and path != dest and not path.startswith(dest + "/"):
+        copied = _directory_copy(frm, sources)
+        if copied is None:
+            if not path or dest == path or dest.startswith(path + "/"):
+                below.append(None)  # something obslint does not follow lands there
             continue
-        rest = path[len(dest) :].lstrip("/") if dest else path
-        return norm_path(posixpath.join(src_dir, rest)) if src_dir or rest else "", sources[alias]
+        src_dir, contents, source = copied
+        if src_dir and not contents:  # the directory itself lands in dest, under its own name
+            dest = norm_path(posixpath.join(dest, posixpath.basename(src_dir)))
+        if not dest or path == dest or path.startswith(dest + "/"):
+            rest = path[len(dest) :].lstrip("/") if dest else path
+            return norm_path(posixpath.join(src_dir, rest)) if src_dir or rest else "", source
+        if not path or dest.startswith(path + "/"):
+            below.append((src_dir, source))
+    if len(below) == 1 and below[0] is not None:
+        return below[0]
     return None
+
+
+def _directory_copy(
+    frm: str, sources: dict[str, tuple[Any, str, str]]
+) -> tuple[str, bool, tuple[Any, str, str]] | None:
+    """(source directory, whether only its contents are copied, the source) of a `from` that copies a
+    directory (`@alias/dir/` or `@alias/dir/**`); None for files, globs and unknown aliases."""
+    alias, _, inner = frm[1:].partition("/")
+    if alias not in sources:
+        return None
+    contents = inner.endswith("/**")
+    if contents:
+        inner = inner[:-3]
+    elif not inner.endswith("/") and inner:
+        return None  # a file or a glob: not a directory copy
+    if any(ch in inner for ch in "*?["):
+        return None
+    return norm_path(inner), contents, sources[alias]
