@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from obslint.model.flux import flux_graph
+from tests.conftest import check
 from tests.flux.helpers import index_of
 
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: default}}\n"
@@ -111,3 +112,30 @@ def test_flux_instance_sync_is_the_root(repo):
     )
     files = _artifact_repo("kubernetes/flux", {"instance.yaml": fi})
     assert _cluster_names(files, repo) == ["clusters/home"]
+
+
+def _ks(name: str, path: str, depends: str = "") -> str:
+    return (
+        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, "
+        f"namespace: flux-system}}\nspec:\n  interval: 1h\n  path: {path}\n  prune: true\n"
+        f"  sourceRef: {{kind: GitRepository, name: flux-system}}\n{depends}"
+    )
+
+
+def test_kustomizations_in_subdirectories_of_a_bootstrap_directory_are_one_cluster(repo):
+    """With no kustomization.yaml, what kustomize-controller generates for a directory takes in its
+    subdirectories (fluxcd/pkg kustomize_generator.go scanManifests): clusters/prod/apps and
+    clusters/prod/security are applied with clusters/prod, and `apps` may depend on `security`."""
+    files = {
+        "clusters/prod/crds.yaml": _ks("crds", "./crds"),
+        "clusters/prod/security/security.yaml": _ks("security", "./security"),
+        "clusters/prod/apps/apps.yaml": _ks("apps", "./apps", "  dependsOn: [{name: security}, {name: crds}]\n"),
+        "crds/cm.yaml": CM.format(name="crds"),
+        "security/cm.yaml": CM.format(name="security"),
+        "apps/cm.yaml": CM.format(name="apps"),
+    }
+    assert _cluster_names(files, repo) == ["clusters/prod"]
+    assert check(repo(files), select=["FLUX001"]).findings == []
+    # a kustomization.yaml that leaves security/ out: that directory is then bootstrapped on its own
+    files["clusters/prod/kustomization.yaml"] = "resources: [crds.yaml, apps/apps.yaml]\n"
+    assert sorted(_cluster_names(files, repo)) == ["clusters/prod", "clusters/prod/security"]

@@ -17,7 +17,9 @@ Kustomization whose path builds the FluxInstance or HelmRelease (kustomize-contr
 before applying it): one cluster per value, as one template serves several clusters.
 
 When the repository holds none of these but does hold Flux Kustomizations, the ones nothing
-applies are taken as applied at bootstrap, one cluster per directory holding them.
+applies are taken as applied at bootstrap, one cluster per directory holding them; a directory
+whose Kustomizations the build of an ancestor directory takes in (with no kustomization.yaml,
+every subdirectory) belongs to that ancestor's cluster.
 Each distinct synced path is one cluster, named by that path.
 """
 

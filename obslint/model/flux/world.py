@@ -266,7 +266,7 @@ class _World:
                 paths.add(norm_path(p))
 
         top = [o for o in kss if not _below_any(o.file.rel, paths - {""})]
-        for d, group in top_level_groups(top).items():
+        for d, group in self._bootstrap_dirs(top_level_groups(top)).items():
             cluster = Cluster(d, group[0].loc())
             self.g.clusters.append(cluster)
             if d or "" in self.g.kustomize_files:
@@ -282,6 +282,29 @@ class _World:
                 ]
             for item in items:
                 self._register(item, cluster, None)
+
+    def _bootstrap_dirs(self, groups: dict[str, list[K8sObject]]) -> dict[str, list[K8sObject]]:
+        """The directories of `groups` that are cluster roots: a directory whose Kustomizations the build of
+        an ancestor's directory applies too is part of that one (with no kustomization.yaml, the one
+        kustomize-controller generates takes in every subdirectory: fluxcd/pkg kustomize_generator.go
+        scanManifests)."""
+        kept: dict[str, list[K8sObject]] = {}
+        for d in sorted(groups, key=lambda p: (p.count("/"), p) if p else (-1, p)):
+            files = {o.file.rel for o in groups[d]}
+            home = next((a for a in kept if self._contains(a, d) and files <= self._built_files(a)), None)
+            if home is None:
+                kept[d] = list(groups[d])
+            else:
+                kept[home].extend(groups[d])
+        return kept
+
+    def _contains(self, a: str, d: str) -> bool:
+        """Whether directory `a`'s build may take in `d` below it (the repository root only through a
+        kustomization.yaml: without one, bootstrap applies just the root's own files)."""
+        return d.startswith(a + "/") if a else "" in self.g.kustomize_files
+
+    def _built_files(self, d: str) -> set[str]:
+        return {i.written.file.rel for i in self.builder.build(d).items}
 
     def _drain(self) -> None:
         while self.queue:
