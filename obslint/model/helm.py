@@ -205,6 +205,16 @@ def _values_text(index: Index, graph: FluxGraph | None, cm: K8sObject, key: str)
     return None, False
 
 
+@memoised
+def _chart_sources(index: Index) -> dict[tuple[str, str], list[K8sObject]]:
+    """OCIRepositories and HelmCharts by (kind, name): a fleet's releases look theirs up, not scan them all."""
+    out: dict[tuple[str, str], list[K8sObject]] = {}
+    for kind in ("OCIRepository", "HelmChart"):
+        for source in index.of_kind(kind):
+            out.setdefault((kind, source.name), []).append(source)
+    return out
+
+
 def _chart_of_ref(index: Index, obj: K8sObject, ref: Any) -> str:
     """The chart a `chartRef` names: the last path segment of an OCIRepository's URL, a HelmChart's `chart`
     ('' when the source is not in the repository: the source's own name says nothing of the chart, an
@@ -212,7 +222,11 @@ def _chart_of_ref(index: Index, obj: K8sObject, ref: Any) -> str:
     if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
         return ""
     namespace = ref.get("namespace") or obj.namespace
-    sources = index.find(str(ref.get("kind")), ref["name"], namespace if isinstance(namespace, str) else None)
+    sources = [
+        s
+        for s in _chart_sources(index).get((str(ref.get("kind")), ref["name"]), ())
+        if not isinstance(namespace, str) or s.namespace in (namespace, None)
+    ]
     for source in sorted(sources, key=lambda s: s.cluster != obj.cluster):  # the release's own cluster first
         if source.kind == "OCIRepository" and isinstance(url := source.get("spec", "url"), str):
             return url.rstrip("/").rsplit("/", 1)[-1]
