@@ -297,6 +297,28 @@ def test_external_artifact_directory_copy_keeps_the_directory_name(repo, ks_path
     assert (k.path if k.local else None) == placed
 
 
+@pytest.mark.parametrize(
+    ("frm", "ks_path", "missing"),
+    [
+        ("apps/app/", "./apps/app", True),  # `dir/` lands as app/: the artifact has no apps/
+        ("apps/app/app/", "./apps", True),  # the artifact holds app/ only
+        ("apps/app/", "./app", False),
+        ("apps/*/", "./apps/app", False),  # a glob: what the artifact holds is not known
+    ],
+)
+def test_external_artifact_path_the_copies_do_not_make(repo, frm, ks_path, missing):
+    files = artifact_repo(ks_path=ks_path, frm=frm, to="")
+    found = [f for f in check(repo(files), select=["FLUX005"]).findings]
+    assert [f.message for f in found] == (
+        [
+            f"Kustomization flux-system/app: path {ks_path} is not in ExternalArtifact app: ArtifactGenerator "
+            "flux-system/gen copies only ./app"
+        ]
+        if missing
+        else []
+    )
+
+
 def test_external_artifact_directory_holding_two_copies_is_not_placed(repo):
     """Two copies land under the artifact's root: what Flux builds there is neither of their directories."""
     files = artifact_repo(ks_path="./", frm="apps/app/", to="")

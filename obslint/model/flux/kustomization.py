@@ -43,6 +43,8 @@ class FluxKustomization:
     local: bool = False  # its source is this repository
     source_root: str = ""  # directory of the repository that is the root of its source artifact
     synthetic: bool = False  # made by a FluxInstance, not written in the repository
+    # the ExternalArtifact source lacks spec.path for certain: (artifact name, generator, the paths it creates)
+    missing_in: tuple[str, K8sObject, list[str]] | None = None
     applies: list[K8sObject] = field(default_factory=list)
 
     @property

@@ -133,3 +133,33 @@ def _directory_copy(
     if any(ch in inner for ch in "*?["):
         return None
     return norm_path(inner), contents, sources[alias]
+
+
+def artifact_dirs(artifact: YMap) -> list[str] | None:
+    """The paths an artifact's copies create (a copied directory, or a copied file's path), or None when a
+    copy is a glob or malformed: what it creates is not known."""
+    out: list[str] = []
+    copies = artifact.get("copy")
+    for c in copies if isinstance(copies, list) else ():
+        if not isinstance(c, dict) or not isinstance(c.get("from"), str) or not isinstance(c.get("to"), str):
+            return None
+        frm, to = c["from"].strip(), c["to"].strip()
+        if not frm.startswith("@") or not to.startswith("@artifact") or "/" not in frm:
+            return None
+        inner = frm[1:].partition("/")[2]
+        if any(ch in inner.removesuffix("/**") for ch in "*?["):
+            return None
+        dest = norm_path(to[len("@artifact") :])
+        name = posixpath.basename(norm_path(inner))
+        if inner.endswith("/**") or not name:
+            out.append(dest)  # the contents land in dest
+        elif inner.endswith("/") or to.endswith("/"):
+            out.append(norm_path(posixpath.join(dest, name)))  # a directory, or a file into a directory
+        else:
+            out.append(dest)  # a file under another name (or a directory copied as dest/<name>: below it)
+    return out
+
+
+def in_artifact(dirs: list[str], path: str) -> bool:
+    """Whether `path` may exist in an artifact whose copies create `dirs`: inside one, or above one."""
+    return any(not path or not d or d == path or d.startswith(path + "/") or path.startswith(d + "/") for d in dirs)

@@ -60,7 +60,7 @@ from obslint.model.flux.kustomize_files import (
     read_kustomize_file,
 )
 from obslint.model.flux.patching import patch_items
-from obslint.model.flux.sources import artifact_root, normal_url, through_generator
+from obslint.model.flux.sources import artifact_dirs, artifact_root, in_artifact, normal_url, through_generator
 from obslint.model.flux.transformers import apply_transformer
 from obslint.objects import Cluster, K8sObject, Ref, dig
 
@@ -385,7 +385,12 @@ class _World:
             made = self.artifacts.get((ns, name))
             if made is not None:
                 mapped = through_generator(made[0], made[1], path)
-                if mapped is None or mapped[1][0] not in ("GitRepository", "OCIRepository"):
+                if mapped is None:
+                    dirs = artifact_dirs(made[1])
+                    if dirs is not None and not in_artifact(dirs, path):
+                        k.missing_in = (name, made[0], dirs)
+                    return False
+                if mapped[1][0] not in ("GitRepository", "OCIRepository"):
                     return False
                 path, (kind, ns, name) = mapped[0], mapped[1]
         if not path and kind != "GitRepository":

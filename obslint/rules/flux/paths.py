@@ -38,7 +38,10 @@ _CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: 
     why="""
     `spec.path` is resolved in the source artifact (this repository for the bootstrap
     GitRepository). A path that does not exist makes the Kustomization fail with "no such file
-    or directory" and nothing under it is applied, typically after a directory was renamed.
+    or directory" and nothing under it is applied, typically after a directory was renamed. An
+    ExternalArtifact holds what its ArtifactGenerator copies, as source-watcher copies
+    (internal/builder/builder.go): `@repo/dir/` lands as `dest/dir/`, `@repo/dir/**` puts the
+    contents of dir in dest.
     """,
     failing="-- clusters/home/monitoring.yaml --\n"
     + _KS.format(path="./infrastructure/monitorin")
@@ -72,6 +75,19 @@ def kustomization_path_missing(ctx: RuleContext) -> Iterator[Finding]:
             k.obj.loc("spec", "path"),
             f"{k.ref}: path ./{k.path} {what} in the repository",
             hint,
+            clusters=k.obj.cluster_names,
+        )
+    for k in g.kustomizations:
+        if k.missing_in is None or k.path is None:
+            continue
+        artifact, generator, dirs = k.missing_in
+        made = ", ".join(f"./{d}" if d else "./" for d in dirs[:6]) + (" ..." if len(dirs) > 6 else "")
+        yield Finding(
+            k.obj.loc("spec", "path"),
+            f"{k.ref}: path ./{k.path} is not in ExternalArtifact {artifact}: ArtifactGenerator "
+            f"{generator.namespace}/{generator.name} copies only {made or 'nothing'}",
+            "point spec.path at a directory the artifact holds (a `dir/` copy keeps the directory's name; "
+            "`dir/**` copies its contents)",
             clusters=k.obj.cluster_names,
         )
     for k, entry, loc in g.missing_components:
