@@ -326,6 +326,17 @@ def test_a_key_the_templates_read_but_the_defaults_dropped_is_not_reported(repo)
     assert "robusta 0.47.0 has no value 'enablePrometheusStak'" in f.message
 
 
+def test_route_kind_and_api_version_of_the_victoria_metrics_stack(repo):
+    """templates/route.yaml reads `$route.apiVersion | default` and `$route.kind | default` of every route."""
+    values = (
+        "    vmsingle:\n      route:\n        enabled: true\n        apiVersion: gateway.networking.k8s.io/v1\n"
+        "        kind: HTTPRoute\n        hostnam: [vm.example.org]\n"
+    )
+    url = "https://victoriametrics.github.io/helm-charts"
+    (f,) = found(repo, hr(values, "0.79.1", "victoria-metrics-k8s-stack", url), "FLUX051")
+    assert "no value 'vmsingle.route.hostnam'" in f.message  # the typo beside them still counts
+
+
 def test_template_keys_are_added_only_in_their_versions_and_where_the_defaults_lack_them():
     from scripts.gen_chart_keys import TemplateKey, read_template_keys, with_template_keys
 
