@@ -35,6 +35,7 @@ from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.services import parse_cluster_host, service_catalogue, split_host
 from obslint.model.storage import Volume
 from obslint.model.vector_toml import vector_toml
+from obslint.model.workload_images import image_major, mounting_workloads
 from obslint.objects import Cluster, K8sObject, dig, loc_of
 from obslint.units import try_duration, try_quantity_bytes
 
@@ -99,7 +100,9 @@ class LokiConfig:
     layers: list[_Layer] = field(default_factory=list)
     helm: HelmReleaseView | None = None
     chart: str = ""
-    loki_major: int = 3  # Loki major version (chart 6.x -> 3; 5.x and older charts -> 2)
+    # Loki major version (chart 6.x -> 3; 5.x and older charts -> 2; a plain config: the image of the
+    # workload that mounts it), None when not known
+    loki_major: int | None = 3
     deployment_mode: str = "SingleBinary"
     deployment_mode_loc: Loc | None = None
     storage_type: str | None = None  # "filesystem", "s3", ... (None: unknown)
@@ -216,8 +219,13 @@ class LokiConfig:
         return out
 
     @property
+    def loki3(self) -> bool:
+        """Loki 3 or later for certain (what Loki 3 refuses to start with is judged only then)."""
+        return self.loki_major is not None and self.loki_major >= 3
+
+    @property
     def structured_metadata_allowed(self) -> bool:
-        return values_bool(self.value("limits_config", "allow_structured_metadata"), self.loki_major >= 3)
+        return values_bool(self.value("limits_config", "allow_structured_metadata"), self.loki3)
 
 
 _MISSING = object()
@@ -255,9 +263,9 @@ def _from_helm(index: Index, hr: HelmReleaseView) -> LokiConfig | None:
         hr.obj.name, hr.namespace, hr.obj, "helm", base_loc, helm=hr, chart=hr.chart, cluster=hr.obj.cluster
     )
     version_major = _major(hr.version if hr.version is not None else _chart_ref_version(index, hr))
-    image_major = _major(dig(loki, "image", "tag"))
-    if image_major is not None:
-        cfg.loki_major = image_major
+    tag_major = _major(dig(loki, "image", "tag"))
+    if tag_major is not None:
+        cfg.loki_major = tag_major
     elif hr.chart == "loki" and version_major is not None:
         cfg.loki_major = 3 if version_major >= 6 else 2
     elif hr.chart != "loki":
@@ -293,7 +301,7 @@ def _from_helm(index: Index, hr: HelmReleaseView) -> LokiConfig | None:
                 }
             layers.append(_Layer("default", defaults, None))
     cfg.layers = layers
-    if version_major is None and image_major is None and cfg.get("compactor", "shared_store") is not None:
+    if version_major is None and tag_major is None and cfg.get("compactor", "shared_store") is not None:
         cfg.loki_major = 2  # version unknown; compactor.shared_store was removed in Loki 3.0
 
     if hr.chart == "loki":
@@ -374,17 +382,39 @@ def _is_loki_doc(data: Any) -> bool:
 
 
 def _from_doc(
-    data: YMap, name: str, origin: K8sObject | SourceFile, via: str, ns: str | None, loc: Loc, cluster: Cluster | None
+    index: Index,
+    data: YMap,
+    name: str,
+    origin: K8sObject | SourceFile,
+    via: str,
+    ns: str | None,
+    loc: Loc,
+    cluster: Cluster | None,
 ) -> LokiConfig:
     cfg = LokiConfig(name, ns, origin, via, loc, cluster=cluster)
     cfg.layers = [_Layer("file", data, None)]
-    if dig(data, "compactor", "shared_store") is not None:
-        cfg.loki_major = 2  # shared_store was removed in Loki 3.0
+    cfg.loki_major = _doc_major(index, data, origin)
     cfg.deployment_mode = "SingleBinary"
     own = _config_storage_type(cfg)
     if own is not None:
         cfg.storage_type, cfg.storage_type_loc = own
     return cfg
+
+
+def _doc_major(index: Index, data: YMap, origin: K8sObject | SourceFile) -> int | None:
+    """The Loki major of a plain config: the `grafana/loki` image the workloads mounting its ConfigMap run
+    (when they agree), else 2 when it sets compactor.shared_store (removed in Loki 3.0), else unknown."""
+    majors: set[int | None] = set()
+    if isinstance(origin, K8sObject):
+        for workload in mounting_workloads(index, origin):
+            runs, major = image_major(workload, "grafana/loki")
+            if runs:
+                majors.add(major)  # None: a tag that does not say, which leaves the version unknown
+    if len(majors) == 1:
+        return next(iter(majors))
+    if dig(data, "compactor", "shared_store") is not None:
+        return 2
+    return None
 
 
 @memoised
@@ -396,7 +426,7 @@ def loki_configs(index: Index) -> list[LokiConfig]:
             out.append(cfg)
     for data, desc, ns, source, anchor, origin, cluster in config_documents(index, "limits_config", "schema_config"):
         if _is_loki_doc(data):
-            out.append(_from_doc(data, desc, source, origin, ns, anchor, cluster))
+            out.append(_from_doc(index, data, desc, source, origin, ns, anchor, cluster))
     return out
 
 

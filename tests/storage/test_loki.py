@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from obslint.findings import Severity
 from obslint.model.loki import loki_configs
 from obslint.rules.storage.loki import logql_lookbacks
@@ -379,3 +381,47 @@ def test_retention_forever_not_judged_when_unknown(repo):
     (f,) = run(repo({"loki/config.yaml": cfg + "limits_config: {}\n"}), "LOKI007")
     assert f.loc.path == "loki/config.yaml"
     assert not run(repo({"loki/config.yaml": cfg + "runtime_config: {file: /etc/loki/overrides.yaml}\n"}), "LOKI007")
+
+
+PLAIN_LOKI = """\
+data:
+  loki.yaml: |
+    schema_config:
+      configs: [{from: 2020-10-24, store: tsdb, object_store: filesystem, schema: v12}]
+    compactor: {working_directory: /loki/compactor, retention_enabled: true}
+    limits_config: {retention_period: 168h}
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: loki-config, namespace: logging}
+"""
+LOKI_POD = """\
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: loki, namespace: logging}
+spec:
+  template:
+    spec:
+      containers:
+        - {name: loki, image: IMAGE, args: [-config.file=/etc/loki/loki.yaml]}
+      volumes:
+        - {name: config, configMap: {name: loki-config}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("image", "judged"),
+    [
+        ("grafana/loki:3.4.2", True),
+        ("docker.io/grafana/loki:v3.0.0", True),
+        ("grafana/loki:2.9.4", False),  # Loki 2 starts with both: no delete_request_store, schema v12
+        ("grafana/loki:latest", False),  # the tag does not say
+        (None, False),  # nothing in the repository runs it: the version is not known
+    ],
+)
+def test_a_plain_config_is_judged_by_the_loki_its_workload_runs(repo, image, judged):
+    """What Loki 3 refuses to start with (LOKI001 delete_request_store, LOKI004 schema v13) is an error only
+    when the grafana/loki image of the workload mounting the ConfigMap is 3 or later."""
+    files = {"logging/loki.yaml": PLAIN_LOKI + (LOKI_POD.replace("IMAGE", image) if image else "")}
+    found = sorted(f.rule for f in run(repo(files), "LOKI001", "LOKI004"))
+    assert found == (["LOKI001", "LOKI004"] if judged else [])

@@ -126,7 +126,7 @@ def loki_retention_not_enforced(ctx: RuleContext) -> Iterator[Finding]:
                 # Loki runs; that the store fills up first depends on how much it ingests.
                 basis=Basis.ASSUMPTION,
             )
-        elif cfg.retention_enabled and cfg.loki_major >= 3:
+        elif cfg.retention_enabled and cfg.loki3:
             store = cfg.value("compactor", "delete_request_store")
             if isinstance(store, str) and store.strip():
                 continue
@@ -360,7 +360,7 @@ def loki_schema(ctx: RuleContext) -> Iterator[Finding]:
                     f"{cfg.ref()} has no schema (loki.schemaConfig): the chart refuses to render",
                     hint="add loki.schemaConfig with a tsdb/v13 period (see the Loki schema docs)",
                 )
-        elif cfg.loki_major >= 3 and cfg.structured_metadata_allowed:
+        elif cfg.loki3 and cfg.structured_metadata_allowed:
             active, loc = max(periods, key=lambda p: str(p[0].get("from", "")))
             version = _schema_version(active.get("schema"))
             store = active.get("store")
@@ -427,7 +427,7 @@ def loki_retention_forever(ctx: RuleContext) -> Iterator[Finding]:
             continue
         period, setting = cfg.retention_period()
         written = setting if setting is not None and setting.declared else None
-        if period or (written is None and cfg.loki_major < 3):
+        if period or (written is None and cfg.loki_major is not None and cfg.loki_major < 3):
             continue  # before Loki 2.8 the default period was 744h; the minor version is unknown
         if any(p for p, _, _ in cfg.retention_streams()) or any(p for _, p, _ in cfg.tenant_retentions()):
             continue

@@ -1,0 +1,59 @@
+"""The workloads that mount a ConfigMap or Secret, and which release of an application they run.
+
+A configuration written as a ConfigMap says nothing of the program version that reads it; the
+Deployment, StatefulSet or DaemonSet that mounts it does, in its container image tag
+(`grafana/loki:2.9.4`). A tag that is absent, `latest`, a digest or a variable says nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from obslint.index import Index
+from obslint.objects import K8sObject, dig
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+_MAJOR = re.compile(r"^v?(\d+)\.\d+")
+
+
+def _mounts(volume: Any, kind: str, name: str) -> bool:
+    if not isinstance(volume, dict):
+        return False
+    key, field = ("configMap", "name") if kind == "ConfigMap" else ("secret", "secretName")
+    if dig(volume, key, field) == name:
+        return True
+    sources = dig(volume, "projected", "sources")
+    return isinstance(sources, list) and any(
+        dig(s, "configMap" if kind == "ConfigMap" else "secret", "name") == name for s in sources
+    )
+
+
+def mounting_workloads(index: Index, obj: K8sObject) -> list[K8sObject]:
+    """The workloads of `obj`'s namespace and cluster that mount the ConfigMap or Secret `obj` as a volume."""
+    out = []
+    for workload in index.of_kind(*WORKLOAD_KINDS):
+        if workload.namespace != obj.namespace or workload.cluster != obj.cluster:
+            continue
+        volumes = workload.get("spec", "template", "spec", "volumes")
+        if isinstance(volumes, list) and any(_mounts(v, obj.kind, obj.name) for v in volumes):
+            out.append(workload)
+    return out
+
+
+def image_major(workload: K8sObject, repository: str) -> tuple[bool, int | None]:
+    """(whether a container of the workload runs the `repository` image, with any registry in front, such
+    as `grafana/loki`; the major version its tag names, None when the tag does not say)."""
+    containers = workload.get("spec", "template", "spec", "containers")
+    for container in containers if isinstance(containers, list) else ():
+        image = dig(container, "image")
+        if not isinstance(image, str):
+            continue
+        name, _, tag = image.split("@", 1)[0].rpartition(":")
+        if "/" in tag or not name:  # `registry:5000/grafana/loki`: a port, no tag
+            name, tag = image.split("@", 1)[0], ""
+        if name != repository and not name.endswith("/" + repository):
+            continue
+        m = _MAJOR.match(tag)
+        return True, int(m.group(1)) if m else None
+    return False, None
