@@ -30,6 +30,7 @@ from obslint.alloy.configs import alloy_configs
 from obslint.findings import Loc
 from obslint.index import Index, memoised
 from obslint.load import SourceFile, YMap, YSeq
+from obslint.model.chart_facts import release_default
 from obslint.model.config_documents import config_documents
 from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.services import parse_cluster_host, service_catalogue, split_host
@@ -88,6 +89,11 @@ class _Layer:
         if self.paths is None:
             return (top,)
         return self.paths.get(top)
+
+
+# deploymentMode values that run Loki as one binary (`Monolithic` is the grafana-community chart's new name for it,
+# `SingleBinary<->SimpleScalable` migrations keep the single binary's volume)
+SINGLE_BINARY_MODES = ("SingleBinary", "Monolithic")
 
 
 @dataclass(eq=False)
@@ -306,7 +312,10 @@ def _from_helm(index: Index, hr: HelmReleaseView) -> LokiConfig | None:
 
     if hr.chart == "loki":
         mode = dig(values, "deploymentMode")
-        cfg.deployment_mode = str(mode) if isinstance(mode, str) else "SimpleScalable"
+        # the pinned version's default: SimpleScalable in Grafana's 6.x, Monolithic (the single binary) in the
+        # grafana-community chart from 12.0.0
+        default = release_default(index, hr, "deploymentMode", "SimpleScalable")
+        cfg.deployment_mode = str(mode) if isinstance(mode, str) else str(default)
         cfg.deployment_mode_loc = hr.loc("deploymentMode") if mode is not None else None
         st = dig(loki, "storage", "type")
         cfg.storage_type = str(st) if isinstance(st, str) else "s3"
@@ -315,7 +324,7 @@ def _from_helm(index: Index, hr: HelmReleaseView) -> LokiConfig | None:
         cfg.single_binary_replicas = rep if isinstance(rep, int) and not isinstance(rep, bool) else 0
         cfg.single_binary_replicas_loc = hr.loc("singleBinary", "replicas") if rep is not None else None
         cfg.volume = _chart_volume(
-            hr, ("singleBinary",) if cfg.deployment_mode.startswith("SingleBinary") else ("write",)
+            hr, ("singleBinary",) if cfg.deployment_mode.startswith(SINGLE_BINARY_MODES) else ("write",)
         )
     elif hr.chart == "loki-stack":
         cfg.deployment_mode = "SingleBinary"

@@ -425,3 +425,16 @@ def test_a_plain_config_is_judged_by_the_loki_its_workload_runs(repo, image, jud
     files = {"logging/loki.yaml": PLAIN_LOKI + (LOKI_POD.replace("IMAGE", image) if image else "")}
     found = sorted(f.rule for f in run(repo(files), "LOKI001", "LOKI004"))
     assert found == (["LOKI001", "LOKI004"] if judged else [])
+
+
+def test_the_grafana_community_chart_runs_a_single_binary_by_default(repo):
+    """grafana-community loki 12.0.0 and later default to deploymentMode Monolithic (the single binary, renamed):
+    its volume is singleBinary's, not the scalable write target's."""
+    values = (
+        "singleBinary:\n  persistence: {enabled: true, size: 5Gi}\nwrite:\n  persistence: {enabled: true, size: 50Gi}\n"
+        "loki:\n  storage: {type: filesystem}\n"
+    )
+    (cfg,) = provider(repo(loki_hr(values, version="18.11.0")))
+    assert cfg.deployment_mode == "Monolithic" and cfg.volume is not None and cfg.volume.size_text == "5Gi"
+    (cfg,) = provider(repo(loki_hr(values)))  # Grafana's 6.46.0: SimpleScalable
+    assert cfg.deployment_mode == "SimpleScalable" and cfg.volume is not None and cfg.volume.size_text == "50Gi"
