@@ -438,3 +438,16 @@ def test_the_grafana_community_chart_runs_a_single_binary_by_default(repo):
     assert cfg.deployment_mode == "Monolithic" and cfg.volume is not None and cfg.volume.size_text == "5Gi"
     (cfg,) = provider(repo(loki_hr(values)))  # Grafana's 6.46.0: SimpleScalable
     assert cfg.deployment_mode == "SimpleScalable" and cfg.volume is not None and cfg.volume.size_text == "50Gi"
+
+
+@pytest.mark.parametrize(
+    "pod",
+    [
+        LOKI_POD.replace("IMAGE", "5"),
+        LOKI_POD.replace("- {name: loki, image: IMAGE, args: [-config.file=/etc/loki/loki.yaml]}", "- 7"),
+        LOKI_POD.replace("- {name: config, configMap: {name: loki-config}}", "- {projected: {sources: x}}"),
+        LOKI_POD.replace("IMAGE", "registry.local:5000/grafana/loki"),
+    ],
+)
+def test_workloads_of_the_wrong_shape_leave_the_version_unknown(repo, pod):
+    assert run(repo({"logging/loki.yaml": PLAIN_LOKI + pod}), "LOKI001", "LOKI004") == []

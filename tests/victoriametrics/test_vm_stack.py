@@ -179,3 +179,16 @@ def test_vmcluster_of_a_chart_version_without_one(tmp_path):
         "HelmRelease vm: victoria-metrics-k8s-stack 0.2.9 has no value 'vmcluster'; Helm ignores it",
     )
     assert stor004[0] == "STOR004" and VMSINGLE in stor004[1]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        CLUSTER_ON + "      spec: {vmstorage: x, replicationFactor: [1]}\n",
+        CLUSTER_ON + "      spec: {vmstorage: {replicaCount: abc, storage: 5}, retentionPeriod: {a: 1}}\n",
+        CLUSTER_ON + "      spec: {vmstorage: {storage: {volumeClaimTemplate: [x]}}}\n",
+        "    vmsingle: {enabled: false}\n    vmcluster: {enabled: true, spec: [1, 2]}\n",
+    ],
+)
+def test_vmcluster_values_of_the_wrong_shape_give_no_traceback(tmp_path, values):
+    run(repo(tmp_path, values, capacity=True))  # `run` asserts the check ran without internal errors
