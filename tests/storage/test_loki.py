@@ -253,6 +253,11 @@ def test_schema_boltdb_and_later_tsdb_period(repo):
         "        schema: v13\n        index: {prefix: index_, period: 24h}\n"
     )
     assert not run(repo(loki_hr(with_loki(ENFORCED, migrated))), "LOKI004")
+    # a v13 period that starts in the future is not active yet: Loki 3 still checks the boltdb/v11 one
+    # (pkg/storage/config/schema_config.go ActivePeriodConfig)
+    planned = migrated.replace('from: "2025-01-01"', 'from: "2999-01-01"')
+    (f,) = run(repo(loki_hr(with_loki(ENFORCED, planned))), "LOKI004")
+    assert "boltdb-shipper" in f.message and "allow_structured_metadata: false until" in f.hint
 
 
 def test_schema_structured_metadata_disabled_or_loki2(repo):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import Field, field_validator
 
-from obslint.findings import Finding
+from obslint.findings import Finding, Loc
 from obslint.model.loki import LokiConfig, loki_configs
 from obslint.model.storage import values_hidden
 from obslint.rules import Basis, RuleContext, RuleOptions, rule
@@ -361,7 +363,7 @@ def loki_schema(ctx: RuleContext) -> Iterator[Finding]:
                     hint="add loki.schemaConfig with a tsdb/v13 period (see the Loki schema docs)",
                 )
         elif cfg.loki3 and cfg.structured_metadata_allowed:
-            active, loc = max(periods, key=lambda p: str(p[0].get("from", "")))
+            active, loc = _active_period(periods)
             version = _schema_version(active.get("schema"))
             store = active.get("store")
             problems = []
@@ -374,8 +376,8 @@ def loki_schema(ctx: RuleContext) -> Iterator[Finding]:
                     loc,
                     f"{cfg.ref()}: the active schema period uses {' and '.join(problems)} while structured "
                     "metadata is allowed (the Loki 3 default): Loki refuses to start",
-                    hint="add a schema period with store: tsdb and schema: v13 starting at a future date, "
-                    "or set limits_config.allow_structured_metadata: false",
+                    hint="set limits_config.allow_structured_metadata: false until a period with store: tsdb and "
+                    "schema: v13 (added with a future `from`) is active",
                 )
         replicas = cfg.single_binary_replicas
         if cfg.storage_type == "filesystem" and isinstance(replicas, int) and replicas > 1:
@@ -385,6 +387,16 @@ def loki_schema(ctx: RuleContext) -> Iterator[Finding]:
                 "to render (each replica would hold its own copy of the logs)",
                 hint="set singleBinary.replicas: 1, or use object storage (s3, gcs, azure...) to scale out",
             )
+
+
+def _active_period(periods: list[tuple[Any, Loc]]) -> tuple[Any, Loc]:
+    """The period Loki checks at start-up: the last one whose `from` is not after today, else the first
+    (grafana/loki pkg/storage/config/schema_config.go ActivePeriodConfig, used by validateSchemaRequirements).
+    A period added with a future `from` to migrate is not active yet."""
+    today = datetime.now(UTC).date().isoformat()
+    ordered = sorted(periods, key=lambda p: str(p[0].get("from", ""))[:10])
+    started = [p for p in ordered if str(p[0].get("from", ""))[:10] <= today]
+    return started[-1] if started else ordered[0]
 
 
 def _external_runtime_overrides(cfg: LokiConfig) -> bool:
