@@ -699,7 +699,10 @@ def test_hint_for_a_namespace_made_by_create_namespace_in_the_same_kustomization
         "apps/cm.yaml": CM.replace("default", "web").format(name="settings"),
     }
     (f,) = findings(repo(files), "FLUX002")
-    assert "uses namespace web" in f.message
+    assert f.message == (
+        "Kustomization flux-system/apps applies what needs namespace web before HelmRelease flux-system/app "
+        "(createNamespace) makes it: the first apply fails"
+    )
     assert "add a Namespace manifest to Kustomization flux-system/apps" in f.hint
     assert "dependsOn" not in f.hint
 

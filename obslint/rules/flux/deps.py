@@ -272,6 +272,9 @@ def _missing_finding(g: FluxGraph, kind: str, target: Any, verdicts: list[Verdic
     if kind == "HelmRelease":
         message = f"{who} {verb} {uses}, created by {_ref(kind, target)}, without depending on it"
         how = ""
+    elif list(consumers) == [target]:  # what it applies itself (a chart's createNamespace) comes too late
+        message = f"{who} applies what needs {uses} before {producer.description} makes it: the first apply fails"
+        how = ""
     else:
         message = f"{who} {verb} {uses} from {_ref(kind, target)} without depending on it"
         how = f"\nthe chart of HelmRelease {_nsname(producer.release)} creates it" if producer.release else ""
