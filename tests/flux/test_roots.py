@@ -139,3 +139,16 @@ def test_kustomizations_in_subdirectories_of_a_bootstrap_directory_are_one_clust
     # a kustomization.yaml that leaves security/ out: that directory is then bootstrapped on its own
     files["clusters/prod/kustomization.yaml"] = "resources: [crds.yaml, apps/apps.yaml]\n"
     assert sorted(_cluster_names(files, repo)) == ["clusters/prod", "clusters/prod/security"]
+
+
+def test_sibling_cluster_directories_with_the_same_kustomizations_stay_apart(repo):
+    """clusters/a and clusters/b both hold a Kustomization `apps`: one build cannot hold both (kustomize refuses
+    the duplicate id), so a stray Kustomization in clusters/ does not make them one cluster."""
+    files = {
+        "clusters/stray.yaml": _ks("stray", "./crds"),
+        "clusters/a/apps.yaml": _ks("apps", "./apps"),
+        "clusters/b/apps.yaml": _ks("apps", "./apps"),
+        "crds/cm.yaml": CM.format(name="crds"),
+        "apps/cm.yaml": CM.format(name="apps"),
+    }
+    assert sorted(_cluster_names(files, repo)) == ["clusters", "clusters/a", "clusters/b"]

@@ -288,14 +288,26 @@ class _World:
         an ancestor's directory applies too is part of that one (with no kustomization.yaml, the one
         kustomize-controller generates takes in every subdirectory: fluxcd/pkg kustomize_generator.go
         scanManifests)."""
+        order = sorted(groups, key=lambda p: (p.count("/"), p) if p else (-1, p))
         kept: dict[str, list[K8sObject]] = {}
-        for d in sorted(groups, key=lambda p: (p.count("/"), p) if p else (-1, p)):
-            files = {o.file.rel for o in groups[d]}
-            home = next((a for a in kept if self._contains(a, d) and files <= self._built_files(a)), None)
-            if home is None:
-                kept[d] = list(groups[d])
-            else:
-                kept[home].extend(groups[d])
+        taken: set[str] = set()
+        for a in order:
+            if a in taken:
+                continue
+            taken.add(a)
+            kept[a] = list(groups[a])
+            below = [
+                d
+                for d in order
+                if d not in taken and self._contains(a, d) and {o.file.rel for o in groups[d]} <= self._built_files(a)
+            ]
+            ids = [_ks_id(o) for d in (a, *below) for o in groups[d]]
+            # one build cannot hold two Kustomizations of one name (kustomize refuses the duplicate id):
+            # directories that repeat names are clusters of their own under a shared parent
+            if below and len(ids) == len(set(ids)):
+                for d in below:
+                    kept[a].extend(groups[d])
+                    taken.add(d)
         return kept
 
     def _contains(self, a: str, d: str) -> bool:
@@ -549,6 +561,10 @@ class _World:
         for obj in unowned:
             if obj not in g.renders:
                 self._register(Item(obj, obj.data, obj.name, obj.namespace), None, None)
+
+
+def _ks_id(ks: K8sObject) -> tuple[str, str]:
+    return (ks.namespace or BOOTSTRAP_NAMESPACE, ks.name)
 
 
 def _below_any(rel: str, dirs: set[str]) -> bool:
