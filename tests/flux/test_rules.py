@@ -757,3 +757,42 @@ def test_decryption_key_kept_encrypted_with_itself_was_made_at_bootstrap(repo):
     )
     (f,) = findings(repo(files), "FLUX002")
     assert "Secret flux-system/sops-age (decryption)" in f.message
+
+
+# --- FLUX009: what the kustomization Flux generates refuses ------------------------------------
+_VALUES = "replicaCount: 2\nimage: {tag: '1.0'}\n"
+
+
+@pytest.mark.parametrize(
+    ("extra", "reported"),
+    [
+        ({}, True),
+        ({"apps/web/kustomization.yaml": "resources: [cm.yaml]\n"}, False),  # listed manifests only
+        ({".sourceignore": "apps/web/values.yaml\n"}, False),  # what the artifact holds is not known here
+        (
+            {
+                "clusters/home/repo.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+                "metadata: {name: flux-system, namespace: flux-system}\nspec:\n  url: https://example.org/r\n"
+                "  ignore: |\n    values.yaml\n"
+            },
+            False,
+        ),
+    ],
+)
+def test_a_file_that_is_no_object_in_a_generated_kustomization(repo, extra, reported):
+    """kustomize-controller generates a kustomization for a path without one and decodes every YAML file it
+    walks (fluxcd/pkg kustomize/kustomize_generator.go): a Helm values file there fails the Kustomization."""
+    files = {
+        "clusters/home/web.yaml": ks("web", "apps/web"),
+        "apps/web/cm.yaml": CM.format(name="web"),
+        "apps/web/values.yaml": _VALUES,
+        "apps/web/.sops.yaml": "creation_rules: [{path_regex: x}]\n",  # left out of the artifact by default
+        **extra,
+    }
+    found = findings(repo(files), "FLUX009")
+    assert [(f.loc.path, f.loc.line) for f in found] == ([("apps/web/values.yaml", 1)] if reported else [])
+    if reported:
+        assert found[0].message == (
+            "Kustomization flux-system/web fails to build: apps/web/values.yaml is not a Kubernetes object, and the "
+            "kustomization Flux generates for ./apps/web takes in every YAML file"
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from obslint.findings import Finding, Related
 from obslint.index import Index, memoised
@@ -124,7 +125,9 @@ prefetch("FLUX009", kustomize_builds)
     `kubectl kustomize` on each path as kustomize-controller builds it - on a temporary copy of the
     repository, with LoadRestrictionsNone (entries may reach anywhere in the repository), the
     Kustomization's `spec.components` added, and without plugins, Helm or network access - so what
-    it reports is what Flux would report.
+    it reports is what Flux would report. A directory without kustomization.yaml gets one from
+    kustomize-controller that takes in every YAML file below it, and a file there that is no
+    Kubernetes object (a Helm values file) fails it.
     """,
     failing=_FAIL,
     passing=_PASS,
@@ -143,6 +146,7 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
                 "kustomize-controller stops at this error and applies nothing of the Kustomization",
                 clusters=k.obj.cluster_names,
             )
+    yield from _generated_refusals(index, g)
     owners, remote = _build_plan(index)
     if remote:
         index.notice(
@@ -185,6 +189,89 @@ def kustomize_build_fails(ctx: RuleContext) -> Iterator[Finding]:
             # the path is built once, but it fails in every cluster whose Kustomizations apply it
             clusters=frozenset().union(*(o.obj.cluster_names for o, b in g.builds.items() if res.path in b.roots)),
         )
+
+
+# What source-controller leaves out of every GitRepository artifact by default (fluxcd/source-controller
+# pkg/sourceignore: VCS, CI and `**/.sops.yaml`-style files), by file name, and by directory.
+_DEFAULT_IGNORED_NAMES = frozenset(
+    {
+        ".sops.yaml",
+        ".flux.yaml",
+        ".goreleaser.yml",
+        ".travis.yml",
+        ".gitlab-ci.yml",
+        "appveyor.yml",
+        ".drone.yml",
+        "cloudbuild.yaml",
+        "codeship-services.yml",
+        "codeship-steps.yml",
+    }
+)
+_DEFAULT_IGNORED_DIRS = frozenset({".git", ".github", ".circleci"})
+
+
+def _is_resource(data: Any) -> bool:
+    """What kustomize's resource factory accepts from a YAML document (kyaml GetValidatedMetadata): a
+    mapping with `metadata` and a `kind`, and a `metadata.name` unless it is a List; an empty document too."""
+    if data is None or (isinstance(data, (dict, list)) and not data):
+        return True
+    if not isinstance(data, dict):
+        return False
+    meta, kind = data.get("metadata"), data.get("kind")
+    if not isinstance(meta, dict) or not isinstance(kind, str) or not kind:
+        return False
+    return kind.endswith("List") or (isinstance(meta.get("name"), str) and bool(meta.get("name")))
+
+
+def _generated_refusals(index: Index, g: FluxGraph) -> Iterator[Finding]:
+    """A YAML file that is no Kubernetes object, in a directory kustomize-controller generates a
+    kustomization for, fails the whole Kustomization: its generator decodes every YAML file it walks
+    (fluxcd/pkg kustomize/kustomize_generator.go: "failed to decode Kubernetes YAML from ...: missing
+    Resource metadata"). Judged only where the artifact's content is known: a GitRepository source without
+    `spec.ignore` and a repository without `.sourceignore` files (which source-controller applies)."""
+    if any(posixpath.basename(p) == ".sourceignore" for p in index.tree.paths):
+        return
+    if any(o.spec.get("ignore") for o in index.of_kind("GitRepository")):
+        return
+    reported: set[str] = set()
+    for k, built in g.builds.items():
+        if not k.local or k.path is None or k.source is None or k.source.kind != "GitRepository":
+            continue
+        for rel in sorted(built.files):
+            if rel in reported or not _generated_walk(g, k.path, rel) or _default_ignored(rel):
+                continue
+            sf = index.file(rel)
+            if sf is None or sf.problems:
+                continue
+            bad = next((doc for doc in sf.documents if not _is_resource(doc.data)), None)
+            if bad is None:
+                continue
+            reported.add(rel)
+            yield Finding(
+                sf.loc(bad.line, bad.col),
+                f"{k.ref} fails to build: {rel} is not a Kubernetes object, and the kustomization Flux generates "
+                f"for ./{k.path} takes in every YAML file",
+                "move the file out of the path (or rename it to another extension), or add a kustomization.yaml "
+                "that lists the manifests",
+                clusters=k.obj.cluster_names,
+            )
+
+
+def _generated_walk(g: FluxGraph, root: str, rel: str) -> bool:
+    """Whether the build of `root` takes `rel` in through a generated kustomization: no directory from root
+    down to the file's has a kustomization.yaml."""
+    d = posixpath.dirname(rel)
+    while True:
+        if d in g.kustomize_files:
+            return False
+        if d == root or not d:
+            return d == root
+        d = posixpath.dirname(d)
+
+
+def _default_ignored(rel: str) -> bool:
+    parts = rel.split("/")
+    return parts[-1] in _DEFAULT_IGNORED_NAMES or any(p in _DEFAULT_IGNORED_DIRS for p in parts[:-1])
 
 
 MESSAGE_ROOM = 200
