@@ -371,6 +371,7 @@ def _range_of(arg: Any) -> timedelta:
 def alert_for_too_short(ctx: RuleContext) -> Iterator[Finding]:
     opts: ForOptions = ctx.options
     fixed = try_duration(opts.min_for) if opts.min_for else None
+    minimums: dict[int, tuple[float | None, str]] = {}  # by rule set: its alerts share one Prometheus
     for entry in _alerts(ctx):
         ast = entry.ast
         if ast is None or isinstance(ast, pp.NumberLiteral):
@@ -378,7 +379,10 @@ def alert_for_too_short(ctx: RuleContext) -> Iterator[Finding]:
         current = try_duration(entry.for_) if entry.for_ else 0.0
         if current is None:
             continue
-        minimum, why = _minimum_for(ctx.index, entry, fixed)
+        key = id(entry.group.ruleset)
+        if key not in minimums:
+            minimums[key] = _minimum_for(ctx.index, entry, fixed)
+        minimum, why = minimums[key]
         if current >= (minimum or 1e-9):  # not known: only a missing `for` is certain to let a blip notify
             continue
         reason = _flappy_reason(ast, timedelta(seconds=minimum or SMOOTHING_WINDOW))
