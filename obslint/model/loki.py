@@ -36,7 +36,7 @@ from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
 from obslint.model.services import parse_cluster_host, service_catalogue, split_host
 from obslint.model.storage import Volume
 from obslint.model.vector_toml import vector_toml
-from obslint.model.workload_images import image_major, mounting_workloads
+from obslint.model.workload_images import command_flags, image_major, mounting_workloads
 from obslint.objects import Cluster, K8sObject, dig, loc_of
 from obslint.units import try_duration, try_quantity_bytes
 
@@ -109,6 +109,9 @@ class LokiConfig:
     # Loki major version (chart 6.x -> 3; 5.x and older charts -> 2; a plain config: the image of the
     # workload that mounts it), None when not known
     loki_major: int | None = 3
+    # flags the Loki container runs with (`compactor.delete-request-store`): they win over the config file
+    # (grafana/loki pkg/util/cfg/cfg.go DefaultUnmarshal: defaults, then the file, then the flags)
+    command_flags: set[str] = field(default_factory=set)
     deployment_mode: str = "SingleBinary"
     deployment_mode_loc: Loc | None = None
     storage_type: str | None = None  # "filesystem", "s3", ... (None: unknown)
@@ -403,6 +406,9 @@ def _from_doc(
     cfg = LokiConfig(name, ns, origin, via, loc, cluster=cluster)
     cfg.layers = [_Layer("file", data, None)]
     cfg.loki_major = _doc_major(index, data, origin)
+    if isinstance(origin, K8sObject):
+        for workload in mounting_workloads(index, origin):
+            cfg.command_flags |= command_flags(workload, "grafana/loki")
     cfg.deployment_mode = "SingleBinary"
     own = _config_storage_type(cfg)
     if own is not None:

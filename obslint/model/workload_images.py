@@ -41,6 +41,32 @@ def mounting_workloads(index: Index, obj: K8sObject) -> list[K8sObject]:
     return out
 
 
+def _runs(container: Any, repository: str) -> bool:
+    image = dig(container, "image")
+    if not isinstance(image, str):
+        return False
+    name = image.split("@", 1)[0]
+    head, _, tag = name.rpartition(":")
+    if head and "/" not in tag:  # `registry:5000/grafana/loki` has a port, not a tag
+        name = head
+    return name == repository or name.endswith("/" + repository)
+
+
+def command_flags(workload: K8sObject, repository: str) -> set[str]:
+    """The names of the `-flag`/`--flag` arguments the `repository` containers of the workload run with."""
+    out: set[str] = set()
+    containers = workload.get("spec", "template", "spec", "containers")
+    for container in containers if isinstance(containers, list) else ():
+        if not _runs(container, repository):
+            continue
+        for key in ("command", "args"):
+            words = dig(container, key)
+            for word in words if isinstance(words, list) else ():
+                if isinstance(word, str) and word.startswith("-"):
+                    out.add(word.lstrip("-").split("=", 1)[0])
+    return out
+
+
 def image_major(workload: K8sObject, repository: str) -> tuple[bool, int | None]:
     """(whether a container of the workload runs the `repository` image, with any registry in front, such
     as `grafana/loki`; the major version its tag names, None when the tag does not say)."""

@@ -769,6 +769,8 @@ _VALUES = "replicaCount: 2\nimage: {tag: '1.0'}\n"
         ({}, True),
         ({"apps/web/kustomization.yaml": "resources: [cm.yaml]\n"}, False),  # listed manifests only
         ({".sourceignore": "apps/web/values.yaml\n"}, False),  # what the artifact holds is not known here
+        ({"apps/web/Kustomization": "resources: [cm.yaml]\n"}, False),  # kustomize's other file names count
+        ({"apps/web/kustomization.yml": "resources: [cm.yaml]\n"}, False),
         (
             {
                 "clusters/home/repo.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
@@ -791,8 +793,22 @@ def test_a_file_that_is_no_object_in_a_generated_kustomization(repo, extra, repo
     }
     found = findings(repo(files), "FLUX009")
     assert [(f.loc.path, f.loc.line) for f in found] == ([("apps/web/values.yaml", 1)] if reported else [])
+    if reported:  # what the generator does take: other extensions are not read, a List needs no metadata
+        files["apps/web/values.yaml"] = "apiVersion: v1\nkind: List\nitems: []\n"
+        files["apps/web/other.YAML"] = _VALUES
+        assert findings(repo(files), "FLUX009") == []
     if reported:
         assert found[0].message == (
             "Kustomization flux-system/web fails to build: apps/web/values.yaml is not a Kubernetes object, and the "
             "kustomization Flux generates for ./apps/web takes in every YAML file"
         )
+
+
+def test_a_generated_kustomization_of_another_repository_is_not_judged(repo):
+    """A GitRepository other than the bootstrap one may be another repository with a directory of that name."""
+    files = {
+        "clusters/home/web.yaml": ks("web", "apps/web").replace("name: flux-system\n", "name: upstream\n"),
+        "apps/web/cm.yaml": CM.format(name="web"),
+        "apps/web/values.yaml": _VALUES,
+    }
+    assert findings(repo(files), "FLUX009") == []

@@ -171,6 +171,10 @@ def test_watchdog_is_allowed(repo):
         ("changes(process_start_time_seconds[10m]) > 2", None, False),  # an event over 10m
         ("changes(process_start_time_seconds[1m]) > 0", None, True),
         ("probe_success == 0", "2m", False),
+        # `up` only filters: a failed scrape can hold this alert back, never raise it
+        ("(rate(errors_total[5m]) / rate(requests_total[5m]) > 0.1) and on(job) (up == 1)", None, False),
+        ("(rate(errors_total[5m]) > 1) unless on(job) (up == 0)", None, False),
+        ("up == 0 and on(job) (rate(x[5m]) > 0)", None, True),
         ("node_load1 > 10", None, False),
     ],
 )

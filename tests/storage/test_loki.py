@@ -456,3 +456,18 @@ def test_the_grafana_community_chart_runs_a_single_binary_by_default(repo):
 )
 def test_workloads_of_the_wrong_shape_leave_the_version_unknown(repo, pod):
     assert run(repo({"logging/loki.yaml": PLAIN_LOKI + pod}), "LOKI001", "LOKI004") == []
+
+
+@pytest.mark.parametrize(
+    ("flag", "left"),
+    [
+        ("-compactor.delete-request-store=filesystem", ["LOKI004"]),
+        ("--validation.allow-structured-metadata=false", ["LOKI001"]),
+    ],
+)
+def test_flags_of_the_loki_container_win_over_its_config_file(repo, flag, left):
+    """Loki reads defaults, then the file, then the flags (pkg/util/cfg/cfg.go DefaultUnmarshal): what a flag
+    sets is not judged from the file."""
+    pod = LOKI_POD.replace("IMAGE", "grafana/loki:3.4.2").replace("args: [", f"args: [{flag}, ")
+    found = sorted(f.rule for f in run(repo({"logging/loki.yaml": PLAIN_LOKI + pod}), "LOKI001", "LOKI004"))
+    assert found == left

@@ -10,6 +10,7 @@ from typing import Any
 from obslint.findings import Finding, Related
 from obslint.index import Index, memoised
 from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph, norm_path
+from obslint.model.flux.kinds import BOOTSTRAP_NAMESPACE
 from obslint.model.flux.local_paths import local_paths
 from obslint.rules import Basis, RuleContext, rule
 from obslint.tools import Background, prefetch
@@ -210,17 +211,19 @@ _DEFAULT_IGNORED_NAMES = frozenset(
 _DEFAULT_IGNORED_DIRS = frozenset({".git", ".github", ".circleci"})
 
 
+# kustomize's names for a kustomization file (api/konfig RecognizedKustomizationFileNames)
+_KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
 def _is_resource(data: Any) -> bool:
-    """What kustomize's resource factory accepts from a YAML document (kyaml GetValidatedMetadata): a
-    mapping with `metadata` and a `kind`, and a `metadata.name` unless it is a List; an empty document too."""
+    """Whether kustomize's resource factory may take a YAML document: only one that is no mapping, or a
+    mapping with none of apiVersion, kind and metadata ("missing Resource metadata"), is refused for
+    certain; an empty document is skipped."""
     if data is None or (isinstance(data, (dict, list)) and not data):
         return True
     if not isinstance(data, dict):
         return False
-    meta, kind = data.get("metadata"), data.get("kind")
-    if not isinstance(meta, dict) or not isinstance(kind, str) or not kind:
-        return False
-    return kind.endswith("List") or (isinstance(meta.get("name"), str) and bool(meta.get("name")))
+    return any(key in data for key in ("apiVersion", "kind", "metadata"))
 
 
 def _generated_refusals(index: Index, g: FluxGraph) -> Iterator[Finding]:
@@ -235,10 +238,16 @@ def _generated_refusals(index: Index, g: FluxGraph) -> Iterator[Finding]:
         return
     reported: set[str] = set()
     for k, built in g.builds.items():
+        # only the bootstrap source is this repository for certain (another GitRepository may hold a
+        # directory of the same name)
         if not k.local or k.path is None or k.source is None or k.source.kind != "GitRepository":
             continue
+        if k.source.name != BOOTSTRAP_NAMESPACE:
+            continue
         for rel in sorted(built.files):
-            if rel in reported or not _generated_walk(g, k.path, rel) or _default_ignored(rel):
+            if not rel.endswith((".yaml", ".yml")):  # the generator reads these extensions, as written
+                continue
+            if rel in reported or not _generated_walk(index, k.path, rel) or _default_ignored(rel):
                 continue
             sf = index.file(rel)
             if sf is None or sf.problems:
@@ -257,12 +266,12 @@ def _generated_refusals(index: Index, g: FluxGraph) -> Iterator[Finding]:
             )
 
 
-def _generated_walk(g: FluxGraph, root: str, rel: str) -> bool:
+def _generated_walk(index: Index, root: str, rel: str) -> bool:
     """Whether the build of `root` takes `rel` in through a generated kustomization: no directory from root
-    down to the file's has a kustomization.yaml."""
+    down to the file's has a kustomization file."""
     d = posixpath.dirname(rel)
     while True:
-        if d in g.kustomize_files:
+        if any(index.exists(f"{d}/{name}" if d else name) for name in _KUSTOMIZATION_FILES):
             return False
         if d == root or not d:
             return d == root

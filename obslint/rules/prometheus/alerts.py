@@ -16,7 +16,7 @@ from pydantic import Field
 from obslint.findings import Finding
 from obslint.index import Index
 from obslint.load import YMap
-from obslint.model.promql import func_name, has_filter, metric_names, selectors, walk
+from obslint.model.promql import func_name, has_filter, metric_names, op_name, selectors, walk
 from obslint.model.rulegroups import RuleEntry, all_rules
 from obslint.model.scrape_interval import scrape_interval
 from obslint.rules import Basis, RuleContext, RuleOptions, rule
@@ -316,8 +316,18 @@ def _flappy_reason(ast, min_for: timedelta) -> str | None:
         if name in FLAPPY_FUNCTIONS and _range_of(node.args[0] if node.args else None) < min_for:
             return f"{name}() over a short window counts every change"
     reach = {id(r.selector): r for r in selectors(ast)}
+    # the right side of `and`/`unless` only filters what the left side returns: a blip there can only
+    # hold an alert back, never raise one
+    filters = {
+        id(sel)
+        for node in walk(ast)
+        if isinstance(node, pp.BinaryExpr) and op_name(node) in ("and", "unless")
+        for sel in walk(node.rhs)
+    }
     window: dict[str, timedelta] = {}  # per flappy metric: the longest window it is read over
     for metric, sel in metric_names(ast):
+        if id(sel) in filters:
+            continue
         restarts = "restart" in metric
         if metric not in FLAPPY_METRICS and not restarts:
             continue

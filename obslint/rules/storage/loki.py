@@ -128,7 +128,7 @@ def loki_retention_not_enforced(ctx: RuleContext) -> Iterator[Finding]:
                 # Loki runs; that the store fills up first depends on how much it ingests.
                 basis=Basis.ASSUMPTION,
             )
-        elif cfg.retention_enabled and cfg.loki3:
+        elif cfg.retention_enabled and cfg.loki3 and "compactor.delete-request-store" not in cfg.command_flags:
             store = cfg.value("compactor", "delete_request_store")
             if isinstance(store, str) and store.strip():
                 continue
@@ -362,7 +362,11 @@ def loki_schema(ctx: RuleContext) -> Iterator[Finding]:
                     f"{cfg.ref()} has no schema (loki.schemaConfig): the chart refuses to render",
                     hint="add loki.schemaConfig with a tsdb/v13 period (see the Loki schema docs)",
                 )
-        elif cfg.loki3 and cfg.structured_metadata_allowed:
+        elif (
+            cfg.loki3
+            and cfg.structured_metadata_allowed
+            and "validation.allow-structured-metadata" not in cfg.command_flags
+        ):
             active, loc = _active_period(periods)
             version = _schema_version(active.get("schema"))
             store = active.get("store")
