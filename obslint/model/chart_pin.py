@@ -27,7 +27,7 @@ from typing import Any
 
 from obslint.index import Index
 from obslint.model.chart_keys import ChartKeys, Tree, chart_keys
-from obslint.model.helm import HelmReleaseView
+from obslint.model.helm import HelmReleaseView, chart_ref_source
 from obslint.model.semver import constraint, is_exact, parse
 
 COMMUNITY_LOKI = "loki-grafana-community"
@@ -117,31 +117,26 @@ def _written(index: Index, release: HelmReleaseView) -> _Written | None:
             url = _source_url(index, kind, spec_ref.get("name"), spec_ref.get("namespace") or obj.namespace)
         version = release.version if release.version is not None else "*"
         return _Written(release.chart, version, url)
-    ref = obj.spec.get("chartRef")
-    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+    source = chart_ref_source(index, obj)
+    if source is None:
         return None
-    namespace = ref.get("namespace") or obj.namespace
-    kind = ref.get("kind")
-    for source in index.find(str(kind), ref["name"], namespace if isinstance(namespace, str) else None):
-        if kind == "OCIRepository":
-            url, tag = source.get("spec", "url"), source.get("spec", "ref", "tag")
-            semver = source.get("spec", "ref", "semver")
-            if not isinstance(url, str) or source.get("spec", "ref", "digest") is not None:
-                return None
-            version = tag.split("@", 1)[0] if isinstance(tag, str) else str(semver) if semver is not None else None
-            # an OCI artifact's URL ends in the chart name: the repository (who publishes it) is what precedes
-            repository, _, chart = url.rstrip("/").rpartition("/")
-            return _Written(chart, version, repository)
-        if kind == "HelmChart":
-            chart, version = source.get("spec", "chart"), source.get("spec", "version")
-            if not isinstance(chart, str):
-                return None
-            src = source.get("spec", "sourceRef")
-            url = None
-            if isinstance(src, dict):
-                url = _source_url(index, src.get("kind", "HelmRepository"), src.get("name"), source.namespace)
-            return _Written(chart.rsplit("/", 1)[-1], str(version) if version is not None else "*", url)
-    return None
+    if source.kind == "OCIRepository":
+        url, tag = source.get("spec", "url"), source.get("spec", "ref", "tag")
+        semver = source.get("spec", "ref", "semver")
+        if not isinstance(url, str) or source.get("spec", "ref", "digest") is not None:
+            return None
+        version = tag.split("@", 1)[0] if isinstance(tag, str) else str(semver) if semver is not None else None
+        # an OCI artifact's URL ends in the chart name: the repository (who publishes it) is what precedes
+        repository, _, chart = url.rstrip("/").rpartition("/")
+        return _Written(chart, version, repository)
+    chart, version = source.get("spec", "chart"), source.get("spec", "version")  # a HelmChart
+    if not isinstance(chart, str):
+        return None
+    src = source.get("spec", "sourceRef")
+    url = None
+    if isinstance(src, dict):
+        url = _source_url(index, src.get("kind", "HelmRepository"), src.get("name"), source.namespace)
+    return _Written(chart.rsplit("/", 1)[-1], str(version) if version is not None else "*", url)
 
 
 def from_publisher(index: Index, release: HelmReleaseView) -> bool:

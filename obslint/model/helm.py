@@ -215,23 +215,30 @@ def _chart_sources(index: Index) -> dict[tuple[str, str], list[K8sObject]]:
     return out
 
 
-def _chart_of_ref(index: Index, obj: K8sObject, ref: Any) -> str:
-    """The chart a `chartRef` names: the last path segment of an OCIRepository's URL, a HelmChart's `chart`
-    ('' when the source is not in the repository: the source's own name says nothing of the chart, an
-    OCIRepository `uptime-kuma` may well serve bjw-s' app-template)."""
+def chart_ref_source(index: Index, obj: K8sObject) -> K8sObject | None:
+    """The OCIRepository or HelmChart a HelmRelease's `chartRef` names, in the release's own cluster first;
+    None when the repository does not hold it."""
+    ref = obj.spec.get("chartRef")
     if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
-        return ""
+        return None
     namespace = ref.get("namespace") or obj.namespace
     sources = [
         s
         for s in _chart_sources(index).get((str(ref.get("kind")), ref["name"]), ())
         if not isinstance(namespace, str) or s.namespace in (namespace, None)
     ]
-    for source in sorted(sources, key=lambda s: s.cluster != obj.cluster):  # the release's own cluster first
-        if source.kind == "OCIRepository" and isinstance(url := source.get("spec", "url"), str):
-            return url.rstrip("/").rsplit("/", 1)[-1]
-        if source.kind == "HelmChart" and isinstance(chart := source.get("spec", "chart"), str):
-            return chart
+    return min(sources, key=lambda s: s.cluster != obj.cluster, default=None)
+
+
+def _chart_of_ref(index: Index, obj: K8sObject) -> str:
+    """The chart a `chartRef` names: the last path segment of an OCIRepository's URL, a HelmChart's `chart`
+    ('' when the source is not in the repository: the source's own name says nothing of the chart, an
+    OCIRepository `uptime-kuma` may well serve bjw-s' app-template)."""
+    source = chart_ref_source(index, obj)
+    if source is not None and source.kind == "OCIRepository" and isinstance(url := source.get("spec", "url"), str):
+        return url.rstrip("/").rsplit("/", 1)[-1]
+    if source is not None and source.kind == "HelmChart" and isinstance(chart := source.get("spec", "chart"), str):
+        return chart
     return ""
 
 
@@ -240,7 +247,7 @@ def _view(index: Index, obj: K8sObject) -> HelmReleaseView:
     chart = dig(spec, "chart", "spec", "chart")
     version = dig(spec, "chart", "spec", "version")
     if not isinstance(chart, str):
-        chart = _chart_of_ref(index, obj, spec.get("chartRef"))
+        chart = _chart_of_ref(index, obj)
     target_ns = spec.get("targetNamespace")
     namespace = target_ns or obj.namespace
     # Flux: releaseName defaults to <targetNamespace>-<name> when targetNamespace is set, else <name>.

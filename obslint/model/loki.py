@@ -32,7 +32,7 @@ from obslint.index import Index, memoised
 from obslint.load import SourceFile, YMap, YSeq
 from obslint.model.chart_facts import release_default
 from obslint.model.config_documents import config_documents
-from obslint.model.helm import HelmReleaseView, releases_of_chart, values_bool
+from obslint.model.helm import HelmReleaseView, chart_ref_source, releases_of_chart, values_bool
 from obslint.model.services import parse_cluster_host, service_catalogue, split_host
 from obslint.model.storage import Volume
 from obslint.model.vector_toml import vector_toml
@@ -343,15 +343,11 @@ def _from_helm(index: Index, hr: HelmReleaseView) -> LokiConfig | None:
 
 def _chart_ref_version(index: Index, hr: HelmReleaseView) -> str | None:
     """The chart version of a `chartRef` to an OCIRepository (its `spec.ref.tag` or `semver`)."""
-    ref = hr.obj.spec.get("chartRef")
-    if not isinstance(ref, dict) or ref.get("kind") != "OCIRepository" or not isinstance(ref.get("name"), str):
+    repo = chart_ref_source(index, hr.obj)
+    if repo is None or repo.kind != "OCIRepository":
         return None
-    ns = ref.get("namespace") or hr.obj.namespace
-    for repo in index.find("OCIRepository", ref["name"], ns if isinstance(ns, str) else None):
-        tag = dig(repo.spec, "ref", "tag") or dig(repo.spec, "ref", "semver")
-        if tag is not None:
-            return str(tag)
-    return None
+    tag = dig(repo.spec, "ref", "tag") or dig(repo.spec, "ref", "semver")
+    return str(tag) if tag is not None else None
 
 
 def _chart_volume(hr: HelmReleaseView, component: tuple, default_enabled: bool = True) -> Volume:
@@ -405,10 +401,10 @@ def _from_doc(
 ) -> LokiConfig:
     cfg = LokiConfig(name, ns, origin, via, loc, cluster=cluster)
     cfg.layers = [_Layer("file", data, None)]
-    cfg.loki_major = _doc_major(index, data, origin)
-    if isinstance(origin, K8sObject):
-        for workload in mounting_workloads(index, origin):
-            cfg.command_flags |= command_flags(workload, "grafana/loki")
+    workloads = mounting_workloads(index, origin) if isinstance(origin, K8sObject) else []
+    cfg.loki_major = _doc_major(data, workloads)
+    for workload in workloads:
+        cfg.command_flags |= command_flags(workload, "grafana/loki")
     cfg.deployment_mode = "SingleBinary"
     own = _config_storage_type(cfg)
     if own is not None:
@@ -416,15 +412,14 @@ def _from_doc(
     return cfg
 
 
-def _doc_major(index: Index, data: YMap, origin: K8sObject | SourceFile) -> int | None:
+def _doc_major(data: YMap, workloads: list[K8sObject]) -> int | None:
     """The Loki major of a plain config: the `grafana/loki` image the workloads mounting its ConfigMap run
     (when they agree), else 2 when it sets compactor.shared_store (removed in Loki 3.0), else unknown."""
     majors: set[int | None] = set()
-    if isinstance(origin, K8sObject):
-        for workload in mounting_workloads(index, origin):
-            runs, major = image_major(workload, "grafana/loki")
-            if runs:
-                majors.add(major)  # None: a tag that does not say, which leaves the version unknown
+    for workload in workloads:
+        runs, major = image_major(workload, "grafana/loki")
+        if runs:
+            majors.add(major)  # None: a tag that does not say, which leaves the version unknown
     if len(majors) == 1:
         return next(iter(majors))
     if dig(data, "compactor", "shared_store") is not None:

@@ -41,15 +41,19 @@ def mounting_workloads(index: Index, obj: K8sObject) -> list[K8sObject]:
     return out
 
 
-def _runs(container: Any, repository: str) -> bool:
+def _tag_if_runs(container: Any, repository: str) -> str | None:
+    """The tag of the container's image when the image is `repository` with any registry in front ("" when
+    it has none); None when the container runs another image."""
     image = dig(container, "image")
     if not isinstance(image, str):
-        return False
+        return None
     name = image.split("@", 1)[0]
     head, _, tag = name.rpartition(":")
     if head and "/" not in tag:  # `registry:5000/grafana/loki` has a port, not a tag
         name = head
-    return name == repository or name.endswith("/" + repository)
+    else:
+        tag = ""
+    return tag if name == repository or name.endswith("/" + repository) else None
 
 
 def command_flags(workload: K8sObject, repository: str) -> set[str]:
@@ -57,7 +61,7 @@ def command_flags(workload: K8sObject, repository: str) -> set[str]:
     out: set[str] = set()
     containers = workload.get("spec", "template", "spec", "containers")
     for container in containers if isinstance(containers, list) else ():
-        if not _runs(container, repository):
+        if _tag_if_runs(container, repository) is None:
             continue
         for key in ("command", "args"):
             words = dig(container, key)
@@ -72,14 +76,8 @@ def image_major(workload: K8sObject, repository: str) -> tuple[bool, int | None]
     as `grafana/loki`; the major version its tag names, None when the tag does not say)."""
     containers = workload.get("spec", "template", "spec", "containers")
     for container in containers if isinstance(containers, list) else ():
-        image = dig(container, "image")
-        if not isinstance(image, str):
-            continue
-        name, _, tag = image.split("@", 1)[0].rpartition(":")
-        if "/" in tag or not name:  # `registry:5000/grafana/loki`: a port, no tag
-            name, tag = image.split("@", 1)[0], ""
-        if name != repository and not name.endswith("/" + repository):
-            continue
-        m = _MAJOR.match(tag)
-        return True, int(m.group(1)) if m else None
+        tag = _tag_if_runs(container, repository)
+        if tag is not None:
+            m = _MAJOR.match(tag)
+            return True, int(m.group(1)) if m else None
     return False, None

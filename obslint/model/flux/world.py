@@ -296,11 +296,9 @@ class _World:
                 continue
             taken.add(a)
             kept[a] = list(groups[a])
-            below = [
-                d
-                for d in order
-                if d not in taken and self._contains(a, d) and {o.file.rel for o in groups[d]} <= self._built_files(a)
-            ]
+            candidates = [d for d in order if d not in taken and self._contains(a, d)]
+            built = self._built_files(a) if candidates else set()
+            below = [d for d in candidates if {o.file.rel for o in groups[d]} <= built]
             ids = [_ks_id(o) for d in (a, *below) for o in groups[d]]
             # one build cannot hold two Kustomizations of one name (kustomize refuses the duplicate id):
             # directories that repeat names are clusters of their own under a shared parent

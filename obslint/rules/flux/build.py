@@ -10,7 +10,7 @@ from typing import Any
 from obslint.findings import Finding, Related
 from obslint.index import Index, memoised
 from obslint.model.flux import FluxGraph, FluxKustomization, flux_graph, norm_path
-from obslint.model.flux.kinds import BOOTSTRAP_NAMESPACE
+from obslint.model.flux.kinds import BOOTSTRAP_NAMESPACE, KUSTOMIZATION_FILES
 from obslint.model.flux.local_paths import local_paths
 from obslint.rules import Basis, RuleContext, rule
 from obslint.tools import Background, prefetch
@@ -211,10 +211,6 @@ _DEFAULT_IGNORED_NAMES = frozenset(
 _DEFAULT_IGNORED_DIRS = frozenset({".git", ".github", ".circleci"})
 
 
-# kustomize's names for a kustomization file (api/konfig RecognizedKustomizationFileNames)
-_KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-
-
 def _is_resource(data: Any) -> bool:
     """Whether kustomize's resource factory may take a YAML document: only one that is no mapping, or a
     mapping with none of apiVersion, kind and metadata ("missing Resource metadata"), is refused for
@@ -271,7 +267,7 @@ def _generated_walk(index: Index, root: str, rel: str) -> bool:
     down to the file's has a kustomization file."""
     d = posixpath.dirname(rel)
     while True:
-        if any(index.exists(f"{d}/{name}" if d else name) for name in _KUSTOMIZATION_FILES):
+        if any(index.exists(f"{d}/{name}" if d else name) for name in KUSTOMIZATION_FILES):
             return False
         if d == root or not d:
             return d == root
