@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from obslint.cache import build_results, store, tool_results
 from obslint.findings import Finding
 from obslint.rules import example_files, load_rules
 from obslint.runner import RunResult, run_check
@@ -42,7 +43,7 @@ def rule_ids(findings: list[Finding]) -> list[str]:
 # Cache kinds (obslint.cache) whose entries are keyed by everything their value depends on: the tool's identity,
 # its arguments and the content it read. Tests share these as one user's runs do: a mutation of the reference
 # stack then builds only the kustomize path it changed (about 900 `kubectl kustomize` runs fewer per suite).
-SHARED_CACHE_KINDS = ("kustomize", "tool")
+SHARED_CACHE_KINDS = (build_results.KIND, tool_results.KIND)
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +62,7 @@ def private_cache(
     kinds of SHARED_CACHE_KINDS are shared with the other tests of the session, unless the test is marked
     `isolated_cache` (it counts the tool runs the cache saves)."""
     path = tmp_path_factory.mktemp("cache")
-    layout = path / "v1"  # obslint.cache.store._LAYOUT
+    layout = path / store._LAYOUT
     layout.mkdir(mode=0o700)
     shared = () if request.node.get_closest_marker("isolated_cache") else SHARED_CACHE_KINDS
     for kind in shared:
